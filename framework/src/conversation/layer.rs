@@ -1,0 +1,198 @@
+use std::marker::PhantomData;
+use std::task::{Context, Poll};
+
+use futures_util::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use tower::{Layer, Service};
+
+use super::dialogue::{Conversation, FlowState};
+use crate::session::{Session, SessionDataError};
+use crate::{BoxError, InboundMessage, Response};
+
+/// The session key the conversation state is stored under by default.
+pub const DEFAULT_SESSION_KEY: &str = "campanile.conversation";
+
+/// Errors of the conversation layer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConversationError {
+    /// The layer found no [`Session`]: the session layer must wrap it.
+    #[error(
+        "the conversation layer needs the session layer outside it (no Session in the message's extensions)"
+    )]
+    NoSession,
+    /// The state could not be written into the session.
+    #[error("could not store the conversation state")]
+    Store(#[from] SessionDataError),
+}
+
+#[derive(Serialize)]
+struct StoredRef<'a, S> {
+    version: u32,
+    state: &'a S,
+}
+
+#[derive(Deserialize)]
+struct Stored {
+    version: u32,
+    state: serde_json::Value,
+}
+
+/// Reads the state from the session, migrating or resetting it when it was
+/// stored by another version of `S`.
+fn load<S: FlowState>(session: &Session, key: &str) -> S {
+    let stored = match session.get::<Stored>(key) {
+        Ok(Some(stored)) => stored,
+        Ok(None) => return S::default(),
+        Err(e) => {
+            tracing::warn!(error.message = %e, "conversation state is unreadable; starting over");
+            return S::default();
+        }
+    };
+    if stored.version == S::VERSION {
+        match S::deserialize(stored.state) {
+            Ok(state) => state,
+            Err(e) => {
+                tracing::warn!(
+                    error.message = %e,
+                    version = stored.version,
+                    "conversation state no longer fits its type (bump FlowState::VERSION when the enum changes); starting over"
+                );
+                S::default()
+            }
+        }
+    } else if let Some(state) = S::migrate(stored.version, stored.state) {
+        tracing::info!(
+            from = stored.version,
+            to = S::VERSION,
+            "conversation state migrated"
+        );
+        state
+    } else {
+        tracing::info!(
+            from = stored.version,
+            to = S::VERSION,
+            "conversation state from another version; starting over"
+        );
+        S::default()
+    }
+}
+
+/// Applies [`ConversationService`] to a service.
+///
+/// See the [module docs](super) for an example.
+#[derive(Debug)]
+pub struct ConversationLayer<S> {
+    key: &'static str,
+    _state: PhantomData<fn() -> S>,
+}
+
+impl<S> Clone for ConversationLayer<S> {
+    fn clone(&self) -> Self {
+        Self {
+            key: self.key,
+            _state: PhantomData,
+        }
+    }
+}
+
+impl<S> Default for ConversationLayer<S> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<S> ConversationLayer<S> {
+    /// Keeps the state under [`DEFAULT_SESSION_KEY`].
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            key: DEFAULT_SESSION_KEY,
+            _state: PhantomData,
+        }
+    }
+
+    /// Keeps the state under another session key (for several flows in one
+    /// session).
+    #[must_use]
+    pub fn with_session_key(mut self, key: &'static str) -> Self {
+        self.key = key;
+        self
+    }
+}
+
+impl<S, Inner> Layer<Inner> for ConversationLayer<S> {
+    type Service = ConversationService<Inner, S>;
+
+    fn layer(&self, inner: Inner) -> Self::Service {
+        ConversationService {
+            inner,
+            key: self.key,
+            _state: PhantomData,
+        }
+    }
+}
+
+/// Puts the conversation's typed state in the message's extensions and stores
+/// it back after the turn; see the [module docs](super).
+#[derive(Debug)]
+pub struct ConversationService<Inner, S> {
+    inner: Inner,
+    key: &'static str,
+    _state: PhantomData<fn() -> S>,
+}
+
+impl<Inner: Clone, S> Clone for ConversationService<Inner, S> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            key: self.key,
+            _state: PhantomData,
+        }
+    }
+}
+
+impl<Inner, S> Service<InboundMessage> for ConversationService<Inner, S>
+where
+    Inner: Service<InboundMessage, Response = Response> + Clone + Send + 'static,
+    Inner::Error: Into<BoxError>,
+    Inner::Future: Send,
+    S: FlowState,
+{
+    type Response = Response;
+    type Error = BoxError;
+    type Future = BoxFuture<'static, Result<Response, BoxError>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, mut msg: InboundMessage) -> Self::Future {
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let key = self.key;
+        Box::pin(async move {
+            let session = msg
+                .extensions()
+                .get::<Session>()
+                .cloned()
+                .ok_or(ConversationError::NoSession)?;
+            let conversation = Conversation::new(load::<S>(&session, key));
+            msg.extensions_mut().insert(conversation.clone());
+            let response = inner.call(msg).await.map_err(Into::into)?;
+            if conversation.is_changed() {
+                let state = conversation.get();
+                session
+                    .insert(
+                        key,
+                        &StoredRef {
+                            version: S::VERSION,
+                            state: &state,
+                        },
+                    )
+                    .map_err(ConversationError::from)?;
+            }
+            Ok(response)
+        })
+    }
+}

@@ -1,0 +1,62 @@
+//! Drop replayed webhooks by provider message id.
+//!
+//! Providers deliver webhooks at least once: Twilio retries on timeouts, Meta
+//! retries for up to 7 days and sends to every subscribed app. The dedup layer
+//! claims each message's [dedup key](crate::InboundMessage::dedup_key) in a
+//! [`SeenStore`] before anything else touches it; a message seen before is
+//! answered with [`Response::duplicate`](crate::Response::duplicate) and nothing
+//! runs. It also drops messages older than a maximum age (a week-late retry must
+//! not get a fresh answer) with [`Response::stale`](crate::Response::stale).
+//!
+//! # Example
+//!
+//! ```
+//! use framework::dedup::{DedupLayer, InMemSeenStore};
+//! use framework::{BoxError, InboundMessage, Outcome, Response};
+//! use tower::{service_fn, ServiceBuilder, ServiceExt};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), BoxError> {
+//! let bot = ServiceBuilder::new()
+//!     .layer(DedupLayer::new(InMemSeenStore::new()))
+//!     .service(service_fn(|_msg: InboundMessage| async {
+//!         Ok::<_, BoxError>(Response::reply("Got it"))
+//!     }));
+//!
+//! let msg = framework::doc::text("Cement x 100");
+//! let first = bot.clone().oneshot(msg.clone()).await?;
+//! let retry = bot.oneshot(msg).await?;
+//! assert_eq!(first.outcome(), Outcome::Handled);
+//! assert_eq!(retry.outcome(), Outcome::Duplicate);
+//! assert!(retry.reply_list().is_empty());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Ordering
+//!
+//! Put dedup outside the rate limit and the session: a provider's retry storm
+//! then neither uses up the customer's rate budget nor touches their session.
+//! Put it inside [`handle_error`](crate::handle_error), whose apology must also
+//! cover a failing dedup store.
+//!
+//! # Storage
+//!
+//! [`InMemSeenStore`] serves one process. Several instances share a Redis
+//! implementation from the `infra` crate; every implementation passes
+//! [`crate::testing::contract::seen_store`].
+//!
+//! # Errors
+//!
+//! A store failure is an error (the message is not processed, so the provider's
+//! retry gets another chance). When the inner service fails, the claim is
+//! released so a retry can process the message; when it succeeds, the key is
+//! kept for [`DedupConfig::ttl`].
+
+mod layer;
+mod service;
+mod store;
+
+pub use self::layer::{DedupConfig, DedupLayer};
+pub use self::service::Dedup;
+pub use self::store::{Claim, ClaimToken, InMemSeenStore, SeenStore, SeenStoreError};

@@ -1,0 +1,100 @@
+use std::task::{Context, Poll};
+use std::time::SystemTime;
+
+use futures_util::future::BoxFuture;
+use tower::Service;
+
+use super::layer::DedupConfig;
+use super::store::{Claim, SeenStore};
+use crate::{BoxError, InboundMessage, Response};
+
+/// Drops messages seen before; see the [module docs](super) for an example.
+#[derive(Debug, Clone)]
+pub struct Dedup<S, St> {
+    inner: S,
+    store: St,
+    config: DedupConfig,
+}
+
+impl<S, St> Dedup<S, St> {
+    /// Wraps `inner`.
+    pub fn new(inner: S, store: St, config: DedupConfig) -> Self {
+        Self {
+            inner,
+            store,
+            config,
+        }
+    }
+
+    crate::macros::define_inner_service_accessors!();
+}
+
+impl<S, St> Service<InboundMessage> for Dedup<S, St>
+where
+    S: Service<InboundMessage, Response = Response> + Clone + Send + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send,
+    St: SeenStore,
+{
+    type Response = Response;
+    type Error = BoxError;
+    type Future = BoxFuture<'static, Result<Response, BoxError>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, msg: InboundMessage) -> Self::Future {
+        // Take the service that was driven to readiness, leave a clone behind.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let store = self.store.clone();
+        let config = self.config.clone();
+        Box::pin(async move {
+            if is_stale(&msg, &config) {
+                tracing::info!(message_id = %msg.id(), "dropping a message older than the maximum age");
+                return Ok(Response::stale());
+            }
+            let key = msg.dedup_key();
+            let token = match store.claim(&key, config.in_flight_ttl).await? {
+                Claim::Claimed(token) => token,
+                Claim::InFlight | Claim::Done => {
+                    tracing::debug!(message_id = %msg.id(), "duplicate message dropped");
+                    return Ok(Response::duplicate());
+                }
+            };
+            match inner.call(msg).await.map_err(Into::into) {
+                Ok(response) => {
+                    if let Err(e) = store.complete(&key, &token, config.ttl).await {
+                        // The claim still blocks retries until it expires; the
+                        // replies are already decided, so deliver them.
+                        tracing::error!(
+                            error.message = %e,
+                            error.cause_chain = ?e,
+                            "could not mark a processed message as done"
+                        );
+                    }
+                    Ok(response)
+                }
+                Err(e) => {
+                    if let Err(release_err) = store.release(&key, &token).await {
+                        tracing::warn!(
+                            error.message = %release_err,
+                            "could not release a dedup claim; a retry waits for it to expire"
+                        );
+                    }
+                    Err(e)
+                }
+            }
+        })
+    }
+}
+
+fn is_stale(msg: &InboundMessage, config: &DedupConfig) -> bool {
+    match (config.max_age, msg.timestamp()) {
+        (Some(max_age), Some(sent)) => SystemTime::now()
+            .duration_since(sent)
+            .is_ok_and(|age| age > max_age),
+        _ => false,
+    }
+}

@@ -1,0 +1,277 @@
+//! Talk to a pipeline from a terminal, without any provider.
+//!
+//! [`Terminal`] reads lines, sends each as a customer's text message through
+//! the pipeline (over [`Provider::Local`]) and prints the replies. Buttons and
+//! list rows are shown as numbered choices; typing a choice's number taps it.
+//!
+//! ```
+//! use framework::handler::{Router, Text};
+//! use framework::local::Terminal;
+//!
+//! async fn echo(Text(t): Text) -> String { format!("you said {t}") }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! let input: &[u8] = b"hello\n";
+//! let mut output = Vec::new();
+//! Terminal::new(Router::new().fallback(echo).into_service())
+//!     .run(input, &mut output)
+//!     .await?;
+//! assert!(String::from_utf8_lossy(&output).contains("bot> you said hello"));
+//! # Ok(())
+//! # }
+//! ```
+
+use std::fmt::Write as _;
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
+use tower::{Service, ServiceExt};
+
+use crate::reply::Reply;
+use crate::{
+    BoxError, Content, ConversationKey, InboundMessage, MessageId, Outcome, PhoneNumber, Provider,
+    Response,
+};
+
+/// A terminal conversation with a pipeline; see the [module docs](self).
+#[derive(Debug)]
+pub struct Terminal<S> {
+    service: S,
+    key: ConversationKey,
+    profile_name: Option<String>,
+}
+
+/// One option the customer can pick by number.
+#[derive(Debug, Clone)]
+struct Choice {
+    id: String,
+    title: String,
+    description: Option<String>,
+    list: bool,
+}
+
+impl<S> Terminal<S>
+where
+    S: Service<InboundMessage, Response = Response> + Clone,
+    S::Error: Into<BoxError>,
+{
+    /// A terminal chat as the example customer with the example shop
+    /// (`+919812345678` writing to `+14155238886`).
+    pub fn new(service: S) -> Self {
+        Self {
+            service,
+            key: crate::doc::key(),
+            profile_name: None,
+        }
+    }
+
+    /// Chats as `customer` with `business`.
+    #[must_use]
+    pub fn with_numbers(mut self, business: PhoneNumber, customer: PhoneNumber) -> Self {
+        self.key = ConversationKey::new(business, customer);
+        self
+    }
+
+    /// Sends this profile name with each message.
+    #[must_use]
+    pub fn with_profile_name(mut self, name: impl Into<String>) -> Self {
+        self.profile_name = Some(name.into());
+        self
+    }
+
+    /// Reads lines from `input` until it ends or a line is `/quit`, and writes
+    /// the conversation to `output`.
+    ///
+    /// # Errors
+    ///
+    /// IO errors of `input` or `output`. A failing pipeline is reported in the
+    /// output and the conversation goes on.
+    pub async fn run<R, W>(self, input: R, mut output: W) -> io::Result<()>
+    where
+        R: AsyncBufRead + Unpin,
+        W: AsyncWrite + Unpin,
+    {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let mut lines = input.lines();
+        let mut choices: Vec<Choice> = Vec::new();
+        output
+            .write_all(b"Type a message and press Enter; a number picks an option; /quit ends.\n")
+            .await?;
+        loop {
+            output.write_all(b"you> ").await?;
+            output.flush().await?;
+            let Some(line) = lines.next_line().await? else {
+                break;
+            };
+            let line = line.trim();
+            if line == "/quit" {
+                break;
+            }
+            if line.is_empty() {
+                continue;
+            }
+            let content = match line.parse::<usize>().ok().and_then(|n| n.checked_sub(1)) {
+                Some(i) if i < choices.len() => choices[i].content(),
+                _ => Content::Text {
+                    body: line.to_owned(),
+                },
+            };
+            let id = MessageId::new(format!("local-{}", NEXT.fetch_add(1, Ordering::Relaxed)));
+            let mut msg = InboundMessage::new(Provider::Local, id, self.key.clone(), content);
+            if let Some(name) = &self.profile_name {
+                msg = msg.with_profile_name(name.clone());
+            }
+            match self.service.clone().oneshot(msg).await.map_err(Into::into) {
+                Ok(response) => {
+                    let (text, offered) = render(&response);
+                    if response.outcome() == Outcome::Handled || !offered.is_empty() {
+                        choices = offered;
+                    }
+                    output.write_all(text.as_bytes()).await?;
+                }
+                Err(e) => {
+                    let text = format!("!! the pipeline failed: {e}\n");
+                    output.write_all(text.as_bytes()).await?;
+                }
+            }
+        }
+        output.write_all(b"\n").await?;
+        output.flush().await
+    }
+}
+
+impl Choice {
+    fn content(&self) -> Content {
+        if self.list {
+            Content::ListReply {
+                id: self.id.clone(),
+                title: self.title.clone(),
+                description: self.description.clone(),
+            }
+        } else {
+            Content::ButtonReply {
+                id: self.id.clone(),
+                title: self.title.clone(),
+            }
+        }
+    }
+}
+
+/// The text shown for a response, and the options it offers.
+fn render(response: &Response) -> (String, Vec<Choice>) {
+    let mut out = String::new();
+    let mut choices = Vec::new();
+    if response.reply_list().is_empty() && response.outcome() != Outcome::Handled {
+        let _ = writeln!(out, "   ({})", response.outcome());
+    }
+    for reply in response.reply_list() {
+        match reply {
+            Reply::Buttons(b) => {
+                say(&mut out, b.body());
+                for button in b.buttons() {
+                    choices.push(Choice {
+                        id: button.id.clone(),
+                        title: button.title.clone(),
+                        description: None,
+                        list: false,
+                    });
+                    let _ = writeln!(out, "     [{}] {}", choices.len(), button.title);
+                }
+            }
+            Reply::List(l) => {
+                say(&mut out, l.body());
+                for section in l.sections() {
+                    if let Some(title) = &section.title {
+                        let _ = writeln!(out, "     {title}");
+                    }
+                    for row in &section.rows {
+                        choices.push(Choice {
+                            id: row.id.clone(),
+                            title: row.title.clone(),
+                            description: row.description.clone(),
+                            list: true,
+                        });
+                        let _ = write!(out, "     [{}] {}", choices.len(), row.title);
+                        if let Some(d) = &row.description {
+                            let _ = write!(out, " - {d}");
+                        }
+                        out.push('\n');
+                    }
+                }
+            }
+            Reply::Media(m) => {
+                say(&mut out, &format!("[{}] {}", m.kind().as_str(), m.url()));
+                if let Some(caption) = m.caption() {
+                    say(&mut out, caption);
+                }
+            }
+            Reply::Template(t) => {
+                let params: Vec<&str> = t.body.iter().map(|p| p.value.as_str()).collect();
+                say(
+                    &mut out,
+                    &format!("[template {}] {}", t.name, params.join(", ")),
+                );
+            }
+            Reply::Text(t) => say(&mut out, &t.body),
+            other => say(&mut out, &format!("[{}]", other.kind())),
+        }
+    }
+    (out, choices)
+}
+
+fn say(out: &mut String, text: &str) {
+    for (i, line) in text.lines().enumerate() {
+        out.push_str(if i == 0 { "bot> " } else { "     " });
+        out.push_str(line);
+        out.push('\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handler::{Choice as Picked, Router};
+    use crate::reply::{Buttons, List, Row};
+
+    #[tokio::test]
+    async fn numbers_pick_the_offered_buttons_and_rows() {
+        let router = Router::new()
+            .keyword(["buttons"], || async {
+                Buttons::builder("Confirm?")
+                    .button("yes", "Yes")
+                    .button("no", "No")
+                    .build()
+                    .map_err(BoxError::from)
+            })
+            .keyword(["list"], || async {
+                List::builder("Which?", "Choose")
+                    .rows([Row::new("ppc", "Cement PPC").with_description("50 kg")])
+                    .build()
+                    .map_err(BoxError::from)
+            })
+            .fallback(|c: Option<Picked>| async move {
+                c.map_or_else(|| "text".to_owned(), |Picked(id)| format!("picked {id}"))
+            })
+            .into_service();
+        let input: &[u8] = b"buttons\n2\nlist\n1\n7\n/quit\nnever read\n";
+        let mut output = Vec::new();
+
+        Terminal::new(router).run(input, &mut output).await.unwrap();
+
+        let shown = String::from_utf8(output).unwrap();
+        assert!(
+            shown.contains("bot> Confirm?\n     [1] Yes\n     [2] No\n"),
+            "{shown}"
+        );
+        assert!(shown.contains("bot> picked no"), "{shown}");
+        assert!(shown.contains("     [1] Cement PPC - 50 kg"), "{shown}");
+        assert!(shown.contains("bot> picked ppc"), "{shown}");
+        assert!(
+            shown.contains("bot> text"),
+            "a number with no such option is text: {shown}"
+        );
+        assert!(!shown.contains("never read"));
+    }
+}

@@ -1,0 +1,314 @@
+//! Identities: providers, phone numbers, conversation keys and message ids.
+
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+
+/// The messaging provider a message came from or goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Provider {
+    /// Twilio Programmable Messaging (WhatsApp channel).
+    Twilio,
+    /// Meta WhatsApp Cloud API.
+    Meta,
+    /// A local channel without a provider (terminal chat, tests, emulators).
+    Local,
+}
+
+impl Provider {
+    /// The provider's lower-case name, as used in logs, metrics and storage keys.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Twilio => "twilio",
+            Self::Meta => "meta",
+            Self::Local => "local",
+        }
+    }
+
+    /// Whether the provider renders reply buttons and lists natively.
+    ///
+    /// Twilio needs pre-approved Content Templates for interactive messages, so
+    /// free-form buttons and lists are rendered as a numbered text menu there.
+    #[must_use]
+    pub const fn supports_interactive(self) -> bool {
+        matches!(self, Self::Meta | Self::Local)
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a phone number could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PhoneNumberError {
+    /// The input held no digits at all.
+    #[error("phone number {0:?} has no digits")]
+    Empty(String),
+    /// The input held a character that cannot appear in a phone number.
+    #[error(
+        "phone number {input:?} contains {found:?}, which is not a digit, space, '-', '.', '(' or ')'"
+    )]
+    InvalidCharacter {
+        /// The rejected input.
+        input: String,
+        /// The first offending character.
+        found: char,
+    },
+    /// E.164 numbers have between 7 and 15 digits (country code included).
+    #[error("phone number {input:?} has {digits} digits; E.164 allows 7 to 15")]
+    Length {
+        /// The rejected input.
+        input: String,
+        /// How many digits it had.
+        digits: usize,
+    },
+}
+
+/// A phone number in E.164 form (`+` followed by 7 to 15 digits).
+///
+/// Providers spell numbers differently (`whatsapp:+14155238886`, `14155238886`,
+/// `+1 415-523-8886`); [`PhoneNumber::parse`] accepts all of them and keeps only
+/// the canonical form.
+///
+/// ```
+/// use framework::PhoneNumber;
+///
+/// let n = PhoneNumber::parse("whatsapp:+1 (415) 523-8886").unwrap();
+/// assert_eq!(n.as_str(), "+14155238886");
+/// assert_eq!(n.digits(), "14155238886");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PhoneNumber(String);
+
+impl PhoneNumber {
+    /// Parses a phone number, accepting an optional `whatsapp:` prefix, an optional
+    /// leading `+` and the usual separators (spaces, `-`, `.`, parentheses).
+    ///
+    /// # Errors
+    ///
+    /// [`PhoneNumberError`] when the input has no digits, a character that is not
+    /// part of a phone number, or fewer than 7 / more than 15 digits.
+    pub fn parse(input: &str) -> Result<Self, PhoneNumberError> {
+        let trimmed = input.trim();
+        let rest = trimmed.strip_prefix("whatsapp:").unwrap_or(trimmed).trim();
+        let rest = rest.strip_prefix('+').unwrap_or(rest);
+        let mut canonical = String::with_capacity(rest.len() + 1);
+        canonical.push('+');
+        for c in rest.chars() {
+            match c {
+                '0'..='9' => canonical.push(c),
+                ' ' | '-' | '.' | '(' | ')' => {}
+                other => {
+                    return Err(PhoneNumberError::InvalidCharacter {
+                        input: input.to_owned(),
+                        found: other,
+                    });
+                }
+            }
+        }
+        let digits = canonical.len() - 1;
+        if digits == 0 {
+            return Err(PhoneNumberError::Empty(input.to_owned()));
+        }
+        if !(7..=15).contains(&digits) {
+            return Err(PhoneNumberError::Length {
+                input: input.to_owned(),
+                digits,
+            });
+        }
+        Ok(Self(canonical))
+    }
+
+    /// The number with its leading `+`, e.g. `+14155238886`.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The digits only, without `+` (Meta's `wa_id` form), e.g. `14155238886`.
+    #[must_use]
+    pub fn digits(&self) -> &str {
+        &self.0[1..]
+    }
+}
+
+impl fmt::Display for PhoneNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for PhoneNumber {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for PhoneNumber {
+    type Err = PhoneNumberError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+/// Identifies one conversation: the business number a customer wrote to and the
+/// customer's number.
+///
+/// Sessions, conversation state, rate limits and the per-conversation lane are
+/// all keyed by it.
+///
+/// ```
+/// use framework::{ConversationKey, PhoneNumber};
+///
+/// let key = ConversationKey::new(
+///     PhoneNumber::parse("+14155238886").unwrap(),
+///     PhoneNumber::parse("+919812345678").unwrap(),
+/// );
+/// assert_eq!(key.storage_key(), "+14155238886/+919812345678");
+/// assert_eq!(key.hashed().len(), 16);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConversationKey {
+    business: PhoneNumber,
+    customer: PhoneNumber,
+}
+
+impl ConversationKey {
+    /// A key from the business number and the customer number.
+    #[must_use]
+    pub fn new(business: PhoneNumber, customer: PhoneNumber) -> Self {
+        Self { business, customer }
+    }
+
+    /// The business (shop) number the customer wrote to.
+    #[must_use]
+    pub fn business(&self) -> &PhoneNumber {
+        &self.business
+    }
+
+    /// The customer's number.
+    #[must_use]
+    pub fn customer(&self) -> &PhoneNumber {
+        &self.customer
+    }
+
+    /// A stable string form for storage keys: `+<business>/+<customer>`.
+    #[must_use]
+    pub fn storage_key(&self) -> String {
+        let mut key = String::with_capacity(self.business.0.len() + self.customer.0.len() + 1);
+        key.push_str(&self.business.0);
+        key.push('/');
+        key.push_str(&self.customer.0);
+        key
+    }
+
+    /// A short, non-reversible digest of the key (16 hex characters of SHA-256),
+    /// for logs and metrics that must not carry phone numbers.
+    #[must_use]
+    pub fn hashed(&self) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(self.business.0.as_bytes());
+        hasher.update(b"/");
+        hasher.update(self.customer.0.as_bytes());
+        let digest = hasher.finalize();
+        hex::encode(&digest[..8])
+    }
+}
+
+impl fmt::Display for ConversationKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.business, self.customer)
+    }
+}
+
+/// A provider's id for one message: Twilio's `MessageSid` (`SM…`/`MM…`) or Meta's
+/// `wamid.…`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MessageId(String);
+
+impl MessageId {
+    /// Wraps a provider message id.
+    #[must_use]
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+
+    /// The id as the provider spelled it.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for MessageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for MessageId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_provider_spellings_to_one_canonical_form() {
+        for input in [
+            "whatsapp:+14155238886",
+            "+14155238886",
+            "14155238886",
+            "+1 (415) 523-8886",
+            " whatsapp: +1.415.523.8886 ",
+        ] {
+            assert_eq!(
+                PhoneNumber::parse(input).unwrap().as_str(),
+                "+14155238886",
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_phone_number() {
+        assert!(matches!(
+            PhoneNumber::parse(""),
+            Err(PhoneNumberError::Empty(_))
+        ));
+        assert!(matches!(
+            PhoneNumber::parse("+1415abc"),
+            Err(PhoneNumberError::InvalidCharacter { found: 'a', .. })
+        ));
+        assert!(matches!(
+            PhoneNumber::parse("+123"),
+            Err(PhoneNumberError::Length { digits: 3, .. })
+        ));
+        assert!(matches!(
+            PhoneNumber::parse("+1234567890123456"),
+            Err(PhoneNumberError::Length { digits: 16, .. })
+        ));
+    }
+
+    #[test]
+    fn hashed_key_is_stable_and_hides_the_numbers() {
+        let key = ConversationKey::new(
+            PhoneNumber::parse("+14155238886").unwrap(),
+            PhoneNumber::parse("+919812345678").unwrap(),
+        );
+        let h = key.hashed();
+        assert_eq!(h, key.clone().hashed());
+        assert!(!h.contains("9812345678"));
+        assert!(h.chars().all(|c| c.is_ascii_hexdigit()));
+    }
+}

@@ -1,0 +1,745 @@
+//! Cloud API webhook notifications (`POST`) → [`WebhookEvent`]s.
+
+use std::time::{Duration, SystemTime};
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use super::wire;
+use crate::message::{
+    CatalogOrder, CatalogOrderItem, Contact, ContactPhone, Content, ConversationKey,
+    DeliveryFailure, DeliveryStatus, InboundMessage, Location, Media, MediaKind, MessageId,
+    PhoneNumber, Provider, ProviderErrorEvent, StatusEvent, WebhookEvent,
+};
+use crate::provider::WebhookError;
+
+/// The only `object` this adapter reads.
+const OBJECT: &str = "whatsapp_business_account";
+
+/// The only change `field` that carries messages and statuses.
+const MESSAGES_FIELD: &str = "messages";
+
+/// Parses a webhook notification into events, in payload order.
+///
+/// Call it on the raw body **after** [`verify_signature`](super::verify_signature)
+/// accepted it. One notification can carry many messages, statuses and errors
+/// over several entries and changes; all are returned, entry by entry, change
+/// by change, and within a change its messages, then its statuses, then its
+/// errors. Changes of other fields (`message_template_status_update`, ...) are
+/// skipped. Unknown fields are ignored everywhere, and a message of a type this
+/// crate does not model becomes [`Content::Unsupported`].
+///
+/// Status updates with a status this crate does not know are skipped with a
+/// warning rather than failing the batch: refusing it would make Meta retry the
+/// whole notification for a week.
+///
+/// ```
+/// use framework::provider::meta::parse_webhook;
+/// use framework::{Content, WebhookEvent};
+///
+/// let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
+///   "messaging_product":"whatsapp",
+///   "metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},
+///   "contacts":[{"profile":{"name":"Ana"},"wa_id":"16505551234"}],
+///   "messages":[{"from":"16505551234","id":"wamid.A","timestamp":"1749416383","type":"text","text":{"body":"hi"}}]}}]}]}"#;
+/// let events = parse_webhook(body).unwrap();
+/// let [WebhookEvent::Message(msg)] = events.as_slice() else { panic!("{events:?}") };
+/// assert_eq!(msg.text(), Some("hi"));
+/// assert_eq!(msg.key().customer().as_str(), "+16505551234");
+/// assert_eq!(msg.profile_name(), Some("Ana"));
+/// ```
+///
+/// # Errors
+///
+/// - [`WebhookError::EmptyBody`] for an empty (or all-whitespace) body.
+/// - [`WebhookError::NotUtf8`] when the body is not UTF-8.
+/// - [`WebhookError::InvalidJson`] when it is not JSON or not a JSON object.
+/// - [`WebhookError::Unexpected`] when `object` is not
+///   `whatsapp_business_account`.
+/// - [`WebhookError::MissingField`] when a field Meta always sends is absent,
+///   named by its path, e.g. `entry[0].changes[0].value.messages[1].id`.
+/// - [`WebhookError::InvalidField`] when a field has the wrong JSON type or an
+///   unusable value (a phone number with letters, a timestamp that is not a
+///   number), named by the path of the object it is in.
+pub fn parse_webhook(body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(WebhookError::EmptyBody);
+    }
+    let text = std::str::from_utf8(body).map_err(|e| WebhookError::NotUtf8 {
+        offset: e.valid_up_to(),
+    })?;
+    let notification: wire::Notification =
+        serde_json::from_str(text).map_err(WebhookError::InvalidJson)?;
+    match notification.object.as_deref() {
+        Some(OBJECT) => {}
+        Some(other) => {
+            return Err(WebhookError::Unexpected(format!(
+                "object is {other:?}, expected {OBJECT:?}"
+            )));
+        }
+        None => return Err(WebhookError::MissingField("object".to_owned())),
+    }
+    let entries = notification
+        .entry
+        .ok_or_else(|| WebhookError::MissingField("entry".to_owned()))?;
+
+    let mut events = Vec::new();
+    for (e, entry) in entries.iter().enumerate() {
+        let changes = entry
+            .changes
+            .as_ref()
+            .ok_or_else(|| WebhookError::MissingField(format!("entry[{e}].changes")))?;
+        for (c, change) in changes.iter().enumerate() {
+            let path = format!("entry[{e}].changes[{c}]");
+            let field = change
+                .field
+                .as_deref()
+                .ok_or_else(|| WebhookError::MissingField(format!("{path}.field")))?;
+            if field != MESSAGES_FIELD {
+                tracing::debug!(
+                    field,
+                    "skipping a Meta webhook change that carries no messages"
+                );
+                continue;
+            }
+            let value = change
+                .value
+                .as_deref()
+                .ok_or_else(|| WebhookError::MissingField(format!("{path}.value")))?;
+            parse_value(value, &format!("{path}.value"), &mut events)?;
+        }
+    }
+    Ok(events)
+}
+
+/// What every message of one change shares.
+struct Recipient<'a> {
+    business: PhoneNumber,
+    channel_id: &'a str,
+    profiles: &'a [wire::Profile],
+}
+
+fn parse_value(
+    raw: &RawValue,
+    path: &str,
+    events: &mut Vec<WebhookEvent>,
+) -> Result<(), WebhookError> {
+    let value: wire::ChangeValue = parse_raw(raw, path)?;
+    let messages = value.messages.unwrap_or_default();
+    if !messages.is_empty() {
+        let metadata = value
+            .metadata
+            .as_ref()
+            .ok_or_else(|| WebhookError::MissingField(format!("{path}.metadata")))?;
+        let display = required_id(
+            metadata.display_phone_number.as_deref(),
+            path,
+            "metadata.display_phone_number",
+        )?;
+        let recipient = Recipient {
+            business: phone(display, &format!("{path}.metadata.display_phone_number"))?,
+            channel_id: required_id(
+                metadata.phone_number_id.as_deref(),
+                path,
+                "metadata.phone_number_id",
+            )?,
+            profiles: value.contacts.as_deref().unwrap_or_default(),
+        };
+        for (i, raw) in messages.iter().enumerate() {
+            let message = parse_message(raw, &format!("{path}.messages[{i}]"), &recipient)?;
+            events.push(WebhookEvent::Message(message));
+        }
+    }
+    for (i, raw) in value.statuses.unwrap_or_default().iter().enumerate() {
+        if let Some(status) = parse_status(raw, &format!("{path}.statuses[{i}]"))? {
+            events.push(WebhookEvent::Status(status));
+        }
+    }
+    for error in value.errors.unwrap_or_default() {
+        events.push(WebhookEvent::ProviderError(ProviderErrorEvent {
+            provider: Provider::Meta,
+            code: error.code.as_ref().and_then(scalar_text),
+            message: describe(&error).unwrap_or_else(|| "unknown error".to_owned()),
+        }));
+    }
+    Ok(())
+}
+
+fn parse_message(
+    raw: &RawValue,
+    path: &str,
+    recipient: &Recipient<'_>,
+) -> Result<InboundMessage, WebhookError> {
+    let msg: wire::Message = parse_raw(raw, path)?;
+    let id = required_id(msg.id.as_deref(), path, "id")?;
+    let from = required_id(msg.from.as_deref(), path, "from")?;
+    let kind = required_id(msg.kind.as_deref(), path, "type")?;
+    let customer = phone(from, &format!("{path}.from"))?;
+    let content = parse_content(&msg, kind, path)?;
+
+    let mut inbound = InboundMessage::new(
+        Provider::Meta,
+        MessageId::new(id),
+        ConversationKey::new(recipient.business.clone(), customer),
+        content,
+    )
+    .with_channel_id(recipient.channel_id);
+    if let Some(name) = profile_name(recipient.profiles, from) {
+        inbound = inbound.with_profile_name(name);
+    }
+    if let Some(at) = timestamp(msg.timestamp.as_ref(), path)? {
+        inbound = inbound.with_timestamp(at);
+    }
+    if let Some(context) = &msg.context {
+        if let Some(quoted) = context.id.as_deref().filter(|id| !id.is_empty()) {
+            inbound = inbound.with_reply_to(MessageId::new(quoted));
+        }
+        let forwarded =
+            context.forwarded.unwrap_or(false) || context.frequently_forwarded.unwrap_or(false);
+        inbound = inbound.with_forwarded(forwarded);
+    }
+    Ok(inbound)
+}
+
+fn parse_content(msg: &wire::Message, kind: &str, path: &str) -> Result<Content, WebhookError> {
+    let content = match kind {
+        "text" => {
+            let (text, at): (wire::TextBody, _) = body(msg, kind, path)?;
+            Content::Text {
+                body: required(text.body.as_deref(), &at, "body")?.to_owned(),
+            }
+        }
+        "image" | "video" | "audio" | "sticker" | "document" => media(msg, kind, path)?,
+        "location" => {
+            let (loc, at): (wire::LocationBody, _) = body(msg, kind, path)?;
+            Content::Location(Location {
+                latitude: loc
+                    .latitude
+                    .ok_or_else(|| WebhookError::MissingField(format!("{at}.latitude")))?,
+                longitude: loc
+                    .longitude
+                    .ok_or_else(|| WebhookError::MissingField(format!("{at}.longitude")))?,
+                name: loc.name,
+                address: loc.address,
+                url: loc.url,
+            })
+        }
+        "contacts" => {
+            let (cards, _): (Vec<wire::ContactCard>, _) = body(msg, kind, path)?;
+            Content::Contacts(cards.into_iter().map(contact).collect())
+        }
+        "interactive" => interactive(msg, path)?,
+        "button" => {
+            let (button, at): (wire::ButtonBody, _) = body(msg, kind, path)?;
+            let text = required(button.text.as_deref(), &at, "text")?.to_owned();
+            Content::QuickReply {
+                // Meta always sends the payload; should it not, the button text
+                // is what a template without custom payloads sends back.
+                payload: button.payload.unwrap_or_else(|| text.clone()),
+                text,
+            }
+        }
+        "reaction" => {
+            let (reaction, at): (wire::ReactionBody, _) = body(msg, kind, path)?;
+            Content::Reaction {
+                message_id: MessageId::new(required_id(
+                    reaction.message_id.as_deref(),
+                    &at,
+                    "message_id",
+                )?),
+                emoji: reaction.emoji.filter(|e| !e.is_empty()),
+            }
+        }
+        "order" => order(msg, path)?,
+        "system" => {
+            let (system, _): (wire::SystemBody, _) = body(msg, kind, path)?;
+            Content::System {
+                body: system.body.unwrap_or_default(),
+                kind: system.kind,
+                new_wa_id: system.new_wa_id.or(system.wa_id),
+            }
+        }
+        "unsupported" => {
+            let inner = match msg.body(kind) {
+                Some(raw) => {
+                    parse_raw::<wire::UnsupportedBody>(raw, &format!("{path}.unsupported"))?.kind
+                }
+                None => None,
+            };
+            Content::Unsupported {
+                kind: inner.unwrap_or_else(|| kind.to_owned()),
+                detail: first_error(msg.errors.as_deref()),
+            }
+        }
+        other => Content::Unsupported {
+            kind: other.to_owned(),
+            detail: first_error(msg.errors.as_deref()),
+        },
+    };
+    Ok(content)
+}
+
+fn media(msg: &wire::Message, kind: &str, path: &str) -> Result<Content, WebhookError> {
+    let (body, at): (wire::MediaBody, _) = body(msg, kind, path)?;
+    let media_kind = match kind {
+        "image" => MediaKind::Image,
+        "video" => MediaKind::Video,
+        "audio" => MediaKind::Audio,
+        "sticker" => MediaKind::Sticker,
+        _ => MediaKind::Document,
+    };
+    if body.id.is_none() && body.url.is_none() {
+        return Err(WebhookError::MissingField(format!("{at}.id")));
+    }
+    let mut item = Media::new(media_kind);
+    item.id = body.id;
+    item.url = body.url;
+    item.mime_type = body.mime_type;
+    item.sha256 = body.sha256;
+    item.filename = body.filename;
+    item.voice = body.voice.unwrap_or(false);
+    item.animated = body.animated.unwrap_or(false);
+    Ok(Content::Media {
+        items: vec![item],
+        caption: body.caption,
+    })
+}
+
+fn contact(card: wire::ContactCard) -> Contact {
+    let name = card
+        .name
+        .map(|n| {
+            n.formatted_name
+                .filter(|f| !f.is_empty())
+                .unwrap_or_else(|| {
+                    [n.first_name, n.middle_name, n.last_name]
+                        .into_iter()
+                        .flatten()
+                        .filter(|part| !part.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+        })
+        .unwrap_or_default();
+    let phones = card
+        .phones
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| {
+            let phone = p.phone.or_else(|| p.wa_id.clone())?;
+            Some(ContactPhone {
+                phone,
+                wa_id: p.wa_id,
+                kind: p.kind,
+            })
+        })
+        .collect();
+    let emails = card
+        .emails
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|e| e.email)
+        .collect();
+    Contact {
+        name,
+        phones,
+        emails,
+    }
+}
+
+fn interactive(msg: &wire::Message, path: &str) -> Result<Content, WebhookError> {
+    let (body, at): (wire::Interactive, _) = body(msg, "interactive", path)?;
+    let sub = required_id(body.kind.as_deref(), &at, "type")?;
+    let content = match sub {
+        "button_reply" => {
+            let reply = body
+                .button_reply
+                .ok_or_else(|| WebhookError::MissingField(format!("{at}.button_reply")))?;
+            let at = format!("{at}.button_reply");
+            Content::ButtonReply {
+                id: required(reply.id.as_deref(), &at, "id")?.to_owned(),
+                title: reply.title.unwrap_or_default(),
+            }
+        }
+        "list_reply" => {
+            let reply = body
+                .list_reply
+                .ok_or_else(|| WebhookError::MissingField(format!("{at}.list_reply")))?;
+            let at = format!("{at}.list_reply");
+            Content::ListReply {
+                id: required(reply.id.as_deref(), &at, "id")?.to_owned(),
+                title: reply.title.unwrap_or_default(),
+                description: reply.description,
+            }
+        }
+        "nfm_reply" => {
+            let reply = body
+                .nfm_reply
+                .ok_or_else(|| WebhookError::MissingField(format!("{at}.nfm_reply")))?;
+            let at = format!("{at}.nfm_reply");
+            Content::FlowReply {
+                name: reply.name.unwrap_or_else(|| "flow".to_owned()),
+                body: reply.body.unwrap_or_default(),
+                response_json: required(reply.response_json.as_deref(), &at, "response_json")?
+                    .to_owned(),
+            }
+        }
+        other => Content::Unsupported {
+            kind: format!("interactive.{other}"),
+            detail: first_error(msg.errors.as_deref()),
+        },
+    };
+    Ok(content)
+}
+
+fn order(msg: &wire::Message, path: &str) -> Result<Content, WebhookError> {
+    let (body, at): (wire::OrderBody, _) = body(msg, "order", path)?;
+    let catalog_id = required(body.catalog_id.as_deref(), &at, "catalog_id")?.to_owned();
+    let mut items = Vec::new();
+    for (i, item) in body
+        .product_items
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
+        let at = format!("{at}.product_items[{i}]");
+        let quantity = item
+            .quantity
+            .as_ref()
+            .ok_or_else(|| WebhookError::MissingField(format!("{at}.quantity")))?;
+        let quantity = match quantity {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+        .and_then(|q| u32::try_from(q).ok())
+        .ok_or_else(|| {
+            invalid(
+                &format!("{at}.quantity"),
+                "expected a whole number of items",
+            )
+        })?;
+        let price = item
+            .item_price
+            .as_deref()
+            .ok_or_else(|| WebhookError::MissingField(format!("{at}.item_price")))?;
+        items.push(CatalogOrderItem {
+            product_id: required(
+                item.product_retailer_id.as_deref(),
+                &at,
+                "product_retailer_id",
+            )?
+            .to_owned(),
+            quantity,
+            item_price: decimal_text(price, &format!("{at}.item_price"))?,
+            currency: required(item.currency.as_deref(), &at, "currency")?.to_owned(),
+        });
+    }
+    Ok(Content::Order(CatalogOrder {
+        catalog_id,
+        text: body.text.filter(|t| !t.is_empty()),
+        items,
+    }))
+}
+
+/// The exact text of a JSON number (or of a string holding one): `12.50` stays
+/// `12.50`, never `12.5` or a float.
+fn decimal_text(raw: &RawValue, path: &str) -> Result<String, WebhookError> {
+    let text = raw.get().trim();
+    let text = if text.starts_with('"') {
+        serde_json::from_str::<String>(text)
+            .map_err(|e| invalid(path, &e.to_string()))?
+            .trim()
+            .to_owned()
+    } else {
+        // A valid JSON value that passes the digit check below is a number
+        // literal; its text is kept as is, whatever its size.
+        text.to_owned()
+    };
+    let (int, frac) = text.split_once('.').unwrap_or((text.as_str(), "0"));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if digits(int.strip_prefix('-').unwrap_or(int)) && digits(frac) {
+        Ok(text)
+    } else {
+        Err(invalid(path, "expected a plain decimal number like 12.50"))
+    }
+}
+
+fn parse_status(raw: &RawValue, path: &str) -> Result<Option<StatusEvent>, WebhookError> {
+    let wire: wire::Status = parse_raw(raw, path)?;
+    let id = required_id(wire.id.as_deref(), path, "id")?;
+    let name = required_id(wire.status.as_deref(), path, "status")?;
+    let status = match name {
+        "sent" => DeliveryStatus::Sent,
+        "delivered" => DeliveryStatus::Delivered,
+        "read" | "played" => DeliveryStatus::Read,
+        "failed" => DeliveryStatus::Failed(
+            wire.errors
+                .as_deref()
+                .and_then(<[_]>::first)
+                .map(|e| DeliveryFailure {
+                    code: e.code.as_ref().and_then(scalar_text),
+                    message: describe(e),
+                })
+                .unwrap_or_default(),
+        ),
+        other => {
+            tracing::warn!(
+                status = other,
+                message_id = id,
+                "skipping a Meta status update with an unknown status"
+            );
+            return Ok(None);
+        }
+    };
+    // Group messages carry a group id here, not a phone number.
+    let recipient = wire
+        .recipient_id
+        .as_deref()
+        .and_then(|r| PhoneNumber::parse(r).ok());
+    Ok(Some(StatusEvent {
+        provider: Provider::Meta,
+        message_id: MessageId::new(id),
+        recipient,
+        status,
+        timestamp: timestamp(wire.timestamp.as_ref(), path)?,
+    }))
+}
+
+/// The sender's profile name: the contact whose `wa_id` is the sender; else the
+/// only contact, or the first one without a `wa_id`. A contact that names
+/// someone else is never used, so a batch from several customers cannot swap
+/// their names.
+fn profile_name(profiles: &[wire::Profile], from: &str) -> Option<String> {
+    let chosen = profiles
+        .iter()
+        .find(|p| p.wa_id.as_deref() == Some(from))
+        .or_else(|| match profiles {
+            [only] => Some(only),
+            _ => profiles.iter().find(|p| p.wa_id.is_none()),
+        })?;
+    chosen
+        .profile
+        .as_ref()?
+        .name
+        .clone()
+        .filter(|n| !n.is_empty())
+}
+
+/// The body object of a message type, parsed, with its path.
+fn body<T: DeserializeOwned>(
+    msg: &wire::Message,
+    kind: &str,
+    path: &str,
+) -> Result<(T, String), WebhookError> {
+    let at = format!("{path}.{kind}");
+    let raw = msg
+        .body(kind)
+        .ok_or_else(|| WebhookError::MissingField(at.clone()))?;
+    Ok((parse_raw(raw, &at)?, at))
+}
+
+fn parse_raw<T: DeserializeOwned>(raw: &RawValue, path: &str) -> Result<T, WebhookError> {
+    serde_json::from_str(raw.get()).map_err(|e| invalid(path, &e.to_string()))
+}
+
+/// A required string field (it may be empty, e.g. a text body).
+fn required<'a>(value: Option<&'a str>, path: &str, name: &str) -> Result<&'a str, WebhookError> {
+    value.ok_or_else(|| WebhookError::MissingField(format!("{path}.{name}")))
+}
+
+/// A required identifier: absent and empty are both missing (an empty wamid
+/// would make every such message a duplicate of the others).
+fn required_id<'a>(
+    value: Option<&'a str>,
+    path: &str,
+    name: &str,
+) -> Result<&'a str, WebhookError> {
+    required(value.filter(|v| !v.is_empty()), path, name)
+}
+
+fn invalid(path: &str, reason: &str) -> WebhookError {
+    WebhookError::InvalidField {
+        field: path.to_owned(),
+        reason: reason.to_owned(),
+    }
+}
+
+fn phone(value: &str, path: &str) -> Result<PhoneNumber, WebhookError> {
+    PhoneNumber::parse(value).map_err(|e| invalid(path, &e.to_string()))
+}
+
+/// Unix seconds, as a string (Meta's form) or a number.
+fn timestamp(value: Option<&Value>, path: &str) -> Result<Option<SystemTime>, WebhookError> {
+    let secs = match value {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) => s.trim().parse::<u64>().ok(),
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(_) => None,
+    };
+    secs.and_then(|s| SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(s)))
+        .map(Some)
+        .ok_or_else(|| invalid(&format!("{path}.timestamp"), "expected Unix seconds"))
+}
+
+/// A code sent as a number or a string, as text.
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// A readable explanation of an error object: its title (or message) and its
+/// details, e.g. `Message type unknown: Message type is not currently supported`.
+fn describe(error: &wire::ErrorObject) -> Option<String> {
+    let headline = error
+        .title
+        .as_deref()
+        .or(error.message.as_deref())
+        .filter(|s| !s.is_empty());
+    let details = error
+        .error_data
+        .as_ref()
+        .and_then(|d| d.details.as_deref())
+        .filter(|d| !d.is_empty() && Some(*d) != headline);
+    match (headline, details) {
+        (Some(h), Some(d)) => Some(format!("{h}: {d}")),
+        (Some(one), None) | (None, Some(one)) => Some(one.to_owned()),
+        (None, None) => None,
+    }
+}
+
+/// The first error of a message, with its code, for [`Content::Unsupported`].
+fn first_error(errors: Option<&[wire::ErrorObject]>) -> Option<String> {
+    let error = errors?.first()?;
+    let code = error.code.as_ref().and_then(scalar_text);
+    match (describe(error), code) {
+        (Some(text), Some(code)) => Some(format!("{text} (code {code})")),
+        (Some(text), None) => Some(text),
+        (None, Some(code)) => Some(format!("error code {code}")),
+        (None, None) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wrap(value: &str) -> Vec<u8> {
+        format!(
+            r#"{{"object":"whatsapp_business_account","entry":[{{"id":"1","changes":[{{"field":"messages","value":{value}}}]}}]}}"#
+        )
+        .into_bytes()
+    }
+
+    fn with_message(message: &str) -> Vec<u8> {
+        wrap(&format!(
+            r#"{{"metadata":{{"display_phone_number":"+1 555-078-3881","phone_number_id":"PNID"}},"messages":[{message}]}}"#
+        ))
+    }
+
+    fn one_message(message: &str) -> InboundMessage {
+        let events = parse_webhook(&with_message(message)).unwrap();
+        match events.as_slice() {
+            [WebhookEvent::Message(m)] => m.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn keeps_the_exact_decimal_text_of_prices() {
+        let m = one_message(
+            r#"{"from":"16505551234","id":"w","type":"order","order":{"catalog_id":"c","product_items":[
+                {"product_retailer_id":"a","quantity":2,"item_price":12.50,"currency":"INR"},
+                {"product_retailer_id":"b","quantity":"1","item_price":"0.10","currency":"USD"},
+                {"product_retailer_id":"c","quantity":1,"item_price":100,"currency":"EUR"}]}}"#,
+        );
+        let Content::Order(order) = m.content() else {
+            panic!()
+        };
+        let prices: Vec<_> = order.items.iter().map(|i| i.item_price.as_str()).collect();
+        assert_eq!(prices, ["12.50", "0.10", "100"]);
+        assert_eq!(order.items[1].quantity, 1);
+    }
+
+    #[test]
+    fn refuses_prices_that_are_not_plain_decimals() {
+        for price in ["1e3", "\"abc\"", "true", "null", "{}", "\"1.\"", "\"\""] {
+            let err = parse_webhook(&with_message(&format!(
+                r#"{{"from":"16505551234","id":"w","type":"order","order":{{"catalog_id":"c","product_items":[
+                    {{"product_retailer_id":"a","quantity":1,"item_price":{price},"currency":"INR"}}]}}}}"#
+            )))
+            .unwrap_err();
+            let (WebhookError::InvalidField { field, .. } | WebhookError::MissingField(field)) =
+                &err
+            else {
+                panic!("{price}: {err:?}")
+            };
+            assert!(
+                field.ends_with("product_items[0].item_price"),
+                "{price}: {err:?}"
+            );
+        }
+        // A price with more digits than a float holds is kept exactly.
+        let long = "12345678901234567890.12345678901234567890";
+        let m = one_message(&format!(
+            r#"{{"from":"16505551234","id":"w","type":"order","order":{{"catalog_id":"c","product_items":[
+                {{"product_retailer_id":"a","quantity":1,"item_price":{long},"currency":"INR"}}]}}}}"#
+        ));
+        let Content::Order(order) = m.content() else {
+            panic!()
+        };
+        assert_eq!(order.items[0].item_price, long);
+    }
+
+    #[test]
+    fn never_borrows_another_senders_name() {
+        let body = wrap(
+            r#"{"metadata":{"display_phone_number":"15550783881","phone_number_id":"P"},
+               "contacts":[{"profile":{"name":"Ana"},"wa_id":"16505550001"},{"profile":{"name":"Bo"},"wa_id":"16505550002"}],
+               "messages":[
+                 {"from":"16505550002","id":"a","type":"text","text":{"body":"x"}},
+                 {"from":"16505550003","id":"b","type":"text","text":{"body":"y"}}]}"#,
+        );
+        let names: Vec<_> = parse_webhook(&body)
+            .unwrap()
+            .into_iter()
+            .map(|e| match e {
+                WebhookEvent::Message(m) => m.profile_name().map(str::to_owned),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(names, [Some("Bo".to_owned()), None]);
+    }
+
+    #[test]
+    fn timestamps_out_of_range_are_invalid_not_panics() {
+        let err = parse_webhook(&with_message(
+            r#"{"from":"16505551234","id":"w","timestamp":"18446744073709551615","type":"text","text":{"body":"x"}}"#,
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(err, WebhookError::InvalidField { ref field, .. } if field.ends_with("messages[0].timestamp")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn describes_errors_by_title_and_details() {
+        let e = wire::ErrorObject {
+            code: Some(Value::from(131051)),
+            title: Some("Message type unknown".to_owned()),
+            message: Some("Message type unknown".to_owned()),
+            error_data: Some(wire::ErrorData {
+                details: Some("Message type is currently not supported.".to_owned()),
+            }),
+        };
+        assert_eq!(
+            first_error(Some(&[e])).as_deref(),
+            Some("Message type unknown: Message type is currently not supported. (code 131051)")
+        );
+    }
+}

@@ -1,0 +1,154 @@
+//! Inline answers: replies carried in the webhook's TwiML response.
+
+use super::render::{BODY_LIMIT, buttons_menu, list_menu};
+use crate::reply::{Reply, split_text};
+
+/// The TwiML document that answers a webhook with nothing to send.
+pub const EMPTY_RESPONSE: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
+
+/// The TwiML document that answers a webhook with `replies` as `<Message>`
+/// elements, so Twilio sends them without an API call.
+///
+/// Text over [`BODY_LIMIT`] characters becomes several messages (never
+/// truncated); buttons and lists become the numbered text menu of
+/// [`render`](super::render); media become `<Media>` with the caption as
+/// `<Body>`. Templates, reactions and read receipts cannot be sent inline: they
+/// are left out, with a warning in the log. Characters XML 1.0 cannot carry
+/// (control characters other than tab and line breaks) are left out too.
+///
+/// ```
+/// use framework::provider::twilio::twiml_response;
+/// use framework::reply::Reply;
+///
+/// let xml = twiml_response(&[Reply::text("Tea & biscuits <3")]);
+/// assert_eq!(
+///     xml,
+///     "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message><Body>Tea &amp; biscuits &lt;3</Body></Message></Response>"
+/// );
+/// ```
+#[must_use]
+pub fn twiml_response(replies: &[Reply]) -> String {
+    if replies.is_empty() {
+        return EMPTY_RESPONSE.to_owned();
+    }
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>");
+    for reply in replies {
+        match reply {
+            Reply::Text(t) => text_messages(&mut out, &t.body),
+            Reply::Buttons(b) => text_messages(&mut out, &buttons_menu(b)),
+            Reply::List(l) => text_messages(&mut out, &list_menu(l)),
+            Reply::Media(m) => message(
+                &mut out,
+                m.caption().filter(|c| !c.is_empty()),
+                Some(m.url()),
+            ),
+            other => tracing::warn!(
+                kind = other.kind(),
+                "this reply cannot be answered inline in TwiML; it is not sent"
+            ),
+        }
+    }
+    out.push_str("</Response>");
+    out
+}
+
+fn text_messages(out: &mut String, body: &str) {
+    if body.is_empty() {
+        return;
+    }
+    for piece in split_text(body, BODY_LIMIT) {
+        message(out, Some(piece), None);
+    }
+}
+
+fn message(out: &mut String, body: Option<&str>, media: Option<&str>) {
+    out.push_str("<Message>");
+    if let Some(body) = body {
+        out.push_str("<Body>");
+        escape_into(out, body);
+        out.push_str("</Body>");
+    }
+    if let Some(url) = media {
+        out.push_str("<Media>");
+        escape_into(out, url);
+        out.push_str("</Media>");
+    }
+    out.push_str("</Message>");
+}
+
+fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MediaKind;
+    use crate::reply::{Buttons, MediaReply, Template};
+
+    #[test]
+    fn no_replies_is_the_empty_response() {
+        assert_eq!(twiml_response(&[]), EMPTY_RESPONSE);
+    }
+
+    #[test]
+    fn long_text_becomes_several_messages_and_nothing_is_lost() {
+        let long = "x".repeat(BODY_LIMIT + 10);
+        let xml = twiml_response(&[Reply::text(long.clone())]);
+        assert_eq!(xml.matches("<Message>").count(), 2);
+        let bodies: String = xml
+            .split("<Body>")
+            .skip(1)
+            .map(|s| s.split("</Body>").next().unwrap_or_default())
+            .collect();
+        assert_eq!(bodies, long);
+    }
+
+    #[test]
+    fn menus_media_and_unsendable_kinds() {
+        let buttons = Buttons::builder("Confirm?")
+            .button("y", "Yes")
+            .button("n", "No")
+            .build()
+            .unwrap();
+        let media = MediaReply::new(MediaKind::Image, "https://x.test/a.png?x=1&y=2")
+            .unwrap()
+            .with_caption("A picture")
+            .unwrap();
+        let xml = twiml_response(&[
+            buttons.into(),
+            media.into(),
+            Template::new("order_update", "en").into(),
+        ]);
+        assert!(
+            xml.contains("<Body>Confirm?\n\n1. Yes\n2. No</Body>"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<Message><Body>A picture</Body><Media>https://x.test/a.png?x=1&amp;y=2</Media></Message>"),
+            "{xml}"
+        );
+        assert_eq!(
+            xml.matches("<Message>").count(),
+            2,
+            "the template is left out: {xml}"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_dropped_not_emitted() {
+        let xml = twiml_response(&[Reply::text("a\u{0}b\u{7}c\nd")]);
+        assert!(xml.contains("<Body>abc\nd</Body>"), "{xml}");
+    }
+}

@@ -1,0 +1,102 @@
+use std::time::Duration;
+
+use tower::Layer;
+
+use super::service::SessionService;
+
+/// How sessions and the conversation lane behave.
+///
+/// See the [module docs](super) for an example.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionConfig {
+    pub(super) ttl: Duration,
+    pub(super) lease_ttl: Duration,
+    pub(super) lock_wait: Duration,
+}
+
+impl Default for SessionConfig {
+    /// Sessions live 24 hours after the last message; a turn holds the
+    /// conversation's lane for at most 30 seconds; a message waits at most 10
+    /// seconds for the lane (Twilio gives a webhook 15).
+    fn default() -> Self {
+        Self {
+            ttl: Duration::from_secs(24 * 60 * 60),
+            lease_ttl: Duration::from_secs(30),
+            lock_wait: Duration::from_secs(10),
+        }
+    }
+}
+
+impl SessionConfig {
+    /// How long a session lives after the conversation's last message. Clamped
+    /// to at least 1 second.
+    #[must_use]
+    pub fn with_ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl.max(Duration::from_secs(1));
+        self
+    }
+
+    /// The longest a turn may hold the conversation's lane before another turn
+    /// may take it over. Clamped to at least 100 milliseconds.
+    #[must_use]
+    pub fn with_lease_ttl(mut self, ttl: Duration) -> Self {
+        self.lease_ttl = ttl.max(Duration::from_millis(100));
+        self
+    }
+
+    /// How long a message waits for its conversation's lane before the turn
+    /// fails.
+    #[must_use]
+    pub fn with_lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = wait;
+        self
+    }
+
+    /// How long a session lives after the last message.
+    #[must_use]
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+}
+
+/// Applies [`SessionService`] to a service.
+///
+/// See the [module docs](super) for an example.
+#[derive(Debug, Clone)]
+pub struct SessionLayer<St, L> {
+    store: St,
+    lock: L,
+    config: SessionConfig,
+}
+
+impl<St, L> SessionLayer<St, L> {
+    /// Sessions kept in `store`, turns serialized by `lock`.
+    #[must_use]
+    pub fn new(store: St, lock: L) -> Self {
+        Self {
+            store,
+            lock,
+            config: SessionConfig::default(),
+        }
+    }
+
+    /// Replaces the configuration.
+    #[must_use]
+    pub fn with_config(mut self, config: SessionConfig) -> Self {
+        self.config = config;
+        self
+    }
+}
+
+impl<S, St: Clone, L: Clone> Layer<S> for SessionLayer<St, L> {
+    type Service = SessionService<S, St, L>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SessionService::new(
+            inner,
+            self.store.clone(),
+            self.lock.clone(),
+            self.config.clone(),
+        )
+    }
+}

@@ -1,0 +1,161 @@
+use std::task::{Context, Poll};
+
+use futures_util::future::BoxFuture;
+use tower::Service;
+
+use super::data::Session;
+use super::layer::SessionConfig;
+use super::lock::{ConversationLock, Lease, LockError};
+use super::store::{SessionStore, SessionStoreError};
+use crate::{BoxError, InboundMessage, Response};
+
+/// Errors of the session layer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// The conversation's lane could not be taken.
+    #[error("could not take the conversation's lane")]
+    Lock(#[from] LockError),
+    /// The session could not be loaded or saved.
+    #[error("could not load or save the session")]
+    Store(#[from] SessionStoreError),
+}
+
+/// Loads the session before the turn and saves it after, one turn per
+/// conversation at a time; see the [module docs](super).
+#[derive(Debug, Clone)]
+pub struct SessionService<S, St, L> {
+    inner: S,
+    store: St,
+    lock: L,
+    config: SessionConfig,
+}
+
+impl<S, St, L> SessionService<S, St, L> {
+    /// Wraps `inner`.
+    pub fn new(inner: S, store: St, lock: L, config: SessionConfig) -> Self {
+        Self {
+            inner,
+            store,
+            lock,
+            config,
+        }
+    }
+
+    crate::macros::define_inner_service_accessors!();
+}
+
+/// Releases a lease when the turn ends, also when the turn's future is dropped
+/// half-way (the webhook's client went away): a lane must not stay blocked until
+/// the lease expires.
+struct LeaseGuard<L: ConversationLock> {
+    lock: L,
+    lease: Option<Lease>,
+}
+
+impl<L: ConversationLock> LeaseGuard<L> {
+    async fn release(mut self) {
+        if let Some(lease) = self.lease.take() {
+            release(&self.lock, &lease).await;
+        }
+    }
+}
+
+async fn release<L: ConversationLock>(lock: &L, lease: &Lease) {
+    if let Err(e) = lock.release(lease).await {
+        tracing::warn!(
+            error.message = %e,
+            error.cause_chain = ?e,
+            "could not release the conversation's lane; it frees itself when the lease expires"
+        );
+    }
+}
+
+impl<L: ConversationLock> Drop for LeaseGuard<L> {
+    fn drop(&mut self) {
+        let Some(lease) = self.lease.take() else {
+            return;
+        };
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            let lock = self.lock.clone();
+            handle.spawn(async move { release(&lock, &lease).await });
+        }
+    }
+}
+
+impl<S, St, L> Service<InboundMessage> for SessionService<S, St, L>
+where
+    S: Service<InboundMessage, Response = Response> + Clone + Send + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send,
+    St: SessionStore,
+    L: ConversationLock,
+{
+    type Response = Response;
+    type Error = BoxError;
+    type Future = BoxFuture<'static, Result<Response, BoxError>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, mut msg: InboundMessage) -> Self::Future {
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let store = self.store.clone();
+        let lock = self.lock.clone();
+        let config = self.config.clone();
+        Box::pin(async move {
+            let key = msg.key().storage_key();
+            let lease = lock
+                .acquire(&key, config.lease_ttl, config.lock_wait)
+                .await
+                .map_err(SessionError::from)?;
+            let fence = lease.token();
+            let guard = LeaseGuard {
+                lock,
+                lease: Some(lease),
+            };
+
+            let stored = store.load(&key, fence).await.map_err(SessionError::from)?;
+            let existed = stored.is_some();
+            let session = match stored.as_deref().map(Session::from_bytes) {
+                Some(Ok(session)) => session,
+                Some(Err(e)) => {
+                    // A session we cannot read must not lock the customer out:
+                    // start over, and say so in the log.
+                    tracing::error!(
+                        error.message = %e,
+                        "stored session is not valid JSON; starting a fresh one"
+                    );
+                    Session::new()
+                }
+                None => Session::new(),
+            };
+            msg.extensions_mut().insert(session.clone());
+
+            let result = inner.call(msg).await.map_err(Into::into);
+            let result = match result {
+                Ok(response) => {
+                    let saved = if !session.is_empty() {
+                        // Saved every turn, changed or not, so the TTL counts
+                        // from the conversation's last message.
+                        store
+                            .save(&key, &session.to_bytes(), config.ttl, fence)
+                            .await
+                    } else if existed {
+                        store.remove(&key, fence).await
+                    } else {
+                        Ok(())
+                    };
+                    saved
+                        .map(|()| response)
+                        .map_err(|e| BoxError::from(SessionError::from(e)))
+                }
+                Err(e) => Err(e),
+            };
+            guard.release().await;
+            result
+        })
+    }
+}

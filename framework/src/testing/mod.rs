@@ -1,0 +1,27 @@
+//! The test kit (feature `test-util`): drive a pipeline from tests without a
+//! network, build signed provider webhooks, record what the bot sends, move
+//! time virtually, and check storage implementations against their contracts.
+//!
+//! - [`TestChat`] and [`Turn`]: talk to a pipeline directly; assert on answers.
+//! - [`Transcript`]: a conversation written as "customer says / bot answers".
+//! - [`twilio::TwilioWebhook`], [`meta::MetaWebhook`]: signed webhook requests
+//!   for the [webhook routes](crate::webhook).
+//! - [`RecordingOutbox`]: a fake outbound side that records every reply.
+//! - [`time`]: virtual time for TTLs, rate windows and leases.
+//! - [`contract`]: the suites every store implementation must pass.
+//!
+//! Enable it for tests with
+//! `framework = { workspace = true, features = ["test-util"] }` under
+//! `[dev-dependencies]`.
+
+mod chat;
+// Test code: a failed store call is a failed contract check.
+#[allow(clippy::expect_used)]
+pub mod contract;
+pub mod meta;
+mod outbox;
+pub mod time;
+pub mod twilio;
+
+pub use self::chat::{TestChat, Transcript, Turn};
+pub use self::outbox::RecordingOutbox;

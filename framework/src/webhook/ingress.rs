@@ -1,0 +1,140 @@
+//! What happens to a verified, parsed webhook.
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use futures_util::future::try_join_all;
+use tower::{Service, ServiceExt};
+
+use super::outbox::{Delivery, OutboundTurn, Outbox, OutboxError};
+use crate::{BoxError, ConversationKey, InboundMessage, Response, WebhookEvent};
+
+/// Takes the events of one verified webhook; the provider is answered 2xx when
+/// [`accept`](Self::accept) returns `Ok`, 500 (and retries) otherwise.
+///
+/// `accept` returns the turns the webhook response should answer inline (see
+/// [`Delivery::Inline`]); an ingress that sends everything through an outbox
+/// returns none.
+///
+/// [`PipelineIngress`] runs each message through a pipeline and hands the
+/// replies to an [`Outbox`]. A deployment that must acknowledge before
+/// processing implements this trait to record the events durably first.
+pub trait Ingress: Clone + Send + Sync + 'static {
+    /// Handles the events of one webhook request, in order.
+    ///
+    /// # Errors
+    ///
+    /// Any error makes the webhook answer 500 so the provider retries; return
+    /// one only when retrying can help.
+    fn accept(
+        &self,
+        events: Vec<WebhookEvent>,
+    ) -> impl Future<Output = Result<Vec<OutboundTurn>, BoxError>> + Send;
+}
+
+/// Runs each message through a pipeline and hands its replies to an outbox.
+///
+/// Messages of different conversations in one webhook (Meta batches up to 1000)
+/// are processed concurrently; messages of one conversation in order. Status
+/// reports go to [`Outbox::record_status`]; provider errors are logged.
+#[derive(Debug, Clone)]
+pub struct PipelineIngress<P, O> {
+    pipeline: P,
+    outbox: O,
+}
+
+impl<P, O> PipelineIngress<P, O> {
+    /// Messages go through `pipeline`, replies to `outbox`.
+    pub fn new(pipeline: P, outbox: O) -> Self {
+        Self { pipeline, outbox }
+    }
+}
+
+impl<P, O> PipelineIngress<P, O>
+where
+    P: Service<InboundMessage, Response = Response> + Clone + Send + Sync + 'static,
+    P::Error: Into<BoxError>,
+    P::Future: Send,
+    O: Outbox,
+{
+    async fn run_conversation(
+        &self,
+        messages: Vec<InboundMessage>,
+    ) -> Result<Vec<OutboundTurn>, BoxError> {
+        let mut inline = Vec::new();
+        for msg in messages {
+            let provider = msg.provider();
+            let key = msg.key().clone();
+            let in_reply_to = msg.id().clone();
+            let channel_id = msg.channel_id().map(str::to_owned);
+            let response = self
+                .pipeline
+                .clone()
+                .oneshot(msg)
+                .await
+                .map_err(Into::into)?;
+            if response.reply_list().is_empty() {
+                continue;
+            }
+            let outcome = response.outcome();
+            let delivery = self
+                .outbox
+                .deliver(OutboundTurn {
+                    provider,
+                    key,
+                    in_reply_to,
+                    channel_id,
+                    outcome,
+                    replies: response.into_replies(),
+                })
+                .await?;
+            if let Delivery::Inline(turn) = delivery {
+                inline.push(turn);
+            }
+        }
+        Ok(inline)
+    }
+}
+
+impl<P, O> Ingress for PipelineIngress<P, O>
+where
+    P: Service<InboundMessage, Response = Response> + Clone + Send + Sync + 'static,
+    P::Error: Into<BoxError>,
+    P::Future: Send,
+    O: Outbox,
+{
+    async fn accept(&self, events: Vec<WebhookEvent>) -> Result<Vec<OutboundTurn>, BoxError> {
+        // Group messages by conversation, keeping the order of first appearance
+        // and the order within each conversation.
+        let mut conversations: Vec<Vec<InboundMessage>> = Vec::new();
+        let mut index: HashMap<ConversationKey, usize> = HashMap::new();
+        let mut statuses = Vec::new();
+        for event in events {
+            match event {
+                WebhookEvent::Message(msg) => match index.get(msg.key()) {
+                    Some(&i) => conversations[i].push(msg),
+                    None => {
+                        index.insert(msg.key().clone(), conversations.len());
+                        conversations.push(vec![msg]);
+                    }
+                },
+                WebhookEvent::Status(status) => statuses.push(status),
+                WebhookEvent::ProviderError(e) => tracing::warn!(
+                    provider = e.provider.as_str(),
+                    code = e.code.as_deref().unwrap_or_default(),
+                    message = %e.message,
+                    "provider reported an error"
+                ),
+            }
+        }
+        for status in statuses {
+            self.outbox
+                .record_status(status)
+                .await
+                .map_err(|e: OutboxError| BoxError::from(e))?;
+        }
+        let inline =
+            try_join_all(conversations.into_iter().map(|c| self.run_conversation(c))).await?;
+        Ok(inline.into_iter().flatten().collect())
+    }
+}

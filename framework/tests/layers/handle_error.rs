@@ -1,0 +1,62 @@
+use framework::handle_error::HandleErrorLayer;
+use framework::reply::Reply;
+use framework::{BoxError, InboundMessage, Outcome, Response};
+use tower::{Layer, service_fn};
+
+use crate::support::call;
+
+#[derive(Debug, thiserror::Error)]
+#[error("could not save the order")]
+struct SaveFailed(#[source] std::io::Error);
+
+#[tokio::test]
+async fn an_error_becomes_one_apology() {
+    let svc = HandleErrorLayer::new().layer(service_fn(|_m: InboundMessage| async {
+        Err::<Response, BoxError>(Box::new(SaveFailed(std::io::Error::other("disk full"))))
+    }));
+    let r = call(&svc, framework::doc::text("confirm")).await.unwrap();
+    assert_eq!(r.outcome(), Outcome::Failed);
+    assert_eq!(r.reply_list().len(), 1);
+    assert!(r.reply_list()[0].body().unwrap().contains("Sorry"));
+}
+
+#[tokio::test]
+async fn a_panicking_handler_becomes_an_apology_too() {
+    let svc = HandleErrorLayer::new().layer(service_fn(|m: InboundMessage| async move {
+        if m.text() == Some("boom") {
+            panic!("handler bug");
+        }
+        Ok::<_, BoxError>(Response::empty())
+    }));
+    let r = call(&svc, framework::doc::text("boom")).await.unwrap();
+    assert_eq!(r.outcome(), Outcome::Failed);
+    assert_eq!(r.reply_list().len(), 1);
+}
+
+#[tokio::test]
+async fn the_apology_is_configurable() {
+    let failing = service_fn(|_m: InboundMessage| async { Err::<Response, BoxError>("x".into()) });
+    let custom =
+        HandleErrorLayer::new().with_apology(Some(Reply::text("माफ़ कीजिए, फिर से कोशिश करें")));
+    let r = call(&custom.layer(failing), framework::doc::text("hi"))
+        .await
+        .unwrap();
+    assert_eq!(r.reply_list()[0].body(), Some("माफ़ कीजिए, फिर से कोशिश करें"));
+    let silent = HandleErrorLayer::new().with_apology(None);
+    let r = call(&silent.layer(failing), framework::doc::text("hi"))
+        .await
+        .unwrap();
+    assert_eq!((r.outcome(), r.reply_list().len()), (Outcome::Failed, 0));
+}
+
+#[tokio::test]
+async fn successes_pass_through_untouched() {
+    let svc = HandleErrorLayer::new().layer(service_fn(|_m: InboundMessage| async {
+        Ok::<_, BoxError>(Response::reply("fine"))
+    }));
+    let r = call(&svc, framework::doc::text("hi")).await.unwrap();
+    assert_eq!(
+        (r.outcome(), r.reply_list()[0].body()),
+        (Outcome::Handled, Some("fine"))
+    );
+}

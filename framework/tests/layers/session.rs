@@ -1,0 +1,225 @@
+use std::time::Duration;
+
+use framework::session::{
+    ConversationLock, FencingToken, InMemConversationLock, InMemSessionStore, Session,
+    SessionConfig, SessionLayer, SessionStore,
+};
+use framework::{BoxError, Content, InboundMessage, Provider, Response};
+use tower::util::BoxCloneSyncService;
+use tower::{Layer, ServiceExt, service_fn};
+
+use crate::support::{Recorder, call};
+
+/// Counts messages in the session and answers the count.
+fn counter()
+-> impl tower::Service<InboundMessage, Response = Response, Error = BoxError, Future = impl Send>
++ Clone
++ Send {
+    service_fn(|msg: InboundMessage| async move {
+        let session = msg
+            .extensions()
+            .get::<Session>()
+            .cloned()
+            .ok_or("no session")?;
+        let n: u32 = session.get("n")?.unwrap_or(0) + 1;
+        session.insert("n", &n)?;
+        if msg.text() == Some("fail") {
+            return Err::<Response, BoxError>("handler failed".into());
+        }
+        Ok(Response::reply(n.to_string()))
+    })
+}
+
+fn body(r: &Response) -> &str {
+    r.reply_list()[0].body().unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_session_lives_across_turns_until_its_ttl() {
+    let svc = SessionLayer::new(InMemSessionStore::new(), InMemConversationLock::new())
+        .with_config(SessionConfig::default().with_ttl(Duration::from_secs(3600)))
+        .layer(counter());
+
+    assert_eq!(
+        body(&call(&svc, framework::doc::text("a")).await.unwrap()),
+        "1"
+    );
+    tokio::time::advance(Duration::from_secs(3000)).await;
+    assert_eq!(
+        body(&call(&svc, framework::doc::text("b")).await.unwrap()),
+        "2",
+        "kept within the TTL"
+    );
+    // The TTL counts from the last message, not the first.
+    tokio::time::advance(Duration::from_secs(3000)).await;
+    assert_eq!(
+        body(&call(&svc, framework::doc::text("c")).await.unwrap()),
+        "3"
+    );
+    tokio::time::advance(Duration::from_secs(3601)).await;
+    assert_eq!(
+        body(&call(&svc, framework::doc::text("d")).await.unwrap()),
+        "1",
+        "a fresh start after the TTL"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_turn_saves_nothing() {
+    let svc =
+        SessionLayer::new(InMemSessionStore::new(), InMemConversationLock::new()).layer(counter());
+    call(&svc, framework::doc::text("a")).await.unwrap();
+    assert!(call(&svc, framework::doc::text("fail")).await.is_err());
+    assert_eq!(
+        body(&call(&svc, framework::doc::text("b")).await.unwrap()),
+        "2"
+    );
+}
+
+#[tokio::test]
+async fn an_unreadable_stored_session_starts_fresh_instead_of_failing() {
+    let store = InMemSessionStore::new();
+    let lock = InMemConversationLock::new();
+    let key = framework::doc::key().storage_key();
+    let lease = lock
+        .acquire(&key, Duration::from_secs(5), Duration::from_secs(5))
+        .await
+        .unwrap();
+    store
+        .save(&key, b"not json", Duration::from_secs(60), lease.token())
+        .await
+        .unwrap();
+    lock.release(&lease).await.unwrap();
+    let svc = SessionLayer::new(store, lock).layer(counter());
+
+    assert_eq!(
+        body(&call(&svc, framework::doc::text("a")).await.unwrap()),
+        "1"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn turns_of_one_conversation_never_overlap_and_keep_arrival_order() {
+    // Arrange: the handler takes 100 ms; 10 messages arrive 1 ms apart.
+    let rec = Recorder::default();
+    // Boxed: spawning a task needs the future's type spelled out for `Send`.
+    let svc = BoxCloneSyncService::new(
+        SessionLayer::new(InMemSessionStore::new(), InMemConversationLock::new())
+            .layer(rec.service(Duration::from_millis(100))),
+    );
+    let msgs: Vec<_> = (0..10)
+        .map(|i| framework::doc::text(&format!("m{i}")))
+        .collect();
+    let expected: Vec<String> = msgs.iter().map(|m| m.id().to_string()).collect();
+
+    // Act
+    let mut tasks = Vec::new();
+    for msg in msgs {
+        let svc = svc.clone();
+        tasks.push(tokio::spawn(async move { svc.oneshot(msg).await }));
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+
+    // Assert
+    assert_eq!(rec.max_concurrent(), 1);
+    assert_eq!(rec.ids(), expected);
+}
+
+#[tokio::test(start_paused = true)]
+async fn different_conversations_run_side_by_side() {
+    let rec = Recorder::default();
+    // Boxed: spawning a task needs the future's type spelled out for `Send`.
+    let svc = BoxCloneSyncService::new(
+        SessionLayer::new(InMemSessionStore::new(), InMemConversationLock::new())
+            .layer(rec.service(Duration::from_millis(100))),
+    );
+    let tasks: Vec<_> = (0..5)
+        .map(|i| {
+            let msg = InboundMessage::new(
+                Provider::Local,
+                framework::doc::fresh_id(),
+                framework::doc::key_for(&format!("+91990000000{i}")),
+                Content::Text {
+                    body: "hi".to_owned(),
+                },
+            );
+            let svc = svc.clone();
+            tokio::spawn(async move { svc.oneshot(msg).await })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(rec.max_concurrent(), 5);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_turn_frees_the_lane_at_once() {
+    // A webhook client that hangs up drops the turn's future half-way; the
+    // next message of the conversation must not wait for the lease to expire.
+    let rec = Recorder::default();
+    let svc = BoxCloneSyncService::new(
+        SessionLayer::new(InMemSessionStore::new(), InMemConversationLock::new())
+            .with_config(SessionConfig::default().with_lease_ttl(Duration::from_secs(30)))
+            .layer(rec.service(Duration::from_secs(10))),
+    );
+    let slow = call(&svc, framework::doc::text("slow"));
+    assert!(
+        tokio::time::timeout(Duration::from_millis(50), slow)
+            .await
+            .is_err()
+    );
+    tokio::task::yield_now().await;
+
+    let started = tokio::time::Instant::now();
+    let next = tokio::spawn({
+        let svc = svc.clone();
+        async move { svc.oneshot(framework::doc::text("next")).await }
+    });
+    next.await.unwrap().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(11),
+        "waited {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lane_held_too_long_times_out_with_an_error() {
+    let lock = InMemConversationLock::new();
+    let held = lock
+        .acquire(
+            &framework::doc::key().storage_key(),
+            Duration::from_secs(60),
+            Duration::from_secs(1),
+        )
+        .await
+        .unwrap();
+    let svc = SessionLayer::new(InMemSessionStore::new(), lock.clone())
+        .with_config(SessionConfig::default().with_lock_wait(Duration::from_secs(2)))
+        .layer(counter());
+
+    let err = call(&svc, framework::doc::text("hi")).await.unwrap_err();
+
+    assert!(err.to_string().contains("lane"), "{err}");
+    lock.release(&held).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_superseded_holder_cannot_save() {
+    // The session layer passes its lease's fencing token to the store.
+    let store = InMemSessionStore::new();
+    let key = framework::doc::key().storage_key();
+    store
+        .load(&key, FencingToken::new(u64::MAX - 1))
+        .await
+        .unwrap();
+    let svc = SessionLayer::new(store, InMemConversationLock::new()).layer(counter());
+
+    let err = call(&svc, framework::doc::text("hi")).await.unwrap_err();
+
+    assert!(err.to_string().contains("session"), "{err}");
+}

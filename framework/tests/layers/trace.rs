@@ -1,0 +1,69 @@
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use framework::trace::TraceLayer;
+use framework::{BoxError, InboundMessage, Response};
+use tower::{Layer, service_fn};
+
+use crate::support::call;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn each_turn_logs_outcome_and_latency_without_phone_numbers() {
+    // Arrange
+    let out = Captured::default();
+    let writer = out.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let svc = TraceLayer::new().layer(service_fn(|_m: InboundMessage| async {
+        Ok::<_, BoxError>(Response::reply("hello"))
+    }));
+    let msg = framework::doc::text("hi");
+
+    // Act
+    call(&svc, msg.clone()).await.unwrap();
+
+    // Assert
+    let log = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("turn finished"), "{log}");
+    assert!(
+        log.contains("outcome=\"handled\"") || log.contains("outcome=handled"),
+        "{log}"
+    );
+    assert!(log.contains("latency_ms="), "{log}");
+    assert!(log.contains(&msg.key().hashed()), "{log}");
+    assert!(log.contains(msg.id().as_str()), "{log}");
+    assert!(
+        !log.contains("9812345678"),
+        "a phone number leaked into the log: {log}"
+    );
+}
+
+#[tokio::test]
+async fn errors_pass_through_the_trace_layer() {
+    let svc = TraceLayer::new().layer(service_fn(|_m: InboundMessage| async {
+        Err::<Response, BoxError>("broken".into())
+    }));
+    assert_eq!(
+        call(&svc, framework::doc::text("hi"))
+            .await
+            .unwrap_err()
+            .to_string(),
+        "broken"
+    );
+}

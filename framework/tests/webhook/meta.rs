@@ -1,0 +1,187 @@
+use axum::body::Body;
+use framework::provider::meta::sign;
+use framework::testing::meta::{MetaMessage, MetaStatus, MetaWebhook, verification_request};
+use framework::webhook::WebhookConfig;
+use framework::{DeliveryStatus, Provider};
+use http::{Request, StatusCode};
+use proptest::prelude::*;
+
+use crate::support::{META_SECRET, VERIFY_TOKEN, app, recording_app, send};
+
+const PATH: &str = "/webhooks/meta";
+const PHONE_NUMBER_ID: &str = "106540352242922";
+
+fn webhook() -> MetaWebhook {
+    MetaWebhook::new(PHONE_NUMBER_ID, "15550783881")
+}
+
+#[tokio::test]
+async fn the_subscription_handshake_echoes_the_challenge_only_for_our_token() {
+    let (app, _, _) = recording_app();
+    let (status, body, _) =
+        send(&app, verification_request(PATH, VERIFY_TOKEN, "1158201444")).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "1158201444"));
+    let (status, _, _) = send(&app, verification_request(PATH, "wrong", "1158201444")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = send(&app, Request::get(PATH).body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_batched_notification_is_handled_message_by_message_in_order() {
+    // Arrange: three customers, one of them writing twice, plus two statuses,
+    // spread over two entries.
+    let (app, seen, outbox) = recording_app();
+    let a1 = MetaMessage::text("919800000001", "a1");
+    let b1 = MetaMessage::text("919800000002", "b1");
+    let a2 = MetaMessage::text("919800000001", "a2");
+    let c1 = MetaMessage::text("919800000003", "c1");
+    let batch = webhook()
+        .message(a1)
+        .message(b1)
+        .status(MetaStatus::new("wamid.OUT1", "delivered"))
+        .message(a2)
+        .message(c1)
+        .status(MetaStatus::new("wamid.OUT2", "read"))
+        .entries(2);
+
+    // Act
+    let (status, body, _) = send(&app, batch.signed_request(META_SECRET, PATH)).await;
+
+    // Assert
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(seen.count(), 4);
+    let turns = outbox.turns();
+    assert_eq!(turns.len(), 4);
+    assert!(
+        turns
+            .iter()
+            .all(|t| t.provider == Provider::Meta
+                && t.channel_id.as_deref() == Some(PHONE_NUMBER_ID))
+    );
+    let of_a: Vec<&str> = turns
+        .iter()
+        .filter(|t| t.key.customer().as_str() == "+919800000001")
+        .map(|t| t.replies[0].body().unwrap())
+        .collect();
+    assert_eq!(
+        of_a,
+        ["echo: a1", "echo: a2"],
+        "one customer's messages keep their order"
+    );
+    let statuses: Vec<_> = outbox.statuses().into_iter().map(|s| s.status).collect();
+    assert_eq!(statuses, [DeliveryStatus::Delivered, DeliveryStatus::Read]);
+}
+
+#[tokio::test]
+async fn forged_or_unsigned_notifications_get_403_and_change_nothing() {
+    let (app, seen, outbox) = recording_app();
+    let batch = webhook().message(MetaMessage::text("919800000001", "hi"));
+    let forged = batch.signed_request(b"another-secret", PATH);
+    let mut unsigned = batch.signed_request(META_SECRET, PATH);
+    unsigned
+        .headers_mut()
+        .remove(framework::provider::meta::SIGNATURE_HEADER);
+    let tampered = {
+        let (parts, _) = batch.signed_request(META_SECRET, PATH).into_parts();
+        let other = webhook().message(MetaMessage::text("919800000001", "HI"));
+        Request::from_parts(parts, Body::from(other.body()))
+    };
+    for (name, request) in [
+        ("forged", forged),
+        ("unsigned", unsigned),
+        ("tampered", tampered),
+    ] {
+        let (status, body, _) = send(&app, request).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}: {body}");
+    }
+    assert_eq!(seen.count(), 0);
+    assert!(outbox.turns().is_empty() && outbox.statuses().is_empty());
+}
+
+fn signed_post(body: Vec<u8>, content_type: &str) -> Request<Body> {
+    let signature = sign(META_SECRET, &body);
+    Request::post(PATH)
+        .header("content-type", content_type)
+        .header("x-hub-signature-256", signature)
+        .body(Body::from(body))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_4xx_never_a_5xx() {
+    let (app, seen, _) = recording_app();
+    let cases = [
+        ("invalid JSON", signed_post(b"{\"object\":".to_vec(), "application/json"), StatusCode::BAD_REQUEST),
+        ("empty", signed_post(Vec::new(), "application/json"), StatusCode::BAD_REQUEST),
+        ("non-UTF-8", signed_post(b"{\"object\":\"\xff\"}".to_vec(), "application/json"), StatusCode::BAD_REQUEST),
+        ("other object", signed_post(b"{\"object\":\"page\",\"entry\":[]}".to_vec(), "application/json"), StatusCode::BAD_REQUEST),
+        ("missing id", signed_post(
+            br#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"1"},"messages":[{"from":"16505551234","timestamp":"1","type":"text","text":{"body":"hi"}}]}}]}]}"#.to_vec(),
+            "application/json",
+        ), StatusCode::BAD_REQUEST),
+        ("form body", signed_post(b"a=b".to_vec(), "application/x-www-form-urlencoded"), StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        ("over 3 MB", signed_post(vec![b' '; 3 * 1024 * 1024 + 1], "application/json"), StatusCode::PAYLOAD_TOO_LARGE),
+    ];
+    for (name, request, expected) in cases {
+        let (status, body, _) = send(&app, request).await;
+        assert_eq!(status, expected, "{name}: {body}");
+    }
+    assert_eq!(seen.count(), 0);
+}
+
+#[tokio::test]
+async fn unknown_types_are_accepted_and_routed_as_unsupported() {
+    let (app, _, outbox) = recording_app();
+    let batch = webhook().message(MetaMessage::unknown_type("919800000001", "hologram"));
+    let (status, _, _) = send(&app, batch.signed_request(META_SECRET, PATH)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(outbox.texts(), ["I can't read that kind of message yet."]);
+}
+
+#[tokio::test]
+async fn a_server_without_meta_secrets_refuses_meta_webhooks() {
+    let (app, _) = app(
+        framework::testing::RecordingOutbox::new(),
+        WebhookConfig::new(),
+    );
+    let batch = webhook().message(MetaMessage::text("919800000001", "hi"));
+    let (status, _, _) = send(&app, batch.signed_request(META_SECRET, PATH)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = send(&app, verification_request(PATH, VERIFY_TOKEN, "1")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Whatever a correctly signed body holds, the answer is 200 or a 4xx.
+    #[test]
+    fn arbitrary_signed_bodies_never_get_a_5xx(body in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let status = runtime.block_on(async {
+            let (app, _, _) = recording_app();
+            send(&app, signed_post(body, "application/json")).await.0
+        });
+        prop_assert!(status == StatusCode::OK || status.is_client_error(), "{status}");
+    }
+
+    /// The same for Twilio forms, signed over whatever parameters they decode to.
+    #[test]
+    fn arbitrary_signed_twilio_forms_never_get_a_5xx(body in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let url = "https://bot.example.com/webhooks/twilio";
+        let params: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+        let signature = framework::provider::twilio::compute_signature(crate::support::TWILIO_TOKEN, url, &params);
+        let request = Request::post("/webhooks/twilio")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-twilio-signature", signature)
+            .body(Body::from(body))
+            .unwrap();
+        let status = runtime.block_on(async {
+            let (app, _, _) = recording_app();
+            send(&app, request).await.0
+        });
+        prop_assert!(status == StatusCode::OK || status.is_client_error(), "{status}");
+    }
+}

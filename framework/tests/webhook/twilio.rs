@@ -1,0 +1,260 @@
+use axum::body::Body;
+use framework::provider::twilio::compute_signature;
+use framework::testing::twilio::{BUSINESS_NUMBER, CUSTOMER_NUMBER, TwilioWebhook};
+use framework::webhook::{InlineOutbox, WebhookConfig};
+use framework::{Content, DeliveryStatus, Provider};
+use http::{Request, StatusCode};
+
+use crate::support::{PUBLIC_URL, TWILIO_TOKEN, app, config, recording_app, send};
+
+const URL: &str = "https://bot.example.com/webhooks/twilio";
+
+fn hi() -> TwilioWebhook {
+    TwilioWebhook::text(CUSTOMER_NUMBER, BUSINESS_NUMBER, "Cement x 100")
+}
+
+#[tokio::test]
+async fn a_signed_message_is_answered_with_empty_twiml_and_its_reply_goes_to_the_outbox() {
+    // Arrange
+    let (app, seen, outbox) = recording_app();
+
+    // Act
+    let (status, body, content_type) = send(&app, hi().signed_request(TWILIO_TOKEN, URL)).await;
+
+    // Assert
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(content_type.as_deref(), Some("text/xml"));
+    assert_eq!(
+        body,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>"
+    );
+    assert_eq!(seen.count(), 1);
+    let turns = outbox.turns();
+    assert_eq!(turns.len(), 1);
+    assert_eq!(turns[0].provider, Provider::Twilio);
+    assert_eq!(turns[0].key.customer().as_str(), CUSTOMER_NUMBER);
+    assert_eq!(turns[0].key.business().as_str(), BUSINESS_NUMBER);
+    assert_eq!(outbox.texts(), ["echo: Cement x 100"]);
+}
+
+#[tokio::test]
+async fn forged_missing_or_misdirected_signatures_get_403_and_change_nothing() {
+    let (app, seen, outbox) = recording_app();
+    let webhook = hi();
+
+    let mut forged = webhook.signed_request("not-the-token", URL);
+    forged.headers_mut().remove("host");
+    let mut unsigned = webhook.signed_request(TWILIO_TOKEN, URL);
+    unsigned
+        .headers_mut()
+        .remove(framework::provider::twilio::SIGNATURE_HEADER);
+    // Signed for another URL than the one it arrives at.
+    let other_path = webhook.signed_request(TWILIO_TOKEN, "https://bot.example.com/elsewhere");
+    let other_path = {
+        let (mut parts, body) = other_path.into_parts();
+        parts.uri = "/webhooks/twilio".parse().unwrap();
+        Request::from_parts(parts, body)
+    };
+    // The body changed after signing.
+    let tampered = {
+        let (parts, _) = webhook.signed_request(TWILIO_TOKEN, URL).into_parts();
+        let body = webhook
+            .clone()
+            .with_param("Body", "Cement x 1000")
+            .form_body();
+        Request::from_parts(parts, Body::from(body))
+    };
+
+    for (name, request) in [
+        ("forged", forged),
+        ("unsigned", unsigned),
+        ("other path", other_path),
+        ("tampered", tampered),
+    ] {
+        let (status, body, _) = send(&app, request).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}: {body}");
+    }
+    assert_eq!(seen.count(), 0);
+    assert!(outbox.turns().is_empty());
+}
+
+#[tokio::test]
+async fn the_query_string_is_part_of_the_signed_url() {
+    let (app, seen, _) = recording_app();
+    let url = format!("{URL}?tenant=sharma&x=1");
+    let (status, _, _) = send(&app, hi().signed_request(TWILIO_TOKEN, &url)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(seen.count(), 1);
+}
+
+#[tokio::test]
+async fn a_retried_webhook_is_answered_but_handled_once() {
+    let (app, seen, outbox) = recording_app();
+    let webhook = hi();
+    for _ in 0..3 {
+        let (status, _, _) = send(&app, webhook.signed_request(TWILIO_TOKEN, URL)).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    assert_eq!(seen.count(), 1);
+    assert_eq!(outbox.turns().len(), 1);
+}
+
+#[tokio::test]
+async fn status_callbacks_are_recorded() {
+    let (app, seen, outbox) = recording_app();
+    let callback = TwilioWebhook::status(
+        "SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "failed",
+        Some("63016"),
+    );
+    let (status, body, _) = send(&app, callback.signed_request(TWILIO_TOKEN, URL)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(seen.count(), 0);
+    let statuses = outbox.statuses();
+    assert_eq!(statuses.len(), 1);
+    let DeliveryStatus::Failed(failure) = &statuses[0].status else {
+        panic!("expected failed, got {:?}", statuses[0].status);
+    };
+    assert_eq!(failure.code.as_deref(), Some("63016"));
+}
+
+#[tokio::test]
+async fn an_unknown_message_type_is_accepted_and_routed_as_unsupported() {
+    let (app, _, outbox) = recording_app();
+    let webhook = hi()
+        .with_param("MessageType", "ephemeral")
+        .without_param("Body");
+    let (status, _, _) = send(&app, webhook.signed_request(TWILIO_TOKEN, URL)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(outbox.texts(), ["I can't read that kind of message yet."]);
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_4xx_never_a_5xx() {
+    let (app, seen, _) = recording_app();
+    let sign = |body: &[u8]| {
+        let params: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+        compute_signature(TWILIO_TOKEN, URL, &params)
+    };
+    let post = |body: Vec<u8>, content_type: &str, signature: String| {
+        Request::post("/webhooks/twilio")
+            .header("content-type", content_type)
+            .header("x-twilio-signature", signature)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let form = "application/x-www-form-urlencoded";
+    let without_sid = hi().without_param("MessageSid").form_body().into_bytes();
+    let bad_from = hi()
+        .with_param("From", "whatsapp:+12")
+        .form_body()
+        .into_bytes();
+    let cases: Vec<(&str, Request<Body>, StatusCode)> = vec![
+        (
+            "empty body",
+            post(Vec::new(), form, sign(b"")),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "missing MessageSid",
+            post(without_sid.clone(), form, sign(&without_sid)),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "invalid From",
+            post(bad_from.clone(), form, sign(&bad_from)),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "non-UTF-8",
+            post(
+                b"Body=\xff\xfe&From=x".to_vec(),
+                form,
+                sign(b"Body=\xff\xfe&From=x"),
+            ),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "JSON body",
+            post(b"{\"Body\":\"hi\"}".to_vec(), "application/json", sign(b"")),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            "no content type",
+            Request::post("/webhooks/twilio")
+                .body(Body::from("Body=hi"))
+                .unwrap(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            "over 3 MB",
+            post(vec![b'a'; 3 * 1024 * 1024 + 1], form, sign(b"")),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+    ];
+    for (name, request, expected) in cases {
+        let (status, body, _) = send(&app, request).await;
+        assert_eq!(status, expected, "{name}: {body}");
+        assert!(
+            !body.is_empty() || status == StatusCode::PAYLOAD_TOO_LARGE,
+            "{name}: the 4xx says why"
+        );
+    }
+    assert_eq!(seen.count(), 0);
+}
+
+#[tokio::test]
+async fn a_server_without_a_twilio_token_refuses_twilio_webhooks() {
+    let (app, seen) = app(
+        framework::testing::RecordingOutbox::new(),
+        WebhookConfig::new(),
+    );
+    let (status, body, _) = send(&app, hi().signed_request(TWILIO_TOKEN, URL)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("no secret is configured"), "{body}");
+    assert_eq!(seen.count(), 0);
+}
+
+#[tokio::test]
+async fn the_inline_outbox_answers_in_the_twiml_response() {
+    let (app, _) = app(InlineOutbox, config());
+    let (status, body, _) = send(&app, hi().signed_request(TWILIO_TOKEN, URL)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message><Body>echo: Cement x 100</Body></Message></Response>"
+    );
+}
+
+#[tokio::test]
+async fn an_outbox_that_cannot_accept_makes_the_provider_retry() {
+    let (app, _, outbox) = recording_app();
+    outbox.fail_next(1);
+    let callback = TwilioWebhook::status("SMbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "delivered", None);
+    // Status reports go through the outbox too; the first attempt fails.
+    let (status, _, _) = send(&app, hi().signed_request(TWILIO_TOKEN, URL)).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    let (status, _, _) = send(&app, callback.signed_request(TWILIO_TOKEN, URL)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(outbox.statuses().len(), 1);
+}
+
+#[tokio::test]
+async fn media_and_location_reach_the_pipeline_as_content() {
+    let (app, seen, _) = recording_app();
+    let media = TwilioWebhook::media(
+        CUSTOMER_NUMBER,
+        BUSINESS_NUMBER,
+        "https://api.twilio.com/m/1",
+        "image/jpeg",
+    );
+    let location = TwilioWebhook::location(CUSTOMER_NUMBER, BUSINESS_NUMBER, 28.6139, 77.209);
+    for webhook in [media, location] {
+        let (status, _, _) = send(&app, webhook.signed_request(TWILIO_TOKEN, URL)).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let contents = seen.contents();
+    assert!(matches!(contents[0], Content::Media { .. }), "{contents:?}");
+    assert!(matches!(contents[1], Content::Location(_)), "{contents:?}");
+    let _ = PUBLIC_URL;
+}
