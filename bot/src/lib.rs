@@ -19,7 +19,7 @@ use framework::dedup::InMemSeenStore;
 use framework::handler::{ProfileName, Router};
 use framework::rate_limit::{InMemRateStore, RateLimitConfig};
 use framework::session::{InMemConversationLock, InMemSessionStore};
-use framework::webhook::{self, LogOutbox};
+use framework::webhook::{self, LogOutbox, Outbox};
 use framework::{InboundMessage, Response, ServiceBuilderExt};
 use tower::{Service, ServiceBuilder};
 
@@ -62,9 +62,15 @@ pub fn pipeline()
 }
 
 /// The HTTP application: the provider webhooks, `/healthz` and `/readyz`.
+/// Replies are logged, not sent (dry run) until the provider clients arrive.
 pub fn app(settings: &Settings) -> axum::Router {
+    app_with_outbox(settings, LogOutbox)
+}
+
+/// [`app`] with replies going to `outbox` (tests record them).
+pub fn app_with_outbox<O: Outbox>(settings: &Settings, outbox: O) -> axum::Router {
     axum::Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(|| async { "ready\n" }))
-        .merge(webhook::routes(pipeline(), LogOutbox, settings.webhooks()))
+        .merge(webhook::routes(pipeline(), outbox, settings.webhooks()))
 }

@@ -41,6 +41,15 @@ pub(crate) fn config() -> WebhookConfig {
 
 /// An echo bot behind dedup, recording what it sees; replies go to `outbox`.
 pub(crate) fn app<O: Outbox>(outbox: O, config: WebhookConfig) -> (axum::Router, Seen) {
+    app_in::<(), O>(outbox, config)
+}
+
+/// [`app`] as a router that merges into an application with state `S`.
+pub(crate) fn app_in<S, O>(outbox: O, config: WebhookConfig) -> (axum::Router<S>, Seen)
+where
+    S: Clone + Send + Sync + 'static,
+    O: Outbox,
+{
     let seen = Seen::default();
     let record = seen.clone();
     let router = Router::new()

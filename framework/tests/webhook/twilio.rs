@@ -258,3 +258,30 @@ async fn media_and_location_reach_the_pipeline_as_content() {
     assert!(matches!(contents[1], Content::Location(_)), "{contents:?}");
     let _ = PUBLIC_URL;
 }
+
+#[tokio::test]
+async fn the_routes_merge_into_an_application_with_its_own_state() {
+    #[derive(Clone)]
+    struct Shop {
+        name: &'static str,
+    }
+    let (webhooks, seen) =
+        crate::support::app_in::<Shop, _>(framework::testing::RecordingOutbox::new(), config());
+    let app: axum::Router = axum::Router::new()
+        .route(
+            "/about",
+            axum::routing::get(
+                |axum::extract::State(shop): axum::extract::State<Shop>| async move { shop.name },
+            ),
+        )
+        .merge(webhooks)
+        .with_state(Shop {
+            name: "Sharma Traders",
+        });
+
+    let (status, body, _) = send(&app, Request::get("/about").body(Body::empty()).unwrap()).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "Sharma Traders"));
+    let (status, _, _) = send(&app, hi().signed_request(TWILIO_TOKEN, URL)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(seen.count(), 1);
+}
