@@ -1,4 +1,85 @@
-//! Campanile framework: WhatsApp bots as tower services.
+//! Campanile: WhatsApp bots as [tower] services.
+//!
+//! A message from Twilio or the Meta WhatsApp Cloud API is verified and
+//! translated into a provider-neutral [`InboundMessage`], passes through an
+//! ordered stack of tower layers, and reaches your handlers, plain `async fn`s
+//! whose arguments are extractors. Their answers ([`Reply`](reply::Reply)s,
+//! validated against WhatsApp's limits) go back out through an
+//! [`Outbox`](webhook::Outbox).
+//!
+//! # An echo bot
+//!
+//! ```no_run
+//! use framework::dedup::InMemSeenStore;
+//! use framework::handler::{Router, Text};
+//! use framework::webhook::{self, InlineOutbox, WebhookConfig};
+//! use framework::ServiceBuilderExt;
+//! use tower::ServiceBuilder;
+//!
+//! async fn echo(Text(text): Text) -> String {
+//!     format!("You said: {text}")
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let bot = ServiceBuilder::new()
+//!         .trace()
+//!         .handle_errors()
+//!         .dedup(InMemSeenStore::new())
+//!         .service(Router::new().fallback(echo).into_service());
+//!     let config = WebhookConfig::new()
+//!         .with_twilio(std::env::var("TWILIO_AUTH_TOKEN")?, "https://bot.example.com");
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//!     // InlineOutbox answers Twilio in the webhook's TwiML: no API client needed.
+//!     axum::serve(listener, webhook::routes(bot, InlineOutbox, config)).await?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # The pipeline
+//!
+//! ```text
+//!        webhook (verified, parsed)            replies -> Outbox
+//!               |                                   ^
+//!   +-----------v-----------------------------------+----------+
+//!   | trace          span, log line, metrics per turn          |
+//!   | +--------------------------------------------------------+
+//!   | | handle_error   errors and panics -> one apology        |
+//!   | | +------------------------------------------------------+
+//!   | | | dedup          provider retries -> Duplicate         |
+//!   | | | +----------------------------------------------------+
+//!   | | | | rate_limit     per conversation, GCRA, one notice  |
+//!   | | | | +--------------------------------------------------+
+//!   | | | | | session        lane + load / save, TTL         |
+//!   | | | | | +------------------------------------------------+
+//!   | | | | | | conversation   typed state from the session  |
+//!   | | | | | | +----------------------------------------------+
+//!   | | | | | | | router -> handlers                         |
+//! ```
+//!
+//! The [`guide::pipeline`] page explains the order. Build it with
+//! [`ServiceBuilderExt`]; every layer is also usable on its own.
+//!
+//! # Layout
+//!
+//! - [`message`]: the model: [`InboundMessage`], [`Content`], [`StatusEvent`],
+//!   [`reply`], [`Response`], identities.
+//! - [`provider`]: Twilio and Meta wire formats and signatures (pure, no IO).
+//! - Layers, one module each: [`trace`], [`handle_error`], [`dedup`],
+//!   [`rate_limit`], [`session`], [`conversation`]. Each storage need is a
+//!   trait with an in-memory implementation.
+//! - [`handler`]: handlers, extractors and the [`Router`](handler::Router).
+//! - [`webhook`]: the axum routes, [`Outbox`](webhook::Outbox) and
+//!   [`Ingress`](webhook::Ingress).
+//! - [`local`]: a terminal chat with any pipeline.
+//! - `testing` (feature `test-util`): message builders, signed webhooks,
+//!   transcripts, virtual time, storage contract suites.
+//! - [`guide`]: longer pages: the pipeline, writing a layer, conversations,
+//!   testing.
+//!
+//! # Feature flags
+//!
+//! - `test-util`: the test kit (`framework::testing`).
 
 #[macro_use]
 mod macros;
@@ -8,6 +89,7 @@ pub mod conversation;
 pub mod dedup;
 #[doc(hidden)]
 pub mod doc;
+pub mod guide;
 pub mod handle_error;
 pub mod handler;
 pub mod local;
