@@ -53,6 +53,7 @@ pub fn pipeline()
         .dedup(InMemSeenStore::new())
         .conversation_rate_limit(InMemRateStore::new(), RateLimitConfig::default())
         .session(InMemSessionStore::new(), InMemConversationLock::new())
+        .menus()
         .service(
             Router::new()
                 .keyword(["hi", "hello", "menu", "help", "namaste"], greet)

@@ -6,6 +6,7 @@ use tower::layer::util::Stack;
 use crate::conversation::{ConversationLayer, FlowState};
 use crate::dedup::{DedupLayer, SeenStore};
 use crate::handle_error::HandleErrorLayer;
+use crate::menu::MenuLayer;
 use crate::rate_limit::{RateLimitConfig, RateLimitLayer, RateStore};
 use crate::session::{ConversationLock, SessionLayer, SessionStore};
 use crate::trace::TraceLayer;
@@ -40,6 +41,7 @@ mod sealed {
 ///     .dedup(InMemSeenStore::new())
 ///     .conversation_rate_limit(InMemRateStore::new(), RateLimitConfig::default())
 ///     .session(InMemSessionStore::new(), InMemConversationLock::new())
+///     .menus()
 ///     .conversation::<Flow>()
 ///     .service(Router::new().fallback(echo).into_service());
 /// # let _ = pipeline;
@@ -79,6 +81,11 @@ pub trait ServiceBuilderExt<L>: sealed::Sealed + Sized {
         lock: Lk,
     ) -> ServiceBuilder<Stack<SessionLayer<St, Lk>, L>>;
 
+    /// Adds [`MenuLayer`](crate::menu::MenuLayer): typed answers to the last
+    /// menu become choices.
+    #[must_use]
+    fn menus(self) -> ServiceBuilder<Stack<MenuLayer, L>>;
+
     /// Adds [`ConversationLayer`](crate::conversation::ConversationLayer) for
     /// the state type `D`.
     #[must_use]
@@ -112,6 +119,10 @@ impl<L> ServiceBuilderExt<L> for ServiceBuilder<L> {
         lock: Lk,
     ) -> ServiceBuilder<Stack<SessionLayer<St, Lk>, L>> {
         self.layer(SessionLayer::new(store, lock))
+    }
+
+    fn menus(self) -> ServiceBuilder<Stack<MenuLayer, L>> {
+        self.layer(MenuLayer::new())
     }
 
     fn conversation<D: FlowState>(self) -> ServiceBuilder<Stack<ConversationLayer<D>, L>> {

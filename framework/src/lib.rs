@@ -52,9 +52,11 @@
 //!   | | | | +--------------------------------------------------+
 //!   | | | | | session        lane + load / save, TTL         |
 //!   | | | | | +------------------------------------------------+
-//!   | | | | | | conversation   typed state from the session  |
+//!   | | | | | | menu           "2" / "Confirm" -> a choice     |
 //!   | | | | | | +----------------------------------------------+
-//!   | | | | | | | router -> handlers                         |
+//!   | | | | | | | conversation   typed state from the session|
+//!   | | | | | | | +--------------------------------------------+
+//!   | | | | | | | | router -> handlers                       |
 //! ```
 //!
 //! The [`guide::pipeline`] page explains the order. Build it with
@@ -68,6 +70,8 @@
 //! - Layers, one module each: [`trace`], [`handle_error`], [`dedup`],
 //!   [`rate_limit`], [`session`], [`conversation`]. Each storage need is a
 //!   trait with an in-memory implementation.
+//! - [`menu`]: typed answers to a menu ("2", "Confirm") become choices, so
+//!   buttons work on Twilio's numbered text menus too.
 //! - [`handler`]: handlers, extractors and the [`Router`](handler::Router).
 //! - [`webhook`]: the axum routes, [`Outbox`](webhook::Outbox) and
 //!   [`Ingress`](webhook::Ingress).
@@ -93,6 +97,7 @@ pub mod guide;
 pub mod handle_error;
 pub mod handler;
 pub mod local;
+pub mod menu;
 pub mod message;
 pub mod provider;
 pub mod rate_limit;
@@ -114,3 +119,12 @@ pub use crate::message::{
 
 /// The boxed error type used at tower plumbing boundaries.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The boxed future our IO layers return (see
+/// [`guide::writing_a_layer`]).
+pub type BoxFuture<'a, T> = futures_util::future::BoxFuture<'a, T>;
+
+/// The JSON library of [`FlowState::migrate`](conversation::FlowState::migrate)
+/// and session values, re-exported so bots need not depend on it themselves.
+#[doc(no_inline)]
+pub use serde_json;

@@ -126,7 +126,9 @@ where
             match self.service.clone().oneshot(msg).await.map_err(Into::into) {
                 Ok(response) => {
                     let (text, offered) = render(&response);
-                    if response.outcome() == Outcome::Handled || !offered.is_empty() {
+                    // As on WhatsApp, the last options offered stay pickable
+                    // until the bot offers new ones.
+                    if !offered.is_empty() {
                         choices = offered;
                     }
                     output.write_all(text.as_bytes()).await?;

@@ -169,6 +169,12 @@ impl InboundMessage {
         }
     }
 
+    /// Replaces what the customer sent, returning the old content (a layer
+    /// that interprets messages, like [`menu`](crate::menu), uses this).
+    pub fn set_content(&mut self, content: Content) -> Content {
+        std::mem::replace(&mut self.content, content)
+    }
+
     /// Per-turn data attached by layers (the session, the conversation state).
     #[must_use]
     pub fn extensions(&self) -> &Extensions {

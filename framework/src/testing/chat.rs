@@ -92,7 +92,7 @@ where
     }
 
     /// The customer taps the button or list row whose title or id is
-    /// `title_or_id`, among those of the bot's last answer.
+    /// `title_or_id`, among those of the last answer that offered options.
     ///
     /// # Panics
     ///
@@ -141,7 +141,9 @@ where
             Ok(response) => response,
             Err(e) => panic!("the pipeline failed: {}", e.into()),
         };
-        if response.outcome() == Outcome::Handled {
+        // Like WhatsApp's buttons, the last options offered stay tappable
+        // until the bot offers new ones.
+        if !options(response.reply_list()).is_empty() {
             self.last_replies = response.reply_list().to_vec();
         }
         Turn { response }

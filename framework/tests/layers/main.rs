@@ -7,6 +7,7 @@
 mod conversation;
 mod dedup;
 mod handle_error;
+mod menu;
 mod pipeline;
 mod rate_limit;
 mod router;
