@@ -29,6 +29,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 use tower::{Service, ServiceExt};
 
+use crate::menu::{MenuOption, all_options, pick};
 use crate::reply::Reply;
 use crate::{
     BoxError, Content, ConversationKey, InboundMessage, MessageId, Outcome, PhoneNumber, Provider,
@@ -41,15 +42,6 @@ pub struct Terminal<S> {
     service: S,
     key: ConversationKey,
     profile_name: Option<String>,
-}
-
-/// One option the customer can pick by number.
-#[derive(Debug, Clone)]
-struct Choice {
-    id: String,
-    title: String,
-    description: Option<String>,
-    list: bool,
 }
 
 impl<S> Terminal<S>
@@ -95,7 +87,7 @@ where
     {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let mut lines = input.lines();
-        let mut choices: Vec<Choice> = Vec::new();
+        let mut choices: Vec<MenuOption> = Vec::new();
         output
             .write_all(b"Type a message and press Enter; a number picks an option; /quit ends.\n")
             .await?;
@@ -112,9 +104,11 @@ where
             if line.is_empty() {
                 continue;
             }
-            let content = match line.parse::<usize>().ok().and_then(|n| n.checked_sub(1)) {
-                Some(i) if i < choices.len() => choices[i].content(),
-                _ => Content::Text {
+            // Numbers pick from what was shown; anything else is text.
+            let number = line.parse::<usize>().is_ok();
+            let content = match pick(&choices, line, true).filter(|_| number) {
+                Some(option) => option.content(),
+                None => Content::Text {
                     body: line.to_owned(),
                 },
             };
@@ -125,11 +119,11 @@ where
             }
             match self.service.clone().oneshot(msg).await.map_err(Into::into) {
                 Ok(response) => {
-                    let (text, offered) = render(&response);
-                    // As on WhatsApp, the last options offered stay pickable
-                    // until the bot offers new ones.
-                    if !offered.is_empty() {
-                        choices = offered;
+                    let text = render(&response);
+                    // Numbers answer the last answer's options; an answer
+                    // without options leaves none to pick.
+                    if !response.replies().is_empty() {
+                        choices = all_options(response.replies());
                     }
                     output.write_all(text.as_bytes()).await?;
                 }
@@ -144,65 +138,17 @@ where
     }
 }
 
-impl Choice {
-    fn content(&self) -> Content {
-        if self.list {
-            Content::ListReply {
-                id: self.id.clone(),
-                title: self.title.clone(),
-                description: self.description.clone(),
-            }
-        } else {
-            Content::ButtonReply {
-                id: self.id.clone(),
-                title: self.title.clone(),
-            }
-        }
-    }
-}
-
-/// The text shown for a response, and the options it offers.
-fn render(response: &Response) -> (String, Vec<Choice>) {
+/// The text shown for a response, options numbered across all its menus.
+fn render(response: &Response) -> String {
     let mut out = String::new();
-    let mut choices = Vec::new();
-    if response.reply_list().is_empty() && response.outcome() != Outcome::Handled {
+    let mut number = 0;
+    if response.replies().is_empty() && response.outcome() != Outcome::Handled {
         let _ = writeln!(out, "   ({})", response.outcome());
     }
-    for reply in response.reply_list() {
+    for reply in response.replies() {
         match reply {
-            Reply::Buttons(b) => {
-                say(&mut out, b.body());
-                for button in b.buttons() {
-                    choices.push(Choice {
-                        id: button.id.clone(),
-                        title: button.title.clone(),
-                        description: None,
-                        list: false,
-                    });
-                    let _ = writeln!(out, "     [{}] {}", choices.len(), button.title);
-                }
-            }
-            Reply::List(l) => {
-                say(&mut out, l.body());
-                for section in l.sections() {
-                    if let Some(title) = &section.title {
-                        let _ = writeln!(out, "     {title}");
-                    }
-                    for row in &section.rows {
-                        choices.push(Choice {
-                            id: row.id.clone(),
-                            title: row.title.clone(),
-                            description: row.description.clone(),
-                            list: true,
-                        });
-                        let _ = write!(out, "     [{}] {}", choices.len(), row.title);
-                        if let Some(d) = &row.description {
-                            let _ = write!(out, " - {d}");
-                        }
-                        out.push('\n');
-                    }
-                }
-            }
+            Reply::Buttons(b) => say(&mut out, b.body()),
+            Reply::List(l) => say(&mut out, l.body()),
             Reply::Media(m) => {
                 say(&mut out, &format!("[{}] {}", m.kind().as_str(), m.url()));
                 if let Some(caption) = m.caption() {
@@ -219,8 +165,28 @@ fn render(response: &Response) -> (String, Vec<Choice>) {
             Reply::Text(t) => say(&mut out, &t.body),
             other => say(&mut out, &format!("[{}]", other.kind())),
         }
+        if let Reply::List(l) = reply {
+            for section in l.sections() {
+                if let Some(title) = &section.title {
+                    let _ = writeln!(out, "     {title}");
+                }
+                for row in &section.rows {
+                    number += 1;
+                    let _ = write!(out, "     [{number}] {}", row.title);
+                    if let Some(d) = &row.description {
+                        let _ = write!(out, " - {d}");
+                    }
+                    out.push('\n');
+                }
+            }
+        } else {
+            for option in all_options(std::slice::from_ref(reply)) {
+                number += 1;
+                let _ = writeln!(out, "     [{number}] {}", option.title);
+            }
+        }
     }
-    (out, choices)
+    out
 }
 
 fn say(out: &mut String, text: &str) {

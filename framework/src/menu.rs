@@ -13,8 +13,13 @@
 //!   ([`Provider::supports_interactive`](crate::Provider::supports_interactive) is false).
 //! - A title (compared like router keywords: case, spacing and trailing
 //!   punctuation ignored) picks an option on every provider.
-//! - The menu is kept until the bot offers a new one or the customer picks
-//!   from it; other replies in between leave it in place.
+//! - The menu answers only the customer's next message: it is forgotten when
+//!   the customer picks from it and when the bot answers anything else, so a
+//!   later "2" (a quantity, say) is never taken for an old menu's option.
+//!
+//! The option matching ([`last_menu`], [`all_options`], [`pick`]) is public so
+//! other front ends (the terminal chat, the test kit) number and match options
+//! exactly as this layer and the Twilio renderer do.
 //!
 //! # Example
 //!
@@ -47,7 +52,7 @@
 //! );
 //! bot.clone().oneshot(twilio("order")).await?; // shown as "1. Confirm / 2. Cancel"
 //! let r = bot.oneshot(twilio("2")).await?;
-//! assert_eq!(r.reply_list()[0].body(), Some("picked cancel"));
+//! assert_eq!(r.replies()[0].body(), Some("picked cancel"));
 //! # Ok(())
 //! # }
 //! ```
@@ -89,72 +94,26 @@ pub enum MenuError {
     Session(#[from] SessionDataError),
 }
 
+/// One option of a menu the bot offered: a reply button or a list row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct Option_ {
-    id: String,
-    title: String,
+pub struct MenuOption {
+    /// The id the bot gave the button or row.
+    pub id: String,
+    /// The title shown.
+    pub title: String,
+    /// A list row's description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    description: Option<String>,
-    /// A list row (answers become `ListReply`) rather than a button.
+    pub description: Option<String>,
+    /// Whether it is a list row (picking it is a `ListReply`) rather than a
+    /// button (a `ButtonReply`).
     #[serde(default)]
-    row: bool,
+    pub row: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct Offered {
-    options: Vec<Option_>,
-    /// Whether the customer saw the options numbered.
-    numbered: bool,
-}
-
-impl Offered {
-    /// The options of the last menu among `replies`, numbered as the Twilio
-    /// renderer numbers them (buttons 1..n; list rows 1..n across sections).
-    fn from_replies(replies: &[Reply], numbered: bool) -> Option<Self> {
-        replies.iter().rev().find_map(|reply| {
-            let options: Vec<Option_> = match reply {
-                Reply::Buttons(b) => b
-                    .buttons()
-                    .iter()
-                    .map(|b| Option_ {
-                        id: b.id.clone(),
-                        title: b.title.clone(),
-                        description: None,
-                        row: false,
-                    })
-                    .collect(),
-                Reply::List(l) => l
-                    .rows()
-                    .map(|r| Option_ {
-                        id: r.id.clone(),
-                        title: r.title.clone(),
-                        description: r.description.clone(),
-                        row: true,
-                    })
-                    .collect(),
-                _ => return None,
-            };
-            Some(Self { options, numbered })
-        })
-    }
-
-    /// The option a typed answer picks, if any.
-    fn pick(&self, answer: &str) -> Option<&Option_> {
-        if self.numbered {
-            let number = answer.trim().trim_end_matches(['.', ')']).trim_end();
-            if let Ok(n) = number.parse::<usize>() {
-                return n.checked_sub(1).and_then(|i| self.options.get(i));
-            }
-        }
-        let answer = normalize_text(answer);
-        self.options
-            .iter()
-            .find(|o| normalize_text(&o.title) == answer)
-    }
-}
-
-impl Option_ {
-    fn content(&self) -> Content {
+impl MenuOption {
+    /// What a tap on this option sends.
+    #[must_use]
+    pub fn content(&self) -> Content {
         if self.row {
             Content::ListReply {
                 id: self.id.clone(),
@@ -168,6 +127,84 @@ impl Option_ {
             }
         }
     }
+}
+
+fn options_of(reply: &Reply) -> Option<Vec<MenuOption>> {
+    match reply {
+        Reply::Buttons(b) => Some(
+            b.buttons()
+                .iter()
+                .map(|b| MenuOption {
+                    id: b.id.clone(),
+                    title: b.title.clone(),
+                    description: None,
+                    row: false,
+                })
+                .collect(),
+        ),
+        Reply::List(l) => Some(
+            l.rows()
+                .map(|r| MenuOption {
+                    id: r.id.clone(),
+                    title: r.title.clone(),
+                    description: r.description.clone(),
+                    row: true,
+                })
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// The options of the last menu among `replies`, in the order the Twilio
+/// renderer numbers them (buttons 1..n; list rows 1..n across sections).
+#[must_use]
+pub fn last_menu(replies: &[Reply]) -> Option<Vec<MenuOption>> {
+    replies.iter().rev().find_map(options_of)
+}
+
+/// The options of every menu among `replies`, in display order (a front end
+/// that numbers all of them consecutively, like the terminal chat).
+#[must_use]
+pub fn all_options(replies: &[Reply]) -> Vec<MenuOption> {
+    replies.iter().filter_map(options_of).flatten().collect()
+}
+
+/// The option a typed answer picks: a number (`"2"`, `" 2. "`, `"2)"`; only
+/// when `numbered`, i.e. the customer saw numbers) or a title, compared as the
+/// router compares keywords (case, spacing and trailing punctuation ignored).
+///
+/// ```
+/// use framework::menu::{last_menu, pick};
+/// use framework::reply::{Buttons, Reply};
+///
+/// let reply = Reply::from(Buttons::builder("Confirm?").button("yes", "Yes").button("no", "No").build().unwrap());
+/// let options = last_menu(&[reply]).unwrap();
+/// assert_eq!(pick(&options, "2", true).map(|o| o.id.as_str()), Some("no"));
+/// assert_eq!(pick(&options, "2", false), None);
+/// assert_eq!(pick(&options, "YES!", false).map(|o| o.id.as_str()), Some("yes"));
+/// ```
+#[must_use]
+pub fn pick<'a>(options: &'a [MenuOption], answer: &str, numbered: bool) -> Option<&'a MenuOption> {
+    if numbered {
+        let number = answer.trim().trim_end_matches(['.', ')']).trim_end();
+        if let Ok(n) = number.parse::<usize>() {
+            return n.checked_sub(1).and_then(|i| options.get(i));
+        }
+    }
+    let answer = normalize_text(answer);
+    if answer.is_empty() {
+        return None;
+    }
+    options.iter().find(|o| normalize_text(&o.title) == answer)
+}
+
+/// What the layer keeps in the session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Offered {
+    options: Vec<MenuOption>,
+    /// Whether the customer saw the options numbered.
+    numbered: bool,
 }
 
 /// Applies [`Menu`] to a service.
@@ -235,29 +272,32 @@ where
                     Err(e) => {
                         // An unreadable menu (another version's shape) is forgotten.
                         tracing::warn!(error.message = %e, "stored menu is unreadable; forgetting it");
-                        session.remove(SESSION_KEY);
                         None
                     }
                 };
                 if let Some(content) = offered
                     .as_ref()
-                    .and_then(|o| o.pick(body))
-                    .map(Option_::content)
+                    .and_then(|o| pick(&o.options, body, o.numbered))
+                    .map(MenuOption::content)
                 {
                     tracing::debug!(kind = content.kind(), "typed answer taken as a menu choice");
                     msg.set_content(content);
-                    session.remove(SESSION_KEY);
                 }
-            } else if msg.choice_id().is_some() {
-                // A tap answers the menu as well.
-                session.remove(SESSION_KEY);
             }
             let response = inner.call(msg).await.map_err(Into::into)?;
-            let numbered = !provider.supports_interactive();
-            if let Some(offered) = Offered::from_replies(response.reply_list(), numbered) {
+            // The menu answers the next message only: a new menu replaces it,
+            // any other answer forgets it; a turn that sent nothing (the
+            // message was stopped) leaves it for the next one.
+            if let Some(options) = last_menu(response.replies()) {
+                let offered = Offered {
+                    options,
+                    numbered: !provider.supports_interactive(),
+                };
                 session
                     .insert(SESSION_KEY, &offered)
                     .map_err(MenuError::from)?;
+            } else if !response.replies().is_empty() {
+                session.remove(SESSION_KEY);
             }
             Ok(response)
         })
@@ -282,26 +322,27 @@ mod tests {
         ]
     }
 
+    fn picked<'a>(options: &'a [MenuOption], answer: &str, numbered: bool) -> Option<&'a str> {
+        pick(options, answer, numbered).map(|o| o.id.as_str())
+    }
+
     #[test]
     fn numbers_pick_only_where_numbers_were_shown() {
-        let numbered = Offered::from_replies(&menu(), true).unwrap();
-        assert_eq!(numbered.pick("2").map(|o| o.id.as_str()), Some("edit"));
-        assert_eq!(numbered.pick(" 3. ").map(|o| o.id.as_str()), Some("cancel"));
-        assert_eq!(numbered.pick("1)").map(|o| o.id.as_str()), Some("confirm"));
-        assert_eq!(numbered.pick("4"), None);
-        assert_eq!(numbered.pick("0"), None);
-        let tapped = Offered::from_replies(&menu(), false).unwrap();
-        assert_eq!(tapped.pick("2"), None);
+        let options = last_menu(&menu()).unwrap();
+        assert_eq!(picked(&options, "2", true), Some("edit"));
+        assert_eq!(picked(&options, " 3. ", true), Some("cancel"));
+        assert_eq!(picked(&options, "1)", true), Some("confirm"));
+        assert_eq!(picked(&options, "4", true), None);
+        assert_eq!(picked(&options, "0", true), None);
+        assert_eq!(picked(&options, "2", false), None);
     }
 
     #[test]
     fn titles_pick_everywhere() {
-        let offered = Offered::from_replies(&menu(), false).unwrap();
-        assert_eq!(
-            offered.pick("  edit ORDER! ").map(|o| o.id.as_str()),
-            Some("edit")
-        );
-        assert_eq!(offered.pick("edit"), None);
+        let options = last_menu(&menu()).unwrap();
+        assert_eq!(picked(&options, "  edit ORDER! ", false), Some("edit"));
+        assert_eq!(picked(&options, "edit", false), None);
+        assert_eq!(picked(&options, "", true), None);
     }
 
     #[test]
@@ -315,10 +356,10 @@ mod tests {
             .build()
             .unwrap()
             .into();
-        let offered = Offered::from_replies(&[list], true).unwrap();
-        let picked = offered.pick("3").unwrap();
+        let options = last_menu(&[list]).unwrap();
+        let chosen = pick(&options, "3", true).unwrap();
         assert_eq!(
-            picked.content(),
+            chosen.content(),
             Content::ListReply {
                 id: "tmt".to_owned(),
                 title: "TMT 12mm".to_owned(),
@@ -329,6 +370,7 @@ mod tests {
 
     #[test]
     fn replies_without_a_menu_offer_nothing() {
-        assert_eq!(Offered::from_replies(&[Reply::text("hi")], true), None);
+        assert_eq!(last_menu(&[Reply::text("hi")]), None);
+        assert!(all_options(&[Reply::text("hi")]).is_empty());
     }
 }

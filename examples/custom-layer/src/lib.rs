@@ -24,7 +24,7 @@
 //!     }));
 //!
 //! let r = bot.oneshot(framework::doc::text("prices?")).await?;
-//! assert_eq!(r.reply_list()[0].body(), Some("We're closed, back at 9:00."));
+//! assert_eq!(r.replies()[0].body(), Some("We're closed, back at 9:00."));
 //! # Ok(())
 //! # }
 //! ```
@@ -375,7 +375,7 @@ mod tests {
         let response = bot.oneshot(framework::doc::text("hi")).await.unwrap();
 
         assert_eq!(response.outcome(), Outcome::Handled);
-        assert_eq!(response.reply_list().len(), 1);
-        assert_eq!(response.reply_list()[0].body(), Some("Closed for Diwali!"));
+        assert_eq!(response.replies().len(), 1);
+        assert_eq!(response.replies()[0].body(), Some("Closed for Diwali!"));
     }
 }

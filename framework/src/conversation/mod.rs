@@ -51,9 +51,9 @@
 //!
 //! bot.clone().oneshot(framework::doc::text("hi")).await?;
 //! let r = bot.clone().oneshot(framework::doc::text("Asha")).await?;
-//! assert_eq!(r.reply_list()[0].body(), Some("Welcome, Asha!"));
+//! assert_eq!(r.replies()[0].body(), Some("Welcome, Asha!"));
 //! let r = bot.oneshot(framework::doc::text("hello")).await?;
-//! assert_eq!(r.reply_list()[0].body(), Some("Hi again, Asha"));
+//! assert_eq!(r.replies()[0].body(), Some("Hi again, Asha"));
 //! # Ok(())
 //! # }
 //! ```

@@ -28,7 +28,7 @@
 //! let retry = bot.oneshot(msg).await?;
 //! assert_eq!(first.outcome(), Outcome::Handled);
 //! assert_eq!(retry.outcome(), Outcome::Duplicate);
-//! assert!(retry.reply_list().is_empty());
+//! assert!(retry.replies().is_empty());
 //! # Ok(())
 //! # }
 //! ```

@@ -27,7 +27,7 @@
 //!
 //! let r = bot.oneshot(framework::doc::text("Cement x 100")).await.unwrap();
 //! assert_eq!(r.outcome(), Outcome::Failed);
-//! assert!(r.reply_list()[0].body().unwrap().starts_with("Sorry"));
+//! assert!(r.replies()[0].body().unwrap().starts_with("Sorry"));
 //! # }
 //! ```
 //!

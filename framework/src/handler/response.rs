@@ -2,7 +2,7 @@
 
 use std::convert::Infallible;
 
-use crate::reply::{Buttons, List, MediaReply, Reply, Template, Text};
+use crate::reply::{Buttons, List, MediaReply, Reply, Template, TextReply};
 use crate::{BoxError, Response};
 
 /// Turns a handler's answer into a [`Response`].
@@ -29,7 +29,7 @@ impl IntoResponse for Reply {
 
 impl IntoResponse for Vec<Reply> {
     fn into_response(self) -> Response {
-        Response::replies(self)
+        Response::from_replies(self)
     }
 }
 
@@ -60,7 +60,7 @@ macro_rules! into_reply_response {
 into_reply_response!(
     String,
     &'static str,
-    Text,
+    TextReply,
     MediaReply,
     Buttons,
     List,

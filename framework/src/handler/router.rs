@@ -106,11 +106,11 @@ pub fn normalize_text(text: &str) -> String {
 ///     .into_service();
 ///
 /// let r = router.clone().oneshot(framework::doc::text("Menu!")).await?;
-/// assert_eq!(r.reply_list()[0].body(), Some("1. Order  2. My orders"));
+/// assert_eq!(r.replies()[0].body(), Some("1. Order  2. My orders"));
 /// let r = router.clone().oneshot(framework::doc::tap("confirm")).await?;
-/// assert_eq!(r.reply_list()[0].body(), Some("Order confirmed"));
+/// assert_eq!(r.replies()[0].body(), Some("Order confirmed"));
 /// let r = router.oneshot(framework::doc::text("cement")).await?;
-/// assert_eq!(r.reply_list()[0].body(), Some("You said: cement"));
+/// assert_eq!(r.replies()[0].body(), Some("You said: cement"));
 /// # Ok(())
 /// # }
 /// ```

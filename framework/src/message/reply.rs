@@ -150,7 +150,7 @@ fn check_unique<'a>(
 #[non_exhaustive]
 pub enum Reply {
     /// Plain text, of any length (split when rendered).
-    Text(Text),
+    Text(TextReply),
     /// An image, audio, video, document or sticker by URL.
     Media(MediaReply),
     /// Text with up to three reply buttons.
@@ -178,7 +178,7 @@ impl Reply {
     /// A text reply.
     #[must_use]
     pub fn text(body: impl Into<String>) -> Self {
-        Self::Text(Text {
+        Self::Text(TextReply {
             body: body.into(),
             preview_url: false,
         })
@@ -227,8 +227,8 @@ impl Reply {
     }
 }
 
-impl From<Text> for Reply {
-    fn from(t: Text) -> Self {
+impl From<TextReply> for Reply {
+    fn from(t: TextReply) -> Self {
         Self::Text(t)
     }
 }
@@ -271,7 +271,7 @@ impl From<&str> for Reply {
 
 /// A text reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Text {
+pub struct TextReply {
     /// The text; any length (the renderer splits it at the provider's limit).
     pub body: String,
     /// Whether WhatsApp should show a preview of the first URL in the text.

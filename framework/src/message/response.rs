@@ -53,7 +53,7 @@ impl std::fmt::Display for Outcome {
 impl Response {
     /// A handled turn that sends the given replies.
     #[must_use]
-    pub fn replies(replies: impl IntoIterator<Item = Reply>) -> Self {
+    pub fn from_replies(replies: impl IntoIterator<Item = Reply>) -> Self {
         Self {
             replies: replies.into_iter().collect(),
             outcome: Outcome::Handled,
@@ -117,7 +117,7 @@ impl Response {
 
     /// The replies to send, in order.
     #[must_use]
-    pub fn reply_list(&self) -> &[Reply] {
+    pub fn replies(&self) -> &[Reply] {
         &self.replies
     }
 

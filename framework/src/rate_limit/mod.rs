@@ -27,7 +27,7 @@
 //! let mut outcomes = Vec::new();
 //! for _ in 0..4 {
 //!     let r = bot.clone().oneshot(framework::doc::text("hi")).await?;
-//!     outcomes.push((r.outcome(), r.reply_list().len()));
+//!     outcomes.push((r.outcome(), r.replies().len()));
 //! }
 //! assert_eq!(outcomes, [
 //!     (Outcome::Handled, 1),

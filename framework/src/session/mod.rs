@@ -28,7 +28,7 @@
 //!
 //! bot.clone().oneshot(framework::doc::text("hi")).await?;
 //! let second = bot.oneshot(framework::doc::text("hi again")).await?;
-//! assert_eq!(second.reply_list()[0].body(), Some("message #2"));
+//! assert_eq!(second.replies()[0].body(), Some("message #2"));
 //! # Ok(())
 //! # }
 //! ```

@@ -3,6 +3,7 @@ use std::fmt::Write as _;
 
 use tower::{Service, ServiceExt};
 
+use crate::menu::{MenuOption, all_options, last_menu};
 use crate::reply::Reply;
 use crate::{
     BoxError, Content, ConversationKey, InboundMessage, MessageId, Outcome, PhoneNumber, Provider,
@@ -34,6 +35,11 @@ pub struct TestChat<S> {
     profile_name: Option<String>,
     next_id: u64,
     last: Option<InboundMessage>,
+    /// The last answer that offered options: on WhatsApp old buttons stay
+    /// tappable.
+    last_menu_replies: Vec<Reply>,
+    /// The last answer with any replies: a numbered text menu (Twilio) is
+    /// answered in the context of the latest answer only.
     last_replies: Vec<Reply>,
 }
 
@@ -53,6 +59,7 @@ where
             profile_name: Some("Asha".to_owned()),
             next_id: 1,
             last: None,
+            last_menu_replies: Vec::new(),
             last_replies: Vec::new(),
         }
     }
@@ -92,19 +99,30 @@ where
     }
 
     /// The customer taps the button or list row whose title or id is
-    /// `title_or_id`, among those of the last answer that offered options.
+    /// `title_or_id`.
+    ///
+    /// Where the provider shows real buttons, any option of the last answer
+    /// that offered some can be tapped (as on WhatsApp, old buttons stay).
+    /// Where it shows a numbered text menu (Twilio), the customer types the
+    /// option's number, answering the bot's last answer, exactly as a Twilio
+    /// customer would; the pipeline's [`menu`](crate::menu) layer must turn it
+    /// into a choice.
     ///
     /// # Panics
     ///
-    /// Panics, listing the options, when the last answer has no such option.
+    /// Panics, listing the options, when there is no such option.
     pub async fn tap(&mut self, title_or_id: &str) -> Turn {
-        let content = find_option(&self.last_replies, title_or_id).unwrap_or_else(|| {
-            panic!(
-                "the bot's last answer offers no option {title_or_id:?}; it offered {:?}",
-                options(&self.last_replies)
-            )
-        });
-        self.send(content).await
+        if self.provider.supports_interactive() {
+            let content = find_option(&self.last_menu_replies, title_or_id)
+                .unwrap_or_else(|| no_such_option(title_or_id, &self.last_menu_replies));
+            return self.send(content).await;
+        }
+        let options = last_menu(&self.last_replies).unwrap_or_default();
+        let number = options
+            .iter()
+            .position(|o| o.title == title_or_id || o.id == title_or_id)
+            .unwrap_or_else(|| no_such_option(title_or_id, &self.last_replies));
+        self.say(&(number + 1).to_string()).await
     }
 
     /// The customer sends any content.
@@ -141,60 +159,35 @@ where
             Ok(response) => response,
             Err(e) => panic!("the pipeline failed: {}", e.into()),
         };
-        // Like WhatsApp's buttons, the last options offered stay tappable
-        // until the bot offers new ones.
-        if !options(response.reply_list()).is_empty() {
-            self.last_replies = response.reply_list().to_vec();
+        if !response.replies().is_empty() {
+            self.last_replies = response.replies().to_vec();
+        }
+        if !all_options(response.replies()).is_empty() {
+            self.last_menu_replies = response.replies().to_vec();
         }
         Turn { response }
     }
 }
 
 fn options(replies: &[Reply]) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for reply in replies {
-        match reply {
-            Reply::Buttons(b) => {
-                out.extend(b.buttons().iter().map(|b| (b.id.clone(), b.title.clone())))
-            }
-            Reply::List(l) => out.extend(l.rows().map(|r| (r.id.clone(), r.title.clone()))),
-            _ => {}
-        }
-    }
-    out
+    all_options(replies)
+        .into_iter()
+        .map(|o| (o.id, o.title))
+        .collect()
+}
+
+fn no_such_option(title_or_id: &str, replies: &[Reply]) -> ! {
+    panic!(
+        "the bot's answer offers no option {title_or_id:?}; it offered {:?}",
+        options(replies)
+    )
 }
 
 fn find_option(replies: &[Reply], title_or_id: &str) -> Option<Content> {
-    for reply in replies {
-        match reply {
-            Reply::Buttons(b) => {
-                if let Some(b) = b
-                    .buttons()
-                    .iter()
-                    .find(|b| b.title == title_or_id || b.id == title_or_id)
-                {
-                    return Some(Content::ButtonReply {
-                        id: b.id.clone(),
-                        title: b.title.clone(),
-                    });
-                }
-            }
-            Reply::List(l) => {
-                if let Some(r) = l
-                    .rows()
-                    .find(|r| r.title == title_or_id || r.id == title_or_id)
-                {
-                    return Some(Content::ListReply {
-                        id: r.id.clone(),
-                        title: r.title.clone(),
-                        description: r.description.clone(),
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-    None
+    all_options(replies)
+        .iter()
+        .find(|o| o.title == title_or_id || o.id == title_or_id)
+        .map(MenuOption::content)
 }
 
 /// The bot's answer to one message, with assertions.
@@ -219,7 +212,7 @@ impl Turn {
     /// The replies.
     #[must_use]
     pub fn replies(&self) -> &[Reply] {
-        self.response.reply_list()
+        self.response.replies()
     }
 
     /// The readable text of each reply that has some.

@@ -73,7 +73,7 @@ where
                 .oneshot(msg)
                 .await
                 .map_err(Into::into)?;
-            if response.reply_list().is_empty() {
+            if response.replies().is_empty() {
                 continue;
             }
             let outcome = response.outcome();

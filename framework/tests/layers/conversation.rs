@@ -74,14 +74,14 @@ async fn state_survives_between_turns_and_exit_resets_it() {
         }));
 
     let r = call(&svc, framework::doc::text("cement")).await.unwrap();
-    assert_eq!(r.reply_list()[0].body(), Some("Idle"));
+    assert_eq!(r.replies()[0].body(), Some("Idle"));
     let r = call(&svc, framework::doc::text("exit")).await.unwrap();
     assert_eq!(
-        r.reply_list()[0].body(),
+        r.replies()[0].body(),
         Some("Confirming { item: \"cement\" }")
     );
     let r = call(&svc, framework::doc::text("sand")).await.unwrap();
-    assert_eq!(r.reply_list()[0].body(), Some("Idle"));
+    assert_eq!(r.replies()[0].body(), Some("Idle"));
 }
 
 #[tokio::test]
@@ -106,7 +106,7 @@ async fn a_deploy_with_a_new_version_migrates_stored_state() {
 
     // Assert
     assert_eq!(
-        r.reply_list()[0].body(),
+        r.replies()[0].body(),
         Some("Confirming { item: \"cement\", quantity: 1 }")
     );
 }
@@ -138,7 +138,7 @@ async fn state_that_no_longer_parses_starts_over_instead_of_failing() {
 
     let r = call(&svc, framework::doc::text("hi")).await.unwrap();
 
-    assert_eq!(r.reply_list()[0].body(), Some("Idle"));
+    assert_eq!(r.replies()[0].body(), Some("Idle"));
 }
 
 #[tokio::test]

@@ -21,7 +21,7 @@ async fn a_retried_message_runs_once() {
     // Assert
     assert_eq!(first.outcome(), Outcome::Handled);
     assert_eq!(retry.outcome(), Outcome::Duplicate);
-    assert!(retry.reply_list().is_empty());
+    assert!(retry.replies().is_empty());
     assert_eq!(rec.ids(), [msg.id().to_string()]);
 }
 

@@ -16,8 +16,8 @@ async fn an_error_becomes_one_apology() {
     }));
     let r = call(&svc, framework::doc::text("confirm")).await.unwrap();
     assert_eq!(r.outcome(), Outcome::Failed);
-    assert_eq!(r.reply_list().len(), 1);
-    assert!(r.reply_list()[0].body().unwrap().contains("Sorry"));
+    assert_eq!(r.replies().len(), 1);
+    assert!(r.replies()[0].body().unwrap().contains("Sorry"));
 }
 
 #[tokio::test]
@@ -30,7 +30,7 @@ async fn a_panicking_handler_becomes_an_apology_too() {
     }));
     let r = call(&svc, framework::doc::text("boom")).await.unwrap();
     assert_eq!(r.outcome(), Outcome::Failed);
-    assert_eq!(r.reply_list().len(), 1);
+    assert_eq!(r.replies().len(), 1);
 }
 
 #[tokio::test]
@@ -41,12 +41,12 @@ async fn the_apology_is_configurable() {
     let r = call(&custom.layer(failing), framework::doc::text("hi"))
         .await
         .unwrap();
-    assert_eq!(r.reply_list()[0].body(), Some("माफ़ कीजिए, फिर से कोशिश करें"));
+    assert_eq!(r.replies()[0].body(), Some("माफ़ कीजिए, फिर से कोशिश करें"));
     let silent = HandleErrorLayer::new().with_apology(None);
     let r = call(&silent.layer(failing), framework::doc::text("hi"))
         .await
         .unwrap();
-    assert_eq!((r.outcome(), r.reply_list().len()), (Outcome::Failed, 0));
+    assert_eq!((r.outcome(), r.replies().len()), (Outcome::Failed, 0));
 }
 
 #[tokio::test]
@@ -56,7 +56,7 @@ async fn successes_pass_through_untouched() {
     }));
     let r = call(&svc, framework::doc::text("hi")).await.unwrap();
     assert_eq!(
-        (r.outcome(), r.reply_list()[0].body()),
+        (r.outcome(), r.replies()[0].body()),
         (Outcome::Handled, Some("fine"))
     );
 }

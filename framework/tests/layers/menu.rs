@@ -27,6 +27,7 @@ fn bot()
                         .map_err(BoxError::from)
                 })
                 .keyword(["total"], || async { "₹38,000" })
+                .keyword(["quiet"], || async {})
                 .fallback(|choice: Option<Choice>, text: Option<Text>| async move {
                     match (choice, text) {
                         (Some(Choice(id)), _) => format!("choice {id}"),
@@ -55,7 +56,7 @@ where
     S::Error: Into<BoxError>,
 {
     let r = call(svc, msg).await.unwrap();
-    r.reply_list()[0].body().unwrap().to_owned()
+    r.replies()[0].body().unwrap().to_owned()
 }
 
 #[tokio::test]
@@ -71,16 +72,29 @@ async fn on_twilio_a_number_answers_the_numbered_menu() {
 }
 
 #[tokio::test]
-async fn the_menu_outlives_replies_without_a_menu() {
+async fn an_answer_without_a_menu_forgets_the_old_menu() {
+    // Regression (review finding 4): the summary's menu, then a question with
+    // no menu; the customer's "2" answers the question, it must not cancel.
     let svc = bot();
     answer(&svc, from(Provider::Twilio, "order")).await;
     assert_eq!(
         answer(&svc, from(Provider::Twilio, "total")).await,
         "₹38,000"
     );
+    assert_eq!(answer(&svc, from(Provider::Twilio, "2")).await, "text 2");
+}
+
+#[tokio::test]
+async fn a_stopped_message_leaves_the_menu_for_the_next_one() {
+    // A turn that sends nothing (here: a handler answering with nothing)
+    // does not forget the menu.
+    let svc = bot();
+    answer(&svc, from(Provider::Twilio, "order")).await;
+    let silent = call(&svc, from(Provider::Twilio, "quiet")).await.unwrap();
+    assert!(silent.replies().is_empty());
     assert_eq!(
-        answer(&svc, from(Provider::Twilio, "1.")).await,
-        "choice confirm"
+        answer(&svc, from(Provider::Twilio, "3")).await,
+        "choice cancel"
     );
 }
 
@@ -88,11 +102,20 @@ async fn the_menu_outlives_replies_without_a_menu() {
 async fn where_buttons_are_native_numbers_stay_text_but_titles_still_pick() {
     let svc = bot();
     answer(&svc, from(Provider::Meta, "order")).await;
-    assert_eq!(answer(&svc, from(Provider::Meta, "2")).await, "text 2");
     assert_eq!(
         answer(&svc, from(Provider::Meta, "cancel!")).await,
         "choice cancel"
     );
+    answer(&svc, from(Provider::Meta, "order")).await;
+    assert_eq!(answer(&svc, from(Provider::Meta, "2")).await, "text 2");
+}
+
+#[tokio::test]
+async fn a_twilio_test_chat_taps_by_typing_the_number() {
+    use framework::testing::TestChat;
+    let mut chat = TestChat::new(bot()).with_provider(Provider::Twilio);
+    chat.say("order").await;
+    chat.tap("Edit").await.assert_text("choice edit");
 }
 
 #[tokio::test]

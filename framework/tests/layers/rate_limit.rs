@@ -25,7 +25,7 @@ async fn a_flood_gets_one_notice_per_window_and_no_error() {
         let r = call(&svc, framework::doc::text(&format!("m{i}")))
             .await
             .unwrap();
-        outcomes.push((r.outcome(), r.reply_list().len()));
+        outcomes.push((r.outcome(), r.replies().len()));
     }
 
     // Assert
@@ -51,10 +51,7 @@ async fn a_flood_gets_one_notice_per_window_and_no_error() {
         );
     }
     let r = call(&svc, framework::doc::text("too much")).await.unwrap();
-    assert_eq!(
-        (r.outcome(), r.reply_list().len()),
-        (Outcome::RateLimited, 1)
-    );
+    assert_eq!((r.outcome(), r.replies().len()), (Outcome::RateLimited, 1));
 }
 
 #[tokio::test(start_paused = true)]
@@ -90,7 +87,7 @@ async fn exempt_messages_and_silent_notices() {
     call(&svc, framework::doc::text("one")).await.unwrap();
     let limited = call(&svc, framework::doc::text("two")).await.unwrap();
     assert_eq!(
-        (limited.outcome(), limited.reply_list().len()),
+        (limited.outcome(), limited.replies().len()),
         (Outcome::RateLimited, 0)
     );
     for _ in 0..3 {

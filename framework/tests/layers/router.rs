@@ -10,7 +10,7 @@ use tower::ServiceBuilder;
 use crate::support::call;
 
 fn text_of(r: &framework::Response) -> &str {
-    r.reply_list()[0].body().unwrap()
+    r.replies()[0].body().unwrap()
 }
 
 fn image() -> InboundMessage {
@@ -156,18 +156,18 @@ async fn handler_errors_are_errors_and_handlers_may_return_any_answer() {
         call(&router, framework::doc::text("none"))
             .await
             .unwrap()
-            .reply_list()
+            .replies()
             .is_empty()
     );
     let r = call(&router, framework::doc::text("buttons"))
         .await
         .unwrap();
-    assert!(matches!(r.reply_list()[0], Reply::Buttons(_)));
+    assert!(matches!(r.replies()[0], Reply::Buttons(_)));
     assert_eq!(
         call(&router, framework::doc::text("two"))
             .await
             .unwrap()
-            .reply_list()
+            .replies()
             .len(),
         2
     );

@@ -31,7 +31,7 @@ fn counter()
 }
 
 fn body(r: &Response) -> &str {
-    r.reply_list()[0].body().unwrap()
+    r.replies()[0].body().unwrap()
 }
 
 #[tokio::test(start_paused = true)]

@@ -971,7 +971,7 @@ fn one(reply: &Reply) -> Value {
 
 #[test]
 fn renders_text() {
-    let mut reply = framework::reply::Text {
+    let mut reply = framework::reply::TextReply {
         body: "See https://shop.test/o/42".to_owned(),
         preview_url: true,
     };

@@ -2,7 +2,7 @@
 //! responses to `SentMessage`/`ApiError`.
 
 use framework::provider::twilio::{
-    BODY_LIMIT, MessageRequest, OutboundConfig, SIGNATURE_HEADER, compute_signature, menu_choice,
+    BODY_LIMIT, MessageRequest, OutboundConfig, SIGNATURE_HEADER, compute_signature,
     parse_send_response, parse_webhook, render, verify_form,
 };
 use framework::provider::{RenderError, SignatureError, WebhookError};
@@ -508,8 +508,15 @@ fn buttons_render_as_a_numbered_menu() {
         bodies(&requests),
         ["Cement x 100: ₹38,000. Confirm?\n\n1. Confirm\n2. Change\n3. Cancel"]
     );
-    assert_eq!(menu_choice(&reply, "3"), Some("cancel"));
-    assert_eq!(menu_choice(&reply, " change"), Some("change"));
+    let options = framework::menu::last_menu(std::slice::from_ref(&reply)).unwrap();
+    assert_eq!(
+        framework::menu::pick(&options, "3", true).map(|o| o.id.as_str()),
+        Some("cancel")
+    );
+    assert_eq!(
+        framework::menu::pick(&options, " change", true).map(|o| o.id.as_str()),
+        Some("change")
+    );
 }
 
 #[test]
@@ -528,7 +535,11 @@ fn a_single_section_list_renders_without_a_heading() {
         bodies(&requests),
         ["Which cement did you mean?\n\n1. Cement PPC 50kg\n2. Cement OPC 53"]
     );
-    assert_eq!(menu_choice(&reply, "2"), Some("sku-opc"));
+    let options = framework::menu::last_menu(std::slice::from_ref(&reply)).unwrap();
+    assert_eq!(
+        framework::menu::pick(&options, "2", true).map(|o| o.id.as_str()),
+        Some("sku-opc")
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::message::reply::{
-    Buttons, List, MediaReply, Reply, Template, TemplateButton, TemplateHeader, Text, limits,
+    Buttons, List, MediaReply, Reply, Template, TemplateButton, TemplateHeader, TextReply, limits,
     split_text,
 };
 use crate::message::{MediaKind, MessageId, PhoneNumber};
@@ -143,7 +143,7 @@ fn message(to: &PhoneNumber, kind: &str, payload: Value) -> MessageRequest {
     }
 }
 
-fn text_messages(text: &Text, to: &PhoneNumber) -> Vec<MessageRequest> {
+fn text_messages(text: &TextReply, to: &PhoneNumber) -> Vec<MessageRequest> {
     split_text(&text.body, limits::TEXT_BODY)
         .into_iter()
         .map(|piece| {
@@ -180,7 +180,7 @@ fn media_messages(media: &MediaReply, to: &PhoneNumber) -> Vec<MessageRequest> {
     let mut requests = vec![message(to, kind.as_str(), Value::Object(payload))];
     if let Some(caption) = trailing_caption {
         requests.extend(text_messages(
-            &Text {
+            &TextReply {
                 body: caption.to_owned(),
                 preview_url: false,
             },

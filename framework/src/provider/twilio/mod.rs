@@ -91,8 +91,8 @@
 //!
 //! Twilio sends interactive buttons and lists only from pre-approved Content
 //! Templates, so [`render`] sends free-form [`Buttons`](crate::reply::Buttons)
-//! and [`List`](crate::reply::List) as a numbered text menu, and
-//! [`menu_choice`] maps the customer's "1", "2"… back to the ids.
+//! and [`List`](crate::reply::List) as a numbered text menu; the
+//! [`menu`](crate::menu) layer maps the customer's "1", "2"… back to the ids.
 //!
 //! # Errors
 //!
@@ -107,7 +107,7 @@ mod signature;
 mod twiml;
 mod webhook;
 
-pub use self::render::{BODY_LIMIT, MessageRequest, OutboundConfig, menu_choice, render};
+pub use self::render::{BODY_LIMIT, MessageRequest, OutboundConfig, render};
 pub use self::response::{ApiError, SentMessage, parse_send_response};
 pub use self::signature::{SIGNATURE_HEADER, compute_signature, verify_form, verify_json};
 pub use self::twiml::{EMPTY_RESPONSE, twiml_response};

@@ -169,7 +169,7 @@ impl MessageRequest {
 ///
 /// Free-form buttons and lists need pre-approved Content Templates on Twilio,
 /// so they are sent as text. The layout is fixed, so the bot can map "1", "2"…
-/// back to ids with [`menu_choice`]:
+/// back to ids (the [`menu`](crate::menu) layer does, with the same numbering):
 ///
 /// ```text
 /// Header            (when set, then a blank line)
@@ -248,53 +248,6 @@ pub fn render(
             kind: reply.kind(),
         }),
     }
-}
-
-/// Maps a customer's answer to a menu rendered by [`render`] back to the id of
-/// the button or row it picks.
-///
-/// Accepts the number as shown (`"2"`, `" 2. "`, `"2)"`) or the exact title,
-/// ignoring case and surrounding spaces. `None` for other replies or answers.
-///
-/// ```
-/// use framework::reply::{Buttons, Reply};
-/// use framework::provider::twilio::menu_choice;
-///
-/// let reply = Reply::from(Buttons::builder("Confirm your order?")
-///     .button("confirm", "Confirm")
-///     .button("cancel", "Cancel")
-///     .build()
-///     .unwrap());
-/// assert_eq!(menu_choice(&reply, "2"), Some("cancel"));
-/// assert_eq!(menu_choice(&reply, "confirm "), Some("confirm"));
-/// assert_eq!(menu_choice(&reply, "3"), None);
-/// ```
-#[must_use]
-pub fn menu_choice<'a>(reply: &'a Reply, answer: &str) -> Option<&'a str> {
-    let options: Vec<(&str, &str)> = match reply {
-        Reply::Buttons(b) => b
-            .buttons()
-            .iter()
-            .map(|b| (b.id.as_str(), b.title.as_str()))
-            .collect(),
-        Reply::List(l) => l
-            .rows()
-            .map(|r| (r.id.as_str(), r.title.as_str()))
-            .collect(),
-        _ => return None,
-    };
-    let answer = answer.trim();
-    let number = answer.trim_end_matches(['.', ')']).trim_end();
-    if let Ok(n) = number.parse::<usize>() {
-        return n
-            .checked_sub(1)
-            .and_then(|i| options.get(i))
-            .map(|(id, _)| *id);
-    }
-    options
-        .iter()
-        .find(|(_, title)| title.trim().to_lowercase() == answer.to_lowercase())
-        .map(|(id, _)| *id)
 }
 
 fn whatsapp_address(number: &PhoneNumber) -> String {
@@ -488,11 +441,14 @@ mod tests {
                  Prices include GST"
             )
         );
-        assert_eq!(menu_choice(&reply, "1"), Some("confirm"));
-        assert_eq!(menu_choice(&reply, "2."), Some("cancel"));
-        assert_eq!(menu_choice(&reply, "CANCEL"), Some("cancel"));
-        assert_eq!(menu_choice(&reply, "0"), None);
-        assert_eq!(menu_choice(&reply, ""), None);
+        // The menu layer numbers the options the way the text shows them.
+        let options = crate::menu::last_menu(std::slice::from_ref(&reply)).unwrap();
+        let picked = |a: &str| crate::menu::pick(&options, a, true).map(|o| o.id.clone());
+        assert_eq!(picked("1").as_deref(), Some("confirm"));
+        assert_eq!(picked("2.").as_deref(), Some("cancel"));
+        assert_eq!(picked("CANCEL").as_deref(), Some("cancel"));
+        assert_eq!(picked("0"), None);
+        assert_eq!(picked(""), None);
     }
 
     #[test]
@@ -519,9 +475,10 @@ mod tests {
                  Reply with a number"
             )
         );
-        assert_eq!(menu_choice(&reply, "3"), Some("opc-53"));
-        assert_eq!(menu_choice(&reply, "4"), None);
-        assert_eq!(menu_choice(&Reply::text("x"), "1"), None);
+        let options = crate::menu::last_menu(std::slice::from_ref(&reply)).unwrap();
+        let picked = |a: &str| crate::menu::pick(&options, a, true).map(|o| o.id.clone());
+        assert_eq!(picked("3").as_deref(), Some("opc-53"));
+        assert_eq!(picked("4"), None);
     }
 
     #[test]
