@@ -40,9 +40,10 @@ async fn not_yet() -> &'static str {
 }
 
 /// The inbound pipeline, outermost layer first (see docs/ARCHITECTURE.md for
-/// why this order).
-pub fn pipeline()
--> impl Service<InboundMessage, Response = Response, Error = Infallible, Future = impl Send>
+/// why this order); replies go to `outbox`.
+pub fn pipeline<O: Outbox>(
+    outbox: O,
+) -> impl Service<InboundMessage, Response = Response, Error = Infallible, Future = impl Send>
 + Clone
 + Send
 + Sync
@@ -53,6 +54,7 @@ pub fn pipeline()
         .dedup(InMemSeenStore::new())
         .conversation_rate_limit(InMemRateStore::new(), RateLimitConfig::default())
         .session(InMemSessionStore::new(), InMemConversationLock::new())
+        .deliver(outbox)
         .menus()
         .service(
             Router::new()
@@ -73,5 +75,9 @@ pub fn app_with_outbox<O: Outbox>(settings: &Settings, outbox: O) -> axum::Route
     axum::Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(|| async { "ready\n" }))
-        .merge(webhook::routes(pipeline(), outbox, settings.webhooks()))
+        .merge(webhook::routes(
+            pipeline(outbox.clone()),
+            outbox,
+            settings.webhooks(),
+        ))
 }

@@ -5,11 +5,13 @@ use tower::layer::util::Stack;
 
 use crate::conversation::{ConversationLayer, FlowState};
 use crate::dedup::{DedupLayer, SeenStore};
+use crate::deliver::DeliverLayer;
 use crate::handle_error::HandleErrorLayer;
 use crate::menu::MenuLayer;
 use crate::rate_limit::{RateLimitConfig, RateLimitLayer, RateStore};
 use crate::session::{ConversationLock, SessionLayer, SessionStore};
 use crate::trace::TraceLayer;
+use crate::webhook::Outbox;
 
 mod sealed {
     pub trait Sealed {}
@@ -27,6 +29,7 @@ mod sealed {
 /// use framework::handler::{Router, Text};
 /// use framework::rate_limit::{InMemRateStore, RateLimitConfig};
 /// use framework::session::{InMemConversationLock, InMemSessionStore};
+/// use framework::webhook::LogOutbox;
 /// use framework::ServiceBuilderExt;
 /// use tower::ServiceBuilder;
 /// # #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -41,6 +44,7 @@ mod sealed {
 ///     .dedup(InMemSeenStore::new())
 ///     .conversation_rate_limit(InMemRateStore::new(), RateLimitConfig::default())
 ///     .session(InMemSessionStore::new(), InMemConversationLock::new())
+///     .deliver(LogOutbox)
 ///     .menus()
 ///     .conversation::<Flow>()
 ///     .service(Router::new().fallback(echo).into_service());
@@ -81,6 +85,11 @@ pub trait ServiceBuilderExt<L>: sealed::Sealed + Sized {
         lock: Lk,
     ) -> ServiceBuilder<Stack<SessionLayer<St, Lk>, L>>;
 
+    /// Adds [`DeliverLayer`](crate::deliver::DeliverLayer): replies go to
+    /// `outbox` before the turn completes.
+    #[must_use]
+    fn deliver<O: Outbox>(self, outbox: O) -> ServiceBuilder<Stack<DeliverLayer<O>, L>>;
+
     /// Adds [`MenuLayer`](crate::menu::MenuLayer): typed answers to the last
     /// menu become choices.
     #[must_use]
@@ -119,6 +128,10 @@ impl<L> ServiceBuilderExt<L> for ServiceBuilder<L> {
         lock: Lk,
     ) -> ServiceBuilder<Stack<SessionLayer<St, Lk>, L>> {
         self.layer(SessionLayer::new(store, lock))
+    }
+
+    fn deliver<O: Outbox>(self, outbox: O) -> ServiceBuilder<Stack<DeliverLayer<O>, L>> {
+        self.layer(DeliverLayer::new(outbox))
     }
 
     fn menus(self) -> ServiceBuilder<Stack<MenuLayer, L>> {

@@ -52,11 +52,13 @@
 //!   | | | | +--------------------------------------------------+
 //!   | | | | | session        lane + load / save, TTL         |
 //!   | | | | | +------------------------------------------------+
-//!   | | | | | | menu           "2" / "Confirm" -> a choice     |
+//!   | | | | | | deliver        replies -> outbox, then save    |
 //!   | | | | | | +----------------------------------------------+
-//!   | | | | | | | conversation   typed state from the session|
+//!   | | | | | | | menu         "2" / "Confirm" -> a choice   |
 //!   | | | | | | | +--------------------------------------------+
-//!   | | | | | | | | router -> handlers                       |
+//!   | | | | | | | | conversation typed state from session    |
+//!   | | | | | | | | +------------------------------------------+
+//!   | | | | | | | | | router -> handlers                     |
 //! ```
 //!
 //! The [`guide::pipeline`] page explains the order. Build it with
@@ -70,6 +72,7 @@
 //! - Layers, one module each: [`trace`], [`handle_error`], [`dedup`],
 //!   [`rate_limit`], [`session`], [`conversation`]. Each storage need is a
 //!   trait with an in-memory implementation.
+//! - [`deliver`]: replies go to the outbox before the turn completes.
 //! - [`menu`]: typed answers to a menu ("2", "Confirm") become choices, so
 //!   buttons work on Twilio's numbered text menus too.
 //! - [`handler`]: handlers, extractors and the [`Router`](handler::Router).
@@ -91,6 +94,7 @@ mod macros;
 mod builder;
 pub mod conversation;
 pub mod dedup;
+pub mod deliver;
 #[doc(hidden)]
 pub mod doc;
 pub mod guide;

@@ -48,10 +48,17 @@
 //!
 //! # Errors
 //!
-//! A store failure is an error (the message is not processed, so the provider's
-//! retry gets another chance). When the inner service fails, the claim is
-//! released so a retry can process the message; when it succeeds, the key is
-//! kept for [`DedupConfig::ttl`].
+//! A store failure is an error, and the message is not processed. When the
+//! inner service fails, or the turn's future is dropped before it ends, the
+//! claim is released so a later delivery of the message is processed; when it
+//! succeeds, the key is kept for [`DedupConfig::ttl`].
+//!
+//! With [`handle_error`](crate::handle_error) outside this layer (as
+//! recommended), a failed turn is answered with an apology and a 2xx, so the
+//! provider does not retry it; the release matters for retries the provider
+//! makes anyway (a timeout, a second subscribed app) and for pipelines that
+//! let errors reach the webhook (it then answers 500 and the provider
+//! retries).
 
 mod layer;
 mod service;

@@ -5,7 +5,7 @@ use futures_util::future::BoxFuture;
 use tower::Service;
 
 use super::layer::DedupConfig;
-use super::store::{Claim, SeenStore};
+use super::store::{Claim, ClaimToken, SeenStore};
 use crate::{BoxError, InboundMessage, Response};
 
 /// Drops messages seen before; see the [module docs](super) for an example.
@@ -63,7 +63,16 @@ where
                     return Ok(Response::duplicate());
                 }
             };
-            match inner.call(msg).await.map_err(Into::into) {
+            // If this future is dropped mid-turn (its caller was cancelled), the
+            // guard gives the claim back so a retry is not refused for the
+            // whole in-flight TTL.
+            let mut guard = ClaimGuard {
+                store: store.clone(),
+                claim: Some((key.clone(), token.clone())),
+            };
+            let result = inner.call(msg).await.map_err(Into::into);
+            guard.claim = None;
+            match result {
                 Ok(response) => {
                     if let Err(e) = store.complete(&key, &token, config.ttl).await {
                         // The claim still blocks retries until it expires; the
@@ -87,6 +96,28 @@ where
                 }
             }
         })
+    }
+}
+
+/// Releases a claim when the turn holding it is dropped before it ended.
+struct ClaimGuard<St: SeenStore> {
+    store: St,
+    claim: Option<(String, ClaimToken)>,
+}
+
+impl<St: SeenStore> Drop for ClaimGuard<St> {
+    fn drop(&mut self) {
+        let Some((key, token)) = self.claim.take() else {
+            return;
+        };
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            let store = self.store.clone();
+            handle.spawn(async move {
+                if let Err(e) = store.release(&key, &token).await {
+                    tracing::warn!(error.message = %e, "could not release the claim of a cancelled turn");
+                }
+            });
+        }
     }
 }
 

@@ -317,7 +317,13 @@ where
     }
 
     fn call(&mut self, msg: InboundMessage) -> Self::Future {
-        let normalized = msg.text().map(normalize_text);
+        // Keywords and prefixes match typed text only, not media captions:
+        // the `Text` extractor of the handler they lead to would refuse a
+        // captioned photo.
+        let normalized = match msg.content() {
+            crate::Content::Text { body } => Some(normalize_text(body)),
+            _ => None,
+        };
         let handler = self
             .routes
             .iter()

@@ -12,6 +12,9 @@ use super::reply::Reply;
 pub struct Response {
     replies: Vec<Reply>,
     outcome: Outcome,
+    /// How many replies a [`deliver`](crate::deliver) layer already handed to
+    /// the outbox (they are no longer in `replies`).
+    delivered: usize,
 }
 
 /// What happened to an inbound message, for logs, metrics and callers.
@@ -57,6 +60,7 @@ impl Response {
         Self {
             replies: replies.into_iter().collect(),
             outcome: Outcome::Handled,
+            delivered: 0,
         }
     }
 
@@ -66,6 +70,7 @@ impl Response {
         Self {
             replies: vec![reply.into()],
             outcome: Outcome::Handled,
+            delivered: 0,
         }
     }
 
@@ -75,6 +80,7 @@ impl Response {
         Self {
             replies: Vec::new(),
             outcome: Outcome::Handled,
+            delivered: 0,
         }
     }
 
@@ -84,6 +90,7 @@ impl Response {
         Self {
             replies: Vec::new(),
             outcome: Outcome::Duplicate,
+            delivered: 0,
         }
     }
 
@@ -93,6 +100,7 @@ impl Response {
         Self {
             replies: Vec::new(),
             outcome: Outcome::Stale,
+            delivered: 0,
         }
     }
 
@@ -103,6 +111,7 @@ impl Response {
         Self {
             replies: notice.into_iter().collect(),
             outcome: Outcome::RateLimited,
+            delivered: 0,
         }
     }
 
@@ -112,6 +121,7 @@ impl Response {
         Self {
             replies: apology.into_iter().collect(),
             outcome: Outcome::Failed,
+            delivered: 0,
         }
     }
 
@@ -131,6 +141,22 @@ impl Response {
     #[must_use]
     pub fn outcome(&self) -> Outcome {
         self.outcome
+    }
+
+    /// How many replies were already handed to the outbox inside the
+    /// pipeline (see [`deliver`](crate::deliver)).
+    #[must_use]
+    pub fn delivered(&self) -> usize {
+        self.delivered
+    }
+
+    /// The response after its replies were handed to the outbox: no replies
+    /// left, [`delivered`](Self::delivered) counts them.
+    #[must_use]
+    pub fn into_delivered(mut self) -> Self {
+        self.delivered += self.replies.len();
+        self.replies.clear();
+        self
     }
 
     /// Appends a reply (e.g. a layer adding a notice after the handler's answer).

@@ -115,7 +115,7 @@ where
             Ok(response) => tracing::info!(
                 outcome,
                 latency_ms,
-                replies = response.replies().len(),
+                replies = response.replies().len() + response.delivered(),
                 "turn finished"
             ),
             Err(e) => tracing::error!(outcome, latency_ms, error.message = %e, "turn failed"),

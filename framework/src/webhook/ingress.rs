@@ -3,10 +3,9 @@
 use std::collections::HashMap;
 use std::future::Future;
 
-use futures_util::future::try_join_all;
 use tower::{Service, ServiceExt};
 
-use super::outbox::{Delivery, OutboundTurn, Outbox, OutboxError};
+use super::outbox::{Delivery, OutboundTurn, Outbox};
 use crate::{BoxError, ConversationKey, InboundMessage, Response, WebhookEvent};
 
 /// Takes the events of one verified webhook; the provider is answered 2xx when
@@ -32,11 +31,20 @@ pub trait Ingress: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<OutboundTurn>, BoxError>> + Send;
 }
 
-/// Runs each message through a pipeline and hands its replies to an outbox.
+/// Runs each message through a pipeline and hands the replies left in its
+/// response to an outbox.
 ///
-/// Messages of different conversations in one webhook (Meta batches up to 1000)
-/// are processed concurrently; messages of one conversation in order. Status
-/// reports go to [`Outbox::record_status`]; provider errors are logged.
+/// Messages of different conversations in one webhook (Meta batches up to
+/// 1000) run concurrently, each conversation on a task of its own, and every
+/// conversation runs to its end even when another fails: a failure must not
+/// cancel a sibling's turn half-way. Messages of one conversation run in
+/// order; after a failure the conversation's later messages are left for the
+/// provider's retry, so they are never processed out of order. Status reports
+/// go to [`Outbox::record_status`]; provider errors are logged.
+///
+/// Replies left in a response are those no [`deliver`](crate::deliver) layer
+/// took: all of them in a pipeline without one, otherwise the rate limit's
+/// notices, the error handler's apologies and inline answers.
 #[derive(Debug, Clone)]
 pub struct PipelineIngress<P, O> {
     pipeline: P,
@@ -58,15 +66,12 @@ where
     O: Outbox,
 {
     async fn run_conversation(
-        &self,
+        self,
         messages: Vec<InboundMessage>,
     ) -> Result<Vec<OutboundTurn>, BoxError> {
         let mut inline = Vec::new();
         for msg in messages {
-            let provider = msg.provider();
-            let key = msg.key().clone();
-            let in_reply_to = msg.id().clone();
-            let channel_id = msg.channel_id().map(str::to_owned);
+            let turn = OutboundTurn::answering(&msg);
             let response = self
                 .pipeline
                 .clone()
@@ -76,19 +81,12 @@ where
             if response.replies().is_empty() {
                 continue;
             }
-            let outcome = response.outcome();
-            let delivery = self
-                .outbox
-                .deliver(OutboundTurn {
-                    provider,
-                    key,
-                    in_reply_to,
-                    channel_id,
-                    outcome,
-                    replies: response.into_replies(),
-                })
-                .await?;
-            if let Delivery::Inline(turn) = delivery {
+            let turn = OutboundTurn {
+                outcome: response.outcome(),
+                replies: response.into_replies(),
+                ..turn
+            };
+            if let Delivery::Inline(turn) = self.outbox.deliver(turn).await? {
                 inline.push(turn);
             }
         }
@@ -127,14 +125,31 @@ where
                 ),
             }
         }
+        let tasks: Vec<_> = conversations
+            .into_iter()
+            .map(|c| tokio::spawn(self.clone().run_conversation(c)))
+            .collect();
+        let mut first_error: Option<BoxError> = None;
         for status in statuses {
-            self.outbox
-                .record_status(status)
-                .await
-                .map_err(|e: OutboxError| BoxError::from(e))?;
+            if let Err(e) = self.outbox.record_status(status).await {
+                first_error.get_or_insert(e.into());
+            }
         }
-        let inline =
-            try_join_all(conversations.into_iter().map(|c| self.run_conversation(c))).await?;
-        Ok(inline.into_iter().flatten().collect())
+        let mut inline = Vec::new();
+        for task in tasks {
+            match task.await {
+                Ok(Ok(turns)) => inline.extend(turns),
+                Ok(Err(e)) => {
+                    first_error.get_or_insert(e);
+                }
+                Err(join) => {
+                    first_error.get_or_insert(Box::new(join));
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(inline),
+        }
     }
 }

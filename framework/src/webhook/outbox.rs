@@ -22,6 +22,21 @@ pub struct OutboundTurn {
     pub replies: Vec<Reply>,
 }
 
+impl OutboundTurn {
+    /// A turn answering `msg`, with no replies yet (outcome `Handled`).
+    #[must_use]
+    pub fn answering(msg: &crate::InboundMessage) -> Self {
+        Self {
+            provider: msg.provider(),
+            key: msg.key().clone(),
+            in_reply_to: msg.id().clone(),
+            channel_id: msg.channel_id().map(str::to_owned),
+            outcome: Outcome::Handled,
+            replies: Vec::new(),
+        }
+    }
+}
+
 /// Errors of an [`Outbox`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

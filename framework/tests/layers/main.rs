@@ -6,6 +6,7 @@
 
 mod conversation;
 mod dedup;
+mod deliver;
 mod handle_error;
 mod menu;
 mod pipeline;

@@ -223,3 +223,23 @@ async fn routes_by_conversation_state() {
         "idle fallback"
     );
 }
+
+#[tokio::test]
+async fn keywords_match_typed_text_not_captions() {
+    // Regression (review): a photo captioned "cancel" reached the cancel
+    // handler, whose Text extractor then refused it.
+    let router = Router::new()
+        .keyword(["cancel"], |Text(_): Text| async { "cancelled" })
+        .fallback(|| async { "fallback" })
+        .into_service();
+    let photo = InboundMessage::new(
+        Provider::Local,
+        framework::doc::fresh_id(),
+        framework::doc::key(),
+        Content::Media {
+            items: vec![Media::new(MediaKind::Image)],
+            caption: Some("cancel".to_owned()),
+        },
+    );
+    assert_eq!(text_of(&call(&router, photo).await.unwrap()), "fallback");
+}

@@ -185,3 +185,77 @@ proptest! {
         prop_assert!(status == StatusCode::OK || status.is_client_error(), "{status}");
     }
 }
+
+/// An outbox that cannot accept replies for one customer while `failing` is set.
+#[derive(Clone)]
+struct FailsFor {
+    customer: &'static str,
+    failing: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    inner: framework::testing::RecordingOutbox,
+}
+
+impl framework::webhook::Outbox for FailsFor {
+    async fn deliver(
+        &self,
+        turn: framework::webhook::OutboundTurn,
+    ) -> Result<framework::webhook::Delivery, framework::webhook::OutboxError> {
+        if turn.key.customer().as_str() == self.customer
+            && self.failing.load(std::sync::atomic::Ordering::SeqCst)
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            return Err(framework::webhook::OutboxError::Backend(
+                "down for this customer".into(),
+            ));
+        }
+        self.inner.deliver(turn).await
+    }
+
+    async fn record_status(
+        &self,
+        event: framework::StatusEvent,
+    ) -> Result<(), framework::webhook::OutboxError> {
+        self.inner.record_status(event).await
+    }
+}
+
+#[tokio::test]
+async fn one_failing_conversation_does_not_cost_the_others_their_replies() {
+    // Regression (review finding 1): in a batch, a conversation whose replies
+    // could not be accepted cancelled its siblings mid-turn, and the retry
+    // dropped them all as duplicates.
+    // Arrange: B's replies cannot be accepted; A's handler is slow.
+    let recorded = framework::testing::RecordingOutbox::new();
+    let failing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let outbox = FailsFor {
+        customer: "+919800000002",
+        failing: failing.clone(),
+        inner: recorded.clone(),
+    };
+    let (app, _) = crate::support::app_delivering(outbox, crate::support::config());
+    let batch = webhook()
+        .message(MetaMessage::text("919800000001", "slow"))
+        .message(MetaMessage::text("919800000002", "b"));
+
+    // Act: the first delivery fails for B...
+    let (first, _, _) = send(&app, batch.signed_request(META_SECRET, PATH)).await;
+    let after_first = recorded.texts();
+    // ...the provider retries after the outage.
+    failing.store(false, std::sync::atomic::Ordering::SeqCst);
+    let (retry, _, _) = send(&app, batch.signed_request(META_SECRET, PATH)).await;
+
+    // Assert
+    assert_eq!(first, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        after_first,
+        ["echo: slow"],
+        "A's turn ran to its end despite B's failure"
+    );
+    assert_eq!(retry, StatusCode::OK);
+    let mut texts = recorded.texts();
+    texts.sort();
+    assert_eq!(
+        texts,
+        ["echo: b", "echo: slow"],
+        "each customer answered exactly once"
+    );
+}

@@ -3,6 +3,7 @@ use std::sync::{Arc, Mutex};
 use axum::body::Body;
 use framework::dedup::InMemSeenStore;
 use framework::handler::{Router, Text};
+use framework::session::{InMemConversationLock, InMemSessionStore};
 use framework::testing::RecordingOutbox;
 use framework::webhook::{self, Outbox, WebhookConfig};
 use framework::{Content, InboundMessage, ServiceBuilderExt};
@@ -69,6 +70,33 @@ where
         .trace()
         .handle_errors()
         .dedup(InMemSeenStore::new())
+        .service(router);
+    (webhook::routes(pipeline, outbox, config), seen)
+}
+
+/// The recommended stack: replies are delivered inside the session layer, so
+/// a turn whose replies the outbox refused is replayed by the retry.
+pub(crate) fn app_delivering<O: Outbox>(outbox: O, config: WebhookConfig) -> (axum::Router, Seen) {
+    let seen = Seen::default();
+    let record = seen.clone();
+    let router = Router::new()
+        .fallback(move |msg: InboundMessage, Text(t): Text| {
+            let record = record.clone();
+            async move {
+                record.0.lock().unwrap().push(msg);
+                if t == "slow" {
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+                format!("echo: {t}")
+            }
+        })
+        .into_service();
+    let pipeline = ServiceBuilder::new()
+        .trace()
+        .handle_errors()
+        .dedup(InMemSeenStore::new())
+        .session(InMemSessionStore::new(), InMemConversationLock::new())
+        .deliver(outbox.clone())
         .service(router);
     (webhook::routes(pipeline, outbox, config), seen)
 }
