@@ -120,6 +120,9 @@ impl ConversationLock for NoLock {
     async fn acquire(&self, key: &str, _: Duration, _: Duration) -> Result<Lease, LockError> {
         Ok(Lease::new(key, FencingToken::new(1)))
     }
+    async fn extend(&self, _: &Lease, _: Duration) -> Result<(), LockError> {
+        Ok(())
+    }
     async fn release(&self, _: &Lease) -> Result<(), LockError> {
         Ok(())
     }

@@ -54,6 +54,9 @@ pub enum LockError {
         /// How long the caller waited.
         waited: Duration,
     },
+    /// The lease is no longer held: it expired and another turn took the lane.
+    #[error("the conversation's lease was lost to a later turn")]
+    Lost,
     /// The backing store failed.
     #[error("conversation lock failed")]
     Backend(#[source] BoxError),
@@ -70,7 +73,10 @@ pub enum LockError {
 ///   (a crashed holder cannot block a conversation for longer than `ttl`);
 /// - every grant carries a larger [`FencingToken`] than the grant before it for
 ///   the same key;
-/// - `release` with a lease that was superseded is a no-op.
+/// - `extend` keeps a held lease alive for another `ttl`, and fails with
+///   [`LockError::Lost`] for a lease that was superseded;
+/// - `release` with a lease that was superseded is a no-op;
+/// - a waiter that gives up or is cancelled never blocks the waiters after it.
 pub trait ConversationLock: Clone + Send + Sync + 'static {
     /// Waits up to `wait` for the lane of `key`, then holds it for at most `ttl`.
     ///
@@ -84,6 +90,19 @@ pub trait ConversationLock: Clone + Send + Sync + 'static {
         ttl: Duration,
         wait: Duration,
     ) -> impl Future<Output = Result<Lease, LockError>> + Send;
+
+    /// Keeps a held lease alive for another `ttl` from now (a long turn
+    /// renews its lease so the lane is not taken over under it).
+    ///
+    /// # Errors
+    ///
+    /// [`LockError::Lost`] when the lease expired and another turn took the
+    /// lane, [`LockError::Backend`] when the store cannot answer.
+    fn extend(
+        &self,
+        lease: &Lease,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<(), LockError>> + Send;
 
     /// Frees the lane for the next waiter.
     ///
@@ -245,6 +264,8 @@ impl ConversationLock for InMemConversationLock {
                 return Err(LockError::Timeout { waited: wait });
             };
             tokio::select! {
+                // A grant that arrived wins over a timer that fired with it.
+                biased;
                 granted = grant => {
                     place.grant = None;
                     return match granted {
@@ -275,6 +296,23 @@ impl ConversationLock for InMemConversationLock {
                     }
                 }
             }
+        }
+    }
+
+    async fn extend(&self, lease: &Lease, ttl: Duration) -> Result<(), LockError> {
+        let now = Instant::now();
+        let mut lanes = self.lanes();
+        let holder = lanes
+            .map
+            .get_mut(lease.key())
+            .and_then(|lane| lane.holder.as_mut())
+            .filter(|h| h.token == lease.token().get());
+        match holder {
+            Some(holder) => {
+                holder.deadline = now + ttl;
+                Ok(())
+            }
+            None => Err(LockError::Lost),
         }
     }
 

@@ -134,7 +134,27 @@ where
             };
             msg.extensions_mut().insert(session.clone());
 
-            let result = inner.call(msg).await.map_err(Into::into);
+            // A long turn renews its lease (every third of its TTL), so the lane
+            // is not taken over while the turn still runs.
+            let turn = async move { inner.call(msg).await.map_err(Into::<BoxError>::into) };
+            tokio::pin!(turn);
+            let renew_every = config.lease_ttl / 3;
+            let result = loop {
+                tokio::select! {
+                    biased;
+                    result = &mut turn => break result,
+                    () = tokio::time::sleep(renew_every) => {
+                        if let Some(lease) = &guard.lease
+                            && let Err(e) = guard.lock.extend(lease, config.lease_ttl).await
+                        {
+                            tracing::warn!(
+                                error.message = %e,
+                                "could not renew the conversation's lease; the turn's save may be refused"
+                            );
+                        }
+                    }
+                }
+            };
             let result = match result {
                 Ok(response) => {
                     let saved = if !session.is_empty() {

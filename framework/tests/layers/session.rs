@@ -223,3 +223,32 @@ async fn a_superseded_holder_cannot_save() {
 
     assert!(err.to_string().contains("session"), "{err}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_turn_longer_than_the_lease_keeps_its_lane() {
+    // Regression (review finding 3): a 40 s turn lost its 30 s lease, so the
+    // customer's next message ran beside it and the slow turn's save was
+    // refused.
+    let rec = Recorder::default();
+    let svc = BoxCloneSyncService::new(
+        SessionLayer::new(InMemSessionStore::new(), InMemConversationLock::new())
+            .with_config(
+                SessionConfig::default()
+                    .with_lease_ttl(Duration::from_secs(30))
+                    .with_lock_wait(Duration::from_secs(120)),
+            )
+            .layer(rec.service(Duration::from_secs(40))),
+    );
+    let slow = tokio::spawn({
+        let svc = svc.clone();
+        async move { svc.oneshot(framework::doc::text("slow")).await }
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let next = tokio::spawn({
+        let svc = svc.clone();
+        async move { svc.oneshot(framework::doc::text("next")).await }
+    });
+    slow.await.unwrap().unwrap();
+    next.await.unwrap().unwrap();
+    assert_eq!(rec.max_concurrent(), 1);
+}

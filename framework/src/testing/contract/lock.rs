@@ -90,6 +90,58 @@ pub async fn conversation_lock<L: ConversationLock>(lock: L, clock: Clock) {
     );
     lock.release(&next).await.expect("release");
 
+    // A renewed lease outlives its first TTL; a superseded one cannot be renewed.
+    let k = unique("lock-extend");
+    let long_turn = acquire(&lock, &k, Duration::from_millis(400), LONG).await;
+    clock.pass(Duration::from_millis(250)).await;
+    lock.extend(&long_turn, Duration::from_millis(400))
+        .await
+        .expect("extend a held lease");
+    clock.pass(Duration::from_millis(250)).await;
+    let busy = lock.acquire(&k, LONG, Duration::from_millis(50)).await;
+    assert!(
+        matches!(busy, Err(LockError::Timeout { .. })),
+        "an extended lease is still held after its first TTL, got {busy:?}"
+    );
+    clock.pass(Duration::from_millis(300)).await;
+    let successor = acquire(&lock, &k, LONG, Duration::from_secs(5)).await;
+    let lost = lock.extend(&long_turn, LONG).await;
+    assert!(
+        matches!(lost, Err(LockError::Lost)),
+        "a superseded lease cannot be extended, got {lost:?}"
+    );
+    lock.release(&successor).await.expect("release");
+
+    // A waiter that gives up, or is cancelled after it was granted the lane,
+    // never blocks the waiters after it.
+    let k = unique("lock-cancel");
+    let holder = acquire(&lock, &k, LONG, LONG).await;
+    let gave_up = lock.acquire(&k, LONG, Duration::from_millis(100)).await;
+    assert!(
+        matches!(gave_up, Err(LockError::Timeout { .. })),
+        "{gave_up:?}"
+    );
+    let cancelled = tokio::spawn({
+        let (lock, key) = (lock.clone(), k.clone());
+        async move { acquire(&lock, &key, LONG, LONG).await }
+    });
+    clock.pass(Duration::from_millis(50)).await;
+    let patient = tokio::spawn({
+        let (lock, key) = (lock.clone(), k.clone());
+        async move { acquire(&lock, &key, LONG, LONG).await }
+    });
+    clock.pass(Duration::from_millis(50)).await;
+    // The lane goes to the first waiter, which is cancelled at that moment.
+    lock.release(&holder).await.expect("release");
+    cancelled.abort();
+    let _ = cancelled.await;
+    let granted = tokio::time::timeout(Duration::from_secs(5), patient).await;
+    let lease = match granted {
+        Ok(Ok(lease)) => lease,
+        other => panic!("a cancelled waiter blocks the next one: {other:?}"),
+    };
+    lock.release(&lease).await.expect("release");
+
     // Under contention, never two holders at once, and nobody starves.
     let k = unique("lock-contention");
     let inside = Arc::new(AtomicUsize::new(0));

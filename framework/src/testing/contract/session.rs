@@ -118,4 +118,24 @@ pub async fn session_store<S: SessionStore>(store: S, clock: Clock) {
     );
     save(&store, &k, b"from 7", LONG, 7).await;
     assert_eq!(load(&store, &k, 7).await.as_deref(), Some(&b"from 7"[..]));
+
+    // Fences outlive the session: after a remove or an expiry, an older
+    // holder still cannot write.
+    store
+        .remove(&k, FencingToken::new(8))
+        .await
+        .expect("remove");
+    let stale = store.save(&k, b"late 7", LONG, FencingToken::new(7)).await;
+    assert!(
+        matches!(stale, Err(SessionStoreError::Fenced { .. })),
+        "a fence survives remove, got {stale:?}"
+    );
+    let k = unique("session-fence-expiry");
+    save(&store, &k, b"from 9", Duration::from_millis(300), 9).await;
+    clock.pass(Duration::from_millis(500)).await;
+    let stale = store.save(&k, b"late 8", LONG, FencingToken::new(8)).await;
+    assert!(
+        matches!(stale, Err(SessionStoreError::Fenced { .. })),
+        "a fence survives the session's expiry, got {stale:?}"
+    );
 }
