@@ -583,10 +583,14 @@ fn changes_of_other_fields_are_skipped() {
 }
 
 #[test]
-fn other_objects_are_unexpected() {
-    let err = parse_webhook(br#"{"object":"page","entry":[]}"#).unwrap_err();
-    assert!(matches!(err, WebhookError::Unexpected(_)), "{err:?}");
-    assert_eq!(err.status(), StatusCode::BAD_REQUEST);
+fn other_objects_are_ignored_not_refused() {
+    // A Page or Instagram subscription on the same URL would otherwise be
+    // retried by Meta for a week.
+    assert!(
+        parse_webhook(br#"{"object":"page","entry":[]}"#)
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -643,37 +647,61 @@ fn deeply_nested_json_is_refused_not_a_stack_overflow() {
                 "metadata":{{"display_phone_number":"15550783881","phone_number_id":"P"}},
                 "messages":[{{"from":"16505551234","id":"w","type":"text","text":{{"body":{nested}}}}}]}}}}]}}]}}"#
         );
-        assert!(parse_webhook(in_body.as_bytes()).is_err());
+        // The message is real; its body is not a text body: routed as
+        // unsupported (or refused), never a stack overflow.
+        match parse_webhook(in_body.as_bytes()) {
+            Err(_) => {}
+            Ok(events) => assert!(
+                matches!(events.as_slice(), [WebhookEvent::Message(m)] if matches!(m.content(), Content::Unsupported { .. })),
+                "{events:?}"
+            ),
+        }
     }
 }
 
 #[test]
-fn a_message_missing_a_required_field_is_named_by_its_path() {
-    // Arrange: the second message of the first change lacks one field at a time.
+fn an_unreadable_message_is_skipped_and_the_rest_of_the_batch_kept() {
+    // Arrange: the second message of a change lacks one field at a time.
     for (field, expected) in [
         ("id", "entry[0].changes[0].value.messages[1].id"),
         ("from", "entry[0].changes[0].value.messages[1].from"),
         ("type", "entry[0].changes[0].value.messages[1].type"),
-        ("text", "entry[0].changes[0].value.messages[1].text"),
     ] {
         let good = typed("text", json!({ "body": "fine" }));
         let mut bad = typed("text", json!({ "body": "broken" }));
         bad.as_object_mut().unwrap().remove(field);
-        let body = notification(&json!({
+        let batch = notification(&json!({
             "metadata": { "display_phone_number": "15550783881", "phone_number_id": PHONE_NUMBER_ID },
-            "messages": [good, bad],
+            "messages": [good, bad.clone()],
         }));
+        let alone = with_message(&bad);
 
-        // Act
-        let err = parse_webhook(&body).unwrap_err();
-
-        // Assert
+        // Act / Assert: in a batch, the good message survives...
+        let events = parse_webhook(&batch).unwrap();
         assert!(
-            matches!(&err, WebhookError::MissingField(path) if path == expected),
+            matches!(events.as_slice(), [WebhookEvent::Message(m)] if m.text() == Some("fine")),
+            "{field}: {events:?}"
+        );
+        // ...alone, the problem is a 400 naming its path.
+        let err = parse_webhook(&alone).unwrap_err();
+        let expected_alone = expected.replace("messages[1]", "messages[0]");
+        assert!(
+            matches!(&err, WebhookError::MissingField(path) if *path == expected_alone),
             "{field}: {err:?}"
         );
         assert_eq!(err.status(), StatusCode::BAD_REQUEST);
     }
+
+    // A message whose body does not match its type is routed as unsupported.
+    let mut no_text = typed("text", json!({ "body": "x" }));
+    no_text.as_object_mut().unwrap().remove("text");
+    let Content::Unsupported { kind, detail } =
+        only_message(&with_message(&no_text)).content().clone()
+    else {
+        panic!("expected unsupported")
+    };
+    assert_eq!(kind, "text");
+    assert!(detail.unwrap_or_default().contains("messages[0].text"));
 
     let no_metadata = notification(&json!({ "messages": [typed("text", json!({ "body": "x" }))] }));
     assert!(matches!(
@@ -698,7 +726,8 @@ fn only_status_err(status: &Value) -> WebhookError {
 
 #[test]
 fn wrong_json_types_are_invalid_fields_with_a_path() {
-    let cases = [
+    // What identifies a message: alone, a 400 naming the path.
+    let unreadable = [
         (
             json!({ "from": 16505551234_u64, "id": "wamid.X", "type": "text", "text": { "body": "x" } }),
             "entry[0].changes[0].value.messages[0]",
@@ -707,6 +736,22 @@ fn wrong_json_types_are_invalid_fields_with_a_path() {
             json!({ "from": CUSTOMER, "id": 7, "type": "text", "text": { "body": "x" } }),
             "entry[0].changes[0].value.messages[0]",
         ),
+        (
+            json!({ "from": "not-a-phone", "id": "wamid.X", "type": "text", "text": { "body": "x" } }),
+            "entry[0].changes[0].value.messages[0].from",
+        ),
+    ];
+    for (message, expected) in unreadable {
+        let err = parse_webhook(&with_message(&message)).unwrap_err();
+        assert!(
+            matches!(&err, WebhookError::InvalidField { field, .. } if field == expected),
+            "{message}: {err:?}"
+        );
+        assert_eq!(err.status(), StatusCode::BAD_REQUEST);
+    }
+    // What a body holds: the message is routed as unsupported, the problem
+    // (with its path) as the detail.
+    let malformed_bodies = [
         (
             json!({ "from": CUSTOMER, "id": "wamid.X", "type": "text", "text": "just a string" }),
             "entry[0].changes[0].value.messages[0].text",
@@ -719,26 +764,23 @@ fn wrong_json_types_are_invalid_fields_with_a_path() {
             json!({ "from": CUSTOMER, "id": "wamid.X", "type": "location", "location": { "latitude": "north", "longitude": 1.0 } }),
             "entry[0].changes[0].value.messages[0].location",
         ),
-        (
-            json!({ "from": "not-a-phone", "id": "wamid.X", "type": "text", "text": { "body": "x" } }),
-            "entry[0].changes[0].value.messages[0].from",
-        ),
-        (
-            json!({ "from": CUSTOMER, "id": "wamid.X", "timestamp": "yesterday", "type": "text", "text": { "body": "x" } }),
-            "entry[0].changes[0].value.messages[0].timestamp",
-        ),
-        (
-            json!({ "from": CUSTOMER, "id": "wamid.X", "timestamp": true, "type": "text", "text": { "body": "x" } }),
-            "entry[0].changes[0].value.messages[0].timestamp",
-        ),
     ];
-    for (message, expected) in cases {
-        let err = parse_webhook(&with_message(&message)).unwrap_err();
+    for (message, expected) in malformed_bodies {
+        let msg = only_message(&with_message(&message));
+        let Content::Unsupported { detail, .. } = msg.content() else {
+            panic!("{message}: {:?}", msg.content())
+        };
         assert!(
-            matches!(&err, WebhookError::InvalidField { field, .. } if field == expected),
-            "{message}: {err:?}"
+            detail.as_deref().is_some_and(|d| d.contains(expected)),
+            "{message}: {detail:?}"
         );
-        assert_eq!(err.status(), StatusCode::BAD_REQUEST);
+    }
+    // An unreadable timestamp is dropped.
+    for timestamp in [json!("yesterday"), json!(true)] {
+        let msg = only_message(&with_message(
+            &json!({ "from": CUSTOMER, "id": "wamid.X", "timestamp": timestamp, "type": "text", "text": { "body": "x" } }),
+        ));
+        assert_eq!((msg.timestamp(), msg.text()), (None, Some("x")));
     }
     // The value itself of the wrong type.
     let err = parse_webhook(&notification(&json!({ "messages": "many" }))).unwrap_err();

@@ -115,7 +115,7 @@ async fn bad_input_gets_a_clear_4xx_never_a_5xx() {
         ("invalid JSON", signed_post(b"{\"object\":".to_vec(), "application/json"), StatusCode::BAD_REQUEST),
         ("empty", signed_post(Vec::new(), "application/json"), StatusCode::BAD_REQUEST),
         ("non-UTF-8", signed_post(b"{\"object\":\"\xff\"}".to_vec(), "application/json"), StatusCode::BAD_REQUEST),
-        ("other object", signed_post(b"{\"object\":\"page\",\"entry\":[]}".to_vec(), "application/json"), StatusCode::BAD_REQUEST),
+        ("other object (ignored)", signed_post(b"{\"object\":\"page\",\"entry\":[]}".to_vec(), "application/json"), StatusCode::OK),
         ("missing id", signed_post(
             br#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"1"},"messages":[{"from":"16505551234","timestamp":"1","type":"text","text":{"body":"hi"}}]}}]}]}"#.to_vec(),
             "application/json",
@@ -128,6 +128,31 @@ async fn bad_input_gets_a_clear_4xx_never_a_5xx() {
         assert_eq!(status, expected, "{name}: {body}");
     }
     assert_eq!(seen.count(), 0);
+}
+
+#[tokio::test]
+async fn one_malformed_message_does_not_cost_the_batch() {
+    // Regression (review finding 5): a location without a longitude made the
+    // whole batch a 400, which Meta would retry, and refuse, for a week.
+    let (app, seen, outbox) = recording_app();
+    let bad = MetaMessage::custom(
+        "919800000002",
+        "location",
+        Some(serde_json::json!({ "latitude": 1.0 })),
+    );
+    let batch = webhook()
+        .message(MetaMessage::text("919800000001", "good"))
+        .message(bad);
+    let (status, body, _) = send(&app, batch.signed_request(META_SECRET, PATH)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(seen.count(), 1, "the text reached the handler");
+    let mut texts = outbox.texts();
+    texts.sort();
+    assert_eq!(
+        texts,
+        ["I can't read that kind of message yet.", "echo: good"],
+        "and the malformed location was answered as unsupported"
+    );
 }
 
 #[tokio::test]

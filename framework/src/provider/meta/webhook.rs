@@ -30,9 +30,21 @@ const MESSAGES_FIELD: &str = "messages";
 /// skipped. Unknown fields are ignored everywhere, and a message of a type this
 /// crate does not model becomes [`Content::Unsupported`].
 ///
-/// Status updates with a status this crate does not know are skipped with a
-/// warning rather than failing the batch: refusing it would make Meta retry the
-/// whole notification for a week.
+/// One bad item must not cost the others their answers: refusing a batch
+/// makes Meta retry all of it, and fail the same way, for a week. So:
+///
+/// - a message whose body does not have the shape its `type` promises (a
+///   location without a longitude) becomes [`Content::Unsupported`] with the
+///   problem as its detail, and is routed like any other message;
+/// - a message, status or change that cannot be read at all (no `id`, no
+///   `from`, a sender that is not a phone number) is skipped and logged at
+///   `error` level, and the rest of the batch is returned;
+/// - only when nothing in the notification could be read is its first problem
+///   returned as an error (a 400);
+/// - statuses this crate does not know and notifications for another `object`
+///   (a Page subscription on the same URL) are skipped with a warning;
+/// - an unreadable timestamp is dropped with a warning (the message is then
+///   never "stale").
 ///
 /// ```
 /// use framework::provider::meta::parse_webhook;
@@ -55,13 +67,12 @@ const MESSAGES_FIELD: &str = "messages";
 /// - [`WebhookError::EmptyBody`] for an empty (or all-whitespace) body.
 /// - [`WebhookError::NotUtf8`] when the body is not UTF-8.
 /// - [`WebhookError::InvalidJson`] when it is not JSON or not a JSON object.
-/// - [`WebhookError::Unexpected`] when `object` is not
-///   `whatsapp_business_account`.
-/// - [`WebhookError::MissingField`] when a field Meta always sends is absent,
-///   named by its path, e.g. `entry[0].changes[0].value.messages[1].id`.
-/// - [`WebhookError::InvalidField`] when a field has the wrong JSON type or an
-///   unusable value (a phone number with letters, a timestamp that is not a
-///   number), named by the path of the object it is in.
+/// - [`WebhookError::MissingField`] when the envelope lacks `object`, `entry`
+///   or `changes`, or when no item could be read and the first one lacked a
+///   field, named by its path, e.g. `entry[0].changes[0].value.messages[1].id`.
+/// - [`WebhookError::InvalidField`] when no item could be read and the first
+///   one had a field of the wrong JSON type or an unusable value, named by the
+///   path of the object it is in.
 pub fn parse_webhook(body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(WebhookError::EmptyBody);
@@ -74,9 +85,11 @@ pub fn parse_webhook(body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
     match notification.object.as_deref() {
         Some(OBJECT) => {}
         Some(other) => {
-            return Err(WebhookError::Unexpected(format!(
-                "object is {other:?}, expected {OBJECT:?}"
-            )));
+            tracing::warn!(
+                object = other,
+                "ignoring a Meta notification that is not about WhatsApp"
+            );
+            return Ok(Vec::new());
         }
         None => return Err(WebhookError::MissingField("object".to_owned())),
     }
@@ -85,6 +98,7 @@ pub fn parse_webhook(body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
         .ok_or_else(|| WebhookError::MissingField("entry".to_owned()))?;
 
     let mut events = Vec::new();
+    let mut skipped = Vec::new();
     for (e, entry) in entries.iter().enumerate() {
         let changes = entry
             .changes
@@ -103,12 +117,27 @@ pub fn parse_webhook(body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
                 );
                 continue;
             }
-            let value = change
-                .value
-                .as_deref()
-                .ok_or_else(|| WebhookError::MissingField(format!("{path}.value")))?;
-            parse_value(value, &format!("{path}.value"), &mut events)?;
+            let Some(value) = change.value.as_deref() else {
+                skipped.push(WebhookError::MissingField(format!("{path}.value")));
+                continue;
+            };
+            if let Err(e) = parse_value(value, &format!("{path}.value"), &mut events, &mut skipped)
+            {
+                skipped.push(e);
+            }
         }
+    }
+    if events.is_empty() {
+        return match skipped.into_iter().next() {
+            Some(first) => Err(first),
+            None => Ok(events),
+        };
+    }
+    for problem in &skipped {
+        tracing::error!(
+            error.message = %problem,
+            "skipped an unreadable item of a Meta notification; the rest of it is processed"
+        );
     }
     Ok(events)
 }
@@ -120,10 +149,14 @@ struct Recipient<'a> {
     profiles: &'a [wire::Profile],
 }
 
+/// Parses one change's value into `events`; items that cannot be read go to
+/// `skipped`. Errors only when the value itself, or what all its messages
+/// share (the business number), cannot be read.
 fn parse_value(
     raw: &RawValue,
     path: &str,
     events: &mut Vec<WebhookEvent>,
+    skipped: &mut Vec<WebhookError>,
 ) -> Result<(), WebhookError> {
     let value: wire::ChangeValue = parse_raw(raw, path)?;
     let messages = value.messages.unwrap_or_default();
@@ -147,13 +180,17 @@ fn parse_value(
             profiles: value.contacts.as_deref().unwrap_or_default(),
         };
         for (i, raw) in messages.iter().enumerate() {
-            let message = parse_message(raw, &format!("{path}.messages[{i}]"), &recipient)?;
-            events.push(WebhookEvent::Message(message));
+            match parse_message(raw, &format!("{path}.messages[{i}]"), &recipient) {
+                Ok(message) => events.push(WebhookEvent::Message(message)),
+                Err(e) => skipped.push(e),
+            }
         }
     }
     for (i, raw) in value.statuses.unwrap_or_default().iter().enumerate() {
-        if let Some(status) = parse_status(raw, &format!("{path}.statuses[{i}]"))? {
-            events.push(WebhookEvent::Status(status));
+        match parse_status(raw, &format!("{path}.statuses[{i}]")) {
+            Ok(Some(status)) => events.push(WebhookEvent::Status(status)),
+            Ok(None) => {}
+            Err(e) => skipped.push(e),
         }
     }
     for error in value.errors.unwrap_or_default() {
@@ -176,7 +213,15 @@ fn parse_message(
     let from = required_id(msg.from.as_deref(), path, "from")?;
     let kind = required_id(msg.kind.as_deref(), path, "type")?;
     let customer = phone(from, &format!("{path}.from"))?;
-    let content = parse_content(&msg, kind, path)?;
+    let content = parse_content(&msg, kind, path).unwrap_or_else(|e| {
+        // The message is real (it has an id and a sender); only its body is
+        // not what its type promises. Route it, so the customer hears back.
+        tracing::warn!(error.message = %e, kind, "a Meta message body is malformed; routing it as unsupported");
+        Content::Unsupported {
+            kind: kind.to_owned(),
+            detail: Some(e.to_string()),
+        }
+    });
 
     let mut inbound = InboundMessage::new(
         Provider::Meta,
@@ -188,8 +233,12 @@ fn parse_message(
     if let Some(name) = profile_name(recipient.profiles, from) {
         inbound = inbound.with_profile_name(name);
     }
-    if let Some(at) = timestamp(msg.timestamp.as_ref(), path)? {
-        inbound = inbound.with_timestamp(at);
+    match timestamp(msg.timestamp.as_ref(), path) {
+        Ok(Some(at)) => inbound = inbound.with_timestamp(at),
+        Ok(None) => {}
+        Err(e) => {
+            tracing::warn!(error.message = %e, "ignoring an unreadable Meta message timestamp")
+        }
     }
     if let Some(context) = &msg.context {
         if let Some(quoted) = context.id.as_deref().filter(|id| !id.is_empty()) {
@@ -667,20 +716,21 @@ mod tests {
 
     #[test]
     fn refuses_prices_that_are_not_plain_decimals() {
+        // The order is routed as unsupported, with the problem as its detail.
         for price in ["1e3", "\"abc\"", "true", "null", "{}", "\"1.\"", "\"\""] {
-            let err = parse_webhook(&with_message(&format!(
+            let m = one_message(&format!(
                 r#"{{"from":"16505551234","id":"w","type":"order","order":{{"catalog_id":"c","product_items":[
                     {{"product_retailer_id":"a","quantity":1,"item_price":{price},"currency":"INR"}}]}}}}"#
-            )))
-            .unwrap_err();
-            let (WebhookError::InvalidField { field, .. } | WebhookError::MissingField(field)) =
-                &err
-            else {
-                panic!("{price}: {err:?}")
+            ));
+            let Content::Unsupported { kind, detail } = m.content() else {
+                panic!("{price}: {:?}", m.content())
             };
+            assert_eq!(kind, "order");
             assert!(
-                field.ends_with("product_items[0].item_price"),
-                "{price}: {err:?}"
+                detail
+                    .as_deref()
+                    .is_some_and(|d| d.contains("product_items[0].item_price")),
+                "{price}: {detail:?}"
             );
         }
         // A price with more digits than a float holds is kept exactly.
@@ -716,15 +766,12 @@ mod tests {
     }
 
     #[test]
-    fn timestamps_out_of_range_are_invalid_not_panics() {
-        let err = parse_webhook(&with_message(
+    fn timestamps_out_of_range_are_dropped_not_panics() {
+        let m = one_message(
             r#"{"from":"16505551234","id":"w","timestamp":"18446744073709551615","type":"text","text":{"body":"x"}}"#,
-        ))
-        .unwrap_err();
-        assert!(
-            matches!(err, WebhookError::InvalidField { ref field, .. } if field.ends_with("messages[0].timestamp")),
-            "{err:?}"
         );
+        assert_eq!(m.timestamp(), None);
+        assert_eq!(m.text(), Some("x"));
     }
 
     #[test]
