@@ -106,6 +106,7 @@ pub mod message;
 pub mod provider;
 pub mod rate_limit;
 pub mod session;
+mod time;
 pub mod trace;
 pub mod webhook;
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::BoxError;
+use crate::time::after;
 
 /// Proof that this caller claimed a message; only its holder can release the
 /// claim, so a slow first attempt cannot free a claim a retry took over.
@@ -175,7 +176,7 @@ impl SeenStore for InMemSeenStore {
                 key.to_owned(),
                 Entry {
                     state: EntryState::InFlight(token.clone()),
-                    expires_at: now + in_flight_ttl,
+                    expires_at: after(now, in_flight_ttl),
                 },
             );
             entries.maybe_sweep(now);
@@ -195,7 +196,7 @@ impl SeenStore for InMemSeenStore {
                 key.to_owned(),
                 Entry {
                     state: EntryState::Done,
-                    expires_at: now + ttl,
+                    expires_at: after(now, ttl),
                 },
             );
             entries.maybe_sweep(now);

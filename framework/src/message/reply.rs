@@ -849,7 +849,9 @@ pub enum TemplateButton {
 /// is cut between characters.
 ///
 /// The pieces concatenate to exactly `text`: nothing is dropped or changed, the
-/// separator stays at the end of the piece before the cut.
+/// separator stays at the end of the piece before the cut. A piece is blank
+/// (only whitespace) only when the text holds a run of whitespace longer than
+/// `max_chars`; renderers skip such pieces.
 ///
 /// ```
 /// use framework::reply::split_text;
@@ -876,18 +878,22 @@ pub fn split_text(text: &str, max_chars: usize) -> Vec<&str> {
             return pieces;
         };
         let window = &rest[..limit];
+        // A break is only worth taking if the piece before it has text: a
+        // piece of only whitespace would be a blank message.
+        let has_text = |cut: &usize| !window[..*cut].trim().is_empty();
         let cut = window
             .rfind("\n\n")
             .map(|i| i + 2)
-            .or_else(|| window.rfind('\n').map(|i| i + 1))
+            .filter(has_text)
+            .or_else(|| window.rfind('\n').map(|i| i + 1).filter(has_text))
             .or_else(|| {
                 window
                     .char_indices()
                     .rev()
                     .find(|(_, c)| c.is_whitespace())
                     .map(|(i, c)| i + c.len_utf8())
+                    .filter(has_text)
             })
-            .filter(|&cut| cut > 0)
             .unwrap_or(limit);
         pieces.push(&rest[..cut]);
         rest = &rest[cut..];
@@ -1041,6 +1047,11 @@ mod tests {
         assert_eq!(split_text("abcdefghij", 4), ["abcd", "efgh", "ij"]);
         assert_eq!(split_text("", 4), [""]);
         assert_eq!(split_text("short", 4096), ["short"]);
+        // Regression (review): a leading space made a blank first message.
+        let spaced = format!(" {}", "x".repeat(10));
+        let pieces = split_text(&spaced, 8);
+        assert!(pieces.iter().all(|p| !p.trim().is_empty()), "{pieces:?}");
+        assert_eq!(pieces.concat(), spaced);
     }
 
     #[test]

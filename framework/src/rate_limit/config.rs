@@ -41,10 +41,11 @@ impl Quota {
         self.period
     }
 
-    /// The time one message "costs": `period / limit`.
+    /// The time one message "costs": `period / limit`, at least a nanosecond
+    /// (a zero interval would never limit).
     #[must_use]
     pub fn interval(&self) -> Duration {
-        self.period / self.limit
+        (self.period / self.limit).max(Duration::from_nanos(1))
     }
 }
 

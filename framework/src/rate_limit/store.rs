@@ -9,6 +9,7 @@ use tokio::time::Instant;
 
 use super::config::Quota;
 use crate::BoxError;
+use crate::time::after;
 
 /// The rate limit's verdict for one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,14 +81,14 @@ fn gcra_step(cell: &mut Cell, now: Instant, quota: &Quota) -> RateDecision {
         let retry_after = ahead - tolerance;
         let notify = cell.notice_until.is_none_or(|until| now >= until);
         if notify {
-            cell.notice_until = Some(now + quota.period());
+            cell.notice_until = Some(after(now, quota.period()));
         }
         RateDecision::Limited {
             retry_after,
             notify,
         }
     } else {
-        cell.tat = tat + interval;
+        cell.tat = after(tat, interval);
         RateDecision::Allowed
     }
 }

@@ -12,6 +12,7 @@ use tokio::time::Instant;
 
 use super::store::FencingToken;
 use crate::BoxError;
+use crate::time::after;
 
 /// A held lease on one conversation's lane.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,7 +155,7 @@ impl Lanes {
             if waiter.grant.send(token).is_ok() {
                 lane.holder = Some(Holder {
                     token,
-                    deadline: now + waiter.ttl,
+                    deadline: after(now, waiter.ttl),
                 });
                 return;
             }
@@ -221,7 +222,7 @@ impl Drop for Place {
 impl ConversationLock for InMemConversationLock {
     async fn acquire(&self, key: &str, ttl: Duration, wait: Duration) -> Result<Lease, LockError> {
         let started = Instant::now();
-        let give_up = started + wait;
+        let give_up = after(started, wait);
         let mut place = {
             let mut lanes = self.lanes();
             let lane = lanes.map.entry(key.to_owned()).or_default();
@@ -230,7 +231,7 @@ impl ConversationLock for InMemConversationLock {
                 let token = self.next.fetch_add(1, Ordering::Relaxed);
                 lane.holder = Some(Holder {
                     token,
-                    deadline: started + ttl,
+                    deadline: after(started, ttl),
                 });
                 return Ok(Lease::new(key, FencingToken::new(token)));
             }
@@ -284,7 +285,7 @@ impl ConversationLock for InMemConversationLock {
                         if expired && first {
                             lane.waiters.pop_front();
                             let token = self.next.fetch_add(1, Ordering::Relaxed);
-                            lane.holder = Some(Holder { token, deadline: now + ttl });
+                            lane.holder = Some(Holder { token, deadline: after(now, ttl) });
                             place.grant = None;
                             tracing::warn!("a conversation lease expired without release; taking it over");
                             return Ok(Lease::new(key, FencingToken::new(token)));
@@ -309,7 +310,7 @@ impl ConversationLock for InMemConversationLock {
             .filter(|h| h.token == lease.token().get());
         match holder {
             Some(holder) => {
-                holder.deadline = now + ttl;
+                holder.deadline = after(now, ttl);
                 Ok(())
             }
             None => Err(LockError::Lost),

@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::BoxError;
+use crate::time::after;
 
 /// A number that grows with every grant of a conversation's lease.
 ///
@@ -158,7 +159,7 @@ impl InMemSessionStore {
         let slot = slots.map.entry(key.to_owned()).or_insert(Slot {
             data: None,
             max_fence: fence,
-            forget_at: now + FENCE_MEMORY,
+            forget_at: after(now, FENCE_MEMORY),
         });
         if fence < slot.max_fence {
             return Err(SessionStoreError::Fenced {
@@ -172,7 +173,7 @@ impl InMemSessionStore {
         }
         let out = f(slot, now);
         let data_until = slot.data.as_ref().map_or(now, |(_, exp)| *exp);
-        slot.forget_at = data_until + FENCE_MEMORY;
+        slot.forget_at = after(data_until, FENCE_MEMORY);
         Ok(out)
     }
 }
@@ -196,7 +197,7 @@ impl SessionStore for InMemSessionStore {
         fence: FencingToken,
     ) -> Result<(), SessionStoreError> {
         self.with_slot(key, fence, |slot, now| {
-            slot.data = Some((data.to_vec(), now + ttl));
+            slot.data = Some((data.to_vec(), after(now, ttl)));
         })
     }
 

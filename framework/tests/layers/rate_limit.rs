@@ -100,3 +100,30 @@ async fn exempt_messages_and_silent_notices() {
         );
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn extreme_quotas_neither_panic_nor_switch_the_limit_off() {
+    // Regression (review finding 7): a limit above the period's nanoseconds
+    // gave a zero interval, which never limits; Duration::MAX overflowed.
+    assert!(Quota::new(u32::MAX, Duration::from_millis(1)).interval() > Duration::ZERO);
+    let rec = Recorder::default();
+    let forever = RateLimitLayer::new(
+        InMemRateStore::new(),
+        RateLimitConfig::default().with_quota(Quota::new(1, Duration::MAX)),
+    )
+    .layer(rec.service(Duration::ZERO));
+    assert_eq!(
+        call(&forever, framework::doc::text("x"))
+            .await
+            .unwrap()
+            .outcome(),
+        Outcome::Handled
+    );
+    assert_eq!(
+        call(&forever, framework::doc::text("x"))
+            .await
+            .unwrap()
+            .outcome(),
+        Outcome::RateLimited
+    );
+}

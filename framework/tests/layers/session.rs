@@ -252,3 +252,24 @@ async fn a_turn_longer_than_the_lease_keeps_its_lane() {
     next.await.unwrap().unwrap();
     assert_eq!(rec.max_concurrent(), 1);
 }
+
+#[tokio::test]
+async fn a_forever_ttl_is_a_long_time_not_a_panic() {
+    // Regression (review finding 7): Duration::MAX overflowed `now + ttl`.
+    let svc = SessionLayer::new(InMemSessionStore::new(), InMemConversationLock::new())
+        .with_config(
+            SessionConfig::default()
+                .with_ttl(Duration::MAX)
+                .with_lease_ttl(Duration::MAX)
+                .with_lock_wait(Duration::MAX),
+        )
+        .layer(counter());
+    assert_eq!(
+        body(&call(&svc, framework::doc::text("a")).await.unwrap()),
+        "1"
+    );
+    assert_eq!(
+        body(&call(&svc, framework::doc::text("b")).await.unwrap()),
+        "2"
+    );
+}

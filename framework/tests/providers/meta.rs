@@ -1647,3 +1647,17 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn blank_text_is_refused_before_the_send() {
+    // Regression (review finding 6): Meta got {"body": ""} and refused it.
+    for blank in ["", "   ", "\n\t"] {
+        assert!(
+            matches!(
+                framework::provider::meta::render(&Reply::text(blank), &phone(CUSTOMER)),
+                Err(framework::provider::RenderError::Empty { .. })
+            ),
+            "{blank:?}"
+        );
+    }
+}

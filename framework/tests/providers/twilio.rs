@@ -808,3 +808,16 @@ proptest! {
         );
     }
 }
+
+#[test]
+fn blank_text_is_refused_before_the_send() {
+    for blank in ["", "   ", "\n\t"] {
+        assert!(
+            matches!(
+                render(&Reply::text(blank), &phone(CUSTOMER), &config()),
+                Err(framework::provider::RenderError::Empty { .. })
+            ),
+            "{blank:?}"
+        );
+    }
+}

@@ -74,9 +74,8 @@ impl MessageRequest {
 ///
 /// # Errors
 ///
-/// None today: the Cloud API can send every [`Reply`] kind. The `Result` keeps
-/// the signature shared with the other providers, where some kinds cannot be
-/// sent.
+/// [`RenderError::Empty`] for a text reply with nothing but whitespace (the
+/// Cloud API refuses it). Every other kind can be sent.
 pub fn render(reply: &Reply, to: &PhoneNumber) -> Result<Vec<MessageRequest>, RenderError> {
     render_with_context(reply, to, None)
 }
@@ -96,6 +95,9 @@ pub fn render_with_context(
     reply_to: Option<&MessageId>,
 ) -> Result<Vec<MessageRequest>, RenderError> {
     let mut requests = match reply {
+        Reply::Text(text) if text.body.trim().is_empty() => {
+            return Err(RenderError::Empty { kind: reply.kind() });
+        }
         Reply::Text(text) => text_messages(text, to),
         Reply::Media(media) => media_messages(media, to),
         Reply::Buttons(buttons) => vec![message(to, "interactive", buttons_body(buttons))],
@@ -146,6 +148,9 @@ fn message(to: &PhoneNumber, kind: &str, payload: Value) -> MessageRequest {
 fn text_messages(text: &TextReply, to: &PhoneNumber) -> Vec<MessageRequest> {
     split_text(&text.body, limits::TEXT_BODY)
         .into_iter()
+        // Only a run of whitespace longer than a message can give a blank
+        // piece; it carries nothing and Meta would refuse it.
+        .filter(|piece| !piece.trim().is_empty())
         .map(|piece| {
             message(
                 to,

@@ -201,7 +201,7 @@ impl MessageRequest {
 /// - [`RenderError::Unsupported`] for reactions, read receipts, and templates
 ///   with header or button parameters.
 /// - [`RenderError::MissingContentSid`] for a template without a Content SID.
-/// - [`RenderError::Empty`] for an empty text.
+/// - [`RenderError::Empty`] for a text with nothing but whitespace.
 pub fn render(
     reply: &Reply,
     to: &PhoneNumber,
@@ -223,11 +223,13 @@ pub fn render(
         MessageRequest { fields }
     };
     let text = |body: &str| -> Result<Vec<MessageRequest>, RenderError> {
-        if body.is_empty() {
+        if body.trim().is_empty() {
             return Err(RenderError::Empty { kind: reply.kind() });
         }
         Ok(split_text(body, BODY_LIMIT)
             .into_iter()
+            // Only a run of whitespace longer than a message gives a blank piece.
+            .filter(|piece| !piece.trim().is_empty())
             .map(|piece| request(vec![("Body", piece.to_owned())]))
             .collect())
     };

@@ -53,10 +53,10 @@ pub fn twiml_response(replies: &[Reply]) -> String {
 }
 
 fn text_messages(out: &mut String, body: &str) {
-    if body.is_empty() {
-        return;
-    }
-    for piece in split_text(body, BODY_LIMIT) {
+    for piece in split_text(body, BODY_LIMIT)
+        .into_iter()
+        .filter(|p| !p.trim().is_empty())
+    {
         message(out, Some(piece), None);
     }
 }
