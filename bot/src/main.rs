@@ -53,6 +53,11 @@ struct ServeArgs {
     /// The verify token Meta's subscription handshake must present.
     #[arg(long, env = "META_VERIFY_TOKEN", hide_env_values = true)]
     meta_verify_token: Option<String>,
+
+    /// A secret that keys the conversation pseudonyms in logs, so they match
+    /// across instances and restarts (random per process when unset).
+    #[arg(long, env = "CAMPANILE_LOG_PSEUDONYM_KEY", hide_env_values = true)]
+    log_pseudonym_key: Option<String>,
 }
 
 impl Default for ServeArgs {
@@ -69,6 +74,9 @@ impl Default for ServeArgs {
 
 impl ServeArgs {
     fn settings(self) -> Settings {
+        if let Some(key) = self.log_pseudonym_key.as_deref().filter(|k| !k.is_empty()) {
+            framework::trace::set_pseudonym_key(key.as_bytes());
+        }
         let public_url = self
             .public_url
             .unwrap_or_else(|| format!("http://{}", self.addr));

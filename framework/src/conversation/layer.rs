@@ -39,26 +39,28 @@ struct Stored {
 }
 
 /// Reads the state from the session, migrating or resetting it when it was
-/// stored by another version of `S`.
-fn load<S: FlowState>(session: &Session, key: &str) -> S {
+/// stored by another version of `S`. The flag says whether the stored form
+/// must be rewritten (it was migrated or reset), so that happens once, not on
+/// every turn.
+fn load<S: FlowState>(session: &Session, key: &str) -> (S, bool) {
     let stored = match session.get::<Stored>(key) {
         Ok(Some(stored)) => stored,
-        Ok(None) => return S::default(),
+        Ok(None) => return (S::default(), false),
         Err(e) => {
             tracing::warn!(error.message = %e, "conversation state is unreadable; starting over");
-            return S::default();
+            return (S::default(), true);
         }
     };
     if stored.version == S::VERSION {
         match S::deserialize(stored.state) {
-            Ok(state) => state,
+            Ok(state) => (state, false),
             Err(e) => {
                 tracing::warn!(
                     error.message = %e,
                     version = stored.version,
                     "conversation state no longer fits its type (bump FlowState::VERSION when the enum changes); starting over"
                 );
-                S::default()
+                (S::default(), true)
             }
         }
     } else if let Some(state) = S::migrate(stored.version, stored.state) {
@@ -67,14 +69,14 @@ fn load<S: FlowState>(session: &Session, key: &str) -> S {
             to = S::VERSION,
             "conversation state migrated"
         );
-        state
+        (state, true)
     } else {
         tracing::info!(
             from = stored.version,
             to = S::VERSION,
             "conversation state from another version; starting over"
         );
-        S::default()
+        (S::default(), true)
     }
 }
 
@@ -177,7 +179,11 @@ where
                 .get::<Session>()
                 .cloned()
                 .ok_or(ConversationError::NoSession)?;
-            let conversation = Conversation::new(load::<S>(&session, key));
+            let (state, rewrite) = load::<S>(&session, key);
+            let conversation = Conversation::new(state);
+            if rewrite {
+                conversation.update(conversation.get());
+            }
             msg.extensions_mut().insert(conversation.clone());
             let response = inner.call(msg).await.map_err(Into::into)?;
             if conversation.is_changed() {

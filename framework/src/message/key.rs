@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use sha2::{Digest, Sha256};
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
 
 /// The messaging provider a message came from or goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -44,15 +45,18 @@ impl fmt::Display for Provider {
 }
 
 /// Why a phone number could not be parsed.
+///
+/// The messages do not repeat the input (errors end up in logs, and phone
+/// numbers must not); the `input` fields keep it for callers that need it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PhoneNumberError {
     /// The input held no digits at all.
-    #[error("phone number {0:?} has no digits")]
+    #[error("the phone number has no digits")]
     Empty(String),
     /// The input held a character that cannot appear in a phone number.
     #[error(
-        "phone number {input:?} contains {found:?}, which is not a digit, space, '-', '.', '(' or ')'"
+        "the phone number contains {found:?}, which is not a digit, space, '-', '.', '(' or ')'"
     )]
     InvalidCharacter {
         /// The rejected input.
@@ -61,7 +65,7 @@ pub enum PhoneNumberError {
         found: char,
     },
     /// E.164 numbers have between 7 and 15 digits (country code included).
-    #[error("phone number {input:?} has {digits} digits; E.164 allows 7 to 15")]
+    #[error("the phone number has {digits} digits; E.164 allows 7 to 15")]
     Length {
         /// The rejected input.
         input: String,
@@ -172,7 +176,7 @@ impl std::str::FromStr for PhoneNumber {
 ///     PhoneNumber::parse("+919812345678").unwrap(),
 /// );
 /// assert_eq!(key.storage_key(), "+14155238886/+919812345678");
-/// assert_eq!(key.hashed().len(), 16);
+/// assert_eq!(key.pseudonym().len(), 16);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ConversationKey {
@@ -209,16 +213,21 @@ impl ConversationKey {
         key
     }
 
-    /// A short, non-reversible digest of the key (16 hex characters of SHA-256),
-    /// for logs and metrics that must not carry phone numbers.
+    /// A pseudonym for logs and metrics: 16 hex characters of an HMAC-SHA256
+    /// of the key under a secret, so phone numbers stay out of logs and cannot
+    /// be recovered by trying every number.
+    ///
+    /// The secret is random per process unless
+    /// [`trace::set_pseudonym_key`](crate::trace::set_pseudonym_key) set one
+    /// (to correlate a conversation across instances and restarts).
     #[must_use]
-    pub fn hashed(&self) -> String {
-        let mut hasher = Sha256::new();
-        hasher.update(self.business.0.as_bytes());
-        hasher.update(b"/");
-        hasher.update(self.customer.0.as_bytes());
-        let digest = hasher.finalize();
-        hex::encode(&digest[..8])
+    pub fn pseudonym(&self) -> String {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(crate::trace::pseudonym_key())
+            .unwrap_or_else(|_| <Hmac<Sha256> as KeyInit>::new(&Default::default()));
+        mac.update(self.business.0.as_bytes());
+        mac.update(b"/");
+        mac.update(self.customer.0.as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..8])
     }
 }
 
@@ -301,13 +310,22 @@ mod tests {
     }
 
     #[test]
-    fn hashed_key_is_stable_and_hides_the_numbers() {
+    fn errors_do_not_repeat_the_number() {
+        // Errors end up in logs; phone numbers must not.
+        for bad in ["+9198abc12345", "+91981", "+919812345678901234"] {
+            let e = PhoneNumber::parse(bad).unwrap_err();
+            assert!(!e.to_string().contains("98"), "{e}");
+        }
+    }
+
+    #[test]
+    fn the_pseudonym_is_stable_and_hides_the_numbers() {
         let key = ConversationKey::new(
             PhoneNumber::parse("+14155238886").unwrap(),
             PhoneNumber::parse("+919812345678").unwrap(),
         );
-        let h = key.hashed();
-        assert_eq!(h, key.clone().hashed());
+        let h = key.pseudonym();
+        assert_eq!(h, key.clone().pseudonym());
         assert!(!h.contains("9812345678"));
         assert!(h.chars().all(|c| c.is_ascii_hexdigit()));
     }

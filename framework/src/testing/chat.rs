@@ -127,7 +127,7 @@ where
 
     /// The customer sends any content.
     pub async fn send(&mut self, content: Content) -> Turn {
-        let id = MessageId::new(format!("test-{}-{}", self.key.hashed(), self.next_id));
+        let id = MessageId::new(format!("test-{}-{}", self.key.storage_key(), self.next_id));
         self.next_id += 1;
         let mut msg = InboundMessage::new(self.provider, id, self.key.clone(), content);
         if let Some(name) = &self.profile_name {

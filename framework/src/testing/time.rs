@@ -5,6 +5,11 @@
 //! time with [`advance`] instead of sleeping: a 7-day dedup TTL takes no time
 //! to test.
 //!
+//! One check reads the wall clock instead: the dedup layer's maximum message
+//! age compares the provider's timestamp with `SystemTime::now()`. Test it
+//! with messages whose timestamp is in the past
+//! ([`InboundMessage::with_timestamp`](crate::InboundMessage::with_timestamp)).
+//!
 //! ```
 //! use std::time::Duration;
 //! use framework::dedup::{Claim, InMemSeenStore, SeenStore};

@@ -1,10 +1,12 @@
 //! A span per message, a log line per turn, and turn metrics.
 //!
-//! Each message runs inside a `turn` span carrying the provider, the
-//! conversation key **hashed** (phone numbers stay out of logs), the provider
+//! Each message runs inside a `turn` span carrying the provider, a
+//! **pseudonym** of the conversation key (a keyed hash, see
+//! [`set_pseudonym_key`]: phone numbers stay out of logs), the provider
 //! message id and the content kind; when the turn ends the span gets its
 //! outcome and latency and one `info` line is logged. It also records, through
-//! the [`metrics`] facade (a no-op until the binary installs a recorder):
+//! the [`metrics`] facade (a no-op until the application installs a recorder,
+//! e.g. a Prometheus exporter):
 //!
 //! - `campanile_turns_total{provider, outcome}` (counter),
 //! - `campanile_turn_duration_seconds{provider}` (histogram).
@@ -39,12 +41,15 @@
 //! | field | when | value |
 //! |---|---|---|
 //! | `provider` | start | `twilio`, `meta`, `local` |
-//! | `conversation` | start | [`ConversationKey::hashed`](crate::ConversationKey::hashed) |
+//! | `conversation` | start | [`ConversationKey::pseudonym`](crate::ConversationKey::pseudonym) |
 //! | `message_id` | start | the provider's message id |
 //! | `kind` | start | [`Content::kind`](crate::Content::kind) |
 //! | `outcome` | end | [`Outcome`](crate::Outcome) or `error` |
 //! | `latency_ms` | end | milliseconds in the pipeline |
 
+mod pseudonym;
 mod service;
 
+pub(crate) use self::pseudonym::pseudonym_key;
+pub use self::pseudonym::set_pseudonym_key;
 pub use self::service::{ResponseFuture, Trace, TraceLayer};

@@ -60,7 +60,7 @@ where
         let span = tracing::info_span!(
             "turn",
             provider = msg.provider().as_str(),
-            conversation = %msg.key().hashed(),
+            conversation = %msg.key().pseudonym(),
             message_id = %msg.id(),
             kind = msg.content().kind(),
             outcome = tracing::field::Empty,

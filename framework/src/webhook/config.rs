@@ -58,8 +58,9 @@ impl WebhookConfig {
 
     /// Serves Twilio webhooks, verifying `X-Twilio-Signature` with
     /// `auth_token` against `public_url` (the scheme, host and port Twilio
-    /// calls, e.g. `https://bot.example.com`) followed by the request's path
-    /// and query.
+    /// calls, e.g. `https://bot.example.com`, plus any path prefix a proxy
+    /// strips) followed by the request's path and query. The full webhook URL
+    /// (`https://bot.example.com/webhooks/twilio`) is accepted too.
     #[must_use]
     pub fn with_twilio(
         mut self,
@@ -67,9 +68,12 @@ impl WebhookConfig {
         public_url: impl Into<String>,
     ) -> Self {
         let public_url: String = public_url.into();
+        let base = public_url.trim_end_matches('/');
+        // The full webhook URL (what Twilio's console shows) is accepted too.
+        let base = base.strip_suffix(super::TWILIO_PATH).unwrap_or(base);
         self.twilio = Some(TwilioSecrets {
             auth_token: auth_token.into(),
-            public_url: public_url.trim_end_matches('/').to_owned(),
+            public_url: base.to_owned(),
         });
         self
     }

@@ -3,14 +3,16 @@
 //! [`routes`] returns an `axum::Router` with
 //!
 //! - `POST /webhooks/twilio`: messages and status callbacks (form-encoded,
-//!   `X-Twilio-Signature`), answered with an empty TwiML `<Response/>`;
+//!   `X-Twilio-Signature`), answered with TwiML: an empty `<Response/>`, or
+//!   the replies an outbox hands back for an inline answer;
 //! - `GET /webhooks/meta`: the subscription handshake (echoes `hub.challenge`);
 //! - `POST /webhooks/meta`: notifications (JSON, `X-Hub-Signature-256`), which
 //!   may batch many messages and statuses.
 //!
 //! Every request is checked in this order: body size (413 over
-//! [`DEFAULT_BODY_LIMIT`]), content type (415), signature (403, nothing is
-//! processed), parsing (400 with the reason). Verified messages go through the
+//! [`DEFAULT_BODY_LIMIT`]), whether the provider is configured (403), content
+//! type (415), signature (403, nothing is processed), parsing (400 with the
+//! reason). Verified messages go through the
 //! pipeline, their replies to the [`Outbox`], statuses to
 //! [`Outbox::record_status`]; the provider gets 2xx only after that succeeded,
 //! and 500 (so it retries) if it did not.

@@ -96,7 +96,7 @@ fn log_replies(turn: &OutboundTurn, what: &'static str) {
     for reply in &turn.replies {
         tracing::info!(
             provider = turn.provider.as_str(),
-            conversation = %turn.key.hashed(),
+            conversation = %turn.key.pseudonym(),
             in_reply_to = %turn.in_reply_to,
             kind = reply.kind(),
             body = reply.body().unwrap_or_default(),

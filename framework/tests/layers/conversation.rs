@@ -147,3 +147,40 @@ async fn without_the_session_layer_it_is_a_clear_error() {
     let err = call(&svc, framework::doc::text("hi")).await.unwrap_err();
     assert!(err.to_string().contains("session layer"), "{err}");
 }
+
+#[tokio::test]
+async fn a_migrated_state_is_written_back_once() {
+    // Review: a migrated state was re-migrated (and logged) on every turn
+    // until a handler changed it.
+    let store = InMemSessionStore::new();
+    let lock = InMemConversationLock::new();
+    let v1 = ServiceBuilder::new()
+        .layer(SessionLayer::new(store.clone(), lock.clone()))
+        .layer(ConversationLayer::<Order>::new())
+        .service(service_fn(|m| {
+            step(m, |t| Order::Confirming { item: t.to_owned() })
+        }));
+    call(&v1, framework::doc::text("cement")).await.unwrap();
+    // Version 2 reads it without changing it.
+    let v2 = ServiceBuilder::new()
+        .layer(SessionLayer::new(store.clone(), lock.clone()))
+        .layer(ConversationLayer::<OrderV2>::new())
+        .service(service_fn(|_m: InboundMessage| async {
+            Ok::<_, BoxError>(Response::empty())
+        }));
+    call(&v2, framework::doc::text("hello")).await.unwrap();
+    // The stored form is now version 2.
+    let reader = SessionLayer::new(store, lock).layer(service_fn(|m: InboundMessage| async move {
+        let s = m
+            .extensions()
+            .get::<Session>()
+            .cloned()
+            .ok_or("no session")?;
+        let stored: serde_json::Value = s
+            .get(framework::conversation::DEFAULT_SESSION_KEY)?
+            .ok_or("none")?;
+        Ok::<_, BoxError>(Response::reply(stored["version"].to_string()))
+    }));
+    let r = call(&reader, framework::doc::text("x")).await.unwrap();
+    assert_eq!(r.replies()[0].body(), Some("2"));
+}

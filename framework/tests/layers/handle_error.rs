@@ -60,3 +60,74 @@ async fn successes_pass_through_untouched() {
         (Outcome::Handled, Some("fine"))
     );
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_cause_chain_is_logged() {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let out = Captured::default();
+    let writer = out.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let svc = HandleErrorLayer::new().layer(service_fn(|_m: InboundMessage| async {
+        Err::<Response, BoxError>(Box::new(SaveFailed(std::io::Error::other("disk full"))))
+    }));
+
+    call(&svc, framework::doc::text("confirm")).await.unwrap();
+
+    let log = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("could not save the order: disk full"), "{log}");
+}
+
+/// A service whose readiness fails once.
+#[derive(Clone)]
+struct BrokenReadiness(Arc<std::sync::atomic::AtomicBool>);
+
+impl tower::Service<InboundMessage> for BrokenReadiness {
+    type Response = Response;
+    type Error = BoxError;
+    type Future = std::future::Ready<Result<Response, BoxError>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), BoxError>> {
+        if self.0.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            std::task::Poll::Ready(Err("connection pool closed".into()))
+        } else {
+            std::task::Poll::Ready(Ok(()))
+        }
+    }
+
+    fn call(&mut self, _: InboundMessage) -> Self::Future {
+        std::future::ready(Ok(Response::reply("fine")))
+    }
+}
+
+use std::sync::Arc;
+
+#[tokio::test]
+async fn a_service_that_cannot_become_ready_gets_the_apology_then_recovers() {
+    let svc = HandleErrorLayer::new().layer(BrokenReadiness(Arc::new(
+        std::sync::atomic::AtomicBool::new(true),
+    )));
+    let first = call(&svc, framework::doc::text("hi")).await.unwrap();
+    assert_eq!(first.outcome(), Outcome::Failed);
+    let second = call(&svc, framework::doc::text("hi")).await.unwrap();
+    assert_eq!(second.outcome(), Outcome::Handled);
+}

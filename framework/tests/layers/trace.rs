@@ -46,7 +46,7 @@ async fn each_turn_logs_outcome_and_latency_without_phone_numbers() {
         "{log}"
     );
     assert!(log.contains("latency_ms="), "{log}");
-    assert!(log.contains(&msg.key().hashed()), "{log}");
+    assert!(log.contains(&msg.key().pseudonym()), "{log}");
     assert!(log.contains(msg.id().as_str()), "{log}");
     assert!(
         !log.contains("9812345678"),

@@ -285,3 +285,14 @@ async fn the_routes_merge_into_an_application_with_its_own_state() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(seen.count(), 1);
 }
+
+#[tokio::test]
+async fn the_full_webhook_url_works_as_the_public_url_too() {
+    // Review: pasting the URL from Twilio's console doubled the path and
+    // every webhook got 403.
+    let config = WebhookConfig::new().with_twilio(TWILIO_TOKEN, URL);
+    let (app, seen) = app(framework::testing::RecordingOutbox::new(), config);
+    let (status, _, _) = send(&app, hi().signed_request(TWILIO_TOKEN, URL)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(seen.count(), 1);
+}

@@ -3,6 +3,9 @@
 use super::render::{BODY_LIMIT, buttons_menu, list_menu};
 use crate::reply::{Reply, split_text};
 
+/// Twilio refuses TwiML responses larger than this (error 11750).
+pub const TWIML_LIMIT: usize = 64 * 1024;
+
 /// The TwiML document that answers a webhook with nothing to send.
 pub const EMPTY_RESPONSE: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
 
@@ -15,6 +18,10 @@ pub const EMPTY_RESPONSE: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Res
 /// `<Body>`. Templates, reactions and read receipts cannot be sent inline: they
 /// are left out, with a warning in the log. Characters XML 1.0 cannot carry
 /// (control characters other than tab and line breaks) are left out too.
+///
+/// The document stays within [`TWIML_LIMIT`]: messages that would not fit
+/// are left out whole, with an error in the log (Twilio would otherwise
+/// refuse the whole answer and send nothing).
 ///
 /// ```
 /// use framework::provider::twilio::twiml_response;
@@ -31,49 +38,66 @@ pub fn twiml_response(replies: &[Reply]) -> String {
     if replies.is_empty() {
         return EMPTY_RESPONSE.to_owned();
     }
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>");
+    let mut messages = Vec::new();
     for reply in replies {
         match reply {
-            Reply::Text(t) => text_messages(&mut out, &t.body),
-            Reply::Buttons(b) => text_messages(&mut out, &buttons_menu(b)),
-            Reply::List(l) => text_messages(&mut out, &list_menu(l)),
-            Reply::Media(m) => message(
-                &mut out,
+            Reply::Text(t) => text_messages(&mut messages, &t.body),
+            Reply::Buttons(b) => text_messages(&mut messages, &buttons_menu(b)),
+            Reply::List(l) => text_messages(&mut messages, &list_menu(l)),
+            Reply::Media(m) => messages.push(message(
                 m.caption().filter(|c| !c.is_empty()),
                 Some(m.url()),
-            ),
+            )),
             other => tracing::warn!(
                 kind = other.kind(),
                 "this reply cannot be answered inline in TwiML; it is not sent"
             ),
         }
     }
-    out.push_str("</Response>");
+    const OPEN: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>";
+    const CLOSE: &str = "</Response>";
+    let mut out = String::from(OPEN);
+    let mut left_out = 0;
+    for message in messages {
+        if left_out == 0 && out.len() + message.len() + CLOSE.len() <= TWIML_LIMIT {
+            out.push_str(&message);
+        } else {
+            left_out += 1;
+        }
+    }
+    if left_out > 0 {
+        tracing::error!(
+            left_out,
+            "an inline answer does not fit Twilio's 64 kB TwiML limit; the messages past it are not sent"
+        );
+    }
+    out.push_str(CLOSE);
     out
 }
 
-fn text_messages(out: &mut String, body: &str) {
+fn text_messages(messages: &mut Vec<String>, body: &str) {
     for piece in split_text(body, BODY_LIMIT)
         .into_iter()
         .filter(|p| !p.trim().is_empty())
     {
-        message(out, Some(piece), None);
+        messages.push(message(Some(piece), None));
     }
 }
 
-fn message(out: &mut String, body: Option<&str>, media: Option<&str>) {
-    out.push_str("<Message>");
+fn message(body: Option<&str>, media: Option<&str>) -> String {
+    let mut out = String::from("<Message>");
     if let Some(body) = body {
         out.push_str("<Body>");
-        escape_into(out, body);
+        escape_into(&mut out, body);
         out.push_str("</Body>");
     }
     if let Some(url) = media {
         out.push_str("<Media>");
-        escape_into(out, url);
+        escape_into(&mut out, url);
         out.push_str("</Media>");
     }
     out.push_str("</Message>");
+    out
 }
 
 fn escape_into(out: &mut String, text: &str) {
@@ -144,6 +168,17 @@ mod tests {
             2,
             "the template is left out: {xml}"
         );
+    }
+
+    #[test]
+    fn the_answer_stays_within_twilios_limit() {
+        // Regression (review finding 8): a long answer made a TwiML document
+        // Twilio refuses whole.
+        let catalogue = "Cement PPC 50kg ₹380\n".repeat(10_000);
+        let xml = twiml_response(&[Reply::text(catalogue)]);
+        assert!(xml.len() <= TWIML_LIMIT, "{}", xml.len());
+        assert!(xml.ends_with("</Message></Response>"));
+        assert!(xml.matches("<Message>").count() >= 30);
     }
 
     #[test]
