@@ -1,7 +1,7 @@
 //! Hand a turn's replies to the outbox before the turn counts as done.
 //!
 //! Without this layer the webhook hands replies to the
-//! [`Outbox`](crate::webhook::Outbox) after the whole pipeline ran, when the
+//! [`Outbox`] after the whole pipeline ran, when the
 //! session is saved and the dedup layer has marked the message done: if the
 //! outbox then fails, the provider's retry is dropped as a duplicate and the
 //! replies are lost. Inside the session layer, this layer delivers first; if
