@@ -1,4 +1,4 @@
-//! Crate-private helpers for instants.
+//! Crate-private helpers for instants and expiring in-memory maps.
 
 use std::time::Duration;
 
@@ -13,9 +13,45 @@ pub(crate) fn after(now: Instant, ttl: Duration) -> Instant {
         .unwrap_or(now)
 }
 
+/// Decides when an in-memory store drops its expired entries: after as many
+/// writes as half the entries the last sweep left (and at least 1024), so a
+/// sweep's cost is spread over the writes since the last one (a constant
+/// per write) and memory stays bounded by what one TTL holds.
+#[derive(Debug, Default)]
+pub(crate) struct Sweeper {
+    writes: usize,
+    /// Half the entries left by the last sweep.
+    threshold: usize,
+}
+
+impl Sweeper {
+    /// Counts a write; `true` when the store should sweep now (then call
+    /// [`swept`](Self::swept)).
+    pub(crate) fn due(&mut self) -> bool {
+        self.writes += 1;
+        self.writes >= self.threshold.max(1024)
+    }
+
+    /// Records a sweep that left `remaining` entries.
+    pub(crate) fn swept(&mut self, remaining: usize) {
+        self.writes = 0;
+        self.threshold = remaining / 2;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sweeps_come_after_half_the_remaining_entries_in_writes() {
+        let mut sweeper = Sweeper::default();
+        let first = (1..=5000).find(|_| sweeper.due());
+        assert_eq!(first, Some(1024));
+        sweeper.swept(10_000);
+        let next = (1..=20_000).find(|_| sweeper.due());
+        assert_eq!(next, Some(5000));
+    }
 
     #[test]
     fn saturates_instead_of_panicking() {

@@ -57,7 +57,7 @@ impl FlowState for Booking {
     /// Version 1 called the day `date` and the first step `AskingDate`.
     const VERSION: u32 = 2;
 
-    fn migrate(from_version: u32, stored: serde_json::Value) -> Option<Self> {
+    fn migrate(from_version: u32, stored: framework::serde_json::Value) -> Option<Self> {
         if from_version != 1 {
             return None;
         }
@@ -288,9 +288,9 @@ mod tests {
 
     use framework::Content;
     use framework::conversation::DEFAULT_SESSION_KEY;
+    use framework::serde_json::json;
     use framework::session::{FencingToken, SessionStore};
     use framework::testing::{TestChat, Transcript};
-    use serde_json::json;
 
     use super::*;
 

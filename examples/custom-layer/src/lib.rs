@@ -47,18 +47,12 @@
 //! error of a handler reaches `handle_error` unchanged.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use framework::reply::Reply;
-use framework::{InboundMessage, Response};
+use framework::{BoxFuture, InboundMessage, Response};
 use tower::{Layer, Service};
-
-/// A boxed future that can move between threads (`futures_util`'s `BoxFuture`,
-/// spelled out to keep this example's dependencies short).
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
 /// A time of day, to the minute, in the shop's time zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -275,7 +269,7 @@ where
     // The inner service's error, unchanged: this layer adds no failure of its
     // own, and the inner errors still reach `handle_error` as they were.
     type Error = S::Error;
-    type Future = BoxFuture<Result<Response, S::Error>>;
+    type Future = BoxFuture<'static, Result<Response, S::Error>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::BoxError;
-use crate::time::after;
+use crate::time::{Sweeper, after};
 
 /// Proof that this caller claimed a message; only its holder can release the
 /// claim, so a slow first attempt cannot free a claim a retry took over.
@@ -121,17 +121,16 @@ struct Entry {
 #[derive(Debug, Default)]
 struct Entries {
     map: HashMap<String, Entry>,
-    writes_since_sweep: usize,
+    sweeper: Sweeper,
 }
 
 impl Entries {
     /// Drops expired entries now and then, so memory stays bounded by the number
     /// of messages within one TTL.
     fn maybe_sweep(&mut self, now: Instant) {
-        self.writes_since_sweep += 1;
-        if self.writes_since_sweep >= 1024 && self.writes_since_sweep >= self.map.len() / 2 {
+        if self.sweeper.due() {
             self.map.retain(|_, e| e.expires_at > now);
-            self.writes_since_sweep = 0;
+            self.sweeper.swept(self.map.len());
         }
     }
 }
@@ -212,5 +211,33 @@ impl SeenStore for InMemSeenStore {
             }
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn expired_ids_are_swept_so_memory_stays_bounded() {
+        let store = InMemSeenStore::new();
+        for i in 0..5_000 {
+            store
+                .claim(&format!("old-{i}"), Duration::from_secs(1))
+                .await
+                .unwrap();
+        }
+        tokio::time::advance(Duration::from_secs(2)).await;
+        for i in 0..3_000 {
+            store
+                .claim(&format!("new-{i}"), Duration::from_secs(60))
+                .await
+                .unwrap();
+        }
+        let held = store.with_entries(|e| e.map.len());
+        assert!(
+            held <= 3_000 + 1_024,
+            "{held} entries held after the old ones expired"
+        );
     }
 }

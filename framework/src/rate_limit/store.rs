@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use super::config::Quota;
 use crate::BoxError;
-use crate::time::after;
+use crate::time::{Sweeper, after};
 
 /// The rate limit's verdict for one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,7 +96,7 @@ fn gcra_step(cell: &mut Cell, now: Instant, quota: &Quota) -> RateDecision {
 #[derive(Debug, Default)]
 struct Cells {
     map: HashMap<String, Cell>,
-    checks_since_sweep: usize,
+    sweeper: Sweeper,
 }
 
 /// An in-process [`RateStore`] for one instance (the embedded default and tests).
@@ -120,13 +120,13 @@ impl RateStore for InMemRateStore {
     async fn check(&self, key: &str, quota: &Quota) -> Result<RateDecision, RateStoreError> {
         let now = Instant::now();
         let mut cells = self.cells.lock().unwrap_or_else(PoisonError::into_inner);
-        cells.checks_since_sweep += 1;
-        if cells.checks_since_sweep >= 1024 && cells.checks_since_sweep >= cells.map.len() / 2 {
+        if cells.sweeper.due() {
             // A cell whose TAT and notice window have passed is equivalent to no cell.
             cells
                 .map
                 .retain(|_, c| c.tat > now || c.notice_until.is_some_and(|u| u > now));
-            cells.checks_since_sweep = 0;
+            let remaining = cells.map.len();
+            cells.sweeper.swept(remaining);
         }
         let cell = cells.map.entry(key.to_owned()).or_insert(Cell {
             tat: now,

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::BoxError;
-use crate::time::after;
+use crate::time::{Sweeper, after};
 
 /// A number that grows with every grant of a conversation's lease.
 ///
@@ -123,7 +123,7 @@ const FENCE_MEMORY: Duration = Duration::from_secs(60 * 60);
 #[derive(Debug, Default)]
 struct Slots {
     map: HashMap<String, Slot>,
-    writes_since_sweep: usize,
+    sweeper: Sweeper,
 }
 
 /// An in-process [`SessionStore`] for one instance (the embedded default and
@@ -151,10 +151,10 @@ impl InMemSessionStore {
     ) -> Result<T, SessionStoreError> {
         let now = Instant::now();
         let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
-        slots.writes_since_sweep += 1;
-        if slots.writes_since_sweep >= 1024 && slots.writes_since_sweep >= slots.map.len() / 2 {
+        if slots.sweeper.due() {
             slots.map.retain(|_, s| s.forget_at > now);
-            slots.writes_since_sweep = 0;
+            let remaining = slots.map.len();
+            slots.sweeper.swept(remaining);
         }
         let slot = slots.map.entry(key.to_owned()).or_insert(Slot {
             data: None,
