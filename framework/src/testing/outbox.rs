@@ -11,8 +11,10 @@ use crate::webhook::{Delivery, OutboundTurn, Outbox, OutboxError};
 struct Recorded {
     turns: Vec<OutboundTurn>,
     statuses: Vec<StatusEvent>,
-    /// When set, the next `deliver` calls fail (to test retries).
+    /// The next this many `deliver` calls fail (to test retries).
     failures_left: usize,
+    /// The next this many `record_status` calls fail.
+    status_failures_left: usize,
 }
 
 /// An [`Outbox`] that records everything it is given (a fake provider for
@@ -39,6 +41,11 @@ impl RecordingOutbox {
     /// Makes the next `n` deliveries fail with [`OutboxError::Backend`].
     pub fn fail_next(&self, n: usize) {
         self.lock().failures_left = n;
+    }
+
+    /// Makes the next `n` status reports fail with [`OutboxError::Backend`].
+    pub fn fail_status_next(&self, n: usize) {
+        self.lock().status_failures_left = n;
     }
 
     /// Every turn delivered so far, in order.
@@ -111,7 +118,14 @@ impl Outbox for RecordingOutbox {
     }
 
     async fn record_status(&self, event: StatusEvent) -> Result<(), OutboxError> {
-        self.lock().statuses.push(event);
+        {
+            let mut recorded = self.lock();
+            if recorded.status_failures_left > 0 {
+                recorded.status_failures_left -= 1;
+                return Err(OutboxError::Backend("recording outbox told to fail".into()));
+            }
+            recorded.statuses.push(event);
+        }
         self.changed.notify_waiters();
         Ok(())
     }

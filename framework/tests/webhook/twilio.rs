@@ -227,15 +227,38 @@ async fn the_inline_outbox_answers_in_the_twiml_response() {
 }
 
 #[tokio::test]
-async fn an_outbox_that_cannot_accept_makes_the_provider_retry() {
+async fn when_the_outbox_is_down_the_providers_retry_gets_the_reply() {
+    // Review finding 2: the old version of this test never retried. With the
+    // recommended stack (deliver inside session) a refused reply fails the
+    // turn, the webhook answers 500, and the retry of the same webhook is
+    // processed, not dropped as a duplicate.
+    // Arrange: the outbox refuses the reply and then the apology.
+    let outbox = framework::testing::RecordingOutbox::new();
+    let (app, _) = crate::support::app_delivering(outbox.clone(), config());
+    outbox.fail_next(2);
+    let webhook = hi();
+
+    // Act
+    let (first, _, _) = send(&app, webhook.signed_request(TWILIO_TOKEN, URL)).await;
+    let (retry, _, _) = send(&app, webhook.signed_request(TWILIO_TOKEN, URL)).await;
+
+    // Assert
+    assert_eq!(first, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(retry, StatusCode::OK);
+    assert_eq!(outbox.texts(), ["echo: Cement x 100"]);
+}
+
+#[tokio::test]
+async fn a_status_report_the_outbox_cannot_record_is_retried() {
     let (app, _, outbox) = recording_app();
-    outbox.fail_next(1);
+    outbox.fail_status_next(1);
     let callback = TwilioWebhook::status("SMbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "delivered", None);
-    // Status reports go through the outbox too; the first attempt fails.
-    let (status, _, _) = send(&app, hi().signed_request(TWILIO_TOKEN, URL)).await;
-    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-    let (status, _, _) = send(&app, callback.signed_request(TWILIO_TOKEN, URL)).await;
-    assert_eq!(status, StatusCode::OK);
+    let (first, _, _) = send(&app, callback.signed_request(TWILIO_TOKEN, URL)).await;
+    let (retry, _, _) = send(&app, callback.signed_request(TWILIO_TOKEN, URL)).await;
+    assert_eq!(
+        (first, retry),
+        (StatusCode::INTERNAL_SERVER_ERROR, StatusCode::OK)
+    );
     assert_eq!(outbox.statuses().len(), 1);
 }
 
