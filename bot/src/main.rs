@@ -54,8 +54,9 @@ struct ServeArgs {
     #[arg(long, env = "META_VERIFY_TOKEN", hide_env_values = true)]
     meta_verify_token: Option<String>,
 
-    /// A secret that keys the conversation pseudonyms in logs, so they match
-    /// across instances and restarts (random per process when unset).
+    /// A secret (16 bytes or more) that keys the conversation pseudonyms in
+    /// logs, so they match across instances and restarts (random per process
+    /// when unset).
     #[arg(long, env = "CAMPANILE_LOG_PSEUDONYM_KEY", hide_env_values = true)]
     log_pseudonym_key: Option<String>,
 }
@@ -74,8 +75,13 @@ impl Default for ServeArgs {
 
 impl ServeArgs {
     fn settings(self) -> Settings {
-        if let Some(key) = self.log_pseudonym_key.as_deref().filter(|k| !k.is_empty()) {
-            framework::trace::set_pseudonym_key(key.as_bytes());
+        if let Some(key) = self.log_pseudonym_key.as_deref().filter(|k| !k.is_empty())
+            && !framework::trace::set_pseudonym_key(key.as_bytes())
+        {
+            tracing::warn!(
+                min_len = framework::trace::MIN_PSEUDONYM_KEY_LEN,
+                "CAMPANILE_LOG_PSEUDONYM_KEY is too short and is ignored; log pseudonyms use a random key"
+            );
         }
         let public_url = self
             .public_url

@@ -1,18 +1,22 @@
 //! Hand a turn's replies to the outbox before the turn counts as done.
 //!
 //! Without this layer the webhook hands replies to the
-//! [`Outbox`] after the whole pipeline ran, when the
-//! session is saved and the dedup layer has marked the message done: if the
-//! outbox then fails, the provider's retry is dropped as a duplicate and the
-//! replies are lost. Inside the session layer, this layer delivers first; if
-//! the outbox cannot accept the replies, the turn fails: the session is not
-//! saved, the dedup claim is released, and the provider's retry replays the
-//! turn from the same state.
+//! [`Outbox`] after the whole pipeline ran, when the session is saved and the
+//! dedup layer has marked the message done: if the outbox then fails, the
+//! replies are lost and the provider's retry is dropped as a duplicate.
+//! Inside the session layer, this layer delivers first, and a refused reply
+//! fails the turn: the session is not saved and the dedup claim is released.
+//! What the customer then gets depends on the layers outside:
 //!
-//! Replies the outbox accepted are taken out of the [`Response`] (its
-//! [`delivered`](Response::delivered) count says how many); replies it hands
-//! back for an inline answer ([`Delivery::Inline`]) stay in it, for the
-//! webhook's response.
+//! - with [`handle_error`](crate::handle_error) outside (the recommended
+//!   stack), the apology; if the outbox refuses that too, the webhook answers
+//!   500 and the provider's retry replays the turn from the same state;
+//! - without it, the webhook answers 500 and the provider retries.
+//!
+//! Replies the outbox accepted move to the [`Response`]'s
+//! [`delivered`](Response::delivered) list; replies it hands back for an
+//! inline answer ([`Delivery::Inline`]) stay in it, marked
+//! [`inline`](Response::is_inline), for the webhook's response.
 //!
 //! # Example
 //!
@@ -30,7 +34,7 @@
 //!     .service(service_fn(|_m: InboundMessage| async { Ok::<_, BoxError>(Response::reply("hello")) }));
 //!
 //! let r = bot.oneshot(framework::doc::text("hi")).await?;
-//! assert_eq!((r.replies().len(), r.delivered()), (0, 1));
+//! assert_eq!((r.replies().len(), r.delivered().len()), (0, 1));
 //! assert_eq!(outbox.texts(), ["hello"]);
 //! # Ok(())
 //! # }
@@ -137,7 +141,7 @@ where
             };
             match outbox.deliver(turn).await.map_err(DeliverError::from)? {
                 Delivery::Accepted => Ok(response.into_delivered()),
-                Delivery::Inline(_) => Ok(response),
+                Delivery::Inline(_) => Ok(response.into_inline()),
             }
         })
     }

@@ -122,8 +122,9 @@ where
                     let text = render(&response);
                     // Numbers answer the last answer's options; an answer
                     // without options leaves none to pick.
-                    if !response.replies().is_empty() {
-                        choices = all_options(response.replies());
+                    let all: Vec<Reply> = response.all_replies().cloned().collect();
+                    if !all.is_empty() {
+                        choices = all_options(&all);
                     }
                     output.write_all(text.as_bytes()).await?;
                 }
@@ -142,10 +143,10 @@ where
 fn render(response: &Response) -> String {
     let mut out = String::new();
     let mut number = 0;
-    if response.replies().is_empty() && response.outcome() != Outcome::Handled {
+    if response.all_replies().next().is_none() && response.outcome() != Outcome::Handled {
         let _ = writeln!(out, "   ({})", response.outcome());
     }
-    for reply in response.replies() {
+    for reply in response.all_replies() {
         match reply {
             Reply::Buttons(b) => say(&mut out, b.body()),
             Reply::List(l) => say(&mut out, l.body()),

@@ -13,9 +13,8 @@
 //!   ([`Provider::supports_interactive`](crate::Provider::supports_interactive) is false).
 //! - A title (compared like router keywords: case, spacing and trailing
 //!   punctuation ignored) picks an option on every provider.
-//! - The menu answers only the customer's next message: it is forgotten when
-//!   the customer picks from it and when the bot answers anything else, so a
-//!   later "2" (a quantity, say) is never taken for an old menu's option.
+//! - The menu answers only the customer's next message, whatever that is:
+//!   a later "2" (a quantity, say) is never taken for an old menu's option.
 //!
 //! The option matching ([`last_menu`], [`all_options`], [`pick`]) is public so
 //! other front ends (the terminal chat, the test kit) number and match options
@@ -266,29 +265,28 @@ where
                 .cloned()
                 .ok_or(MenuError::NoSession)?;
             let provider = msg.provider();
-            if let Content::Text { body } = msg.content() {
-                let offered = match session.get::<Offered>(SESSION_KEY) {
-                    Ok(offered) => offered,
-                    Err(e) => {
-                        // An unreadable menu (another version's shape) is forgotten.
-                        tracing::warn!(error.message = %e, "stored menu is unreadable; forgetting it");
-                        None
-                    }
-                };
-                if let Some(content) = offered
+            // The menu answers the next message only, whatever it is.
+            let offered = match session.get::<Offered>(SESSION_KEY) {
+                Ok(offered) => offered,
+                Err(e) => {
+                    // An unreadable menu (another version's shape) is forgotten.
+                    tracing::warn!(error.message = %e, "stored menu is unreadable; forgetting it");
+                    None
+                }
+            };
+            session.remove(SESSION_KEY);
+            if let Content::Text { body } = msg.content()
+                && let Some(content) = offered
                     .as_ref()
                     .and_then(|o| pick(&o.options, body, o.numbered))
                     .map(MenuOption::content)
-                {
-                    tracing::debug!(kind = content.kind(), "typed answer taken as a menu choice");
-                    msg.set_content(content);
-                }
+            {
+                tracing::debug!(kind = content.kind(), "typed answer taken as a menu choice");
+                msg.set_content(content);
             }
             let response = inner.call(msg).await.map_err(Into::into)?;
-            // The menu answers the next message only: a new menu replaces it,
-            // any other answer forgets it; a turn that sent nothing (the
-            // message was stopped) leaves it for the next one.
-            if let Some(options) = last_menu(response.replies()) {
+            let replies: Vec<Reply> = response.all_replies().cloned().collect();
+            if let Some(options) = last_menu(&replies) {
                 let offered = Offered {
                     options,
                     numbered: !provider.supports_interactive(),
@@ -296,8 +294,6 @@ where
                 session
                     .insert(SESSION_KEY, &offered)
                     .map_err(MenuError::from)?;
-            } else if !response.replies().is_empty() {
-                session.remove(SESSION_KEY);
             }
             Ok(response)
         })

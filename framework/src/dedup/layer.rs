@@ -37,6 +37,7 @@ impl DedupConfig {
 
     /// How long a claim holds while a message is processed; after it a retry
     /// may process the message again (the first attempt is presumed dead).
+    /// Keep it above the session layer's maximum turn time (60 s by default).
     /// Clamped to at least 1 second.
     #[must_use]
     pub fn with_in_flight_ttl(mut self, ttl: Duration) -> Self {

@@ -53,6 +53,12 @@
 //! claim is released so a later delivery of the message is processed; when it
 //! succeeds, the key is kept for [`DedupConfig::ttl`].
 //!
+//! A turn that is cut off after its replies reached the outbox (a timeout
+//! wrapped around the pipeline, say) also gives its claim back, and a later
+//! delivery would send them again; bound turns with the session layer's
+//! [`with_max_turn`](crate::session::SessionConfig::with_max_turn) instead,
+//! which stays below this layer's in-flight TTL.
+//!
 //! With [`handle_error`](crate::handle_error) outside this layer (as
 //! recommended), a failed turn is answered with an apology and a 2xx, so the
 //! provider does not retry it; the release matters for retries the provider

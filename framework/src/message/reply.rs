@@ -849,9 +849,9 @@ pub enum TemplateButton {
 /// is cut between characters.
 ///
 /// The pieces concatenate to exactly `text`: nothing is dropped or changed, the
-/// separator stays at the end of the piece before the cut. A piece is blank
-/// (only whitespace) only when the text holds a run of whitespace longer than
-/// `max_chars`; renderers skip such pieces.
+/// separator stays at the end of the piece before the cut. A piece may be
+/// blank (only whitespace), e.g. trailing line breaks cut off a full piece;
+/// renderers skip blank pieces.
 ///
 /// ```
 /// use framework::reply::split_text;

@@ -12,9 +12,12 @@ use super::reply::Reply;
 pub struct Response {
     replies: Vec<Reply>,
     outcome: Outcome,
-    /// How many replies a [`deliver`](crate::deliver) layer already handed to
-    /// the outbox (they are no longer in `replies`).
-    delivered: usize,
+    /// Replies a [`deliver`](crate::deliver) layer already handed to the
+    /// outbox (they are no longer in `replies`).
+    delivered: Vec<Reply>,
+    /// Whether `replies` were already offered to the outbox, which handed
+    /// them back to be answered inline.
+    inline: bool,
 }
 
 /// What happened to an inbound message, for logs, metrics and callers.
@@ -60,7 +63,8 @@ impl Response {
         Self {
             replies: replies.into_iter().collect(),
             outcome: Outcome::Handled,
-            delivered: 0,
+            delivered: Vec::new(),
+            inline: false,
         }
     }
 
@@ -70,7 +74,8 @@ impl Response {
         Self {
             replies: vec![reply.into()],
             outcome: Outcome::Handled,
-            delivered: 0,
+            delivered: Vec::new(),
+            inline: false,
         }
     }
 
@@ -80,7 +85,8 @@ impl Response {
         Self {
             replies: Vec::new(),
             outcome: Outcome::Handled,
-            delivered: 0,
+            delivered: Vec::new(),
+            inline: false,
         }
     }
 
@@ -90,7 +96,8 @@ impl Response {
         Self {
             replies: Vec::new(),
             outcome: Outcome::Duplicate,
-            delivered: 0,
+            delivered: Vec::new(),
+            inline: false,
         }
     }
 
@@ -100,7 +107,8 @@ impl Response {
         Self {
             replies: Vec::new(),
             outcome: Outcome::Stale,
-            delivered: 0,
+            delivered: Vec::new(),
+            inline: false,
         }
     }
 
@@ -111,7 +119,8 @@ impl Response {
         Self {
             replies: notice.into_iter().collect(),
             outcome: Outcome::RateLimited,
-            delivered: 0,
+            delivered: Vec::new(),
+            inline: false,
         }
     }
 
@@ -121,7 +130,8 @@ impl Response {
         Self {
             replies: apology.into_iter().collect(),
             outcome: Outcome::Failed,
-            delivered: 0,
+            delivered: Vec::new(),
+            inline: false,
         }
     }
 
@@ -143,20 +153,41 @@ impl Response {
         self.outcome
     }
 
-    /// How many replies were already handed to the outbox inside the
-    /// pipeline (see [`deliver`](crate::deliver)).
+    /// The replies already handed to the outbox inside the pipeline (see
+    /// [`deliver`](crate::deliver)); they are not in [`replies`](Self::replies).
     #[must_use]
-    pub fn delivered(&self) -> usize {
-        self.delivered
+    pub fn delivered(&self) -> &[Reply] {
+        &self.delivered
     }
 
-    /// The response after its replies were handed to the outbox: no replies
-    /// left, [`delivered`](Self::delivered) counts them.
+    /// Every reply of the turn, delivered or not, in order: what the customer
+    /// gets (for logs, transcripts and the terminal chat).
+    pub fn all_replies(&self) -> impl Iterator<Item = &Reply> {
+        self.delivered.iter().chain(&self.replies)
+    }
+
+    /// The response after the outbox accepted its replies: they move to
+    /// [`delivered`](Self::delivered).
     #[must_use]
     pub fn into_delivered(mut self) -> Self {
-        self.delivered += self.replies.len();
-        self.replies.clear();
+        self.delivered.append(&mut self.replies);
         self
+    }
+
+    /// The response after the outbox handed its replies back to be answered
+    /// inline: they stay in [`replies`](Self::replies), marked so the webhook
+    /// answers them without offering them to the outbox again.
+    #[must_use]
+    pub fn into_inline(mut self) -> Self {
+        self.inline = true;
+        self
+    }
+
+    /// Whether [`replies`](Self::replies) are to be answered inline, the
+    /// outbox having seen them already.
+    #[must_use]
+    pub fn is_inline(&self) -> bool {
+        self.inline
     }
 
     /// Appends a reply (e.g. a layer adding a notice after the handler's answer).

@@ -67,10 +67,6 @@ pub enum WebhookError {
         /// What is wrong with it.
         reason: String,
     },
-    /// The payload is for something other than WhatsApp messages (e.g. a Meta
-    /// webhook for another `object`).
-    #[error("unexpected payload: {0}")]
-    Unexpected(String),
 }
 
 impl WebhookError {

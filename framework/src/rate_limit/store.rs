@@ -70,8 +70,8 @@ struct Cell {
     notice_until: Option<Instant>,
 }
 
-/// Decides one GCRA step for a cell of the in-memory store (the Redis store
-/// runs the same steps in a Lua script).
+/// Decides one GCRA step for a cell of the in-memory store (a distributed
+/// store must run the same step atomically, e.g. as one Lua script).
 fn gcra_step(cell: &mut Cell, now: Instant, quota: &Quota) -> RateDecision {
     let interval = quota.interval();
     let tolerance = quota.period().saturating_sub(interval);

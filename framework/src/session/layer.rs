@@ -12,17 +12,20 @@ pub struct SessionConfig {
     pub(super) ttl: Duration,
     pub(super) lease_ttl: Duration,
     pub(super) lock_wait: Duration,
+    pub(super) max_turn: Duration,
 }
 
 impl Default for SessionConfig {
-    /// Sessions live 24 hours after the last message; a turn holds the
-    /// conversation's lane for at most 30 seconds; a message waits at most 10
-    /// seconds for the lane (Twilio gives a webhook 15).
+    /// Sessions live 24 hours after the last message; a lease lasts 30
+    /// seconds and is renewed while its turn runs; a turn may run for 60
+    /// seconds; a message waits at most 10 seconds for the lane (Twilio gives
+    /// a webhook 15).
     fn default() -> Self {
         Self {
             ttl: Duration::from_secs(24 * 60 * 60),
             lease_ttl: Duration::from_secs(30),
             lock_wait: Duration::from_secs(10),
+            max_turn: Duration::from_secs(60),
         }
     }
 }
@@ -36,11 +39,24 @@ impl SessionConfig {
         self
     }
 
-    /// The longest a turn may hold the conversation's lane before another turn
-    /// may take it over. Clamped to at least 100 milliseconds.
+    /// How long the conversation's lane stays held without renewal. A running
+    /// turn renews its lease every third of this; when its instance dies, the
+    /// lane frees itself this long after the last renewal. Clamped to at least
+    /// 100 milliseconds.
     #[must_use]
     pub fn with_lease_ttl(mut self, ttl: Duration) -> Self {
         self.lease_ttl = ttl.max(Duration::from_millis(100));
+        self
+    }
+
+    /// The longest a turn may run; a turn still running then is cancelled and
+    /// fails (the customer gets the apology), so a stuck handler cannot hold
+    /// its conversation's lane for ever. Keep it below the dedup layer's
+    /// in-flight TTL (2 minutes by default), so a provider's retry never runs
+    /// beside a turn still in progress. Clamped to at least 1 second.
+    #[must_use]
+    pub fn with_max_turn(mut self, max: Duration) -> Self {
+        self.max_turn = max.max(Duration::from_secs(1));
         self
     }
 

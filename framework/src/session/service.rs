@@ -1,6 +1,6 @@
 use std::task::{Context, Poll};
 
-use futures_util::future::BoxFuture;
+use futures_util::future::{BoxFuture, Either, select};
 use tower::Service;
 
 use super::data::Session;
@@ -19,6 +19,9 @@ pub enum SessionError {
     /// The session could not be loaded or saved.
     #[error("could not load or save the session")]
     Store(#[from] SessionStoreError),
+    /// The turn ran longer than the configured maximum and was cancelled.
+    #[error("the turn ran longer than {0:?} and was cancelled")]
+    TurnTimeout(std::time::Duration),
 }
 
 /// Loads the session before the turn and saves it after, one turn per
@@ -68,6 +71,29 @@ async fn release<L: ConversationLock>(lock: &L, lease: &Lease) {
             error.cause_chain = ?e,
             "could not release the conversation's lane; it frees itself when the lease expires"
         );
+    }
+}
+
+/// Renews `lease` every third of `ttl` until it is lost (then returns).
+async fn renew_lease<L: ConversationLock>(lock: L, lease: Option<Lease>, ttl: std::time::Duration) {
+    let Some(lease) = lease else {
+        return;
+    };
+    loop {
+        tokio::time::sleep(ttl / 3).await;
+        match lock.extend(&lease, ttl).await {
+            Ok(()) => {}
+            Err(LockError::Lost) => {
+                tracing::warn!(
+                    "the conversation's lease was lost during the turn; its save will be refused"
+                );
+                return;
+            }
+            Err(e) => tracing::warn!(
+                error.message = %e,
+                "could not renew the conversation's lease; trying again"
+            ),
+        }
     }
 }
 
@@ -134,26 +160,26 @@ where
             };
             msg.extensions_mut().insert(session.clone());
 
-            // A long turn renews its lease (every third of its TTL), so the lane
-            // is not taken over while the turn still runs.
+            // While the turn runs, its lease is renewed every third of its TTL
+            // (concurrently: a slow store must not pause the turn), so the
+            // lane is not taken over under a slow turn; a turn over the
+            // maximum is cancelled, so a stuck one cannot hold the lane for
+            // ever.
             let turn = async move { inner.call(msg).await.map_err(Into::<BoxError>::into) };
-            tokio::pin!(turn);
-            let renew_every = config.lease_ttl / 3;
-            let result = loop {
-                tokio::select! {
-                    biased;
-                    result = &mut turn => break result,
-                    () = tokio::time::sleep(renew_every) => {
-                        if let Some(lease) = &guard.lease
-                            && let Err(e) = guard.lock.extend(lease, config.lease_ttl).await
-                        {
-                            tracing::warn!(
-                                error.message = %e,
-                                "could not renew the conversation's lease; the turn's save may be refused"
-                            );
-                        }
-                    }
+            let renew = renew_lease(guard.lock.clone(), guard.lease.clone(), config.lease_ttl);
+            let bounded = async {
+                tokio::pin!(turn);
+                tokio::pin!(renew);
+                match select(turn, renew).await {
+                    Either::Left((result, _)) => result,
+                    // Renewal stopped (the lease was lost): finish the turn;
+                    // its save will be refused by the fencing token.
+                    Either::Right(((), turn)) => turn.await,
                 }
+            };
+            let result = match tokio::time::timeout(config.max_turn, bounded).await {
+                Ok(result) => result,
+                Err(_) => Err(SessionError::TurnTimeout(config.max_turn).into()),
             };
             let result = match result {
                 Ok(response) => {

@@ -159,13 +159,16 @@ where
             Ok(response) => response,
             Err(e) => panic!("the pipeline failed: {}", e.into()),
         };
-        if !response.replies().is_empty() {
-            self.last_replies = response.replies().to_vec();
+        // What the customer gets: replies a deliver layer already handed to
+        // the outbox, then the rest.
+        let all: Vec<Reply> = response.all_replies().cloned().collect();
+        if !all.is_empty() {
+            self.last_replies.clone_from(&all);
         }
-        if !all_options(response.replies()).is_empty() {
-            self.last_menu_replies = response.replies().to_vec();
+        if !all_options(&all).is_empty() {
+            self.last_menu_replies.clone_from(&all);
         }
-        Turn { response }
+        Turn { response, all }
     }
 }
 
@@ -194,6 +197,8 @@ fn find_option(replies: &[Reply], title_or_id: &str) -> Option<Content> {
 #[derive(Debug, Clone)]
 pub struct Turn {
     response: Response,
+    /// Every reply, delivered inside the pipeline or not.
+    all: Vec<Reply>,
 }
 
 impl Turn {
@@ -209,10 +214,11 @@ impl Turn {
         self.response.outcome()
     }
 
-    /// The replies.
+    /// The replies the customer gets, also those a
+    /// [`deliver`](crate::deliver) layer already handed to the outbox.
     #[must_use]
     pub fn replies(&self) -> &[Reply] {
-        self.response.replies()
+        &self.all
     }
 
     /// The readable text of each reply that has some.

@@ -51,5 +51,5 @@ mod pseudonym;
 mod service;
 
 pub(crate) use self::pseudonym::pseudonym_key;
-pub use self::pseudonym::set_pseudonym_key;
+pub use self::pseudonym::{MIN_PSEUDONYM_KEY_LEN, set_pseudonym_key};
 pub use self::service::{ResponseFuture, Trace, TraceLayer};

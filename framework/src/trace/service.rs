@@ -115,7 +115,7 @@ where
             Ok(response) => tracing::info!(
                 outcome,
                 latency_ms,
-                replies = response.replies().len() + response.delivered(),
+                replies = response.replies().len() + response.delivered().len(),
                 "turn finished"
             ),
             Err(e) => tracing::error!(outcome, latency_ms, error.message = %e, "turn failed"),

@@ -81,12 +81,17 @@ where
             if response.replies().is_empty() {
                 continue;
             }
+            let already_offered = response.is_inline();
             let turn = OutboundTurn {
                 outcome: response.outcome(),
                 replies: response.into_replies(),
                 ..turn
             };
-            if let Delivery::Inline(turn) = self.outbox.deliver(turn).await? {
+            if already_offered {
+                // A deliver layer offered these to the outbox, which handed
+                // them back for the webhook's answer: do not offer them twice.
+                inline.push(turn);
+            } else if let Delivery::Inline(turn) = self.outbox.deliver(turn).await? {
                 inline.push(turn);
             }
         }

@@ -35,12 +35,18 @@ async fn accepted_replies_leave_the_response_and_are_counted() {
     let outbox = RecordingOutbox::new();
     let mut chat = TestChat::new(bot(outbox.clone()));
     let turn = chat.say("hi").await;
-    assert_eq!((turn.replies().len(), turn.response().delivered()), (0, 1));
+    assert_eq!(
+        (
+            turn.response().replies().len(),
+            turn.response().delivered().len()
+        ),
+        (0, 1)
+    );
     assert_eq!(outbox.texts(), ["n=1"]);
 }
 
 #[tokio::test]
-async fn when_the_outbox_fails_nothing_is_saved_and_the_retry_replays_the_turn() {
+async fn a_refused_reply_saves_nothing_and_frees_the_claim() {
     // Arrange
     let outbox = RecordingOutbox::new();
     let mut chat = TestChat::new(bot(outbox.clone()));
@@ -49,7 +55,8 @@ async fn when_the_outbox_fails_nothing_is_saved_and_the_retry_replays_the_turn()
 
     // Act: the second message's replies cannot be accepted...
     let failed = chat.say("two").await;
-    // ...and the provider retries the same message.
+    // ...and the same message arrives again (a retry the provider makes
+    // anyway, or one after a 500 when the apology could not be sent either).
     let retried = chat.resend().await;
 
     // Assert

@@ -85,17 +85,14 @@ async fn an_answer_without_a_menu_forgets_the_old_menu() {
 }
 
 #[tokio::test]
-async fn a_stopped_message_leaves_the_menu_for_the_next_one() {
-    // A turn that sends nothing (here: a handler answering with nothing)
-    // does not forget the menu.
+async fn a_menu_answers_the_next_message_only_even_a_silent_one() {
+    // Regression (second review, finding 5): a pick the bot answered with
+    // nothing left the menu in place, and a later "2" picked again.
     let svc = bot();
     answer(&svc, from(Provider::Twilio, "order")).await;
     let silent = call(&svc, from(Provider::Twilio, "quiet")).await.unwrap();
     assert!(silent.replies().is_empty());
-    assert_eq!(
-        answer(&svc, from(Provider::Twilio, "3")).await,
-        "choice cancel"
-    );
+    assert_eq!(answer(&svc, from(Provider::Twilio, "3")).await, "text 3");
 }
 
 #[tokio::test]

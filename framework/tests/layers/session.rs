@@ -273,3 +273,79 @@ async fn a_forever_ttl_is_a_long_time_not_a_panic() {
         "2"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_stuck_turn_is_cancelled_and_frees_the_lane() {
+    // Regression (second review, finding 1): with lease renewal, a handler
+    // that never finished held its conversation's lane for ever.
+    let svc = BoxCloneSyncService::new(
+        SessionLayer::new(InMemSessionStore::new(), InMemConversationLock::new())
+            .with_config(
+                SessionConfig::default()
+                    .with_max_turn(Duration::from_secs(20))
+                    .with_lock_wait(Duration::from_secs(60)),
+            )
+            .layer(tower::service_fn(|msg: InboundMessage| async move {
+                if msg.text() == Some("stuck") {
+                    std::future::pending::<()>().await;
+                }
+                Ok::<_, BoxError>(Response::reply("fine"))
+            })),
+    );
+    let stuck = tokio::spawn({
+        let svc = svc.clone();
+        async move { svc.oneshot(framework::doc::text("stuck")).await }
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let next = svc.clone().oneshot(framework::doc::text("next")).await;
+
+    let err = stuck.await.unwrap().unwrap_err();
+    assert!(err.to_string().contains("ran longer than"), "{err}");
+    assert_eq!(next.unwrap().replies()[0].body(), Some("fine"));
+}
+
+/// A lock whose renewals take a minute (a slow store).
+#[derive(Clone, Default)]
+struct SlowExtend(InMemConversationLock);
+
+impl ConversationLock for SlowExtend {
+    async fn acquire(
+        &self,
+        key: &str,
+        ttl: Duration,
+        wait: Duration,
+    ) -> Result<framework::session::Lease, framework::session::LockError> {
+        self.0.acquire(key, ttl, wait).await
+    }
+    async fn extend(
+        &self,
+        lease: &framework::session::Lease,
+        ttl: Duration,
+    ) -> Result<(), framework::session::LockError> {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        self.0.extend(lease, ttl).await
+    }
+    async fn release(
+        &self,
+        lease: &framework::session::Lease,
+    ) -> Result<(), framework::session::LockError> {
+        self.0.release(lease).await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_renewal_does_not_pause_the_turn() {
+    // Regression (second review, finding 2): the turn was not polled while
+    // its lease renewal waited for the store.
+    let rec = Recorder::default();
+    let svc = SessionLayer::new(InMemSessionStore::new(), SlowExtend::default())
+        .with_config(SessionConfig::default().with_lease_ttl(Duration::from_secs(1)))
+        .layer(rec.service(Duration::from_secs(2)));
+    let started = tokio::time::Instant::now();
+    call(&svc, framework::doc::text("hi")).await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the turn took {:?}",
+        started.elapsed()
+    );
+}

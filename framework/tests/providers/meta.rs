@@ -1661,3 +1661,17 @@ fn blank_text_is_refused_before_the_send() {
         );
     }
 }
+
+#[test]
+fn a_change_without_metadata_still_delivers_its_statuses() {
+    // Second review: a missing metadata dropped the change's statuses too.
+    let body = notification(&json!({
+        "messages": [typed("text", json!({ "body": "x" }))],
+        "statuses": [{ "id": "wamid.OUT", "status": "delivered", "recipient_id": CUSTOMER }],
+    }));
+    let events = parse_webhook(&body).unwrap();
+    assert!(
+        matches!(events.as_slice(), [WebhookEvent::Status(_)]),
+        "{events:?}"
+    );
+}

@@ -100,16 +100,16 @@ pub fn parse_webhook(body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
     let mut events = Vec::new();
     let mut skipped = Vec::new();
     for (e, entry) in entries.iter().enumerate() {
-        let changes = entry
-            .changes
-            .as_ref()
-            .ok_or_else(|| WebhookError::MissingField(format!("entry[{e}].changes")))?;
+        let Some(changes) = entry.changes.as_ref() else {
+            skipped.push(WebhookError::MissingField(format!("entry[{e}].changes")));
+            continue;
+        };
         for (c, change) in changes.iter().enumerate() {
             let path = format!("entry[{e}].changes[{c}]");
-            let field = change
-                .field
-                .as_deref()
-                .ok_or_else(|| WebhookError::MissingField(format!("{path}.field")))?;
+            let Some(field) = change.field.as_deref() else {
+                skipped.push(WebhookError::MissingField(format!("{path}.field")));
+                continue;
+            };
             if field != MESSAGES_FIELD {
                 tracing::debug!(
                     field,
@@ -161,29 +161,18 @@ fn parse_value(
     let value: wire::ChangeValue = parse_raw(raw, path)?;
     let messages = value.messages.unwrap_or_default();
     if !messages.is_empty() {
-        let metadata = value
-            .metadata
-            .as_ref()
-            .ok_or_else(|| WebhookError::MissingField(format!("{path}.metadata")))?;
-        let display = required_id(
-            metadata.display_phone_number.as_deref(),
-            path,
-            "metadata.display_phone_number",
-        )?;
-        let recipient = Recipient {
-            business: phone(display, &format!("{path}.metadata.display_phone_number"))?,
-            channel_id: required_id(
-                metadata.phone_number_id.as_deref(),
-                path,
-                "metadata.phone_number_id",
-            )?,
-            profiles: value.contacts.as_deref().unwrap_or_default(),
-        };
-        for (i, raw) in messages.iter().enumerate() {
-            match parse_message(raw, &format!("{path}.messages[{i}]"), &recipient) {
-                Ok(message) => events.push(WebhookEvent::Message(message)),
-                Err(e) => skipped.push(e),
+        // What all the change's messages share; without it they are skipped,
+        // but the change's statuses still count.
+        match recipient(&value.metadata, value.contacts.as_deref(), path) {
+            Ok(recipient) => {
+                for (i, raw) in messages.iter().enumerate() {
+                    match parse_message(raw, &format!("{path}.messages[{i}]"), &recipient) {
+                        Ok(message) => events.push(WebhookEvent::Message(message)),
+                        Err(e) => skipped.push(e),
+                    }
+                }
             }
+            Err(e) => skipped.push(e),
         }
     }
     for (i, raw) in value.statuses.unwrap_or_default().iter().enumerate() {
@@ -201,6 +190,30 @@ fn parse_value(
         }));
     }
     Ok(())
+}
+
+fn recipient<'a>(
+    metadata: &'a Option<wire::Metadata>,
+    contacts: Option<&'a [wire::Profile]>,
+    path: &str,
+) -> Result<Recipient<'a>, WebhookError> {
+    let metadata = metadata
+        .as_ref()
+        .ok_or_else(|| WebhookError::MissingField(format!("{path}.metadata")))?;
+    let display = required_id(
+        metadata.display_phone_number.as_deref(),
+        path,
+        "metadata.display_phone_number",
+    )?;
+    Ok(Recipient {
+        business: phone(display, &format!("{path}.metadata.display_phone_number"))?,
+        channel_id: required_id(
+            metadata.phone_number_id.as_deref(),
+            path,
+            "metadata.phone_number_id",
+        )?,
+        profiles: contacts.unwrap_or_default(),
+    })
 }
 
 fn parse_message(

@@ -110,5 +110,5 @@ mod webhook;
 pub use self::render::{BODY_LIMIT, MessageRequest, OutboundConfig, render};
 pub use self::response::{ApiError, SentMessage, parse_send_response};
 pub use self::signature::{SIGNATURE_HEADER, compute_signature, verify_form, verify_json};
-pub use self::twiml::{EMPTY_RESPONSE, TWIML_LIMIT, twiml_response};
+pub use self::twiml::{EMPTY_RESPONSE, TWIML_LIMIT, TWIML_MAX_MESSAGES, twiml_response};
 pub use self::webhook::parse_webhook;

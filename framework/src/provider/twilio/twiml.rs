@@ -6,6 +6,10 @@ use crate::reply::{Reply, split_text};
 /// Twilio refuses TwiML responses larger than this (error 11750).
 pub const TWIML_LIMIT: usize = 64 * 1024;
 
+/// Twilio sends at most this many `<Message>` replies to one inbound message
+/// (warning 14109).
+pub const TWIML_MAX_MESSAGES: usize = 10;
+
 /// The TwiML document that answers a webhook with nothing to send.
 pub const EMPTY_RESPONSE: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
 
@@ -19,9 +23,9 @@ pub const EMPTY_RESPONSE: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Res
 /// are left out, with a warning in the log. Characters XML 1.0 cannot carry
 /// (control characters other than tab and line breaks) are left out too.
 ///
-/// The document stays within [`TWIML_LIMIT`]: messages that would not fit
-/// are left out whole, with an error in the log (Twilio would otherwise
-/// refuse the whole answer and send nothing).
+/// The document stays within Twilio's limits, [`TWIML_MAX_MESSAGES`]
+/// messages and [`TWIML_LIMIT`] bytes: messages past them are left out whole,
+/// with an error in the log (send long answers through the Messages API).
 ///
 /// ```
 /// use framework::provider::twilio::twiml_response;
@@ -58,8 +62,9 @@ pub fn twiml_response(replies: &[Reply]) -> String {
     const CLOSE: &str = "</Response>";
     let mut out = String::from(OPEN);
     let mut left_out = 0;
-    for message in messages {
-        if left_out == 0 && out.len() + message.len() + CLOSE.len() <= TWIML_LIMIT {
+    for (i, message) in messages.into_iter().enumerate() {
+        let fits = i < TWIML_MAX_MESSAGES && out.len() + message.len() + CLOSE.len() <= TWIML_LIMIT;
+        if left_out == 0 && fits {
             out.push_str(&message);
         } else {
             left_out += 1;
@@ -68,7 +73,7 @@ pub fn twiml_response(replies: &[Reply]) -> String {
     if left_out > 0 {
         tracing::error!(
             left_out,
-            "an inline answer does not fit Twilio's 64 kB TwiML limit; the messages past it are not sent"
+            "an inline answer exceeds Twilio's TwiML limits (10 messages, 64 kB); the messages past them are not sent"
         );
     }
     out.push_str(CLOSE);
@@ -178,7 +183,12 @@ mod tests {
         let xml = twiml_response(&[Reply::text(catalogue)]);
         assert!(xml.len() <= TWIML_LIMIT, "{}", xml.len());
         assert!(xml.ends_with("</Message></Response>"));
-        assert!(xml.matches("<Message>").count() >= 30);
+        assert_eq!(xml.matches("<Message>").count(), TWIML_MAX_MESSAGES);
+        // Fifty short messages: ten go inline.
+        let many: Vec<Reply> = (0..50).map(|i| Reply::text(format!("line {i}"))).collect();
+        let xml = twiml_response(&many);
+        assert_eq!(xml.matches("<Message>").count(), TWIML_MAX_MESSAGES);
+        assert!(xml.contains("line 9") && !xml.contains("line 10"));
     }
 
     #[test]
