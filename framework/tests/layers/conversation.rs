@@ -84,9 +84,8 @@ async fn state_survives_between_turns_and_exit_resets_it() {
     assert_eq!(r.replies()[0].body(), Some("Idle"));
 }
 
-#[tokio::test]
-async fn a_deploy_with_a_new_version_migrates_stored_state() {
-    // Arrange: version 1 leaves a customer mid-flow.
+/// Stores in which version 1 of the flow left the customer confirming cement.
+async fn left_mid_flow_by_version_1() -> (InMemSessionStore, InMemConversationLock) {
     let store = InMemSessionStore::new();
     let lock = InMemConversationLock::new();
     let v1 = ServiceBuilder::new()
@@ -96,6 +95,13 @@ async fn a_deploy_with_a_new_version_migrates_stored_state() {
             step(m, |t| Order::Confirming { item: t.to_owned() })
         }));
     call(&v1, framework::doc::text("cement")).await.unwrap();
+    (store, lock)
+}
+
+#[tokio::test]
+async fn a_deploy_with_a_new_version_migrates_stored_state() {
+    // Arrange: version 1 leaves a customer mid-flow.
+    let (store, lock) = left_mid_flow_by_version_1().await;
 
     // Act: version 2 reads it.
     let v2 = ServiceBuilder::new()
@@ -152,15 +158,7 @@ async fn without_the_session_layer_it_is_a_clear_error() {
 async fn a_migrated_state_is_written_back_once() {
     // Review: a migrated state was re-migrated (and logged) on every turn
     // until a handler changed it.
-    let store = InMemSessionStore::new();
-    let lock = InMemConversationLock::new();
-    let v1 = ServiceBuilder::new()
-        .layer(SessionLayer::new(store.clone(), lock.clone()))
-        .layer(ConversationLayer::<Order>::new())
-        .service(service_fn(|m| {
-            step(m, |t| Order::Confirming { item: t.to_owned() })
-        }));
-    call(&v1, framework::doc::text("cement")).await.unwrap();
+    let (store, lock) = left_mid_flow_by_version_1().await;
     // Version 2 reads it without changing it.
     let v2 = ServiceBuilder::new()
         .layer(SessionLayer::new(store.clone(), lock.clone()))

@@ -63,34 +63,15 @@ async fn successes_pass_through_untouched() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn the_cause_chain_is_logged() {
-    use std::io::Write;
-    use std::sync::{Arc, Mutex};
-
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-    impl Write for Captured {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let out = Captured::default();
-    let writer = out.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let out = crate::support::Captured::default();
+    let _guard = out.install();
     let svc = HandleErrorLayer::new().layer(service_fn(|_m: InboundMessage| async {
         Err::<Response, BoxError>(Box::new(SaveFailed(std::io::Error::other("disk full"))))
     }));
 
     call(&svc, framework::doc::text("confirm")).await.unwrap();
 
-    let log = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    let log = out.text();
     assert!(log.contains("could not save the order: disk full"), "{log}");
 }
 

@@ -1,35 +1,14 @@
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use framework::trace::TraceLayer;
 use framework::{BoxError, InboundMessage, Response};
 use tower::{Layer, service_fn};
 
-use crate::support::call;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use crate::support::{Captured, call};
 
 #[tokio::test(flavor = "current_thread")]
 async fn each_turn_logs_outcome_and_latency_without_phone_numbers() {
     // Arrange
     let out = Captured::default();
-    let writer = out.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = out.install();
     let svc = TraceLayer::new().layer(service_fn(|_m: InboundMessage| async {
         Ok::<_, BoxError>(Response::reply("hello"))
     }));
@@ -39,7 +18,7 @@ async fn each_turn_logs_outcome_and_latency_without_phone_numbers() {
     call(&svc, msg.clone()).await.unwrap();
 
     // Assert
-    let log = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    let log = out.text();
     assert!(log.contains("turn finished"), "{log}");
     assert!(
         log.contains("outcome=\"handled\"") || log.contains("outcome=handled"),
