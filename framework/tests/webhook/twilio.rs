@@ -319,3 +319,36 @@ async fn the_full_webhook_url_works_as_the_public_url_too() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(seen.count(), 1);
 }
+
+/// An inline outbox that counts how often it is asked.
+#[derive(Clone, Default)]
+struct CountingInline(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl framework::webhook::Outbox for CountingInline {
+    async fn deliver(
+        &self,
+        turn: framework::webhook::OutboundTurn,
+    ) -> Result<framework::webhook::Delivery, framework::webhook::OutboxError> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(framework::webhook::Delivery::Inline(turn))
+    }
+
+    async fn record_status(
+        &self,
+        _: framework::StatusEvent,
+    ) -> Result<(), framework::webhook::OutboxError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn inline_answers_through_a_deliver_layer_are_offered_once() {
+    // Second review, finding 6: the deliver layer and the webhook each
+    // offered the same inline turn to the outbox.
+    let outbox = CountingInline::default();
+    let (app, _) = crate::support::app_delivering(outbox.clone(), config());
+    let (status, body, _) = send(&app, hi().signed_request(TWILIO_TOKEN, URL)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("<Body>echo: Cement x 100</Body>"), "{body}");
+    assert_eq!(outbox.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
