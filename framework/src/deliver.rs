@@ -125,8 +125,7 @@ where
     }
 
     fn call(&mut self, msg: InboundMessage) -> Self::Future {
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let mut inner = crate::macros::take_ready(&mut self.inner);
         let outbox = self.outbox.clone();
         Box::pin(async move {
             let turn = OutboundTurn::answering(&msg);

@@ -1,4 +1,4 @@
-//! Crate-private macros.
+//! Crate-private macros and helpers shared by the middleware.
 
 /// Adds `get_ref`, `get_mut` and `into_inner` to a middleware service whose
 /// wrapped service is in a field named `inner`.
@@ -22,3 +22,14 @@ macro_rules! define_inner_service_accessors {
 }
 
 pub(crate) use define_inner_service_accessors;
+
+/// Takes the inner service that `poll_ready` drove to readiness, leaving a
+/// clone in its place for the next call.
+///
+/// `call` must use the very service that reported ready (a clone may not be
+/// ready), and the boxed future needs an owned service: this is tower's
+/// documented `mem::replace` idiom.
+pub(crate) fn take_ready<S: Clone>(inner: &mut S) -> S {
+    let clone = inner.clone();
+    std::mem::replace(inner, clone)
+}

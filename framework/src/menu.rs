@@ -256,8 +256,7 @@ where
     }
 
     fn call(&mut self, mut msg: InboundMessage) -> Self::Future {
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let mut inner = crate::macros::take_ready(&mut self.inner);
         Box::pin(async move {
             let session = msg
                 .extensions()
@@ -285,8 +284,7 @@ where
                 msg.set_content(content);
             }
             let response = inner.call(msg).await.map_err(Into::into)?;
-            let replies: Vec<Reply> = response.all_replies().cloned().collect();
-            if let Some(options) = last_menu(&replies) {
+            if let Some(options) = response.all_replies().filter_map(options_of).last() {
                 let offered = Offered {
                     options,
                     numbered: !provider.supports_interactive(),

@@ -170,8 +170,7 @@ where
     }
 
     fn call(&mut self, mut msg: InboundMessage) -> Self::Future {
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let mut inner = crate::macros::take_ready(&mut self.inner);
         let key = self.key;
         Box::pin(async move {
             let session = msg

@@ -45,9 +45,7 @@ where
     }
 
     fn call(&mut self, msg: InboundMessage) -> Self::Future {
-        // Take the service that was driven to readiness, leave a clone behind.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let mut inner = crate::macros::take_ready(&mut self.inner);
         let store = self.store.clone();
         let config = self.config.clone();
         Box::pin(async move {

@@ -131,8 +131,7 @@ where
     }
 
     fn call(&mut self, msg: InboundMessage) -> Self::Future {
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let mut inner = crate::macros::take_ready(&mut self.inner);
         let apology = self.apology.clone();
         if std::mem::take(&mut self.unready) {
             return Box::pin(async move { Ok(Response::failed(apology)) });

@@ -48,8 +48,7 @@ where
     }
 
     fn call(&mut self, msg: InboundMessage) -> Self::Future {
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let mut inner = crate::macros::take_ready(&mut self.inner);
         let store = self.store.clone();
         let key = self.key.key(&msg);
         let quota = *self.config.quota();

@@ -75,10 +75,7 @@ async fn release<L: ConversationLock>(lock: &L, lease: &Lease) {
 }
 
 /// Renews `lease` every third of `ttl` until it is lost (then returns).
-async fn renew_lease<L: ConversationLock>(lock: L, lease: Option<Lease>, ttl: std::time::Duration) {
-    let Some(lease) = lease else {
-        return;
-    };
+async fn renew_lease<L: ConversationLock>(lock: L, lease: Lease, ttl: std::time::Duration) {
     loop {
         tokio::time::sleep(ttl / 3).await;
         match lock.extend(&lease, ttl).await {
@@ -126,8 +123,7 @@ where
     }
 
     fn call(&mut self, mut msg: InboundMessage) -> Self::Future {
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let mut inner = crate::macros::take_ready(&mut self.inner);
         let store = self.store.clone();
         let lock = self.lock.clone();
         let config = self.config.clone();
@@ -138,6 +134,7 @@ where
                 .await
                 .map_err(SessionError::from)?;
             let fence = lease.token();
+            let renew = renew_lease(lock.clone(), lease.clone(), config.lease_ttl);
             let guard = LeaseGuard {
                 lock,
                 lease: Some(lease),
@@ -166,7 +163,6 @@ where
             // maximum is cancelled, so a stuck one cannot hold the lane for
             // ever.
             let turn = async move { inner.call(msg).await.map_err(Into::<BoxError>::into) };
-            let renew = renew_lease(guard.lock.clone(), guard.lease.clone(), config.lease_ttl);
             let bounded = async {
                 tokio::pin!(turn);
                 tokio::pin!(renew);

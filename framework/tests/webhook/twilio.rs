@@ -5,7 +5,7 @@ use framework::webhook::{InlineOutbox, WebhookConfig};
 use framework::{Content, DeliveryStatus, Provider};
 use http::{Request, StatusCode};
 
-use crate::support::{PUBLIC_URL, TWILIO_TOKEN, app, config, recording_app, send};
+use crate::support::{TWILIO_TOKEN, app, config, recording_app, send};
 
 const URL: &str = "https://bot.example.com/webhooks/twilio";
 
@@ -279,7 +279,6 @@ async fn media_and_location_reach_the_pipeline_as_content() {
     let contents = seen.contents();
     assert!(matches!(contents[0], Content::Media { .. }), "{contents:?}");
     assert!(matches!(contents[1], Content::Location(_)), "{contents:?}");
-    let _ = PUBLIC_URL;
 }
 
 #[tokio::test]

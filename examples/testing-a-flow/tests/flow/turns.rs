@@ -3,8 +3,8 @@
 //! assertions that print the whole answer when they fail.
 
 use example_testing_a_flow::pipeline;
+use framework::Outcome;
 use framework::testing::TestChat;
-use framework::{Content, Outcome};
 
 #[tokio::test]
 async fn an_order_takes_two_taps_and_a_number() {
@@ -75,19 +75,15 @@ async fn each_customer_has_a_conversation_of_their_own() {
 
 #[tokio::test]
 async fn a_tap_on_an_older_message_still_counts() {
-    // `tap` only sees the options of the bot's last answer. On WhatsApp the
-    // customer can still tap the buttons of an earlier message; send the tap
-    // yourself to test that.
+    // On WhatsApp the customer can still tap the buttons of an earlier
+    // message; `tap` offers the options of the last answer that had some.
     let mut chat = TestChat::new(pipeline());
     chat.say("hi").await;
-    chat.tap("Cement").await;
+    chat.tap("Cement")
+        .await
+        .assert_text("How many bags of cement?");
 
-    let turn = chat
-        .send(Content::ButtonReply {
-            id: "sand".to_owned(),
-            title: "Sand".to_owned(),
-        })
-        .await;
+    let turn = chat.tap("Sand").await;
 
     turn.assert_text("How many tonnes of sand?");
 }
