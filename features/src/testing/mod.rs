@@ -1,0 +1,54 @@
+//! Test helpers shipped with the crate (feature `test-util`): in-memory
+//! port fakes, a given/when/then harness per service, fixtures, and the
+//! repository contract suites every storage implementation must pass.
+//!
+//! # Example
+//!
+//! ```
+//! use features::orders::{ConfirmOrder, OrderError, OrderStatus};
+//! use features::testing::{fixtures, orders};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let cement = fixtures::product("CEM", "Cement", 350, Some(10));
+//! let draft = fixtures::order(1, fixtures::customer(), OrderStatus::Draft, vec![fixtures::line(&cement, 4)]);
+//!
+//! orders::given(vec![draft])
+//!     .with_products(vec![cement])
+//!     .when(|svc| async move {
+//!         svc.confirm_order(ConfirmOrder { order_id: fixtures::order_id(1), customer: fixtures::customer() })
+//!             .await
+//!     })
+//!     .await
+//!     .then_expect(|order| assert_eq!(order.status(), OrderStatus::Confirmed))
+//!     .then_stock("CEM", Some(6));
+//!
+//! orders::given(vec![])
+//!     .when(|svc| async move {
+//!         svc.confirm_order(ConfirmOrder { order_id: fixtures::order_id(7), customer: fixtures::customer() })
+//!             .await
+//!     })
+//!     .await
+//!     .then_expect_error(|e| matches!(e, OrderError::NotFound));
+//! # }
+//! ```
+//!
+//! # Layout
+//!
+//! - [`InMemProductRepository`], [`InMemOrderRepository`]: one shared
+//!   in-memory store, with the stock effects a database applies.
+//! - [`orders::given`], [`catalog::given`]: the harness; both end in a
+//!   [`Then`].
+//! - [`fixtures`]: phones, products, lines and orders for tests.
+//! - [`contract`]: `product_repository` and `order_repository` suites.
+
+// Test helpers report failures by panicking, like `assert!`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
+
+pub mod contract;
+pub mod fixtures;
+mod harness;
+mod inmem;
+
+pub use harness::{Then, catalog, orders};
+pub use inmem::{InMemOrderRepository, InMemProductRepository};
