@@ -112,7 +112,11 @@ where
                     body: line.to_owned(),
                 },
             };
-            let id = MessageId::new(format!("local-{}", NEXT.fetch_add(1, Ordering::Relaxed)));
+            let id = MessageId::new(format!(
+                "local-{}-{}",
+                run_id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            ));
             let mut msg = InboundMessage::new(Provider::Local, id, self.key.clone(), content);
             if let Some(name) = &self.profile_name {
                 msg = msg.with_profile_name(name.clone());
@@ -137,6 +141,24 @@ where
         output.write_all(b"\n").await?;
         output.flush().await
     }
+}
+
+/// A random id for this process's chats, so message ids never repeat across
+/// runs (a persistent message log or an idempotency key would otherwise take
+/// a new chat's "local-3" for an old one's).
+fn run_id() -> &'static str {
+    static RUN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    RUN.get_or_init(|| {
+        let mut bytes = [0_u8; 6];
+        if getrandom::fill(&mut bytes).is_err() {
+            // No entropy source: the clock still differs between runs.
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            bytes.copy_from_slice(&nanos.to_le_bytes()[..6]);
+        }
+        hex::encode(bytes)
+    })
 }
 
 /// The text shown for a response, options numbered across all its menus.

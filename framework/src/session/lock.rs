@@ -166,18 +166,29 @@ impl Lanes {
 
 /// An in-process [`ConversationLock`] for one instance: a fair (FIFO) queue per
 /// conversation, with lease expiry and fencing tokens.
+///
+/// Fencing tokens start from the wall clock (microseconds since the Unix
+/// epoch) and grow by one per grant, so a restarted process hands out tokens
+/// higher than any its predecessor did: a session store that outlives the
+/// process (a database) accepts the new process's writes. (A clock stepped
+/// back by more than the time between the two runs would fence the new
+/// process until the clock catches up.)
 #[derive(Debug, Clone)]
 pub struct InMemConversationLock {
     lanes: Arc<Mutex<Lanes>>,
-    /// Source of both fencing tokens and waiter ids; starts at 1 so no token is 0.
+    /// Source of both fencing tokens and waiter ids; never 0.
     next: Arc<AtomicU64>,
 }
 
 impl Default for InMemConversationLock {
     fn default() -> Self {
+        let start = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX / 2))
+            .max(1);
         Self {
             lanes: Arc::default(),
-            next: Arc::new(AtomicU64::new(1)),
+            next: Arc::new(AtomicU64::new(start)),
         }
     }
 }
