@@ -1,7 +1,24 @@
 //! Campanile's implementations of the framework's store traits and the
-//! features' ports: Redis stores, database repositories and migrations, the
-//! job queue, and the Twilio / Meta / Zoho HTTP clients behind circuit
-//! breakers.
+//! features' ports, and everything that does IO:
 //!
-//! Empty for now: the first implementations arrive with the shop bot (issue 3)
-//! and the distributed backends (issue 4).
+//! - [`db`]: the database (SQLite by default, PostgreSQL with
+//!   `DATABASE_URL=postgres://…`): schema and migrations, the catalog and
+//!   order repositories, the message log and the durable session store.
+//! - [`outbox`]: the durable outbox the webhook hands replies to, and the
+//!   dispatcher that sends them from the stored record.
+//! - [`providers`]: what the dispatcher needs from a provider
+//!   ([`providers::Transport`]); [`twilio`] and [`meta`] implement it on
+//!   reqwest, with their base URLs from configuration.
+//! - `testing` (feature `test-util`): fake Twilio and Meta servers on
+//!   127.0.0.1 that speak the real wire format, errors included.
+//!
+//! **Architecture Invariant:** `infra` depends on `framework` and `features`
+//! (it implements their traits) and on nothing in `bot`.
+
+pub mod db;
+pub mod meta;
+pub mod outbox;
+pub mod providers;
+#[cfg(feature = "test-util")]
+pub mod testing;
+pub mod twilio;

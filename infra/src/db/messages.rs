@@ -1,0 +1,589 @@
+//! The message log: every inbound and outbound message with its provider id,
+//! direction and status. Outbound rows double as the durable outbox the
+//! [`Dispatcher`](crate::outbox::Dispatcher) sends from.
+//!
+//! Outbound statuses move forward only: `pending` → `queued` (the provider
+//! accepted it) → `sent` → `delivered` → `read`, or end in `failed`,
+//! `dry_run` (no credentials: logged, never sent) or `local` (a terminal
+//! chat: shown, never sent). Provider reports that arrive out of order, twice,
+//! or before the send that created the message returned are all kept in
+//! `delivery_statuses` and applied by rank.
+
+use framework::{InboundMessage, StatusEvent};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+
+use super::schema::{Customers, DeliveryStatuses, Messages};
+use super::{Database, DbError, corrupt, now_ms};
+
+/// Statuses of an outbound message in rank order; a report moves a message
+/// only to a higher rank. `failed` ranks highest: nothing follows it.
+const OUT_RANKS: [&str; 6] = ["pending", "queued", "sent", "delivered", "read", "failed"];
+
+fn rank(status: &str) -> Option<usize> {
+    OUT_RANKS.iter().position(|s| *s == status)
+}
+
+/// The statuses a message may leave for `status`.
+fn lower_than(status: &str) -> Vec<&'static str> {
+    match rank(status) {
+        Some(r) => OUT_RANKS[..r].to_vec(),
+        None => Vec::new(),
+    }
+}
+
+/// An outbound row to store: one provider request answering an inbound
+/// message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOutbound {
+    /// `twilio`, `meta` or `local`.
+    pub provider: String,
+    /// The customer's E.164 number.
+    pub customer: String,
+    /// The business number.
+    pub business: String,
+    /// Reply kind (`text`, `buttons`, ...).
+    pub kind: String,
+    /// Text or summary, for the log.
+    pub body: Option<String>,
+    /// The inbound message answered.
+    pub in_reply_to: String,
+    /// Position among the rows answering `in_reply_to`.
+    pub seq: i32,
+    /// The rendered request (JSON), or `None` for rows never sent.
+    pub request: Option<String>,
+    /// `pending` (to send), `local`, or `failed` (could not be rendered).
+    pub status: String,
+    /// Why it failed, for `failed`.
+    pub error: Option<String>,
+}
+
+/// An outbound row waiting to be sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingOutbound {
+    /// Row id (sending order).
+    pub id: i64,
+    /// The provider.
+    pub provider: String,
+    /// The customer.
+    pub customer: String,
+    /// The rendered request (JSON).
+    pub request: String,
+    /// Attempts so far.
+    pub attempts: i32,
+    /// The inbound message answered.
+    pub in_reply_to: Option<String>,
+    /// Whether it is due (not waiting for a retry or claimed elsewhere).
+    pub due: bool,
+}
+
+/// One row of the log, for people and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    /// Row id.
+    pub id: i64,
+    /// `in` or `out`.
+    pub direction: String,
+    /// The provider.
+    pub provider: String,
+    /// The provider's id, when known.
+    pub provider_message_id: Option<String>,
+    /// The customer.
+    pub customer: String,
+    /// Message kind.
+    pub kind: String,
+    /// Text or summary.
+    pub body: Option<String>,
+    /// Status.
+    pub status: String,
+    /// Last error.
+    pub error: Option<String>,
+    /// Outbound: the inbound message answered.
+    pub in_reply_to: Option<String>,
+    /// Outbound: send attempts.
+    pub attempts: i32,
+}
+
+/// The message log over a [`Database`]; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct MessageLog {
+    db: Database,
+}
+
+impl MessageLog {
+    /// The log in `db`.
+    #[must_use]
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+
+    /// Records an inbound message (once per provider id) and the customer
+    /// (first seen, last inbound, profile name). Returns whether the message
+    /// was new.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn record_inbound(&self, msg: &InboundMessage) -> Result<bool, DbError> {
+        let now = now_ms();
+        let customer = msg.key().customer().as_str().to_owned();
+        let insert = Query::insert()
+            .into_table(Messages::Table)
+            .columns([
+                Messages::Direction,
+                Messages::Provider,
+                Messages::ProviderMessageId,
+                Messages::Customer,
+                Messages::Business,
+                Messages::Kind,
+                Messages::Body,
+                Messages::Status,
+                Messages::CreatedAtMs,
+                Messages::UpdatedAtMs,
+            ])
+            .values([
+                "in".into(),
+                msg.provider().as_str().into(),
+                msg.id().as_str().into(),
+                customer.clone().into(),
+                msg.key().business().as_str().into(),
+                msg.content().kind().into(),
+                msg.text().map(str::to_owned).into(),
+                "received".into(),
+                now.into(),
+                now.into(),
+            ])
+            .map_err(|e| corrupt("messages", e))?
+            .on_conflict(
+                OnConflict::columns([
+                    Messages::Provider,
+                    Messages::Direction,
+                    Messages::ProviderMessageId,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .to_owned();
+        let inserted = self.db.exec(&insert).await? == 1;
+
+        let mut upsert = OnConflict::column(Customers::Phone);
+        upsert.update_column(Customers::LastInboundMs);
+        if msg.profile_name().is_some() {
+            upsert.update_column(Customers::ProfileName);
+        }
+        let customer_row = Query::insert()
+            .into_table(Customers::Table)
+            .columns([
+                Customers::Phone,
+                Customers::ProfileName,
+                Customers::FirstSeenMs,
+                Customers::LastInboundMs,
+            ])
+            .values([
+                customer.into(),
+                msg.profile_name().map(str::to_owned).into(),
+                now.into(),
+                now.into(),
+            ])
+            .map_err(|e| corrupt("customers", e))?
+            .on_conflict(upsert.to_owned())
+            .to_owned();
+        self.db.exec(&customer_row).await?;
+        Ok(inserted)
+    }
+
+    /// Stores the outbound rows of one turn, all or nothing. Rows that exist
+    /// already (same inbound message and position: a replayed turn) are
+    /// left as they are. Returns how many were new.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`]; nothing is stored then.
+    pub async fn enqueue(&self, rows: &[NewOutbound]) -> Result<u64, DbError> {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let now = now_ms();
+        let txn = self.db.connection().begin().await?;
+        let mut inserted = 0;
+        for row in rows {
+            let insert = Query::insert()
+                .into_table(Messages::Table)
+                .columns([
+                    Messages::Direction,
+                    Messages::Provider,
+                    Messages::Customer,
+                    Messages::Business,
+                    Messages::Kind,
+                    Messages::Body,
+                    Messages::Status,
+                    Messages::Error,
+                    Messages::InReplyTo,
+                    Messages::Seq,
+                    Messages::Request,
+                    Messages::Attempts,
+                    Messages::NextAttemptAtMs,
+                    Messages::CreatedAtMs,
+                    Messages::UpdatedAtMs,
+                ])
+                .values([
+                    "out".into(),
+                    row.provider.clone().into(),
+                    row.customer.clone().into(),
+                    row.business.clone().into(),
+                    row.kind.clone().into(),
+                    row.body.clone().into(),
+                    row.status.clone().into(),
+                    row.error.clone().into(),
+                    row.in_reply_to.clone().into(),
+                    row.seq.into(),
+                    row.request.clone().into(),
+                    0_i32.into(),
+                    now.into(),
+                    now.into(),
+                    now.into(),
+                ])
+                .map_err(|e| corrupt("messages", e))?
+                .on_conflict(
+                    OnConflict::columns([Messages::Direction, Messages::InReplyTo, Messages::Seq])
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .to_owned();
+            let stmt = self.db.backend().build(&insert);
+            inserted += txn.execute_raw(stmt).await?.rows_affected();
+        }
+        txn.commit().await?;
+        Ok(inserted)
+    }
+
+    /// Outbound rows still to send, in sending order (at most `limit`), with
+    /// whether each is due now.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`], [`DbError::Corrupt`].
+    pub async fn pending(&self, limit: u64) -> Result<Vec<PendingOutbound>, DbError> {
+        let now = now_ms();
+        let select = Query::select()
+            .columns([
+                Messages::Id,
+                Messages::Provider,
+                Messages::Customer,
+                Messages::Request,
+                Messages::Attempts,
+                Messages::InReplyTo,
+                Messages::NextAttemptAtMs,
+                Messages::ClaimedUntilMs,
+            ])
+            .from(Messages::Table)
+            .and_where(Expr::col(Messages::Direction).eq("out"))
+            .and_where(Expr::col(Messages::Status).eq("pending"))
+            .order_by(Messages::Id, Order::Asc)
+            .limit(limit)
+            .to_owned();
+        let rows = self
+            .db
+            .connection()
+            .query_all_raw(self.db.backend().build(&select))
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let next: Option<i64> = r.try_get("", "next_attempt_at_ms")?;
+                let claimed: Option<i64> = r.try_get("", "claimed_until_ms")?;
+                let request: Option<String> = r.try_get("", "request")?;
+                Ok(PendingOutbound {
+                    id: r.try_get("", "id")?,
+                    provider: r.try_get("", "provider")?,
+                    customer: r.try_get("", "customer")?,
+                    request: request.unwrap_or_default(),
+                    attempts: r.try_get("", "attempts")?,
+                    in_reply_to: r.try_get("", "in_reply_to")?,
+                    due: next.is_none_or(|t| t <= now) && claimed.is_none_or(|t| t <= now),
+                })
+            })
+            .collect::<Result<_, sea_orm::DbErr>>()
+            .map_err(DbError::from)
+    }
+
+    /// Claims a pending row for `lease_ms`, so no other dispatcher sends it
+    /// meanwhile. Returns whether this caller got it.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn claim(&self, id: i64, lease_ms: i64) -> Result<bool, DbError> {
+        let now = now_ms();
+        let update = Query::update()
+            .table(Messages::Table)
+            .value(Messages::ClaimedUntilMs, now.saturating_add(lease_ms))
+            .value(Messages::UpdatedAtMs, now)
+            .and_where(Expr::col(Messages::Id).eq(id))
+            .and_where(Expr::col(Messages::Status).eq("pending"))
+            .and_where(
+                Expr::col(Messages::ClaimedUntilMs)
+                    .is_null()
+                    .or(Expr::col(Messages::ClaimedUntilMs).lte(now)),
+            )
+            .to_owned();
+        Ok(self.db.exec(&update).await? == 1)
+    }
+
+    /// The provider accepted row `id` as `provider_message_id`. Any status
+    /// the provider already reported for that id is applied right away.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn mark_accepted(
+        &self,
+        id: i64,
+        provider_message_id: &str,
+        attempts: i32,
+    ) -> Result<(), DbError> {
+        let now = now_ms();
+        let update = Query::update()
+            .table(Messages::Table)
+            .value(Messages::ProviderMessageId, provider_message_id)
+            .value(Messages::Status, "queued")
+            .value(Messages::Attempts, attempts)
+            .value(Messages::Error, Option::<String>::None)
+            .value(Messages::ClaimedUntilMs, Option::<i64>::None)
+            .value(Messages::UpdatedAtMs, now)
+            .and_where(Expr::col(Messages::Id).eq(id))
+            .to_owned();
+        self.db.exec(&update).await?;
+
+        // Reports that overtook the send.
+        let select = Query::select()
+            .columns([
+                DeliveryStatuses::Provider,
+                DeliveryStatuses::Status,
+                DeliveryStatuses::Error,
+            ])
+            .from(DeliveryStatuses::Table)
+            .and_where(Expr::col(DeliveryStatuses::ProviderMessageId).eq(provider_message_id))
+            .to_owned();
+        let early = self
+            .db
+            .connection()
+            .query_all_raw(self.db.backend().build(&select))
+            .await?;
+        let best = early
+            .iter()
+            .filter_map(|r| {
+                let status: String = r.try_get("", "status").ok()?;
+                let error: Option<String> = r.try_get("", "error").ok()?;
+                Some((rank(&status)?, status, error))
+            })
+            .max_by_key(|(r, _, _)| *r);
+        if let Some((_, status, error)) = best {
+            self.advance_by_id(id, &status, error.as_deref()).await?;
+        }
+        Ok(())
+    }
+
+    /// Row `id` failed to send and will be tried again at `next_attempt_at_ms`.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn mark_retry(
+        &self,
+        id: i64,
+        attempts: i32,
+        next_attempt_at_ms: i64,
+        error: &str,
+    ) -> Result<(), DbError> {
+        let update = Query::update()
+            .table(Messages::Table)
+            .value(Messages::Attempts, attempts)
+            .value(Messages::NextAttemptAtMs, next_attempt_at_ms)
+            .value(Messages::ClaimedUntilMs, Option::<i64>::None)
+            .value(Messages::Error, error)
+            .value(Messages::UpdatedAtMs, now_ms())
+            .and_where(Expr::col(Messages::Id).eq(id))
+            .to_owned();
+        self.db.exec(&update).await?;
+        Ok(())
+    }
+
+    /// Row `id` ends in `status` (`failed` or `dry_run`) and is not sent again.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn mark_final(
+        &self,
+        id: i64,
+        status: &str,
+        attempts: i32,
+        error: Option<&str>,
+    ) -> Result<(), DbError> {
+        let update = Query::update()
+            .table(Messages::Table)
+            .value(Messages::Status, status)
+            .value(Messages::Attempts, attempts)
+            .value(Messages::ClaimedUntilMs, Option::<i64>::None)
+            .value(Messages::Error, error.map(str::to_owned))
+            .value(Messages::UpdatedAtMs, now_ms())
+            .and_where(Expr::col(Messages::Id).eq(id))
+            .to_owned();
+        self.db.exec(&update).await?;
+        Ok(())
+    }
+
+    /// Records a provider's delivery report and moves the message forward
+    /// when the report ranks higher than what is stored. Returns whether a
+    /// stored message moved.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn record_status(&self, event: &StatusEvent) -> Result<bool, DbError> {
+        let status = event.status.as_str();
+        let error = match &event.status {
+            framework::DeliveryStatus::Failed(f) => Some(
+                [f.code.as_deref(), f.message.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(": "),
+            ),
+            _ => None,
+        };
+        let insert = Query::insert()
+            .into_table(DeliveryStatuses::Table)
+            .columns([
+                DeliveryStatuses::Provider,
+                DeliveryStatuses::ProviderMessageId,
+                DeliveryStatuses::Status,
+                DeliveryStatuses::Error,
+                DeliveryStatuses::ReceivedAtMs,
+            ])
+            .values([
+                event.provider.as_str().into(),
+                event.message_id.as_str().into(),
+                status.into(),
+                error.clone().into(),
+                now_ms().into(),
+            ])
+            .map_err(|e| corrupt("delivery_statuses", e))?
+            .on_conflict(
+                OnConflict::columns([
+                    DeliveryStatuses::Provider,
+                    DeliveryStatuses::ProviderMessageId,
+                    DeliveryStatuses::Status,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .to_owned();
+        self.db.exec(&insert).await?;
+        let update = Query::update()
+            .table(Messages::Table)
+            .value(Messages::Status, status)
+            .value(Messages::Error, error)
+            .value(Messages::UpdatedAtMs, now_ms())
+            .and_where(Expr::col(Messages::Direction).eq("out"))
+            .and_where(Expr::col(Messages::Provider).eq(event.provider.as_str()))
+            .and_where(Expr::col(Messages::ProviderMessageId).eq(event.message_id.as_str()))
+            .and_where(Expr::col(Messages::Status).is_in(lower_than(status)))
+            .to_owned();
+        Ok(self.db.exec(&update).await? > 0)
+    }
+
+    async fn advance_by_id(
+        &self,
+        id: i64,
+        status: &str,
+        error: Option<&str>,
+    ) -> Result<(), DbError> {
+        let update = Query::update()
+            .table(Messages::Table)
+            .value(Messages::Status, status)
+            .value(Messages::Error, error.map(str::to_owned))
+            .value(Messages::UpdatedAtMs, now_ms())
+            .and_where(Expr::col(Messages::Id).eq(id))
+            .and_where(Expr::col(Messages::Status).is_in(lower_than(status)))
+            .to_owned();
+        self.db.exec(&update).await?;
+        Ok(())
+    }
+
+    /// The latest `limit` rows, newest first, optionally of one customer.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn recent(
+        &self,
+        customer: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<LogEntry>, DbError> {
+        let mut select = Query::select()
+            .columns([
+                Messages::Id,
+                Messages::Direction,
+                Messages::Provider,
+                Messages::ProviderMessageId,
+                Messages::Customer,
+                Messages::Kind,
+                Messages::Body,
+                Messages::Status,
+                Messages::Error,
+                Messages::InReplyTo,
+                Messages::Attempts,
+            ])
+            .from(Messages::Table)
+            .order_by(Messages::Id, Order::Desc)
+            .limit(limit)
+            .to_owned();
+        if let Some(c) = customer {
+            select.and_where(Expr::col(Messages::Customer).eq(c));
+        }
+        let rows = self
+            .db
+            .connection()
+            .query_all_raw(self.db.backend().build(&select))
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LogEntry {
+                    id: r.try_get("", "id")?,
+                    direction: r.try_get("", "direction")?,
+                    provider: r.try_get("", "provider")?,
+                    provider_message_id: r.try_get("", "provider_message_id")?,
+                    customer: r.try_get("", "customer")?,
+                    kind: r.try_get("", "kind")?,
+                    body: r.try_get("", "body")?,
+                    status: r.try_get("", "status")?,
+                    error: r.try_get("", "error")?,
+                    in_reply_to: r.try_get("", "in_reply_to")?,
+                    attempts: r.try_get("", "attempts")?,
+                })
+            })
+            .collect::<Result<_, sea_orm::DbErr>>()
+            .map_err(DbError::from)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_only_move_forward() {
+        assert_eq!(lower_than("pending"), Vec::<&str>::new());
+        assert_eq!(lower_than("delivered"), ["pending", "queued", "sent"]);
+        assert_eq!(
+            lower_than("failed"),
+            ["pending", "queued", "sent", "delivered", "read"]
+        );
+        assert!(
+            lower_than("dry_run").is_empty(),
+            "unknown statuses move nothing"
+        );
+    }
+}

@@ -1,0 +1,331 @@
+//! The database: one schema for SQLite (the embedded default) and PostgreSQL,
+//! through sea-orm on sqlx (see `docs/adr/0008-sea-orm-instead-of-prisma.md`).
+//!
+//! Queries are built with sea-query so one statement runs on both backends
+//! (placeholders, `RETURNING`, `ON CONFLICT` differ between them); the schema
+//! lives in Rust migrations ([`schema::Migrator`]) applied on start and by
+//! `campanile migrate`.
+//!
+//! | module | implements |
+//! |---|---|
+//! | [`products`] | `features::catalog::ProductRepository` |
+//! | [`orders`] | `features::orders::OrderRepository` |
+//! | [`messages`] | the message log: every inbound and outbound message, with status |
+//! | [`sessions`] | `framework::session::SessionStore` (sessions that survive a restart) |
+//!
+//! # SQLite
+//!
+//! `DATABASE_URL` unset means a file `campanile.db` in the working directory,
+//! created and migrated on start. SQLite allows one writer at a time, so the
+//! pool holds a single connection (no `SQLITE_BUSY` when a read transaction
+//! upgrades to a write) and the file runs in WAL mode with a 5 s busy
+//! timeout for other processes (`campanile catalog import` while the bot
+//! runs). Nothing may hold that connection while waiting for another: no
+//! repository call nests inside another's transaction.
+//!
+//! # Example
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), infra::db::DbError> {
+//! let db = infra::db::Database::connect(&infra::db::DatabaseSettings::in_memory()).await?;
+//! db.migrate().await?;
+//! db.ping().await?;
+//! assert_eq!(db.backend_name(), "sqlite");
+//! # Ok(())
+//! # }
+//! ```
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
+use sea_orm_migration::MigratorTrait;
+
+pub mod messages;
+pub mod orders;
+pub mod products;
+pub mod schema;
+pub mod sessions;
+
+/// The SQLite file used when `DATABASE_URL` is unset.
+pub const DEFAULT_SQLITE_FILE: &str = "campanile.db";
+
+/// Errors of the database module.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DbError {
+    /// The URL names no backend we support.
+    #[error("unsupported DATABASE_URL {0:?}: expected sqlite:… or postgres://…")]
+    UnsupportedUrl(String),
+    /// Could not connect.
+    #[error("cannot connect to the database at {url}")]
+    Connect {
+        /// The URL, without its password.
+        url: String,
+        /// Why.
+        #[source]
+        source: DbErr,
+    },
+    /// A migration failed.
+    #[error("database migration failed")]
+    Migrate(#[source] DbErr),
+    /// A query failed.
+    #[error("database query failed")]
+    Query(#[from] DbErr),
+    /// A stored row could not be read back as a domain value.
+    #[error("corrupt row in {table}: {reason}")]
+    Corrupt {
+        /// The table.
+        table: &'static str,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+impl From<sea_orm::sea_query::error::Error> for DbError {
+    fn from(e: sea_orm::sea_query::error::Error) -> Self {
+        corrupt("query", e)
+    }
+}
+
+/// Where the database is and how big its pool is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseSettings {
+    url: String,
+    max_connections: u32,
+}
+
+impl DatabaseSettings {
+    /// Settings for `url` (`sqlite:path`, `sqlite::memory:`, `postgres://…`),
+    /// or the default SQLite file when `None`. PostgreSQL pools default to 20
+    /// connections; SQLite always uses one (see the [module docs](self)).
+    #[must_use]
+    pub fn new(url: Option<&str>) -> Self {
+        let url = match url.map(str::trim).filter(|u| !u.is_empty()) {
+            Some(url) => url.to_owned(),
+            None => format!("sqlite://{DEFAULT_SQLITE_FILE}?mode=rwc"),
+        };
+        Self {
+            url,
+            max_connections: 20,
+        }
+    }
+
+    /// A private in-memory SQLite database (tests, examples).
+    #[must_use]
+    pub fn in_memory() -> Self {
+        Self::new(Some("sqlite::memory:"))
+    }
+
+    /// Sets the PostgreSQL pool size (at least 1).
+    #[must_use]
+    pub fn with_max_connections(mut self, n: u32) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+
+    /// The URL.
+    #[must_use]
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The URL with any password replaced by `***`, for logs.
+    #[must_use]
+    pub fn redacted_url(&self) -> String {
+        redact(&self.url)
+    }
+
+    fn is_sqlite(&self) -> bool {
+        self.url.starts_with("sqlite:")
+    }
+}
+
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// A connection pool to the database; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Database {
+    conn: DatabaseConnection,
+}
+
+impl Database {
+    /// Connects (creating the SQLite file if needed). Does not migrate.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::UnsupportedUrl`] or [`DbError::Connect`].
+    pub async fn connect(settings: &DatabaseSettings) -> Result<Self, DbError> {
+        let url = settings.url();
+        if !(settings.is_sqlite()
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(DbError::UnsupportedUrl(settings.redacted_url()));
+        }
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .sqlx_logging(false)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(5));
+        if settings.is_sqlite() {
+            options
+                .max_connections(1)
+                .min_connections(1)
+                .map_sqlx_sqlite_opts(|o| {
+                    o.create_if_missing(true)
+                        .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                        .busy_timeout(Duration::from_secs(5))
+                        .foreign_keys(true)
+                });
+        } else {
+            // One connection ready at start: the first turn does not pay for
+            // a connection handshake.
+            options
+                .max_connections(settings.max_connections)
+                .min_connections(1);
+        }
+        let conn = sea_orm::Database::connect(options)
+            .await
+            .map_err(|source| DbError::Connect {
+                url: settings.redacted_url(),
+                source,
+            })?;
+        Ok(Self { conn })
+    }
+
+    /// Applies every pending migration; safe to run on every start and from
+    /// several processes (each migration runs once).
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Migrate`].
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        schema::Migrator::up(&self.conn, None)
+            .await
+            .map_err(DbError::Migrate)
+    }
+
+    /// The names of the migrations applied so far, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Migrate`].
+    pub async fn applied_migrations(&self) -> Result<Vec<String>, DbError> {
+        let all = schema::Migrator::get_applied_migrations(&self.conn)
+            .await
+            .map_err(DbError::Migrate)?;
+        Ok(all.iter().map(|m| m.name().to_owned()).collect())
+    }
+
+    /// Checks the database answers (for `/readyz`).
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.conn.ping().await?;
+        Ok(())
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    #[must_use]
+    pub fn backend_name(&self) -> &'static str {
+        match self.conn.get_database_backend() {
+            DbBackend::Sqlite => "sqlite",
+            DbBackend::Postgres => "postgres",
+            _ => "other",
+        }
+    }
+
+    /// The sea-orm connection, for queries of other modules.
+    #[must_use]
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    pub(crate) fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// Runs a sea-query statement that changes rows; returns how many.
+    pub(crate) async fn exec<S>(&self, stmt: &S) -> Result<u64, DbError>
+    where
+        S: sea_orm::StatementBuilder,
+    {
+        let stmt = self.backend().build(stmt);
+        Ok(self.conn.execute_raw(stmt).await?.rows_affected())
+    }
+
+    /// Closes the pool.
+    pub async fn close(self) {
+        if let Err(e) = self.conn.close().await {
+            tracing::warn!(error.message = %e, "closing the database pool failed");
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch, now.
+#[must_use]
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+pub(crate) fn duration_ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn corrupt(table: &'static str, reason: impl std::fmt::Display) -> DbError {
+    DbError::Corrupt {
+        table,
+        reason: reason.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact("postgres://bot:s3cret@db:5432/shop"),
+            "postgres://bot:***@db:5432/shop"
+        );
+        assert_eq!(redact("postgres://db/shop"), "postgres://db/shop");
+        assert_eq!(redact("sqlite://campanile.db"), "sqlite://campanile.db");
+    }
+
+    #[test]
+    fn unset_url_means_the_local_file() {
+        assert_eq!(
+            DatabaseSettings::new(None).url(),
+            "sqlite://campanile.db?mode=rwc"
+        );
+        assert_eq!(
+            DatabaseSettings::new(Some("  ")).url(),
+            DatabaseSettings::new(None).url()
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_schemes_are_refused() {
+        let e = Database::connect(&DatabaseSettings::new(Some("mysql://x")))
+            .await
+            .err();
+        assert!(matches!(e, Some(DbError::UnsupportedUrl(_))), "{e:?}");
+    }
+}

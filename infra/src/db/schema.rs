@@ -1,0 +1,472 @@
+//! Tables, columns and migrations.
+//!
+//! Column identifiers are enums shared by the migrations and the queries, so
+//! a renamed column fails to compile instead of failing at run time. Money is
+//! integer minor units (`*_minor`) with a currency code; times are
+//! milliseconds since the Unix epoch (`*_ms`), portable across backends.
+
+use sea_orm_migration::prelude::*;
+
+/// Applies the schema, one migration per change, in order.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(M0001ShopSchema)]
+    }
+}
+
+/// Shops (one in the embedded default).
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum Shops {
+    /// The table.
+    Table,
+    /// Primary key.
+    Id,
+    /// Display name.
+    Name,
+    /// ISO currency code.
+    Currency,
+    /// Created at.
+    CreatedAtMs,
+}
+
+/// Customers, by WhatsApp number.
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum Customers {
+    /// The table.
+    Table,
+    /// Primary key.
+    Id,
+    /// E.164 number, unique.
+    Phone,
+    /// The WhatsApp profile name last seen.
+    ProfileName,
+    /// First message.
+    FirstSeenMs,
+    /// Last inbound message (the 24-hour customer-service window starts here).
+    LastInboundMs,
+}
+
+/// The catalog with inventory.
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum Products {
+    /// The table.
+    Table,
+    /// Primary key.
+    Id,
+    /// Unique SKU.
+    Sku,
+    /// Display name.
+    Name,
+    /// Aliases joined by `|`.
+    Aliases,
+    /// Unit (singular).
+    Unit,
+    /// Price in minor units.
+    PriceMinor,
+    /// ISO currency code.
+    Currency,
+    /// Units in stock; NULL = not tracked.
+    Stock,
+    /// Offered to customers.
+    Active,
+    /// Last change.
+    UpdatedAtMs,
+}
+
+/// Orders.
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum Orders {
+    /// The table.
+    Table,
+    /// Primary key (the order number is derived from it).
+    Id,
+    /// The shop.
+    ShopId,
+    /// E.164 number of the customer.
+    CustomerPhone,
+    /// ISO currency code.
+    Currency,
+    /// `draft`, `confirmed`, `cancelled`, `dispatched`, `delivered`.
+    Status,
+    /// Total in minor units, as the lines add up.
+    TotalMinor,
+    /// The inbound message id that created the order; unique.
+    IdempotencyKey,
+    /// Created at.
+    CreatedAtMs,
+    /// Last status change.
+    UpdatedAtMs,
+}
+
+/// Order lines, with the product's name, unit and price as they were when
+/// the order was made.
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum OrderLines {
+    /// The table.
+    Table,
+    /// Primary key.
+    Id,
+    /// The order.
+    OrderId,
+    /// Position in the order, from 0.
+    Position,
+    /// Product SKU.
+    Sku,
+    /// Product name then.
+    Name,
+    /// Unit then.
+    Unit,
+    /// Quantity.
+    Quantity,
+    /// Unit price then, in minor units.
+    UnitPriceMinor,
+}
+
+/// Conversation sessions that outlive a restart.
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum Sessions {
+    /// The table.
+    Table,
+    /// The conversation's storage key.
+    Key,
+    /// Opaque session bytes; NULL when removed or never saved.
+    Data,
+    /// When the data expires.
+    ExpiresAtMs,
+    /// The highest fencing token seen for the key.
+    MaxFence,
+}
+
+/// The message log: every inbound and outbound message. Outbound rows are
+/// also the durable outbox the dispatcher sends from.
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum Messages {
+    /// The table.
+    Table,
+    /// Primary key; sending order.
+    Id,
+    /// `in` or `out`.
+    Direction,
+    /// `twilio`, `meta`, `local`.
+    Provider,
+    /// The provider's id (inbound: always; outbound: once accepted).
+    ProviderMessageId,
+    /// The customer's E.164 number.
+    Customer,
+    /// The business number.
+    Business,
+    /// Message kind (`text`, `buttons`, `list`, ...).
+    Kind,
+    /// Text or summary, for people reading the log.
+    Body,
+    /// `received`; `pending`, `sent`, `delivered`, `read`, `failed`, `dry_run`, `local`.
+    Status,
+    /// Last error (provider code and message).
+    Error,
+    /// Outbound: the inbound message id answered.
+    InReplyTo,
+    /// Outbound: position among the requests answering `in_reply_to`.
+    Seq,
+    /// Outbound: the rendered provider request (JSON).
+    Request,
+    /// Outbound: send attempts so far.
+    Attempts,
+    /// Outbound: when to try next.
+    NextAttemptAtMs,
+    /// Outbound: a dispatcher holds the row until then.
+    ClaimedUntilMs,
+    /// Created at.
+    CreatedAtMs,
+    /// Last change.
+    UpdatedAtMs,
+}
+
+/// Every delivery status a provider reported, kept even when it arrives
+/// before the send that created the message returned.
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum DeliveryStatuses {
+    /// The table.
+    Table,
+    /// Primary key.
+    Id,
+    /// `twilio` or `meta`.
+    Provider,
+    /// The provider's message id.
+    ProviderMessageId,
+    /// The status.
+    Status,
+    /// Error code and message, for failures.
+    Error,
+    /// Received at.
+    ReceivedAtMs,
+}
+
+/// The first schema: shops, customers, catalog, orders, sessions, message log.
+#[derive(Debug)]
+struct M0001ShopSchema;
+
+impl MigrationName for M0001ShopSchema {
+    fn name(&self) -> &str {
+        "m0001_shop_schema"
+    }
+}
+
+fn id<T: IntoIden>(col: T) -> ColumnDef {
+    ColumnDef::new(col)
+        .big_integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .to_owned()
+}
+
+fn big<T: IntoIden>(col: T) -> ColumnDef {
+    ColumnDef::new(col).big_integer().not_null().to_owned()
+}
+
+fn big_null<T: IntoIden>(col: T) -> ColumnDef {
+    ColumnDef::new(col).big_integer().null().to_owned()
+}
+
+fn text<T: IntoIden>(col: T) -> ColumnDef {
+    ColumnDef::new(col).text().not_null().to_owned()
+}
+
+fn text_null<T: IntoIden>(col: T) -> ColumnDef {
+    ColumnDef::new(col).text().null().to_owned()
+}
+
+// `async_trait` needs the trait's elided lifetime spelled the same way.
+#[allow(elided_lifetimes_in_paths)]
+#[async_trait::async_trait]
+impl MigrationTrait for M0001ShopSchema {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(Shops::Table)
+                .if_not_exists()
+                .col(id(Shops::Id))
+                .col(text(Shops::Name))
+                .col(text(Shops::Currency))
+                .col(big(Shops::CreatedAtMs))
+                .to_owned(),
+        )
+        .await?;
+        m.exec_stmt(
+            Query::insert()
+                .into_table(Shops::Table)
+                .columns([Shops::Id, Shops::Name, Shops::Currency, Shops::CreatedAtMs])
+                .values([
+                    1_i64.into(),
+                    "Campanile Demo Shop".into(),
+                    "INR".into(),
+                    super::now_ms().into(),
+                ])
+                .map_err(|e| DbErr::Migration(e.to_string()))?
+                .on_conflict(OnConflict::column(Shops::Id).do_nothing().to_owned())
+                .to_owned(),
+        )
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(Customers::Table)
+                .if_not_exists()
+                .col(id(Customers::Id))
+                .col(text(Customers::Phone).unique_key())
+                .col(text_null(Customers::ProfileName))
+                .col(big(Customers::FirstSeenMs))
+                .col(big(Customers::LastInboundMs))
+                .to_owned(),
+        )
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(Products::Table)
+                .if_not_exists()
+                .col(id(Products::Id))
+                .col(text(Products::Sku).unique_key())
+                .col(text(Products::Name))
+                .col(text(Products::Aliases))
+                .col(text(Products::Unit))
+                .col(big(Products::PriceMinor))
+                .col(text(Products::Currency))
+                .col(big_null(Products::Stock))
+                .col(ColumnDef::new(Products::Active).boolean().not_null())
+                .col(big(Products::UpdatedAtMs))
+                .to_owned(),
+        )
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(Orders::Table)
+                .if_not_exists()
+                .col(id(Orders::Id))
+                .col(big(Orders::ShopId))
+                .col(text(Orders::CustomerPhone))
+                .col(text(Orders::Currency))
+                .col(text(Orders::Status))
+                .col(big(Orders::TotalMinor))
+                .col(text(Orders::IdempotencyKey).unique_key())
+                .col(big(Orders::CreatedAtMs))
+                .col(big(Orders::UpdatedAtMs))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(Orders::Table, Orders::ShopId)
+                        .to(Shops::Table, Shops::Id),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("orders_by_customer")
+                .table(Orders::Table)
+                .col(Orders::CustomerPhone)
+                .col(Orders::CreatedAtMs)
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(OrderLines::Table)
+                .if_not_exists()
+                .col(id(OrderLines::Id))
+                .col(big(OrderLines::OrderId))
+                .col(ColumnDef::new(OrderLines::Position).integer().not_null())
+                .col(text(OrderLines::Sku))
+                .col(text(OrderLines::Name))
+                .col(text(OrderLines::Unit))
+                .col(big(OrderLines::Quantity))
+                .col(big(OrderLines::UnitPriceMinor))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(OrderLines::Table, OrderLines::OrderId)
+                        .to(Orders::Table, Orders::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .index(
+                    Index::create()
+                        .name("order_lines_position")
+                        .col(OrderLines::OrderId)
+                        .col(OrderLines::Position)
+                        .unique(),
+                )
+                .to_owned(),
+        )
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(Sessions::Table)
+                .if_not_exists()
+                .col(
+                    ColumnDef::new(Sessions::Key)
+                        .string_len(512)
+                        .not_null()
+                        .primary_key(),
+                )
+                .col(ColumnDef::new(Sessions::Data).blob().null())
+                .col(big(Sessions::ExpiresAtMs))
+                .col(big(Sessions::MaxFence))
+                .to_owned(),
+        )
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(Messages::Table)
+                .if_not_exists()
+                .col(id(Messages::Id))
+                .col(text(Messages::Direction))
+                .col(text(Messages::Provider))
+                .col(text_null(Messages::ProviderMessageId))
+                .col(text(Messages::Customer))
+                .col(text(Messages::Business))
+                .col(text(Messages::Kind))
+                .col(text_null(Messages::Body))
+                .col(text(Messages::Status))
+                .col(text_null(Messages::Error))
+                .col(text_null(Messages::InReplyTo))
+                .col(ColumnDef::new(Messages::Seq).integer().null())
+                .col(text_null(Messages::Request))
+                .col(
+                    ColumnDef::new(Messages::Attempts)
+                        .integer()
+                        .not_null()
+                        .default(0),
+                )
+                .col(big_null(Messages::NextAttemptAtMs))
+                .col(big_null(Messages::ClaimedUntilMs))
+                .col(big(Messages::CreatedAtMs))
+                .col(big(Messages::UpdatedAtMs))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("messages_provider_id")
+                .table(Messages::Table)
+                .col(Messages::Provider)
+                .col(Messages::Direction)
+                .col(Messages::ProviderMessageId)
+                .unique()
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("messages_reply_seq")
+                .table(Messages::Table)
+                .col(Messages::Direction)
+                .col(Messages::InReplyTo)
+                .col(Messages::Seq)
+                .unique()
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("messages_due")
+                .table(Messages::Table)
+                .col(Messages::Status)
+                .col(Messages::NextAttemptAtMs)
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(DeliveryStatuses::Table)
+                .if_not_exists()
+                .col(id(DeliveryStatuses::Id))
+                .col(text(DeliveryStatuses::Provider))
+                .col(text(DeliveryStatuses::ProviderMessageId))
+                .col(text(DeliveryStatuses::Status))
+                .col(text_null(DeliveryStatuses::Error))
+                .col(big(DeliveryStatuses::ReceivedAtMs))
+                .index(
+                    Index::create()
+                        .name("delivery_statuses_once")
+                        .col(DeliveryStatuses::Provider)
+                        .col(DeliveryStatuses::ProviderMessageId)
+                        .col(DeliveryStatuses::Status)
+                        .unique(),
+                )
+                .to_owned(),
+        )
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,103 @@
+//! The database implementations against their contracts, on SQLite and on a
+//! real PostgreSQL server (a fresh database per test, dropped afterwards).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod messages;
+mod outbox;
+mod support;
+
+use framework::testing::time::Clock;
+use infra::db::orders::DbOrderRepository;
+use infra::db::products::DbProductRepository;
+use infra::db::sessions::DbSessionStore;
+use support::{Backend, TestDb};
+
+async fn sessions_on(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    framework::testing::contract::session_store(DbSessionStore::new(db.db.clone()), Clock::Real)
+        .await;
+    db.drop().await;
+}
+
+async fn products_on(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    features::testing::contract::product_repository(DbProductRepository::new(db.db.clone())).await;
+    db.drop().await;
+}
+
+async fn orders_on(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    features::testing::contract::order_repository(
+        DbProductRepository::new(db.db.clone()),
+        DbOrderRepository::new(db.db.clone()),
+    )
+    .await;
+    db.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_store_contract_on_sqlite() {
+    sessions_on(Backend::SqliteFile).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_store_contract_on_postgres() {
+    sessions_on(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn product_repository_contract_on_sqlite() {
+    products_on(Backend::SqliteFile).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn product_repository_contract_on_postgres() {
+    products_on(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_repository_contract_on_sqlite() {
+    orders_on(Backend::SqliteFile).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_repository_contract_on_postgres() {
+    orders_on(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn migrations_are_idempotent_and_listed() {
+    let db = TestDb::new(Backend::SqliteFile).await;
+    db.db.migrate().await.unwrap();
+    db.db.migrate().await.unwrap();
+    let applied = db.db.applied_migrations().await.unwrap();
+    assert_eq!(
+        applied,
+        ["m0001_shop_schema"],
+        "one migration, applied once"
+    );
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn a_sqlite_file_is_created_and_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.db");
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let settings = infra::db::DatabaseSettings::new(Some(&url));
+    let db = infra::db::Database::connect(&settings).await.unwrap();
+    db.migrate().await.unwrap();
+    let repo = DbProductRepository::new(db.clone());
+    use features::catalog::ProductRepository as _;
+    repo.upsert(features::catalog::demo::products(), false)
+        .await
+        .unwrap();
+    db.close().await;
+    assert!(path.exists(), "the file is created");
+
+    let db = infra::db::Database::connect(&settings).await.unwrap();
+    db.migrate().await.unwrap();
+    let count = DbProductRepository::new(db.clone()).count().await.unwrap();
+    assert_eq!(count, features::catalog::demo::products().len() as u64);
+    db.close().await;
+}

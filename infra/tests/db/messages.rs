@@ -1,0 +1,209 @@
+//! The message log: inbound once, outbound stored once per turn, statuses
+//! only forward, claims exclusive.
+
+use framework::{
+    Content, ConversationKey, DeliveryFailure, DeliveryStatus, InboundMessage, MessageId,
+    PhoneNumber, Provider, StatusEvent,
+};
+use infra::db::messages::{MessageLog, NewOutbound};
+
+use crate::support::{Backend, TestDb};
+
+fn key() -> ConversationKey {
+    ConversationKey::new(
+        PhoneNumber::parse("+14155238886").unwrap(),
+        PhoneNumber::parse("+919812345678").unwrap(),
+    )
+}
+
+fn inbound(id: &str, text: &str) -> InboundMessage {
+    InboundMessage::new(
+        Provider::Twilio,
+        MessageId::new(id),
+        key(),
+        Content::Text {
+            body: text.to_owned(),
+        },
+    )
+    .with_profile_name("Asha")
+}
+
+fn out(in_reply_to: &str, seq: i32, body: &str) -> NewOutbound {
+    NewOutbound {
+        provider: "twilio".to_owned(),
+        customer: "+919812345678".to_owned(),
+        business: "+14155238886".to_owned(),
+        kind: "text".to_owned(),
+        body: Some(body.to_owned()),
+        in_reply_to: in_reply_to.to_owned(),
+        seq,
+        request: Some("{}".to_owned()),
+        status: "pending".to_owned(),
+        error: None,
+    }
+}
+
+fn status(id: &str, s: DeliveryStatus) -> StatusEvent {
+    StatusEvent {
+        provider: Provider::Twilio,
+        message_id: MessageId::new(id),
+        recipient: None,
+        status: s,
+        timestamp: None,
+    }
+}
+
+async fn log_on(backend: Backend) -> (TestDb, MessageLog) {
+    let db = TestDb::new(backend).await;
+    let log = MessageLog::new(db.db.clone());
+    (db, log)
+}
+
+#[tokio::test]
+async fn inbound_messages_are_recorded_once() {
+    let (db, log) = log_on(Backend::SqliteFile).await;
+    assert!(
+        log.record_inbound(&inbound("SM1", "Cement x 100"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !log.record_inbound(&inbound("SM1", "Cement x 100"))
+            .await
+            .unwrap(),
+        "the provider's retry is not a second message"
+    );
+    let rows = log.recent(None, 10).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].direction, "in");
+    assert_eq!(rows[0].provider_message_id.as_deref(), Some("SM1"));
+    assert_eq!(rows[0].body.as_deref(), Some("Cement x 100"));
+    assert_eq!(rows[0].status, "received");
+    db.drop().await;
+}
+
+async fn replayed_turns_store_their_replies_once(backend: Backend) {
+    let (db, log) = log_on(backend).await;
+    let turn = [out("SM1", 0, "summary"), out("SM1", 1, "menu")];
+    assert_eq!(log.enqueue(&turn).await.unwrap(), 2);
+    assert_eq!(
+        log.enqueue(&turn).await.unwrap(),
+        0,
+        "a replay stores nothing new"
+    );
+    let pending = log.pending(10).await.unwrap();
+    assert_eq!(pending.len(), 2);
+    assert!(
+        pending[0].id < pending[1].id,
+        "sending order is storing order"
+    );
+    assert!(pending.iter().all(|p| p.due));
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn replayed_turns_store_their_replies_once_on_sqlite() {
+    replayed_turns_store_their_replies_once(Backend::SqliteFile).await;
+}
+
+#[tokio::test]
+async fn replayed_turns_store_their_replies_once_on_postgres() {
+    replayed_turns_store_their_replies_once(Backend::Postgres).await;
+}
+
+async fn statuses_move_forward_only(backend: Backend) {
+    let (db, log) = log_on(backend).await;
+    log.enqueue(&[out("SM1", 0, "hello"), out("SM1", 1, "second")])
+        .await
+        .unwrap();
+    let pending = log.pending(10).await.unwrap();
+    let (a, b) = (pending[0].id, pending[1].id);
+
+    // A claim is exclusive while it lasts.
+    assert!(log.claim(a, 60_000).await.unwrap());
+    assert!(
+        !log.claim(a, 60_000).await.unwrap(),
+        "a claimed row cannot be claimed again"
+    );
+    assert!(
+        !log.pending(10).await.unwrap()[0].due,
+        "a claimed row is not due"
+    );
+
+    log.mark_accepted(a, "SMout1", 1).await.unwrap();
+    assert!(
+        log.record_status(&status("SMout1", DeliveryStatus::Delivered))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !log.record_status(&status("SMout1", DeliveryStatus::Sent))
+            .await
+            .unwrap(),
+        "a late 'sent' does not move a delivered message back"
+    );
+    assert!(
+        log.record_status(&status("SMout1", DeliveryStatus::Read))
+            .await
+            .unwrap()
+    );
+
+    // A report that overtakes the send is applied when the send returns.
+    assert!(
+        !log.record_status(&status(
+            "SMout2",
+            DeliveryStatus::Failed(DeliveryFailure {
+                code: Some("63016".to_owned()),
+                message: Some("outside the window".to_owned()),
+            })
+        ))
+        .await
+        .unwrap(),
+        "no message has that id yet"
+    );
+    assert!(log.claim(b, 60_000).await.unwrap());
+    log.mark_accepted(b, "SMout2", 1).await.unwrap();
+
+    let rows = log.recent(None, 10).await.unwrap();
+    let first = rows.iter().find(|r| r.id == a).unwrap();
+    let second = rows.iter().find(|r| r.id == b).unwrap();
+    assert_eq!(first.status, "read");
+    assert_eq!(second.status, "failed");
+    assert_eq!(second.error.as_deref(), Some("63016: outside the window"));
+    assert!(log.pending(10).await.unwrap().is_empty());
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn statuses_move_forward_only_on_sqlite() {
+    statuses_move_forward_only(Backend::SqliteFile).await;
+}
+
+#[tokio::test]
+async fn statuses_move_forward_only_on_postgres() {
+    statuses_move_forward_only(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn retries_wait_until_due() {
+    let (db, log) = log_on(Backend::SqliteFile).await;
+    log.enqueue(&[out("SM9", 0, "x")]).await.unwrap();
+    let id = log.pending(1).await.unwrap()[0].id;
+    assert!(log.claim(id, 60_000).await.unwrap());
+    log.mark_retry(id, 1, infra::db::now_ms() + 60_000, "503")
+        .await
+        .unwrap();
+    let row = &log.pending(1).await.unwrap()[0];
+    assert!(!row.due, "not due before its time");
+    assert_eq!(row.attempts, 1);
+    log.mark_retry(id, 2, infra::db::now_ms() - 1, "503")
+        .await
+        .unwrap();
+    assert!(
+        log.pending(1).await.unwrap()[0].due,
+        "due once its time passed"
+    );
+    log.mark_final(id, "dry_run", 3, None).await.unwrap();
+    assert!(log.pending(1).await.unwrap().is_empty());
+    db.drop().await;
+}

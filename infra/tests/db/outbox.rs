@@ -1,0 +1,322 @@
+//! The durable outbox: replies rendered and stored, then sent by the
+//! dispatcher through the fake providers, in order, with retries.
+
+use std::time::Duration;
+
+use framework::reply::{Buttons, Reply};
+use framework::webhook::{Delivery, OutboundTurn, Outbox};
+use framework::{ConversationKey, MessageId, Outcome, PhoneNumber, Provider};
+use infra::db::messages::MessageLog;
+use infra::outbox::{DbOutbox, DispatchConfig, RenderConfig};
+use infra::providers::Providers;
+use infra::testing::{FakeFailure, FakeMeta, FakeTwilio};
+use infra::twilio::TwilioClient;
+
+use crate::support::{Backend, TestDb};
+
+const SID: &str = "AC00000000000000000000000000000009";
+const TOKEN: &str = "outbox-token";
+
+fn turn(
+    provider: Provider,
+    customer: &str,
+    in_reply_to: &str,
+    replies: Vec<Reply>,
+) -> OutboundTurn {
+    OutboundTurn {
+        provider,
+        key: ConversationKey::new(
+            PhoneNumber::parse("+14155238886").unwrap(),
+            PhoneNumber::parse(customer).unwrap(),
+        ),
+        in_reply_to: MessageId::new(in_reply_to),
+        channel_id: (provider == Provider::Meta).then(|| "1065403".to_owned()),
+        outcome: Outcome::Handled,
+        replies,
+    }
+}
+
+fn fast() -> DispatchConfig {
+    DispatchConfig {
+        backoff: Duration::from_millis(50),
+        max_backoff: Duration::from_millis(200),
+        max_attempts: 3,
+        ..DispatchConfig::default()
+    }
+}
+
+async fn setup() -> (TestDb, MessageLog, DbOutbox, FakeTwilio) {
+    setup_on(Backend::SqliteFile).await
+}
+
+async fn setup_on(backend: Backend) -> (TestDb, MessageLog, DbOutbox, FakeTwilio) {
+    let db = TestDb::new(backend).await;
+    let log = MessageLog::new(db.db.clone());
+    let outbox = DbOutbox::new(
+        log.clone(),
+        RenderConfig {
+            twilio_status_callback: Some("https://bot.example.com/webhooks/twilio".to_owned()),
+            ..RenderConfig::default()
+        },
+    );
+    let twilio = FakeTwilio::start(SID, TOKEN).await;
+    (db, log, outbox, twilio)
+}
+
+#[tokio::test]
+async fn replies_are_stored_then_sent_in_order_with_the_status_callback() {
+    let (db, log, outbox, twilio) = setup().await;
+    let menu = Buttons::builder("Confirm?")
+        .button("confirm", "Confirm")
+        .button("cancel", "Cancel")
+        .build()
+        .unwrap();
+    let delivered = outbox
+        .deliver(turn(
+            Provider::Twilio,
+            "+919812345678",
+            "SMin1",
+            vec![Reply::text("first"), menu.into()],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(delivered, Delivery::Accepted);
+    assert_eq!(
+        log.pending(10).await.unwrap().len(),
+        2,
+        "stored before any send"
+    );
+
+    let providers = Providers::new().with_twilio(TwilioClient::new(twilio.config()).unwrap());
+    let report = outbox
+        .dispatcher(providers, fast())
+        .run_once()
+        .await
+        .unwrap();
+    assert_eq!(report.sent, 2);
+    let sent = twilio.accepted();
+    assert_eq!(sent[0].field("Body"), Some("first"));
+    assert!(
+        sent[1].field("Body").unwrap().contains("1. Confirm"),
+        "{:?}",
+        sent[1]
+    );
+    assert_eq!(sent[0].field("From"), Some("whatsapp:+14155238886"));
+    assert_eq!(
+        sent[0].field("StatusCallback"),
+        Some("https://bot.example.com/webhooks/twilio")
+    );
+    let rows = log.recent(None, 10).await.unwrap();
+    assert!(
+        rows.iter()
+            .all(|r| r.status == "queued" && r.provider_message_id.is_some()),
+        "{rows:?}"
+    );
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn a_customer_waits_for_their_earlier_reply_but_others_do_not() {
+    let (db, log, outbox, twilio) = setup().await;
+    outbox
+        .deliver(turn(
+            Provider::Twilio,
+            "+919800000001",
+            "SMa",
+            vec![Reply::text("a1"), Reply::text("a2")],
+        ))
+        .await
+        .unwrap();
+    outbox
+        .deliver(turn(
+            Provider::Twilio,
+            "+919800000002",
+            "SMb",
+            vec![Reply::text("b1")],
+        ))
+        .await
+        .unwrap();
+    // The first send (a1) fails: a2 must not overtake it; b1 goes on.
+    twilio.fail_next(FakeFailure::ServerError);
+    let dispatcher = outbox.dispatcher(
+        Providers::new().with_twilio(TwilioClient::new(twilio.config()).unwrap()),
+        DispatchConfig {
+            concurrency: 1,
+            ..fast()
+        },
+    );
+    let first = dispatcher.run_once().await.unwrap();
+    assert_eq!((first.retrying, first.sent), (1, 1), "{first:?}");
+    assert_eq!(twilio.texts_to("+919800000001"), Vec::<String>::new());
+    assert_eq!(twilio.texts_to("+919800000002"), ["b1"]);
+
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let second = dispatcher.run_once().await.unwrap();
+    assert_eq!(second.sent, 2, "{second:?}");
+    assert_eq!(
+        twilio.texts_to("+919800000001"),
+        ["a1", "a2"],
+        "in order after the retry"
+    );
+    assert!(log.pending(10).await.unwrap().is_empty());
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn retries_stop_at_the_limit_and_permanent_errors_at_once() {
+    let (db, log, outbox, twilio) = setup().await;
+    for _ in 0..3 {
+        twilio.fail_next(FakeFailure::ServerError);
+    }
+    outbox
+        .deliver(turn(
+            Provider::Twilio,
+            "+919800000003",
+            "SMc",
+            vec![Reply::text("c")],
+        ))
+        .await
+        .unwrap();
+    let dispatcher = outbox.dispatcher(
+        Providers::new().with_twilio(TwilioClient::new(twilio.config()).unwrap()),
+        fast(),
+    );
+    for _ in 0..20 {
+        dispatcher.run_once().await.unwrap();
+        if log.pending(1).await.unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let row = log.recent(None, 1).await.unwrap().remove(0);
+    assert_eq!(
+        (row.status.as_str(), row.attempts),
+        ("failed", 3),
+        "{row:?}"
+    );
+    assert_eq!(twilio.requests().len(), 3);
+
+    twilio.fail_next(FakeFailure::OutsideWindow);
+    outbox
+        .deliver(turn(
+            Provider::Twilio,
+            "+919800000004",
+            "SMd",
+            vec![Reply::text("d")],
+        ))
+        .await
+        .unwrap();
+    dispatcher.run_once().await.unwrap();
+    let row = log.recent(None, 1).await.unwrap().remove(0);
+    assert_eq!(
+        (row.status.as_str(), row.attempts),
+        ("failed", 1),
+        "{row:?}"
+    );
+    assert!(row.error.unwrap_or_default().contains("63016"));
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn no_credentials_is_a_dry_run_and_local_chats_are_never_sent() {
+    let (db, log, outbox, twilio) = setup().await;
+    outbox
+        .deliver(turn(
+            Provider::Twilio,
+            "+919800000005",
+            "SMe",
+            vec![Reply::text("dry")],
+        ))
+        .await
+        .unwrap();
+    outbox
+        .deliver(turn(
+            Provider::Local,
+            "+919800000006",
+            "local-1",
+            vec![Reply::text("shown")],
+        ))
+        .await
+        .unwrap();
+    let report = outbox
+        .dispatcher(Providers::new(), fast())
+        .run_once()
+        .await
+        .unwrap();
+    assert_eq!(report.dry_run, 1);
+    let rows = log.recent(None, 10).await.unwrap();
+    let status = |body: &str| {
+        rows.iter()
+            .find(|r| r.body.as_deref() == Some(body))
+            .unwrap()
+            .status
+            .clone()
+    };
+    assert_eq!(status("dry"), "dry_run");
+    assert_eq!(status("shown"), "local");
+    assert!(twilio.requests().is_empty());
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn meta_replies_go_from_the_webhooks_number() {
+    let (db, log, outbox, _twilio) = setup().await;
+    let meta = FakeMeta::start("EAAtoken").await;
+    outbox
+        .deliver(turn(
+            Provider::Meta,
+            "+919800000007",
+            "wamid.in",
+            vec![Reply::text("hello")],
+        ))
+        .await
+        .unwrap();
+    let providers =
+        Providers::new().with_meta(infra::meta::MetaClient::new(meta.config()).unwrap());
+    let report = outbox
+        .dispatcher(providers, fast())
+        .run_once()
+        .await
+        .unwrap();
+    assert_eq!(report.sent, 1);
+    let sent = meta.accepted();
+    assert_eq!(sent[0].phone_number_id.as_deref(), Some("1065403"));
+    assert_eq!(meta.texts_to("+919800000007"), ["hello"]);
+    let row = log.recent(None, 1).await.unwrap().remove(0);
+    assert!(row.provider_message_id.unwrap().starts_with("wamid."));
+    db.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_dispatchers_never_send_a_row_twice_on_sqlite() {
+    two_dispatchers_never_send_a_row_twice(Backend::SqliteFile).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_dispatchers_never_send_a_row_twice_on_postgres() {
+    two_dispatchers_never_send_a_row_twice(Backend::Postgres).await;
+}
+
+async fn two_dispatchers_never_send_a_row_twice(backend: Backend) {
+    let (db, log, outbox, twilio) = setup_on(backend).await;
+    for i in 0..30 {
+        outbox
+            .deliver(turn(
+                Provider::Twilio,
+                &format!("+9198000001{i:02}"),
+                &format!("SMpar{i}"),
+                vec![Reply::text(format!("m{i}"))],
+            ))
+            .await
+            .unwrap();
+    }
+    let client = TwilioClient::new(twilio.config()).unwrap();
+    let a = outbox.dispatcher(Providers::new().with_twilio(client.clone()), fast());
+    let b = outbox.dispatcher(Providers::new().with_twilio(client), fast());
+    let (ra, rb) = tokio::join!(a.run_once(), b.run_once());
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!(ra.sent + rb.sent, 30, "{ra:?} {rb:?}");
+    assert_eq!(twilio.accepted().len(), 30, "each row sent exactly once");
+    assert!(log.pending(100).await.unwrap().is_empty());
+    db.drop().await;
+}
