@@ -1,48 +1,61 @@
-//! The `campanile` binary's library: configuration, the pipeline and the HTTP
-//! application, kept here so tests run exactly what the binary runs.
+//! The `campanile` binary's library: configuration, wiring, the pipeline and
+//! the HTTP application, kept here so tests run exactly what the binary runs.
 //!
 //! # Layout
 //!
-//! - [`config`]: settings from the environment.
+//! - [`config`]: settings from the environment and an optional file.
+//! - [`startup`]: [`startup::Services`] (database, catalog, orders, outbox,
+//!   providers) built from settings; the server and the dispatcher.
 //! - [`pipeline`]: the message pipeline, top to bottom in one `ServiceBuilder`.
-//! - [`app`]: the axum application (webhooks, health).
-//!
-//! The shop features (catalog, orders, invoices) arrive in later issues; until
-//! then the bot greets and says what it can do.
+//! - [`app`]: the axum application (webhooks, health, metrics).
+//! - [`flows`]: the shop conversation; [`inbound_log`]: the layer that
+//!   records every inbound message; [`telemetry`]: logs and metrics.
 
 pub mod config;
+pub mod flows;
+pub mod inbound_log;
+pub mod startup;
+pub mod telemetry;
 
 use std::convert::Infallible;
+use std::time::Duration;
 
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use framework::dedup::InMemSeenStore;
-use framework::handler::{ProfileName, Router};
 use framework::rate_limit::{InMemRateStore, RateLimitConfig};
-use framework::session::{InMemConversationLock, InMemSessionStore};
-use framework::webhook::{self, LogOutbox, Outbox};
+use framework::session::{InMemConversationLock, SessionConfig};
+use framework::webhook::{self, Outbox};
 use framework::{InboundMessage, Response, ServiceBuilderExt};
+use infra::db::Database;
+use infra::db::messages::MessageLog;
+use infra::db::sessions::DbSessionStore;
 use tower::{Service, ServiceBuilder};
 
-use crate::config::Settings;
+use crate::flows::{Shop, ShopFlow};
+use crate::inbound_log::RecordInboundLayer;
 
-/// What the bot says to "hi", "menu" or "help".
-pub const GREETING: &str = "Namaste! This is the Campanile shop bot. Ordering over WhatsApp is coming soon; for now, say \"hi\" and I'll answer.";
-
-async fn greet(ProfileName(name): ProfileName) -> String {
-    match name {
-        Some(name) => format!("Hi {name}! {GREETING}"),
-        None => GREETING.to_owned(),
-    }
-}
-
-async fn not_yet() -> &'static str {
-    "I can't take orders yet. Say \"menu\" to see what I can do."
+/// What the pipeline is built from.
+#[derive(Debug, Clone)]
+pub struct PipelineDeps<O> {
+    /// Catalog and orders.
+    pub shop: Shop,
+    /// Where inbound messages are recorded.
+    pub log: MessageLog,
+    /// Where sessions are kept.
+    pub sessions: DbSessionStore,
+    /// Where replies go.
+    pub outbox: O,
+    /// How long a quiet conversation keeps its state.
+    pub session_ttl: Duration,
 }
 
 /// The inbound pipeline, outermost layer first (see docs/ARCHITECTURE.md for
-/// why this order); replies go to `outbox`.
+/// why this order); replies go to the outbox before the turn completes.
 pub fn pipeline<O: Outbox>(
-    outbox: O,
+    deps: PipelineDeps<O>,
 ) -> impl Service<InboundMessage, Response = Response, Error = Infallible, Future = impl Send>
 + Clone
 + Send
@@ -52,32 +65,71 @@ pub fn pipeline<O: Outbox>(
         .trace()
         .handle_errors()
         .dedup(InMemSeenStore::new())
+        .layer(RecordInboundLayer::new(deps.log))
         .conversation_rate_limit(InMemRateStore::new(), RateLimitConfig::default())
-        .session(InMemSessionStore::new(), InMemConversationLock::new())
-        .deliver(outbox)
-        .menus()
-        .service(
-            Router::new()
-                .keyword(["hi", "hello", "menu", "help", "namaste"], greet)
-                .fallback(not_yet)
-                .into_service(),
+        .layer(
+            framework::session::SessionLayer::new(deps.sessions, InMemConversationLock::new())
+                .with_config(SessionConfig::default().with_ttl(deps.session_ttl)),
         )
+        .deliver(deps.outbox)
+        .menus()
+        .conversation::<ShopFlow>()
+        .service(flows::router(deps.shop))
 }
 
-/// The HTTP application: the provider webhooks, `/healthz` and `/readyz`.
-/// Replies are logged, not sent (dry run) until the provider clients arrive.
-pub fn app(settings: &Settings) -> axum::Router {
-    app_with_outbox(settings, LogOutbox)
+#[derive(Clone)]
+struct Ops {
+    db: Database,
+    metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
 
-/// [`app`] with replies going to `outbox` (tests record them).
-pub fn app_with_outbox<O: Outbox>(settings: &Settings, outbox: O) -> axum::Router {
+async fn readyz(State(ops): State<Ops>) -> impl IntoResponse {
+    match ops.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready\n".to_owned()),
+        Err(e) => {
+            tracing::warn!(error.message = %e, "readiness check failed: database");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not ready: database unreachable\n".to_owned(),
+            )
+        }
+    }
+}
+
+async fn metrics(State(ops): State<Ops>) -> axum::response::Response {
+    match &ops.metrics {
+        Some(handle) => (
+            StatusCode::OK,
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            handle.render(),
+        )
+            .into_response(),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "metrics recorder unavailable\n",
+        )
+            .into_response(),
+    }
+}
+
+/// The HTTP application: the provider webhooks, `/healthz`, `/readyz` and
+/// `/metrics`.
+pub fn app(services: &startup::Services) -> axum::Router {
+    let ops = Ops {
+        db: services.db.clone(),
+        metrics: telemetry::metrics(),
+    };
     axum::Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
-        .route("/readyz", get(|| async { "ready\n" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(ops)
         .merge(webhook::routes(
-            pipeline(outbox.clone()),
-            outbox,
-            settings.webhooks(),
+            pipeline(services.pipeline_deps()),
+            services.outbox.clone(),
+            services.settings.webhooks(),
         ))
 }

@@ -1,23 +1,45 @@
 //! `campanile`: the shop bot.
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use anyhow::Context as _;
-use bot::config::Settings;
+use bot::config::{Settings, VARIABLES};
+use bot::startup::Services;
 use clap::{Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
+use features::catalog::{ImportCatalog, ListProducts};
+use framework::PhoneNumber;
+use framework::local::Terminal;
+
+fn variables_help() -> String {
+    let mut out = String::from(
+        "Configuration comes from the environment, then the --config file (TOML with the same names); the environment wins, a flag wins over both:\n",
+    );
+    for (name, what) in VARIABLES {
+        let _ = write!(out, "\n  {name:<28} {what}");
+    }
+    out.push_str(
+        "\n\nWithout provider credentials the bot runs in dry run: replies are logged and recorded in the message log, never sent. `campanile chat` talks to the bot in the terminal with no provider at all.",
+    );
+    out
+}
 
 /// Campanile, a WhatsApp shop bot on tower services.
-///
-/// Without provider credentials the bot runs in dry-run: webhooks of a
-/// provider whose secret is unset are refused (403), and replies are logged
-/// instead of sent.
 #[derive(Debug, Parser)]
-#[command(name = "campanile", version, about, long_about)]
+#[command(name = "campanile", version, about, after_long_help = variables_help())]
 struct Cli {
     /// Log as JSON lines instead of human-readable text.
     #[arg(long, global = true)]
     json_logs: bool,
+
+    /// A TOML file of settings (names as in the environment).
+    #[arg(long, global = true, env = "CAMPANILE_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// The database, e.g. sqlite://shop.db?mode=rwc or postgres://… [default: ./campanile.db]
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
 
     #[command(subcommand)]
     command: Option<Command>,
@@ -25,85 +47,71 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the webhooks and health endpoints (the default).
-    Serve(ServeArgs),
+    /// Serve the webhooks, health and metrics endpoints and send replies (the default).
+    Serve {
+        /// Address to listen on [env: CAMPANILE_ADDR, default: 127.0.0.1:8080].
+        #[arg(long)]
+        addr: Option<SocketAddr>,
+    },
+    /// Chat with the bot in this terminal, through the same pipeline and
+    /// database, without any provider. Buttons and lists show as numbered
+    /// choices; type a number to pick one, /quit to leave.
+    Chat {
+        /// The customer number to chat as.
+        #[arg(long = "as", default_value = "+919812345678", value_name = "NUMBER")]
+        customer: String,
+        /// The profile name to send.
+        #[arg(long, default_value = "Asha")]
+        name: String,
+    },
+    /// Create or update the database schema and exit.
+    Migrate,
+    /// Manage the catalog.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Show the latest entries of the message log.
+    Messages {
+        /// How many entries.
+        #[arg(long, default_value_t = 20)]
+        limit: u64,
+        /// Only this customer's messages (E.164, e.g. +919812345678).
+        #[arg(long)]
+        customer: Option<String>,
+    },
 }
 
-#[derive(Debug, Clone, clap::Args)]
-struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "CAMPANILE_ADDR", default_value = "127.0.0.1:8080")]
-    addr: SocketAddr,
-
-    #[arg(
-        long,
-        env = "CAMPANILE_PUBLIC_URL",
-        help = "The scheme, host and port providers call (Twilio signs URLs built from it), e.g. https://bot.example.com [default: http://<addr>]"
-    )]
-    public_url: Option<String>,
-
-    /// Twilio auth token; verifies Twilio webhooks.
-    #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
-    twilio_auth_token: Option<String>,
-
-    /// Meta app secret; verifies Meta webhooks.
-    #[arg(long, env = "META_APP_SECRET", hide_env_values = true)]
-    meta_app_secret: Option<String>,
-
-    /// The verify token Meta's subscription handshake must present.
-    #[arg(long, env = "META_VERIFY_TOKEN", hide_env_values = true)]
-    meta_verify_token: Option<String>,
-
-    /// A secret (16 bytes or more) that keys the conversation pseudonyms in
-    /// logs, so they match across instances and restarts (random per process
-    /// when unset).
-    #[arg(long, env = "CAMPANILE_LOG_PSEUDONYM_KEY", hide_env_values = true)]
-    log_pseudonym_key: Option<String>,
+#[derive(Debug, Subcommand)]
+enum CatalogCommand {
+    /// Import products from a CSV file with the header
+    /// `sku,name,aliases,unit,price,stock` (aliases separated by `|`, price in
+    /// rupees like 350 or 350.50, empty stock = not tracked). Products are
+    /// matched by SKU: new ones are added, known ones updated. Rows that are
+    /// not valid are reported with their line number and skipped.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        /// Also deactivate every product not in the file (replace the catalog).
+        #[arg(long)]
+        replace: bool,
+    },
+    /// List the active products.
+    List,
 }
 
-impl Default for ServeArgs {
-    fn default() -> Self {
-        // Parsing an empty argument list applies the env vars and defaults.
-        #[derive(Parser)]
-        struct Only {
-            #[command(flatten)]
-            args: ServeArgs,
-        }
-        Only::parse_from(["campanile"]).args
+async fn settings(cli: &Cli) -> anyhow::Result<Settings> {
+    let mut settings = Settings::load(cli.config.as_deref())?;
+    if let Some(url) = &cli.database_url {
+        settings.database = infra::db::DatabaseSettings::new(Some(url));
     }
-}
-
-impl ServeArgs {
-    fn settings(self) -> Settings {
-        if let Some(key) = self.log_pseudonym_key.as_deref().filter(|k| !k.is_empty())
-            && !framework::trace::set_pseudonym_key(key.as_bytes())
-        {
-            tracing::warn!(
-                min_len = framework::trace::MIN_PSEUDONYM_KEY_LEN,
-                "CAMPANILE_LOG_PSEUDONYM_KEY is too short and is ignored; log pseudonyms use a random key"
-            );
-        }
-        let public_url = self
-            .public_url
-            .unwrap_or_else(|| format!("http://{}", self.addr));
-        Settings {
-            addr: self.addr,
-            public_url,
-            twilio_auth_token: self.twilio_auth_token.filter(|t| !t.is_empty()),
-            meta_app_secret: self.meta_app_secret.filter(|t| !t.is_empty()),
-            meta_verify_token: self.meta_verify_token.filter(|t| !t.is_empty()),
-        }
+    if let Some(key) = settings.log_pseudonym_key.as_deref()
+        && !framework::trace::set_pseudonym_key(key.as_bytes())
+    {
+        tracing::warn!(
+            min_len = framework::trace::MIN_PSEUDONYM_KEY_LEN,
+            "CAMPANILE_LOG_PSEUDONYM_KEY is too short and is ignored; log pseudonyms use a random key"
+        );
     }
-}
-
-fn init_logs(json: bool) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    if json {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
+    Ok(settings)
 }
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
@@ -132,35 +140,172 @@ async fn shutdown_signal() {
         () = ctrl_c => {}
         () = terminate => {}
     }
-    tracing::info!("shutting down: finishing in-flight requests");
+    tracing::info!("shutting down: finishing in-flight turns");
 }
 
-async fn serve(settings: Settings) -> anyhow::Result<()> {
-    tracing::info!(?settings, "starting");
-    if settings.twilio_auth_token.is_none() {
-        tracing::warn!("TWILIO_AUTH_TOKEN is not set: Twilio webhooks are refused (403)");
+async fn serve(mut settings: Settings, addr: Option<SocketAddr>) -> anyhow::Result<()> {
+    if let Some(addr) = addr {
+        if settings.public_url == format!("http://{}", settings.addr) {
+            settings.public_url = format!("http://{addr}");
+        }
+        settings.addr = addr;
     }
-    if settings.meta_app_secret.is_none() || settings.meta_verify_token.is_none() {
-        tracing::warn!(
-            "META_APP_SECRET / META_VERIFY_TOKEN are not set: Meta webhooks are refused (403)"
+    tracing::info!(?settings, "starting");
+    let services = Services::build(settings).await?;
+    services.announce();
+    if let Some(handle) = bot::telemetry::metrics() {
+        bot::telemetry::spawn_upkeep(handle);
+    }
+    let addr = services.settings.addr;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr().context("listener address")?;
+    tracing::info!(
+        addr = %local,
+        database = services.db.backend_name(),
+        "listening; webhooks at /webhooks/twilio and /webhooks/meta, health at /healthz and /readyz, metrics at /metrics"
+    );
+    bot::startup::run(services, listener, shutdown_signal()).await
+}
+
+async fn chat(settings: Settings, customer: &str, name: String) -> anyhow::Result<()> {
+    let customer = PhoneNumber::parse(customer)
+        .with_context(|| format!("--as {customer:?} is not a phone number like +919812345678"))?;
+    let business = settings
+        .twilio
+        .whatsapp_from
+        .clone()
+        .map_or_else(|| PhoneNumber::parse("+14155238886"), Ok)
+        .context("business number")?;
+    let services = Services::build(settings).await?;
+    println!(
+        "Campanile shop chat (database: {}). Try \"Cement x 100\", then \"1\" to confirm.",
+        services.db.backend_name()
+    );
+    let pipeline = bot::pipeline(services.pipeline_deps());
+    let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+    Terminal::new(pipeline)
+        .with_numbers(business, customer)
+        .with_profile_name(name)
+        .run(stdin, tokio::io::stdout())
+        .await
+        .context("terminal")?;
+    services.db.close().await;
+    Ok(())
+}
+
+async fn migrate(settings: Settings) -> anyhow::Result<()> {
+    let db = infra::db::Database::connect(&settings.database).await?;
+    db.migrate().await?;
+    let applied = db.applied_migrations().await?;
+    println!(
+        "database {} ({}) is up to date; {} migration(s) applied:",
+        settings.database.redacted_url(),
+        db.backend_name(),
+        applied.len()
+    );
+    for name in applied {
+        println!("  {name}");
+    }
+    db.close().await;
+    Ok(())
+}
+
+async fn catalog(settings: Settings, command: CatalogCommand) -> anyhow::Result<()> {
+    let services = Services::build(settings).await?;
+    match command {
+        CatalogCommand::Import { file, replace } => {
+            let csv = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let outcome = services
+                .shop
+                .catalog
+                .import(ImportCatalog {
+                    csv,
+                    currency: services.shop.currency,
+                    replace,
+                })
+                .await;
+            let outcome = match outcome {
+                Ok(o) => o,
+                Err(e) => {
+                    services.db.close().await;
+                    anyhow::bail!("nothing imported from {}: {e}", file.display());
+                }
+            };
+            println!(
+                "imported {}: {} added, {} updated, {} deactivated, {} rejected",
+                file.display(),
+                outcome.counts.inserted,
+                outcome.counts.updated,
+                outcome.counts.deactivated,
+                outcome.rejected.len()
+            );
+            for row in &outcome.rejected {
+                println!("  line {}: {}", row.line, row.reason);
+            }
+        }
+        CatalogCommand::List => {
+            let products = services.shop.catalog.list(ListProducts).await?;
+            println!(
+                "{:<12} {:<28} {:<8} {:>12} {:>8}  aliases",
+                "sku", "name", "unit", "price", "stock"
+            );
+            for p in products {
+                println!(
+                    "{:<12} {:<28} {:<8} {:>12} {:>8}  {}",
+                    p.sku().as_str(),
+                    p.name(),
+                    p.unit().as_str(),
+                    p.price().to_string(),
+                    p.stock().map_or_else(|| "-".to_owned(), |s| s.to_string()),
+                    p.aliases().join(", ")
+                );
+            }
+        }
+    }
+    services.db.close().await;
+    Ok(())
+}
+
+async fn messages(settings: Settings, limit: u64, customer: Option<String>) -> anyhow::Result<()> {
+    let db = infra::db::Database::connect(&settings.database).await?;
+    db.migrate().await?;
+    let log = infra::db::messages::MessageLog::new(db.clone());
+    let rows = log.recent(customer.as_deref(), limit).await?;
+    for row in rows.iter().rev() {
+        println!(
+            "#{:<5} {:<3} {:<6} {:<16} {:<9} {:<10} {}{}",
+            row.id,
+            row.direction,
+            row.provider,
+            row.customer,
+            row.kind,
+            row.status,
+            row.body.as_deref().unwrap_or_default().replace('\n', " / "),
+            row.error
+                .as_deref()
+                .map(|e| format!("  [error: {e}]"))
+                .unwrap_or_default()
         );
     }
-    let listener = tokio::net::TcpListener::bind(settings.addr)
-        .await
-        .with_context(|| format!("cannot listen on {}", settings.addr))?;
-    let addr = listener.local_addr().context("listener address")?;
-    tracing::info!(%addr, "listening; webhooks at /webhooks/twilio and /webhooks/meta");
-    axum::serve(listener, bot::app(&settings))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server failed")
+    db.close().await;
+    Ok(())
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    init_logs(cli.json_logs);
-    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
-        Command::Serve(args) => serve(args.settings()).await,
+    let quiet = matches!(cli.command, Some(Command::Chat { .. }));
+    bot::telemetry::init_logs(cli.json_logs, if quiet { "warn" } else { "info" });
+    let settings = settings(&cli).await?;
+    match cli.command {
+        None => serve(settings, None).await,
+        Some(Command::Serve { addr }) => serve(settings, addr).await,
+        Some(Command::Chat { customer, name }) => chat(settings, &customer, name).await,
+        Some(Command::Migrate) => migrate(settings).await,
+        Some(Command::Catalog(command)) => catalog(settings, command).await,
+        Some(Command::Messages { limit, customer }) => messages(settings, limit, customer).await,
     }
 }

@@ -1,0 +1,319 @@
+//! One handler per intent; see the [flow](super).
+
+use features::catalog::{Quote, QuoteProblem, QuoteRequest, Sku};
+use features::orders::{
+    CancelOrder, ConfirmOrder, CreateOrder, CustomerOrders, OrderError, OrderLine,
+};
+use features::shared::{CustomerPhone, OrderNumber};
+use framework::conversation::Conversation;
+use framework::handler::{ProfileName, State};
+use framework::reply::{Buttons, List, Reply, Row};
+use framework::{BoxError, ConversationKey, InboundMessage, Provider};
+
+use super::replies::{self, GREETING, NOT_UNDERSTOOD, TRY_AGAIN};
+use super::{Shop, ShopFlow, ids};
+
+fn customer(key: &ConversationKey) -> Result<CustomerPhone, BoxError> {
+    CustomerPhone::parse(key.customer().as_str()).map_err(Into::into)
+}
+
+/// Whether the provider shows choices as numbers (Twilio's text menus).
+fn numbered(provider: Provider) -> bool {
+    !provider.supports_interactive()
+}
+
+/// "hi", "menu", "help".
+pub(super) async fn greet(flow: Conversation<ShopFlow>, ProfileName(name): ProfileName) -> String {
+    let hello = name.map_or_else(String::new, |n| format!("Hi {n}! "));
+    let pending = match flow.get() {
+        ShopFlow::Reviewing { .. } => {
+            "\n\nYou have an order waiting: reply \"confirm\" to place it or \"cancel\" to discard it."
+        }
+        _ => "",
+    };
+    format!("{hello}{GREETING}{pending}")
+}
+
+/// "my orders".
+pub(super) async fn my_orders(
+    State(shop): State<Shop>,
+    key: ConversationKey,
+) -> Result<String, BoxError> {
+    let orders = shop
+        .orders
+        .customer_orders(CustomerOrders {
+            customer: customer(&key)?,
+            limit: 5,
+        })
+        .await?;
+    Ok(replies::order_list(&orders))
+}
+
+/// "cancel order ORD-00042".
+pub(super) async fn cancel_order(
+    State(shop): State<Shop>,
+    key: ConversationKey,
+    msg: InboundMessage,
+) -> Result<String, BoxError> {
+    // "cancel order ORD-00042", "Cancel ord 42", "cancel order #42".
+    let text = msg.text().unwrap_or_default().to_lowercase();
+    let mut words = text.split_whitespace().skip(1).peekable();
+    words.next_if(|w| *w == "order" || *w == "ord");
+    let rest: String = words.collect::<Vec<_>>().join(" ");
+    let rest = rest.as_str();
+    let Some(order_id) = OrderNumber::parse(rest) else {
+        return Ok(
+            "Which order? Say \"cancel order\" with its number, e.g. \"cancel order ORD-00012\". \"my orders\" lists them."
+                .to_owned(),
+        );
+    };
+    let number = replies::shown_number(order_id);
+    let result = shop
+        .orders
+        .cancel_order(CancelOrder {
+            order_id,
+            customer: customer(&key)?,
+        })
+        .await;
+    Ok(match result {
+        Ok(_) => format!("Order {number} is cancelled."),
+        Err(OrderError::NotFound) => {
+            format!("I couldn't find order {number} among your orders. \"my orders\" lists them.")
+        }
+        Err(OrderError::AlreadyCancelled) => format!("Order {number} was already cancelled."),
+        Err(OrderError::CannotCancel { status }) => format!(
+            "Order {number} is already {}, so it can't be cancelled here. Please call the shop.",
+            status.as_str()
+        ),
+        Err(e) => return Err(e.into()),
+    })
+}
+
+/// Confirm (button, "1" on Twilio, "confirm", "yes").
+pub(super) async fn confirm(
+    State(shop): State<Shop>,
+    flow: Conversation<ShopFlow>,
+    key: ConversationKey,
+    msg: InboundMessage,
+) -> Result<String, BoxError> {
+    let ShopFlow::Reviewing { quote, .. } = flow.get() else {
+        return Ok(
+            "There's no order waiting for confirmation. Send one like \"Cement x 100\".".to_owned(),
+        );
+    };
+    let customer = customer(&key)?;
+    let lines = quote
+        .lines()
+        .iter()
+        .map(OrderLine::from)
+        .collect::<Vec<_>>();
+    // The inbound message id makes the command idempotent: a replayed
+    // "confirm" finds the order it created the first time.
+    let created = shop
+        .orders
+        .create_order(CreateOrder {
+            customer: customer.clone(),
+            currency: shop.currency,
+            lines,
+            idempotency_key: format!("{}:{}", msg.provider().as_str(), msg.id().as_str()),
+        })
+        .await;
+    let order = match created {
+        Ok(order) => order,
+        Err(e) if e.is_user_error() => {
+            flow.exit();
+            return Ok(format!("I couldn't place that order: {e}. {TRY_AGAIN}"));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let Some(order_id) = order.id() else {
+        return Err("a stored order has no id".into());
+    };
+    let confirmed = shop
+        .orders
+        .confirm_order(ConfirmOrder {
+            order_id,
+            customer: customer.clone(),
+        })
+        .await;
+    if confirmed.as_ref().is_err_and(OrderError::is_user_error) {
+        // Leave no draft behind an order that could not be placed.
+        if let Err(e) = shop
+            .orders
+            .cancel_order(CancelOrder { order_id, customer })
+            .await
+        {
+            tracing::warn!(error.message = %e, "could not cancel the draft of a refused order");
+        }
+    }
+    match confirmed {
+        Ok(order) => {
+            flow.exit();
+            Ok(replies::confirmed(&order))
+        }
+        Err(OrderError::OutOfStock { sku, available }) => {
+            flow.exit();
+            let name = quote
+                .lines()
+                .iter()
+                .find(|l| l.sku == sku)
+                .map_or_else(|| sku.to_string(), |l| l.name.clone());
+            Ok(format!(
+                "Sorry, we only have {available} of {name} in stock now, so I couldn't place the order. {TRY_AGAIN}"
+            ))
+        }
+        Err(e) if e.is_user_error() => {
+            flow.exit();
+            Ok(format!("I couldn't place that order: {e}. {TRY_AGAIN}"))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Cancel (button, "2" on Twilio, "cancel", "no"): discard the cart.
+pub(super) async fn discard(flow: Conversation<ShopFlow>) -> &'static str {
+    match flow.get() {
+        ShopFlow::Idle => {
+            "There's nothing to cancel right now. To cancel a placed order, say \"cancel order\" and its number, e.g. \"cancel order ORD-00012\"."
+        }
+        _ => {
+            flow.exit();
+            "Okay, I've discarded that order; nothing was placed. Send a new one any time."
+        }
+    }
+}
+
+/// Edit (button, "edit").
+pub(super) async fn edit(flow: Conversation<ShopFlow>) -> &'static str {
+    match flow.get() {
+        ShopFlow::Idle => "There's no order to change. Send one like \"Cement x 100\".",
+        _ => {
+            "Sure, send the corrected order (e.g. \"Cement x 120, 10 bricks\") and I'll update the summary."
+        }
+    }
+}
+
+/// A pick among ambiguous products (a tap, "2" on Twilio, or a typed name);
+/// anything else is a new order.
+pub(super) async fn pick(
+    State(shop): State<Shop>,
+    flow: Conversation<ShopFlow>,
+    msg: InboundMessage,
+) -> Result<Vec<Reply>, BoxError> {
+    let ShopFlow::Choosing {
+        mut request,
+        phrase,
+        options,
+    } = flow.get()
+    else {
+        return order_text(State(shop), flow, msg).await;
+    };
+    let picked = msg
+        .choice_id()
+        .and_then(|id| id.strip_prefix(ids::PICK))
+        .and_then(|sku| options.iter().find(|(s, _)| s.as_str() == sku));
+    let Some((sku, _)) = picked else {
+        return order_text(State(shop), flow, msg).await;
+    };
+    request.resolved.push((phrase, sku.clone()));
+    let quote = shop.catalog.quote(&request).await?;
+    answer(&flow, msg.provider(), request, quote)
+}
+
+/// Anything else: read it as an order.
+pub(super) async fn order_text(
+    State(shop): State<Shop>,
+    flow: Conversation<ShopFlow>,
+    msg: InboundMessage,
+) -> Result<Vec<Reply>, BoxError> {
+    let Some(text) = msg.text().map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(vec![Reply::text(
+            "I can read orders sent as text, e.g. \"Cement x 100\". Say \"menu\" for help.",
+        )]);
+    };
+    let request = QuoteRequest {
+        text: text.to_owned(),
+        resolved: Vec::new(),
+    };
+    let quote = shop.catalog.quote(&request).await?;
+    answer(&flow, msg.provider(), request, quote)
+}
+
+/// The summary with its buttons, a question, or the problems.
+fn answer(
+    flow: &Conversation<ShopFlow>,
+    provider: Provider,
+    request: QuoteRequest,
+    quote: Quote,
+) -> Result<Vec<Reply>, BoxError> {
+    let problems = quote.problems();
+    if problems.is_empty() && quote.lines().is_empty() {
+        return Ok(vec![Reply::text(NOT_UNDERSTOOD)]);
+    }
+    if problems.is_empty() {
+        let replies = summary_replies(&quote, provider)?;
+        flow.update(ShopFlow::Reviewing { request, quote });
+        return Ok(replies);
+    }
+    // Ask about an ambiguity only when it is all that stands in the way.
+    if let [
+        QuoteProblem::Ambiguous {
+            phrase, options, ..
+        },
+    ] = problems
+    {
+        let list = choices(&replies::problems(&quote), options)?;
+        flow.update(ShopFlow::Choosing {
+            request,
+            phrase: phrase.clone(),
+            options: options.clone(),
+        });
+        return Ok(vec![list.into()]);
+    }
+    if problems
+        .iter()
+        .all(|p| matches!(p, QuoteProblem::NotUnderstood))
+    {
+        return Ok(vec![Reply::text(NOT_UNDERSTOOD)]);
+    }
+    // Problems leave any earlier cart as it was.
+    Ok(vec![Reply::text(format!(
+        "{}\n{TRY_AGAIN}",
+        replies::problems(&quote)
+    ))])
+}
+
+fn summary_replies(quote: &Quote, provider: Provider) -> Result<Vec<Reply>, BoxError> {
+    let numbered = numbered(provider);
+    let text = format!(
+        "{}\n\n{}",
+        replies::summary(quote),
+        replies::how_to_confirm(numbered)
+    );
+    let buttons = |body: String| {
+        let b = Buttons::builder(body).button(ids::CONFIRM, "Confirm");
+        let b = if numbered {
+            b
+        } else {
+            b.button(ids::EDIT, "Edit")
+        };
+        b.button(ids::CANCEL, "Cancel").build()
+    };
+    match buttons(text.clone()) {
+        Ok(b) => Ok(vec![b.into()]),
+        // A long order does not fit a button message's body: the summary
+        // goes first as text, the buttons follow with a short question.
+        Err(_) => Ok(vec![
+            Reply::text(text),
+            buttons("Place this order?".to_owned())?.into(),
+        ]),
+    }
+}
+
+fn choices(question: &str, options: &[(Sku, String)]) -> Result<List, BoxError> {
+    let rows = options.iter().take(10).map(|(sku, name)| {
+        let title: String = name.chars().take(24).collect();
+        Row::new(format!("{}{}", ids::PICK, sku.as_str()), title)
+    });
+    Ok(List::builder(question, "Choose").rows(rows).build()?)
+}

@@ -1,0 +1,128 @@
+//! The shop conversation: order from free text, review the summary, confirm
+//! or cancel; list and cancel past orders.
+//!
+//! ```text
+//! Idle ──"Cement x 100"──▶ Reviewing{quote} ──confirm──▶ Idle (order placed)
+//!   │                        │  └──cancel──▶ Idle (cart discarded)
+//!   │                        └──new order text──▶ Reviewing{new quote}
+//!   └──"pipe x 3" (ambiguous)──▶ Choosing{phrase, options} ──pick──▶ Reviewing
+//! ```
+//!
+//! The state lives in the session (`ShopFlow`), so a cart survives between
+//! messages and expires with the session (`CAMPANILE_SESSION_TTL`, 24 h by
+//! default): a customer who comes back later starts fresh.
+
+mod handlers;
+pub mod replies;
+
+use features::catalog::{CatalogService, Quote, QuoteRequest, Sku};
+use features::orders::OrderService;
+use features::shared::Currency;
+use framework::conversation::FlowState;
+use framework::handler::{Router, RouterService};
+use infra::db::orders::DbOrderRepository;
+use infra::db::products::DbProductRepository;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Where a customer is in ordering.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ShopFlow {
+    /// Nothing in progress.
+    #[default]
+    Idle,
+    /// A summary was shown; waiting for confirm, edit or cancel.
+    Reviewing {
+        /// What the customer asked for (re-quoted after an edit).
+        request: QuoteRequest,
+        /// The summary shown, with the prices the customer agreed to.
+        quote: Quote,
+    },
+    /// One product in the request matched several; the customer picks.
+    Choosing {
+        /// What the customer asked for.
+        request: QuoteRequest,
+        /// The words that matched several products.
+        phrase: String,
+        /// The candidates (SKU, name), as offered.
+        options: Vec<(Sku, String)>,
+    },
+}
+
+impl FlowState for ShopFlow {}
+
+/// What the handlers need: the catalog and orders services over the
+/// database.
+#[derive(Debug, Clone)]
+pub struct Shop {
+    /// Quotes and the catalog.
+    pub catalog: Arc<CatalogService<DbProductRepository>>,
+    /// Orders.
+    pub orders: Arc<OrderService<DbOrderRepository>>,
+    /// The shop's currency.
+    pub currency: Currency,
+}
+
+/// Button and list ids the flow offers.
+pub mod ids {
+    /// Confirm the order in review.
+    pub const CONFIRM: &str = "confirm";
+    /// Ask to change the order in review.
+    pub const EDIT: &str = "edit";
+    /// Discard the order in review.
+    pub const CANCEL: &str = "cancel";
+    /// Prefix of a product pick: `pick:<SKU>`.
+    pub const PICK: &str = "pick:";
+}
+
+/// The shop's router: commands first, then the state's handler, then order
+/// text.
+pub fn router(shop: Shop) -> RouterService<Shop> {
+    Router::new()
+        .keyword(
+            [
+                "hi", "hello", "hey", "menu", "help", "namaste", "start", "namaskar",
+            ],
+            handlers::greet,
+        )
+        .prefix(["cancel order", "cancel ord"], handlers::cancel_order)
+        .keyword(
+            [
+                "my orders",
+                "orders",
+                "order status",
+                "my order",
+                "status",
+                "history",
+            ],
+            handlers::my_orders,
+        )
+        .choice([ids::CONFIRM], handlers::confirm)
+        .keyword(
+            [
+                "confirm",
+                "yes",
+                "ok",
+                "okay",
+                "haan",
+                "ha",
+                "place order",
+                "confirm order",
+                "y",
+            ],
+            handlers::confirm,
+        )
+        .choice([ids::CANCEL], handlers::discard)
+        .keyword(
+            ["cancel", "no", "nahi", "discard", "n", "stop"],
+            handlers::discard,
+        )
+        .choice([ids::EDIT], handlers::edit)
+        .keyword(["edit", "change", "modify"], handlers::edit)
+        .state(
+            |s: &ShopFlow| matches!(s, ShopFlow::Choosing { .. }),
+            handlers::pick,
+        )
+        .fallback(handlers::order_text)
+        .with_state(shop)
+}

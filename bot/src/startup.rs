@@ -1,0 +1,203 @@
+//! Wiring: services from settings, then the HTTP server and the outbox
+//! dispatcher, stopped together.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use features::catalog::{CatalogService, OrderLimits};
+use features::orders::OrderService;
+use features::shared::Currency;
+use framework::Provider;
+use infra::db::Database;
+use infra::db::messages::MessageLog;
+use infra::db::orders::DbOrderRepository;
+use infra::db::products::DbProductRepository;
+use infra::db::sessions::DbSessionStore;
+use infra::meta::{MetaClient, MetaConfig};
+use infra::outbox::{DbOutbox, DispatchConfig, Dispatcher};
+use infra::providers::Providers;
+use infra::twilio::{TwilioClient, TwilioConfig};
+use tokio::net::TcpListener;
+
+use crate::PipelineDeps;
+use crate::config::Settings;
+use crate::flows::Shop;
+
+/// Everything the bot runs on, built once at start.
+#[derive(Debug, Clone)]
+pub struct Services {
+    /// The settings it was built from.
+    pub settings: Settings,
+    /// The database pool.
+    pub db: Database,
+    /// Catalog and orders.
+    pub shop: Shop,
+    /// The message log.
+    pub log: MessageLog,
+    /// Sessions.
+    pub sessions: DbSessionStore,
+    /// Where replies are stored to be sent.
+    pub outbox: DbOutbox,
+    /// The provider clients (a provider without credentials: dry run).
+    pub providers: Providers,
+}
+
+/// The provider clients the settings configure.
+///
+/// # Errors
+///
+/// When a client cannot be built (an unusable base URL).
+pub fn providers(settings: &Settings) -> anyhow::Result<Providers> {
+    let mut providers = Providers::new();
+    if let (Some(sid), Some(token)) = (&settings.twilio.account_sid, &settings.twilio.auth_token) {
+        let config = TwilioConfig::new(sid.clone(), token.clone())
+            .with_base_url(settings.twilio.api_base.clone());
+        providers = providers.with_twilio(TwilioClient::new(config).context("Twilio client")?);
+    }
+    if let Some(token) = &settings.meta.access_token {
+        let config = MetaConfig::new(token.clone())
+            .with_base_url(settings.meta.api_base.clone())
+            .with_api_version(settings.meta.api_version.clone());
+        providers = providers.with_meta(MetaClient::new(config).context("Meta client")?);
+    }
+    Ok(providers)
+}
+
+impl Services {
+    /// Connects to the database, migrates it, seeds the demo catalog into an
+    /// empty one, and builds the provider clients.
+    ///
+    /// # Errors
+    ///
+    /// When the database is unreachable, a migration fails, or a provider
+    /// client cannot be built.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let providers = providers(&settings)?;
+        Self::build_with(settings, providers).await
+    }
+
+    /// [`build`](Self::build) with the given provider clients.
+    ///
+    /// # Errors
+    ///
+    /// As [`build`](Self::build).
+    pub async fn build_with(settings: Settings, providers: Providers) -> anyhow::Result<Self> {
+        let db = Database::connect(&settings.database)
+            .await
+            .context("cannot open the database")?;
+        db.migrate().await.context("cannot migrate the database")?;
+        let currency = Currency::INR;
+        let catalog = CatalogService::new(
+            DbProductRepository::new(db.clone()),
+            OrderLimits {
+                max_quantity: settings.max_quantity,
+            },
+        );
+        if catalog
+            .seed_demo()
+            .await
+            .context("cannot seed the demo catalog")?
+        {
+            tracing::info!(
+                "empty catalog: seeded the demo catalog (replace it with `campanile catalog import FILE`)"
+            );
+        }
+        let orders = OrderService::new(DbOrderRepository::new(db.clone()));
+        let log = MessageLog::new(db.clone());
+        let outbox = DbOutbox::new(log.clone(), settings.render_config());
+        Ok(Self {
+            shop: Shop {
+                catalog: Arc::new(catalog),
+                orders: Arc::new(orders),
+                currency,
+            },
+            sessions: DbSessionStore::new(db.clone()),
+            log,
+            outbox,
+            providers,
+            db,
+            settings,
+        })
+    }
+
+    /// The pipeline's dependencies.
+    #[must_use]
+    pub fn pipeline_deps(&self) -> PipelineDeps<DbOutbox> {
+        PipelineDeps {
+            shop: self.shop.clone(),
+            log: self.log.clone(),
+            sessions: self.sessions.clone(),
+            outbox: self.outbox.clone(),
+            session_ttl: self.settings.session_ttl,
+        }
+    }
+
+    /// A dispatcher sending the outbox through the provider clients.
+    #[must_use]
+    pub fn dispatcher(&self) -> Dispatcher<Providers> {
+        self.outbox
+            .dispatcher(self.providers.clone(), DispatchConfig::default())
+    }
+
+    /// Logs how each provider is set up, so a dry run is never a surprise.
+    pub fn announce(&self) {
+        let webhooks = self.settings.webhooks();
+        for (provider, receives, sends) in [
+            (
+                Provider::Twilio,
+                webhooks.twilio_enabled(),
+                self.providers.configured(Provider::Twilio),
+            ),
+            (
+                Provider::Meta,
+                webhooks.meta_enabled(),
+                self.providers.configured(Provider::Meta),
+            ),
+        ] {
+            let receives = if receives {
+                "webhooks verified"
+            } else {
+                "webhooks refused (403): secret not set"
+            };
+            let sends = if sends {
+                "replies sent"
+            } else {
+                "dry run: replies logged and recorded, never sent"
+            };
+            tracing::info!(provider = provider.as_str(), "{receives}; {sends}");
+        }
+    }
+}
+
+/// Serves `services` on `listener` and sends replies until `shutdown`
+/// resolves; then stops taking requests, finishes the turns in flight, lets
+/// the dispatcher finish its round, and returns.
+///
+/// # Errors
+///
+/// When the server fails.
+pub async fn run(
+    services: Services,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let dispatcher = services.dispatcher();
+    let mut dispatcher_stop = stop_rx.clone();
+    let dispatcher = tokio::spawn(dispatcher.run(async move {
+        let _ = dispatcher_stop.wait_for(|stop| *stop).await;
+    }));
+    let app = crate::app(&services);
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("server failed");
+    tracing::info!("server stopped; letting the dispatcher finish its round");
+    let _ = stop_tx.send(true);
+    if let Err(e) = dispatcher.await {
+        tracing::error!(error.message = %e, "dispatcher task failed");
+    }
+    services.db.close().await;
+    served
+}

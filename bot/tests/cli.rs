@@ -1,0 +1,241 @@
+//! The `campanile` binary as a user runs it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn campanile(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_campanile"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("CAMPANILE_CONFIG")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &[u8]) -> String {
+    String::from_utf8_lossy(o).into_owned()
+}
+
+#[test]
+fn help_explains_every_command_and_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = campanile(dir.path(), &["--help"], "");
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    for word in [
+        "serve",
+        "chat",
+        "migrate",
+        "catalog",
+        "messages",
+        "DATABASE_URL",
+        "TWILIO_API_BASE",
+        "META_API_BASE",
+        "CAMPANILE_SESSION_TTL",
+        "dry run",
+    ] {
+        assert!(help.contains(word), "--help mentions {word}:\n{help}");
+    }
+    let import = campanile(dir.path(), &["catalog", "import", "--help"], "");
+    assert!(text(&import.stdout).contains("sku,name,aliases,unit,price,stock"));
+}
+
+#[test]
+fn chat_takes_an_order_from_cement_x_100_to_order_confirmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = campanile(dir.path(), &["chat"], "Cement x 100\n1\nmy orders\n/quit\n");
+    let shown = text(&out.stdout);
+    assert!(out.status.success(), "{shown}\n{}", text(&out.stderr));
+    assert!(shown.contains("Total: ₹35,000"), "{shown}");
+    assert!(
+        shown.contains("[1] Confirm"),
+        "buttons as numbered choices: {shown}"
+    );
+    assert!(shown.contains("Order confirmed"), "{shown}");
+    assert!(shown.contains("ORD-00001"), "{shown}");
+    assert!(
+        dir.path().join("campanile.db").exists(),
+        "the default database is a file here"
+    );
+
+    // A second chat on the same file: a new order gets a new number.
+    let again = campanile(dir.path(), &["chat"], "bricks x 10\n1\n/quit\n");
+    let shown = text(&again.stdout);
+    assert!(shown.contains("ORD-00002"), "{shown}");
+
+    // The message log has both directions.
+    let log = campanile(dir.path(), &["messages", "--limit", "50"], "");
+    let log = text(&log.stdout);
+    assert!(log.contains(" in ") && log.contains(" out "), "{log}");
+    assert!(log.contains("Cement x 100"), "{log}");
+}
+
+#[test]
+fn catalog_import_reports_rejected_rows_and_keeps_the_good_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("catalog.csv");
+    std::fs::write(
+        &csv,
+        "sku,name,aliases,unit,price,stock\n\
+         TILE-9,Floor Tile 2x2,tile|tiles,piece,55.50,800\n\
+         BAD-1,,nameless,piece,10,1\n\
+         BAD-2,Priceless,,piece,free,\n\
+         GLUE-1,Tile Adhesive,glue,kg,42,\n",
+    )
+    .unwrap();
+    let out = campanile(
+        dir.path(),
+        &["catalog", "import", csv.to_str().unwrap()],
+        "",
+    );
+    let report = text(&out.stdout);
+    assert!(out.status.success(), "{report}\n{}", text(&out.stderr));
+    assert!(report.contains("2 added"), "{report}");
+    assert!(report.contains("2 rejected"), "{report}");
+    assert!(report.contains("line 3"), "{report}");
+    assert!(report.contains("line 4"), "{report}");
+
+    let list = text(&campanile(dir.path(), &["catalog", "list"], "").stdout);
+    assert!(list.contains("TILE-9") && list.contains("₹55.50"), "{list}");
+
+    // Replacing with a file that has bad rows is refused: a product on a bad
+    // row would otherwise be deactivated by mistake.
+    let refused = campanile(
+        dir.path(),
+        &["catalog", "import", "--replace", csv.to_str().unwrap()],
+        "",
+    );
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("nothing imported"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    let clean = dir.path().join("clean.csv");
+    std::fs::write(
+        &clean,
+        "sku,name,aliases,unit,price,stock\n\
+         TILE-9,Floor Tile 2x2,tile|tiles,piece,55.50,800\n\
+         GLUE-1,Tile Adhesive,glue,kg,42,\n",
+    )
+    .unwrap();
+    let replace = campanile(
+        dir.path(),
+        &["catalog", "import", "--replace", clean.to_str().unwrap()],
+        "",
+    );
+    let report = text(&replace.stdout);
+    assert!(replace.status.success(), "{report}{}", text(&replace.stderr));
+    assert!(report.contains("2 updated"), "{report}");
+    assert!(
+        !report.contains(" 0 deactivated"),
+        "the demo products were deactivated: {report}"
+    );
+    let list = text(&campanile(dir.path(), &["catalog", "list"], "").stdout);
+    assert!(!list.to_lowercase().contains("cement"), "{list}");
+
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, "sku,name\n").unwrap();
+    let out = campanile(
+        dir.path(),
+        &["catalog", "import", empty.to_str().unwrap()],
+        "",
+    );
+    assert!(!out.status.success(), "a file with no usable rows fails");
+    assert!(
+        text(&out.stderr).contains("nothing imported"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn migrate_creates_the_schema_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = campanile(dir.path(), &["migrate"], "");
+    let said = text(&out.stdout);
+    assert!(out.status.success(), "{said}{}", text(&out.stderr));
+    assert!(
+        said.contains("up to date") && said.contains("m0001_shop_schema"),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_bad_setting_is_a_clear_error_before_anything_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_campanile"))
+        .arg("migrate")
+        .current_dir(dir.path())
+        .env("CAMPANILE_SESSION_TTL", "forever")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("CAMPANILE_SESSION_TTL"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn serve_starts_on_the_embedded_default_and_stops_gracefully_on_sigterm() {
+    use std::io::{BufRead as _, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_campanile"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env("RUST_LOG", "info")
+        .env_remove("DATABASE_URL")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let mut seen = String::new();
+    let listening = loop {
+        let Some(Ok(line)) = lines.next() else {
+            break false;
+        };
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("listening") {
+            break true;
+        }
+    };
+    assert!(listening, "{seen}");
+    assert!(
+        seen.contains("dry run"),
+        "the log says providers run dry: {seen}"
+    );
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = child.wait().unwrap();
+    for line in lines.map_while(Result::ok) {
+        seen.push_str(&line);
+        seen.push('\n');
+    }
+    assert!(status.success(), "exit status {status:?}\n{seen}");
+    assert!(seen.contains("shutting down"), "{seen}");
+    assert!(dir.path().join("campanile.db").exists());
+}

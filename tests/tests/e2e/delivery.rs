@@ -1,0 +1,159 @@
+//! Replies after the webhook: retries, dry run, status callbacks, restarts.
+
+use framework::testing::meta::{MetaStatus, MetaWebhook};
+use framework::testing::twilio::TwilioWebhook;
+use http::StatusCode;
+use infra::testing::FakeFailure;
+
+use crate::support::{PHONE_NUMBER_ID, spawn_bot, spawn_bot_with, wait_for};
+
+#[tokio::test]
+async fn a_provider_outage_delays_the_reply_but_loses_nothing() {
+    let bot = spawn_bot().await;
+    bot.twilio.fail_next(FakeFailure::ServerError);
+    bot.twilio.fail_next(FakeFailure::RateLimited {
+        retry_after_secs: Some(1),
+    });
+    let (status, _) = bot.twilio_says("hi").await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the webhook does not wait for the provider"
+    );
+    let texts = bot.twilio_texts(1).await;
+    assert!(texts[0].contains("Welcome"), "{texts:?}");
+    let attempts: Vec<u16> = bot.twilio.requests().iter().map(|r| r.status).collect();
+    assert_eq!(attempts, [500, 429, 201], "two failures then success");
+    let out = bot
+        .log()
+        .await
+        .into_iter()
+        .find(|r| r.direction == "out")
+        .unwrap();
+    assert_eq!(
+        (out.status.as_str(), out.attempts),
+        ("queued", 3),
+        "{out:?}"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_permanent_error_is_recorded_and_not_retried() {
+    let bot = spawn_bot().await;
+    bot.twilio.fail_next(FakeFailure::InvalidRecipient);
+    bot.twilio_says("hi").await;
+    let out = bot.wait_out(|r| r.status != "pending").await;
+    assert_eq!(out.status, "failed", "{out:?}");
+    assert!(
+        out.error.as_deref().unwrap_or_default().contains("21211"),
+        "{out:?}"
+    );
+    assert_eq!(bot.twilio.requests().len(), 1, "never retried");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn without_credentials_replies_are_dry_run() {
+    let bot = spawn_bot_with(|s| {
+        s.twilio.account_sid = None; // webhooks still verified by the token
+    })
+    .await;
+    let (status, _) = bot.twilio_says("Cement x 100").await;
+    assert_eq!(status, StatusCode::OK);
+    bot.wait_out(|r| r.status != "pending").await;
+    let rows = bot.log().await;
+    let out: Vec<_> = rows.iter().filter(|r| r.direction == "out").collect();
+    assert_eq!(out.len(), 1, "{rows:?}");
+    assert_eq!(out[0].status, "dry_run");
+    assert!(
+        out[0]
+            .body
+            .as_deref()
+            .unwrap_or_default()
+            .contains("₹35,000"),
+        "{out:?}"
+    );
+    assert!(bot.twilio.requests().is_empty(), "nothing reached Twilio");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn status_callbacks_move_the_log_forward_only() {
+    let bot = spawn_bot().await;
+    bot.ask_twilio("hi").await;
+    let sid = wait_for(|| {
+        bot.twilio
+            .requests()
+            .iter()
+            .find(|r| r.status == 201)
+            .and_then(|r| r.provider_message_id().map(str::to_owned))
+    })
+    .await
+    .unwrap();
+    for status in ["delivered", "sent", "read"] {
+        let hook = TwilioWebhook::status(&sid, status, None);
+        assert_eq!(bot.twilio(&hook).await.0, StatusCode::OK);
+    }
+    let rows = bot.log().await;
+    let out = rows
+        .iter()
+        .find(|r| r.provider_message_id.as_deref() == Some(&*sid))
+        .unwrap();
+    assert_eq!(
+        out.status, "read",
+        "a late 'sent' did not move it back: {out:?}"
+    );
+
+    // Meta statuses too.
+    bot.meta(
+        &MetaWebhook::new(PHONE_NUMBER_ID, "15550783881")
+            .status(MetaStatus::new("wamid.unknown", "delivered")),
+    )
+    .await;
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn replies_stored_before_a_stop_are_sent_after_a_restart() {
+    let dir = tempfile_dir();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("restart.db").display());
+
+    // The provider is down: the reply stays pending in the database.
+    let first_url = url.clone();
+    let bot =
+        spawn_bot_with(move |s| s.database = infra::db::DatabaseSettings::new(Some(&first_url)))
+            .await;
+    for _ in 0..20 {
+        bot.twilio.fail_next(FakeFailure::ServerError);
+    }
+    assert_eq!(bot.twilio_says("hi").await.0, StatusCode::OK);
+    wait_for(|| (!bot.twilio.requests().is_empty()).then_some(()))
+        .await
+        .unwrap();
+    bot.stop().await;
+
+    // A new process on the same database sends it.
+    let bot =
+        spawn_bot_with(move |s| s.database = infra::db::DatabaseSettings::new(Some(&url))).await;
+    let texts = bot.twilio_texts(1).await;
+    assert!(
+        texts[0].contains("Welcome"),
+        "the stored reply was sent after the restart: {texts:?}"
+    );
+    let out = bot.wait_out(|r| r.status == "queued").await;
+    assert!(
+        out.attempts >= 2,
+        "the first process tried and failed: {out:?}"
+    );
+    bot.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    let mut bytes = [0_u8; 6];
+    getrandom::fill(&mut bytes).unwrap();
+    let dir = std::env::temp_dir().join(format!("campanile-e2e-{}", hex::encode(bytes)));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

@@ -1,0 +1,10 @@
+//! End to end: the bot's HTTP server on 127.0.0.1 with its database (SQLite
+//! in memory), signed webhooks of both providers, and fake Twilio and Meta
+//! servers that receive the replies.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod delivery;
+mod http_edge;
+mod meta_flow;
+mod support;
+mod twilio_flow;

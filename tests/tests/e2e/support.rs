@@ -1,0 +1,225 @@
+//! A bot on 127.0.0.1 with fake Twilio and Meta servers, and signed webhooks.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bot::config::Settings;
+use bot::startup::Services;
+use bytes::Bytes;
+use framework::testing::meta::MetaWebhook;
+use framework::testing::twilio::TwilioWebhook;
+use http::{Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+use infra::db::messages::LogEntry;
+use infra::testing::{FakeMeta, FakeTwilio};
+
+pub(crate) const ACCOUNT_SID: &str = "AC00000000000000000000000000000001";
+pub(crate) const TOKEN: &str = "e2e-twilio-token";
+pub(crate) const SECRET: &str = "e2e-meta-secret";
+pub(crate) const VERIFY: &str = "e2e-verify";
+pub(crate) const ACCESS_TOKEN: &str = "EAAe2eaccesstoken";
+pub(crate) const PHONE_NUMBER_ID: &str = "106540352242922";
+pub(crate) const CUSTOMER: &str = "+919812345678";
+pub(crate) const BUSINESS: &str = "+14155238886";
+
+/// How long a reply may take to reach a fake provider.
+pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
+
+/// A running bot.
+pub(crate) struct Bot {
+    pub(crate) addr: SocketAddr,
+    pub(crate) services: Services,
+    pub(crate) twilio: FakeTwilio,
+    pub(crate) meta: FakeMeta,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// A bot with both providers configured against fakes.
+pub(crate) async fn spawn_bot() -> Bot {
+    spawn_bot_with(|_| {}).await
+}
+
+/// [`spawn_bot`] with `tweak` applied to the settings.
+pub(crate) async fn spawn_bot_with(tweak: impl FnOnce(&mut Settings)) -> Bot {
+    let twilio = FakeTwilio::start(ACCOUNT_SID, TOKEN).await;
+    let meta = FakeMeta::start(ACCESS_TOKEN).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut settings = Settings::local(addr);
+    settings.twilio.account_sid = Some(ACCOUNT_SID.to_owned());
+    settings.twilio.auth_token = Some(TOKEN.to_owned());
+    settings.twilio.api_base = twilio.base_url();
+    settings.meta.app_secret = Some(SECRET.to_owned());
+    settings.meta.verify_token = Some(VERIFY.to_owned());
+    settings.meta.access_token = Some(ACCESS_TOKEN.to_owned());
+    settings.meta.api_base = meta.base_url();
+    tweak(&mut settings);
+    let services = Services::build(settings).await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = services.clone();
+    let task = tokio::spawn(async move {
+        bot::startup::run(running, listener, async move {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    Bot {
+        addr,
+        services,
+        twilio,
+        meta,
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
+
+impl Bot {
+    /// Stops the server and the dispatcher and waits for both.
+    pub(crate) async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+    }
+
+    pub(crate) fn twilio_url(&self) -> String {
+        format!("http://{}/webhooks/twilio", self.addr)
+    }
+
+    /// Posts a Twilio webhook signed with the right token.
+    pub(crate) async fn twilio(&self, hook: &TwilioWebhook) -> (StatusCode, String) {
+        send(self.addr, hook.signed_request(TOKEN, &self.twilio_url())).await
+    }
+
+    /// A signed Twilio text from the customer.
+    pub(crate) async fn twilio_says(&self, text: &str) -> (StatusCode, String) {
+        self.twilio(&TwilioWebhook::text(CUSTOMER, BUSINESS, text).with_profile_name("Asha"))
+            .await
+    }
+
+    /// Posts a Meta notification signed with the right secret.
+    pub(crate) async fn meta(&self, hook: &MetaWebhook) -> (StatusCode, String) {
+        send(
+            self.addr,
+            hook.signed_request(SECRET.as_bytes(), "/webhooks/meta"),
+        )
+        .await
+    }
+
+    /// Plain GET.
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, String) {
+        send(
+            self.addr,
+            Request::get(path).body(axum::body::Body::empty()).unwrap(),
+        )
+        .await
+    }
+
+    /// The message log, oldest first.
+    pub(crate) async fn log(&self) -> Vec<LogEntry> {
+        let mut rows = self.services.log.recent(None, 1000).await.unwrap();
+        rows.reverse();
+        rows
+    }
+
+    /// Waits until an outbound row of the log satisfies `done`; returns it.
+    pub(crate) async fn wait_out(&self, done: impl Fn(&LogEntry) -> bool) -> LogEntry {
+        let start = Instant::now();
+        loop {
+            let rows = self.log().await;
+            if let Some(row) = rows.iter().find(|r| r.direction == "out" && done(r)) {
+                return row.clone();
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "no outbound row as expected: {rows:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits until the fake Twilio accepted `n` messages in all; returns their
+    /// bodies in order.
+    pub(crate) async fn twilio_texts(&self, n: usize) -> Vec<String> {
+        wait_for(|| {
+            let texts = self.twilio.texts_to(CUSTOMER);
+            (texts.len() >= n).then_some(texts)
+        })
+        .await
+        .unwrap_or_else(|| {
+            panic!(
+                "fewer than {n} Twilio messages arrived: {:?}",
+                self.twilio.texts_to(CUSTOMER)
+            )
+        })
+    }
+
+    /// Waits until the fake Meta accepted `n` messages to `to`.
+    pub(crate) async fn meta_texts(&self, to: &str, n: usize) -> Vec<String> {
+        wait_for(|| {
+            let texts = self.meta.texts_to(to);
+            (texts.len() >= n).then_some(texts)
+        })
+        .await
+        .unwrap_or_else(|| {
+            panic!(
+                "fewer than {n} Meta messages arrived: {:?}",
+                self.meta.texts_to(to)
+            )
+        })
+    }
+
+    /// Says `text` over Twilio and returns the bot's next reply.
+    pub(crate) async fn ask_twilio(&self, text: &str) -> String {
+        let before = self.twilio.texts_to(CUSTOMER).len();
+        let (status, body) = self.twilio_says(text).await;
+        assert_eq!(status, StatusCode::OK, "{text:?} → {body}");
+        assert!(
+            body.contains("<Response/>"),
+            "Twilio gets an empty TwiML answer: {body}"
+        );
+        let texts = self.twilio_texts(before + 1).await;
+        texts[before..].join("\n---\n")
+    }
+}
+
+/// Polls `f` every 20 ms until it returns `Some`, for at most [`PATIENCE`].
+pub(crate) async fn wait_for<T>(mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if start.elapsed() > PATIENCE {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Sends `request` to `addr` over a fresh HTTP/1.1 connection.
+pub(crate) async fn send(
+    addr: SocketAddr,
+    request: Request<axum::body::Body>,
+) -> (StatusCode, String) {
+    let (parts, body) = request.into_parts();
+    let body: Bytes = body.collect().await.unwrap().to_bytes();
+    let mut request = Request::from_parts(parts, Full::new(body));
+    request
+        .headers_mut()
+        .insert(http::header::HOST, addr.to_string().parse().unwrap());
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let response = sender.send_request(request).await.unwrap();
+    let status = response.status();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
