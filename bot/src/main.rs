@@ -114,33 +114,34 @@ async fn settings(cli: &Cli) -> anyhow::Result<Settings> {
     Ok(settings)
 }
 
-/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!(error.message = %e, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
+/// A future that resolves when the process is asked to stop (Ctrl-C or
+/// SIGTERM). The handlers are installed when this returns, before the
+/// server says it listens: a signal that arrives right after that is a
+/// graceful stop, not a kill.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
+        let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
             }
-            Err(e) => {
-                tracing::error!(error.message = %e, "cannot listen for SIGTERM");
+            tracing::info!("shutting down: finishing in-flight turns");
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            if let Err(e) = tokio::signal::ctrl_c().await {
+                tracing::error!(error.message = %e, "cannot listen for Ctrl-C");
                 std::future::pending::<()>().await;
             }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+            tracing::info!("shutting down: finishing in-flight turns");
+        })
     }
-    tracing::info!("shutting down: finishing in-flight turns");
 }
 
 async fn serve(mut settings: Settings, addr: Option<SocketAddr>) -> anyhow::Result<()> {
@@ -151,6 +152,7 @@ async fn serve(mut settings: Settings, addr: Option<SocketAddr>) -> anyhow::Resu
         settings.addr = addr;
     }
     tracing::info!(?settings, "starting");
+    let shutdown = shutdown_signal()?;
     let services = Services::build(settings).await?;
     services.announce();
     if let Some(handle) = bot::telemetry::metrics() {
@@ -166,7 +168,7 @@ async fn serve(mut settings: Settings, addr: Option<SocketAddr>) -> anyhow::Resu
         database = services.db.backend_name(),
         "listening; webhooks at /webhooks/twilio and /webhooks/meta, health at /healthz and /readyz, metrics at /metrics"
     );
-    bot::startup::run(services, listener, shutdown_signal()).await
+    bot::startup::run(services, listener, shutdown).await
 }
 
 async fn chat(settings: Settings, customer: &str, name: String) -> anyhow::Result<()> {

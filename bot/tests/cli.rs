@@ -140,7 +140,11 @@ fn catalog_import_reports_rejected_rows_and_keeps_the_good_ones() {
         "",
     );
     let report = text(&replace.stdout);
-    assert!(replace.status.success(), "{report}{}", text(&replace.stderr));
+    assert!(
+        replace.status.success(),
+        "{report}{}",
+        text(&replace.stderr)
+    );
     assert!(report.contains("2 updated"), "{report}");
     assert!(
         !report.contains(" 0 deactivated"),

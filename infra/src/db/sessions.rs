@@ -92,15 +92,19 @@ impl DbSessionStore {
         }
     }
 
-    /// Writes `data` (or clears it) while `fence` is the key's highest token.
+    /// Writes `data` (or clears it) for `ttl` while `fence` is the key's
+    /// highest token.
     async fn write(
         &self,
         key: &str,
         data: Option<&[u8]>,
-        expires_at_ms: i64,
+        ttl: Duration,
         fence: FencingToken,
     ) -> Result<(), SessionStoreError> {
         self.enter(key, fence).await?;
+        // The time to live starts when the data is written, not when the
+        // call began.
+        let expires_at_ms = now_ms().saturating_add(duration_ms(ttl));
         let update = Query::update()
             .table(Sessions::Table)
             .value(Sessions::Data, data.map(<[u8]>::to_vec))
@@ -141,6 +145,8 @@ impl SessionStore for DbSessionStore {
         key: &str,
         fence: FencingToken,
     ) -> Result<Option<Vec<u8>>, SessionStoreError> {
+        // Expiry is judged as of the call, not of the answer.
+        let asked_at = now_ms();
         self.enter(key, fence).await?;
         let select = Query::select()
             .columns([Sessions::Data, Sessions::ExpiresAtMs])
@@ -159,7 +165,7 @@ impl SessionStore for DbSessionStore {
         };
         let data: Option<Vec<u8>> = row.try_get("", "data").map_err(backend)?;
         let expires: i64 = row.try_get("", "expires_at_ms").map_err(backend)?;
-        Ok(data.filter(|_| expires > now_ms()))
+        Ok(data.filter(|_| expires > asked_at))
     }
 
     async fn save(
@@ -169,11 +175,10 @@ impl SessionStore for DbSessionStore {
         ttl: Duration,
         fence: FencingToken,
     ) -> Result<(), SessionStoreError> {
-        let expires = now_ms().saturating_add(duration_ms(ttl));
-        self.write(key, Some(data), expires, fence).await
+        self.write(key, Some(data), ttl, fence).await
     }
 
     async fn remove(&self, key: &str, fence: FencingToken) -> Result<(), SessionStoreError> {
-        self.write(key, None, 0, fence).await
+        self.write(key, None, Duration::ZERO, fence).await
     }
 }
