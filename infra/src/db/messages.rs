@@ -148,7 +148,8 @@ impl MessageLog {
                 customer.clone().into(),
                 msg.key().business().as_str().into(),
                 msg.content().kind().into(),
-                msg.text().map(str::to_owned).into(),
+                // Text, or the id of the button or row tapped.
+                msg.text().or(msg.choice_id()).map(str::to_owned).into(),
                 "received".into(),
                 now.into(),
                 now.into(),
