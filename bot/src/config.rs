@@ -366,6 +366,39 @@ impl Settings {
             },
             None => DEFAULT_MAX_QUANTITY,
         };
+        let app_secret = get("META_APP_SECRET");
+        let verify_token = get("META_VERIFY_TOKEN");
+        match (&app_secret, &verify_token) {
+            (Some(_), None) => {
+                return Err(invalid(
+                    "META_VERIFY_TOKEN",
+                    "",
+                    "must be set with META_APP_SECRET (Meta's subscription handshake needs it)"
+                        .to_owned(),
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(invalid(
+                    "META_APP_SECRET",
+                    "",
+                    "must be set with META_VERIFY_TOKEN (it verifies Meta's webhooks)".to_owned(),
+                ));
+            }
+            _ => {}
+        }
+        let log_pseudonym_key = get("CAMPANILE_LOG_PSEUDONYM_KEY");
+        if let Some(key) = &log_pseudonym_key
+            && key.len() < framework::trace::MIN_PSEUDONYM_KEY_LEN
+        {
+            return Err(invalid(
+                "CAMPANILE_LOG_PSEUDONYM_KEY",
+                "<hidden>",
+                format!(
+                    "must be at least {} bytes",
+                    framework::trace::MIN_PSEUDONYM_KEY_LEN
+                ),
+            ));
+        }
         Ok(Self {
             addr,
             public_url,
@@ -378,15 +411,15 @@ impl Settings {
                     .unwrap_or_else(|| DEFAULT_TWILIO_API_BASE.to_owned()),
             },
             meta: MetaSettings {
-                app_secret: get("META_APP_SECRET"),
-                verify_token: get("META_VERIFY_TOKEN"),
+                app_secret,
+                verify_token,
                 access_token: get("META_ACCESS_TOKEN"),
                 phone_number_id: get("META_PHONE_NUMBER_ID"),
                 api_base: get("META_API_BASE").unwrap_or_else(|| DEFAULT_META_API_BASE.to_owned()),
                 api_version: get("META_API_VERSION")
                     .unwrap_or_else(|| DEFAULT_META_API_VERSION.to_owned()),
             },
-            log_pseudonym_key: get("CAMPANILE_LOG_PSEUDONYM_KEY"),
+            log_pseudonym_key,
             session_ttl,
             max_quantity,
         })
@@ -506,6 +539,7 @@ mod tests {
         let s = with(&[
             ("TWILIO_AUTH_TOKEN", "tok-very-secret"),
             ("META_APP_SECRET", "meta-very-secret"),
+            ("META_VERIFY_TOKEN", "verify-very-secret"),
             ("META_ACCESS_TOKEN", "EAA-very-secret"),
             ("DATABASE_URL", "postgres://u:pw-very-secret@db/x"),
         ])

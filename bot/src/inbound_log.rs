@@ -1,19 +1,38 @@
-//! A layer that records every inbound message in the message log: an
-//! example of a bot's own layer in the framework's pipeline (rule 7 template:
-//! boxed future, `mem::replace` of the ready inner service).
+//! A layer that records every inbound message in the message log, and uses
+//! the log as a durable record of which turns finished: an example of a
+//! bot's own layer in the framework's pipeline (rule 7 template: boxed
+//! future, `mem::replace` of the ready inner service).
+//!
+//! The in-process dedup layer forgets everything on restart; providers retry
+//! for days (Meta up to 7). So a message the log has seen is looked up:
+//! - its turn finished (`handled`): a replay, answered as a duplicate and
+//!   not run again (running it against today's session could confirm a cart
+//!   the customer never saw, or drop one);
+//! - its turn never finished (a crash or a failure mid-turn): run again.
+//!
+//! A turn counts as finished when the inner service returns `Ok` (its
+//! replies are stored by then); it is marked right after. A crash between
+//! the two runs the turn once more on the next delivery; the order and the
+//! replies are keyed by the message, so that run adds nothing but a session
+//! update (issue 4 makes the whole turn one commit).
 //!
 //! # Ordering
 //!
-//! Inside dedup (a provider's retry is not recorded twice, though the log's
-//! unique key would catch it too) and outside the rate limit (a message
-//! that is rate-limited was still received). A failure to record fails the
-//! turn: the webhook answers with an error and the provider retries, so no
-//! message goes unlogged.
+//! Inside dedup (a provider's retry within one process is stopped there
+//! first) and outside the rate limit (a message that is rate-limited was
+//! still received).
+//!
+//! # Errors
+//!
+//! A failure to read or write the log fails the turn. With
+//! [`handle_error`](framework::handle_error) outside, the customer gets the
+//! apology, which is itself stored in the log: when the database is down,
+//! that fails too and the webhook answers 500, so the provider retries.
 
 use std::task::{Context, Poll};
 
 use framework::{BoxError, BoxFuture, InboundMessage, Response};
-use infra::db::messages::MessageLog;
+use infra::db::messages::{InboundState, MessageLog};
 use tower::{Layer, Service};
 
 /// Applies [`RecordInbound`].
@@ -67,11 +86,22 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let log = self.log.clone();
         Box::pin(async move {
-            if log.record_inbound(&msg).await? {
-                metrics::counter!("campanile_messages_in_total", "provider" => msg.provider().as_str())
-                    .increment(1);
+            match log.record_inbound(&msg).await? {
+                InboundState::New => {
+                    metrics::counter!("campanile_messages_in_total", "provider" => msg.provider().as_str())
+                        .increment(1);
+                }
+                InboundState::Unfinished => {
+                    tracing::info!(message_id = %msg.id(), "a message whose turn never finished arrived again; running it");
+                }
+                InboundState::Handled => {
+                    tracing::info!(message_id = %msg.id(), "a message whose turn finished before arrived again; not run twice");
+                    return Ok(Response::duplicate());
+                }
             }
-            inner.call(msg).await.map_err(Into::into)
+            let response = inner.call(msg.clone()).await.map_err(Into::into)?;
+            log.mark_handled(&msg).await?;
+            Ok(response)
         })
     }
 }

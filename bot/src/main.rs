@@ -103,13 +103,9 @@ async fn settings(cli: &Cli) -> anyhow::Result<Settings> {
     if let Some(url) = &cli.database_url {
         settings.database = infra::db::DatabaseSettings::new(Some(url));
     }
-    if let Some(key) = settings.log_pseudonym_key.as_deref()
-        && !framework::trace::set_pseudonym_key(key.as_bytes())
-    {
-        tracing::warn!(
-            min_len = framework::trace::MIN_PSEUDONYM_KEY_LEN,
-            "CAMPANILE_LOG_PSEUDONYM_KEY is too short and is ignored; log pseudonyms use a random key"
-        );
+    if let Some(key) = settings.log_pseudonym_key.as_deref() {
+        // The length was checked with the other settings.
+        framework::trace::set_pseudonym_key(key.as_bytes());
     }
     Ok(settings)
 }
@@ -154,6 +150,7 @@ async fn serve(mut settings: Settings, addr: Option<SocketAddr>) -> anyhow::Resu
     tracing::info!(?settings, "starting");
     let shutdown = shutdown_signal()?;
     let services = Services::build(settings).await?;
+    services.seed_demo_catalog().await?;
     services.announce();
     if let Some(handle) = bot::telemetry::metrics() {
         bot::telemetry::spawn_upkeep(handle);
@@ -181,6 +178,7 @@ async fn chat(settings: Settings, customer: &str, name: String) -> anyhow::Resul
         .map_or_else(|| PhoneNumber::parse("+14155238886"), Ok)
         .context("business number")?;
     let services = Services::build(settings).await?;
+    services.seed_demo_catalog().await?;
     println!(
         "Campanile shop chat (database: {}). Try \"Cement x 100\", then \"1\" to confirm.",
         services.db.backend_name()

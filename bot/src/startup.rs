@@ -65,8 +65,9 @@ pub fn providers(settings: &Settings) -> anyhow::Result<Providers> {
 }
 
 impl Services {
-    /// Connects to the database, migrates it, seeds the demo catalog into an
-    /// empty one, and builds the provider clients.
+    /// Connects to the database, migrates it, and builds the services and
+    /// the provider clients. Does not seed (see
+    /// [`seed_demo_catalog`](Self::seed_demo_catalog)).
     ///
     /// # Errors
     ///
@@ -94,15 +95,6 @@ impl Services {
                 max_quantity: settings.max_quantity,
             },
         );
-        if catalog
-            .seed_demo()
-            .await
-            .context("cannot seed the demo catalog")?
-        {
-            tracing::info!(
-                "empty catalog: seeded the demo catalog (replace it with `campanile catalog import FILE`)"
-            );
-        }
         let orders = OrderService::new(DbOrderRepository::new(db.clone()));
         let log = MessageLog::new(db.clone());
         let outbox = DbOutbox::new(log.clone(), settings.render_config());
@@ -119,6 +111,28 @@ impl Services {
             db,
             settings,
         })
+    }
+
+    /// Seeds the demo catalog into an empty catalog (`serve` and `chat` do;
+    /// `catalog import` does not, so an operator's first import is the whole
+    /// catalog).
+    ///
+    /// # Errors
+    ///
+    /// When the catalog cannot be read or written.
+    pub async fn seed_demo_catalog(&self) -> anyhow::Result<()> {
+        if self
+            .shop
+            .catalog
+            .seed_demo()
+            .await
+            .context("cannot seed the demo catalog")?
+        {
+            tracing::info!(
+                "empty catalog: seeded the demo catalog (replace it with `campanile catalog import FILE --replace`)"
+            );
+        }
+        Ok(())
     }
 
     /// The pipeline's dependencies.
@@ -158,7 +172,7 @@ impl Services {
             let receives = if receives {
                 "webhooks verified"
             } else {
-                "webhooks refused (403): secret not set"
+                "webhooks refused (403): no secret to verify them"
             };
             let sends = if sends {
                 "replies sent"

@@ -28,7 +28,7 @@ use std::time::Duration;
 use framework::provider::{meta, twilio};
 use framework::reply::Reply;
 use framework::webhook::{Delivery, OutboundTurn, Outbox, OutboxError};
-use framework::{PhoneNumber, Provider, StatusEvent};
+use framework::{Outcome as TurnOutcome, PhoneNumber, Provider, StatusEvent};
 use futures_util::StreamExt as _;
 use tokio::sync::Notify;
 
@@ -169,8 +169,17 @@ impl DbOutbox {
                 }
             }
         }
+        // Replies made outside the turn (the error handler's apology, the rate
+        // limit's notice) get positions of their own: a retry of the same
+        // message that then succeeds stores its replies beside the apology,
+        // instead of being taken for a replay of it.
+        let base = match turn.outcome {
+            TurnOutcome::Failed => 1_000,
+            TurnOutcome::RateLimited => 2_000,
+            _ => 0,
+        };
         for (seq, row) in rows.iter_mut().enumerate() {
-            row.seq = i32::try_from(seq).unwrap_or(i32::MAX);
+            row.seq = base + i32::try_from(seq).unwrap_or(i32::MAX - base);
         }
         rows
     }
@@ -321,15 +330,15 @@ impl<T: Transport> Dispatcher<T> {
         tracing::info!("outbox dispatcher stopped; unsent replies stay stored");
     }
 
-    /// One round: sends every due row (per customer in order), reschedules
-    /// failures.
+    /// One round: sends the due rows (per customer in order, at most
+    /// `batch` of them), reschedules failures.
     ///
     /// # Errors
     ///
     /// [`DbError`] when the log cannot be read; a failure to record one
     /// row's outcome is logged and the row is sent again after its lease.
     pub async fn run_once(&self) -> Result<RoundReport, DbError> {
-        let pending = self.log.pending(self.config.batch).await?;
+        let pending = self.log.due(self.config.batch).await?;
         // Each customer's rows in order; a customer whose first row is not
         // due waits whole.
         let mut order: Vec<String> = Vec::new();
@@ -410,12 +419,20 @@ impl<T: Transport> Dispatcher<T> {
                     in_reply_to = row.in_reply_to.as_deref().unwrap_or_default(),
                     "reply sent"
                 );
-                (
-                    Outcome::Sent,
-                    self.log
+                // The provider has it: recording that must not fail lightly,
+                // or the row would be sent again when its claim expires.
+                let mut stored = Ok(());
+                for wait_ms in [0, 50, 250, 1_000] {
+                    tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+                    stored = self
+                        .log
                         .mark_accepted(row.id, &accepted.provider_message_id, attempts)
-                        .await,
-                )
+                        .await;
+                    if stored.is_ok() {
+                        break;
+                    }
+                }
+                (Outcome::Sent, stored)
             }
             Err(SendError::NotConfigured(_)) => {
                 tracing::info!(
@@ -469,6 +486,7 @@ impl<T: Transport> Dispatcher<T> {
                 )
             }
         };
+        let unrecorded = stored.is_err();
         Self::record(row, outcome, stored);
         metrics::counter!(
             "campanile_messages_out_total",
@@ -476,6 +494,11 @@ impl<T: Transport> Dispatcher<T> {
             "outcome" => outcome.as_str(),
         )
         .increment(1);
+        if unrecorded {
+            // The customer's next reply must not overtake this one if it is
+            // sent again after its claim expires.
+            return Outcome::Retrying;
+        }
         outcome
     }
 

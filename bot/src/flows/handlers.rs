@@ -13,6 +13,9 @@ use framework::{BoxError, ConversationKey, InboundMessage, Provider};
 use super::replies::{self, GREETING, NOT_UNDERSTOOD, TRY_AGAIN};
 use super::{Shop, ShopFlow, ids};
 
+const DISCARDED: &str =
+    "Okay, I've discarded that order; nothing was placed. Send a new one any time.";
+
 fn customer(key: &ConversationKey) -> Result<CustomerPhone, BoxError> {
     CustomerPhone::parse(key.customer().as_str()).map_err(Into::into)
 }
@@ -52,6 +55,7 @@ pub(super) async fn my_orders(
 /// "cancel order ORD-00042".
 pub(super) async fn cancel_order(
     State(shop): State<Shop>,
+    flow: Conversation<ShopFlow>,
     key: ConversationKey,
     msg: InboundMessage,
 ) -> Result<String, BoxError> {
@@ -62,6 +66,11 @@ pub(super) async fn cancel_order(
     let rest: String = words.collect::<Vec<_>>().join(" ");
     let rest = rest.as_str();
     let Some(order_id) = OrderNumber::parse(rest) else {
+        if rest.is_empty() && !matches!(flow.get(), ShopFlow::Idle) {
+            // "cancel order" while a cart is open means this cart.
+            flow.exit();
+            return Ok(DISCARDED.to_owned());
+        }
         return Ok(
             "Which order? Say \"cancel order\" with its number, e.g. \"cancel order ORD-00012\". \"my orders\" lists them."
                 .to_owned(),
@@ -96,26 +105,53 @@ pub(super) async fn confirm(
     key: ConversationKey,
     msg: InboundMessage,
 ) -> Result<String, BoxError> {
-    let ShopFlow::Reviewing { quote, .. } = flow.get() else {
+    let ShopFlow::Reviewing {
+        request,
+        quote,
+        cart,
+    } = flow.get()
+    else {
         return Ok(
             "There's no order waiting for confirmation. Send one like \"Cement x 100\".".to_owned(),
         );
     };
+    // Stock may have changed since the summary: look again before making
+    // the order, so a shortfall is told without leaving a refused order.
+    let fresh = match shop.catalog.quote(&request).await {
+        Ok(fresh) => fresh,
+        Err(e) if e.is_user_error() => return Ok(format!("{e}. {TRY_AGAIN}")),
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(QuoteProblem::OutOfStock { product, available }) = fresh
+        .problems()
+        .iter()
+        .find(|p| matches!(p, QuoteProblem::OutOfStock { .. }))
+    {
+        flow.exit();
+        return Ok(format!(
+            "Sorry, we only have {available} of {product} in stock now, so I couldn't place the order. {TRY_AGAIN}"
+        ));
+    }
     let customer = customer(&key)?;
     let lines = quote
         .lines()
         .iter()
         .map(OrderLine::from)
         .collect::<Vec<_>>();
-    // The inbound message id makes the command idempotent: a replayed
-    // "confirm" finds the order it created the first time.
+    // The cart's id makes the command idempotent: a "confirm" retried after
+    // a failure finds the order the first try created.
+    let cart = if cart.is_empty() {
+        format!("{}:{}", msg.provider().as_str(), msg.id().as_str())
+    } else {
+        cart
+    };
     let created = shop
         .orders
         .create_order(CreateOrder {
             customer: customer.clone(),
             currency: shop.currency,
             lines,
-            idempotency_key: format!("{}:{}", msg.provider().as_str(), msg.id().as_str()),
+            idempotency_key: format!("cart:{cart}"),
         })
         .await;
     let order = match created {
@@ -178,7 +214,7 @@ pub(super) async fn discard(flow: Conversation<ShopFlow>) -> &'static str {
         }
         _ => {
             flow.exit();
-            "Okay, I've discarded that order; nothing was placed. Send a new one any time."
+            DISCARDED
         }
     }
 }
@@ -216,8 +252,13 @@ pub(super) async fn pick(
         return order_text(State(shop), flow, msg).await;
     };
     request.resolved.push((phrase, sku.clone()));
-    let quote = shop.catalog.quote(&request).await?;
-    answer(&flow, msg.provider(), request, quote)
+    let quote = match shop.catalog.quote(&request).await {
+        Ok(quote) => quote,
+        Err(e) if e.is_user_error() => return Ok(vec![Reply::text(format!("{e}. {TRY_AGAIN}"))]),
+        Err(e) => return Err(e.into()),
+    };
+    let cart = cart_id(&msg);
+    answer(&flow, msg.provider(), request, quote, cart)
 }
 
 /// Anything else: read it as an order.
@@ -235,8 +276,18 @@ pub(super) async fn order_text(
         text: text.to_owned(),
         resolved: Vec::new(),
     };
-    let quote = shop.catalog.quote(&request).await?;
-    answer(&flow, msg.provider(), request, quote)
+    let quote = match shop.catalog.quote(&request).await {
+        Ok(quote) => quote,
+        // Too long, too many items: the customer's to fix, told plainly.
+        Err(e) if e.is_user_error() => return Ok(vec![Reply::text(format!("{e}. {TRY_AGAIN}"))]),
+        Err(e) => return Err(e.into()),
+    };
+    let cart = cart_id(&msg);
+    answer(&flow, msg.provider(), request, quote, cart)
+}
+
+fn cart_id(msg: &InboundMessage) -> String {
+    format!("{}:{}", msg.provider().as_str(), msg.id().as_str())
 }
 
 /// The summary with its buttons, a question, or the problems.
@@ -245,6 +296,7 @@ fn answer(
     provider: Provider,
     request: QuoteRequest,
     quote: Quote,
+    cart: String,
 ) -> Result<Vec<Reply>, BoxError> {
     let problems = quote.problems();
     if problems.is_empty() && quote.lines().is_empty() {
@@ -252,7 +304,11 @@ fn answer(
     }
     if problems.is_empty() {
         let replies = summary_replies(&quote, provider)?;
-        flow.update(ShopFlow::Reviewing { request, quote });
+        flow.update(ShopFlow::Reviewing {
+            request,
+            quote,
+            cart,
+        });
         return Ok(replies);
     }
     // Ask about an ambiguity only when it is all that stands in the way.
@@ -276,9 +332,16 @@ fn answer(
     {
         return Ok(vec![Reply::text(NOT_UNDERSTOOD)]);
     }
-    // Problems leave any earlier cart as it was.
+    // Problems leave any earlier cart as it was; say so.
+    let waiting = match flow.get() {
+        ShopFlow::Reviewing { quote: earlier, .. } => format!(
+            "\n\nYour earlier order ({}) is still waiting: reply \"confirm\" to place it or \"cancel\" to discard it.",
+            earlier.total()
+        ),
+        _ => String::new(),
+    };
     Ok(vec![Reply::text(format!(
-        "{}\n{TRY_AGAIN}",
+        "{}\n{TRY_AGAIN}{waiting}",
         replies::problems(&quote)
     ))])
 }

@@ -37,6 +37,10 @@ pub enum ShopFlow {
         request: QuoteRequest,
         /// The summary shown, with the prices the customer agreed to.
         quote: Quote,
+        /// The id of the message that made this cart: the order's
+        /// idempotency key, so a retried "confirm" finds the same order.
+        #[serde(default)]
+        cart: String,
     },
     /// One product in the request matched several; the customer picks.
     Choosing {
@@ -98,23 +102,32 @@ pub fn router(shop: Shop) -> RouterService<Shop> {
             handlers::my_orders,
         )
         .choice([ids::CONFIRM], handlers::confirm)
+        // Only clear yeses: "ok" or "ha" may be an acknowledgement or a laugh,
+        // and an order placed by mistake is worse than asking again.
         .keyword(
             [
                 "confirm",
                 "yes",
-                "ok",
-                "okay",
                 "haan",
-                "ha",
                 "place order",
                 "confirm order",
-                "y",
+                "place it",
             ],
             handlers::confirm,
         )
         .choice([ids::CANCEL], handlers::discard)
         .keyword(
-            ["cancel", "no", "nahi", "discard", "n", "stop"],
+            [
+                "cancel",
+                "no",
+                "nahi",
+                "discard",
+                "stop",
+                "cancel it",
+                "cancel this",
+                "cancel this order",
+                "cancel my order",
+            ],
             handlers::discard,
         )
         .choice([ids::EDIT], handlers::edit)

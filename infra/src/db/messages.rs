@@ -77,6 +77,18 @@ pub struct PendingOutbound {
     pub due: bool,
 }
 
+/// What the log knew of an inbound message when it was recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboundState {
+    /// First sight: recorded now.
+    New,
+    /// Seen before, but its turn never finished (a crash or a failure
+    /// mid-turn): run it again.
+    Unfinished,
+    /// Seen before and its turn finished: a replay.
+    Handled,
+}
+
 /// One row of the log, for people and tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEntry {
@@ -118,13 +130,13 @@ impl MessageLog {
     }
 
     /// Records an inbound message (once per provider id) and the customer
-    /// (first seen, last inbound, profile name). Returns whether the message
-    /// was new.
+    /// (first seen, last inbound, profile name), and says whether its turn
+    /// is new, unfinished or done.
     ///
     /// # Errors
     ///
     /// [`DbError::Query`].
-    pub async fn record_inbound(&self, msg: &InboundMessage) -> Result<bool, DbError> {
+    pub async fn record_inbound(&self, msg: &InboundMessage) -> Result<InboundState, DbError> {
         let now = now_ms();
         let customer = msg.key().customer().as_str().to_owned();
         let insert = Query::insert()
@@ -166,6 +178,31 @@ impl MessageLog {
             )
             .to_owned();
         let inserted = self.db.exec(&insert).await? == 1;
+        let state = if inserted {
+            InboundState::New
+        } else {
+            let select = Query::select()
+                .column(Messages::Status)
+                .from(Messages::Table)
+                .and_where(Expr::col(Messages::Direction).eq("in"))
+                .and_where(Expr::col(Messages::Provider).eq(msg.provider().as_str()))
+                .and_where(Expr::col(Messages::ProviderMessageId).eq(msg.id().as_str()))
+                .to_owned();
+            let row = self
+                .db
+                .connection()
+                .query_one_raw(self.db.backend().build(&select))
+                .await?;
+            let status: Option<String> = match row {
+                Some(r) => r.try_get("", "status")?,
+                None => None,
+            };
+            if status.as_deref() == Some("handled") {
+                InboundState::Handled
+            } else {
+                InboundState::Unfinished
+            }
+        };
 
         let mut upsert = OnConflict::column(Customers::Phone);
         upsert.update_column(Customers::LastInboundMs);
@@ -190,7 +227,26 @@ impl MessageLog {
             .on_conflict(upsert.to_owned())
             .to_owned();
         self.db.exec(&customer_row).await?;
-        Ok(inserted)
+        Ok(state)
+    }
+
+    /// Marks an inbound message's turn as finished: a later delivery of the
+    /// same message is a replay.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn mark_handled(&self, msg: &InboundMessage) -> Result<(), DbError> {
+        let update = Query::update()
+            .table(Messages::Table)
+            .value(Messages::Status, "handled")
+            .value(Messages::UpdatedAtMs, now_ms())
+            .and_where(Expr::col(Messages::Direction).eq("in"))
+            .and_where(Expr::col(Messages::Provider).eq(msg.provider().as_str()))
+            .and_where(Expr::col(Messages::ProviderMessageId).eq(msg.id().as_str()))
+            .to_owned();
+        self.db.exec(&update).await?;
+        Ok(())
     }
 
     /// Stores the outbound rows of one turn, all or nothing. Rows that exist
@@ -258,31 +314,82 @@ impl MessageLog {
         Ok(inserted)
     }
 
-    /// Outbound rows still to send, in sending order (at most `limit`), with
-    /// whether each is due now.
+    /// Outbound rows due to be sent now, in sending order (at most `limit`):
+    /// pending, not waiting for a retry, not claimed, and with no earlier
+    /// row of the same customer still waiting (the customer's order holds).
+    /// Rows that are not due never hide due rows of other customers.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`], [`DbError::Corrupt`].
+    pub async fn due(&self, limit: u64) -> Result<Vec<PendingOutbound>, DbError> {
+        self.pending_rows(limit, true).await
+    }
+
+    /// Every outbound row still to send, due or not, in sending order (at
+    /// most `limit`), with whether each is due.
     ///
     /// # Errors
     ///
     /// [`DbError::Query`], [`DbError::Corrupt`].
     pub async fn pending(&self, limit: u64) -> Result<Vec<PendingOutbound>, DbError> {
+        self.pending_rows(limit, false).await
+    }
+
+    async fn pending_rows(
+        &self,
+        limit: u64,
+        due_only: bool,
+    ) -> Result<Vec<PendingOutbound>, DbError> {
         let now = now_ms();
-        let select = Query::select()
+        let mut select = Query::select()
             .columns([
-                Messages::Id,
-                Messages::Provider,
-                Messages::Customer,
-                Messages::Request,
-                Messages::Attempts,
-                Messages::InReplyTo,
-                Messages::NextAttemptAtMs,
-                Messages::ClaimedUntilMs,
+                (Messages::Table, Messages::Id),
+                (Messages::Table, Messages::Provider),
+                (Messages::Table, Messages::Customer),
+                (Messages::Table, Messages::Request),
+                (Messages::Table, Messages::Attempts),
+                (Messages::Table, Messages::InReplyTo),
+                (Messages::Table, Messages::NextAttemptAtMs),
+                (Messages::Table, Messages::ClaimedUntilMs),
             ])
             .from(Messages::Table)
-            .and_where(Expr::col(Messages::Direction).eq("out"))
-            .and_where(Expr::col(Messages::Status).eq("pending"))
-            .order_by(Messages::Id, Order::Asc)
+            .and_where(Expr::col((Messages::Table, Messages::Direction)).eq("out"))
+            .and_where(Expr::col((Messages::Table, Messages::Status)).eq("pending"))
+            .order_by((Messages::Table, Messages::Id), Order::Asc)
             .limit(limit)
             .to_owned();
+        if due_only {
+            // Spelled out with IS NOT NULL: a NULL comparison would make the
+            // whole condition unknown, and NOT unknown drops the row.
+            let waiting = |table: sea_orm::sea_query::DynIden| {
+                let next = Expr::col((table.clone(), Messages::NextAttemptAtMs));
+                let claimed = Expr::col((table, Messages::ClaimedUntilMs));
+                next.clone()
+                    .is_not_null()
+                    .and(next.gt(now))
+                    .or(claimed.clone().is_not_null().and(claimed.gt(now)))
+            };
+            let earlier = sea_orm::sea_query::Alias::new("earlier");
+            let blocked = Query::select()
+                .expr(Expr::val(1))
+                .from_as(Messages::Table, earlier.clone())
+                .and_where(Expr::col((earlier.clone(), Messages::Direction)).eq("out"))
+                .and_where(Expr::col((earlier.clone(), Messages::Status)).eq("pending"))
+                .and_where(
+                    Expr::col((earlier.clone(), Messages::Customer))
+                        .equals((Messages::Table, Messages::Customer)),
+                )
+                .and_where(
+                    Expr::col((earlier.clone(), Messages::Id))
+                        .lt(Expr::col((Messages::Table, Messages::Id))),
+                )
+                .and_where(waiting(sea_orm::sea_query::IntoIden::into_iden(earlier)))
+                .to_owned();
+            select
+                .and_where(waiting(sea_orm::sea_query::IntoIden::into_iden(Messages::Table)).not())
+                .and_where(Expr::exists(blocked).not());
+        }
         let rows = self
             .db
             .connection()

@@ -47,6 +47,9 @@ pub mod products;
 pub mod schema;
 pub mod sessions;
 
+/// The PostgreSQL advisory lock key that serializes migrations ("campanil").
+const MIGRATION_LOCK: i64 = 0x6361_6d70_616e_696c;
+
 /// The SQLite file used when `DATABASE_URL` is unset.
 pub const DEFAULT_SQLITE_FILE: &str = "campanile.db";
 
@@ -158,6 +161,7 @@ fn redact(url: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct Database {
     conn: DatabaseConnection,
+    settings: DatabaseSettings,
 }
 
 impl Database {
@@ -183,6 +187,9 @@ impl Database {
             options
                 .max_connections(1)
                 .min_connections(1)
+                // The one connection lives as long as the pool: an in-memory
+                // database would vanish with a recycled connection.
+                .map_sqlx_sqlite_pool_opts(|o| o.max_lifetime(None).idle_timeout(None))
                 .map_sqlx_sqlite_opts(|o| {
                     o.create_if_missing(true)
                         .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
@@ -202,19 +209,43 @@ impl Database {
                 url: settings.redacted_url(),
                 source,
             })?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn,
+            settings: settings.clone(),
+        })
     }
 
     /// Applies every pending migration; safe to run on every start and from
-    /// several processes (each migration runs once).
+    /// several processes at once: on PostgreSQL the migrations run on one
+    /// connection holding an advisory lock, so concurrent starts take turns
+    /// and each migration runs once (SQLite serializes writers itself).
     ///
     /// # Errors
     ///
-    /// [`DbError::Migrate`].
+    /// [`DbError::Migrate`], or [`DbError::Connect`] for the migration
+    /// connection.
     pub async fn migrate(&self) -> Result<(), DbError> {
-        schema::Migrator::up(&self.conn, None)
+        if self.backend() != DbBackend::Postgres {
+            return schema::Migrator::up(&self.conn, None)
+                .await
+                .map_err(DbError::Migrate);
+        }
+        let single = Self::connect(&self.settings.clone().with_max_connections(1)).await?;
+        let conn = single.connection();
+        conn.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
             .await
-            .map_err(DbError::Migrate)
+            .map_err(DbError::Migrate)?;
+        let result = schema::Migrator::up(conn, None)
+            .await
+            .map_err(DbError::Migrate);
+        if let Err(e) = conn
+            .execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+            .await
+        {
+            tracing::warn!(error.message = %e, "releasing the migration lock failed; closing its connection releases it");
+        }
+        single.close().await;
+        result
     }
 
     /// The names of the migrations applied so far, oldest first.

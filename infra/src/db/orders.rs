@@ -337,14 +337,18 @@ impl OrderRepository for DbOrderRepository {
             // Dropping the transaction rolls it back.
             return Err(TransitionError::Conflict);
         }
+        // Product rows are locked in one global order (by SKU), so two
+        // orders of the same products in different orders cannot deadlock.
+        let mut lines: Vec<_> = order.lines().iter().collect();
+        lines.sort_by(|a, b| a.sku().as_str().cmp(b.sku().as_str()));
         match (from, to) {
             (OrderStatus::Draft, OrderStatus::Confirmed) => {
-                for line in order.lines() {
+                for line in &lines {
                     take_stock(&txn, backend, line.sku(), line.quantity()).await?;
                 }
             }
             (OrderStatus::Confirmed, OrderStatus::Cancelled) => {
-                for line in order.lines() {
+                for line in &lines {
                     return_stock(&txn, backend, line.sku(), line.quantity()).await?;
                 }
             }

@@ -2,7 +2,7 @@
 
 use features::catalog::{Product, ProductDraft, ProductRepository, Sku, Unit, UpsertCounts};
 use features::shared::{Currency, Money, RepositoryError};
-use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait};
 
 use super::schema::Products;
@@ -164,11 +164,23 @@ impl ProductRepository for DbProductRepository {
                     now.into(),
                 ])
                 .map_err(repo_error)?
+                .on_conflict(OnConflict::column(Products::Sku).do_nothing().to_owned())
                 .to_owned();
-            txn.execute_raw(backend.build(&insert))
+            let inserted = txn
+                .execute_raw(backend.build(&insert))
+                .await
+                .map_err(repo_error)?
+                .rows_affected();
+            if inserted == 1 {
+                counts.inserted += 1;
+                continue;
+            }
+            // Another process inserted this SKU since our update looked:
+            // update it now.
+            txn.execute_raw(backend.build(&update))
                 .await
                 .map_err(repo_error)?;
-            counts.inserted += 1;
+            counts.updated += 1;
         }
         if deactivate_others {
             let skus: Vec<String> = products

@@ -101,3 +101,30 @@ async fn a_sqlite_file_is_created_and_survives_reopening() {
     assert_eq!(count, features::catalog::demo::products().len() as u64);
     db.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_migrations_on_postgres_take_turns() {
+    // Regression: two instances starting together on a fresh database both
+    // created the tables and one failed.
+    let db = TestDb::new_unmigrated(Backend::Postgres).await;
+    let settings = db.settings();
+    let runs = (0..3).map(|_| {
+        let settings = settings.clone();
+        tokio::spawn(async move {
+            let db = infra::db::Database::connect(&settings).await.unwrap();
+            let result = db.migrate().await;
+            db.close().await;
+            result
+        })
+    });
+    for run in runs {
+        run.await
+            .unwrap()
+            .expect("every concurrent migrate succeeds");
+    }
+    assert_eq!(
+        db.db.applied_migrations().await.unwrap(),
+        ["m0001_shop_schema"]
+    );
+    db.drop().await;
+}

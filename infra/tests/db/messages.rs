@@ -5,7 +5,7 @@ use framework::{
     Content, ConversationKey, DeliveryFailure, DeliveryStatus, InboundMessage, MessageId,
     PhoneNumber, Provider, StatusEvent,
 };
-use infra::db::messages::{MessageLog, NewOutbound};
+use infra::db::messages::{InboundState, MessageLog, NewOutbound};
 
 use crate::support::{Backend, TestDb};
 
@@ -62,23 +62,25 @@ async fn log_on(backend: Backend) -> (TestDb, MessageLog) {
 #[tokio::test]
 async fn inbound_messages_are_recorded_once() {
     let (db, log) = log_on(Backend::SqliteFile).await;
-    assert!(
-        log.record_inbound(&inbound("SM1", "Cement x 100"))
-            .await
-            .unwrap()
+    let msg = inbound("SM1", "Cement x 100");
+    assert_eq!(log.record_inbound(&msg).await.unwrap(), InboundState::New);
+    assert_eq!(
+        log.record_inbound(&msg).await.unwrap(),
+        InboundState::Unfinished,
+        "seen, but its turn never finished: run it again"
     );
-    assert!(
-        !log.record_inbound(&inbound("SM1", "Cement x 100"))
-            .await
-            .unwrap(),
-        "the provider's retry is not a second message"
+    log.mark_handled(&msg).await.unwrap();
+    assert_eq!(
+        log.record_inbound(&msg).await.unwrap(),
+        InboundState::Handled,
+        "a retry of a finished turn is a replay"
     );
     let rows = log.recent(None, 10).await.unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].direction, "in");
     assert_eq!(rows[0].provider_message_id.as_deref(), Some("SM1"));
     assert_eq!(rows[0].body.as_deref(), Some("Cement x 100"));
-    assert_eq!(rows[0].status, "received");
+    assert_eq!(rows[0].status, "handled");
     db.drop().await;
 }
 

@@ -150,9 +150,16 @@ async fn a_customer_waits_for_their_earlier_reply_but_others_do_not() {
     assert_eq!(twilio.texts_to("+919800000001"), Vec::<String>::new());
     assert_eq!(twilio.texts_to("+919800000002"), ["b1"]);
 
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    let second = dispatcher.run_once().await.unwrap();
-    assert_eq!(second.sent, 2, "{second:?}");
+    // Wait for the retry to come due (backoff plus jitter), sending as it does.
+    let mut sent = 0;
+    for _ in 0..100 {
+        sent += dispatcher.run_once().await.unwrap().sent;
+        if sent >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(sent, 2);
     assert_eq!(
         twilio.texts_to("+919800000001"),
         ["a1", "a2"],
@@ -318,5 +325,80 @@ async fn two_dispatchers_never_send_a_row_twice(backend: Backend) {
     assert_eq!(ra.sent + rb.sent, 30, "{ra:?} {rb:?}");
     assert_eq!(twilio.accepted().len(), 30, "each row sent exactly once");
     assert!(log.pending(100).await.unwrap().is_empty());
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn rows_waiting_for_a_retry_never_hide_other_customers_due_rows() {
+    // Regression: the dispatcher read the oldest `batch` pending rows, due or
+    // not; a backlog of rows waiting for retries stalled every new reply.
+    let (db, log, outbox, twilio) = setup().await;
+    for i in 0..5 {
+        outbox
+            .deliver(turn(
+                Provider::Twilio,
+                "+919800000010",
+                &format!("SMold{i}"),
+                vec![Reply::text(format!("old{i}"))],
+            ))
+            .await
+            .unwrap();
+    }
+    for row in log.pending(10).await.unwrap() {
+        assert!(log.claim(row.id, 60_000).await.unwrap());
+        log.mark_retry(row.id, 1, infra::db::now_ms() + 3_600_000, "503")
+            .await
+            .unwrap();
+    }
+    outbox
+        .deliver(turn(
+            Provider::Twilio,
+            "+919800000011",
+            "SMnew",
+            vec![Reply::text("new")],
+        ))
+        .await
+        .unwrap();
+    let dispatcher = outbox.dispatcher(
+        Providers::new().with_twilio(TwilioClient::new(twilio.config()).unwrap()),
+        DispatchConfig { batch: 3, ..fast() },
+    );
+    let report = dispatcher.run_once().await.unwrap();
+    assert_eq!(report.sent, 1, "{report:?}");
+    assert_eq!(twilio.texts_to("+919800000011"), ["new"]);
+    assert!(twilio.texts_to("+919800000010").is_empty(), "not due yet");
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn an_apology_and_the_later_successful_answer_are_both_kept() {
+    // Regression: both used position 0 of the same inbound message, so the
+    // successful retry's answer was taken for a replay and dropped.
+    let (db, log, outbox, _twilio) = setup().await;
+    let mut apology = turn(
+        Provider::Twilio,
+        "+919800000012",
+        "SMflaky",
+        vec![Reply::text("sorry")],
+    );
+    apology.outcome = Outcome::Failed;
+    outbox.deliver(apology).await.unwrap();
+    outbox
+        .deliver(turn(
+            Provider::Twilio,
+            "+919800000012",
+            "SMflaky",
+            vec![Reply::text("the answer")],
+        ))
+        .await
+        .unwrap();
+    let bodies: Vec<String> = log
+        .pending(10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.in_reply_to.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(bodies.len(), 2, "{bodies:?}");
     db.drop().await;
 }

@@ -18,6 +18,7 @@ pub(crate) const POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/
 /// A migrated, empty database that [`TestDb::drop`] removes.
 pub(crate) struct TestDb {
     pub(crate) db: Database,
+    settings: DatabaseSettings,
     backend: Backend,
     name: String,
     _dir: Option<tempfile::TempDir>,
@@ -31,6 +32,18 @@ fn unique_name() -> String {
 
 impl TestDb {
     pub(crate) async fn new(backend: Backend) -> Self {
+        let db = Self::new_unmigrated(backend).await;
+        db.db.migrate().await.expect("migrate");
+        db
+    }
+
+    /// The settings that reach this database.
+    pub(crate) fn settings(&self) -> DatabaseSettings {
+        self.settings.clone()
+    }
+
+    /// An empty database without the schema.
+    pub(crate) async fn new_unmigrated(backend: Backend) -> Self {
         let name = unique_name();
         match backend {
             Backend::SqliteFile => {
@@ -39,11 +52,10 @@ impl TestDb {
                     "sqlite://{}?mode=rwc",
                     dir.path().join(format!("{name}.db")).display()
                 );
-                let db = Database::connect(&DatabaseSettings::new(Some(&url)))
-                    .await
-                    .expect("sqlite");
-                db.migrate().await.expect("migrate");
+                let settings = DatabaseSettings::new(Some(&url));
+                let db = Database::connect(&settings).await.expect("sqlite");
                 Self {
+                    settings,
                     db,
                     backend,
                     name,
@@ -61,12 +73,12 @@ impl TestDb {
                     .expect("create database");
                 admin.close().await;
                 let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
-                let db =
-                    Database::connect(&DatabaseSettings::new(Some(&url)).with_max_connections(5))
-                        .await
-                        .expect("connect to the new database");
-                db.migrate().await.expect("migrate");
+                let settings = DatabaseSettings::new(Some(&url)).with_max_connections(5);
+                let db = Database::connect(&settings)
+                    .await
+                    .expect("connect to the new database");
                 Self {
+                    settings,
                     db,
                     backend,
                     name,

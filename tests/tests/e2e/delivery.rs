@@ -157,3 +157,55 @@ fn tempfile_dir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[tokio::test]
+async fn a_retry_of_a_finished_turn_after_a_restart_is_not_run_again() {
+    let dir = tempfile_dir();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("replay.db").display());
+    let order = TwilioWebhook::text(
+        crate::support::CUSTOMER,
+        crate::support::BUSINESS,
+        "Cement x 100",
+    );
+    let confirm = TwilioWebhook::text(crate::support::CUSTOMER, crate::support::BUSINESS, "1");
+
+    let first_url = url.clone();
+    let bot =
+        spawn_bot_with(move |s| s.database = infra::db::DatabaseSettings::new(Some(&first_url)))
+            .await;
+    assert_eq!(bot.twilio(&order).await.0, StatusCode::OK);
+    assert_eq!(bot.twilio(&confirm).await.0, StatusCode::OK);
+    bot.twilio_texts(2).await;
+    bot.stop().await;
+
+    // A new process (its in-memory dedup is empty) gets the provider's
+    // retries of both messages, then the customer says "yes".
+    let bot =
+        spawn_bot_with(move |s| s.database = infra::db::DatabaseSettings::new(Some(&url))).await;
+    assert_eq!(bot.twilio(&order).await.0, StatusCode::OK);
+    assert_eq!(bot.twilio(&confirm).await.0, StatusCode::OK);
+    let yes = bot.ask_twilio("yes").await;
+    assert!(
+        yes.contains("no order waiting"),
+        "the replayed order was not put back in the cart: {yes}"
+    );
+    assert_eq!(
+        bot.twilio.texts_to(crate::support::CUSTOMER).len(),
+        1,
+        "only the answer to 'yes'"
+    );
+    let customer = features::shared::CustomerPhone::parse(crate::support::CUSTOMER).unwrap();
+    let orders = bot
+        .services
+        .shop
+        .orders
+        .customer_orders(features::orders::CustomerOrders {
+            customer,
+            limit: 10,
+        })
+        .await
+        .unwrap();
+    assert_eq!(orders.len(), 1, "one order: {orders:?}");
+    bot.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

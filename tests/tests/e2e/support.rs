@@ -57,6 +57,7 @@ pub(crate) async fn spawn_bot_with(tweak: impl FnOnce(&mut Settings)) -> Bot {
     settings.meta.api_base = meta.base_url();
     tweak(&mut settings);
     let services = Services::build(settings).await.unwrap();
+    services.seed_demo_catalog().await.unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = services.clone();
     let task = tokio::spawn(async move {

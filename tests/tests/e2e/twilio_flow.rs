@@ -229,9 +229,11 @@ async fn a_duplicate_webhook_gets_one_reply() {
 
 #[tokio::test]
 async fn the_cart_lives_as_long_as_the_session() {
-    let bot = spawn_bot_with(|s| s.session_ttl = std::time::Duration::from_secs(1)).await;
+    // Real time (the server runs on its own clock): a TTL long enough for
+    // two round trips under load, and a wait well past it.
+    let bot = spawn_bot_with(|s| s.session_ttl = std::time::Duration::from_secs(2)).await;
     bot.ask_twilio("Cement x 10").await;
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2600)).await;
     let later = bot.ask_twilio("confirm").await;
     assert!(
         later.contains("no order waiting"),
@@ -267,5 +269,34 @@ async fn media_and_greetings() {
     assert_eq!(bot.twilio(&photo).await.0, StatusCode::OK);
     let texts = bot.twilio_texts(before + 1).await;
     assert!(texts[before].contains("as text"), "{texts:?}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn an_order_too_long_to_read_gets_a_clear_answer_not_an_apology() {
+    let bot = spawn_bot().await;
+    let items: Vec<String> = (1..=60).map(|i| format!("cement x {i}")).collect();
+    let answer = bot.ask_twilio(&items.join(", ")).await;
+    assert!(!answer.contains("went wrong"), "{answer}");
+    assert!(answer.contains("50"), "says the limit: {answer}");
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn cancel_order_without_a_number_discards_the_open_cart() {
+    let bot = spawn_bot().await;
+    bot.ask_twilio("Cement x 10").await;
+    let problem = bot.ask_twilio("unobtainium x 2").await;
+    assert!(
+        problem.contains("still waiting"),
+        "the open cart is mentioned: {problem}"
+    );
+    let cancelled = bot.ask_twilio("cancel my order").await;
+    assert!(cancelled.contains("discarded"), "{cancelled}");
+    bot.ask_twilio("Cement x 10").await;
+    let cancelled = bot.ask_twilio("cancel order").await;
+    assert!(cancelled.contains("discarded"), "{cancelled}");
+    let nothing = bot.ask_twilio("yes").await;
+    assert!(nothing.contains("no order waiting"), "{nothing}");
     bot.stop().await;
 }
