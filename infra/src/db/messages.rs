@@ -188,11 +188,7 @@ impl MessageLog {
                 .and_where(Expr::col(Messages::Provider).eq(msg.provider().as_str()))
                 .and_where(Expr::col(Messages::ProviderMessageId).eq(msg.id().as_str()))
                 .to_owned();
-            let row = self
-                .db
-                .connection()
-                .query_one_raw(self.db.backend().build(&select))
-                .await?;
+            let row = self.db.one(&select).await?;
             let status: Option<String> = match row {
                 Some(r) => r.try_get("", "status")?,
                 None => None,
@@ -390,11 +386,7 @@ impl MessageLog {
                 .and_where(waiting(sea_orm::sea_query::IntoIden::into_iden(Messages::Table)).not())
                 .and_where(Expr::exists(blocked).not());
         }
-        let rows = self
-            .db
-            .connection()
-            .query_all_raw(self.db.backend().build(&select))
-            .await?;
+        let rows = self.db.all(&select).await?;
         rows.iter()
             .map(|r| {
                 let next: Option<i64> = r.try_get("", "next_attempt_at_ms")?;
@@ -472,11 +464,7 @@ impl MessageLog {
             .from(DeliveryStatuses::Table)
             .and_where(Expr::col(DeliveryStatuses::ProviderMessageId).eq(provider_message_id))
             .to_owned();
-        let early = self
-            .db
-            .connection()
-            .query_all_raw(self.db.backend().build(&select))
-            .await?;
+        let early = self.db.all(&select).await?;
         let best = early
             .iter()
             .filter_map(|r| {
@@ -650,11 +638,7 @@ impl MessageLog {
         if let Some(c) = customer {
             select.and_where(Expr::col(Messages::Customer).eq(c));
         }
-        let rows = self
-            .db
-            .connection()
-            .query_all_raw(self.db.backend().build(&select))
-            .await?;
+        let rows = self.db.all(&select).await?;
         rows.iter()
             .map(|r| {
                 Ok(LogEntry {

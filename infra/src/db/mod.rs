@@ -299,6 +299,22 @@ impl Database {
         Ok(self.conn.execute_raw(stmt).await?.rows_affected())
     }
 
+    /// Runs a sea-query statement that reads rows.
+    pub(crate) async fn all<S>(&self, stmt: &S) -> Result<Vec<sea_orm::QueryResult>, DbErr>
+    where
+        S: sea_orm::StatementBuilder,
+    {
+        self.conn.query_all_raw(self.backend().build(stmt)).await
+    }
+
+    /// Runs a sea-query statement that reads at most one row.
+    pub(crate) async fn one<S>(&self, stmt: &S) -> Result<Option<sea_orm::QueryResult>, DbErr>
+    where
+        S: sea_orm::StatementBuilder,
+    {
+        self.conn.query_one_raw(self.backend().build(stmt)).await
+    }
+
     /// Closes the pool.
     pub async fn close(self) {
         if let Err(e) = self.conn.close().await {

@@ -54,12 +54,7 @@ impl DbOrderRepository {
             .and_where(Expr::col((OrderLines::Table, OrderLines::OrderId)).eq(order_id))
             .order_by(OrderLines::Position, SortOrder::Asc)
             .to_owned();
-        let rows = self
-            .db
-            .connection()
-            .query_all_raw(self.db.backend().build(&select))
-            .await
-            .map_err(repo_error)?;
+        let rows = self.db.all(&select).await.map_err(repo_error)?;
         rows.iter().map(line_from_row).collect()
     }
 
@@ -288,12 +283,7 @@ impl OrderRepository for DbOrderRepository {
         let select = Self::order_select()
             .and_where(Expr::col(Orders::Id).eq(id.get()))
             .to_owned();
-        let rows = self
-            .db
-            .connection()
-            .query_all_raw(self.db.backend().build(&select))
-            .await
-            .map_err(repo_error)?;
+        let rows = self.db.all(&select).await.map_err(repo_error)?;
         Ok(self.load(rows).await?.pop())
     }
 
@@ -308,12 +298,7 @@ impl OrderRepository for DbOrderRepository {
             .order_by(Orders::Id, SortOrder::Desc)
             .limit(u64::from(limit))
             .to_owned();
-        let rows = self
-            .db
-            .connection()
-            .query_all_raw(self.db.backend().build(&select))
-            .await
-            .map_err(repo_error)?;
+        let rows = self.db.all(&select).await.map_err(repo_error)?;
         self.load(rows).await
     }
 

@@ -79,12 +79,7 @@ impl ProductRepository for DbProductRepository {
             .order_by(Products::Name, Order::Asc)
             .order_by(Products::Sku, Order::Asc)
             .to_owned();
-        let rows = self
-            .db
-            .connection()
-            .query_all_raw(self.db.backend().build(&select))
-            .await
-            .map_err(repo_error)?;
+        let rows = self.db.all(&select).await.map_err(repo_error)?;
         rows.iter().map(product_from_row).collect()
     }
 
@@ -93,12 +88,7 @@ impl ProductRepository for DbProductRepository {
             .expr_as(Expr::col(Products::Id).count(), "n")
             .from(Products::Table)
             .to_owned();
-        let row = self
-            .db
-            .connection()
-            .query_one_raw(self.db.backend().build(&select))
-            .await
-            .map_err(repo_error)?;
+        let row = self.db.one(&select).await.map_err(repo_error)?;
         let n: i64 = match row {
             Some(row) => row.try_get("", "n").map_err(repo_error)?,
             None => 0,

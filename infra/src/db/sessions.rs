@@ -17,7 +17,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use framework::session::{FencingToken, SessionStore, SessionStoreError};
-use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 
 use super::schema::Sessions;
@@ -76,12 +75,7 @@ impl DbSessionStore {
             .from(Sessions::Table)
             .and_where(Expr::col(Sessions::Key).eq(key))
             .to_owned();
-        let current = match self
-            .db
-            .connection()
-            .query_one_raw(self.db.backend().build(&select))
-            .await
-        {
+        let current = match self.db.one(&select).await {
             Ok(Some(row)) => row.try_get::<i64>("", "max_fence").unwrap_or_default(),
             Ok(None) => 0,
             Err(e) => return backend(e),
@@ -154,12 +148,7 @@ impl SessionStore for DbSessionStore {
             .and_where(Expr::col(Sessions::Key).eq(key))
             .and_where(Expr::col(Sessions::MaxFence).eq(Self::fence_value(fence)))
             .to_owned();
-        let row = self
-            .db
-            .connection()
-            .query_one_raw(self.db.backend().build(&select))
-            .await
-            .map_err(backend)?;
+        let row = self.db.one(&select).await.map_err(backend)?;
         let Some(row) = row else {
             return Err(self.fenced(key, fence).await);
         };

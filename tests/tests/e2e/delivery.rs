@@ -194,17 +194,7 @@ async fn a_retry_of_a_finished_turn_after_a_restart_is_not_run_again() {
         1,
         "only the answer to 'yes'"
     );
-    let customer = features::shared::CustomerPhone::parse(crate::support::CUSTOMER).unwrap();
-    let orders = bot
-        .services
-        .shop
-        .orders
-        .customer_orders(features::orders::CustomerOrders {
-            customer,
-            limit: 10,
-        })
-        .await
-        .unwrap();
+    let orders = bot.orders_of(crate::support::CUSTOMER).await;
     assert_eq!(orders.len(), 1, "one order: {orders:?}");
     bot.stop().await;
     let _ = std::fs::remove_dir_all(&dir);

@@ -62,18 +62,7 @@ async fn forged_and_unsigned_webhooks_are_refused_and_change_nothing() {
         "nothing recorded: {:?}",
         bot.log().await
     );
-    assert!(
-        bot.services
-            .shop
-            .orders
-            .customer_orders(features::orders::CustomerOrders {
-                customer: features::shared::CustomerPhone::parse(CUSTOMER).unwrap(),
-                limit: 10,
-            })
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(bot.orders_of(CUSTOMER).await.is_empty());
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(
         bot.twilio.requests().is_empty() && bot.meta.requests().is_empty(),

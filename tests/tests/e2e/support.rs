@@ -121,6 +121,19 @@ impl Bot {
         .await
     }
 
+    /// The customer's orders, newest first.
+    pub(crate) async fn orders_of(&self, customer: &str) -> Vec<features::orders::OrderSummary> {
+        self.services
+            .shop
+            .orders
+            .customer_orders(features::orders::CustomerOrders {
+                customer: features::shared::CustomerPhone::parse(customer).unwrap(),
+                limit: 10,
+            })
+            .await
+            .unwrap()
+    }
+
     /// The message log, oldest first.
     pub(crate) async fn log(&self) -> Vec<LogEntry> {
         let mut rows = self.services.log.recent(None, 1000).await.unwrap();

@@ -37,17 +37,7 @@ async fn cement_x_100_to_order_confirmed_then_listed_and_cancelled() {
     assert!(confirmed.contains("₹35,000"), "{confirmed}");
 
     // The order is stored with its lines and prices.
-    let customer = features::shared::CustomerPhone::parse(CUSTOMER).unwrap();
-    let orders = bot
-        .services
-        .shop
-        .orders
-        .customer_orders(features::orders::CustomerOrders {
-            customer,
-            limit: 10,
-        })
-        .await
-        .unwrap();
+    let orders = bot.orders_of(CUSTOMER).await;
     assert_eq!(orders.len(), 1);
     assert_eq!(orders[0].status, features::orders::OrderStatus::Confirmed);
     assert_eq!(orders[0].total.minor(), 3_500_000);
@@ -154,17 +144,7 @@ async fn unknown_ambiguous_and_bad_quantities_get_clear_answers_and_no_order() {
     assert!(summary.contains("3 "), "{summary}");
     assert!(summary.contains("Total:"), "{summary}");
 
-    let customer = features::shared::CustomerPhone::parse(CUSTOMER).unwrap();
-    let orders = bot
-        .services
-        .shop
-        .orders
-        .customer_orders(features::orders::CustomerOrders {
-            customer,
-            limit: 10,
-        })
-        .await
-        .unwrap();
+    let orders = bot.orders_of(CUSTOMER).await;
     assert!(orders.is_empty(), "no order from any of these: {orders:?}");
     bot.stop().await;
 }
