@@ -4,6 +4,8 @@
 //! - [`db`]: the database (SQLite by default, PostgreSQL with
 //!   `DATABASE_URL=postgres://…`): schema and migrations, the catalog and
 //!   order repositories, the message log and the durable session store.
+//! - [`redis`]: the framework's store traits on Redis (dedup, rate limit,
+//!   sessions, the conversation lane), shared by every instance.
 //! - [`outbox`]: the durable outbox the webhook hands replies to, and the
 //!   dispatcher that sends them from the stored record.
 //! - [`providers`]: what the dispatcher needs from a provider
@@ -19,6 +21,7 @@ pub mod db;
 pub mod meta;
 pub mod outbox;
 pub mod providers;
+pub mod redis;
 #[cfg(feature = "test-util")]
 pub mod testing;
 pub mod twilio;

@@ -56,9 +56,13 @@ where
             let key = msg.dedup_key();
             let token = match store.claim(&key, config.in_flight_ttl).await? {
                 Claim::Claimed(token) => token,
-                Claim::InFlight | Claim::Done => {
+                Claim::Done => {
                     tracing::debug!(message_id = %msg.id(), "duplicate message dropped");
                     return Ok(Response::duplicate());
+                }
+                Claim::InFlight => {
+                    tracing::debug!(message_id = %msg.id(), "message in flight elsewhere; the provider should retry");
+                    return Ok(Response::in_flight());
                 }
             };
             // If this future is dropped mid-turn (its caller was cancelled), the

@@ -28,6 +28,11 @@ pub enum Outcome {
     Handled,
     /// The message was seen before (a provider retry); nothing ran.
     Duplicate,
+    /// The message is being processed right now (by another instance, or
+    /// another delivery of it); nothing ran here. The webhook answers with a
+    /// retryable error, so if that turn never finishes (its process died),
+    /// the provider's retry runs it once its claim expires.
+    InFlight,
     /// The customer is over their rate limit; no handler ran.
     RateLimited,
     /// The message is too old to answer (a late provider retry); nothing ran.
@@ -43,6 +48,7 @@ impl Outcome {
         match self {
             Self::Handled => "handled",
             Self::Duplicate => "duplicate",
+            Self::InFlight => "in_flight",
             Self::RateLimited => "rate_limited",
             Self::Stale => "stale",
             Self::Failed => "failed",
@@ -96,6 +102,18 @@ impl Response {
         Self {
             replies: Vec::new(),
             outcome: Outcome::Duplicate,
+            delivered: Vec::new(),
+            inline: false,
+        }
+    }
+
+    /// A turn stopped because the message is being processed elsewhere; see
+    /// [`Outcome::InFlight`].
+    #[must_use]
+    pub fn in_flight() -> Self {
+        Self {
+            replies: Vec::new(),
+            outcome: Outcome::InFlight,
             delivered: Vec::new(),
             inline: false,
         }

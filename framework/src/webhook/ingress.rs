@@ -6,7 +6,12 @@ use std::future::Future;
 use tower::{Service, ServiceExt};
 
 use super::outbox::{Delivery, OutboundTurn, Outbox};
-use crate::{BoxError, ConversationKey, InboundMessage, Response, WebhookEvent};
+use crate::{BoxError, ConversationKey, InboundMessage, Outcome, Response, WebhookEvent};
+
+/// A message of the webhook is being processed by another worker right now.
+#[derive(Debug, thiserror::Error)]
+#[error("a message is being processed by another worker; retry later")]
+pub struct InFlightElsewhere;
 
 /// Takes the events of one verified webhook; the provider is answered 2xx when
 /// [`accept`](Self::accept) returns `Ok`, 500 (and retries) otherwise.
@@ -78,6 +83,13 @@ where
                 .oneshot(msg)
                 .await
                 .map_err(Into::into)?;
+            if response.outcome() == Outcome::InFlight {
+                // Another worker holds this message: answer with an error so
+                // the provider retries; if that worker died, the retry runs
+                // it after the claim expires. Later messages of this
+                // conversation wait for the retry too, keeping their order.
+                return Err(InFlightElsewhere.into());
+            }
             if response.replies().is_empty() {
                 continue;
             }

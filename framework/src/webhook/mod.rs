@@ -44,7 +44,7 @@ mod outbox;
 mod routes;
 
 pub use self::config::{DEFAULT_BODY_LIMIT, WebhookConfig};
-pub use self::ingress::{Ingress, PipelineIngress};
+pub use self::ingress::{InFlightElsewhere, Ingress, PipelineIngress};
 pub use self::outbox::{Delivery, InlineOutbox, LogOutbox, OutboundTurn, Outbox, OutboxError};
 pub use self::routes::{META_PATH, TWILIO_PATH, routes_with_ingress};
 

@@ -97,6 +97,18 @@ async fn hand_over<I: Ingress>(
     };
     match tokio::spawn(async move { ingress.accept(events).await }).await {
         Ok(Ok(inline)) => Ok(inline),
+        Ok(Err(e)) if e.downcast_ref::<super::ingress::InFlightElsewhere>().is_some() => {
+            tracing::info!(
+                provider,
+                "a message of this webhook is being processed elsewhere; asking the provider to retry"
+            );
+            Err((
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "5")],
+                "being processed; please retry\n",
+            )
+                .into_response())
+        }
         Ok(Err(e)) => {
             tracing::error!(
                 provider,

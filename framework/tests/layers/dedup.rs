@@ -39,6 +39,13 @@ async fn fifty_concurrent_deliveries_of_one_message_run_once() {
         .count();
     assert_eq!(handled, 1);
     assert_eq!(rec.ids().len(), 1);
+    // The others arrived while the first ran: in flight, so the webhook asks
+    // the provider to retry (a crashed worker's message is not lost).
+    let in_flight = results
+        .iter()
+        .filter(|r| r.as_ref().unwrap().outcome() == Outcome::InFlight)
+        .count();
+    assert_eq!(in_flight, 49);
 }
 
 #[tokio::test]

@@ -1,0 +1,95 @@
+//! A fresh key prefix on the test server, two connections to it, and the
+//! cleanup.
+
+use std::time::Duration;
+
+use infra::redis::{RedisConfig, RedisConnection, connect};
+
+/// Two "instances" of a bot: separate connections, one key prefix.
+pub(crate) struct TestRedis {
+    pub(crate) prefix: String,
+    pub(crate) a: RedisConnection,
+    pub(crate) b: RedisConnection,
+}
+
+impl TestRedis {
+    pub(crate) async fn new() -> Self {
+        let url =
+            std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+        let mut bytes = [0_u8; 8];
+        getrandom::fill(&mut bytes).expect("random");
+        let prefix = format!("campanile-test:{}", hex::encode(bytes));
+        let config = RedisConfig::new(url).with_key_prefix(prefix.clone());
+        let a = connect(&config).await.expect("connect to redis (a)");
+        let b = connect(&config).await.expect("connect to redis (b)");
+        Self { prefix, a, b }
+    }
+
+    /// Deletes every key of the prefix (best effort: keys expire anyway).
+    pub(crate) async fn cleanup(&self) {
+        let mut conn = self.a.manager().clone();
+        let pattern = format!("{}:*", self.prefix);
+        let mut cursor: u64 = 0;
+        loop {
+            let Ok((next, keys)): Result<(u64, Vec<String>), _> = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(1000)
+                .query_async(&mut conn)
+                .await
+            else {
+                return;
+            };
+            if !keys.is_empty() {
+                let _: Result<i64, _> = redis::cmd("DEL").arg(&keys).query_async(&mut conn).await;
+            }
+            if next == 0 {
+                return;
+            }
+            cursor = next;
+        }
+    }
+
+    pub(crate) async fn exists(&self, key: &str) -> bool {
+        let mut conn = self.a.manager().clone();
+        redis::cmd("EXISTS")
+            .arg(key)
+            .query_async::<i64>(&mut conn)
+            .await
+            .expect("EXISTS")
+            == 1
+    }
+
+    pub(crate) async fn get(&self, key: &str) -> Option<String> {
+        let mut conn = self.a.manager().clone();
+        redis::cmd("GET")
+            .arg(key)
+            .query_async(&mut conn)
+            .await
+            .expect("GET")
+    }
+
+    /// The key's time to live (zero when it has none or is missing).
+    pub(crate) async fn pttl(&self, key: &str) -> Duration {
+        let mut conn = self.a.manager().clone();
+        let ms: i64 = redis::cmd("PTTL")
+            .arg(key)
+            .query_async(&mut conn)
+            .await
+            .expect("PTTL");
+        Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+    }
+
+    /// How many keys of the prefix exist.
+    pub(crate) async fn key_count(&self) -> usize {
+        let mut conn = self.a.manager().clone();
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}:*", self.prefix))
+            .query_async(&mut conn)
+            .await
+            .expect("KEYS");
+        keys.len()
+    }
+}

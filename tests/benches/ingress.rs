@@ -1,0 +1,293 @@
+//! Ingress benchmark: signed Twilio webhooks through the whole bot
+//! (signature, parsing, dedup, message log, rate limit, session, handler,
+//! durable outbox, PostgreSQL; Redis when `REDIS_URL` stores are wired) at
+//! increasing concurrency, next to a baseline measured in the same run: a
+//! bare axum handler that parses the same form and does one Redis `SET NX`.
+//!
+//! Run: `cargo bench -p e2e-tests --bench ingress` (needs PostgreSQL on
+//! 127.0.0.1:5432 and Redis on 127.0.0.1:6379: `scripts/services.sh`).
+//! Options through the environment: `BENCH_SECONDS` per level (default 3),
+//! `BENCH_LEVELS` (default `1,8,32,64`).
+//!
+//! Both servers and the load generator run in this process, on separate
+//! runtimes: the generator on one thread, the server under test on one
+//! thread (like pinning it to one core). Each request has a unique
+//! `MessageSid` and a sender from 1,000 rotating numbers.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::routing::post;
+use bot::config::Settings;
+use framework::testing::twilio::TwilioWebhook;
+use http::{Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+use redis::AsyncCommands as _;
+use sea_orm::ConnectionTrait as _;
+
+const TOKEN: &str = "bench-token";
+const BUSINESS: &str = "+14155238886";
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A server on its own single-threaded runtime (one core's worth); the app
+/// is built there, so its connections live on that runtime.
+fn serve_on_own_thread<F>(make: impl FnOnce() -> F + Send + 'static) -> SocketAddr
+where
+    F: std::future::Future<Output = axum::Router>,
+{
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let app = make().await;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    rx.recv().unwrap()
+}
+
+/// LIMIT B: parse the form, `SET processed:<sid> 1 NX EX 604800`, empty TwiML.
+async fn baseline_app(prefix: String) -> axum::Router {
+    let client = redis::Client::open("redis://127.0.0.1:6379").unwrap();
+    let redis = redis::aio::ConnectionManager::new(client).await.unwrap();
+    axum::Router::new().route(
+        "/webhooks/twilio",
+        post(move |body: Bytes| {
+            let mut redis = redis.clone();
+            let prefix = prefix.clone();
+            async move {
+                let sid = form_urlencoded::parse(&body)
+                    .find(|(k, _)| k == "MessageSid")
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default();
+                let _: Option<String> = redis
+                    .set_options(
+                        format!("{prefix}:processed:{sid}"),
+                        1,
+                        redis::SetOptions::default()
+                            .conditional_set(redis::ExistenceCheck::NX)
+                            .with_expiration(redis::SetExpiry::EX(604_800)),
+                    )
+                    .await
+                    .unwrap();
+                (
+                    StatusCode::OK,
+                    [(http::header::CONTENT_TYPE, "text/xml")],
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>",
+                )
+            }
+        }),
+    )
+}
+
+/// The bot on a fresh PostgreSQL database, dispatcher included (dry run:
+/// replies are stored and marked, not sent).
+fn bot_app() -> (SocketAddr, String) {
+    let name = format!("campanile_bench_{}", std::process::id());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let db_name = name.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let admin = infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(
+                "postgres://postgres@127.0.0.1:5432/test",
+            )))
+            .await
+            .unwrap();
+            admin
+                .connection()
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"))
+                .await
+                .unwrap();
+            admin
+                .connection()
+                .execute_unprepared(&format!("CREATE DATABASE {db_name}"))
+                .await
+                .unwrap();
+            admin.close().await;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let mut settings = Settings::local(addr);
+            settings.database = infra::db::DatabaseSettings::new(Some(&format!(
+                "postgres://postgres@127.0.0.1:5432/{db_name}"
+            )));
+            settings.twilio.auth_token = Some(TOKEN.to_owned());
+            let services = bot::startup::Services::build(settings).await.unwrap();
+            services.seed_demo_catalog().await.unwrap();
+            tx.send(addr).unwrap();
+            bot::startup::run(services, listener, std::future::pending())
+                .await
+                .unwrap();
+        });
+    });
+    (rx.recv().unwrap(), name)
+}
+
+/// Signed webhooks with unique ids, 1,000 rotating senders.
+fn requests(addr: SocketAddr, n: usize, tag: &str) -> Vec<(String, Bytes)> {
+    let url = format!("http://{addr}/webhooks/twilio");
+    (0..n)
+        .map(|i| {
+            let from = format!("+9190000{:05}", i % 1000);
+            let hook = TwilioWebhook::text(&from, BUSINESS, "hi")
+                .with_sid(&format!("SM{tag}{i:026}"));
+            (hook.signature(TOKEN, &url), Bytes::from(hook.form_body()))
+        })
+        .collect()
+}
+
+struct Level {
+    concurrency: usize,
+    per_sec: f64,
+    p50: Duration,
+    p99: Duration,
+    errors: usize,
+}
+
+/// Sends from `reqs` with `concurrency` keep-alive connections for `secs`.
+async fn drive(
+    addr: SocketAddr,
+    reqs: Arc<Vec<(String, Bytes)>>,
+    next: Arc<AtomicUsize>,
+    concurrency: usize,
+    secs: f64,
+) -> Level {
+    let deadline = Instant::now() + Duration::from_secs_f64(secs);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let reqs = reqs.clone();
+            let next = next.clone();
+            tokio::spawn(async move {
+                let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+                stream.set_nodelay(true).unwrap();
+                let (mut sender, conn) =
+                    hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                        .await
+                        .unwrap();
+                tokio::spawn(conn);
+                let mut latencies = Vec::new();
+                let mut errors = 0;
+                while Instant::now() < deadline {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((signature, body)) = reqs.get(i) else {
+                        break;
+                    };
+                    let request = Request::post("/webhooks/twilio")
+                        .header(http::header::HOST, addr.to_string())
+                        .header(
+                            http::header::CONTENT_TYPE,
+                            "application/x-www-form-urlencoded",
+                        )
+                        .header("x-twilio-signature", signature)
+                        .body(Full::new(body.clone()))
+                        .unwrap();
+                    let t = Instant::now();
+                    sender.ready().await.unwrap();
+                    let response = sender.send_request(request).await.unwrap();
+                    let ok = response.status() == StatusCode::OK;
+                    let _ = response.into_body().collect().await;
+                    latencies.push(t.elapsed());
+                    if !ok {
+                        errors += 1;
+                    }
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await.unwrap();
+        all.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort();
+    let pick = |q: f64| {
+        all.get(((all.len() as f64 * q) as usize).min(all.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    Level {
+        concurrency,
+        per_sec: all.len() as f64 / elapsed,
+        p50: pick(0.50),
+        p99: pick(0.99),
+        errors,
+    }
+}
+
+fn main() {
+    let secs: f64 = env_or("BENCH_SECONDS", 3.0);
+    let levels: Vec<usize> = std::env::var("BENCH_LEVELS")
+        .unwrap_or_else(|_| "1,8,32,64".to_owned())
+        .split(',')
+        .filter_map(|l| l.trim().parse().ok())
+        .collect();
+    let prefix = format!("bench-{}", std::process::id());
+
+    let baseline_prefix = prefix.clone();
+    let baseline_addr = serve_on_own_thread(move || baseline_app(baseline_prefix));
+    let (bot_addr, db_name) = bot_app();
+
+    // The load generator: one thread.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // Enough requests for the fastest level; ids unique across levels.
+    let budget = 200_000;
+    let base_reqs = Arc::new(requests(baseline_addr, budget, "B"));
+    let bot_reqs = Arc::new(requests(bot_addr, budget, "P"));
+    let (base_next, bot_next) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+
+    println!("ingress benchmark: {secs} s per level, levels {levels:?}");
+    println!(
+        "| concurrency | baseline msg/s | baseline p50 | baseline p99 | pipeline msg/s | pipeline p50 | pipeline p99 | ratio | errors |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    rt.block_on(async {
+        // Warm-up: connections, prepared statements, caches.
+        drive(baseline_addr, base_reqs.clone(), base_next.clone(), 4, 1.0).await;
+        drive(bot_addr, bot_reqs.clone(), bot_next.clone(), 4, 1.0).await;
+        for &c in &levels {
+            let b = drive(baseline_addr, base_reqs.clone(), base_next.clone(), c, secs).await;
+            let p = drive(bot_addr, bot_reqs.clone(), bot_next.clone(), c, secs).await;
+            println!(
+                "| {} | {:.0} | {:.2} ms | {:.2} ms | {:.0} | {:.2} ms | {:.2} ms | {:.1} % | {} |",
+                c,
+                b.per_sec,
+                b.p50.as_secs_f64() * 1e3,
+                b.p99.as_secs_f64() * 1e3,
+                p.per_sec,
+                p.p50.as_secs_f64() * 1e3,
+                p.p99.as_secs_f64() * 1e3,
+                100.0 * p.per_sec / b.per_sec,
+                b.errors + p.errors + usize::from(b.concurrency != p.concurrency)
+            );
+        }
+    });
+    println!("(database {db_name} is left for inspection; drop it with DROP DATABASE {db_name})");
+    std::process::exit(0);
+}
