@@ -26,6 +26,9 @@ const DEFAULT_META_API_BASE: &str = "https://graph.facebook.com";
 const DEFAULT_META_API_VERSION: &str = infra::meta::DEFAULT_API_VERSION;
 const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 const DEFAULT_MAX_QUANTITY: u32 = 10_000;
+const DEFAULT_IN_FLIGHT_TTL: Duration = Duration::from_secs(120);
+const DEFAULT_LANE_TTL: Duration = Duration::from_secs(30);
+const DEFAULT_SEND_LEASE: Duration = Duration::from_secs(60);
 
 /// Every name the settings read, with what it means; `campanile --help`
 /// prints this table.
@@ -41,6 +44,14 @@ pub const VARIABLES: &[(&str, &str)] = &[
     (
         "DATABASE_URL",
         "sqlite:… or postgres://… [default: sqlite file campanile.db in the working directory]",
+    ),
+    (
+        "REDIS_URL",
+        "redis://… shared by all instances for dedup, rate limits, sessions and the conversation lane [default: unset: in process]",
+    ),
+    (
+        "REDIS_KEY_PREFIX",
+        "prefix of every Redis key [default: campanile]",
     ),
     (
         "DATABASE_MAX_CONNECTIONS",
@@ -81,6 +92,18 @@ pub const VARIABLES: &[(&str, &str)] = &[
     (
         "CAMPANILE_SESSION_TTL",
         "how long a quiet conversation keeps its cart, e.g. 30m, 24h [default: 24h]",
+    ),
+    (
+        "CAMPANILE_IN_FLIGHT_TTL",
+        "how long a message being processed is held before another instance may run it (a crashed instance's messages wait this long) [default: 2m]",
+    ),
+    (
+        "CAMPANILE_LANE_TTL",
+        "lease of a conversation's lane, renewed while a turn runs; a crashed holder's lane frees after it [default: 30s]",
+    ),
+    (
+        "CAMPANILE_SEND_LEASE",
+        "how long a dispatcher holds a reply it is sending before another may send it (a crashed dispatcher's replies wait this long); keep it above the provider timeout (10s) [default: 60s]",
     ),
     (
         "CAMPANILE_MAX_QUANTITY",
@@ -159,6 +182,8 @@ pub struct Settings {
     pub public_url: String,
     /// `DATABASE_URL` and pool size.
     pub database: DatabaseSettings,
+    /// `REDIS_URL` and `REDIS_KEY_PREFIX`; `None`: everything in process.
+    pub redis: Option<infra::redis::RedisConfig>,
     /// Twilio.
     pub twilio: TwilioSettings,
     /// Meta.
@@ -169,6 +194,12 @@ pub struct Settings {
     pub session_ttl: Duration,
     /// `CAMPANILE_MAX_QUANTITY`.
     pub max_quantity: u32,
+    /// `CAMPANILE_IN_FLIGHT_TTL`.
+    pub in_flight_ttl: Duration,
+    /// `CAMPANILE_LANE_TTL`.
+    pub lane_ttl: Duration,
+    /// `CAMPANILE_SEND_LEASE`.
+    pub send_lease: Duration,
 }
 
 fn set<T>(v: &Option<T>) -> &'static str {
@@ -181,6 +212,10 @@ impl fmt::Debug for Settings {
             .field("addr", &self.addr)
             .field("public_url", &self.public_url)
             .field("database", &self.database.redacted_url())
+            .field(
+                "redis",
+                &self.redis.as_ref().map(|r| r.key_prefix().to_owned()),
+            )
             .field("twilio_account_sid", &self.twilio.account_sid)
             .field("twilio_auth_token", &set(&self.twilio.auth_token))
             .field(
@@ -330,6 +365,20 @@ impl Settings {
             })?;
             database = database.with_max_connections(n);
         }
+        let redis = match get("REDIS_URL") {
+            Some(url) => {
+                if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                    return Err(invalid(
+                        "REDIS_URL",
+                        "<hidden>",
+                        "must start with redis:// or rediss://".to_owned(),
+                    ));
+                }
+                let prefix = get("REDIS_KEY_PREFIX").unwrap_or_else(|| "campanile".to_owned());
+                Some(infra::redis::RedisConfig::new(url).with_key_prefix(prefix))
+            }
+            None => None,
+        };
         let whatsapp_from = match get("TWILIO_WHATSAPP_FROM") {
             Some(v) => Some(
                 PhoneNumber::parse(v.trim_start_matches("whatsapp:"))
@@ -352,6 +401,22 @@ impl Settings {
             }
             None => DEFAULT_SESSION_TTL,
         };
+        let duration = |name: &'static str, default: Duration| -> Result<Duration, ConfigError> {
+            match get(name) {
+                Some(v) => {
+                    let d = humantime::parse_duration(&v)
+                        .map_err(|e| invalid(name, &v, e.to_string()))?;
+                    if d < Duration::from_secs(1) {
+                        return Err(invalid(name, &v, "must be at least 1s".to_owned()));
+                    }
+                    Ok(d)
+                }
+                None => Ok(default),
+            }
+        };
+        let in_flight_ttl = duration("CAMPANILE_IN_FLIGHT_TTL", DEFAULT_IN_FLIGHT_TTL)?;
+        let lane_ttl = duration("CAMPANILE_LANE_TTL", DEFAULT_LANE_TTL)?;
+        let send_lease = duration("CAMPANILE_SEND_LEASE", DEFAULT_SEND_LEASE)?;
         let max_quantity = match get("CAMPANILE_MAX_QUANTITY") {
             Some(v) => match v.parse::<u32>() {
                 Ok(n) if n > 0 => n,
@@ -403,6 +468,7 @@ impl Settings {
             addr,
             public_url,
             database,
+            redis,
             twilio: TwilioSettings {
                 account_sid: get("TWILIO_ACCOUNT_SID"),
                 auth_token: get("TWILIO_AUTH_TOKEN"),
@@ -422,6 +488,9 @@ impl Settings {
             log_pseudonym_key,
             session_ttl,
             max_quantity,
+            in_flight_ttl,
+            lane_ttl,
+            send_lease,
         })
     }
 
@@ -433,6 +502,7 @@ impl Settings {
             addr,
             public_url: format!("http://{addr}"),
             database: DatabaseSettings::in_memory(),
+            redis: None,
             twilio: TwilioSettings {
                 api_base: DEFAULT_TWILIO_API_BASE.to_owned(),
                 ..TwilioSettings::default()
@@ -445,6 +515,9 @@ impl Settings {
             log_pseudonym_key: None,
             session_ttl: DEFAULT_SESSION_TTL,
             max_quantity: DEFAULT_MAX_QUANTITY,
+            in_flight_ttl: DEFAULT_IN_FLIGHT_TTL,
+            lane_ttl: DEFAULT_LANE_TTL,
+            send_lease: DEFAULT_SEND_LEASE,
         }
     }
 

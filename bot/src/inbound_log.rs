@@ -100,7 +100,9 @@ where
                 }
             }
             let response = inner.call(msg.clone()).await.map_err(Into::into)?;
-            log.mark_handled(&msg).await?;
+            if response.outcome() != framework::Outcome::InFlight {
+                log.mark_handled(&msg).await?;
+            }
             Ok(response)
         })
     }

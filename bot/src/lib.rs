@@ -15,6 +15,7 @@ pub mod config;
 pub mod flows;
 pub mod inbound_log;
 pub mod startup;
+pub mod stores;
 pub mod telemetry;
 
 use std::convert::Infallible;
@@ -24,14 +25,12 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use framework::dedup::InMemSeenStore;
-use framework::rate_limit::{InMemRateStore, RateLimitConfig};
-use framework::session::{InMemConversationLock, SessionConfig};
+use framework::rate_limit::RateLimitConfig;
+use framework::session::SessionConfig;
 use framework::webhook::{self, Outbox};
 use framework::{InboundMessage, Response, ServiceBuilderExt};
 use infra::db::Database;
 use infra::db::messages::MessageLog;
-use infra::db::sessions::DbSessionStore;
 use tower::{Service, ServiceBuilder};
 
 use crate::flows::{Shop, ShopFlow};
@@ -44,12 +43,16 @@ pub struct PipelineDeps<O> {
     pub shop: Shop,
     /// Where inbound messages are recorded.
     pub log: MessageLog,
-    /// Where sessions are kept.
-    pub sessions: DbSessionStore,
+    /// Dedup, rate limits, sessions and the conversation lane.
+    pub stores: stores::Stores,
     /// Where replies go.
     pub outbox: O,
     /// How long a quiet conversation keeps its state.
     pub session_ttl: Duration,
+    /// How long a message being processed is held (dedup in-flight claim).
+    pub in_flight_ttl: Duration,
+    /// The conversation lane's lease.
+    pub lane_ttl: Duration,
 }
 
 /// The inbound pipeline, outermost layer first (see docs/ARCHITECTURE.md for
@@ -64,12 +67,20 @@ pub fn pipeline<O: Outbox>(
     ServiceBuilder::new()
         .trace()
         .handle_errors()
-        .dedup(InMemSeenStore::new())
-        .layer(RecordInboundLayer::new(deps.log))
-        .conversation_rate_limit(InMemRateStore::new(), RateLimitConfig::default())
         .layer(
-            framework::session::SessionLayer::new(deps.sessions, InMemConversationLock::new())
-                .with_config(SessionConfig::default().with_ttl(deps.session_ttl)),
+            framework::dedup::DedupLayer::new(deps.stores.seen).with_config(
+                framework::dedup::DedupConfig::default().with_in_flight_ttl(deps.in_flight_ttl),
+            ),
+        )
+        .layer(RecordInboundLayer::new(deps.log))
+        .conversation_rate_limit(deps.stores.rates, RateLimitConfig::default())
+        .layer(
+            framework::session::SessionLayer::new(deps.stores.sessions, deps.stores.lanes)
+                .with_config(
+                    SessionConfig::default()
+                        .with_ttl(deps.session_ttl)
+                        .with_lease_ttl(deps.lane_ttl),
+                ),
         )
         .deliver(deps.outbox)
         .menus()
@@ -80,20 +91,30 @@ pub fn pipeline<O: Outbox>(
 #[derive(Clone)]
 struct Ops {
     db: Database,
+    redis: Option<infra::redis::RedisConnection>,
     metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
 
 async fn readyz(State(ops): State<Ops>) -> impl IntoResponse {
-    match ops.db.ping().await {
-        Ok(()) => (StatusCode::OK, "ready\n".to_owned()),
-        Err(e) => {
-            tracing::warn!(error.message = %e, "readiness check failed: database");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "not ready: database unreachable\n".to_owned(),
-            )
-        }
+    if let Err(e) = ops.db.ping().await {
+        tracing::warn!(error.message = %e, "readiness check failed: database");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: database unreachable\n".to_owned(),
+        );
     }
+    if let Some(redis) = &ops.redis
+        && let Err(e) = redis::cmd("PING")
+            .query_async::<String>(&mut redis.manager().clone())
+            .await
+    {
+        tracing::warn!(error.message = %e, "readiness check failed: redis");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: redis unreachable\n".to_owned(),
+        );
+    }
+    (StatusCode::OK, "ready\n".to_owned())
 }
 
 async fn metrics(State(ops): State<Ops>) -> axum::response::Response {
@@ -120,6 +141,7 @@ async fn metrics(State(ops): State<Ops>) -> axum::response::Response {
 pub fn app(services: &startup::Services) -> axum::Router {
     let ops = Ops {
         db: services.db.clone(),
+        redis: services.redis.clone(),
         metrics: telemetry::metrics(),
     };
     axum::Router::new()

@@ -23,6 +23,10 @@ use tokio::net::TcpListener;
 use crate::PipelineDeps;
 use crate::config::Settings;
 use crate::flows::Shop;
+use crate::stores::{Lanes, Rates, Seen, Sessions, Stores};
+use framework::dedup::InMemSeenStore;
+use framework::rate_limit::InMemRateStore;
+use framework::session::InMemConversationLock;
 
 /// Everything the bot runs on, built once at start.
 #[derive(Debug, Clone)]
@@ -35,8 +39,11 @@ pub struct Services {
     pub shop: Shop,
     /// The message log.
     pub log: MessageLog,
-    /// Sessions.
-    pub sessions: DbSessionStore,
+    /// Dedup, rate limits, sessions and the conversation lane (in process
+    /// or on Redis).
+    pub stores: crate::stores::Stores,
+    /// The Redis connection, when `REDIS_URL` is set.
+    pub redis: Option<infra::redis::RedisConnection>,
     /// Where replies are stored to be sent.
     pub outbox: DbOutbox,
     /// The provider clients (a provider without credentials: dry run).
@@ -97,6 +104,29 @@ impl Services {
         );
         let orders = OrderService::new(DbOrderRepository::new(db.clone()));
         let log = MessageLog::new(db.clone());
+        let (stores, redis) = match &settings.redis {
+            Some(config) => {
+                let redis = infra::redis::connect(config)
+                    .await
+                    .context("cannot connect to Redis (REDIS_URL)")?;
+                let stores = Stores {
+                    seen: Seen::Redis(redis.seen_store()),
+                    rates: Rates::Redis(redis.rate_store()),
+                    sessions: Sessions::Redis(redis.session_store()),
+                    lanes: Lanes::Redis(redis.conversation_lock()),
+                };
+                (stores, Some(redis))
+            }
+            None => (
+                Stores {
+                    seen: Seen::InMem(InMemSeenStore::new()),
+                    rates: Rates::InMem(InMemRateStore::new()),
+                    sessions: Sessions::Db(DbSessionStore::new(db.clone())),
+                    lanes: Lanes::InMem(InMemConversationLock::new()),
+                },
+                None,
+            ),
+        };
         let outbox = DbOutbox::new(log.clone(), settings.render_config());
         Ok(Self {
             shop: Shop {
@@ -104,7 +134,8 @@ impl Services {
                 orders: Arc::new(orders),
                 currency,
             },
-            sessions: DbSessionStore::new(db.clone()),
+            stores,
+            redis,
             log,
             outbox,
             providers,
@@ -141,17 +172,24 @@ impl Services {
         PipelineDeps {
             shop: self.shop.clone(),
             log: self.log.clone(),
-            sessions: self.sessions.clone(),
+            stores: self.stores.clone(),
             outbox: self.outbox.clone(),
             session_ttl: self.settings.session_ttl,
+            in_flight_ttl: self.settings.in_flight_ttl,
+            lane_ttl: self.settings.lane_ttl,
         }
     }
 
     /// A dispatcher sending the outbox through the provider clients.
     #[must_use]
     pub fn dispatcher(&self) -> Dispatcher<Providers> {
-        self.outbox
-            .dispatcher(self.providers.clone(), DispatchConfig::default())
+        self.outbox.dispatcher(
+            self.providers.clone(),
+            DispatchConfig {
+                lease: self.settings.send_lease,
+                ..DispatchConfig::default()
+            },
+        )
     }
 
     /// Logs how each provider is set up, so a dry run is never a surprise.

@@ -6,7 +6,7 @@ use tower::Service;
 
 use super::layer::DedupConfig;
 use super::store::{Claim, ClaimToken, SeenStore};
-use crate::{BoxError, InboundMessage, Response};
+use crate::{BoxError, InboundMessage, Outcome, Response};
 
 /// Drops messages seen before; see the [module docs](super) for an example.
 #[derive(Debug, Clone)]
@@ -75,6 +75,14 @@ where
             let result = inner.call(msg).await.map_err(Into::into);
             guard.claim = None;
             match result {
+                Ok(response) if response.outcome() == Outcome::InFlight => {
+                    // Nothing ran further in (the lane was busy): give the
+                    // claim back so the provider's retry runs the message.
+                    if let Err(e) = store.release(&key, &token).await {
+                        tracing::warn!(error.message = %e, "could not release a dedup claim; a retry waits for it to expire");
+                    }
+                    Ok(response)
+                }
                 Ok(response) => {
                     if let Err(e) = store.complete(&key, &token, config.ttl).await {
                         // The claim still blocks retries until it expires; the

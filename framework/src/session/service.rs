@@ -129,10 +129,20 @@ where
         let config = self.config.clone();
         Box::pin(async move {
             let key = msg.key().storage_key();
-            let lease = lock
-                .acquire(&key, config.lease_ttl, config.lock_wait)
-                .await
-                .map_err(SessionError::from)?;
+            let lease = match lock.acquire(&key, config.lease_ttl, config.lock_wait).await {
+                Ok(lease) => lease,
+                // The lane stayed busy (a long turn, or a crashed holder whose
+                // lease has not expired yet): nothing ran, so ask for the
+                // message again rather than apologise for it.
+                Err(LockError::Timeout { .. }) => {
+                    tracing::info!(
+                        message_id = %msg.id(),
+                        "the conversation's lane stayed busy; the provider should retry"
+                    );
+                    return Ok(Response::in_flight());
+                }
+                Err(e) => return Err(SessionError::from(e).into()),
+            };
             let fence = lease.token();
             let renew = renew_lease(lock.clone(), lease.clone(), config.lease_ttl);
             let guard = LeaseGuard {

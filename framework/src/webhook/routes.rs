@@ -97,7 +97,10 @@ async fn hand_over<I: Ingress>(
     };
     match tokio::spawn(async move { ingress.accept(events).await }).await {
         Ok(Ok(inline)) => Ok(inline),
-        Ok(Err(e)) if e.downcast_ref::<super::ingress::InFlightElsewhere>().is_some() => {
+        Ok(Err(e))
+            if e.downcast_ref::<super::ingress::InFlightElsewhere>()
+                .is_some() =>
+        {
             tracing::info!(
                 provider,
                 "a message of this webhook is being processed elsewhere; asking the provider to retry"

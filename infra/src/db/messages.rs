@@ -407,16 +407,20 @@ impl MessageLog {
     }
 
     /// Claims a pending row for `lease_ms`, so no other dispatcher sends it
-    /// meanwhile. Returns whether this caller got it.
+    /// meanwhile, and counts the send attempt. Returns whether this caller
+    /// got it.
     ///
     /// # Errors
     ///
     /// [`DbError::Query`].
     pub async fn claim(&self, id: i64, lease_ms: i64) -> Result<bool, DbError> {
         let now = now_ms();
+        // The claim counts the attempt: a send cut off by a crash (its
+        // outcome unknown) is still an attempt.
         let update = Query::update()
             .table(Messages::Table)
             .value(Messages::ClaimedUntilMs, now.saturating_add(lease_ms))
+            .value(Messages::Attempts, Expr::col(Messages::Attempts).add(1))
             .value(Messages::UpdatedAtMs, now)
             .and_where(Expr::col(Messages::Id).eq(id))
             .and_where(Expr::col(Messages::Status).eq("pending"))

@@ -147,9 +147,10 @@ return 0
 ///   [`LockError::Lost`] and its release is a no-op. A lease that expired
 ///   cannot be extended even if nobody has taken the lane yet: a waiter may
 ///   take it at any moment, so its holder must not count on it.
-/// - Waiters queue in a sorted set `{prefix}:lockq:{key}`, scored by a
-///   ticket from the conversation's counter, so the first to ask is first
-///   served, whichever instance it runs on.
+/// - An idle lane (no lease, nobody waiting) is granted at once. Otherwise
+///   the caller queues in a sorted set `{prefix}:lockq:{key}`, scored by a
+///   ticket from the conversation's counter, so the first to reach Redis is
+///   first served, whichever instance it runs on.
 /// - Waiters *poll*: every 4 to 20 ms (growing, with jitter) a waiter runs
 ///   one script that refreshes its heartbeat in `{prefix}:lockw:{key}`,
 ///   prunes waiters whose heartbeat is older than 3 seconds (their process
@@ -160,7 +161,9 @@ return 0
 ///   release by at most 20 ms.
 /// - A waiter that times out leaves the queue; one whose future is dropped
 ///   (its turn was cancelled) leaves it from a spawned task, and gives back
-///   a lease that was granted to it while its reply was in flight.
+///   a lease that was granted to it while its reply was in flight (or while
+///   it yielded once after the grant, which lets a cancellation that raced
+///   with the grant take effect).
 /// - Tickets and fencing tokens come from one counter per conversation,
 ///   `{prefix}:lockseq:{key}`, kept 30 days after its last use. A new
 ///   counter starts from the server's clock in microseconds, so tokens keep
@@ -314,6 +317,12 @@ impl ConversationLock for RedisConversationLock {
         loop {
             let lease_left = match self.poll(key, &place.id, ttl).await? {
                 Poll::Granted(token) => {
+                    // Yield once before handing the lease out: a caller that
+                    // cancels this acquire at the moment of the grant (its
+                    // task is aborted as the reply arrives) then drops us
+                    // here, still armed, and the lease is given back at once
+                    // instead of blocking the lane until its TTL.
+                    tokio::task::yield_now().await;
                     place.armed = false;
                     return Ok(Lease::new(key, token));
                 }

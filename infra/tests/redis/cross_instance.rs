@@ -124,8 +124,10 @@ async fn lock_grants_in_arrival_order_across_instances() {
             inside.fetch_sub(1, Ordering::SeqCst);
             lock.release(&lease).await.unwrap();
         }));
-        // Let this turn queue up before the next one asks.
-        tokio::time::sleep(Duration::from_millis(15)).await;
+        // Let this turn queue up before the next one asks (on a loaded
+        // machine a fixed stagger may not be enough, so watch the queue).
+        redis.wait_for_queue(key, i + 1).await;
+        tokio::time::sleep(Duration::from_millis(2)).await;
     }
 
     // Act
@@ -176,7 +178,7 @@ async fn a_crashed_holder_loses_the_lane_and_its_writes_are_fenced() {
     // Arrange: instance a takes the lane, writes, and "crashes" (it stalls
     // and never releases).
     let crashed = lock_a
-        .acquire(key, Duration::from_millis(300), LONG)
+        .acquire(key, Duration::from_secs(1), LONG)
         .await
         .unwrap();
     sessions_a
@@ -345,4 +347,52 @@ async fn keys_follow_the_documented_layout() {
         0,
         "cleanup deletes every key of the prefix"
     );
+}
+
+// A turn cancelled at the very moment its waiter is granted the lane (the
+// release and the cancellation race) gives the lane back at once; many lanes
+// at a time, so the race is actually hit. As in the contract suite, the
+// release and the cancellation come from one task on one thread and one
+// connection, so the cancellation is ordered after the grant's reply.
+// (Across connections it is not: a waiter may see its grant before the
+// releasing task sees its release done, and then legitimately holds the
+// lease.)
+#[tokio::test(flavor = "current_thread")]
+async fn a_waiter_cancelled_as_it_is_granted_gives_the_lane_back() {
+    let redis = TestRedis::new().await;
+    let lock = redis.a.conversation_lock();
+    for round in 0..30 {
+        let keys: Vec<String> = (0..20).map(|k| format!("c{round}-{k}")).collect();
+        let mut holders = Vec::new();
+        for key in &keys {
+            holders.push(lock.acquire(key, LONG, LONG).await.unwrap());
+        }
+        let waiters: Vec<_> = keys
+            .iter()
+            .map(|key| {
+                let (lock, key) = (lock.clone(), key.clone());
+                tokio::spawn(async move { lock.acquire(&key, LONG, LONG).await })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+
+        // Act: each lane is released and its waiter cancelled right away.
+        for (holder, waiter) in holders.iter().zip(&waiters) {
+            lock.release(holder).await.unwrap();
+            waiter.abort();
+        }
+        for waiter in waiters {
+            let _ = waiter.await;
+        }
+
+        // Assert
+        for key in &keys {
+            let next = lock.acquire(key, LONG, Duration::from_secs(2)).await;
+            assert!(
+                next.is_ok(),
+                "round {round}: {key} was left blocked: {next:?}"
+            );
+        }
+    }
+    redis.cleanup().await;
 }

@@ -5,8 +5,10 @@ use std::time::Duration;
 
 use infra::redis::{RedisConfig, RedisConnection, connect};
 
-/// Two "instances" of a bot: separate connections, one key prefix.
+/// Two "instances" of a bot: separate connections, one key prefix. Its keys
+/// are deleted when it is dropped, so also when a test fails.
 pub(crate) struct TestRedis {
+    url: String,
     pub(crate) prefix: String,
     pub(crate) a: RedisConnection,
     pub(crate) b: RedisConnection,
@@ -19,10 +21,10 @@ impl TestRedis {
         let mut bytes = [0_u8; 8];
         getrandom::fill(&mut bytes).expect("random");
         let prefix = format!("campanile-test:{}", hex::encode(bytes));
-        let config = RedisConfig::new(url).with_key_prefix(prefix.clone());
+        let config = RedisConfig::new(url.clone()).with_key_prefix(prefix.clone());
         let a = connect(&config).await.expect("connect to redis (a)");
         let b = connect(&config).await.expect("connect to redis (b)");
-        Self { prefix, a, b }
+        Self { url, prefix, a, b }
     }
 
     /// Deletes every key of the prefix (best effort: keys expire anyway).
@@ -82,6 +84,25 @@ impl TestRedis {
         Duration::from_millis(u64::try_from(ms).unwrap_or(0))
     }
 
+    /// Waits until `len` turns wait in the queue of conversation `key`
+    /// (`{prefix}:lockq:{key}`).
+    pub(crate) async fn wait_for_queue(&self, key: &str, len: usize) {
+        let mut conn = self.a.manager().clone();
+        let queue = format!("{}:lockq:{key}", self.prefix);
+        for _ in 0..1000 {
+            let queued: usize = redis::cmd("ZCARD")
+                .arg(&queue)
+                .query_async(&mut conn)
+                .await
+                .expect("ZCARD");
+            if queued >= len {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        panic!("{len} turns never queued up for {key}");
+    }
+
     /// How many keys of the prefix exist.
     pub(crate) async fn key_count(&self) -> usize {
         let mut conn = self.a.manager().clone();
@@ -91,5 +112,37 @@ impl TestRedis {
             .await
             .expect("KEYS");
         keys.len()
+    }
+}
+
+impl Drop for TestRedis {
+    /// The cleanup of a test that panicked before its own, on a blocking
+    /// connection of its own (`Drop` cannot await).
+    fn drop(&mut self) {
+        let Ok(mut conn) = redis::Client::open(self.url.as_str()).and_then(|c| c.get_connection())
+        else {
+            return;
+        };
+        let pattern = format!("{}:*", self.prefix);
+        let mut cursor: u64 = 0;
+        loop {
+            let Ok((next, keys)): Result<(u64, Vec<String>), _> = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(1000)
+                .query(&mut conn)
+            else {
+                return;
+            };
+            if !keys.is_empty() {
+                let _: Result<i64, _> = redis::cmd("DEL").arg(&keys).query(&mut conn);
+            }
+            if next == 0 {
+                return;
+            }
+            cursor = next;
+        }
     }
 }

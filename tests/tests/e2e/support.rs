@@ -1,6 +1,7 @@
 //! A bot on 127.0.0.1 with fake Twilio and Meta servers, and signed webhooks.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bot::config::Settings;
@@ -30,8 +31,8 @@ pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
 pub(crate) struct Bot {
     pub(crate) addr: SocketAddr,
     pub(crate) services: Services,
-    pub(crate) twilio: FakeTwilio,
-    pub(crate) meta: FakeMeta,
+    pub(crate) twilio: Arc<FakeTwilio>,
+    pub(crate) meta: Arc<FakeMeta>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -43,8 +44,18 @@ pub(crate) async fn spawn_bot() -> Bot {
 
 /// [`spawn_bot`] with `tweak` applied to the settings.
 pub(crate) async fn spawn_bot_with(tweak: impl FnOnce(&mut Settings)) -> Bot {
-    let twilio = FakeTwilio::start(ACCOUNT_SID, TOKEN).await;
-    let meta = FakeMeta::start(ACCESS_TOKEN).await;
+    let twilio = Arc::new(FakeTwilio::start(ACCOUNT_SID, TOKEN).await);
+    let meta = Arc::new(FakeMeta::start(ACCESS_TOKEN).await);
+    spawn_bot_sharing(twilio, meta, tweak).await
+}
+
+/// A bot whose replies go to the given fakes (several bots may share them:
+/// instances of one deployment).
+pub(crate) async fn spawn_bot_sharing(
+    twilio: Arc<FakeTwilio>,
+    meta: Arc<FakeMeta>,
+    tweak: impl FnOnce(&mut Settings),
+) -> Bot {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let mut settings = Settings::local(addr);

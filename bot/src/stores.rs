@@ -1,0 +1,160 @@
+//! The pipeline's stores for each way to run: in process (the embedded
+//! default; sessions in the database so carts survive a restart) or on
+//! Redis (`REDIS_URL`: every instance shares dedup, rate limits, sessions
+//! and the conversation lane).
+//!
+//! Each store is an enum over the two implementations, so the pipeline has
+//! one concrete type whichever mode runs.
+
+use std::time::Duration;
+
+use framework::dedup::{Claim, ClaimToken, InMemSeenStore, SeenStore, SeenStoreError};
+use framework::rate_limit::{InMemRateStore, Quota, RateDecision, RateStore, RateStoreError};
+use framework::session::{
+    ConversationLock, FencingToken, InMemConversationLock, Lease, LockError, SessionStore,
+    SessionStoreError,
+};
+use infra::db::sessions::DbSessionStore;
+use infra::redis::{RedisConversationLock, RedisRateStore, RedisSeenStore, RedisSessionStore};
+
+/// Dedup records.
+#[derive(Debug, Clone)]
+pub enum Seen {
+    /// In process.
+    InMem(InMemSeenStore),
+    /// Shared through Redis.
+    Redis(RedisSeenStore),
+}
+
+/// Rate-limit state.
+#[derive(Debug, Clone)]
+pub enum Rates {
+    /// In process.
+    InMem(InMemRateStore),
+    /// Shared through Redis.
+    Redis(RedisRateStore),
+}
+
+/// Sessions.
+#[derive(Debug, Clone)]
+pub enum Sessions {
+    /// In the database (the embedded default).
+    Db(DbSessionStore),
+    /// Shared through Redis.
+    Redis(RedisSessionStore),
+}
+
+/// The conversation lane.
+#[derive(Debug, Clone)]
+pub enum Lanes {
+    /// In process.
+    InMem(InMemConversationLock),
+    /// Shared through Redis.
+    Redis(RedisConversationLock),
+}
+
+/// The four stores of one pipeline.
+#[derive(Debug, Clone)]
+pub struct Stores {
+    /// Dedup records.
+    pub seen: Seen,
+    /// Rate-limit state.
+    pub rates: Rates,
+    /// Sessions.
+    pub sessions: Sessions,
+    /// The conversation lane.
+    pub lanes: Lanes,
+}
+
+impl SeenStore for Seen {
+    async fn claim(&self, key: &str, in_flight_ttl: Duration) -> Result<Claim, SeenStoreError> {
+        match self {
+            Self::InMem(s) => s.claim(key, in_flight_ttl).await,
+            Self::Redis(s) => s.claim(key, in_flight_ttl).await,
+        }
+    }
+
+    async fn complete(
+        &self,
+        key: &str,
+        token: &ClaimToken,
+        ttl: Duration,
+    ) -> Result<(), SeenStoreError> {
+        match self {
+            Self::InMem(s) => s.complete(key, token, ttl).await,
+            Self::Redis(s) => s.complete(key, token, ttl).await,
+        }
+    }
+
+    async fn release(&self, key: &str, token: &ClaimToken) -> Result<(), SeenStoreError> {
+        match self {
+            Self::InMem(s) => s.release(key, token).await,
+            Self::Redis(s) => s.release(key, token).await,
+        }
+    }
+}
+
+impl RateStore for Rates {
+    async fn check(&self, key: &str, quota: &Quota) -> Result<RateDecision, RateStoreError> {
+        match self {
+            Self::InMem(s) => s.check(key, quota).await,
+            Self::Redis(s) => s.check(key, quota).await,
+        }
+    }
+}
+
+impl SessionStore for Sessions {
+    async fn load(
+        &self,
+        key: &str,
+        fence: FencingToken,
+    ) -> Result<Option<Vec<u8>>, SessionStoreError> {
+        match self {
+            Self::Db(s) => s.load(key, fence).await,
+            Self::Redis(s) => s.load(key, fence).await,
+        }
+    }
+
+    async fn save(
+        &self,
+        key: &str,
+        data: &[u8],
+        ttl: Duration,
+        fence: FencingToken,
+    ) -> Result<(), SessionStoreError> {
+        match self {
+            Self::Db(s) => s.save(key, data, ttl, fence).await,
+            Self::Redis(s) => s.save(key, data, ttl, fence).await,
+        }
+    }
+
+    async fn remove(&self, key: &str, fence: FencingToken) -> Result<(), SessionStoreError> {
+        match self {
+            Self::Db(s) => s.remove(key, fence).await,
+            Self::Redis(s) => s.remove(key, fence).await,
+        }
+    }
+}
+
+impl ConversationLock for Lanes {
+    async fn acquire(&self, key: &str, ttl: Duration, wait: Duration) -> Result<Lease, LockError> {
+        match self {
+            Self::InMem(s) => s.acquire(key, ttl, wait).await,
+            Self::Redis(s) => s.acquire(key, ttl, wait).await,
+        }
+    }
+
+    async fn extend(&self, lease: &Lease, ttl: Duration) -> Result<(), LockError> {
+        match self {
+            Self::InMem(s) => s.extend(lease, ttl).await,
+            Self::Redis(s) => s.extend(lease, ttl).await,
+        }
+    }
+
+    async fn release(&self, lease: &Lease) -> Result<(), LockError> {
+        match self {
+            Self::InMem(s) => s.release(lease).await,
+            Self::Redis(s) => s.release(lease).await,
+        }
+    }
+}

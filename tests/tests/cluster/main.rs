@@ -1,0 +1,297 @@
+//! Several bot instances as one bot: separate in-process apps with separate
+//! in-process state, sharing only a fresh PostgreSQL database and a fresh
+//! Redis key prefix, with fake providers shared by all.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../e2e/support.rs"]
+#[allow(dead_code)]
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use framework::testing::twilio::TwilioWebhook;
+use http::StatusCode;
+use infra::testing::{FakeMeta, FakeTwilio};
+use sea_orm::ConnectionTrait as _;
+use support::{ACCESS_TOKEN, ACCOUNT_SID, BUSINESS, Bot, TOKEN, send, spawn_bot_sharing};
+
+const ADMIN: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// N instances over one fresh database and one fresh Redis prefix.
+struct Cluster {
+    bots: Vec<Bot>,
+    db_name: String,
+}
+
+fn random_tag() -> String {
+    let mut bytes = [0_u8; 5];
+    getrandom::fill(&mut bytes).unwrap();
+    hex::encode(bytes)
+}
+
+impl Cluster {
+    async fn start(n: usize) -> Self {
+        let tag = random_tag();
+        let db_name = format!("campanile_cluster_{tag}");
+        let admin = infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(ADMIN)))
+            .await
+            .unwrap();
+        admin
+            .connection()
+            .execute_unprepared(&format!("CREATE DATABASE {db_name}"))
+            .await
+            .unwrap();
+        admin.close().await;
+        let url = format!("postgres://postgres@127.0.0.1:5432/{db_name}");
+        let prefix = format!("campanile-test-{tag}");
+        let twilio = Arc::new(FakeTwilio::start(ACCOUNT_SID, TOKEN).await);
+        let meta = Arc::new(FakeMeta::start(ACCESS_TOKEN).await);
+        // The instances start together, as behind a load balancer.
+        let starts = (0..n).map(|_| {
+            let (url, prefix) = (url.clone(), prefix.clone());
+            spawn_bot_sharing(twilio.clone(), meta.clone(), move |s| {
+                s.database = infra::db::DatabaseSettings::new(Some(&url)).with_max_connections(8);
+                s.redis = Some(
+                    infra::redis::RedisConfig::new("redis://127.0.0.1:6379")
+                        .with_key_prefix(prefix),
+                );
+            })
+        });
+        let bots = futures_util::future::join_all(starts).await;
+        let cluster = Self { bots, db_name };
+        // Warm each instance (database connections, scripts loaded in Redis)
+        // with a message of its own, as a running deployment would be.
+        for i in 0..n {
+            let hook = TwilioWebhook::text(&customer(900_000 + i), BUSINESS, "hi");
+            assert_eq!(cluster.deliver(i, &hook).await, StatusCode::OK);
+        }
+        cluster
+    }
+
+    fn twilio(&self) -> &FakeTwilio {
+        &self.bots[0].twilio
+    }
+
+    /// Delivers `hook` to instance `i` (mod the cluster size) like the
+    /// provider: on a retryable answer (5xx, or no answer), again after a
+    /// short pause, to the next instance, until a 2xx.
+    async fn deliver(&self, i: usize, hook: &TwilioWebhook) -> StatusCode {
+        for attempt in 0..200 {
+            let bot = &self.bots[(i + attempt) % self.bots.len()];
+            let (status, _) = send(bot.addr, hook.signed_request(TOKEN, &bot.twilio_url())).await;
+            if status.is_success() || status.is_client_error() {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the webhook was never accepted");
+    }
+
+    async fn stop(self) {
+        for bot in self.bots {
+            bot.stop().await;
+        }
+        if let Ok(admin) =
+            infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(ADMIN))).await
+        {
+            let _ = admin
+                .connection()
+                .execute_unprepared(&format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.db_name
+                ))
+                .await;
+            admin.close().await;
+        }
+    }
+}
+
+fn customer(i: usize) -> String {
+    format!("+9198{i:08}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_same_webhook_fifty_times_across_instances_makes_one_order_and_one_reply() {
+    let cluster = Cluster::start(3).await;
+    let who = customer(1);
+    let order = TwilioWebhook::text(&who, BUSINESS, "Cement x 100");
+    assert_eq!(cluster.deliver(0, &order).await, StatusCode::OK);
+    support::wait_for(|| (cluster.twilio().texts_to(&who).len() == 1).then_some(()))
+        .await
+        .unwrap();
+
+    // Act: one "confirm" delivered 50 times at once, spread over instances.
+    let confirm = TwilioWebhook::text(&who, BUSINESS, "1");
+    let statuses = futures_util::future::join_all((0..50).map(|i| {
+        let bot = &cluster.bots[i % cluster.bots.len()];
+        send(bot.addr, confirm.signed_request(TOKEN, &bot.twilio_url()))
+    }))
+    .await;
+
+    // Assert
+    assert!(
+        statuses
+            .iter()
+            .all(|(s, _)| *s == StatusCode::OK || *s == StatusCode::SERVICE_UNAVAILABLE),
+        "only 200 (done or duplicate) or 503 (in flight: retry) {:?}",
+        statuses.iter().map(|(s, _)| s.as_u16()).collect::<Vec<_>>()
+    );
+    // A provider retries the 503s until they get a 200.
+    assert_eq!(cluster.deliver(0, &confirm).await, StatusCode::OK);
+    let texts = support::wait_for(|| {
+        let t = cluster.twilio().texts_to(&who);
+        (t.len() >= 2).then_some(t)
+    })
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let texts_after = cluster.twilio().texts_to(&who);
+    assert_eq!(
+        texts_after.len(),
+        2,
+        "one summary, one confirmation: {texts_after:?}"
+    );
+    assert!(texts[1].contains("Order confirmed"), "{texts:?}");
+    assert_eq!(
+        cluster.bots[0].orders_of(&who).await.len(),
+        1,
+        "exactly one order"
+    );
+    cluster.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_quick_messages_alternating_instances_are_answered_in_order() {
+    let cluster = Cluster::start(2).await;
+    let who = customer(2);
+    // Sent 100 ms apart without waiting for answers, alternating instances.
+    // Order is the order in which messages reach the conversation's lane;
+    // messages closer together than the work before the lane (signature,
+    // dedup, the log insert: milliseconds, more on a loaded machine) could
+    // swap (docs/ARCHITECTURE.md, Known limits).
+    let sends = (1..=20).map(|n| {
+        let cluster = &cluster;
+        let who = who.clone();
+        async move {
+            tokio::time::sleep(Duration::from_millis(100 * n as u64)).await;
+            let hook = TwilioWebhook::text(&who, BUSINESS, &format!("Cement x {n}"));
+            cluster.deliver(n, &hook).await
+        }
+    });
+    let statuses = futures_util::future::join_all(sends).await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+
+    let texts = support::wait_for(|| {
+        let t = cluster.twilio().texts_to(&who);
+        (t.len() >= 20).then_some(t)
+    })
+    .await
+    .unwrap();
+    for (i, text) in texts.iter().enumerate() {
+        let n = i + 1;
+        let bags = if n == 1 {
+            "1 bag ".to_owned()
+        } else {
+            format!("{n} bags")
+        };
+        assert!(
+            text.contains(&bags),
+            "reply {n} answers message {n}: {text}"
+        );
+    }
+    // The session ends as a sequential run leaves it: the last cart.
+    assert_eq!(
+        cluster
+            .deliver(0, &TwilioWebhook::text(&who, BUSINESS, "confirm"))
+            .await,
+        StatusCode::OK
+    );
+    let last = support::wait_for(|| cluster.twilio().texts_to(&who).get(20).cloned())
+        .await
+        .unwrap();
+    assert!(
+        last.contains("Order confirmed") && last.contains("₹7,000"),
+        "20 bags: {last}"
+    );
+    cluster.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_customers_at_once_all_complete() {
+    let cluster = Cluster::start(3).await;
+    let orders = (0..200).map(|i| {
+        let cluster = &cluster;
+        async move {
+            let who = customer(1000 + i);
+            let hook = TwilioWebhook::text(&who, BUSINESS, &format!("Cement x {}", i % 20 + 1));
+            cluster.deliver(i, &hook).await
+        }
+    });
+    let statuses = futures_util::future::join_all(orders).await;
+    assert!(statuses.iter().all(|s| *s == StatusCode::OK));
+    let confirms = (0..200).map(|i| {
+        let cluster = &cluster;
+        async move {
+            let who = customer(1000 + i);
+            // Wait for this customer's summary before confirming.
+            support::wait_for(|| (!cluster.twilio().texts_to(&who).is_empty()).then_some(()))
+                .await
+                .unwrap();
+            cluster
+                .deliver(i + 1, &TwilioWebhook::text(&who, BUSINESS, "1"))
+                .await
+        }
+    });
+    let statuses = futures_util::future::join_all(confirms).await;
+    assert!(statuses.iter().all(|s| *s == StatusCode::OK));
+    for i in 0..200 {
+        let who = customer(1000 + i);
+        let texts = support::wait_for(|| {
+            let t = cluster.twilio().texts_to(&who);
+            (t.len() >= 2).then_some(t)
+        })
+        .await
+        .unwrap_or_else(|| {
+            panic!(
+                "customer {i} did not get two replies: {:?}",
+                cluster.twilio().texts_to(&who)
+            )
+        });
+        assert_eq!(texts.len(), 2, "{texts:?}");
+        let total = features::shared::Money::new(
+            35_000 * (i as i64 % 20 + 1),
+            features::shared::Currency::INR,
+        );
+        assert!(texts[0].contains(&format!("Total: {total}")), "{texts:?}");
+        assert!(texts[1].contains("Order confirmed"), "{texts:?}");
+    }
+    cluster.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_rate_limit_holds_across_instances() {
+    let cluster = Cluster::start(2).await;
+    let who = customer(3);
+    // 40 messages in a minute, alternating instances: the default quota is
+    // 30 per minute per conversation, for the whole cluster.
+    for n in 0..40 {
+        let hook = TwilioWebhook::text(&who, BUSINESS, "hi");
+        assert_eq!(cluster.deliver(n, &hook).await, StatusCode::OK);
+    }
+    support::wait_for(|| (cluster.twilio().texts_to(&who).len() >= 31).then_some(()))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let texts = cluster.twilio().texts_to(&who);
+    let greetings = texts.iter().filter(|t| t.contains("Welcome")).count();
+    assert_eq!(
+        greetings, 30,
+        "30 handled in total, not 30 per instance: {texts:?}"
+    );
+    assert_eq!(texts.len(), 31, "plus one 'slow down' notice: {texts:?}");
+    cluster.stop().await;
+}
