@@ -165,26 +165,14 @@ async fn the_same_webhook_fifty_times_across_instances_makes_one_order_and_one_r
 async fn twenty_quick_messages_alternating_instances_are_answered_in_order() {
     let cluster = Cluster::start(2).await;
     let who = customer(2);
-    // Sent 100 ms apart without waiting for answers, alternating instances.
-    // Order is the order in which messages reach the conversation's lane;
-    // messages closer together than the work before the lane (signature,
-    // dedup, the log insert: milliseconds, more on a loaded machine) could
-    // swap (docs/ARCHITECTURE.md, Known limits).
-    let sends = (1..=20).map(|n| {
-        let cluster = &cluster;
-        let who = who.clone();
-        async move {
-            tokio::time::sleep(Duration::from_millis(100 * n as u64)).await;
-            let hook = TwilioWebhook::text(&who, BUSINESS, &format!("Cement x {n}"));
-            cluster.deliver(n, &hook).await
-        }
-    });
-    let statuses = futures_util::future::join_all(sends).await;
-    assert!(
-        statuses.iter().all(|s| *s == StatusCode::OK),
-        "{statuses:?}"
-    );
-
+    // Each message is sent as soon as the previous webhook was acknowledged
+    // (the provider's order), alternating instances, without waiting for
+    // any reply: the turns run on alternating instances, and the replies
+    // are sent by both instances' dispatchers.
+    for n in 1..=20 {
+        let hook = TwilioWebhook::text(&who, BUSINESS, &format!("Cement x {n}"));
+        assert_eq!(cluster.deliver(n, &hook).await, StatusCode::OK);
+    }
     let texts = support::wait_for(|| {
         let t = cluster.twilio().texts_to(&who);
         (t.len() >= 20).then_some(t)
@@ -216,6 +204,67 @@ async fn twenty_quick_messages_alternating_instances_are_answered_in_order() {
     assert!(
         last.contains("Order confirmed") && last.contains("₹7,000"),
         "20 bags: {last}"
+    );
+    cluster.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_simultaneous_messages_of_one_customer_run_one_at_a_time() {
+    let cluster = Cluster::start(2).await;
+    let who = customer(4);
+    // All at once, alternating instances: which runs first is up to the
+    // lane, but they run one at a time, each exactly once, and the replies
+    // come out in the order the turns ran.
+    let sends = (1..=20).map(|n| {
+        let cluster = &cluster;
+        let who = who.clone();
+        async move {
+            let hook = TwilioWebhook::text(&who, BUSINESS, &format!("Cement x {n}"));
+            cluster.deliver(n, &hook).await
+        }
+    });
+    let statuses = futures_util::future::join_all(sends).await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+    let texts = support::wait_for(|| {
+        let t = cluster.twilio().texts_to(&who);
+        (t.len() >= 20).then_some(t)
+    })
+    .await
+    .unwrap();
+    let mut quantities: Vec<u32> = texts
+        .iter()
+        .map(|t| {
+            let after = t.split("Cement: ").nth(1).unwrap();
+            after.split(' ').next().unwrap().parse().unwrap()
+        })
+        .collect();
+    let last_reply = *quantities.last().unwrap();
+    quantities.sort_unstable();
+    assert_eq!(
+        quantities,
+        (1..=20).collect::<Vec<u32>>(),
+        "each message answered once"
+    );
+    // The last reply sent is the last turn run: confirming orders its cart.
+    assert_eq!(
+        cluster
+            .deliver(0, &TwilioWebhook::text(&who, BUSINESS, "confirm"))
+            .await,
+        StatusCode::OK
+    );
+    let confirmation = support::wait_for(|| cluster.twilio().texts_to(&who).get(20).cloned())
+        .await
+        .unwrap();
+    let total = features::shared::Money::new(
+        35_000 * i64::from(last_reply),
+        features::shared::Currency::INR,
+    );
+    assert!(
+        confirmation.contains(&total.to_string()),
+        "the session holds the cart of the last turn ({last_reply} bags): {confirmation}"
     );
     cluster.stop().await;
 }
