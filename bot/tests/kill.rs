@@ -243,10 +243,20 @@ async fn a_killed_instance_loses_no_message_and_doubles_nothing() {
         "the kill hit live traffic (some webhook went unanswered and was retried)"
     );
 
-    // Clean up.
+    // Clean up: the survivor, the prefix's keys, the database.
     let mut b = b;
     let _ = b.child.kill();
     let _ = b.child.wait();
+    let client = redis::Client::open("redis://127.0.0.1:6379").unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}:*"))
+        .query_async(&mut conn)
+        .await
+        .unwrap_or_default();
+    if !keys.is_empty() {
+        let _: Result<(), _> = redis::cmd("DEL").arg(keys).query_async(&mut conn).await;
+    }
     db.close().await;
     let _ = admin
         .connection()

@@ -291,6 +291,31 @@ fn main() {
             );
         }
     });
-    println!("(database {db_name} is left for inspection; drop it with DROP DATABASE {db_name})");
+    // Clean up after ourselves: the database and the baseline's keys.
+    rt.block_on(async {
+        if let Ok(admin) = infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(
+            "postgres://postgres@127.0.0.1:5432/test",
+        )))
+        .await
+        {
+            let _ = admin
+                .connection()
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"))
+                .await;
+            admin.close().await;
+        }
+        if let Ok(client) = redis::Client::open("redis://127.0.0.1:6379")
+            && let Ok(mut conn) = client.get_multiplexed_async_connection().await
+        {
+            let keys: Vec<String> = redis::cmd("KEYS")
+                .arg(format!("{prefix}:*"))
+                .query_async(&mut conn)
+                .await
+                .unwrap_or_default();
+            for chunk in keys.chunks(1000) {
+                let _: Result<(), _> = redis::cmd("DEL").arg(chunk).query_async(&mut conn).await;
+            }
+        }
+    });
     std::process::exit(0);
 }

@@ -22,6 +22,7 @@ const ADMIN: &str = "postgres://postgres@127.0.0.1:5432/test";
 struct Cluster {
     bots: Vec<Bot>,
     db_name: String,
+    prefix: String,
 }
 
 fn random_tag() -> String {
@@ -59,7 +60,11 @@ impl Cluster {
             })
         });
         let bots = futures_util::future::join_all(starts).await;
-        let cluster = Self { bots, db_name };
+        let cluster = Self {
+            bots,
+            db_name,
+            prefix,
+        };
         // Warm each instance (database connections, scripts loaded in Redis)
         // with a message of its own, as a running deployment would be.
         for i in 0..n {
@@ -92,6 +97,7 @@ impl Cluster {
         for bot in self.bots {
             bot.stop().await;
         }
+        delete_keys(&self.prefix).await;
         if let Ok(admin) =
             infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(ADMIN))).await
         {
@@ -104,6 +110,20 @@ impl Cluster {
                 .await;
             admin.close().await;
         }
+    }
+}
+
+/// Deletes every Redis key of a test's prefix.
+async fn delete_keys(prefix: &str) {
+    let client = redis::Client::open("redis://127.0.0.1:6379").unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}:*"))
+        .query_async(&mut conn)
+        .await
+        .unwrap_or_default();
+    if !keys.is_empty() {
+        let _: Result<(), _> = redis::cmd("DEL").arg(keys).query_async(&mut conn).await;
     }
 }
 
