@@ -13,14 +13,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use framework::testing::twilio::TwilioWebhook;
-use infra::testing::FakeTwilio;
+use infra::testing::{FakeTwilio, TempDatabase, delete_redis_keys, random_tag};
 use sea_orm::ConnectionTrait as _;
 
 const SID: &str = "AC00000000000000000000000000000077";
 const TOKEN: &str = "kill-test-token";
 const PUBLIC: &str = "http://bot.example.test";
 const BUSINESS: &str = "+14155238886";
-const ADMIN: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 struct Instance {
     child: Child,
@@ -107,20 +106,9 @@ async fn deliver(addrs: &[SocketAddr], first: usize, hook: &TwilioWebhook) -> us
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_killed_instance_loses_no_message_and_doubles_nothing() {
     // Arrange: a fresh database and prefix, a fake Twilio, two instances.
-    let mut tag = [0_u8; 5];
-    getrandom::fill(&mut tag).unwrap();
-    let tag = hex::encode(tag);
-    let db_name = format!("campanile_kill_{tag}");
-    let admin = infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(ADMIN)))
-        .await
-        .unwrap();
-    admin
-        .connection()
-        .execute_unprepared(&format!("CREATE DATABASE {db_name}"))
-        .await
-        .unwrap();
-    let db_url = format!("postgres://postgres@127.0.0.1:5432/{db_name}");
-    let prefix = format!("campanile-kill-{tag}");
+    let temp_db = TempDatabase::create("campanile_kill").await;
+    let db_url = temp_db.url();
+    let prefix = format!("campanile-kill-{}", random_tag());
     let twilio = Arc::new(FakeTwilio::start(SID, TOKEN).await);
     let mut a = start(&db_url, &prefix, &twilio.base_url());
     let b = start(&db_url, &prefix, &twilio.base_url());
@@ -247,20 +235,7 @@ async fn a_killed_instance_loses_no_message_and_doubles_nothing() {
     let mut b = b;
     let _ = b.child.kill();
     let _ = b.child.wait();
-    let client = redis::Client::open("redis://127.0.0.1:6379").unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}:*"))
-        .query_async(&mut conn)
-        .await
-        .unwrap_or_default();
-    if !keys.is_empty() {
-        let _: Result<(), _> = redis::cmd("DEL").arg(keys).query_async(&mut conn).await;
-    }
+    delete_redis_keys(&prefix).await;
     db.close().await;
-    let _ = admin
-        .connection()
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"))
-        .await;
-    admin.close().await;
+    temp_db.drop().await;
 }

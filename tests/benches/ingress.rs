@@ -29,7 +29,6 @@ use http::{Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use redis::AsyncCommands as _;
-use sea_orm::ConnectionTrait as _;
 
 const TOKEN: &str = "bench-token";
 const BUSINESS: &str = "+14155238886";
@@ -97,44 +96,23 @@ async fn baseline_app(prefix: String) -> axum::Router {
     )
 }
 
-/// The bot on a fresh PostgreSQL database, dispatcher included (dry run:
-/// replies are stored and marked, not sent).
-fn bot_app() -> (SocketAddr, String) {
-    let name = format!("campanile_bench_{}", std::process::id());
+/// The bot on `db_url`, dispatcher included (dry run: replies are stored
+/// and marked, not sent).
+fn bot_app(db_url: String, prefix: String) -> SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
-    let db_name = name.clone();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
         rt.block_on(async move {
-            let admin = infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(
-                "postgres://postgres@127.0.0.1:5432/test",
-            )))
-            .await
-            .unwrap();
-            admin
-                .connection()
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"))
-                .await
-                .unwrap();
-            admin
-                .connection()
-                .execute_unprepared(&format!("CREATE DATABASE {db_name}"))
-                .await
-                .unwrap();
-            admin.close().await;
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             let mut settings = Settings::local(addr);
-            settings.database = infra::db::DatabaseSettings::new(Some(&format!(
-                "postgres://postgres@127.0.0.1:5432/{db_name}"
-            )));
+            settings.database = infra::db::DatabaseSettings::new(Some(&db_url));
             settings.twilio.auth_token = Some(TOKEN.to_owned());
             settings.redis = Some(
-                infra::redis::RedisConfig::new("redis://127.0.0.1:6379")
-                    .with_key_prefix(format!("bench-{}", std::process::id())),
+                infra::redis::RedisConfig::new(infra::testing::REDIS_URL).with_key_prefix(prefix),
             );
             let services = bot::startup::Services::build(settings).await.unwrap();
             services.seed_demo_catalog().await.unwrap();
@@ -144,7 +122,7 @@ fn bot_app() -> (SocketAddr, String) {
                 .unwrap();
         });
     });
-    (rx.recv().unwrap(), name)
+    rx.recv().unwrap()
 }
 
 /// Signed webhooks with unique ids, 1,000 rotating senders.
@@ -248,17 +226,17 @@ fn main() {
         .split(',')
         .filter_map(|l| l.trim().parse().ok())
         .collect();
-    let prefix = format!("bench-{}", std::process::id());
-
-    let baseline_prefix = prefix.clone();
-    let baseline_addr = serve_on_own_thread(move || baseline_app(baseline_prefix));
-    let (bot_addr, db_name) = bot_app();
+    let prefix = format!("campanile-bench-{}", infra::testing::random_tag());
 
     // The load generator: one thread.
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
+    let db = rt.block_on(infra::testing::TempDatabase::create("campanile_bench"));
+    let baseline_prefix = prefix.clone();
+    let baseline_addr = serve_on_own_thread(move || baseline_app(baseline_prefix));
+    let bot_addr = bot_app(db.url(), prefix.clone());
     // Enough requests for the fastest level; ids unique across levels.
     let budget = 200_000;
     let base_reqs = Arc::new(requests(baseline_addr, budget, "B"));
@@ -291,31 +269,10 @@ fn main() {
             );
         }
     });
-    // Clean up after ourselves: the database and the baseline's keys.
+    // Clean up after ourselves: the database and the keys.
     rt.block_on(async {
-        if let Ok(admin) = infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(
-            "postgres://postgres@127.0.0.1:5432/test",
-        )))
-        .await
-        {
-            let _ = admin
-                .connection()
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"))
-                .await;
-            admin.close().await;
-        }
-        if let Ok(client) = redis::Client::open("redis://127.0.0.1:6379")
-            && let Ok(mut conn) = client.get_multiplexed_async_connection().await
-        {
-            let keys: Vec<String> = redis::cmd("KEYS")
-                .arg(format!("{prefix}:*"))
-                .query_async(&mut conn)
-                .await
-                .unwrap_or_default();
-            for chunk in keys.chunks(1000) {
-                let _: Result<(), _> = redis::cmd("DEL").arg(chunk).query_async(&mut conn).await;
-            }
-        }
+        infra::testing::delete_redis_keys(&prefix).await;
+        db.drop().await;
     });
     std::process::exit(0);
 }

@@ -51,7 +51,12 @@
 //! the providers do.
 
 mod meta;
+mod services;
 mod twilio;
+
+pub use self::services::{
+    POSTGRES_ADMIN_URL, REDIS_URL, TempDatabase, delete_redis_keys, random_tag,
+};
 
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, RandomState};

@@ -12,40 +12,21 @@ use std::time::Duration;
 
 use framework::testing::twilio::TwilioWebhook;
 use http::StatusCode;
-use infra::testing::{FakeMeta, FakeTwilio};
-use sea_orm::ConnectionTrait as _;
+use infra::testing::{FakeMeta, FakeTwilio, TempDatabase, delete_redis_keys, random_tag};
 use support::{ACCESS_TOKEN, ACCOUNT_SID, BUSINESS, Bot, TOKEN, send, spawn_bot_sharing};
-
-const ADMIN: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 /// N instances over one fresh database and one fresh Redis prefix.
 struct Cluster {
     bots: Vec<Bot>,
-    db_name: String,
+    db: TempDatabase,
     prefix: String,
-}
-
-fn random_tag() -> String {
-    let mut bytes = [0_u8; 5];
-    getrandom::fill(&mut bytes).unwrap();
-    hex::encode(bytes)
 }
 
 impl Cluster {
     async fn start(n: usize) -> Self {
-        let tag = random_tag();
-        let db_name = format!("campanile_cluster_{tag}");
-        let admin = infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(ADMIN)))
-            .await
-            .unwrap();
-        admin
-            .connection()
-            .execute_unprepared(&format!("CREATE DATABASE {db_name}"))
-            .await
-            .unwrap();
-        admin.close().await;
-        let url = format!("postgres://postgres@127.0.0.1:5432/{db_name}");
-        let prefix = format!("campanile-test-{tag}");
+        let db = TempDatabase::create("campanile_cluster").await;
+        let url = db.url();
+        let prefix = format!("campanile-test-{}", random_tag());
         let twilio = Arc::new(FakeTwilio::start(ACCOUNT_SID, TOKEN).await);
         let meta = Arc::new(FakeMeta::start(ACCESS_TOKEN).await);
         // The instances start together, as behind a load balancer.
@@ -60,11 +41,7 @@ impl Cluster {
             })
         });
         let bots = futures_util::future::join_all(starts).await;
-        let cluster = Self {
-            bots,
-            db_name,
-            prefix,
-        };
+        let cluster = Self { bots, db, prefix };
         // Warm each instance (database connections, scripts loaded in Redis)
         // with a message of its own, as a running deployment would be.
         for i in 0..n {
@@ -97,33 +74,8 @@ impl Cluster {
         for bot in self.bots {
             bot.stop().await;
         }
-        delete_keys(&self.prefix).await;
-        if let Ok(admin) =
-            infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(ADMIN))).await
-        {
-            let _ = admin
-                .connection()
-                .execute_unprepared(&format!(
-                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                    self.db_name
-                ))
-                .await;
-            admin.close().await;
-        }
-    }
-}
-
-/// Deletes every Redis key of a test's prefix.
-async fn delete_keys(prefix: &str) {
-    let client = redis::Client::open("redis://127.0.0.1:6379").unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}:*"))
-        .query_async(&mut conn)
-        .await
-        .unwrap_or_default();
-    if !keys.is_empty() {
-        let _: Result<(), _> = redis::cmd("DEL").arg(keys).query_async(&mut conn).await;
+        delete_redis_keys(&self.prefix).await;
+        self.db.drop().await;
     }
 }
 
