@@ -367,11 +367,18 @@ impl Settings {
         }
         let redis = match get("REDIS_URL") {
             Some(url) => {
-                if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                if url.starts_with("rediss://") {
                     return Err(invalid(
                         "REDIS_URL",
                         "<hidden>",
-                        "must start with redis:// or rediss://".to_owned(),
+                        "TLS (rediss://) is not built into this binary; use redis:// on a private network or a TLS tunnel".to_owned(),
+                    ));
+                }
+                if !(url.starts_with("redis://") || url.starts_with("redis+unix://")) {
+                    return Err(invalid(
+                        "REDIS_URL",
+                        "<hidden>",
+                        "must start with redis:// or redis+unix://".to_owned(),
                     ));
                 }
                 let prefix = get("REDIS_KEY_PREFIX").unwrap_or_else(|| "campanile".to_owned());

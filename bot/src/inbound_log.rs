@@ -86,7 +86,15 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let log = self.log.clone();
         Box::pin(async move {
-            match log.record_inbound(&msg).await? {
+            let state = match log.record_inbound(&msg).await {
+                Ok(state) => state,
+                // Not recorded, nothing ran: the provider must retry.
+                Err(e) => {
+                    tracing::warn!(error.message = %e, error.cause_chain = ?e, "cannot record the message; the provider should retry");
+                    return Ok(Response::in_flight());
+                }
+            };
+            match state {
                 InboundState::New => {
                     metrics::counter!("campanile_messages_in_total", "provider" => msg.provider().as_str())
                         .increment(1);
@@ -100,8 +108,13 @@ where
                 }
             }
             let response = inner.call(msg.clone()).await.map_err(Into::into)?;
-            if response.outcome() != framework::Outcome::InFlight {
-                log.mark_handled(&msg).await?;
+            if response.outcome() != framework::Outcome::InFlight
+                && let Err(e) = log.mark_handled(&msg).await
+            {
+                // The turn's effects are stored: failing it now would add an
+                // apology to its replies. A retry runs it again, finding the
+                // order and replies it made (docs/distributed.md).
+                tracing::warn!(error.message = %e, "cannot mark the message handled");
             }
             Ok(response)
         })

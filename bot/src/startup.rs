@@ -192,8 +192,24 @@ impl Services {
         )
     }
 
-    /// Logs how each provider is set up, so a dry run is never a surprise.
+    /// Logs how each provider is set up, so a dry run is never a surprise,
+    /// and warns about timings that let work run twice.
     pub fn announce(&self) {
+        // A turn may wait 10 s for its lane and run 60 s: a claim that
+        // expires sooner lets a retry run the message beside it.
+        let longest_turn = std::time::Duration::from_secs(70);
+        if self.settings.in_flight_ttl < longest_turn {
+            tracing::warn!(
+                in_flight_ttl = ?self.settings.in_flight_ttl,
+                "CAMPANILE_IN_FLIGHT_TTL is shorter than the longest turn (70 s): a slow turn's message may run twice"
+            );
+        }
+        if self.settings.send_lease < std::time::Duration::from_secs(15) {
+            tracing::warn!(
+                send_lease = ?self.settings.send_lease,
+                "CAMPANILE_SEND_LEASE is shorter than the provider timeout (10 s) plus a margin: a slow send may be sent twice"
+            );
+        }
         let webhooks = self.settings.webhooks();
         for (provider, receives, sends) in [
             (

@@ -26,6 +26,14 @@ struct Instance {
     addr: SocketAddr,
 }
 
+impl Drop for Instance {
+    /// A failing or aborted test must not leave servers running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn start(db_url: &str, prefix: &str, twilio_base: &str) -> Instance {
     let mut child = Command::new(env!("CARGO_BIN_EXE_campanile"))
         .args(["--json-logs", "serve", "--addr", "127.0.0.1:0"])
@@ -231,10 +239,8 @@ async fn a_killed_instance_loses_no_message_and_doubles_nothing() {
         "the kill hit live traffic (some webhook went unanswered and was retried)"
     );
 
-    // Clean up: the survivor, the prefix's keys, the database.
-    let mut b = b;
-    let _ = b.child.kill();
-    let _ = b.child.wait();
+    // Clean up: the survivor (dropped), the prefix's keys, the database.
+    drop(b);
     delete_redis_keys(&prefix).await;
     db.close().await;
     temp_db.drop().await;

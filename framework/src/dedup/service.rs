@@ -54,7 +54,16 @@ where
                 return Ok(Response::stale());
             }
             let key = msg.dedup_key();
-            let token = match store.claim(&key, config.in_flight_ttl).await? {
+            let claimed = match store.claim(&key, config.in_flight_ttl).await {
+                Ok(claimed) => claimed,
+                // Nothing ran and nothing is recorded: the provider must
+                // retry, not get a 2xx with an apology.
+                Err(e) => {
+                    tracing::warn!(error.message = %e, error.cause_chain = ?e, "dedup store failed; the provider should retry");
+                    return Ok(Response::in_flight());
+                }
+            };
+            let token = match claimed {
                 Claim::Claimed(token) => token,
                 Claim::Done => {
                     tracing::debug!(message_id = %msg.id(), "duplicate message dropped");

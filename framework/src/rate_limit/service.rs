@@ -54,11 +54,22 @@ where
         let quota = *self.config.quota();
         let notice = self.config.notice.clone();
         Box::pin(async move {
-            if let Some(key) = key
-                && let RateDecision::Limited {
-                    retry_after,
-                    notify,
-                } = store.check(&key, &quota).await?
+            // A store that cannot answer lets the message through (logged):
+            // a rate-limit outage must not stop every customer's orders.
+            let decision = match key {
+                Some(key) => match store.check(&key, &quota).await {
+                    Ok(decision) => Some(decision),
+                    Err(e) => {
+                        tracing::warn!(error.message = %e, error.cause_chain = ?e, "rate-limit store failed; letting the message through");
+                        None
+                    }
+                },
+                None => None,
+            };
+            if let Some(RateDecision::Limited {
+                retry_after,
+                notify,
+            }) = decision
             {
                 tracing::info!(
                     retry_after_ms = u64::try_from(retry_after.as_millis()).unwrap_or(u64::MAX),

@@ -141,7 +141,11 @@ where
                     );
                     return Ok(Response::in_flight());
                 }
-                Err(e) => return Err(SessionError::from(e).into()),
+                // The lane's store cannot answer: nothing ran, retry.
+                Err(e) => {
+                    tracing::warn!(error.message = %e, error.cause_chain = ?e, "conversation lane failed; the provider should retry");
+                    return Ok(Response::in_flight());
+                }
             };
             let fence = lease.token();
             let renew = renew_lease(lock.clone(), lease.clone(), config.lease_ttl);
@@ -150,7 +154,15 @@ where
                 lease: Some(lease),
             };
 
-            let stored = store.load(&key, fence).await.map_err(SessionError::from)?;
+            let stored = match store.load(&key, fence).await {
+                Ok(stored) => stored,
+                // Nothing ran yet: retry rather than apologise (the lease
+                // guard frees the lane).
+                Err(e) => {
+                    tracing::warn!(error.message = %e, error.cause_chain = ?e, "session store failed; the provider should retry");
+                    return Ok(Response::in_flight());
+                }
+            };
             let existed = stored.is_some();
             let session = match stored.as_deref().map(Session::from_bytes) {
                 Some(Ok(session)) => session,

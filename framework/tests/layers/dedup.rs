@@ -138,3 +138,49 @@ async fn twilio_and_meta_ids_do_not_collide() {
     );
     assert_eq!(call(&svc, meta).await.unwrap().outcome(), Outcome::Handled);
 }
+
+/// A store whose backend is down.
+#[derive(Clone)]
+struct DownStore;
+
+impl framework::dedup::SeenStore for DownStore {
+    async fn claim(
+        &self,
+        _key: &str,
+        _in_flight_ttl: Duration,
+    ) -> Result<framework::dedup::Claim, framework::dedup::SeenStoreError> {
+        Err(framework::dedup::SeenStoreError::Backend(
+            "connection refused".into(),
+        ))
+    }
+
+    async fn complete(
+        &self,
+        _key: &str,
+        _token: &framework::dedup::ClaimToken,
+        _ttl: Duration,
+    ) -> Result<(), framework::dedup::SeenStoreError> {
+        Ok(())
+    }
+
+    async fn release(
+        &self,
+        _key: &str,
+        _token: &framework::dedup::ClaimToken,
+    ) -> Result<(), framework::dedup::SeenStoreError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_store_that_is_down_runs_nothing_and_asks_for_a_retry() {
+    // Regression (review of issue 4): a failed claim became an apology and a
+    // 2xx, so the provider stopped retrying a message nothing had recorded.
+    let rec = Recorder::default();
+    let svc = DedupLayer::new(DownStore).layer(rec.service(Duration::ZERO));
+
+    let response = call(&svc, framework::doc::text("hi")).await.unwrap();
+
+    assert_eq!(response.outcome(), Outcome::InFlight);
+    assert!(rec.ids().is_empty(), "the handler did not run");
+}
