@@ -370,15 +370,15 @@ impl<T: Transport> Dispatcher<T> {
             if !row.due {
                 break;
             }
-            match self.log.claim(row.id, duration_ms(self.config.lease)).await {
-                Ok(true) => {}
-                Ok(false) => break, // another dispatcher has it; keep the order
+            let attempts = match self.log.claim(row.id, duration_ms(self.config.lease)).await {
+                Ok(Some(attempts)) => attempts,
+                Ok(None) => break, // another dispatcher has it; keep the order
                 Err(e) => {
                     tracing::warn!(error.message = %e, "cannot claim an outbox row");
                     break;
                 }
-            }
-            let outcome = self.send_row(&row).await;
+            };
+            let outcome = self.send_row(&row, attempts).await;
             let stop = outcome == Outcome::Retrying;
             match outcome {
                 Outcome::Sent => report.sent += 1,
@@ -393,8 +393,7 @@ impl<T: Transport> Dispatcher<T> {
         report
     }
 
-    async fn send_row(&self, row: &PendingOutbound) -> Outcome {
-        let attempts = row.attempts.saturating_add(1);
+    async fn send_row(&self, row: &PendingOutbound, attempts: i32) -> Outcome {
         let request: OutboundRequest = match serde_json::from_str(&row.request) {
             Ok(r) => r,
             Err(e) => {

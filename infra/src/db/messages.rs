@@ -407,13 +407,13 @@ impl MessageLog {
     }
 
     /// Claims a pending row for `lease_ms`, so no other dispatcher sends it
-    /// meanwhile, and counts the send attempt. Returns whether this caller
-    /// got it.
+    /// meanwhile, and counts the send attempt. Returns the attempts so far
+    /// (this one included) when this caller got the row, `None` otherwise.
     ///
     /// # Errors
     ///
     /// [`DbError::Query`].
-    pub async fn claim(&self, id: i64, lease_ms: i64) -> Result<bool, DbError> {
+    pub async fn claim(&self, id: i64, lease_ms: i64) -> Result<Option<i32>, DbError> {
         let now = now_ms();
         // The claim counts the attempt: a send cut off by a crash (its
         // outcome unknown) is still an attempt.
@@ -429,8 +429,12 @@ impl MessageLog {
                     .is_null()
                     .or(Expr::col(Messages::ClaimedUntilMs).lte(now)),
             )
+            .returning_col(Messages::Attempts)
             .to_owned();
-        Ok(self.db.exec(&update).await? == 1)
+        match self.db.one(&update).await? {
+            Some(row) => Ok(Some(row.try_get("", "attempts")?)),
+            None => Ok(None),
+        }
     }
 
     /// The provider accepted row `id` as `provider_message_id`. Any status

@@ -122,9 +122,9 @@ async fn statuses_move_forward_only(backend: Backend) {
     let (a, b) = (pending[0].id, pending[1].id);
 
     // A claim is exclusive while it lasts.
-    assert!(log.claim(a, 60_000).await.unwrap());
+    assert!(log.claim(a, 60_000).await.unwrap().is_some());
     assert!(
-        !log.claim(a, 60_000).await.unwrap(),
+        log.claim(a, 60_000).await.unwrap().is_none(),
         "a claimed row cannot be claimed again"
     );
     assert!(
@@ -163,7 +163,7 @@ async fn statuses_move_forward_only(backend: Backend) {
         .unwrap(),
         "no message has that id yet"
     );
-    assert!(log.claim(b, 60_000).await.unwrap());
+    assert!(log.claim(b, 60_000).await.unwrap().is_some());
     log.mark_accepted(b, "SMout2", 1).await.unwrap();
 
     let rows = log.recent(None, 10).await.unwrap();
@@ -191,7 +191,7 @@ async fn retries_wait_until_due() {
     let (db, log) = log_on(Backend::SqliteFile).await;
     log.enqueue(&[out("SM9", 0, "x")]).await.unwrap();
     let id = log.pending(1).await.unwrap()[0].id;
-    assert!(log.claim(id, 60_000).await.unwrap());
+    assert!(log.claim(id, 60_000).await.unwrap().is_some());
     log.mark_retry(id, 1, infra::db::now_ms() + 60_000, "503")
         .await
         .unwrap();

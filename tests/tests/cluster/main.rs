@@ -94,6 +94,7 @@ async fn the_same_webhook_fifty_times_across_instances_makes_one_order_and_one_r
         .unwrap();
 
     // Act: one "confirm" delivered 50 times at once, spread over instances.
+    let handled_before = handled_turns(&cluster).await;
     let confirm = TwilioWebhook::text(&who, BUSINESS, "1");
     let statuses = futures_util::future::join_all((0..50).map(|i| {
         let bot = &cluster.bots[i % cluster.bots.len()];
@@ -130,7 +131,26 @@ async fn the_same_webhook_fifty_times_across_instances_makes_one_order_and_one_r
         1,
         "exactly one order"
     );
+    // And the turn itself ran once (keyed orders and replies would hide a
+    // second run; the turn counter does not).
+    assert_eq!(
+        handled_turns(&cluster).await - handled_before,
+        1,
+        "one handled turn for fifty deliveries"
+    );
     cluster.stop().await;
+}
+
+/// Handled Twilio turns so far, from `/metrics` (one recorder per test
+/// process, shared by the instances of this test).
+async fn handled_turns(cluster: &Cluster) -> u64 {
+    let (_, metrics) = cluster.bots[0].get("/metrics").await;
+    metrics
+        .lines()
+        .find(|l| l.starts_with("campanile_turns_total{provider=\"twilio\",outcome=\"handled\"}"))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
