@@ -1,7 +1,9 @@
-//! Fresh databases per test.
+//! Fresh databases per test: a SQLite file in a temporary directory, or a
+//! new database on the local PostgreSQL server
+//! ([`infra::testing::TempDatabase`]).
 
 use infra::db::{Database, DatabaseSettings};
-use sea_orm::ConnectionTrait;
+use infra::testing::TempDatabase;
 
 /// Where a test's database lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,22 +14,12 @@ pub(crate) enum Backend {
     Postgres,
 }
 
-/// The server the test command makes sure runs (scripts/services.sh).
-pub(crate) const POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
-
 /// A migrated, empty database that [`TestDb::drop`] removes.
 pub(crate) struct TestDb {
     pub(crate) db: Database,
     settings: DatabaseSettings,
-    backend: Backend,
-    name: String,
+    postgres: Option<TempDatabase>,
     _dir: Option<tempfile::TempDir>,
-}
-
-fn unique_name() -> String {
-    let mut bytes = [0_u8; 6];
-    getrandom::fill(&mut bytes).expect("random");
-    format!("campanile_t_{}", hex::encode(bytes))
 }
 
 impl TestDb {
@@ -44,44 +36,29 @@ impl TestDb {
 
     /// An empty database without the schema.
     pub(crate) async fn new_unmigrated(backend: Backend) -> Self {
-        let name = unique_name();
         match backend {
             Backend::SqliteFile => {
                 let dir = tempfile::tempdir().expect("temp dir");
-                let url = format!(
-                    "sqlite://{}?mode=rwc",
-                    dir.path().join(format!("{name}.db")).display()
-                );
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
                 let settings = DatabaseSettings::new(Some(&url));
                 let db = Database::connect(&settings).await.expect("sqlite");
                 Self {
-                    settings,
                     db,
-                    backend,
-                    name,
+                    settings,
+                    postgres: None,
                     _dir: Some(dir),
                 }
             }
             Backend::Postgres => {
-                let admin = Database::connect(&DatabaseSettings::new(Some(POSTGRES_ADMIN_URL)))
-                    .await
-                    .expect("PostgreSQL on 127.0.0.1:5432 (run scripts/services.sh)");
-                admin
-                    .connection()
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .expect("create database");
-                admin.close().await;
-                let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
-                let settings = DatabaseSettings::new(Some(&url)).with_max_connections(5);
+                let temp = TempDatabase::create("campanile_t").await;
+                let settings = DatabaseSettings::new(Some(&temp.url())).with_max_connections(5);
                 let db = Database::connect(&settings)
                     .await
                     .expect("connect to the new database");
                 Self {
-                    settings,
                     db,
-                    backend,
-                    name,
+                    settings,
+                    postgres: Some(temp),
                     _dir: None,
                 }
             }
@@ -91,18 +68,8 @@ impl TestDb {
     /// Closes the pool and removes the database.
     pub(crate) async fn drop(self) {
         self.db.close().await;
-        if self.backend == Backend::Postgres
-            && let Ok(admin) =
-                Database::connect(&DatabaseSettings::new(Some(POSTGRES_ADMIN_URL))).await
-        {
-            let _ = admin
-                .connection()
-                .execute_unprepared(&format!(
-                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                    self.name
-                ))
-                .await;
-            admin.close().await;
+        if let Some(temp) = self.postgres {
+            temp.drop().await;
         }
     }
 }
