@@ -8,7 +8,8 @@
 //! Run: `cargo bench -p e2e-tests --bench ingress` (needs PostgreSQL on
 //! 127.0.0.1:5432 and Redis on 127.0.0.1:6379: `scripts/services.sh`).
 //! Options through the environment: `BENCH_SECONDS` per level (default 3),
-//! `BENCH_LEVELS` (default `1,8,32,64`).
+//! `BENCH_LEVELS` (default `1,8,32,64`), `BENCH_ASYNC_COMMIT=1` (diagnosis:
+//! PostgreSQL commits without waiting for the WAL flush).
 //!
 //! Both servers and the load generator run in this process, on separate
 //! runtimes: the generator on one thread, the server under test on one
@@ -234,6 +235,25 @@ fn main() {
         .build()
         .unwrap();
     let db = rt.block_on(infra::testing::TempDatabase::create("campanile_bench"));
+    // Diagnosis only (BENCH_ASYNC_COMMIT=1): without waiting for the WAL
+    // flush at each commit, to see how much of a turn is commit latency.
+    if std::env::var("BENCH_ASYNC_COMMIT").as_deref() == Ok("1") {
+        rt.block_on(async {
+            let admin = infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(
+                infra::testing::POSTGRES_ADMIN_URL,
+            )))
+            .await
+            .unwrap();
+            sea_orm::ConnectionTrait::execute_unprepared(
+                admin.connection(),
+                &format!("ALTER DATABASE {} SET synchronous_commit = off", db.name()),
+            )
+            .await
+            .unwrap();
+            admin.close().await;
+        });
+        println!("(diagnosis: synchronous_commit = off)");
+    }
     let baseline_prefix = prefix.clone();
     let baseline_addr = serve_on_own_thread(move || baseline_app(baseline_prefix));
     let bot_addr = bot_app(db.url(), prefix.clone());
