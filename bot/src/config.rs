@@ -393,21 +393,6 @@ impl Settings {
             ),
             None => None,
         };
-        let session_ttl = match get("CAMPANILE_SESSION_TTL") {
-            Some(v) => {
-                let d = humantime::parse_duration(&v)
-                    .map_err(|e| invalid("CAMPANILE_SESSION_TTL", &v, e.to_string()))?;
-                if d < Duration::from_secs(1) {
-                    return Err(invalid(
-                        "CAMPANILE_SESSION_TTL",
-                        &v,
-                        "must be at least 1s".to_owned(),
-                    ));
-                }
-                d
-            }
-            None => DEFAULT_SESSION_TTL,
-        };
         let duration = |name: &'static str, default: Duration| -> Result<Duration, ConfigError> {
             match get(name) {
                 Some(v) => {
@@ -421,6 +406,7 @@ impl Settings {
                 None => Ok(default),
             }
         };
+        let session_ttl = duration("CAMPANILE_SESSION_TTL", DEFAULT_SESSION_TTL)?;
         let in_flight_ttl = duration("CAMPANILE_IN_FLIGHT_TTL", DEFAULT_IN_FLIGHT_TTL)?;
         let lane_ttl = duration("CAMPANILE_LANE_TTL", DEFAULT_LANE_TTL)?;
         let send_lease = duration("CAMPANILE_SEND_LEASE", DEFAULT_SEND_LEASE)?;

@@ -199,29 +199,33 @@ impl MessageLog {
             }
         };
 
-        let mut upsert = OnConflict::column(Customers::Phone);
-        upsert.update_column(Customers::LastInboundMs);
-        if msg.profile_name().is_some() {
-            upsert.update_column(Customers::ProfileName);
+        // The customer's last inbound time moves with new messages only, not
+        // with a provider's retry of an old one.
+        if state == InboundState::New {
+            let mut upsert = OnConflict::column(Customers::Phone);
+            upsert.update_column(Customers::LastInboundMs);
+            if msg.profile_name().is_some() {
+                upsert.update_column(Customers::ProfileName);
+            }
+            let customer_row = Query::insert()
+                .into_table(Customers::Table)
+                .columns([
+                    Customers::Phone,
+                    Customers::ProfileName,
+                    Customers::FirstSeenMs,
+                    Customers::LastInboundMs,
+                ])
+                .values([
+                    customer.into(),
+                    msg.profile_name().map(str::to_owned).into(),
+                    now.into(),
+                    now.into(),
+                ])
+                .map_err(|e| corrupt("customers", e))?
+                .on_conflict(upsert.to_owned())
+                .to_owned();
+            self.db.exec(&customer_row).await?;
         }
-        let customer_row = Query::insert()
-            .into_table(Customers::Table)
-            .columns([
-                Customers::Phone,
-                Customers::ProfileName,
-                Customers::FirstSeenMs,
-                Customers::LastInboundMs,
-            ])
-            .values([
-                customer.into(),
-                msg.profile_name().map(str::to_owned).into(),
-                now.into(),
-                now.into(),
-            ])
-            .map_err(|e| corrupt("customers", e))?
-            .on_conflict(upsert.to_owned())
-            .to_owned();
-        self.db.exec(&customer_row).await?;
         Ok(state)
     }
 

@@ -151,9 +151,7 @@ async fn replies_stored_before_a_stop_are_sent_after_a_restart() {
 }
 
 fn tempfile_dir() -> std::path::PathBuf {
-    let mut bytes = [0_u8; 6];
-    getrandom::fill(&mut bytes).unwrap();
-    let dir = std::env::temp_dir().join(format!("campanile-e2e-{}", hex::encode(bytes)));
+    let dir = std::env::temp_dir().join(format!("campanile-e2e-{}", infra::testing::random_tag()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
