@@ -10,11 +10,11 @@
 //!   the customer never saw, or drop one);
 //! - its turn never finished (a crash or a failure mid-turn): run again.
 //!
-//! A turn counts as finished when the inner service returns `Ok` (its
-//! replies are stored by then); it is marked right after. A crash between
-//! the two runs the turn once more on the next delivery; the order and the
-//! replies are keyed by the message, so that run adds nothing but a session
-//! update (issue 4 makes the whole turn one commit).
+//! A turn that ran is marked `handled` in the same transaction as its
+//! effects, by [`TurnCommit`](crate::turn::TurnCommit) inside the session
+//! layer; this layer marks the messages answered without a turn (rate
+//! limited). So this layer belongs outside a session layer with
+//! `TurnCommit`, as in [`crate::pipeline`].
 //!
 //! # Ordering
 //!
@@ -31,7 +31,7 @@
 
 use std::task::{Context, Poll};
 
-use framework::{BoxError, BoxFuture, InboundMessage, Response};
+use framework::{BoxError, BoxFuture, InboundMessage, Outcome, Response};
 use infra::db::messages::{InboundState, MessageLog};
 use tower::{Layer, Service};
 
@@ -108,13 +108,16 @@ where
                 }
             }
             let response = inner.call(msg.clone()).await.map_err(Into::into)?;
-            if response.outcome() != framework::Outcome::InFlight
-                && let Err(e) = log.mark_handled(&msg).await
-            {
-                // The turn's effects are stored: failing it now would add an
-                // apology to its replies. A retry runs it again, finding the
-                // order and replies it made (docs/distributed.md).
-                tracing::warn!(error.message = %e, "cannot mark the message handled");
+            match response.outcome() {
+                // A turn ran and committed its mark (or another run did), or
+                // nothing ran and the provider retries.
+                Outcome::Handled | Outcome::Duplicate | Outcome::InFlight => {}
+                // Answered without a turn (rate limited, stale): done.
+                _ => {
+                    if let Err(e) = log.mark_handled(&msg).await {
+                        tracing::warn!(error.message = %e, "cannot mark the message handled");
+                    }
+                }
             }
             Ok(response)
         })

@@ -23,7 +23,7 @@ use tokio::net::TcpListener;
 use crate::PipelineDeps;
 use crate::config::Settings;
 use crate::flows::Shop;
-use crate::stores::{Lanes, Rates, Seen, Sessions, Stores};
+use crate::stores::{Lanes, Rates, Seen, Stores};
 use framework::dedup::InMemSeenStore;
 use framework::rate_limit::InMemRateStore;
 use framework::session::InMemConversationLock;
@@ -112,7 +112,7 @@ impl Services {
                 let stores = Stores {
                     seen: Seen::Redis(redis.seen_store()),
                     rates: Rates::Redis(redis.rate_store()),
-                    sessions: Sessions::Redis(redis.session_store()),
+                    sessions: DbSessionStore::new(db.clone()),
                     lanes: Lanes::Redis(redis.conversation_lock()),
                 };
                 (stores, Some(redis))
@@ -121,7 +121,7 @@ impl Services {
                 Stores {
                     seen: Seen::InMem(InMemSeenStore::new()),
                     rates: Rates::InMem(InMemRateStore::new()),
-                    sessions: Sessions::Db(DbSessionStore::new(db.clone())),
+                    sessions: DbSessionStore::new(db.clone()),
                     lanes: Lanes::InMem(InMemConversationLock::new()),
                 },
                 None,

@@ -1,7 +1,12 @@
 //! The pipeline's stores for each way to run: in process (the embedded
-//! default; sessions in the database so carts survive a restart) or on
-//! Redis (`REDIS_URL`: every instance shares dedup, rate limits, sessions
-//! and the conversation lane).
+//! default) or on Redis (`REDIS_URL`: every instance shares dedup, rate
+//! limits and the conversation lane).
+//!
+//! Sessions live in the database in both modes: a session save commits in
+//! the same transaction as the turn's order, replies and `handled` mark
+//! (see [`crate::turn`] and docs/adr/0012-one-transaction-per-turn.md).
+//! `infra::redis::RedisSessionStore` stays available to bots whose turns
+//! have no database effects.
 //!
 //! Each store is an enum over the two implementations, so the pipeline has
 //! one concrete type whichever mode runs.
@@ -10,12 +15,9 @@ use std::time::Duration;
 
 use framework::dedup::{Claim, ClaimToken, InMemSeenStore, SeenStore, SeenStoreError};
 use framework::rate_limit::{InMemRateStore, Quota, RateDecision, RateStore, RateStoreError};
-use framework::session::{
-    ConversationLock, FencingToken, InMemConversationLock, Lease, LockError, SessionStore,
-    SessionStoreError,
-};
+use framework::session::{ConversationLock, InMemConversationLock, Lease, LockError};
 use infra::db::sessions::DbSessionStore;
-use infra::redis::{RedisConversationLock, RedisRateStore, RedisSeenStore, RedisSessionStore};
+use infra::redis::{RedisConversationLock, RedisRateStore, RedisSeenStore};
 
 /// Dedup records.
 #[derive(Debug, Clone)]
@@ -35,15 +37,6 @@ pub enum Rates {
     Redis(RedisRateStore),
 }
 
-/// Sessions.
-#[derive(Debug, Clone)]
-pub enum Sessions {
-    /// In the database (the embedded default).
-    Db(DbSessionStore),
-    /// Shared through Redis.
-    Redis(RedisSessionStore),
-}
-
 /// The conversation lane.
 #[derive(Debug, Clone)]
 pub enum Lanes {
@@ -53,15 +46,15 @@ pub enum Lanes {
     Redis(RedisConversationLock),
 }
 
-/// The four stores of one pipeline.
+/// The stores of one pipeline.
 #[derive(Debug, Clone)]
 pub struct Stores {
     /// Dedup records.
     pub seen: Seen,
     /// Rate-limit state.
     pub rates: Rates,
-    /// Sessions.
-    pub sessions: Sessions,
+    /// Sessions, in the database (one commit with the turn's effects).
+    pub sessions: DbSessionStore,
     /// The conversation lane.
     pub lanes: Lanes,
 }
@@ -99,39 +92,6 @@ impl RateStore for Rates {
         match self {
             Self::InMem(s) => s.check(key, quota).await,
             Self::Redis(s) => s.check(key, quota).await,
-        }
-    }
-}
-
-impl SessionStore for Sessions {
-    async fn load(
-        &self,
-        key: &str,
-        fence: FencingToken,
-    ) -> Result<Option<Vec<u8>>, SessionStoreError> {
-        match self {
-            Self::Db(s) => s.load(key, fence).await,
-            Self::Redis(s) => s.load(key, fence).await,
-        }
-    }
-
-    async fn save(
-        &self,
-        key: &str,
-        data: &[u8],
-        ttl: Duration,
-        fence: FencingToken,
-    ) -> Result<(), SessionStoreError> {
-        match self {
-            Self::Db(s) => s.save(key, data, ttl, fence).await,
-            Self::Redis(s) => s.save(key, data, ttl, fence).await,
-        }
-    }
-
-    async fn remove(&self, key: &str, fence: FencingToken) -> Result<(), SessionStoreError> {
-        match self {
-            Self::Db(s) => s.remove(key, fence).await,
-            Self::Redis(s) => s.remove(key, fence).await,
         }
     }
 }

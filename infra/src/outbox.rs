@@ -201,7 +201,10 @@ impl Outbox for DbOutbox {
             );
         }
         if stored > 0 {
-            self.wake.notify_one();
+            // Inside a turn's unit of work the rows are visible only after
+            // its commit: wake the dispatcher then, not before.
+            let wake = Arc::clone(&self.wake);
+            self.log.database().after_commit(move || wake.notify_one());
         }
         Ok(Delivery::Accepted)
     }

@@ -2,6 +2,7 @@ use std::time::Duration;
 
 use tower::Layer;
 
+use super::scope::{TurnScope, Unscoped};
 use super::service::SessionService;
 
 /// How sessions and the conversation lane behave.
@@ -79,9 +80,10 @@ impl SessionConfig {
 ///
 /// See the [module docs](super) for an example.
 #[derive(Debug, Clone)]
-pub struct SessionLayer<St, L> {
+pub struct SessionLayer<St, L, Sc = Unscoped> {
     store: St,
     lock: L,
+    scope: Sc,
     config: SessionConfig,
 }
 
@@ -92,26 +94,42 @@ impl<St, L> SessionLayer<St, L> {
         Self {
             store,
             lock,
+            scope: Unscoped,
             config: SessionConfig::default(),
         }
     }
+}
 
+impl<St, L, Sc> SessionLayer<St, L, Sc> {
     /// Replaces the configuration.
     #[must_use]
     pub fn with_config(mut self, config: SessionConfig) -> Self {
         self.config = config;
         self
     }
+
+    /// Runs each turn's load, inner service and save as one unit of `scope`
+    /// (one database transaction, say), inside the lane.
+    #[must_use]
+    pub fn with_turn_scope<Sc2: TurnScope>(self, scope: Sc2) -> SessionLayer<St, L, Sc2> {
+        SessionLayer {
+            store: self.store,
+            lock: self.lock,
+            scope,
+            config: self.config,
+        }
+    }
 }
 
-impl<S, St: Clone, L: Clone> Layer<S> for SessionLayer<St, L> {
-    type Service = SessionService<S, St, L>;
+impl<S, St: Clone, L: Clone, Sc: Clone> Layer<S> for SessionLayer<St, L, Sc> {
+    type Service = SessionService<S, St, L, Sc>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        SessionService::new(
+        SessionService::with_scope(
             inner,
             self.store.clone(),
             self.lock.clone(),
+            self.scope.clone(),
             self.config.clone(),
         )
     }

@@ -7,6 +7,10 @@
 //! calls the inner service, saves the session (restarting its time to live),
 //! and frees the lane. A failed turn saves nothing.
 //!
+//! With [`SessionLayer::with_turn_scope`], the load, the inner service and
+//! the save run as one unit of a [`TurnScope`] (the bot's is one database
+//! transaction), committed before the lane is freed.
+//!
 //! # Example
 //!
 //! ```
@@ -57,11 +61,13 @@
 mod data;
 mod layer;
 mod lock;
+mod scope;
 mod service;
 mod store;
 
 pub use self::data::{Session, SessionDataError};
 pub use self::layer::{SessionConfig, SessionLayer};
 pub use self::lock::{ConversationLock, InMemConversationLock, Lease, LockError};
+pub use self::scope::{TurnScope, Unscoped};
 pub use self::service::{SessionError, SessionService};
 pub use self::store::{FencingToken, InMemSessionStore, SessionStore, SessionStoreError};

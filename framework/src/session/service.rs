@@ -6,6 +6,7 @@ use tower::Service;
 use super::data::Session;
 use super::layer::SessionConfig;
 use super::lock::{ConversationLock, Lease, LockError};
+use super::scope::{TurnScope, Unscoped};
 use super::store::{SessionStore, SessionStoreError};
 use crate::{BoxError, InboundMessage, Response};
 
@@ -27,20 +28,29 @@ pub enum SessionError {
 /// Loads the session before the turn and saves it after, one turn per
 /// conversation at a time; see the [module docs](super).
 #[derive(Debug, Clone)]
-pub struct SessionService<S, St, L> {
+pub struct SessionService<S, St, L, Sc = Unscoped> {
     inner: S,
     store: St,
     lock: L,
+    scope: Sc,
     config: SessionConfig,
 }
 
 impl<S, St, L> SessionService<S, St, L> {
     /// Wraps `inner`.
     pub fn new(inner: S, store: St, lock: L, config: SessionConfig) -> Self {
+        Self::with_scope(inner, store, lock, Unscoped, config)
+    }
+}
+
+impl<S, St, L, Sc> SessionService<S, St, L, Sc> {
+    /// Wraps `inner`, running each turn as one unit of `scope`.
+    pub fn with_scope(inner: S, store: St, lock: L, scope: Sc, config: SessionConfig) -> Self {
         Self {
             inner,
             store,
             lock,
+            scope,
             config,
         }
     }
@@ -106,13 +116,14 @@ impl<L: ConversationLock> Drop for LeaseGuard<L> {
     }
 }
 
-impl<S, St, L> Service<InboundMessage> for SessionService<S, St, L>
+impl<S, St, L, Sc> Service<InboundMessage> for SessionService<S, St, L, Sc>
 where
     S: Service<InboundMessage, Response = Response> + Clone + Send + 'static,
     S::Error: Into<BoxError>,
     S::Future: Send,
     St: SessionStore,
     L: ConversationLock,
+    Sc: TurnScope,
 {
     type Response = Response;
     type Error = BoxError;
@@ -126,6 +137,7 @@ where
         let mut inner = crate::macros::take_ready(&mut self.inner);
         let store = self.store.clone();
         let lock = self.lock.clone();
+        let scope = self.scope.clone();
         let config = self.config.clone();
         Box::pin(async move {
             let key = msg.key().storage_key();
@@ -154,69 +166,70 @@ where
                 lease: Some(lease),
             };
 
-            let stored = match store.load(&key, fence).await {
-                Ok(stored) => stored,
-                // Nothing ran yet: retry rather than apologise (the lease
-                // guard frees the lane).
-                Err(e) => {
-                    tracing::warn!(error.message = %e, error.cause_chain = ?e, "session store failed; the provider should retry");
-                    return Ok(Response::in_flight());
-                }
-            };
-            let existed = stored.is_some();
-            let session = match stored.as_deref().map(Session::from_bytes) {
-                Some(Ok(session)) => session,
-                Some(Err(e)) => {
-                    // A session we cannot read must not lock the customer out:
-                    // start over, and say so in the log.
-                    tracing::error!(
-                        error.message = %e,
-                        "stored session is not valid JSON; starting a fresh one"
-                    );
-                    Session::new()
-                }
-                None => Session::new(),
-            };
-            msg.extensions_mut().insert(session.clone());
+            // Load, turn and save are one unit of the scope (one database
+            // transaction for the bot), committed before the lane is freed.
+            let (ttl, max_turn) = (config.ttl, config.max_turn);
+            let scoped_msg = msg.clone();
+            let scoped = scope.run(&scoped_msg, async move {
+                let stored = match store.load(&key, fence).await {
+                    Ok(stored) => stored,
+                    // Nothing ran yet: retry rather than apologise (the lease
+                    // guard frees the lane).
+                    Err(e) => {
+                        tracing::warn!(error.message = %e, error.cause_chain = ?e, "session store failed; the provider should retry");
+                        return Ok(Response::in_flight());
+                    }
+                };
+                let existed = stored.is_some();
+                let session = match stored.as_deref().map(Session::from_bytes) {
+                    Some(Ok(session)) => session,
+                    Some(Err(e)) => {
+                        // A session we cannot read must not lock the customer out:
+                        // start over, and say so in the log.
+                        tracing::error!(
+                            error.message = %e,
+                            "stored session is not valid JSON; starting a fresh one"
+                        );
+                        Session::new()
+                    }
+                    None => Session::new(),
+                };
+                msg.extensions_mut().insert(session.clone());
+                let response = inner.call(msg).await.map_err(Into::<BoxError>::into)?;
+                let saved = if !session.is_empty() {
+                    // Saved every turn, changed or not, so the TTL counts
+                    // from the conversation's last message.
+                    store
+                        .save(&key, &session.to_bytes(), ttl, fence)
+                        .await
+                } else if existed {
+                    store.remove(&key, fence).await
+                } else {
+                    Ok(())
+                };
+                saved
+                    .map(|()| response)
+                    .map_err(|e| BoxError::from(SessionError::from(e)))
+            });
 
             // While the turn runs, its lease is renewed every third of its TTL
             // (concurrently: a slow store must not pause the turn), so the
             // lane is not taken over under a slow turn; a turn over the
-            // maximum is cancelled, so a stuck one cannot hold the lane for
-            // ever.
-            let turn = async move { inner.call(msg).await.map_err(Into::<BoxError>::into) };
+            // maximum is cancelled (and its unit rolled back), so a stuck one
+            // cannot hold the lane for ever.
             let bounded = async {
-                tokio::pin!(turn);
+                tokio::pin!(scoped);
                 tokio::pin!(renew);
-                match select(turn, renew).await {
+                match select(scoped, renew).await {
                     Either::Left((result, _)) => result,
                     // Renewal stopped (the lease was lost): finish the turn;
                     // its save will be refused by the fencing token.
                     Either::Right(((), turn)) => turn.await,
                 }
             };
-            let result = match tokio::time::timeout(config.max_turn, bounded).await {
+            let result = match tokio::time::timeout(max_turn, bounded).await {
                 Ok(result) => result,
-                Err(_) => Err(SessionError::TurnTimeout(config.max_turn).into()),
-            };
-            let result = match result {
-                Ok(response) => {
-                    let saved = if !session.is_empty() {
-                        // Saved every turn, changed or not, so the TTL counts
-                        // from the conversation's last message.
-                        store
-                            .save(&key, &session.to_bytes(), config.ttl, fence)
-                            .await
-                    } else if existed {
-                        store.remove(&key, fence).await
-                    } else {
-                        Ok(())
-                    };
-                    saved
-                        .map(|()| response)
-                        .map_err(|e| BoxError::from(SessionError::from(e)))
-                }
-                Err(e) => Err(e),
+                Err(_) => Err(SessionError::TurnTimeout(max_turn).into()),
             };
             guard.release().await;
             result

@@ -354,3 +354,156 @@ async fn a_slow_renewal_does_not_pause_the_turn() {
         started.elapsed()
     );
 }
+
+/// Records what happens, in order.
+#[derive(Clone, Default)]
+struct Events(std::sync::Arc<std::sync::Mutex<Vec<&'static str>>>);
+
+impl Events {
+    fn push(&self, e: &'static str) {
+        self.0.lock().unwrap().push(e);
+    }
+    fn take(&self) -> Vec<&'static str> {
+        std::mem::take(&mut self.0.lock().unwrap())
+    }
+}
+
+#[derive(Clone)]
+struct RecordingStore(InMemSessionStore, Events);
+
+impl SessionStore for RecordingStore {
+    async fn load(
+        &self,
+        key: &str,
+        fence: FencingToken,
+    ) -> Result<Option<Vec<u8>>, framework::session::SessionStoreError> {
+        self.1.push("load");
+        self.0.load(key, fence).await
+    }
+    async fn save(
+        &self,
+        key: &str,
+        data: &[u8],
+        ttl: Duration,
+        fence: FencingToken,
+    ) -> Result<(), framework::session::SessionStoreError> {
+        self.1.push("save");
+        self.0.save(key, data, ttl, fence).await
+    }
+    async fn remove(
+        &self,
+        key: &str,
+        fence: FencingToken,
+    ) -> Result<(), framework::session::SessionStoreError> {
+        self.1.push("remove");
+        self.0.remove(key, fence).await
+    }
+}
+
+#[derive(Clone)]
+struct RecordingLock(InMemConversationLock, Events);
+
+impl ConversationLock for RecordingLock {
+    async fn acquire(
+        &self,
+        key: &str,
+        ttl: Duration,
+        wait: Duration,
+    ) -> Result<framework::session::Lease, framework::session::LockError> {
+        self.1.push("acquire");
+        self.0.acquire(key, ttl, wait).await
+    }
+    async fn extend(
+        &self,
+        lease: &framework::session::Lease,
+        ttl: Duration,
+    ) -> Result<(), framework::session::LockError> {
+        self.0.extend(lease, ttl).await
+    }
+    async fn release(
+        &self,
+        lease: &framework::session::Lease,
+    ) -> Result<(), framework::session::LockError> {
+        self.1.push("release");
+        self.0.release(lease).await
+    }
+}
+
+/// Marks where a scope begins and ends, and whether it "committed".
+#[derive(Clone)]
+struct RecordingScope(Events);
+
+impl framework::session::TurnScope for RecordingScope {
+    fn run<F>(
+        &self,
+        _msg: &InboundMessage,
+        turn: F,
+    ) -> impl Future<Output = Result<Response, BoxError>> + Send + 'static + use<F>
+    where
+        F: Future<Output = Result<Response, BoxError>> + Send + 'static,
+    {
+        let events = self.0.clone();
+        async move {
+            events.push("scope begins");
+            let result = turn.await;
+            events.push(if result.is_ok() { "commit" } else { "rollback" });
+            result
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_turn_scope_wraps_load_handler_and_save_inside_the_lane() {
+    let events = Events::default();
+    let handler_events = events.clone();
+    let svc = SessionLayer::new(
+        RecordingStore(InMemSessionStore::new(), events.clone()),
+        RecordingLock(InMemConversationLock::new(), events.clone()),
+    )
+    .with_turn_scope(RecordingScope(events.clone()))
+    .layer(service_fn(move |msg: InboundMessage| {
+        let events = handler_events.clone();
+        async move {
+            events.push("handler");
+            if msg.text() == Some("fail") {
+                return Err::<Response, BoxError>("handler failed".into());
+            }
+            let session = msg
+                .extensions()
+                .get::<Session>()
+                .cloned()
+                .ok_or("no session")?;
+            session.insert("seen", &true)?;
+            Ok(Response::reply("ok"))
+        }
+    }));
+
+    call(&svc, framework::doc::text("hi")).await.unwrap();
+    assert_eq!(
+        events.take(),
+        [
+            "acquire",
+            "scope begins",
+            "load",
+            "handler",
+            "save",
+            "commit",
+            "release"
+        ],
+        "the save is inside the unit, and the unit ends before the lane is freed"
+    );
+
+    assert!(call(&svc, framework::doc::text("fail")).await.is_err());
+    assert_eq!(
+        events.take(),
+        [
+            "acquire",
+            "scope begins",
+            "load",
+            "handler",
+            "rollback",
+            "release"
+        ],
+        "a failed turn saves nothing and its unit does not commit"
+    );
+}

@@ -230,12 +230,16 @@ impl MessageLog {
     }
 
     /// Marks an inbound message's turn as finished: a later delivery of the
-    /// same message is a replay.
+    /// same message is a replay. Returns `false` when it was marked before
+    /// (or is not in the log): inside a turn's [`UnitOfWork`](super::UnitOfWork)
+    /// that means another run of the same message committed first, and this
+    /// run must roll back. On PostgreSQL the update waits for a concurrent
+    /// run's commit (row lock) before it decides.
     ///
     /// # Errors
     ///
     /// [`DbError::Query`].
-    pub async fn mark_handled(&self, msg: &InboundMessage) -> Result<(), DbError> {
+    pub async fn mark_handled(&self, msg: &InboundMessage) -> Result<bool, DbError> {
         let update = Query::update()
             .table(Messages::Table)
             .value(Messages::Status, "handled")
@@ -243,9 +247,15 @@ impl MessageLog {
             .and_where(Expr::col(Messages::Direction).eq("in"))
             .and_where(Expr::col(Messages::Provider).eq(msg.provider().as_str()))
             .and_where(Expr::col(Messages::ProviderMessageId).eq(msg.id().as_str()))
+            .and_where(Expr::col(Messages::Status).ne("handled"))
             .to_owned();
-        self.db.exec(&update).await?;
-        Ok(())
+        Ok(self.db.exec(&update).await? == 1)
+    }
+
+    /// The database the log is in.
+    #[must_use]
+    pub fn database(&self) -> &Database {
+        &self.db
     }
 
     /// Stores the outbound rows of one turn, all or nothing (one statement). Rows that exist

@@ -36,9 +36,13 @@
 //! # }
 //! ```
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    TransactionTrait,
+};
 use sea_orm_migration::MigratorTrait;
 
 pub mod messages;
@@ -46,6 +50,9 @@ pub mod orders;
 pub mod products;
 pub mod schema;
 pub mod sessions;
+pub mod unit_of_work;
+
+pub use unit_of_work::UnitOfWork;
 
 /// The PostgreSQL advisory lock key that serializes migrations ("campanil").
 const MIGRATION_LOCK: i64 = 0x6361_6d70_616e_696c;
@@ -162,6 +169,9 @@ fn redact(url: &str) -> String {
 pub struct Database {
     conn: DatabaseConnection,
     settings: DatabaseSettings,
+    /// Identifies the pool (clones share it), so a [`UnitOfWork`] joins
+    /// statements of its own pool only.
+    pool_id: Arc<()>,
 }
 
 impl Database {
@@ -212,6 +222,7 @@ impl Database {
         Ok(Self {
             conn,
             settings: settings.clone(),
+            pool_id: Arc::new(()),
         })
     }
 
@@ -280,14 +291,36 @@ impl Database {
         }
     }
 
-    /// The sea-orm connection, for queries of other modules.
+    /// The sea-orm connection pool, for administration and tests. Statements
+    /// run on it directly do not join a [`UnitOfWork`]; inside one on SQLite
+    /// they wait for the unit's connection (a deadlock until the acquire
+    /// timeout).
     #[must_use]
     pub fn connection(&self) -> &DatabaseConnection {
         &self.conn
     }
 
+    pub(crate) fn same_pool(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.pool_id, &other.pool_id)
+    }
+
     pub(crate) fn backend(&self) -> DbBackend {
         self.conn.get_database_backend()
+    }
+
+    /// Begins a transaction: a savepoint of the current [`UnitOfWork`]'s
+    /// transaction if one runs, else a transaction of its own.
+    pub(crate) async fn begin(&self) -> Result<DatabaseTransaction, DbErr> {
+        match unit_of_work::ambient_for(self) {
+            Some(ambient) => ambient.txn().await?.begin().await,
+            None => self.conn.begin().await,
+        }
+    }
+
+    /// Runs `f` once the current [`UnitOfWork`] commits (never if it rolls
+    /// back), or now when none runs.
+    pub(crate) fn after_commit(&self, f: impl FnOnce() + Send + 'static) {
+        unit_of_work::after_commit(self, f);
     }
 
     /// Runs a sea-query statement that changes rows; returns how many.
@@ -296,7 +329,11 @@ impl Database {
         S: sea_orm::StatementBuilder,
     {
         let stmt = self.backend().build(stmt);
-        Ok(self.conn.execute_raw(stmt).await?.rows_affected())
+        let done = match unit_of_work::ambient_for(self) {
+            Some(ambient) => ambient.txn().await?.execute_raw(stmt).await?,
+            None => self.conn.execute_raw(stmt).await?,
+        };
+        Ok(done.rows_affected())
     }
 
     /// Runs a sea-query statement that reads rows.
@@ -304,7 +341,11 @@ impl Database {
     where
         S: sea_orm::StatementBuilder,
     {
-        self.conn.query_all_raw(self.backend().build(stmt)).await
+        let stmt = self.backend().build(stmt);
+        match unit_of_work::ambient_for(self) {
+            Some(ambient) => ambient.txn().await?.query_all_raw(stmt).await,
+            None => self.conn.query_all_raw(stmt).await,
+        }
     }
 
     /// Runs a sea-query statement that reads at most one row.
@@ -312,7 +353,11 @@ impl Database {
     where
         S: sea_orm::StatementBuilder,
     {
-        self.conn.query_one_raw(self.backend().build(stmt)).await
+        let stmt = self.backend().build(stmt);
+        match unit_of_work::ambient_for(self) {
+            Some(ambient) => ambient.txn().await?.query_one_raw(stmt).await,
+            None => self.conn.query_one_raw(stmt).await,
+        }
     }
 
     /// Closes the pool.

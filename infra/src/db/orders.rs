@@ -6,7 +6,7 @@ use features::catalog::{Sku, Unit};
 use features::orders::{Order, OrderLine, OrderRepository, OrderStatus, TransitionError};
 use features::shared::{Currency, CustomerPhone, Money, OrderId, RepositoryError};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order as SortOrder, Query};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, QueryResult, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, QueryResult};
 
 use super::products::repo_error;
 use super::schema::{OrderLines, Orders, Products};
@@ -193,7 +193,7 @@ impl OrderRepository for DbOrderRepository {
         }
         let backend = self.db.backend();
         let now = now_ms();
-        let txn = self.db.connection().begin().await.map_err(repo_error)?;
+        let txn = self.db.begin().await.map_err(repo_error)?;
         let insert = Query::insert()
             .into_table(Orders::Table)
             .columns([
@@ -310,7 +310,7 @@ impl OrderRepository for DbOrderRepository {
         };
         let to = order.status();
         let backend = self.db.backend();
-        let txn = self.db.connection().begin().await.map_err(repo_error)?;
+        let txn = self.db.begin().await.map_err(repo_error)?;
         let update = Query::update()
             .table(Orders::Table)
             .value(Orders::Status, to.as_str())

@@ -3,7 +3,7 @@
 use features::catalog::{Product, ProductDraft, ProductRepository, Sku, Unit, UpsertCounts};
 use features::shared::{Currency, Money, RepositoryError};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
-use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait};
+use sea_orm::{ConnectionTrait, QueryResult};
 
 use super::schema::Products;
 use super::{Database, DbError, now_ms};
@@ -103,7 +103,7 @@ impl ProductRepository for DbProductRepository {
     ) -> Result<UpsertCounts, RepositoryError> {
         let backend = self.db.backend();
         let now = now_ms();
-        let txn = self.db.connection().begin().await.map_err(repo_error)?;
+        let txn = self.db.begin().await.map_err(repo_error)?;
         let mut counts = UpsertCounts::default();
         for p in &products {
             let aliases = p.aliases().join(&ALIAS_SEPARATOR.to_string());

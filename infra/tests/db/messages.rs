@@ -209,3 +209,56 @@ async fn retries_wait_until_due() {
     assert!(log.pending(1).await.unwrap().is_empty());
     db.drop().await;
 }
+
+/// Two runs of one message, each in its own unit of work, both storing a
+/// reply and marking the message handled: the first to commit wins; the
+/// second's mark waits for that commit (PostgreSQL row lock), then finds the
+/// row handled, and rolling it back leaves only the winner's reply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_second_run_of_a_message_finds_it_handled_at_its_mark_and_rolls_back() {
+    use infra::db::UnitOfWork;
+    let (db, log) = log_on(Backend::Postgres).await;
+    let msg = inbound("SM-race", "1");
+    log.record_inbound(&msg).await.unwrap();
+
+    let first = UnitOfWork::new(&db.db);
+    first
+        .run(log.enqueue(&[out("SM-race", 0, "first run")]))
+        .await
+        .unwrap();
+    assert!(first.run(log.mark_handled(&msg)).await.unwrap());
+
+    // The second run starts while the first has not committed.
+    let (log2, msg2, pool) = (log.clone(), msg.clone(), db.db.clone());
+    let second = tokio::spawn(async move {
+        let uow = UnitOfWork::new(&pool);
+        // A different position, so the two inserts do not wait on each
+        // other's unique key; only the mark decides.
+        uow.run(log2.enqueue(&[out("SM-race", 1, "second run")]))
+            .await
+            .unwrap();
+        let won = uow.run(log2.mark_handled(&msg2)).await.unwrap();
+        if won {
+            uow.commit().await.unwrap();
+        }
+        won
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !second.is_finished(),
+        "the second mark waits for the first run's commit"
+    );
+    first.commit().await.unwrap();
+
+    assert!(!second.await.unwrap(), "the second run lost");
+    let bodies: Vec<_> = log
+        .recent(None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|row| row.direction == "out")
+        .map(|row| row.body)
+        .collect();
+    assert_eq!(bodies, [Some("first run".to_owned())]);
+    db.drop().await;
+}

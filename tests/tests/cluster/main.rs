@@ -336,3 +336,142 @@ async fn the_rate_limit_holds_across_instances() {
     assert_eq!(texts.len(), 31, "plus one 'slow down' notice: {texts:?}");
     cluster.stop().await;
 }
+
+/// A fault injected into the database at one point of a turn: a PostgreSQL
+/// trigger that raises, as a crash or an outage there would stop the turn.
+struct Fault {
+    name: &'static str,
+    /// Creates the trigger (function `campanile_fault` exists).
+    trigger: &'static str,
+}
+
+const FAULTS: [Fault; 5] = [
+    Fault {
+        name: "the order's lines",
+        trigger: "CREATE TRIGGER fault BEFORE INSERT ON order_lines \
+                  FOR EACH ROW EXECUTE FUNCTION campanile_fault()",
+    },
+    Fault {
+        name: "the stock taken by the confirmation",
+        trigger: "CREATE TRIGGER fault BEFORE UPDATE ON products \
+                  FOR EACH ROW EXECUTE FUNCTION campanile_fault()",
+    },
+    Fault {
+        name: "the replies stored in the outbox",
+        trigger: "CREATE TRIGGER fault BEFORE INSERT ON messages \
+                  FOR EACH ROW WHEN (NEW.direction = 'out') EXECUTE FUNCTION campanile_fault()",
+    },
+    Fault {
+        name: "the 'handled' mark",
+        trigger: "CREATE TRIGGER fault BEFORE UPDATE ON messages \
+                  FOR EACH ROW WHEN (NEW.status = 'handled') EXECUTE FUNCTION campanile_fault()",
+    },
+    Fault {
+        name: "the commit itself",
+        trigger: "CREATE CONSTRAINT TRIGGER fault AFTER INSERT ON orders \
+                  DEFERRABLE INITIALLY DEFERRED \
+                  FOR EACH ROW EXECUTE FUNCTION campanile_fault()",
+    },
+];
+
+/// For each point of a confirming turn (the order, the stock, the replies,
+/// the mark, the commit), a failure there leaves nothing of the turn: no
+/// order, no reply, the cart still waiting. The provider's retry of the same
+/// webhook (or, when the customer got the apology, their next "confirm")
+/// then makes exactly one order and one confirmation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_turn_that_fails_at_any_point_leaves_nothing_and_its_retry_makes_one_order() {
+    let cluster = Cluster::start(2).await;
+    let sql =
+        infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(&cluster.db.url())))
+            .await
+            .unwrap();
+    let exec = |q: String| {
+        let sql = sql.clone();
+        async move {
+            use sea_orm::ConnectionTrait;
+            sql.connection().execute_unprepared(&q).await.unwrap();
+        }
+    };
+    exec(
+        "CREATE FUNCTION campanile_fault() RETURNS trigger LANGUAGE plpgsql AS \
+          $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$"
+            .to_owned(),
+    )
+    .await;
+
+    for (n, fault) in FAULTS.iter().enumerate() {
+        let who = customer(4000 + n);
+        let order = TwilioWebhook::text(&who, BUSINESS, "Cement x 100");
+        assert_eq!(cluster.deliver(n, &order).await, StatusCode::OK);
+        support::wait_for(|| (cluster.twilio().texts_to(&who).len() == 1).then_some(()))
+            .await
+            .unwrap();
+
+        // Act: the confirmation's turn fails at the fault.
+        exec(fault.trigger.to_owned()).await;
+        let confirm = TwilioWebhook::text(&who, BUSINESS, "1");
+        let bot = &cluster.bots[n % 2];
+        let (status, _) = send(bot.addr, confirm.signed_request(TOKEN, &bot.twilio_url())).await;
+
+        // Assert: nothing of the turn is kept.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            cluster.bots[0].orders_of(&who).await.is_empty(),
+            "{}: no order survives a failed turn",
+            fault.name
+        );
+        let texts = cluster.twilio().texts_to(&who);
+        assert!(
+            !texts.iter().any(|t| t.contains("Order confirmed")),
+            "{}: no confirmation of a rolled-back order: {texts:?}",
+            fault.name
+        );
+        exec("DROP TRIGGER fault ON ".to_owned() + table_of(fault.trigger)).await;
+
+        // The provider retries a 5xx; a 2xx carried the apology, so the
+        // customer says "1" again (a new message).
+        let retry = if status.is_server_error() {
+            confirm
+        } else {
+            assert!(
+                texts.iter().any(|t| t.contains("Sorry")),
+                "{}: a 2xx for a failed turn carries the apology: {status} {texts:?}",
+                fault.name
+            );
+            TwilioWebhook::text(&who, BUSINESS, "1")
+        };
+        assert_eq!(cluster.deliver(n + 1, &retry).await, StatusCode::OK);
+        support::wait_for(|| {
+            cluster
+                .twilio()
+                .texts_to(&who)
+                .iter()
+                .any(|t| t.contains("Order confirmed"))
+                .then_some(())
+        })
+        .await
+        .unwrap_or_else(|| panic!("{}: the retry confirmed nothing", fault.name));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let orders = cluster.bots[0].orders_of(&who).await;
+        assert_eq!(orders.len(), 1, "{}: exactly one order", fault.name);
+        let confirmations = cluster
+            .twilio()
+            .texts_to(&who)
+            .iter()
+            .filter(|t| t.contains("Order confirmed"))
+            .count();
+        assert_eq!(confirmations, 1, "{}: exactly one confirmation", fault.name);
+    }
+    sql.close().await;
+    cluster.stop().await;
+}
+
+/// The table a `CREATE [CONSTRAINT] TRIGGER … ON table …` statement names.
+fn table_of(trigger: &str) -> &str {
+    trigger
+        .split_whitespace()
+        .skip_while(|w| *w != "ON")
+        .nth(1)
+        .unwrap()
+}

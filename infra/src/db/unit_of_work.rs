@@ -1,0 +1,279 @@
+//! One transaction for a whole unit of work (a conversation turn), without
+//! threading a transaction through every repository.
+//!
+//! A [`UnitOfWork`] runs futures with an *ambient* transaction: every
+//! statement the same [`Database`] runs in those futures, from any
+//! repository or store, joins one transaction, begun lazily at the first
+//! statement. A repository that opens its own transaction inside a unit of
+//! work gets a savepoint in it. [`UnitOfWork::commit`] commits everything at
+//! once; dropping the unit of work rolls everything back. Work registered
+//! with [`Database::after_commit`] (waking the outbox dispatcher) runs only
+//! once the commit succeeded.
+//!
+//! The transaction is task-local: it joins statements of the future passed
+//! to [`UnitOfWork::run`], not of tasks it spawns, and not of another
+//! `Database` (another pool) used in the same task.
+//!
+//! # SQLite
+//!
+//! The embedded default's pool has one connection, so a unit of work holds
+//! it from its first statement to its end; other work waits for it
+//! (acquire timeout 10 s). Nothing inside a unit of work may wait for work
+//! that needs the database from another task.
+//!
+//! # Example
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use features::catalog::{ProductRepository, demo};
+//! use infra::db::products::DbProductRepository;
+//! use infra::db::{Database, DatabaseSettings, UnitOfWork};
+//!
+//! let db = Database::connect(&DatabaseSettings::in_memory()).await?;
+//! db.migrate().await?;
+//! let products = DbProductRepository::new(db.clone());
+//!
+//! // Dropped: rolled back, although the repository committed its own
+//! // transaction (a savepoint of the unit's).
+//! let uow = UnitOfWork::new(&db);
+//! uow.run(products.upsert(demo::products(), false)).await?;
+//! assert_eq!(uow.run(products.count()).await?, 13, "seen inside");
+//! drop(uow);
+//! assert_eq!(products.count().await?, 0);
+//!
+//! // Committed.
+//! let uow = UnitOfWork::new(&db);
+//! uow.run(products.upsert(demo::products(), false)).await?;
+//! uow.commit().await?;
+//! assert_eq!(products.count().await?, 13);
+//! # Ok(())
+//! # }
+//! ```
+
+use std::sync::{Arc, Mutex};
+
+use sea_orm::{DatabaseTransaction, DbErr, TransactionTrait};
+use tokio::sync::OnceCell;
+
+use super::{Database, DbError};
+
+/// Work to run after a successful commit.
+type AfterCommit = Box<dyn FnOnce() + Send>;
+
+tokio::task_local! {
+    static AMBIENT: Arc<Ambient>;
+}
+
+/// The state shared by a unit of work and the statements run inside it.
+pub(crate) struct Ambient {
+    pool: Database,
+    txn: OnceCell<DatabaseTransaction>,
+    after_commit: Mutex<Vec<AfterCommit>>,
+}
+
+impl Ambient {
+    /// The transaction, begun on first use.
+    pub(crate) async fn txn(&self) -> Result<&DatabaseTransaction, DbErr> {
+        self.txn.get_or_try_init(|| self.pool.conn.begin()).await
+    }
+}
+
+/// The unit of work of the current task for `db`, if one runs.
+pub(crate) fn ambient_for(db: &Database) -> Option<Arc<Ambient>> {
+    AMBIENT
+        .try_with(|a| a.pool.same_pool(db).then(|| Arc::clone(a)))
+        .ok()
+        .flatten()
+}
+
+/// Runs `f` after the current unit of work for `db` commits, or now when no
+/// unit of work runs (the statements before it committed already).
+pub(crate) fn after_commit(db: &Database, f: impl FnOnce() + Send + 'static) {
+    match ambient_for(db) {
+        Some(ambient) => match ambient.after_commit.lock() {
+            Ok(mut pending) => pending.push(Box::new(f)),
+            // A panic while the list was held: run now rather than never.
+            Err(_) => f(),
+        },
+        None => f(),
+    }
+}
+
+/// One transaction over everything a set of futures does with a
+/// [`Database`]; see the [module docs](self).
+#[must_use = "dropping a unit of work rolls it back"]
+pub struct UnitOfWork {
+    ambient: Arc<Ambient>,
+    /// Whether this unit joined one that already runs in this task (then the
+    /// outer one commits).
+    joined: bool,
+}
+
+impl std::fmt::Debug for UnitOfWork {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UnitOfWork")
+            .field("begun", &self.ambient.txn.initialized())
+            .field("joined", &self.joined)
+            .finish_non_exhaustive()
+    }
+}
+
+impl UnitOfWork {
+    /// A unit of work on `db`. Nothing is begun until a statement runs.
+    /// Inside another unit of work on the same pool, this one joins it: its
+    /// commit does nothing and the outer one decides.
+    pub fn new(db: &Database) -> Self {
+        if let Some(ambient) = ambient_for(db) {
+            return Self {
+                ambient,
+                joined: true,
+            };
+        }
+        Self {
+            ambient: Arc::new(Ambient {
+                pool: db.clone(),
+                txn: OnceCell::new(),
+                after_commit: Mutex::new(Vec::new()),
+            }),
+            joined: false,
+        }
+    }
+
+    /// Runs `work` with this unit's transaction as the ambient one.
+    pub async fn run<F: Future>(&self, work: F) -> F::Output {
+        AMBIENT.scope(Arc::clone(&self.ambient), work).await
+    }
+
+    /// Whether a statement ran in this unit (a transaction was begun).
+    #[must_use]
+    pub fn has_begun(&self) -> bool {
+        self.ambient.txn.initialized()
+    }
+
+    /// Commits everything the unit's futures did, then runs the work
+    /// registered to run after the commit.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`] when the commit fails (everything is rolled back).
+    pub async fn commit(self) -> Result<(), DbError> {
+        if self.joined {
+            return Ok(());
+        }
+        let ambient = Arc::try_unwrap(self.ambient).map_err(|_| {
+            DbError::Query(DbErr::Custom(
+                "a unit of work was committed while a statement of it still ran".to_owned(),
+            ))
+        })?;
+        if let Some(txn) = ambient.txn.into_inner() {
+            txn.commit().await?;
+        }
+        let pending = match ambient.after_commit.into_inner() {
+            Ok(pending) => pending,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        for f in pending {
+            f();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::DatabaseSettings;
+
+    use features::catalog::{ProductRepository, demo};
+
+    use crate::db::products::DbProductRepository;
+
+    async fn count(db: &Database) -> u64 {
+        DbProductRepository::new(db.clone()).count().await.unwrap()
+    }
+
+    async fn insert(db: &Database) {
+        DbProductRepository::new(db.clone())
+            .upsert(demo::products()[..1].to_vec(), false)
+            .await
+            .unwrap();
+    }
+
+    async fn db() -> Database {
+        let db = Database::connect(&DatabaseSettings::in_memory())
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        db
+    }
+
+    #[tokio::test]
+    async fn after_commit_work_waits_for_the_commit_and_is_dropped_on_rollback() {
+        let db = db().await;
+        let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let hit = |hits: &Arc<std::sync::atomic::AtomicUsize>| {
+            let hits = Arc::clone(hits);
+            move || {
+                hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        };
+
+        after_commit(&db, hit(&hits));
+        assert_eq!(
+            hits.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "no unit of work: now"
+        );
+
+        let uow = UnitOfWork::new(&db);
+        uow.run(async { after_commit(&db, hit(&hits)) }).await;
+        assert_eq!(
+            hits.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "not before the commit"
+        );
+        uow.commit().await.unwrap();
+        assert_eq!(
+            hits.load(std::sync::atomic::Ordering::SeqCst),
+            2,
+            "after the commit"
+        );
+
+        let uow = UnitOfWork::new(&db);
+        uow.run(async { after_commit(&db, hit(&hits)) }).await;
+        drop(uow);
+        assert_eq!(
+            hits.load(std::sync::atomic::Ordering::SeqCst),
+            2,
+            "rolled back: never"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_nested_unit_joins_the_outer_one() {
+        let db = db().await;
+        let outer = UnitOfWork::new(&db);
+        outer
+            .run(async {
+                let inner = UnitOfWork::new(&db);
+                inner.run(insert(&db)).await;
+                inner.commit().await.unwrap();
+            })
+            .await;
+        assert!(outer.has_begun());
+        drop(outer);
+        assert_eq!(count(&db).await, 0, "the outer rollback undid it");
+    }
+
+    #[tokio::test]
+    async fn another_pool_in_the_same_task_is_not_joined() {
+        let a = db().await;
+        let b = db().await;
+        let uow = UnitOfWork::new(&a);
+        uow.run(insert(&b)).await;
+        assert!(!uow.has_begun(), "nothing ran on a");
+        drop(uow);
+        assert_eq!(count(&b).await, 1, "b committed on its own");
+    }
+}
