@@ -14,9 +14,11 @@
 pub mod config;
 pub mod flows;
 pub mod inbound_log;
+pub mod inbox;
 pub mod startup;
 pub mod stores;
 pub mod telemetry;
+pub mod turn;
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -53,6 +55,10 @@ pub struct PipelineDeps<O> {
     pub in_flight_ttl: Duration,
     /// The conversation lane's lease.
     pub lane_ttl: Duration,
+    /// Whether the pipeline records each message in the log itself (a
+    /// pipeline called directly, like the terminal chat), rather than an
+    /// [`inbox::InboxIngress`] recording it before the pipeline runs.
+    pub record_inbound: bool,
 }
 
 /// The inbound pipeline, outermost layer first (see docs/ARCHITECTURE.md for
@@ -72,7 +78,10 @@ pub fn pipeline<O: Outbox>(
                 framework::dedup::DedupConfig::default().with_in_flight_ttl(deps.in_flight_ttl),
             ),
         )
-        .layer(RecordInboundLayer::new(deps.log))
+        .option_layer(
+            deps.record_inbound
+                .then(|| RecordInboundLayer::new(deps.log.clone())),
+        )
         .conversation_rate_limit(deps.stores.rates, RateLimitConfig::default())
         .layer(
             framework::session::SessionLayer::new(deps.stores.sessions, deps.stores.lanes)
@@ -80,7 +89,8 @@ pub fn pipeline<O: Outbox>(
                     SessionConfig::default()
                         .with_ttl(deps.session_ttl)
                         .with_lease_ttl(deps.lane_ttl),
-                ),
+                )
+                .with_turn_scope(turn::TurnCommit::new(deps.log)),
         )
         .deliver(deps.outbox)
         .menus()
@@ -136,9 +146,9 @@ async fn metrics(State(ops): State<Ops>) -> axum::response::Response {
     }
 }
 
-/// The HTTP application: the provider webhooks, `/healthz`, `/readyz` and
-/// `/metrics`.
-pub fn app(services: &startup::Services) -> axum::Router {
+/// The HTTP application: the provider webhooks (recorded into `inbox`,
+/// answered, then run), `/healthz`, `/readyz` and `/metrics`.
+pub fn app(services: &startup::Services, inbox: &inbox::Inbox) -> axum::Router {
     let ops = Ops {
         db: services.db.clone(),
         redis: services.redis.clone(),
@@ -149,9 +159,8 @@ pub fn app(services: &startup::Services) -> axum::Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .with_state(ops)
-        .merge(webhook::routes(
-            pipeline(services.pipeline_deps()),
-            services.outbox.clone(),
+        .merge(webhook::routes_with_ingress(
+            inbox::InboxIngress::new(inbox.clone()),
             services.settings.webhooks(),
         ))
 }

@@ -177,7 +177,27 @@ impl Services {
             session_ttl: self.settings.session_ttl,
             in_flight_ttl: self.settings.in_flight_ttl,
             lane_ttl: self.settings.lane_ttl,
+            record_inbound: true,
         }
+    }
+
+    /// The inbox the webhooks record into, running messages through the
+    /// pipeline.
+    #[must_use]
+    pub fn inbox(&self) -> crate::inbox::Inbox {
+        let deps = PipelineDeps {
+            record_inbound: false,
+            ..self.pipeline_deps()
+        };
+        crate::inbox::Inbox::new(
+            self.log.clone(),
+            self.outbox.clone(),
+            tower::util::BoxCloneSyncService::new(crate::pipeline(deps)),
+            crate::inbox::InboxConfig {
+                lease: self.settings.in_flight_ttl,
+                ..crate::inbox::InboxConfig::default()
+            },
+        )
     }
 
     /// A dispatcher sending the outbox through the provider clients.
@@ -238,9 +258,9 @@ impl Services {
     }
 }
 
-/// Serves `services` on `listener` and sends replies until `shutdown`
-/// resolves; then stops taking requests, finishes the turns in flight, lets
-/// the dispatcher finish its round, and returns.
+/// Serves `services` on `listener`, runs recorded messages and sends
+/// replies until `shutdown` resolves; then stops taking requests, finishes
+/// the turns in flight, lets the dispatcher finish its round, and returns.
 ///
 /// # Errors
 ///
@@ -256,12 +276,21 @@ pub async fn run(
     let dispatcher = tokio::spawn(dispatcher.run(async move {
         let _ = dispatcher_stop.wait_for(|stop| *stop).await;
     }));
-    let app = crate::app(&services);
+    let inbox = services.inbox();
+    let (inbox_stop_tx, mut inbox_stop) = tokio::sync::watch::channel(false);
+    let sweeps = tokio::spawn(inbox.clone().run_sweeps(async move {
+        let _ = inbox_stop.wait_for(|stop| *stop).await;
+    }));
+    let app = crate::app(&services, &inbox);
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .context("server failed");
-    tracing::info!("server stopped; letting the dispatcher finish its round");
+    tracing::info!("server stopped; finishing the turns in flight, then the dispatcher's round");
+    let _ = inbox_stop_tx.send(true);
+    if let Err(e) = sweeps.await {
+        tracing::error!(error.message = %e, "inbox task failed");
+    }
     let _ = stop_tx.send(true);
     if let Err(e) = dispatcher.await {
         tracing::error!(error.message = %e, "dispatcher task failed");

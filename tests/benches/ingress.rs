@@ -220,6 +220,29 @@ async fn drive(
     }
 }
 
+/// Waits until the bot has run every recorded message (no inbound row left
+/// `received`); returns how long that took.
+async fn drain(db: &infra::db::Database) -> Duration {
+    use sea_orm::ConnectionTrait as _;
+    let start = Instant::now();
+    loop {
+        let row = db
+            .connection()
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.connection().get_database_backend(),
+                "SELECT count(*) AS n FROM messages WHERE direction = 'in' AND status = 'received'",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let n: i64 = row.try_get("", "n").unwrap();
+        if n == 0 {
+            return start.elapsed();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 fn main() {
     let secs: f64 = env_or("BENCH_SECONDS", 3.0);
     let levels: Vec<usize> = std::env::var("BENCH_LEVELS")
@@ -265,18 +288,28 @@ fn main() {
 
     println!("ingress benchmark: {secs} s per level, levels {levels:?}");
     println!(
-        "| concurrency | baseline msg/s | baseline p50 | baseline p99 | pipeline msg/s | pipeline p50 | pipeline p99 | ratio | errors |"
+        "| concurrency | baseline msg/s | baseline p50 | baseline p99 | pipeline msg/s | pipeline p50 | pipeline p99 | ratio | turns/s | drain | errors |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     rt.block_on(async {
+        let log_db =
+            infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(&db.url())))
+                .await
+                .unwrap();
         // Warm-up: connections, prepared statements, caches.
         drive(baseline_addr, base_reqs.clone(), base_next.clone(), 4, 1.0).await;
         drive(bot_addr, bot_reqs.clone(), bot_next.clone(), 4, 1.0).await;
+        drain(&log_db).await;
         for &c in &levels {
             let b = drive(baseline_addr, base_reqs.clone(), base_next.clone(), c, secs).await;
             let p = drive(bot_addr, bot_reqs.clone(), bot_next.clone(), c, secs).await;
+            // The webhook answers once a message is recorded; its turn runs
+            // after. Turns/s counts the level's messages over the time until
+            // the last of them ran.
+            let drained = drain(&log_db).await;
+            let turns_per_sec = p.per_sec * secs / (secs + drained.as_secs_f64());
             println!(
-                "| {} | {:.0} | {:.2} ms | {:.2} ms | {:.0} | {:.2} ms | {:.2} ms | {:.1} % | {} |",
+                "| {} | {:.0} | {:.2} ms | {:.2} ms | {:.0} | {:.2} ms | {:.2} ms | {:.1} % | {:.0} | {:.1} s | {} |",
                 c,
                 b.per_sec,
                 b.p50.as_secs_f64() * 1e3,
@@ -285,9 +318,12 @@ fn main() {
                 p.p50.as_secs_f64() * 1e3,
                 p.p99.as_secs_f64() * 1e3,
                 100.0 * p.per_sec / b.per_sec,
+                turns_per_sec,
+                drained.as_secs_f64(),
                 b.errors + p.errors
             );
         }
+        log_db.close().await;
     });
     // Clean up after ourselves: the database and the keys.
     rt.block_on(async {

@@ -11,7 +11,9 @@ use super::key::{ConversationKey, MessageId, Provider};
 /// Provider adapters ([`crate::provider::twilio`], [`crate::provider::meta`]) build
 /// it from a webhook; the test kit builds it directly. Layers attach per-turn
 /// data (the loaded session, the conversation state) in [`extensions`](Self::extensions).
-#[derive(Debug, Clone)]
+/// Serializable (serde) so a message can be stored as it arrived and run
+/// later (a durable inbox); the extensions are not stored.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct InboundMessage {
     provider: Provider,
     id: MessageId,
@@ -22,6 +24,7 @@ pub struct InboundMessage {
     reply_to: Option<MessageId>,
     forwarded: bool,
     channel_id: Option<String>,
+    #[serde(skip)]
     extensions: Extensions,
 }
 
@@ -188,7 +191,7 @@ impl InboundMessage {
 }
 
 /// What a customer sent.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum Content {
     /// A plain text message.
@@ -290,7 +293,7 @@ impl Content {
 }
 
 /// The kind of a media item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum MediaKind {
     /// A picture.
@@ -340,7 +343,7 @@ impl MediaKind {
 ///
 /// Downloading it is IO and lives outside this crate: Twilio media URLs may need
 /// HTTP Basic auth, Meta media ids must be exchanged for a short-lived URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Media {
     /// Image, audio, video, document or sticker.
     pub kind: MediaKind,
@@ -378,7 +381,7 @@ impl Media {
 }
 
 /// A shared location.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Location {
     /// Latitude in degrees.
     pub latitude: f64,
@@ -393,7 +396,7 @@ pub struct Location {
 }
 
 /// A shared contact card.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Contact {
     /// The contact's formatted name.
     pub name: String,
@@ -404,7 +407,7 @@ pub struct Contact {
 }
 
 /// One phone number of a shared contact.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ContactPhone {
     /// The number as written on the card.
     pub phone: String,
@@ -415,7 +418,7 @@ pub struct ContactPhone {
 }
 
 /// An order sent from the business's WhatsApp catalog.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CatalogOrder {
     /// The catalog the products belong to.
     pub catalog_id: String,
@@ -426,7 +429,7 @@ pub struct CatalogOrder {
 }
 
 /// One line of a catalog order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CatalogOrderItem {
     /// The product's retailer id (the business's SKU).
     pub product_id: String,
@@ -438,4 +441,54 @@ pub struct CatalogOrderItem {
     pub item_price: String,
     /// ISO 4217 currency code.
     pub currency: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::PhoneNumber;
+
+    #[test]
+    fn a_message_survives_being_stored_and_read_back() {
+        let key = ConversationKey::new(
+            PhoneNumber::parse("whatsapp:+14155238886").unwrap(),
+            PhoneNumber::parse("+91 98123 45678").unwrap(),
+        );
+        let mut item = Media::new(MediaKind::Image);
+        item.url = Some("https://example.test/a.jpg".to_owned());
+        item.mime_type = Some("image/jpeg".to_owned());
+        let msg = InboundMessage::new(
+            Provider::Meta,
+            MessageId::new("wamid.1"),
+            key,
+            Content::Media {
+                items: vec![item],
+                caption: Some("cement bags".to_owned()),
+            },
+        )
+        .with_profile_name("Asha")
+        .with_timestamp(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000))
+        .with_reply_to(MessageId::new("wamid.0"))
+        .with_forwarded(true)
+        .with_channel_id("106540352242922");
+
+        let stored = serde_json::to_string(&msg).unwrap();
+        let back: InboundMessage = serde_json::from_str(&stored).unwrap();
+
+        assert_eq!(back.provider(), Provider::Meta);
+        assert_eq!(back.id(), msg.id());
+        assert_eq!(back.key(), msg.key());
+        assert_eq!(back.content(), msg.content());
+        assert_eq!(back.profile_name(), Some("Asha"));
+        assert_eq!(back.timestamp(), msg.timestamp());
+        assert_eq!(back.reply_to(), msg.reply_to());
+        assert!(back.forwarded());
+        assert_eq!(back.channel_id(), Some("106540352242922"));
+    }
+
+    #[test]
+    fn a_stored_message_with_a_bad_number_is_refused() {
+        let stored = r#"{"provider":"twilio","id":"SM1","key":{"business":"+14155238886","customer":"not a number"},"content":{"Text":{"body":"hi"}},"profile_name":null,"timestamp":null,"reply_to":null,"forwarded":false,"channel_id":null}"#;
+        assert!(serde_json::from_str::<InboundMessage>(stored).is_err());
+    }
 }

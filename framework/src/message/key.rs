@@ -6,7 +6,10 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 /// The messaging provider a message came from or goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Provider {
     /// Twilio Programmable Messaging (WhatsApp channel).
@@ -87,8 +90,25 @@ pub enum PhoneNumberError {
 /// assert_eq!(n.as_str(), "+14155238886");
 /// assert_eq!(n.digits(), "14155238886");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
 pub struct PhoneNumber(String);
+
+impl TryFrom<String> for PhoneNumber {
+    type Error = PhoneNumberError;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<PhoneNumber> for String {
+    fn from(n: PhoneNumber) -> Self {
+        n.0
+    }
+}
 
 impl PhoneNumber {
     /// Parses a phone number, accepting an optional `whatsapp:` prefix, an optional
@@ -178,7 +198,9 @@ impl std::str::FromStr for PhoneNumber {
 /// assert_eq!(key.storage_key(), "+14155238886/+919812345678");
 /// assert_eq!(key.pseudonym().len(), 16);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct ConversationKey {
     business: PhoneNumber,
     customer: PhoneNumber,
@@ -239,7 +261,10 @@ impl fmt::Display for ConversationKey {
 
 /// A provider's id for one message: Twilio's `MessageSid` (`SM…`/`MM…`) or Meta's
 /// `wamid.…`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct MessageId(String);
 
 impl MessageId {

@@ -88,6 +88,41 @@ pub enum InboundState {
     Handled,
 }
 
+/// An unfinished inbound message, as the inbox runs it.
+#[derive(Debug, Clone)]
+pub struct QueuedInbound {
+    /// Row id (arrival order).
+    pub id: i64,
+    /// The message as it arrived.
+    pub message: InboundMessage,
+    /// Runs so far.
+    pub attempts: i32,
+    /// Whether it may run now (not waiting for a retry time, not held by a
+    /// worker).
+    pub runnable: bool,
+}
+
+/// A queued row, or its id and why its stored message cannot be read.
+fn queued_from_row(
+    row: &sea_orm::QueryResult,
+    now: i64,
+) -> Result<Result<QueuedInbound, (i64, String)>, DbError> {
+    let id: i64 = row.try_get("", "id")?;
+    let payload: String = row.try_get("", "payload")?;
+    let message = match serde_json::from_str(&payload) {
+        Ok(message) => message,
+        Err(e) => return Ok(Err((id, e.to_string()))),
+    };
+    let next: Option<i64> = row.try_get("", "next_attempt_at_ms")?;
+    let claimed: Option<i64> = row.try_get("", "claimed_until_ms")?;
+    Ok(Ok(QueuedInbound {
+        id,
+        message,
+        attempts: row.try_get("", "attempts")?,
+        runnable: next.is_none_or(|t| t <= now) && claimed.is_none_or(|t| t <= now),
+    }))
+}
+
 /// One row of the log, for people and tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEntry {
@@ -137,6 +172,8 @@ impl MessageLog {
     /// [`DbError::Query`].
     pub async fn record_inbound(&self, msg: &InboundMessage) -> Result<InboundState, DbError> {
         let now = now_ms();
+        // The whole message, so an inbox worker can run it later.
+        let payload = serde_json::to_string(msg).map_err(|e| corrupt("messages", e))?;
         let customer = msg.key().customer().as_str().to_owned();
         let insert = Query::insert()
             .into_table(Messages::Table)
@@ -149,6 +186,7 @@ impl MessageLog {
                 Messages::Kind,
                 Messages::Body,
                 Messages::Status,
+                Messages::Payload,
                 Messages::CreatedAtMs,
                 Messages::UpdatedAtMs,
             ])
@@ -162,6 +200,7 @@ impl MessageLog {
                 // Text, or the id of the button or row tapped.
                 msg.text().or(msg.choice_id()).map(str::to_owned).into(),
                 "received".into(),
+                payload.into(),
                 now.into(),
                 now.into(),
             ])
@@ -250,6 +289,154 @@ impl MessageLog {
             .and_where(Expr::col(Messages::Status).ne("handled"))
             .to_owned();
         Ok(self.db.exec(&update).await? == 1)
+    }
+
+    /// The oldest inbound message of `key`'s conversation whose turn has not
+    /// finished: the head of the conversation's queue, which runs before any
+    /// later message of it.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`], [`DbError::Corrupt`] when the stored message cannot
+    /// be read back.
+    pub async fn queue_head(
+        &self,
+        provider: framework::Provider,
+        key: &framework::ConversationKey,
+    ) -> Result<Option<QueuedInbound>, DbError> {
+        let select = Self::queued_select()
+            .and_where(Expr::col(Messages::Provider).eq(provider.as_str()))
+            .and_where(Expr::col(Messages::Customer).eq(key.customer().as_str()))
+            .and_where(Expr::col(Messages::Business).eq(key.business().as_str()))
+            .limit(1)
+            .to_owned();
+        loop {
+            let Some(row) = self.db.one(&select).await? else {
+                return Ok(None);
+            };
+            match queued_from_row(&row, now_ms())? {
+                Ok(queued) => return Ok(Some(queued)),
+                Err((id, why)) => self.set_aside(id, &why).await?,
+            }
+        }
+    }
+
+    /// Takes an inbound row whose stored message cannot be read out of the
+    /// queue (status `unreadable`), so it does not block its conversation.
+    async fn set_aside(&self, id: i64, why: &str) -> Result<(), DbError> {
+        tracing::error!(
+            row = id,
+            error.message = why,
+            "a stored inbound message cannot be read; set aside"
+        );
+        let update = Query::update()
+            .table(Messages::Table)
+            .value(Messages::Status, "unreadable")
+            .value(Messages::Error, why)
+            .value(Messages::UpdatedAtMs, now_ms())
+            .and_where(Expr::col(Messages::Id).eq(id))
+            .to_owned();
+        self.db.exec(&update).await?;
+        Ok(())
+    }
+
+    /// The heads of the conversations' queues among the oldest `limit`
+    /// unfinished inbound messages, due or not (for the inbox's sweep).
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`], [`DbError::Corrupt`].
+    pub async fn queue_heads(&self, limit: u64) -> Result<Vec<QueuedInbound>, DbError> {
+        let select = Self::queued_select().limit(limit).to_owned();
+        let now = now_ms();
+        let mut seen = std::collections::HashSet::new();
+        let mut heads = Vec::new();
+        for row in self.db.all(&select).await? {
+            let queued = match queued_from_row(&row, now)? {
+                Ok(queued) => queued,
+                Err((id, why)) => {
+                    self.set_aside(id, &why).await?;
+                    continue;
+                }
+            };
+            let conversation = (queued.message.provider(), queued.message.key().clone());
+            if seen.insert(conversation) {
+                heads.push(queued);
+            }
+        }
+        Ok(heads)
+    }
+
+    fn queued_select() -> sea_orm::sea_query::SelectStatement {
+        Query::select()
+            .columns([
+                Messages::Id,
+                Messages::Payload,
+                Messages::Attempts,
+                Messages::NextAttemptAtMs,
+                Messages::ClaimedUntilMs,
+            ])
+            .from(Messages::Table)
+            .and_where(Expr::col(Messages::Direction).eq("in"))
+            .and_where(Expr::col(Messages::Status).eq("received"))
+            .and_where(Expr::col(Messages::Payload).is_not_null())
+            .order_by(Messages::Id, Order::Asc)
+            .to_owned()
+    }
+
+    /// Claims unfinished inbound row `id` for `lease_ms` (a worker runs its
+    /// turn meanwhile) if it is due and nobody holds it; counts the run.
+    /// Returns the runs so far, this one included, or `None` when this
+    /// caller did not get it.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn claim_inbound(&self, id: i64, lease_ms: i64) -> Result<Option<i32>, DbError> {
+        let now = now_ms();
+        let update = Query::update()
+            .table(Messages::Table)
+            .value(Messages::ClaimedUntilMs, now.saturating_add(lease_ms))
+            .value(Messages::Attempts, Expr::col(Messages::Attempts).add(1))
+            .and_where(Expr::col(Messages::Id).eq(id))
+            .and_where(Expr::col(Messages::Direction).eq("in"))
+            .and_where(Expr::col(Messages::Status).eq("received"))
+            .and_where(
+                Expr::col(Messages::ClaimedUntilMs)
+                    .is_null()
+                    .or(Expr::col(Messages::ClaimedUntilMs).lte(now)),
+            )
+            .and_where(
+                Expr::col(Messages::NextAttemptAtMs)
+                    .is_null()
+                    .or(Expr::col(Messages::NextAttemptAtMs).lte(now)),
+            )
+            .returning_col(Messages::Attempts)
+            .to_owned();
+        match self.db.one(&update).await? {
+            Some(row) => Ok(Some(row.try_get("", "attempts")?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Gives claimed inbound row `id` back, to run again at `at_ms` (a
+    /// conversation's later messages wait for it).
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn retry_inbound(&self, id: i64, at_ms: i64) -> Result<(), DbError> {
+        let update = Query::update()
+            .table(Messages::Table)
+            .value(Messages::ClaimedUntilMs, Option::<i64>::None)
+            .value(Messages::NextAttemptAtMs, at_ms)
+            .value(Messages::UpdatedAtMs, now_ms())
+            .and_where(Expr::col(Messages::Id).eq(id))
+            .and_where(Expr::col(Messages::Direction).eq("in"))
+            .and_where(Expr::col(Messages::Status).eq("received"))
+            .to_owned();
+        self.db.exec(&update).await?;
+        Ok(())
     }
 
     /// The database the log is in.

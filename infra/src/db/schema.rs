@@ -14,7 +14,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001ShopSchema)]
+        vec![Box::new(M0001ShopSchema), Box::new(M0002Inbox)]
     }
 }
 
@@ -173,12 +173,15 @@ pub enum Messages {
     Seq,
     /// Outbound: the rendered provider request (JSON).
     Request,
-    /// Outbound: send attempts so far.
+    /// Send attempts (outbound) or runs (inbound) so far.
     Attempts,
-    /// Outbound: when to try next.
+    /// When to try next (outbound send, inbound run).
     NextAttemptAtMs,
-    /// Outbound: a dispatcher holds the row until then.
+    /// A dispatcher (outbound) or an inbox worker (inbound) holds the row
+    /// until then.
     ClaimedUntilMs,
+    /// Inbound: the whole message as it arrived (JSON), run from the inbox.
+    Payload,
     /// Created at.
     CreatedAtMs,
     /// Last change.
@@ -464,6 +467,44 @@ impl MigrationTrait for M0001ShopSchema {
                         .col(DeliveryStatuses::Status)
                         .unique(),
                 )
+                .to_owned(),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// The durable inbox: inbound rows carry the whole message, and a
+/// conversation's queue is found by an index.
+#[derive(Debug)]
+struct M0002Inbox;
+
+impl MigrationName for M0002Inbox {
+    fn name(&self) -> &str {
+        "m0002_inbox"
+    }
+}
+
+#[allow(elided_lifetimes_in_paths)]
+#[async_trait::async_trait]
+impl MigrationTrait for M0002Inbox {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(Messages::Table)
+                .add_column(text_null(Messages::Payload))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("messages_conversation_queue")
+                .table(Messages::Table)
+                .col(Messages::Direction)
+                .col(Messages::Status)
+                .col(Messages::Customer)
+                .col(Messages::Id)
+                .if_not_exists()
                 .to_owned(),
         )
         .await?;

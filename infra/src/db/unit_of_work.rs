@@ -7,7 +7,7 @@
 //! statement. A repository that opens its own transaction inside a unit of
 //! work gets a savepoint in it. [`UnitOfWork::commit`] commits everything at
 //! once; dropping the unit of work rolls everything back. Work registered
-//! with [`Database::after_commit`] (waking the outbox dispatcher) runs only
+//! with `Database::after_commit` (waking the outbox dispatcher) runs only
 //! once the commit succeeded.
 //!
 //! The transaction is task-local: it joins statements of the future passed

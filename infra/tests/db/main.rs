@@ -73,8 +73,8 @@ async fn migrations_are_idempotent_and_listed() {
     let applied = db.db.applied_migrations().await.unwrap();
     assert_eq!(
         applied,
-        ["m0001_shop_schema"],
-        "one migration, applied once"
+        ["m0001_shop_schema", "m0002_inbox"],
+        "each migration applied once"
     );
     db.drop().await;
 }
@@ -124,7 +124,7 @@ async fn concurrent_migrations_on_postgres_take_turns() {
     }
     assert_eq!(
         db.db.applied_migrations().await.unwrap(),
-        ["m0001_shop_schema"]
+        ["m0001_shop_schema", "m0002_inbox"]
     );
     db.drop().await;
 }

@@ -262,3 +262,74 @@ async fn the_second_run_of_a_message_finds_it_handled_at_its_mark_and_rolls_back
     assert_eq!(bodies, [Some("first run".to_owned())]);
     db.drop().await;
 }
+
+/// The inbox: a conversation's queue runs from its head, one claim at a
+/// time; a message given back waits for its time and holds the messages
+/// behind it; the stored message comes back whole.
+async fn the_inbox_queue_runs_in_order_one_claim_at_a_time(backend: Backend) {
+    let (db, log) = log_on(backend).await;
+    let first = inbound("SM-q1", "Cement x 100").with_channel_id("MG1");
+    let second = inbound("SM-q2", "1");
+    log.record_inbound(&first).await.unwrap();
+    log.record_inbound(&second).await.unwrap();
+
+    let head = log
+        .queue_head(Provider::Twilio, &key())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(head.message.id().as_str(), "SM-q1", "the oldest first");
+    assert_eq!(head.message.text(), Some("Cement x 100"));
+    assert_eq!(head.message.profile_name(), Some("Asha"), "stored whole");
+    assert_eq!(head.message.channel_id(), Some("MG1"));
+    assert!(head.runnable);
+
+    assert_eq!(log.claim_inbound(head.id, 60_000).await.unwrap(), Some(1));
+    assert_eq!(
+        log.claim_inbound(head.id, 60_000).await.unwrap(),
+        None,
+        "one worker at a time"
+    );
+    let held = log
+        .queue_head(Provider::Twilio, &key())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(held.id, head.id, "the second waits behind the first");
+    assert!(!held.runnable);
+
+    // Given back for later: still the head, not runnable until then.
+    log.retry_inbound(head.id, infra::db::now_ms() + 60_000)
+        .await
+        .unwrap();
+    let waiting = log.queue_heads(10).await.unwrap();
+    assert_eq!(waiting.len(), 1, "one conversation, one head");
+    assert!(!waiting[0].runnable);
+    assert_eq!(
+        log.claim_inbound(head.id, 60_000).await.unwrap(),
+        None,
+        "not due"
+    );
+
+    // Due again: claimed (second run), handled; the next one is the head.
+    log.retry_inbound(head.id, 0).await.unwrap();
+    assert_eq!(log.claim_inbound(head.id, 60_000).await.unwrap(), Some(2));
+    assert!(log.mark_handled(&first).await.unwrap());
+    let next = log
+        .queue_head(Provider::Twilio, &key())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(next.message.id().as_str(), "SM-q2");
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn the_inbox_queue_runs_in_order_one_claim_at_a_time_sqlite() {
+    the_inbox_queue_runs_in_order_one_claim_at_a_time(Backend::SqliteFile).await;
+}
+
+#[tokio::test]
+async fn the_inbox_queue_runs_in_order_one_claim_at_a_time_postgres() {
+    the_inbox_queue_runs_in_order_one_claim_at_a_time(Backend::Postgres).await;
+}
