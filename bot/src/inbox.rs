@@ -34,12 +34,16 @@ use framework::{
     BoxError, ConversationKey, InboundMessage, Outcome, Provider, Response, WebhookEvent,
 };
 use infra::db::UnitOfWork;
-use infra::db::messages::{InboundState, MessageLog, QueuedInbound};
+use infra::db::messages::{InboundClaim, InboundState, MessageLog, QueuedInbound};
 use infra::db::now_ms;
 use infra::outbox::DbOutbox;
+use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 use tower::util::BoxCloneSyncService;
+
+/// How many queues one sweep drains at once.
+const SWEEP_CONCURRENCY: usize = 8;
 
 /// The pipeline as the inbox runs it.
 pub type Pipeline = BoxCloneSyncService<InboundMessage, Response, Infallible>;
@@ -75,6 +79,7 @@ pub struct Inbox {
     pipeline: Pipeline,
     config: InboxConfig,
     tasks: TaskTracker,
+    stopping: CancellationToken,
 }
 
 impl std::fmt::Debug for Inbox {
@@ -105,6 +110,7 @@ impl Inbox {
             pipeline,
             config,
             tasks: TaskTracker::new(),
+            stopping: CancellationToken::new(),
         }
     }
 
@@ -119,7 +125,9 @@ impl Inbox {
     /// Runs the conversation's messages from the head of its queue until it
     /// is empty, its head must wait, or another worker holds it.
     pub async fn drain(&self, provider: Provider, key: &ConversationKey) {
-        loop {
+        // A shutdown lets the turn in progress finish, and starts no other:
+        // the rest stay recorded for the next worker.
+        while !self.stopping.is_cancelled() {
             let head = match self.log.queue_head(provider, key).await {
                 Ok(Some(head)) if head.runnable => head,
                 Ok(_) => return,
@@ -138,8 +146,8 @@ impl Inbox {
     /// Claims and runs one queue head.
     async fn run(&self, head: QueuedInbound) -> Ran {
         let lease_ms = i64::try_from(self.config.lease.as_millis()).unwrap_or(i64::MAX);
-        let attempts = match self.log.claim_inbound(head.id, lease_ms).await {
-            Ok(Some(attempts)) => attempts,
+        let claim = match self.log.claim_inbound(head.id, lease_ms).await {
+            Ok(Some(claim)) => claim,
             // Another worker has it (or it finished meanwhile).
             Ok(None) => return Ran::Waiting,
             Err(e) => {
@@ -150,47 +158,60 @@ impl Inbox {
         let msg = head.message;
         let answering = OutboundTurn::answering(&msg);
         let Ok(response) = self.pipeline.clone().oneshot(msg.clone()).await;
-        if response.outcome() == Outcome::InFlight {
-            self.retry_later(head.id, attempts).await;
-            return Ran::Waiting;
-        }
         let outcome = response.outcome();
-        if !response.replies().is_empty() {
-            let turn = OutboundTurn {
-                outcome,
-                replies: response.into_replies(),
-                ..answering
-            };
-            if let Err(e) = self.outbox.deliver(turn).await {
-                tracing::warn!(error.message = %e, error.cause_chain = ?e, "cannot store the replies of a message; running it again later");
-                self.retry_later(head.id, attempts).await;
+        match outcome {
+            Outcome::InFlight => {
+                self.retry_later(&claim).await;
                 return Ran::Waiting;
             }
+            // The turn marked its message in its own commit.
+            Outcome::Handled if response.replies().is_empty() => return Ran::Finished,
+            _ => {}
         }
-        // A turn that ran marked its message in its own commit; the others
-        // (rate limited, the apology of a failed turn, a duplicate) are
-        // finished now.
-        if outcome != Outcome::Handled
-            && let Err(e) = self.log.mark_handled(&msg).await
-        {
-            tracing::warn!(error.message = %e, "cannot mark a message handled; running it again later");
-            self.retry_later(head.id, attempts).await;
+        // Replies left over (the rate limit's notice, the error handler's
+        // apology) and the mark of a message answered without a turn, in
+        // one commit: a failure leaves neither, and the message runs again.
+        let uow = UnitOfWork::new(self.log.database());
+        let finished = uow
+            .run(async {
+                if !response.replies().is_empty() {
+                    let turn = OutboundTurn {
+                        outcome,
+                        replies: response.into_replies(),
+                        ..answering
+                    };
+                    self.outbox.deliver(turn).await?;
+                }
+                if outcome != Outcome::Handled {
+                    self.log.mark_handled(&msg).await?;
+                }
+                Ok::<_, BoxError>(())
+            })
+            .await;
+        let committed = match finished {
+            Ok(()) => uow.commit().await.map_err(BoxError::from),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = committed {
+            tracing::warn!(error.message = %e, "cannot store the answer to a message; running it again later");
+            self.retry_later(&claim).await;
             return Ran::Waiting;
         }
         Ran::Finished
     }
 
-    async fn retry_later(&self, id: i64, attempts: i32) {
-        let exponent = u32::try_from(attempts.clamp(1, 7) - 1).unwrap_or(0);
+    async fn retry_later(&self, claim: &InboundClaim) {
+        let exponent = u32::try_from(claim.attempts.clamp(1, 7) - 1).unwrap_or(0);
         let delay = (Duration::from_millis(250) * 2_u32.pow(exponent)).min(Duration::from_secs(10));
         let at = now_ms().saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
-        if let Err(e) = self.log.retry_inbound(id, at).await {
+        if let Err(e) = self.log.retry_inbound(claim, at).await {
             tracing::warn!(error.message = %e, "cannot give an inbound message back; it runs again when its lease expires");
         }
     }
 
-    /// One sweep: drains every queue whose head may run now. Returns how
-    /// many drains it started.
+    /// One sweep: drains every queue whose head may run now, a few at a
+    /// time (bounded: a backlog must not take every database connection
+    /// from the webhooks), and returns how many it drained.
     pub async fn sweep(&self) -> usize {
         let heads = match self.log.queue_heads(self.config.sweep_batch).await {
             Ok(heads) => heads,
@@ -199,12 +220,19 @@ impl Inbox {
                 return 0;
             }
         };
-        let mut started = 0;
-        for head in heads.into_iter().filter(|h| h.runnable) {
-            self.spawn_drain(head.message.provider(), head.message.key().clone());
-            started += 1;
+        let runnable: Vec<_> = heads.into_iter().filter(|h| h.runnable).collect();
+        for chunk in runnable.chunks(SWEEP_CONCURRENCY) {
+            if self.stopping.is_cancelled() {
+                break;
+            }
+            futures_util::future::join_all(
+                chunk
+                    .iter()
+                    .map(|h| self.drain(h.message.provider(), h.message.key())),
+            )
+            .await;
         }
-        started
+        runnable.len()
     }
 
     /// Sweeps every `poll` until `shutdown` resolves, then waits for the
@@ -216,8 +244,12 @@ impl Inbox {
                 () = &mut shutdown => break,
                 () = tokio::time::sleep(self.config.poll) => {}
             }
-            self.sweep().await;
+            tokio::select! {
+                () = &mut shutdown => break,
+                _ = self.sweep() => {}
+            }
         }
+        self.stopping.cancel();
         self.tasks.close();
         self.tasks.wait().await;
         tracing::info!("inbox stopped; unfinished messages stay recorded");

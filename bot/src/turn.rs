@@ -13,14 +13,14 @@
 //! lock, then finds the row handled and rolls back everything it did. So a
 //! replay after a crash at any point yields the first run's outcome, once.
 //!
-//! | the turn ends with … | committed | the webhook answers |
+//! | the turn ends with … | committed | then (the inbox, [`crate::inbox`]) |
 //! |---|---|---|
-//! | a response | everything | 2xx |
-//! | "in flight" (the session could not be loaded) | nothing | 503, retried |
-//! | an error (a handler failed) | nothing | the apology (2xx) |
-//! | another run committed first | nothing | 2xx duplicate |
-//! | the mark or the commit failed | nothing | 503, retried |
-//! | a timeout or a crash | nothing | 503 or none: retried |
+//! | a response | everything | the next message of the conversation runs |
+//! | "in flight" (the session could not be loaded) | nothing | the message is given back, runs again after a backoff |
+//! | an error (a handler failed) | nothing | the apology is stored and the message marked handled |
+//! | another run committed first | nothing | answered as a duplicate |
+//! | the mark or the commit failed | nothing | the message is given back, runs again after a backoff |
+//! | a timeout or a crash | nothing | a timeout: the apology; a crash: another worker runs it after the claim's lease |
 
 use framework::session::TurnScope;
 use framework::{BoxError, InboundMessage, Outcome, Response};

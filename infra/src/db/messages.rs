@@ -123,6 +123,18 @@ fn queued_from_row(
     }))
 }
 
+/// A worker's hold on an inbound row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundClaim {
+    /// The row.
+    pub id: i64,
+    /// Held until then (ms since the epoch).
+    pub until_ms: i64,
+    /// Runs so far, this one included (with `until_ms`, identifies the
+    /// claim: every claim counts one more run).
+    pub attempts: i32,
+}
+
 /// One row of the log, for people and tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEntry {
@@ -200,7 +212,7 @@ impl MessageLog {
                 // Text, or the id of the button or row tapped.
                 msg.text().or(msg.choice_id()).map(str::to_owned).into(),
                 "received".into(),
-                payload.into(),
+                payload.clone().into(),
                 now.into(),
                 now.into(),
             ])
@@ -234,6 +246,18 @@ impl MessageLog {
             if status.as_deref() == Some("handled") {
                 InboundState::Handled
             } else {
+                // Recorded before the inbox stored whole messages (an
+                // unfinished turn from before migration m0002): store it now,
+                // so the inbox can run it.
+                let fill = Query::update()
+                    .table(Messages::Table)
+                    .value(Messages::Payload, payload.clone())
+                    .and_where(Expr::col(Messages::Direction).eq("in"))
+                    .and_where(Expr::col(Messages::Provider).eq(msg.provider().as_str()))
+                    .and_where(Expr::col(Messages::ProviderMessageId).eq(msg.id().as_str()))
+                    .and_where(Expr::col(Messages::Payload).is_null())
+                    .to_owned();
+                self.db.exec(&fill).await?;
                 InboundState::Unfinished
             }
         };
@@ -347,7 +371,12 @@ impl MessageLog {
     ///
     /// [`DbError::Query`], [`DbError::Corrupt`].
     pub async fn queue_heads(&self, limit: u64) -> Result<Vec<QueuedInbound>, DbError> {
-        let select = Self::queued_select().limit(limit).to_owned();
+        // Heads only, whatever the backlog of one conversation: a flood
+        // behind one head does not hide the other conversations.
+        let select = Self::queued_select()
+            .and_where(Expr::exists(Self::earlier_in_conversation(None)).not())
+            .limit(limit)
+            .to_owned();
         let now = now_ms();
         let mut seen = std::collections::HashSet::new();
         let mut heads = Vec::new();
@@ -365,6 +394,34 @@ impl MessageLog {
             }
         }
         Ok(heads)
+    }
+
+    /// The conversation's other unfinished inbound rows (of the row being
+    /// selected or updated as `messages`): older ones, or, with `claimed_at`,
+    /// also any held by a worker at that time.
+    fn earlier_in_conversation(claimed_at: Option<i64>) -> sea_orm::sea_query::SelectStatement {
+        let other = sea_orm::sea_query::Alias::new("other");
+        let col = |c: Messages| Expr::col((other.clone(), c));
+        let same = |c: Messages| col(c).equals((Messages::Table, c));
+        let older = col(Messages::Id).lt(Expr::col((Messages::Table, Messages::Id)));
+        let blocking = match claimed_at {
+            Some(now) => older.or(col(Messages::Id)
+                .ne(Expr::col((Messages::Table, Messages::Id)))
+                .and(col(Messages::ClaimedUntilMs).is_not_null())
+                .and(col(Messages::ClaimedUntilMs).gt(now))),
+            None => older,
+        };
+        Query::select()
+            .expr(Expr::val(1))
+            .from_as(Messages::Table, other.clone())
+            .and_where(col(Messages::Direction).eq("in"))
+            .and_where(col(Messages::Status).eq("received"))
+            .and_where(col(Messages::Payload).is_not_null())
+            .and_where(same(Messages::Provider))
+            .and_where(same(Messages::Customer))
+            .and_where(same(Messages::Business))
+            .and_where(blocking)
+            .to_owned()
     }
 
     fn queued_select() -> sea_orm::sea_query::SelectStatement {
@@ -385,18 +442,25 @@ impl MessageLog {
     }
 
     /// Claims unfinished inbound row `id` for `lease_ms` (a worker runs its
-    /// turn meanwhile) if it is due and nobody holds it; counts the run.
-    /// Returns the runs so far, this one included, or `None` when this
-    /// caller did not get it.
+    /// turn meanwhile) if it is due, nobody holds it, it is its
+    /// conversation's head (no older unfinished message) and no other
+    /// message of the conversation is held; counts the run. Returns the
+    /// claim (for [`retry_inbound`](Self::retry_inbound)), or `None` when
+    /// this caller did not get it.
     ///
     /// # Errors
     ///
     /// [`DbError::Query`].
-    pub async fn claim_inbound(&self, id: i64, lease_ms: i64) -> Result<Option<i32>, DbError> {
+    pub async fn claim_inbound(
+        &self,
+        id: i64,
+        lease_ms: i64,
+    ) -> Result<Option<InboundClaim>, DbError> {
         let now = now_ms();
+        let until = now.saturating_add(lease_ms);
         let update = Query::update()
             .table(Messages::Table)
-            .value(Messages::ClaimedUntilMs, now.saturating_add(lease_ms))
+            .value(Messages::ClaimedUntilMs, until)
             .value(Messages::Attempts, Expr::col(Messages::Attempts).add(1))
             .and_where(Expr::col(Messages::Id).eq(id))
             .and_where(Expr::col(Messages::Direction).eq("in"))
@@ -411,29 +475,38 @@ impl MessageLog {
                     .is_null()
                     .or(Expr::col(Messages::NextAttemptAtMs).lte(now)),
             )
+            .and_where(Expr::exists(Self::earlier_in_conversation(Some(now))).not())
             .returning_col(Messages::Attempts)
             .to_owned();
         match self.db.one(&update).await? {
-            Some(row) => Ok(Some(row.try_get("", "attempts")?)),
+            Some(row) => Ok(Some(InboundClaim {
+                id,
+                until_ms: until,
+                attempts: row.try_get("", "attempts")?,
+            })),
             None => Ok(None),
         }
     }
 
-    /// Gives claimed inbound row `id` back, to run again at `at_ms` (a
-    /// conversation's later messages wait for it).
+    /// Gives a claimed inbound row back, to run again at `at_ms` (a
+    /// conversation's later messages wait for it). Does nothing when the
+    /// claim is no longer the caller's (its lease expired and another
+    /// worker claimed the row).
     ///
     /// # Errors
     ///
     /// [`DbError::Query`].
-    pub async fn retry_inbound(&self, id: i64, at_ms: i64) -> Result<(), DbError> {
+    pub async fn retry_inbound(&self, claim: &InboundClaim, at_ms: i64) -> Result<(), DbError> {
         let update = Query::update()
             .table(Messages::Table)
             .value(Messages::ClaimedUntilMs, Option::<i64>::None)
             .value(Messages::NextAttemptAtMs, at_ms)
             .value(Messages::UpdatedAtMs, now_ms())
-            .and_where(Expr::col(Messages::Id).eq(id))
+            .and_where(Expr::col(Messages::Id).eq(claim.id))
             .and_where(Expr::col(Messages::Direction).eq("in"))
             .and_where(Expr::col(Messages::Status).eq("received"))
+            .and_where(Expr::col(Messages::ClaimedUntilMs).eq(claim.until_ms))
+            .and_where(Expr::col(Messages::Attempts).eq(claim.attempts))
             .to_owned();
         self.db.exec(&update).await?;
         Ok(())

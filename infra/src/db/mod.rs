@@ -312,7 +312,7 @@ impl Database {
     /// transaction if one runs, else a transaction of its own.
     pub(crate) async fn begin(&self) -> Result<DatabaseTransaction, DbErr> {
         match unit_of_work::ambient_for(self) {
-            Some(ambient) => ambient.txn().await?.begin().await,
+            Some(ambient) => ambient.run(|txn| txn.begin()).await,
             None => self.conn.begin().await,
         }
     }
@@ -330,7 +330,7 @@ impl Database {
     {
         let stmt = self.backend().build(stmt);
         let done = match unit_of_work::ambient_for(self) {
-            Some(ambient) => ambient.txn().await?.execute_raw(stmt).await?,
+            Some(ambient) => ambient.run(|txn| txn.execute_raw(stmt)).await?,
             None => self.conn.execute_raw(stmt).await?,
         };
         Ok(done.rows_affected())
@@ -343,7 +343,7 @@ impl Database {
     {
         let stmt = self.backend().build(stmt);
         match unit_of_work::ambient_for(self) {
-            Some(ambient) => ambient.txn().await?.query_all_raw(stmt).await,
+            Some(ambient) => ambient.run(|txn| txn.query_all_raw(stmt)).await,
             None => self.conn.query_all_raw(stmt).await,
         }
     }
@@ -355,7 +355,7 @@ impl Database {
     {
         let stmt = self.backend().build(stmt);
         match unit_of_work::ambient_for(self) {
-            Some(ambient) => ambient.txn().await?.query_one_raw(stmt).await,
+            Some(ambient) => ambient.run(|txn| txn.query_one_raw(stmt)).await,
             None => self.conn.query_one_raw(stmt).await,
         }
     }

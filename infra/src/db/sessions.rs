@@ -110,7 +110,11 @@ impl DbSessionStore {
             return Err(self.fenced(key, fence).await);
         }
         if self.writes.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
-            self.sweep().await;
+            // On a task of its own: outside the turn's transaction (its
+            // locks on other customers' rows must not wait for this turn's
+            // commit, nor its failure abort the turn).
+            let store = self.clone();
+            tokio::spawn(async move { store.sweep().await });
         }
         Ok(())
     }

@@ -51,6 +51,7 @@
 //! # }
 //! ```
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use sea_orm::{DatabaseTransaction, DbErr, TransactionTrait};
@@ -70,12 +71,31 @@ pub(crate) struct Ambient {
     pool: Database,
     txn: OnceCell<DatabaseTransaction>,
     after_commit: Mutex<Vec<AfterCommit>>,
+    /// A statement failed: PostgreSQL has aborted the transaction (and would
+    /// answer the commit with a silent rollback), so the commit must fail.
+    failed: AtomicBool,
 }
 
 impl Ambient {
     /// The transaction, begun on first use.
     pub(crate) async fn txn(&self) -> Result<&DatabaseTransaction, DbErr> {
         self.txn.get_or_try_init(|| self.pool.conn.begin()).await
+    }
+
+    /// Runs `f` on the transaction, remembering a failure.
+    pub(crate) async fn run<'a, T, F, Fut>(&'a self, f: F) -> Result<T, DbErr>
+    where
+        F: FnOnce(&'a DatabaseTransaction) -> Fut,
+        Fut: Future<Output = Result<T, DbErr>>,
+    {
+        let result = match self.txn().await {
+            Ok(txn) => f(txn).await,
+            Err(e) => Err(e),
+        };
+        if result.is_err() {
+            self.failed.store(true, Ordering::SeqCst);
+        }
+        result
     }
 }
 
@@ -135,6 +155,7 @@ impl UnitOfWork {
                 pool: db.clone(),
                 txn: OnceCell::new(),
                 after_commit: Mutex::new(Vec::new()),
+                failed: AtomicBool::new(false),
             }),
             joined: false,
         }
@@ -156,10 +177,17 @@ impl UnitOfWork {
     ///
     /// # Errors
     ///
-    /// [`DbError::Query`] when the commit fails (everything is rolled back).
+    /// [`DbError::Query`] when the commit fails, or when a statement of the
+    /// unit failed before (its error may have been handled, but the
+    /// transaction is aborted on PostgreSQL): everything is rolled back.
     pub async fn commit(self) -> Result<(), DbError> {
         if self.joined {
             return Ok(());
+        }
+        if self.ambient.failed.load(Ordering::SeqCst) {
+            return Err(DbError::Query(DbErr::Custom(
+                "a statement of this unit of work failed; it is rolled back".to_owned(),
+            )));
         }
         let ambient = Arc::try_unwrap(self.ambient).map_err(|_| {
             DbError::Query(DbErr::Custom(
@@ -248,6 +276,23 @@ mod tests {
             2,
             "rolled back: never"
         );
+    }
+
+    #[tokio::test]
+    async fn a_unit_whose_statement_failed_does_not_commit() {
+        use sea_orm::sea_query::{Alias, Expr, Query};
+        let db = db().await;
+        let uow = UnitOfWork::new(&db);
+        uow.run(insert(&db)).await;
+        let missing = Query::select()
+            .expr(Expr::val(1))
+            .from(Alias::new("no_such_table"))
+            .to_owned();
+        // The caller handles the error and goes on...
+        assert!(uow.run(db.one(&missing)).await.is_err());
+        // ...but the unit does not commit what it did before.
+        assert!(uow.commit().await.is_err());
+        assert_eq!(count(&db).await, 0);
     }
 
     #[tokio::test]

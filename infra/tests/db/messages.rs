@@ -284,7 +284,8 @@ async fn the_inbox_queue_runs_in_order_one_claim_at_a_time(backend: Backend) {
     assert_eq!(head.message.channel_id(), Some("MG1"));
     assert!(head.runnable);
 
-    assert_eq!(log.claim_inbound(head.id, 60_000).await.unwrap(), Some(1));
+    let claim = log.claim_inbound(head.id, 60_000).await.unwrap().unwrap();
+    assert_eq!(claim.attempts, 1);
     assert_eq!(
         log.claim_inbound(head.id, 60_000).await.unwrap(),
         None,
@@ -297,9 +298,14 @@ async fn the_inbox_queue_runs_in_order_one_claim_at_a_time(backend: Backend) {
         .unwrap();
     assert_eq!(held.id, head.id, "the second waits behind the first");
     assert!(!held.runnable);
+    assert_eq!(
+        log.claim_inbound(head.id + 1, 60_000).await.unwrap(),
+        None,
+        "a message behind an unfinished one cannot be claimed"
+    );
 
     // Given back for later: still the head, not runnable until then.
-    log.retry_inbound(head.id, infra::db::now_ms() + 60_000)
+    log.retry_inbound(&claim, infra::db::now_ms() + 300)
         .await
         .unwrap();
     let waiting = log.queue_heads(10).await.unwrap();
@@ -311,9 +317,17 @@ async fn the_inbox_queue_runs_in_order_one_claim_at_a_time(backend: Backend) {
         "not due"
     );
 
-    // Due again: claimed (second run), handled; the next one is the head.
-    log.retry_inbound(head.id, 0).await.unwrap();
-    assert_eq!(log.claim_inbound(head.id, 60_000).await.unwrap(), Some(2));
+    // Due again: claimed (second run). A stale holder's give-back (its
+    // claim is not the current one) changes nothing.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let again = log.claim_inbound(head.id, 60_000).await.unwrap().unwrap();
+    assert_eq!(again.attempts, 2);
+    log.retry_inbound(&claim, 0).await.unwrap();
+    assert_eq!(
+        log.claim_inbound(head.id, 60_000).await.unwrap(),
+        None,
+        "still held by the second run"
+    );
     assert!(log.mark_handled(&first).await.unwrap());
     let next = log
         .queue_head(Provider::Twilio, &key())
@@ -332,4 +346,39 @@ async fn the_inbox_queue_runs_in_order_one_claim_at_a_time_sqlite() {
 #[tokio::test]
 async fn the_inbox_queue_runs_in_order_one_claim_at_a_time_postgres() {
     the_inbox_queue_runs_in_order_one_claim_at_a_time(Backend::Postgres).await;
+}
+
+/// A message recorded before the inbox stored whole messages (no payload),
+/// whose turn never finished, becomes runnable when the provider delivers
+/// it again, instead of being acknowledged and never run.
+#[tokio::test]
+async fn a_redelivered_message_recorded_without_its_payload_gets_it() {
+    use sea_orm::ConnectionTrait;
+    let (db, log) = log_on(Backend::SqliteFile).await;
+    let msg = inbound("SM-old", "Cement x 100");
+    log.record_inbound(&msg).await.unwrap();
+    db.db
+        .connection()
+        .execute_unprepared("UPDATE messages SET payload = NULL")
+        .await
+        .unwrap();
+    assert!(
+        log.queue_head(Provider::Twilio, &key())
+            .await
+            .unwrap()
+            .is_none(),
+        "without its payload it cannot run"
+    );
+
+    assert_eq!(
+        log.record_inbound(&msg).await.unwrap(),
+        InboundState::Unfinished
+    );
+    let head = log
+        .queue_head(Provider::Twilio, &key())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(head.message.text(), Some("Cement x 100"));
+    db.drop().await;
 }

@@ -414,14 +414,44 @@ async fn a_turn_that_fails_at_any_point_leaves_nothing_and_its_retry_makes_one_o
         let bot = &cluster.bots[n % 2];
         let (status, _) = send(bot.addr, confirm.signed_request(TOKEN, &bot.twilio_url())).await;
 
+        // Wait until the fault fired: the turn failed and either ended with
+        // the apology (the message marked handled) or was given back and
+        // ran again (a second run).
+        let confirm_sid = confirm.sid().to_owned();
+        let mut fired = None;
+        for _ in 0..200 {
+            let (status, attempts) = inbound_row(&sql, &confirm_sid).await;
+            if status == "handled" || attempts >= 2 {
+                fired = Some((status, attempts));
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        let (row_status, _) = fired
+            .unwrap_or_else(|| panic!("{}: the confirmation never ran into the fault", fault.name));
+
         // Assert: nothing of the turn is kept.
-        tokio::time::sleep(Duration::from_millis(300)).await;
         assert!(
             cluster.bots[0].orders_of(&who).await.is_empty(),
             "{}: no order survives a failed turn",
             fault.name
         );
-        let texts = cluster.twilio().texts_to(&who);
+        let texts = if row_status == "handled" {
+            // The apology is on its way.
+            support::wait_for(|| {
+                let t = cluster.twilio().texts_to(&who);
+                t.iter().any(|t| t.contains("Sorry")).then_some(t)
+            })
+            .await
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: a failed turn marked handled got no apology",
+                    fault.name
+                )
+            })
+        } else {
+            cluster.twilio().texts_to(&who)
+        };
         assert!(
             !texts.iter().any(|t| t.contains("Order confirmed")),
             "{}: no confirmation of a rolled-back order: {texts:?}",
@@ -467,6 +497,27 @@ async fn a_turn_that_fails_at_any_point_leaves_nothing_and_its_retry_makes_one_o
     }
     sql.close().await;
     cluster.stop().await;
+}
+
+/// The status and run count of an inbound message, by provider id.
+async fn inbound_row(sql: &infra::db::Database, sid: &str) -> (String, i32) {
+    use sea_orm::ConnectionTrait;
+    let row = sql
+        .connection()
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT status, attempts FROM messages WHERE direction = 'in' AND provider_message_id = $1",
+            [sid.into()],
+        ))
+        .await
+        .unwrap();
+    match row {
+        Some(row) => (
+            row.try_get("", "status").unwrap(),
+            row.try_get("", "attempts").unwrap(),
+        ),
+        None => (String::new(), 0),
+    }
 }
 
 /// The table a `CREATE [CONSTRAINT] TRIGGER … ON table …` statement names.

@@ -178,6 +178,17 @@ async fn out_of_stock_is_refused_at_quote_and_at_confirm() {
     assert_eq!(bot.twilio(&other).await.0, StatusCode::OK);
     let other_confirm = TwilioWebhook::text("+919800000001", BUSINESS, "confirm");
     assert_eq!(bot.twilio(&other_confirm).await.0, StatusCode::OK);
+    // The webhook answers once a message is recorded: wait for the other
+    // customer's confirmation to have run.
+    crate::support::wait_for(|| {
+        bot.twilio
+            .texts_to("+919800000001")
+            .iter()
+            .any(|t| t.contains("Order confirmed"))
+            .then_some(())
+    })
+    .await
+    .expect("the other customer's order was confirmed");
     let late = bot.ask_twilio("confirm").await;
     assert!(late.contains("only have 1"), "{late}");
     bot.stop().await;
