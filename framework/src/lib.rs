@@ -100,6 +100,7 @@ pub mod doc;
 pub mod guide;
 pub mod handle_error;
 pub mod handler;
+pub mod jobs;
 pub mod local;
 pub mod menu;
 pub mod message;

@@ -14,7 +14,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001ShopSchema), Box::new(M0002Inbox)]
+        vec![
+            Box::new(M0001ShopSchema),
+            Box::new(M0002Inbox),
+            Box::new(M0003Jobs),
+        ]
     }
 }
 
@@ -504,6 +508,106 @@ impl MigrationTrait for M0002Inbox {
                 .col(Messages::Status)
                 .col(Messages::Customer)
                 .col(Messages::Id)
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// Background jobs (the embedded default's queue, `db::jobs`).
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum Jobs {
+    /// The table.
+    Table,
+    /// Primary key (the job id).
+    Id,
+    /// The queue's name.
+    Queue,
+    /// JSON payload.
+    Payload,
+    /// 0: none (first); otherwise lower first.
+    Priority,
+    /// Due at.
+    RunAtMs,
+    /// `waiting`, `active`, `completed` or `dead`.
+    Status,
+    /// Runs so far.
+    Attempts,
+    /// The most runs.
+    MaxAttempts,
+    /// `fixed` or `exponential`.
+    BackoffKind,
+    /// The backoff's delay or base.
+    BackoffMs,
+    /// Unique per queue when set.
+    DedupId,
+    /// An active job belongs to its worker until then.
+    LockedUntilMs,
+    /// The last failure.
+    LastError,
+    /// Created at.
+    CreatedAtMs,
+    /// Last change.
+    UpdatedAtMs,
+}
+
+/// The jobs table.
+#[derive(Debug)]
+struct M0003Jobs;
+
+impl MigrationName for M0003Jobs {
+    fn name(&self) -> &str {
+        "m0003_jobs"
+    }
+}
+
+#[allow(elided_lifetimes_in_paths)]
+#[async_trait::async_trait]
+impl MigrationTrait for M0003Jobs {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(Jobs::Table)
+                .if_not_exists()
+                .col(id(Jobs::Id))
+                .col(text(Jobs::Queue))
+                .col(text(Jobs::Payload))
+                .col(big(Jobs::Priority))
+                .col(big(Jobs::RunAtMs))
+                .col(text(Jobs::Status))
+                .col(big(Jobs::Attempts))
+                .col(big(Jobs::MaxAttempts))
+                .col(text(Jobs::BackoffKind))
+                .col(big(Jobs::BackoffMs))
+                .col(text_null(Jobs::DedupId))
+                .col(big_null(Jobs::LockedUntilMs))
+                .col(text_null(Jobs::LastError))
+                .col(big(Jobs::CreatedAtMs))
+                .col(big(Jobs::UpdatedAtMs))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("jobs_dedup")
+                .table(Jobs::Table)
+                .col(Jobs::Queue)
+                .col(Jobs::DedupId)
+                .unique()
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("jobs_due")
+                .table(Jobs::Table)
+                .col(Jobs::Queue)
+                .col(Jobs::Status)
+                .col(Jobs::Priority)
+                .col(Jobs::RunAtMs)
                 .if_not_exists()
                 .to_owned(),
         )

@@ -21,11 +21,13 @@
 //!
 //! A failed check panics with a message naming the rule it broke.
 
+mod jobs;
 mod lock;
 mod rate;
 mod seen;
 mod session;
 
+pub use self::jobs::job_queue;
 pub use self::lock::conversation_lock;
 pub use self::rate::rate_store;
 pub use self::seen::seen_store;
