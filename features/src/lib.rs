@@ -16,6 +16,8 @@
 //!   bricks"), fuzzy product matching, quotes, CSV import, a demo catalog.
 //! - [`orders`]: the order life cycle (draft → confirmed → dispatched →
 //!   delivered, or cancelled) and the stock it takes.
+//! - [`invoices`]: invoices from confirmed orders, GST per line with the
+//!   CGST/SGST split, due dates, paid or void (the domain so far).
 //! - `testing` (feature `test-util`): in-memory repositories, a
 //!   given/when/then harness per service, fixtures, and the repository
 //!   contract suites every storage implementation must pass.
@@ -29,6 +31,7 @@
 //! `RepositoryError` and leave them as `Unexpected`.
 
 pub mod catalog;
+pub mod invoices;
 pub mod orders;
 pub mod shared;
 #[cfg(any(test, feature = "test-util"))]

@@ -1,0 +1,662 @@
+//! The invoice: lines with GST, totals, due date, and its life cycle
+//! (issued → paid, or issued → void).
+
+use std::fmt;
+
+use crate::orders::Order;
+use crate::shared::{Currency, CustomerPhone, Money, MoneyError, OrderId};
+
+/// A GST rate in basis points (1800 = 18 %).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GstRate(u32);
+
+impl GstRate {
+    /// The rates India uses: 0, 0.25, 3, 5, 12, 18, 28 %; others are refused.
+    const ALLOWED: [u32; 7] = [0, 25, 300, 500, 1200, 1800, 2800];
+
+    /// A rate of `basis_points` (1800 = 18 %).
+    ///
+    /// # Errors
+    ///
+    /// [`InvoiceError::UnknownGstRate`] for a rate GST does not have.
+    pub fn from_basis_points(basis_points: u32) -> Result<Self, InvoiceError> {
+        if Self::ALLOWED.contains(&basis_points) {
+            Ok(Self(basis_points))
+        } else {
+            Err(InvoiceError::UnknownGstRate(basis_points))
+        }
+    }
+
+    /// The rate in basis points.
+    #[must_use]
+    pub const fn basis_points(self) -> u32 {
+        self.0
+    }
+}
+
+impl fmt::Display for GstRate {
+    /// `18%`, `0.25%`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (whole, frac) = (self.0 / 100, self.0 % 100);
+        if frac == 0 {
+            write!(f, "{whole}%")
+        } else {
+            write!(f, "{whole}.{frac:02}%")
+        }
+    }
+}
+
+/// Whether the catalog's prices include GST.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PriceBasis {
+    /// Prices include GST (what the customer was quoted is what they pay;
+    /// the invoice shows the tax inside the total). The default.
+    #[default]
+    TaxInclusive,
+    /// GST is added on top of the prices.
+    TaxExclusive,
+}
+
+/// The shop's tax settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaxSettings {
+    /// The shop's GSTIN, printed on invoices.
+    pub gstin: Option<String>,
+    /// The rate of products without one of their own.
+    pub default_rate: GstRate,
+    /// Whether prices include GST.
+    pub basis: PriceBasis,
+    /// Days from issue to due date.
+    pub payment_terms_days: u32,
+}
+
+impl Default for TaxSettings {
+    /// No GSTIN, 18 %, prices include GST, 15 days to pay.
+    fn default() -> Self {
+        Self {
+            gstin: None,
+            default_rate: GstRate(1800),
+            basis: PriceBasis::TaxInclusive,
+            payment_terms_days: 15,
+        }
+    }
+}
+
+/// One line of an invoice, its tax worked out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceLine {
+    /// What was sold.
+    pub description: String,
+    /// How many, with the unit (`100 bags`).
+    pub quantity: u32,
+    /// The unit's name.
+    pub unit: String,
+    /// The price of one unit, as quoted.
+    pub unit_price: Money,
+    /// The line's GST rate.
+    pub rate: GstRate,
+    /// The value the tax is on.
+    pub taxable: Money,
+    /// Central GST (half the tax, rounded down).
+    pub cgst: Money,
+    /// State GST (the other half).
+    pub sgst: Money,
+    /// Taxable value plus tax.
+    pub total: Money,
+}
+
+impl InvoiceLine {
+    /// Works out a line's tax. Amounts are integer minor units; the tax is
+    /// rounded half up once per line, and CGST + SGST always add up to it.
+    ///
+    /// # Errors
+    ///
+    /// [`InvoiceError::Money`] when the amounts overflow.
+    pub fn new(
+        description: impl Into<String>,
+        quantity: u32,
+        unit: impl Into<String>,
+        unit_price: Money,
+        rate: GstRate,
+        basis: PriceBasis,
+    ) -> Result<Self, InvoiceError> {
+        let gross = unit_price.checked_mul(quantity)?;
+        let currency = gross.currency();
+        let amount = i128::from(gross.minor());
+        let bp = i128::from(rate.basis_points());
+        let (taxable, tax) = match basis {
+            PriceBasis::TaxInclusive => {
+                let taxable = div_round(amount * 10_000, 10_000 + bp);
+                (taxable, amount - taxable)
+            }
+            PriceBasis::TaxExclusive => (amount, div_round(amount * bp, 10_000)),
+        };
+        let money = |v: i128| -> Result<Money, InvoiceError> {
+            i64::try_from(v)
+                .map(|minor| Money::new(minor, currency))
+                .map_err(|_| InvoiceError::Money(MoneyError::Overflow))
+        };
+        let cgst = tax / 2;
+        Ok(Self {
+            description: description.into(),
+            quantity,
+            unit: unit.into(),
+            unit_price,
+            rate,
+            taxable: money(taxable)?,
+            cgst: money(cgst)?,
+            sgst: money(tax - cgst)?,
+            total: money(taxable + tax)?,
+        })
+    }
+}
+
+/// `n / d` rounded half up, for non-negative `n` and positive `d`.
+fn div_round(n: i128, d: i128) -> i128 {
+    (n * 2 + d) / (d * 2)
+}
+
+/// An invoice number: `INV-` and the shop's sequence, zero-padded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InvoiceNumber(u64);
+
+impl InvoiceNumber {
+    /// The invoice number `seq` (from 1) of a shop's sequence.
+    #[must_use]
+    pub const fn new(seq: u64) -> Self {
+        Self(seq)
+    }
+
+    /// The sequence number.
+    #[must_use]
+    pub const fn seq(self) -> u64 {
+        self.0
+    }
+
+    /// Reads `INV-00042`, `inv 42`, `invoice 42` (case and spaces do not
+    /// matter).
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        let lower = text.trim().to_ascii_lowercase();
+        let rest = ["invoice", "inv"]
+            .iter()
+            .find_map(|p| lower.strip_prefix(p))?
+            .trim_start_matches([' ', '-', '#', ':', '.', '_']);
+        if rest.is_empty() || rest.len() > 19 || !rest.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let seq: u64 = rest.parse().ok()?;
+        (seq > 0).then_some(Self(seq))
+    }
+}
+
+impl fmt::Display for InvoiceNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "INV-{:05}", self.0)
+    }
+}
+
+/// Where an invoice stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvoiceStatus {
+    /// Issued, not paid yet.
+    Issued,
+    /// Paid, with the payment's reference.
+    Paid {
+        /// The payment's reference (UPI transaction id, cheque number, …).
+        reference: String,
+        /// When (ms since the epoch).
+        paid_at_ms: i64,
+    },
+    /// Cancelled, with the reason.
+    Void {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl InvoiceStatus {
+    /// `issued`, `paid` or `void`.
+    #[must_use]
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Issued => "issued",
+            Self::Paid { .. } => "paid",
+            Self::Void { .. } => "void",
+        }
+    }
+}
+
+/// Errors of the invoice life cycle and tax arithmetic.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvoiceError {
+    /// Only a confirmed (or later) order is invoiced.
+    #[error("order {0} is not confirmed, so it has no invoice")]
+    OrderNotConfirmed(i64),
+    /// An order without lines.
+    #[error("an invoice needs at least one line")]
+    Empty,
+    /// GST has no such rate.
+    #[error("GST has no rate of {0} basis points")]
+    UnknownGstRate(u32),
+    /// The invoice was paid already.
+    #[error("invoice {0} is paid already")]
+    AlreadyPaid(InvoiceNumber),
+    /// The invoice was voided.
+    #[error("invoice {0} is void")]
+    IsVoid(InvoiceNumber),
+    /// A payment needs a reference.
+    #[error("a payment needs a reference")]
+    MissingReference,
+    /// Amounts overflowed.
+    #[error(transparent)]
+    Money(#[from] MoneyError),
+}
+
+/// An invoice for one order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invoice {
+    number: InvoiceNumber,
+    order: OrderId,
+    customer: CustomerPhone,
+    currency: Currency,
+    lines: Vec<InvoiceLine>,
+    gstin: Option<String>,
+    issued_at_ms: i64,
+    due_at_ms: i64,
+    status: InvoiceStatus,
+}
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+impl Invoice {
+    /// Issues invoice `number` for a confirmed `order` at `now_ms`: one
+    /// line per order line, each at `rate_of(sku)` or the shop's default
+    /// rate, due after the shop's payment terms.
+    ///
+    /// # Errors
+    ///
+    /// [`InvoiceError::OrderNotConfirmed`] for a draft or cancelled order,
+    /// [`InvoiceError::Empty`], [`InvoiceError::Money`].
+    pub fn generate_from_order(
+        number: InvoiceNumber,
+        order: &Order,
+        settings: &TaxSettings,
+        rate_of: impl Fn(&str) -> Option<GstRate>,
+        now_ms: i64,
+    ) -> Result<Self, InvoiceError> {
+        use crate::orders::OrderStatus;
+        let id = order.id().map_or(0, OrderId::get);
+        if !matches!(
+            order.status(),
+            OrderStatus::Confirmed | OrderStatus::Dispatched | OrderStatus::Delivered
+        ) || id == 0
+        {
+            return Err(InvoiceError::OrderNotConfirmed(id));
+        }
+        if order.lines().is_empty() {
+            return Err(InvoiceError::Empty);
+        }
+        let lines = order
+            .lines()
+            .iter()
+            .map(|l| {
+                InvoiceLine::new(
+                    l.name(),
+                    l.quantity(),
+                    l.unit().as_str(),
+                    l.unit_price(),
+                    rate_of(l.sku().as_str()).unwrap_or(settings.default_rate),
+                    settings.basis,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            number,
+            order: OrderId::new(id),
+            customer: order.customer().clone(),
+            currency: order.currency(),
+            lines,
+            gstin: settings.gstin.clone(),
+            issued_at_ms: now_ms,
+            due_at_ms: now_ms.saturating_add(i64::from(settings.payment_terms_days) * DAY_MS),
+            status: InvoiceStatus::Issued,
+        })
+    }
+
+    /// Marks it paid.
+    ///
+    /// # Errors
+    ///
+    /// [`InvoiceError::AlreadyPaid`], [`InvoiceError::IsVoid`],
+    /// [`InvoiceError::MissingReference`].
+    pub fn mark_as_paid(&mut self, reference: &str, now_ms: i64) -> Result<(), InvoiceError> {
+        let reference = reference.trim();
+        if reference.is_empty() {
+            return Err(InvoiceError::MissingReference);
+        }
+        match self.status {
+            InvoiceStatus::Issued => {
+                self.status = InvoiceStatus::Paid {
+                    reference: reference.to_owned(),
+                    paid_at_ms: now_ms,
+                };
+                Ok(())
+            }
+            InvoiceStatus::Paid { .. } => Err(InvoiceError::AlreadyPaid(self.number)),
+            InvoiceStatus::Void { .. } => Err(InvoiceError::IsVoid(self.number)),
+        }
+    }
+
+    /// Voids it (a paid invoice cannot be voided: that is a refund).
+    ///
+    /// # Errors
+    ///
+    /// [`InvoiceError::AlreadyPaid`], [`InvoiceError::IsVoid`].
+    pub fn void(&mut self, reason: &str) -> Result<(), InvoiceError> {
+        match self.status {
+            InvoiceStatus::Issued => {
+                self.status = InvoiceStatus::Void {
+                    reason: reason.trim().to_owned(),
+                };
+                Ok(())
+            }
+            InvoiceStatus::Paid { .. } => Err(InvoiceError::AlreadyPaid(self.number)),
+            InvoiceStatus::Void { .. } => Err(InvoiceError::IsVoid(self.number)),
+        }
+    }
+
+    /// Whether a payment reminder for it should go out: issued, not paid,
+    /// not void (checked when the reminder fires).
+    #[must_use]
+    pub fn awaits_payment(&self) -> bool {
+        self.status == InvoiceStatus::Issued
+    }
+
+    /// Its number.
+    #[must_use]
+    pub fn number(&self) -> InvoiceNumber {
+        self.number
+    }
+
+    /// The order it bills.
+    #[must_use]
+    pub fn order(&self) -> OrderId {
+        self.order
+    }
+
+    /// The customer.
+    #[must_use]
+    pub fn customer(&self) -> &CustomerPhone {
+        &self.customer
+    }
+
+    /// Its lines.
+    #[must_use]
+    pub fn lines(&self) -> &[InvoiceLine] {
+        &self.lines
+    }
+
+    /// The shop's GSTIN, if set.
+    #[must_use]
+    pub fn gstin(&self) -> Option<&str> {
+        self.gstin.as_deref()
+    }
+
+    /// Issued at (ms since the epoch).
+    #[must_use]
+    pub fn issued_at_ms(&self) -> i64 {
+        self.issued_at_ms
+    }
+
+    /// Due at (ms since the epoch).
+    #[must_use]
+    pub fn due_at_ms(&self) -> i64 {
+        self.due_at_ms
+    }
+
+    /// Where it stands.
+    #[must_use]
+    pub fn status(&self) -> &InvoiceStatus {
+        &self.status
+    }
+
+    fn sum(&self, part: impl Fn(&InvoiceLine) -> Money) -> Money {
+        let minor = self.lines.iter().map(|l| part(l).minor()).sum();
+        Money::new(minor, self.currency)
+    }
+
+    /// The taxable value of all lines.
+    #[must_use]
+    pub fn taxable(&self) -> Money {
+        self.sum(|l| l.taxable)
+    }
+
+    /// Central GST of all lines.
+    #[must_use]
+    pub fn cgst(&self) -> Money {
+        self.sum(|l| l.cgst)
+    }
+
+    /// State GST of all lines.
+    #[must_use]
+    pub fn sgst(&self) -> Money {
+        self.sum(|l| l.sgst)
+    }
+
+    /// What the customer pays.
+    #[must_use]
+    pub fn total(&self) -> Money {
+        self.sum(|l| l.total)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{Sku, Unit};
+    use crate::orders::OrderLine;
+
+    fn inr(minor: i64) -> Money {
+        Money::new(minor, Currency::INR)
+    }
+
+    fn rate(bp: u32) -> GstRate {
+        GstRate::from_basis_points(bp).unwrap()
+    }
+
+    fn confirmed_order() -> Order {
+        let mut order = Order::draft(
+            CustomerPhone::parse("+919812345678").unwrap(),
+            Currency::INR,
+            0,
+        );
+        order
+            .add_item(
+                OrderLine::new(
+                    Sku::parse("CEM-OPC-53").unwrap(),
+                    "Cement".to_owned(),
+                    Unit::parse("bag").unwrap(),
+                    100,
+                    inr(35_000),
+                )
+                .unwrap(),
+            )
+            .unwrap();
+        order
+            .add_item(
+                OrderLine::new(
+                    Sku::parse("SAND-M").unwrap(),
+                    "River Sand".to_owned(),
+                    Unit::parse("cft").unwrap(),
+                    3,
+                    inr(5_000),
+                )
+                .unwrap(),
+            )
+            .unwrap();
+        let mut order = order.with_id(OrderId::new(42));
+        order.confirm().unwrap();
+        order
+    }
+
+    #[test]
+    fn inclusive_prices_keep_the_quoted_total_and_show_the_tax_inside() {
+        // ₹35,000 at 18 % inclusive: taxable 35,00,000 × 100/118 paise.
+        let line = InvoiceLine::new(
+            "Cement",
+            100,
+            "bag",
+            inr(35_000),
+            rate(1800),
+            PriceBasis::TaxInclusive,
+        )
+        .unwrap();
+        assert_eq!(line.total, inr(3_500_000), "what the customer was quoted");
+        assert_eq!(line.taxable, inr(2_966_102));
+        assert_eq!(line.cgst.minor() + line.sgst.minor(), 533_898);
+        assert_eq!((line.cgst, line.sgst), (inr(266_949), inr(266_949)));
+    }
+
+    #[test]
+    fn exclusive_prices_add_the_tax_and_an_odd_paisa_goes_to_sgst() {
+        let line = InvoiceLine::new(
+            "Tile",
+            1,
+            "piece",
+            inr(1_001),
+            rate(500),
+            PriceBasis::TaxExclusive,
+        )
+        .unwrap();
+        // 5 % of ₹10.01 = 50.05 paise → 50; 25 + 25.
+        assert_eq!(line.taxable, inr(1_001));
+        assert_eq!((line.cgst, line.sgst), (inr(25), inr(25)));
+        assert_eq!(line.total, inr(1_051));
+        let odd = InvoiceLine::new(
+            "X",
+            1,
+            "piece",
+            inr(1_020),
+            rate(500),
+            PriceBasis::TaxExclusive,
+        )
+        .unwrap();
+        // 51 paise of tax: 25 CGST, 26 SGST.
+        assert_eq!((odd.cgst, odd.sgst), (inr(25), inr(26)));
+    }
+
+    #[test]
+    fn an_invoice_from_a_confirmed_order_has_its_lines_taxes_and_due_date() {
+        let settings = TaxSettings {
+            gstin: Some("29ABCDE1234F1Z5".to_owned()),
+            ..TaxSettings::default()
+        };
+        let invoice = Invoice::generate_from_order(
+            InvoiceNumber::new(7),
+            &confirmed_order(),
+            &settings,
+            |sku| (sku == "SAND-M").then(|| rate(500)),
+            1_000,
+        )
+        .unwrap();
+        assert_eq!(invoice.number().to_string(), "INV-00007");
+        assert_eq!(invoice.order(), OrderId::new(42));
+        assert_eq!(invoice.lines().len(), 2);
+        assert_eq!(invoice.lines()[1].rate, rate(500), "the product's own rate");
+        assert_eq!(invoice.lines()[0].rate, rate(1800), "the shop's default");
+        assert_eq!(invoice.total(), inr(3_515_000), "the order's total");
+        assert_eq!(
+            invoice.taxable().minor() + invoice.cgst().minor() + invoice.sgst().minor(),
+            invoice.total().minor()
+        );
+        assert_eq!(invoice.due_at_ms(), 1_000 + 15 * DAY_MS);
+        assert_eq!(invoice.gstin(), Some("29ABCDE1234F1Z5"));
+        assert!(invoice.awaits_payment());
+    }
+
+    #[test]
+    fn only_confirmed_orders_are_invoiced() {
+        let draft = Order::draft(
+            CustomerPhone::parse("+919812345678").unwrap(),
+            Currency::INR,
+            0,
+        )
+        .with_id(OrderId::new(3));
+        assert_eq!(
+            Invoice::generate_from_order(
+                InvoiceNumber::new(1),
+                &draft,
+                &TaxSettings::default(),
+                |_| None,
+                0
+            ),
+            Err(InvoiceError::OrderNotConfirmed(3))
+        );
+    }
+
+    #[test]
+    fn paid_and_void_are_final() {
+        let new = || {
+            Invoice::generate_from_order(
+                InvoiceNumber::new(1),
+                &confirmed_order(),
+                &TaxSettings::default(),
+                |_| None,
+                0,
+            )
+            .unwrap()
+        };
+        let mut paid = new();
+        assert_eq!(
+            paid.mark_as_paid("  ", 5),
+            Err(InvoiceError::MissingReference)
+        );
+        paid.mark_as_paid("UPI-123", 5).unwrap();
+        assert_eq!(paid.status().as_str(), "paid");
+        assert!(!paid.awaits_payment(), "no reminder for a paid invoice");
+        assert_eq!(
+            paid.mark_as_paid("UPI-124", 6),
+            Err(InvoiceError::AlreadyPaid(InvoiceNumber::new(1)))
+        );
+        assert_eq!(
+            paid.void("mistake"),
+            Err(InvoiceError::AlreadyPaid(InvoiceNumber::new(1)))
+        );
+
+        let mut void = new();
+        void.void("order returned").unwrap();
+        assert!(!void.awaits_payment(), "no reminder for a void invoice");
+        assert_eq!(
+            void.mark_as_paid("UPI-1", 1),
+            Err(InvoiceError::IsVoid(InvoiceNumber::new(1)))
+        );
+    }
+
+    #[test]
+    fn invoice_numbers_read_as_customers_type_them() {
+        assert_eq!(
+            InvoiceNumber::parse("INV-00042"),
+            Some(InvoiceNumber::new(42))
+        );
+        assert_eq!(
+            InvoiceNumber::parse("invoice 42"),
+            Some(InvoiceNumber::new(42))
+        );
+        assert_eq!(InvoiceNumber::parse("inv42"), Some(InvoiceNumber::new(42)));
+        assert_eq!(InvoiceNumber::parse("INV-0"), None);
+        assert_eq!(InvoiceNumber::parse("ORD-42"), None);
+        assert_eq!(InvoiceNumber::new(123_456).to_string(), "INV-123456");
+    }
+
+    #[test]
+    fn only_real_gst_rates_are_accepted() {
+        assert_eq!(rate(1800).to_string(), "18%");
+        assert_eq!(rate(25).to_string(), "0.25%");
+        assert_eq!(
+            GstRate::from_basis_points(1700),
+            Err(InvoiceError::UnknownGstRate(1700))
+        );
+    }
+}

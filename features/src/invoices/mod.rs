@@ -1,0 +1,36 @@
+//! Invoices: generated from a confirmed order, with GST per line (the
+//! CGST/SGST split shown), totals and a due date; issued, then paid or
+//! void.
+//!
+//! Issue 5 is in progress: this is the domain (pure, tested). The
+//! repository with its per-shop, gap-free numbering, the commands and
+//! queries, the PDF and the jobs that send it are not built yet.
+//!
+//! # Example
+//!
+//! ```
+//! use features::invoices::{GstRate, InvoiceLine, PriceBasis};
+//! use features::shared::{Currency, Money};
+//!
+//! // 100 bags at ₹350, GST included at 18 %: the customer pays ₹35,000,
+//! // of which ₹5,338.98 is tax, split between CGST and SGST.
+//! let line = InvoiceLine::new(
+//!     "Cement",
+//!     100,
+//!     "bag",
+//!     Money::new(35_000, Currency::INR),
+//!     GstRate::from_basis_points(1800)?,
+//!     PriceBasis::TaxInclusive,
+//! )?;
+//! assert_eq!(line.total.to_string(), "₹35,000");
+//! assert_eq!(line.taxable.minor() + line.cgst.minor() + line.sgst.minor(), 3_500_000);
+//! assert_eq!(line.cgst, line.sgst);
+//! # Ok::<(), features::invoices::InvoiceError>(())
+//! ```
+
+pub mod domain;
+
+pub use domain::{
+    GstRate, Invoice, InvoiceError, InvoiceLine, InvoiceNumber, InvoiceStatus, PriceBasis,
+    TaxSettings,
+};
