@@ -325,6 +325,39 @@ impl Invoice {
         })
     }
 
+    /// An invoice as stored (for repositories); no rule is checked.
+    #[allow(clippy::too_many_arguments)]
+    #[must_use]
+    pub fn restore(
+        number: InvoiceNumber,
+        order: OrderId,
+        customer: CustomerPhone,
+        currency: Currency,
+        lines: Vec<InvoiceLine>,
+        gstin: Option<String>,
+        issued_at_ms: i64,
+        due_at_ms: i64,
+        status: InvoiceStatus,
+    ) -> Self {
+        Self {
+            number,
+            order,
+            customer,
+            currency,
+            lines,
+            gstin,
+            issued_at_ms,
+            due_at_ms,
+            status,
+        }
+    }
+
+    /// The currency of its amounts.
+    #[must_use]
+    pub fn currency(&self) -> Currency {
+        self.currency
+    }
+
     /// Marks it paid.
     ///
     /// # Errors

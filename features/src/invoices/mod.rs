@@ -2,9 +2,10 @@
 //! CGST/SGST split shown), totals and a due date; issued, then paid or
 //! void.
 //!
-//! Issue 5 is in progress: this is the domain (pure, tested). The
-//! repository with its per-shop, gap-free numbering, the commands and
-//! queries, the PDF and the jobs that send it are not built yet.
+//! Issue 5 is in progress: the domain and the [`InvoiceRepository`] port
+//! (per-shop, gap-free numbering; one invoice per order) exist; the
+//! service's commands and queries, the PDF and the jobs that send it are
+//! not built yet.
 //!
 //! # Example
 //!
@@ -29,8 +30,10 @@
 //! ```
 
 pub mod domain;
+pub mod ports;
 
 pub use domain::{
     GstRate, Invoice, InvoiceError, InvoiceLine, InvoiceNumber, InvoiceStatus, PriceBasis,
     TaxSettings,
 };
+pub use ports::{InvoiceRepository, IssueError};

@@ -45,6 +45,7 @@ use sea_orm::{
 };
 use sea_orm_migration::MigratorTrait;
 
+pub mod invoices;
 pub mod jobs;
 pub mod messages;
 pub mod orders;

@@ -18,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0001ShopSchema),
             Box::new(M0002Inbox),
             Box::new(M0003Jobs),
+            Box::new(M0004Invoices),
         ]
     }
 }
@@ -27,6 +28,8 @@ impl MigratorTrait for Migrator {
 pub enum Shops {
     /// The table.
     Table,
+    /// The last invoice number issued (m0004).
+    InvoiceSeq,
     /// Primary key.
     Id,
     /// Display name.
@@ -609,6 +612,162 @@ impl MigrationTrait for M0003Jobs {
                 .col(Jobs::Priority)
                 .col(Jobs::RunAtMs)
                 .if_not_exists()
+                .to_owned(),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// Invoices, one per order.
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum Invoices {
+    /// The table.
+    Table,
+    /// Primary key.
+    Id,
+    /// The shop.
+    ShopId,
+    /// The shop's invoice number (unique per shop, no gaps).
+    NumberSeq,
+    /// The order billed (unique).
+    OrderId,
+    /// E.164.
+    CustomerPhone,
+    /// ISO code.
+    Currency,
+    /// The shop's GSTIN when issued.
+    Gstin,
+    /// Issued at.
+    IssuedAtMs,
+    /// Due at.
+    DueAtMs,
+    /// `issued`, `paid` or `void`.
+    Status,
+    /// Payment reference.
+    PaidReference,
+    /// Paid at.
+    PaidAtMs,
+    /// Why it was voided.
+    VoidReason,
+    /// What the customer pays.
+    TotalMinor,
+}
+
+/// The lines of an invoice.
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum InvoiceLines {
+    /// The table.
+    Table,
+    /// The invoice.
+    InvoiceId,
+    /// Order of the line.
+    Position,
+    /// What was sold.
+    Description,
+    /// How many.
+    Quantity,
+    /// The unit.
+    Unit,
+    /// Price of one unit.
+    UnitPriceMinor,
+    /// GST rate in basis points.
+    RateBp,
+    /// Taxable value.
+    TaxableMinor,
+    /// Central GST.
+    CgstMinor,
+    /// State GST.
+    SgstMinor,
+    /// Line total.
+    TotalMinor,
+}
+
+/// Invoices and the shop's invoice counter.
+#[derive(Debug)]
+struct M0004Invoices;
+
+impl MigrationName for M0004Invoices {
+    fn name(&self) -> &str {
+        "m0004_invoices"
+    }
+}
+
+#[allow(elided_lifetimes_in_paths)]
+#[async_trait::async_trait]
+impl MigrationTrait for M0004Invoices {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(Shops::Table)
+                .add_column(
+                    ColumnDef::new(Shops::InvoiceSeq)
+                        .big_integer()
+                        .not_null()
+                        .default(0),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(Invoices::Table)
+                .if_not_exists()
+                .col(id(Invoices::Id))
+                .col(big(Invoices::ShopId))
+                .col(big(Invoices::NumberSeq))
+                .col(big(Invoices::OrderId))
+                .col(text(Invoices::CustomerPhone))
+                .col(text(Invoices::Currency))
+                .col(text_null(Invoices::Gstin))
+                .col(big(Invoices::IssuedAtMs))
+                .col(big(Invoices::DueAtMs))
+                .col(text(Invoices::Status))
+                .col(text_null(Invoices::PaidReference))
+                .col(big_null(Invoices::PaidAtMs))
+                .col(text_null(Invoices::VoidReason))
+                .col(big(Invoices::TotalMinor))
+                .to_owned(),
+        )
+        .await?;
+        for (name, cols) in [
+            ("invoices_order", vec![Invoices::OrderId]),
+            (
+                "invoices_number",
+                vec![Invoices::ShopId, Invoices::NumberSeq],
+            ),
+        ] {
+            let mut index = Index::create();
+            index
+                .name(name)
+                .table(Invoices::Table)
+                .unique()
+                .if_not_exists();
+            for col in cols {
+                index.col(col);
+            }
+            m.create_index(index.to_owned()).await?;
+        }
+        m.create_table(
+            Table::create()
+                .table(InvoiceLines::Table)
+                .if_not_exists()
+                .col(big(InvoiceLines::InvoiceId))
+                .col(ColumnDef::new(InvoiceLines::Position).integer().not_null())
+                .col(text(InvoiceLines::Description))
+                .col(big(InvoiceLines::Quantity))
+                .col(text(InvoiceLines::Unit))
+                .col(big(InvoiceLines::UnitPriceMinor))
+                .col(big(InvoiceLines::RateBp))
+                .col(big(InvoiceLines::TaxableMinor))
+                .col(big(InvoiceLines::CgstMinor))
+                .col(big(InvoiceLines::SgstMinor))
+                .col(big(InvoiceLines::TotalMinor))
+                .primary_key(
+                    Index::create()
+                        .col(InvoiceLines::InvoiceId)
+                        .col(InvoiceLines::Position),
+                )
                 .to_owned(),
         )
         .await?;

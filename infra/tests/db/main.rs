@@ -2,6 +2,7 @@
 //! real PostgreSQL server (a fresh database per test, dropped afterwards).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod invoices;
 mod jobs;
 mod messages;
 mod outbox;
@@ -74,7 +75,12 @@ async fn migrations_are_idempotent_and_listed() {
     let applied = db.db.applied_migrations().await.unwrap();
     assert_eq!(
         applied,
-        ["m0001_shop_schema", "m0002_inbox", "m0003_jobs"],
+        [
+            "m0001_shop_schema",
+            "m0002_inbox",
+            "m0003_jobs",
+            "m0004_invoices"
+        ],
         "each migration applied once"
     );
     db.drop().await;
@@ -125,7 +131,12 @@ async fn concurrent_migrations_on_postgres_take_turns() {
     }
     assert_eq!(
         db.db.applied_migrations().await.unwrap(),
-        ["m0001_shop_schema", "m0002_inbox", "m0003_jobs"]
+        [
+            "m0001_shop_schema",
+            "m0002_inbox",
+            "m0003_jobs",
+            "m0004_invoices"
+        ]
     );
     db.drop().await;
 }
