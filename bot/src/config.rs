@@ -106,6 +106,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "how long a dispatcher holds a reply it is sending before another may send it (a crashed dispatcher's replies wait this long); keep it above the provider timeout (10s) [default: 60s]",
     ),
     (
+        "CAMPANILE_WORKERS",
+        "whether `serve` also runs the background job workers (invoices): on or off; `campanile worker` runs them alone [default: on]",
+    ),
+    (
         "CAMPANILE_MAX_QUANTITY",
         "largest quantity of one product per order [default: 10000]",
     ),
@@ -200,6 +204,8 @@ pub struct Settings {
     pub lane_ttl: Duration,
     /// `CAMPANILE_SEND_LEASE`.
     pub send_lease: Duration,
+    /// `CAMPANILE_WORKERS`: `serve` runs the job workers too.
+    pub run_workers: bool,
 }
 
 fn set<T>(v: &Option<T>) -> &'static str {
@@ -410,6 +416,17 @@ impl Settings {
         let in_flight_ttl = duration("CAMPANILE_IN_FLIGHT_TTL", DEFAULT_IN_FLIGHT_TTL)?;
         let lane_ttl = duration("CAMPANILE_LANE_TTL", DEFAULT_LANE_TTL)?;
         let send_lease = duration("CAMPANILE_SEND_LEASE", DEFAULT_SEND_LEASE)?;
+        let run_workers = match get("CAMPANILE_WORKERS").as_deref().map(str::trim) {
+            None | Some("on" | "true" | "1" | "yes") => true,
+            Some("off" | "false" | "0" | "no") => false,
+            Some(other) => {
+                return Err(invalid(
+                    "CAMPANILE_WORKERS",
+                    other,
+                    "must be on or off".to_owned(),
+                ));
+            }
+        };
         let max_quantity = match get("CAMPANILE_MAX_QUANTITY") {
             Some(v) => match v.parse::<u32>() {
                 Ok(n) if n > 0 => n,
@@ -484,6 +501,7 @@ impl Settings {
             in_flight_ttl,
             lane_ttl,
             send_lease,
+            run_workers,
         })
     }
 
@@ -511,6 +529,7 @@ impl Settings {
             in_flight_ttl: DEFAULT_IN_FLIGHT_TTL,
             lane_ttl: DEFAULT_LANE_TTL,
             send_lease: DEFAULT_SEND_LEASE,
+            run_workers: true,
         }
     }
 

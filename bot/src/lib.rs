@@ -15,6 +15,7 @@ pub mod config;
 pub mod flows;
 pub mod inbound_log;
 pub mod inbox;
+pub mod jobs;
 pub mod startup;
 pub mod stores;
 pub mod telemetry;

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use bot::config::{Settings, VARIABLES};
 use bot::startup::Services;
+use std::sync::Arc;
+
 use clap::{Parser, Subcommand};
 use features::catalog::{ImportCatalog, ListProducts};
 use framework::PhoneNumber;
@@ -64,6 +66,9 @@ enum Command {
         #[arg(long, default_value = "Asha")]
         name: String,
     },
+    /// Run only the background job workers (invoices), no HTTP server, until
+    /// Ctrl-C or SIGTERM. `serve` runs them too unless CAMPANILE_WORKERS=off.
+    Worker,
     /// Create or update the database schema and exit.
     Migrate,
     /// Manage the catalog.
@@ -184,6 +189,15 @@ async fn chat(settings: Settings, customer: &str, name: String) -> anyhow::Resul
         services.db.backend_name()
     );
     let pipeline = bot::pipeline(services.pipeline_deps());
+    // Invoices are issued in the background, as with `serve`.
+    let (stop_workers, mut workers_stopped) = tokio::sync::watch::channel(false);
+    let workers = tokio::spawn(bot::jobs::run_workers(
+        services.jobs.clone(),
+        Arc::clone(&services.invoices),
+        async move {
+            let _ = workers_stopped.wait_for(|stop| *stop).await;
+        },
+    ));
     let stdin = tokio::io::BufReader::new(tokio::io::stdin());
     Terminal::new(pipeline)
         .with_numbers(business, customer)
@@ -191,6 +205,27 @@ async fn chat(settings: Settings, customer: &str, name: String) -> anyhow::Resul
         .run(stdin, tokio::io::stdout())
         .await
         .context("terminal")?;
+    let _ = stop_workers.send(true);
+    if let Err(e) = workers.await {
+        tracing::error!(error.message = %e, "job worker task failed");
+    }
+    services.db.close().await;
+    Ok(())
+}
+
+async fn worker(settings: Settings) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal()?;
+    let services = Services::build(settings).await?;
+    tracing::info!(
+        database = services.db.backend_name(),
+        "running the job workers only; Ctrl-C or SIGTERM stops them after the jobs in progress"
+    );
+    bot::jobs::run_workers(
+        services.jobs.clone(),
+        Arc::clone(&services.invoices),
+        shutdown,
+    )
+    .await;
     services.db.close().await;
     Ok(())
 }
@@ -304,6 +339,7 @@ async fn main() -> anyhow::Result<()> {
         None => serve(settings, None).await,
         Some(Command::Serve { addr }) => serve(settings, addr).await,
         Some(Command::Chat { customer, name }) => chat(settings, &customer, name).await,
+        Some(Command::Worker) => worker(settings).await,
         Some(Command::Migrate) => migrate(settings).await,
         Some(Command::Catalog(command)) => catalog(settings, command).await,
         Some(Command::Messages { limit, customer }) => messages(settings, limit, customer).await,

@@ -48,6 +48,10 @@ pub struct Services {
     pub outbox: DbOutbox,
     /// The provider clients (a provider without credentials: dry run).
     pub providers: Providers,
+    /// Background jobs.
+    pub jobs: infra::db::jobs::DbJobQueue,
+    /// Invoices.
+    pub invoices: Arc<crate::jobs::Invoices>,
 }
 
 /// The provider clients the settings configure.
@@ -103,6 +107,12 @@ impl Services {
             },
         );
         let orders = OrderService::new(DbOrderRepository::new(db.clone()));
+        let jobs = infra::db::jobs::DbJobQueue::new(db.clone());
+        let invoices = Arc::new(features::invoices::InvoiceService::new(
+            infra::db::invoices::DbInvoiceRepository::new(db.clone()),
+            DbOrderRepository::new(db.clone()),
+            features::invoices::TaxSettings::default(),
+        ));
         let log = MessageLog::new(db.clone());
         let (stores, redis) = match &settings.redis {
             Some(config) => {
@@ -133,12 +143,16 @@ impl Services {
                 catalog: Arc::new(catalog),
                 orders: Arc::new(orders),
                 currency,
+                jobs: jobs.clone(),
+                invoices: Arc::clone(&invoices),
             },
             stores,
             redis,
             log,
             outbox,
             providers,
+            jobs,
+            invoices,
             db,
             settings,
         })
@@ -281,6 +295,16 @@ pub async fn run(
     let sweeps = tokio::spawn(inbox.clone().run_sweeps(async move {
         let _ = inbox_stop.wait_for(|stop| *stop).await;
     }));
+    let (workers_stop_tx, mut workers_stop) = tokio::sync::watch::channel(false);
+    let workers = services.settings.run_workers.then(|| {
+        tokio::spawn(crate::jobs::run_workers(
+            services.jobs.clone(),
+            Arc::clone(&services.invoices),
+            async move {
+                let _ = workers_stop.wait_for(|stop| *stop).await;
+            },
+        ))
+    });
     let app = crate::app(&services, &inbox);
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
@@ -290,6 +314,12 @@ pub async fn run(
     let _ = inbox_stop_tx.send(true);
     if let Err(e) = sweeps.await {
         tracing::error!(error.message = %e, "inbox task failed");
+    }
+    let _ = workers_stop_tx.send(true);
+    if let Some(workers) = workers
+        && let Err(e) = workers.await
+    {
+        tracing::error!(error.message = %e, "job worker task failed");
     }
     let _ = stop_tx.send(true);
     if let Err(e) = dispatcher.await {

@@ -52,6 +52,15 @@ pub(super) async fn my_orders(
     Ok(replies::order_list(&orders))
 }
 
+/// "my invoices".
+pub(super) async fn my_invoices(
+    State(shop): State<Shop>,
+    key: ConversationKey,
+) -> Result<String, BoxError> {
+    let invoices = shop.invoices.customer_invoices(&customer(&key)?, 5).await?;
+    Ok(replies::invoice_list(&invoices))
+}
+
 /// "cancel order ORD-00042".
 pub(super) async fn cancel_order(
     State(shop): State<Shop>,
@@ -184,6 +193,9 @@ pub(super) async fn confirm(
     }
     match confirmed {
         Ok(order) => {
+            // In the turn's transaction: the invoice job commits with the
+            // confirmation, or neither does.
+            crate::jobs::enqueue_process_order(&shop.jobs, order_id).await?;
             flow.exit();
             Ok(replies::confirmed(&order))
         }

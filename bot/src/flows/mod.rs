@@ -65,6 +65,10 @@ pub struct Shop {
     pub orders: Arc<OrderService<DbOrderRepository>>,
     /// The shop's currency.
     pub currency: Currency,
+    /// Background jobs (a confirmed order's `process-order`).
+    pub jobs: infra::db::jobs::DbJobQueue,
+    /// Invoices.
+    pub invoices: Arc<crate::jobs::Invoices>,
 }
 
 /// Button and list ids the flow offers.
@@ -100,6 +104,17 @@ pub fn router(shop: Shop) -> RouterService<Shop> {
                 "history",
             ],
             handlers::my_orders,
+        )
+        .keyword(
+            [
+                "my invoices",
+                "invoices",
+                "my invoice",
+                "invoice",
+                "bills",
+                "my bills",
+            ],
+            handlers::my_invoices,
         )
         .choice([ids::CONFIRM], handlers::confirm)
         // Only clear yeses: "ok" or "ha" may be an acknowledgement or a laugh,

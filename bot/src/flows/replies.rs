@@ -134,7 +134,7 @@ pub fn confirmed(order: &Order) -> String {
         .number()
         .map_or_else(|| "(pending)".to_owned(), |n| n.to_string());
     format!(
-        "✅ Order confirmed! Your order number is {number}.\nTotal: {}.\nWe'll send your invoice shortly. Say \"my orders\" to see its status.",
+        "✅ Order confirmed! Your order number is {number}.\nTotal: {}.\nYour invoice is being prepared: say \"my invoices\" to see it, \"my orders\" for the order.",
         order.total()
     )
 }
@@ -187,6 +187,33 @@ pub fn order_list(orders: &[OrderSummary]) -> String {
     }
     out.push_str("To cancel one, say \"cancel order <number>\".");
     out
+}
+
+/// "my invoices": each with its order, total, tax, due date and status.
+pub fn invoice_list(invoices: &[features::invoices::Invoice]) -> String {
+    use features::invoices::InvoiceStatus;
+    if invoices.is_empty() {
+        return "You have no invoices yet. An invoice is made when an order is confirmed."
+            .to_owned();
+    }
+    let mut out = String::from("Your invoices:\n");
+    for i in invoices {
+        let tax =
+            features::shared::Money::new(i.cgst().minor() + i.sgst().minor(), i.total().currency());
+        let status = match i.status() {
+            InvoiceStatus::Issued => format!("due {}", date(i.due_at_ms())),
+            InvoiceStatus::Paid { .. } => "paid".to_owned(),
+            InvoiceStatus::Void { .. } => "void".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "• {} for {}: {} (incl. GST {tax}), {status}",
+            i.number(),
+            features::shared::OrderNumber::from(i.order()),
+            i.total(),
+        );
+    }
+    out.trim_end().to_owned()
 }
 
 /// `ORD-00042` for a number the customer typed, when it parses.

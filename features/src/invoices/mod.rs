@@ -31,9 +31,11 @@
 
 pub mod domain;
 pub mod ports;
+pub mod service;
 
 pub use domain::{
     GstRate, Invoice, InvoiceError, InvoiceLine, InvoiceNumber, InvoiceStatus, PriceBasis,
     TaxSettings,
 };
 pub use ports::{InvoiceRepository, IssueError};
+pub use service::{InvoiceService, InvoiceServiceError};

@@ -310,6 +310,31 @@ async fn two_hundred_customers_at_once_all_complete() {
         assert!(texts[0].contains(&format!("Total: {total}")), "{texts:?}");
         assert!(texts[1].contains("Order confirmed"), "{texts:?}");
     }
+    // Every instance runs invoice workers on the shared database: 200
+    // orders, 200 invoices, numbered 1 to 200 with no gap and no repeat.
+    let numbers = support::wait_for_async(|| async {
+        let mut numbers = Vec::new();
+        for i in 0..200 {
+            let who = features::shared::CustomerPhone::parse(&customer(1000 + i)).unwrap();
+            let found = cluster.bots[i % cluster.bots.len()]
+                .services
+                .invoices
+                .customer_invoices(&who, 10)
+                .await
+                .unwrap();
+            numbers.extend(found.iter().map(|inv| inv.number().seq()));
+        }
+        (numbers.len() >= 200).then_some(numbers)
+    })
+    .await
+    .expect("every confirmed order got its invoice");
+    let mut sorted = numbers.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        (1..=200).collect::<Vec<u64>>(),
+        "one invoice per order, numbers without gaps or repeats"
+    );
     cluster.stop().await;
 }
 

@@ -227,6 +227,23 @@ pub(crate) async fn wait_for<T>(mut f: impl FnMut() -> Option<T>) -> Option<T> {
     }
 }
 
+/// [`wait_for`] with an async check.
+pub(crate) async fn wait_for_async<T, F>(mut f: impl FnMut() -> F) -> Option<T>
+where
+    F: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f().await {
+            return Some(v);
+        }
+        if start.elapsed() > PATIENCE {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Sends `request` to `addr` over a fresh HTTP/1.1 connection.
 pub(crate) async fn send(
     addr: SocketAddr,

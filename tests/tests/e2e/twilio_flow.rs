@@ -295,3 +295,42 @@ async fn cancel_order_without_a_number_discards_the_open_cart() {
     assert!(nothing.contains("no order waiting"), "{nothing}");
     bot.stop().await;
 }
+
+/// A confirmed order gets its invoice in the background (the
+/// `process-order` job, enqueued in the confirming turn), with GST inside
+/// the quoted total; "my invoices" lists it.
+#[tokio::test]
+async fn a_confirmed_order_gets_one_invoice_listed_by_my_invoices() {
+    let bot = spawn_bot().await;
+    bot.ask_twilio("Cement x 100").await;
+    let confirmed = bot.ask_twilio("1").await;
+    assert!(confirmed.contains("my invoices"), "{confirmed}");
+
+    let customer = features::shared::CustomerPhone::parse(CUSTOMER).unwrap();
+    let invoices = crate::support::wait_for_async(|| async {
+        let found = bot
+            .services
+            .invoices
+            .customer_invoices(&customer, 10)
+            .await
+            .unwrap();
+        (!found.is_empty()).then_some(found)
+    })
+    .await
+    .expect("the invoice was issued within seconds");
+    assert_eq!(invoices.len(), 1, "one invoice per order");
+    let invoice = &invoices[0];
+    assert_eq!(invoice.number().to_string(), "INV-00001");
+    assert_eq!(invoice.total().to_string(), "₹35,000", "the quoted total");
+    assert_eq!(
+        invoice.taxable().minor() + invoice.cgst().minor() + invoice.sgst().minor(),
+        3_500_000
+    );
+
+    let listed = bot.ask_twilio("my invoices").await;
+    assert!(
+        listed.contains("INV-00001 for ORD-00001: ₹35,000 (incl. GST ₹5,338.98)"),
+        "{listed}"
+    );
+    bot.stop().await;
+}

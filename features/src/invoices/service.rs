@@ -1,0 +1,119 @@
+//! [`InvoiceService`]: issue an order's invoice, list a customer's.
+
+use super::domain::{GstRate, Invoice, InvoiceNumber, TaxSettings};
+use super::ports::{InvoiceRepository, IssueError};
+use crate::orders::OrderRepository;
+use crate::shared::{CustomerPhone, OrderId, RepositoryError};
+
+/// Errors of the invoice service.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvoiceServiceError {
+    /// No such order.
+    #[error("order {0} does not exist")]
+    NoSuchOrder(i64),
+    /// Issuing failed (the order is not confirmed, storage failed).
+    #[error(transparent)]
+    Issue(#[from] IssueError),
+    /// Storage failed.
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
+}
+
+/// Issues and reads invoices.
+#[derive(Debug, Clone)]
+pub struct InvoiceService<I, O> {
+    invoices: I,
+    orders: O,
+    settings: TaxSettings,
+    /// Product GST rates that differ from the shop's default, by SKU.
+    rates: std::collections::HashMap<String, GstRate>,
+    clock: fn() -> i64,
+}
+
+impl<I: InvoiceRepository, O: OrderRepository> InvoiceService<I, O> {
+    /// A service over `invoices` and `orders`, with the shop's `settings`.
+    #[must_use]
+    pub fn new(invoices: I, orders: O, settings: TaxSettings) -> Self {
+        Self {
+            invoices,
+            orders,
+            settings,
+            rates: std::collections::HashMap::new(),
+            clock: crate::orders::service::system_clock,
+        }
+    }
+
+    /// Products whose GST rate differs from the shop's default.
+    #[must_use]
+    pub fn with_rates(mut self, rates: impl IntoIterator<Item = (String, GstRate)>) -> Self {
+        self.rates = rates.into_iter().collect();
+        self
+    }
+
+    /// Uses `clock` (ms since the epoch) for issue and due dates.
+    #[must_use]
+    pub fn with_clock(mut self, clock: fn() -> i64) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The order's invoice, issued now if it has none (at most one per
+    /// order, however often this runs: a retried job issues nothing new).
+    ///
+    /// # Errors
+    ///
+    /// [`InvoiceServiceError::NoSuchOrder`], [`InvoiceServiceError::Issue`]
+    /// (an order that is not confirmed, storage).
+    pub async fn issue_for_order(&self, order: OrderId) -> Result<Invoice, InvoiceServiceError> {
+        let stored = self
+            .orders
+            .get(order)
+            .await?
+            .ok_or(InvoiceServiceError::NoSuchOrder(order.get()))?;
+        let now = (self.clock)();
+        let invoice = self
+            .invoices
+            .issue_for_order(order, |number| {
+                Invoice::generate_from_order(
+                    number,
+                    &stored,
+                    &self.settings,
+                    |sku| self.rates.get(sku).copied(),
+                    now,
+                )
+            })
+            .await?;
+        Ok(invoice)
+    }
+
+    /// The customer's invoices, newest first.
+    ///
+    /// # Errors
+    ///
+    /// [`InvoiceServiceError::Repository`].
+    pub async fn customer_invoices(
+        &self,
+        customer: &CustomerPhone,
+        limit: u32,
+    ) -> Result<Vec<Invoice>, InvoiceServiceError> {
+        Ok(self.invoices.for_customer(customer, limit).await?)
+    }
+
+    /// Invoice `number`, if it is the customer's.
+    ///
+    /// # Errors
+    ///
+    /// [`InvoiceServiceError::Repository`].
+    pub async fn customer_invoice(
+        &self,
+        customer: &CustomerPhone,
+        number: InvoiceNumber,
+    ) -> Result<Option<Invoice>, InvoiceServiceError> {
+        Ok(self
+            .invoices
+            .by_number(number)
+            .await?
+            .filter(|i| i.customer() == customer))
+    }
+}
