@@ -456,7 +456,12 @@ impl Invoice {
     }
 
     fn sum(&self, part: impl Fn(&InvoiceLine) -> Money) -> Money {
-        let minor = self.lines.iter().map(|l| part(l).minor()).sum();
+        // Saturating: lines are checked one by one, their sum may still be
+        // beyond i64 for absurd orders; never a panic or a wrap.
+        let minor = self
+            .lines
+            .iter()
+            .fold(0_i64, |acc, l| acc.saturating_add(part(l).minor()));
         Money::new(minor, self.currency)
     }
 

@@ -2,10 +2,12 @@
 //! CGST/SGST split shown), totals and a due date; issued, then paid or
 //! void.
 //!
-//! Issue 5 is in progress: the domain and the [`InvoiceRepository`] port
-//! (per-shop, gap-free numbering; one invoice per order) exist; the
-//! service's commands and queries, the PDF and the jobs that send it are
-//! not built yet.
+//! Issue 5 is in progress: the domain, the [`InvoiceRepository`] port
+//! (per-shop, gap-free numbering; one invoice per order) and the
+//! [`InvoiceService`] (issue an order's invoice, list a customer's) exist.
+//! Not built yet: storing a payment or a void (no repository method), the
+//! PDF, the jobs that send it, and voiding the invoice of an order that is
+//! cancelled after it was invoiced.
 //!
 //! # Example
 //!

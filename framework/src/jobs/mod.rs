@@ -13,11 +13,14 @@
 //!   [`JobQueue::dead`] lists it and [`JobQueue::retry_dead`] runs it again.
 //! - Priority: jobs without one (0) run first, then 1, 2, … (lower first),
 //!   each in the order they became due (BullMQ's rule).
-//! - A job enqueued again with the same dedup id while the first exists is
-//!   not added twice ([`Enqueued::Duplicate`]).
+//! - A job enqueued again with the same dedup id while the first is kept is
+//!   not added twice ([`Enqueued::Duplicate`]; the table queue keeps
+//!   completed jobs, so its dedup ids hold for good).
 //! - At least once: a job whose worker died runs again on another worker
-//!   after its lease; a job never runs on two workers at once while its
-//!   worker lives (the lease is renewed while it runs).
+//!   after its lease (unless that was its last attempt: then it is dead).
+//!   While its worker lives, the lease is renewed as the job runs; a worker
+//!   that cannot renew it for a whole lease (its database unreachable) may
+//!   see it taken over, and then abandons it.
 //!
 //! Implementations live in `infra` (a table in the database for the
 //! embedded default, Redis for many instances); each passes

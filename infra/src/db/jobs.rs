@@ -49,10 +49,19 @@ pub struct DbJobQueue {
     wake: Arc<Notify>,
 }
 
-/// A job a worker holds: its row and the attempt that fences its writes.
+/// A job a worker holds; its claim number fences its writes.
 struct Claimed {
     job: Job,
+    claims: i64,
     backoff: Backoff,
+}
+
+/// What a claim found.
+enum Claim {
+    /// A job to run.
+    Run(Claimed),
+    /// A job past its attempts (its worker died on the last one), now dead.
+    Spent,
 }
 
 impl DbJobQueue {
@@ -66,7 +75,7 @@ impl DbJobQueue {
     }
 
     /// Claims `queue`'s next due job for `lease`.
-    async fn claim(&self, queue: &str, lease: Duration) -> Result<Option<Claimed>, DbError> {
+    async fn claim(&self, queue: &str, lease: Duration) -> Result<Option<Claim>, DbError> {
         let now = now_ms();
         let due = Expr::col(Jobs::Status)
             .eq("waiting")
@@ -91,6 +100,7 @@ impl DbJobQueue {
             .table(Jobs::Table)
             .value(Jobs::Status, "active")
             .value(Jobs::Attempts, Expr::col(Jobs::Attempts).add(1))
+            .value(Jobs::Claims, Expr::col(Jobs::Claims).add(1))
             .value(Jobs::LockedUntilMs, now.saturating_add(millis(lease)))
             .value(Jobs::UpdatedAtMs, now)
             // `=` a scalar subquery, evaluated once: `IN (…)` may be
@@ -101,6 +111,7 @@ impl DbJobQueue {
                 Jobs::Id,
                 Jobs::Payload,
                 Jobs::Attempts,
+                Jobs::Claims,
                 Jobs::MaxAttempts,
                 Jobs::BackoffKind,
                 Jobs::BackoffMs,
@@ -111,11 +122,13 @@ impl DbJobQueue {
         };
         let id: i64 = row.try_get("", "id")?;
         let attempts: i64 = row.try_get("", "attempts")?;
+        let claims: i64 = row.try_get("", "claims")?;
         let max_attempts: i64 = row.try_get("", "max_attempts")?;
         let kind: String = row.try_get("", "backoff_kind")?;
         let backoff_ms: i64 = row.try_get("", "backoff_ms")?;
         let delay = Duration::from_millis(u64::try_from(backoff_ms).unwrap_or(0));
-        Ok(Some(Claimed {
+        let claimed = Claimed {
+            claims,
             job: Job {
                 id: JobId::new(id.to_string()),
                 queue: queue.to_owned(),
@@ -128,21 +141,34 @@ impl DbJobQueue {
             } else {
                 Backoff::Exponential(delay)
             },
-        }))
+        };
+        if attempts > max_attempts {
+            // Taken back from a worker that died (or whose job panicked
+            // the process) during its last attempt: dead, not run again.
+            self.finish(
+                &claimed,
+                Err(JobError::Permanent(
+                    "its worker died during its last attempt".into(),
+                )),
+            )
+            .await?;
+            return Ok(Some(Claim::Spent));
+        }
+        Ok(Some(Claim::Run(claimed)))
     }
 
     /// The held job's row, if the claim is still this worker's.
-    fn held(job: &Job) -> sea_orm::sea_query::UpdateStatement {
+    fn held(claimed: &Claimed) -> sea_orm::sea_query::UpdateStatement {
         Query::update()
             .table(Jobs::Table)
-            .and_where(Expr::col(Jobs::Id).eq(job.id.as_str().parse::<i64>().unwrap_or(-1)))
+            .and_where(Expr::col(Jobs::Id).eq(claimed.job.id.as_str().parse::<i64>().unwrap_or(-1)))
             .and_where(Expr::col(Jobs::Status).eq("active"))
-            .and_where(Expr::col(Jobs::Attempts).eq(i64::from(job.attempt)))
+            .and_where(Expr::col(Jobs::Claims).eq(claimed.claims))
             .to_owned()
     }
 
-    async fn renew(&self, job: &Job, lease: Duration) -> Result<bool, DbError> {
-        let update = Self::held(job)
+    async fn renew(&self, claimed: &Claimed, lease: Duration) -> Result<bool, DbError> {
+        let update = Self::held(claimed)
             .value(Jobs::LockedUntilMs, now_ms().saturating_add(millis(lease)))
             .to_owned();
         Ok(self.db.exec(&update).await? == 1)
@@ -156,7 +182,7 @@ impl DbJobQueue {
     ) -> Result<&'static str, DbError> {
         let job = &claimed.job;
         let now = now_ms();
-        let mut update = Self::held(job)
+        let mut update = Self::held(claimed)
             .value(Jobs::LockedUntilMs, Option::<i64>::None)
             .value(Jobs::UpdatedAtMs, now)
             .to_owned();
@@ -180,23 +206,31 @@ impl DbJobQueue {
     }
 
     /// Runs one claimed job through `handler`, renewing its lease meanwhile.
+    /// A handler that panics counts as a retryable failure; a job whose
+    /// lease is lost (another worker may have it) is abandoned at once.
     async fn run<H>(&self, claimed: Claimed, handler: H, lease: Duration)
     where
         H: tower::Service<Job, Response = (), Error = JobError> + Send,
         H::Future: Send,
     {
+        use futures_util::FutureExt as _;
         let job = claimed.job.clone();
-        let run = handler.oneshot(job.clone());
+        let run = std::panic::AssertUnwindSafe(handler.oneshot(job.clone()))
+            .catch_unwind()
+            .map(|ran| {
+                ran.unwrap_or_else(|_| {
+                    Err(JobError::Retryable("the job's handler panicked".into()))
+                })
+            });
         let renewals = async {
             loop {
                 tokio::time::sleep(lease / 3).await;
-                match self.renew(&job, lease).await {
+                match self.renew(&claimed, lease).await {
                     Ok(true) => {}
-                    Ok(false) => {
-                        tracing::warn!(job = %job.id, "lost a running job's lease; it may run elsewhere");
-                        return;
+                    Ok(false) => return,
+                    Err(e) => {
+                        tracing::warn!(error.message = %e, job = %job.id, "cannot renew a job's lease; trying again")
                     }
-                    Err(e) => tracing::warn!(error.message = %e, "cannot renew a job's lease"),
                 }
             }
         };
@@ -204,7 +238,10 @@ impl DbJobQueue {
         tokio::pin!(renewals);
         let outcome = tokio::select! {
             outcome = &mut run => outcome,
-            () = &mut renewals => run.await,
+            () = &mut renewals => {
+                tracing::warn!(job = %job.id, queue = %job.queue, "lost a running job's lease; abandoning it to its new holder");
+                return;
+            }
         };
         if let Err(e) = &outcome {
             tracing::warn!(job = %job.id, queue = %job.queue, attempt = job.attempt, error.message = %e, "job failed");
@@ -242,6 +279,7 @@ impl JobQueue for DbJobQueue {
                 Jobs::RunAtMs,
                 Jobs::Status,
                 Jobs::Attempts,
+                Jobs::Claims,
                 Jobs::MaxAttempts,
                 Jobs::BackoffKind,
                 Jobs::BackoffMs,
@@ -255,6 +293,7 @@ impl JobQueue for DbJobQueue {
                 i64::from(options.priority).into(),
                 now.saturating_add(millis(options.delay)).into(),
                 "waiting".into(),
+                0_i64.into(),
                 0_i64.into(),
                 i64::from(Ord::max(options.max_attempts, 1)).into(),
                 kind.into(),
@@ -321,8 +360,13 @@ impl JobQueue for DbJobQueue {
         let mut running = tokio::task::JoinSet::new();
         tokio::pin!(shutdown);
         loop {
-            while running.try_join_next().is_some() {}
+            while let Some(done) = running.try_join_next() {
+                if let Err(e) = done {
+                    tracing::error!(error.message = %e, queue, "a job task failed");
+                }
+            }
             let permit = tokio::select! {
+                biased;
                 () = &mut shutdown => break,
                 permit = Arc::clone(&slots).acquire_owned() => match permit {
                     Ok(permit) => permit,
@@ -335,7 +379,8 @@ impl JobQueue for DbJobQueue {
             tokio::pin!(woken);
             woken.as_mut().enable();
             match self.claim(queue, config.lease).await {
-                Ok(Some(claimed)) => {
+                Ok(Some(Claim::Spent)) => continue,
+                Ok(Some(Claim::Run(claimed))) => {
                     let (me, handler) = (self.clone(), handler.clone());
                     running.spawn(async move {
                         me.run(claimed, handler, config.lease).await;
@@ -350,6 +395,7 @@ impl JobQueue for DbJobQueue {
             }
             drop(permit);
             tokio::select! {
+                biased;
                 () = &mut shutdown => break,
                 () = &mut woken => {}
                 () = tokio::time::sleep(config.poll) => {}

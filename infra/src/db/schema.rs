@@ -536,8 +536,10 @@ pub enum Jobs {
     RunAtMs,
     /// `waiting`, `active`, `completed` or `dead`.
     Status,
-    /// Runs so far.
+    /// Runs so far (reset when a dead job is retried).
     Attempts,
+    /// Claims so far, never reset: fences a worker's writes.
+    Claims,
     /// The most runs.
     MaxAttempts,
     /// `fixed` or `exponential`.
@@ -581,6 +583,7 @@ impl MigrationTrait for M0003Jobs {
                 .col(big(Jobs::RunAtMs))
                 .col(text(Jobs::Status))
                 .col(big(Jobs::Attempts))
+                .col(big(Jobs::Claims))
                 .col(big(Jobs::MaxAttempts))
                 .col(text(Jobs::BackoffKind))
                 .col(big(Jobs::BackoffMs))

@@ -109,6 +109,33 @@ pub async fn job_queue<Q: JobQueue>(queue: Q) {
     deduplicates(&queue).await;
     two_workers_never_run_a_job_twice(&queue).await;
     a_dead_workers_job_runs_again_after_its_lease(&queue).await;
+    a_panicking_handler_is_a_failure(&queue).await;
+}
+
+async fn a_panicking_handler_is_a_failure<Q: JobQueue>(queue: &Q) {
+    let name = unique("jobs-panic");
+    let worker = Worker::start(queue, &name, quick(), |_| panic!("handler bug"));
+    add(
+        queue,
+        &name,
+        "boom",
+        JobOptions::default().with_attempts(2, Backoff::Fixed(Duration::from_millis(100))),
+    )
+    .await;
+    worker.wait_for(2, Duration::from_secs(5)).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let runs = worker.runs();
+    worker.stop().await;
+    assert_eq!(
+        runs.len(),
+        2,
+        "a panic counts as a failed attempt, within the maximum: {runs:?}"
+    );
+    assert_eq!(
+        queue.dead(&name, 10).await.unwrap_or_default().len(),
+        1,
+        "then the job is dead, not run for ever"
+    );
 }
 
 async fn runs_a_job_once<Q: JobQueue>(queue: &Q) {
@@ -341,4 +368,55 @@ async fn a_dead_workers_job_runs_again_after_its_lease<Q: JobQueue>(queue: &Q) {
         "not before the dead worker's lease ran out ({:?} after it died)",
         runs[0].2
     );
+
+    // A job whose worker dies on its last attempt is dead, not run again.
+    let name = unique("jobs-dead-worker-last");
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+    let started_tx = Arc::new(Mutex::new(Some(started_tx)));
+    let stuck = tower::service_fn(move |_job: Job| {
+        let started_tx = started_tx.clone();
+        async move {
+            if let Some(tx) = started_tx
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take()
+            {
+                let _ = tx.send(());
+            }
+            std::future::pending::<Result<(), JobError>>().await
+        }
+    });
+    let (q, n) = (queue.clone(), name.clone());
+    let doomed = tokio::spawn(async move {
+        let _ = q.work(&n, stuck, short, std::future::pending()).await;
+    });
+    add(
+        queue,
+        &name,
+        "once",
+        JobOptions::default().with_attempts(1, Backoff::Fixed(Duration::from_millis(100))),
+    )
+    .await;
+    assert!(
+        tokio::time::timeout(Duration::from_secs(5), started_rx)
+            .await
+            .is_ok(),
+        "the doomed worker took the one-attempt job"
+    );
+    doomed.abort();
+    let rescuer = Worker::start(queue, &name, short, |_| None);
+    let until = Instant::now() + Duration::from_secs(5);
+    let mut dead = Vec::new();
+    while dead.is_empty() && Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        dead = queue.dead(&name, 10).await.unwrap_or_default();
+    }
+    let reruns = rescuer.runs();
+    rescuer.stop().await;
+    assert_eq!(
+        dead.len(),
+        1,
+        "dead after its worker died on its only attempt"
+    );
+    assert!(reruns.is_empty(), "and not run again: {reruns:?}");
 }
