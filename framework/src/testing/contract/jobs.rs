@@ -323,13 +323,16 @@ async fn two_workers_never_run_a_job_twice<Q: JobQueue>(queue: &Q) {
     assert_eq!(all.len(), 40, "forty different jobs");
 }
 
-async fn a_dead_workers_job_runs_again_after_its_lease<Q: JobQueue>(queue: &Q) {
-    let name = unique("jobs-dead-worker");
-    let short = WorkerConfig {
-        lease: Duration::from_millis(900),
-        ..quick()
-    };
-    // A worker that takes the job and never finishes it, then dies.
+/// A worker that takes a job and never finishes it (until it is aborted,
+/// like a killed process); the receiver fires when it took the job.
+fn doomed_worker<Q: JobQueue>(
+    queue: &Q,
+    name: &str,
+    config: WorkerConfig,
+) -> (
+    tokio::task::JoinHandle<()>,
+    tokio::sync::oneshot::Receiver<()>,
+) {
     let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
     let started_tx = Arc::new(Mutex::new(Some(started_tx)));
     let stuck = tower::service_fn(move |_job: Job| {
@@ -345,10 +348,21 @@ async fn a_dead_workers_job_runs_again_after_its_lease<Q: JobQueue>(queue: &Q) {
             std::future::pending::<Result<(), JobError>>().await
         }
     });
-    let (q, n) = (queue.clone(), name.clone());
+    let (q, n) = (queue.clone(), name.to_owned());
     let doomed = tokio::spawn(async move {
-        let _ = q.work(&n, stuck, short, std::future::pending()).await;
+        let _ = q.work(&n, stuck, config, std::future::pending()).await;
     });
+    (doomed, started_rx)
+}
+
+async fn a_dead_workers_job_runs_again_after_its_lease<Q: JobQueue>(queue: &Q) {
+    let name = unique("jobs-dead-worker");
+    let short = WorkerConfig {
+        lease: Duration::from_millis(900),
+        ..quick()
+    };
+    // A worker that takes the job and never finishes it, then dies.
+    let (doomed, started_rx) = doomed_worker(queue, &name, short);
     add(queue, &name, "survivor", JobOptions::default()).await;
     assert!(
         tokio::time::timeout(Duration::from_secs(5), started_rx)
@@ -371,25 +385,7 @@ async fn a_dead_workers_job_runs_again_after_its_lease<Q: JobQueue>(queue: &Q) {
 
     // A job whose worker dies on its last attempt is dead, not run again.
     let name = unique("jobs-dead-worker-last");
-    let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
-    let started_tx = Arc::new(Mutex::new(Some(started_tx)));
-    let stuck = tower::service_fn(move |_job: Job| {
-        let started_tx = started_tx.clone();
-        async move {
-            if let Some(tx) = started_tx
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .take()
-            {
-                let _ = tx.send(());
-            }
-            std::future::pending::<Result<(), JobError>>().await
-        }
-    });
-    let (q, n) = (queue.clone(), name.clone());
-    let doomed = tokio::spawn(async move {
-        let _ = q.work(&n, stuck, short, std::future::pending()).await;
-    });
+    let (doomed, started_rx) = doomed_worker(queue, &name, short);
     add(
         queue,
         &name,
