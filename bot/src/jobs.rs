@@ -12,7 +12,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use features::invoices::{InvoiceService, InvoiceServiceError, IssueError};
+use features::invoices::{InvoiceError, InvoiceService, InvoiceServiceError, IssueError};
 use features::shared::{OrderId, OrderNumber};
 use framework::BoxError;
 use framework::jobs::{Backoff, Job, JobError, JobOptions, JobQueue, WorkerConfig};
@@ -87,7 +87,14 @@ async fn process_order(invoices: Arc<Invoices>, job: Job) -> Result<(), JobError
             );
             Ok(())
         }
-        // Retrying cannot help: no such order, or not confirmed.
+        // Cancelled before its invoice was made: nothing to invoice.
+        Err(InvoiceServiceError::Issue(IssueError::Invoice(InvoiceError::OrderNotConfirmed(
+            _,
+        )))) => {
+            tracing::info!(order = %OrderNumber::from(order), "the order is no longer confirmed; no invoice");
+            Ok(())
+        }
+        // Retrying cannot help: no such order, or the domain refused it.
         Err(
             e @ (InvoiceServiceError::NoSuchOrder(_)
             | InvoiceServiceError::Issue(IssueError::Invoice(_))),

@@ -94,7 +94,23 @@ pub(super) async fn cancel_order(
         })
         .await;
     Ok(match result {
-        Ok(_) => format!("Order {number} is cancelled."),
+        Ok(_) => {
+            // In the same turn: an invoice already issued is voided with the
+            // cancellation (one not issued yet will not be).
+            match shop
+                .invoices
+                .void_for_order(order_id, "order cancelled by the customer")
+                .await?
+            {
+                Some(invoice) => {
+                    format!(
+                        "Order {number} is cancelled, and its invoice {} is void.",
+                        invoice.number()
+                    )
+                }
+                None => format!("Order {number} is cancelled."),
+            }
+        }
         Err(OrderError::NotFound) => {
             format!("I couldn't find order {number} among your orders. \"my orders\" lists them.")
         }

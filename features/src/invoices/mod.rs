@@ -4,10 +4,11 @@
 //!
 //! Issue 5 is in progress: the domain, the [`InvoiceRepository`] port
 //! (per-shop, gap-free numbering; one invoice per order) and the
-//! [`InvoiceService`] (issue an order's invoice, list a customer's) exist.
-//! Not built yet: storing a payment or a void (no repository method), the
-//! PDF, the jobs that send it, and voiding the invoice of an order that is
-//! cancelled after it was invoiced.
+//! [`InvoiceService`] (issue an order's invoice, list a customer's, void the
+//! invoice of a cancelled order) exist; an order cancelled before its
+//! invoice is made gets none. Not built yet: a way to record a payment
+//! (the repository stores it, nothing calls it), the PDF, the jobs that
+//! send it.
 //!
 //! # Example
 //!

@@ -23,7 +23,9 @@ pub trait InvoiceRepository: Clone + Send + Sync + 'static {
     /// otherwise the shop's next invoice number is taken and
     /// `make(number)` is stored under it, in one transaction, so numbers
     /// have no gaps and no duplicates (a failed `make` or store gives the
-    /// number back).
+    /// number back). The order must still be confirmed (or later) in that
+    /// transaction, so an order cancelled meanwhile gets no invoice
+    /// ([`InvoiceError::OrderNotConfirmed`]).
     ///
     /// # Errors
     ///
@@ -35,6 +37,28 @@ pub trait InvoiceRepository: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Invoice, IssueError>> + Send
     where
         F: FnOnce(InvoiceNumber) -> Result<Invoice, InvoiceError> + Send;
+
+    /// The invoice of `order`, if it has one.
+    ///
+    /// # Errors
+    ///
+    /// [`RepositoryError`].
+    fn for_order(
+        &self,
+        order: OrderId,
+    ) -> impl Future<Output = Result<Option<Invoice>, RepositoryError>> + Send;
+
+    /// Stores an issued invoice's new status (paid or void). Returns
+    /// `false` when the stored invoice is not `issued` any more (paid and
+    /// void are final: the first change wins).
+    ///
+    /// # Errors
+    ///
+    /// [`RepositoryError`].
+    fn save_status(
+        &self,
+        invoice: &Invoice,
+    ) -> impl Future<Output = Result<bool, RepositoryError>> + Send;
 
     /// The invoice numbered `number`, if any.
     ///

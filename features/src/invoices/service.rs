@@ -87,6 +87,31 @@ impl<I: InvoiceRepository, O: OrderRepository> InvoiceService<I, O> {
         Ok(invoice)
     }
 
+    /// Voids the invoice of a cancelled order, if it has one that is not
+    /// paid. Returns the voided invoice.
+    ///
+    /// # Errors
+    ///
+    /// [`InvoiceServiceError::Repository`].
+    pub async fn void_for_order(
+        &self,
+        order: OrderId,
+        reason: &str,
+    ) -> Result<Option<Invoice>, InvoiceServiceError> {
+        let Some(mut invoice) = self.invoices.for_order(order).await? else {
+            return Ok(None);
+        };
+        if invoice.void(reason).is_err() {
+            // Paid or void already: nothing to change.
+            return Ok(None);
+        }
+        Ok(self
+            .invoices
+            .save_status(&invoice)
+            .await?
+            .then_some(invoice))
+    }
+
     /// The customer's invoices, newest first.
     ///
     /// # Errors

@@ -15,7 +15,7 @@ use sea_orm::{ConnectionTrait, QueryResult};
 
 use super::Database;
 use super::products::repo_error;
-use super::schema::{InvoiceLines, Invoices, Shops};
+use super::schema::{InvoiceLines, Invoices, Orders, Shops};
 
 /// The shop every invoice belongs to (one shop per deployment for now).
 const SHOP: i64 = 1;
@@ -130,7 +130,7 @@ impl DbInvoiceRepository {
         ))
     }
 
-    async fn of_order(&self, order: OrderId) -> Result<Option<Invoice>, RepositoryError> {
+    async fn invoice_of(&self, order: OrderId) -> Result<Option<Invoice>, RepositoryError> {
         let select = Self::select()
             .and_where(Expr::col(Invoices::OrderId).eq(order.get()))
             .to_owned();
@@ -146,11 +146,29 @@ impl InvoiceRepository for DbInvoiceRepository {
     where
         F: FnOnce(InvoiceNumber) -> Result<Invoice, InvoiceError> + Send,
     {
-        if let Some(existing) = self.of_order(order).await? {
+        if let Some(existing) = self.invoice_of(order).await? {
             return Ok(existing);
         }
         let backend = self.db.backend();
         let txn = self.db.begin().await.map_err(repo_error)?;
+        // The order must still be confirmed; the no-op update locks its row
+        // until this commits, so a cancellation waits for the invoice (and
+        // then voids it) instead of slipping in between.
+        let still_confirmed = Query::update()
+            .table(Orders::Table)
+            .value(Orders::Status, Expr::col(Orders::Status))
+            .and_where(Expr::col(Orders::Id).eq(order.get()))
+            .and_where(Expr::col(Orders::Status).is_in(["confirmed", "dispatched", "delivered"]))
+            .to_owned();
+        if txn
+            .execute_raw(backend.build(&still_confirmed))
+            .await
+            .map_err(repo_error)?
+            .rows_affected()
+            != 1
+        {
+            return Err(InvoiceError::OrderNotConfirmed(order.get()).into());
+        }
         // The counter's row lock makes concurrent issuers take turns; the
         // rollback of a failed issue gives the number back.
         let take = Query::update()
@@ -223,7 +241,7 @@ impl InvoiceRepository for DbInvoiceRepository {
             // Another worker issued this order's invoice meanwhile: give
             // the number back (rollback) and hand over theirs.
             drop(txn);
-            return self.of_order(order).await?.ok_or_else(|| {
+            return self.invoice_of(order).await?.ok_or_else(|| {
                 RepositoryError::Corrupt(format!(
                     "order {} conflicted but has no invoice",
                     order.get()
@@ -269,6 +287,38 @@ impl InvoiceRepository for DbInvoiceRepository {
         }
         txn.commit().await.map_err(repo_error)?;
         Ok(invoice)
+    }
+
+    async fn for_order(&self, order: OrderId) -> Result<Option<Invoice>, RepositoryError> {
+        self.invoice_of(order).await
+    }
+
+    async fn save_status(&self, invoice: &Invoice) -> Result<bool, RepositoryError> {
+        let mut update = Query::update()
+            .table(Invoices::Table)
+            .value(Invoices::Status, invoice.status().as_str())
+            .and_where(Expr::col(Invoices::ShopId).eq(SHOP))
+            .and_where(
+                Expr::col(Invoices::NumberSeq)
+                    .eq(i64::try_from(invoice.number().seq()).unwrap_or(-1)),
+            )
+            .and_where(Expr::col(Invoices::Status).eq("issued"))
+            .to_owned();
+        match invoice.status() {
+            InvoiceStatus::Issued => return Ok(false),
+            InvoiceStatus::Paid {
+                reference,
+                paid_at_ms,
+            } => {
+                update
+                    .value(Invoices::PaidReference, reference.clone())
+                    .value(Invoices::PaidAtMs, *paid_at_ms);
+            }
+            InvoiceStatus::Void { reason } => {
+                update.value(Invoices::VoidReason, reason.clone());
+            }
+        }
+        Ok(self.db.exec(&update).await.map_err(repo_error)? == 1)
     }
 
     async fn by_number(&self, number: InvoiceNumber) -> Result<Option<Invoice>, RepositoryError> {

@@ -1,37 +1,67 @@
 //! Invoices in the database: per-shop numbers without gaps or duplicates
-//! under concurrent issuers, one invoice per order, stored whole.
+//! under concurrent issuers, one invoice per order, stored whole; an order
+//! cancelled before its invoice gets none, one cancelled after gets it
+//! voided.
 
-use features::catalog::{Sku, Unit};
+use features::catalog::{ProductRepository, Sku, Unit, demo};
 use features::invoices::{
-    Invoice, InvoiceError, InvoiceNumber, InvoiceRepository, IssueError, TaxSettings,
+    Invoice, InvoiceError, InvoiceNumber, InvoiceRepository, InvoiceService, InvoiceServiceError,
+    InvoiceStatus, IssueError, TaxSettings,
 };
-use features::orders::{Order, OrderLine};
+use features::orders::{CancelOrder, ConfirmOrder, CreateOrder, Order, OrderLine, OrderService};
 use features::shared::{Currency, CustomerPhone, Money, OrderId};
+use infra::db::Database;
 use infra::db::invoices::DbInvoiceRepository;
+use infra::db::orders::DbOrderRepository;
+use infra::db::products::DbProductRepository;
 
 use crate::support::{Backend, TestDb};
 
-fn confirmed(id: i64) -> Order {
-    let mut order = Order::draft(
-        CustomerPhone::parse("+919812345678").unwrap(),
-        Currency::INR,
-        0,
-    );
-    order
-        .add_item(
-            OrderLine::new(
-                Sku::parse("CEM-OPC-53").unwrap(),
-                "Cement".to_owned(),
-                Unit::parse("bag").unwrap(),
-                u32::try_from(id).unwrap(),
-                Money::new(35_000, Currency::INR),
-            )
-            .unwrap(),
-        )
+fn customer() -> CustomerPhone {
+    CustomerPhone::parse("+919812345678").unwrap()
+}
+
+/// `n` stored orders of one bag of cement each, confirmed unless `draft`.
+async fn orders(db: &Database, n: i64, draft: bool) -> Vec<Order> {
+    DbProductRepository::new(db.clone())
+        .upsert(demo::products(), false)
+        .await
         .unwrap();
-    let mut order = order.with_id(OrderId::new(id));
-    order.confirm().unwrap();
-    order
+    let service = OrderService::new(DbOrderRepository::new(db.clone()));
+    let mut out = Vec::new();
+    for i in 0..n {
+        let order = service
+            .create_order(CreateOrder {
+                customer: customer(),
+                currency: Currency::INR,
+                lines: vec![
+                    OrderLine::new(
+                        Sku::parse("CEM-OPC53").unwrap(),
+                        "Cement".to_owned(),
+                        Unit::parse("bag").unwrap(),
+                        1,
+                        Money::new(35_000, Currency::INR),
+                    )
+                    .unwrap(),
+                ],
+                idempotency_key: format!("test:{draft}:{i}"),
+            })
+            .await
+            .unwrap();
+        let order = if draft {
+            order
+        } else {
+            service
+                .confirm_order(ConfirmOrder {
+                    order_id: order.id().unwrap(),
+                    customer: customer(),
+                })
+                .await
+                .unwrap()
+        };
+        out.push(order);
+    }
+    out
 }
 
 fn make(order: Order) -> impl FnOnce(InvoiceNumber) -> Result<Invoice, InvoiceError> + Send {
@@ -44,29 +74,25 @@ async fn numbers_have_no_gaps_and_each_order_one_invoice(backend: Backend) {
     let db = TestDb::new(backend).await;
     let repo = DbInvoiceRepository::new(db.db.clone());
 
-    // A failed issue gives its number back.
-    let draft = Order::draft(
-        CustomerPhone::parse("+919812345678").unwrap(),
-        Currency::INR,
-        0,
-    )
-    .with_id(OrderId::new(999));
-    let failed = repo
-        .issue_for_order(OrderId::new(999), move |n| {
-            Invoice::generate_from_order(n, &draft, &TaxSettings::default(), |_| None, 0)
-        })
-        .await;
-    assert!(matches!(
-        failed,
-        Err(IssueError::Invoice(InvoiceError::OrderNotConfirmed(999)))
-    ));
+    // A failed issue (the order is a draft) gives its number back.
+    let draft = orders(&db.db, 1, true).await.remove(0);
+    let draft_id = draft.id().unwrap();
+    let failed = repo.issue_for_order(draft_id, make(draft)).await;
+    assert!(
+        matches!(
+            failed,
+            Err(IssueError::Invoice(InvoiceError::OrderNotConfirmed(_)))
+        ),
+        "{failed:?}"
+    );
 
     // 20 orders, each issued twice at once, by 40 concurrent issuers.
-    let issuers = (1..=20_i64).flat_map(|id| {
+    let confirmed = orders(&db.db, 20, false).await;
+    let issuers = confirmed.iter().flat_map(|order| {
         [0, 1].map(|_| {
-            let repo = repo.clone();
+            let (repo, order) = (repo.clone(), order.clone());
             tokio::spawn(async move {
-                repo.issue_for_order(OrderId::new(id), make(confirmed(id)))
+                repo.issue_for_order(order.id().unwrap(), make(order))
                     .await
                     .unwrap()
             })
@@ -85,28 +111,21 @@ async fn numbers_have_no_gaps_and_each_order_one_invoice(backend: Backend) {
         (1..=20).collect::<Vec<_>>(),
         "numbers 1 to 20: none skipped (not even the failed one's), none twice"
     );
-    for id in 1..=20_i64 {
+    for order in &confirmed {
         let of_order: Vec<_> = issued
             .iter()
-            .filter(|i| i.order() == OrderId::new(id))
+            .filter(|i| Some(i.order()) == order.id())
             .map(Invoice::number)
             .collect();
         assert_eq!(of_order.len(), 2);
-        assert_eq!(
-            of_order[0], of_order[1],
-            "order {id}: both issuers got one invoice"
-        );
+        assert_eq!(of_order[0], of_order[1], "both issuers got one invoice");
     }
 
     // Stored whole.
     let first = &issued[0];
     let stored = repo.by_number(first.number()).await.unwrap().unwrap();
     assert_eq!(&stored, first);
-    let mine = repo
-        .for_customer(&CustomerPhone::parse("+919812345678").unwrap(), 50)
-        .await
-        .unwrap();
-    assert_eq!(mine.len(), 20);
+    assert_eq!(repo.for_customer(&customer(), 50).await.unwrap().len(), 20);
     assert!(
         repo.by_number(InvoiceNumber::new(21))
             .await
@@ -124,4 +143,80 @@ async fn numbers_have_no_gaps_and_each_order_one_invoice_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn numbers_have_no_gaps_and_each_order_one_invoice_postgres() {
     numbers_have_no_gaps_and_each_order_one_invoice(Backend::Postgres).await;
+}
+
+async fn cancelled_orders_get_no_invoice_or_a_void_one(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let invoices = InvoiceService::new(
+        DbInvoiceRepository::new(db.db.clone()),
+        DbOrderRepository::new(db.db.clone()),
+        TaxSettings::default(),
+    );
+    let service = OrderService::new(DbOrderRepository::new(db.db.clone()));
+    let mut two = orders(&db.db, 2, false).await;
+    let (early, late) = (two.remove(0), two.remove(0));
+    let cancel = |id: OrderId| {
+        service.cancel_order(CancelOrder {
+            order_id: id,
+            customer: customer(),
+        })
+    };
+
+    // Cancelled before its invoice: none is made.
+    cancel(early.id().unwrap()).await.unwrap();
+    let refused = invoices.issue_for_order(early.id().unwrap()).await;
+    assert!(
+        matches!(
+            refused,
+            Err(InvoiceServiceError::Issue(IssueError::Invoice(
+                InvoiceError::OrderNotConfirmed(_)
+            )))
+        ),
+        "{refused:?}"
+    );
+
+    // Cancelled after: its invoice is voided, once.
+    let invoice = invoices.issue_for_order(late.id().unwrap()).await.unwrap();
+    assert_eq!(
+        invoice.number(),
+        InvoiceNumber::new(1),
+        "the refused one took no number"
+    );
+    cancel(late.id().unwrap()).await.unwrap();
+    let voided = invoices
+        .void_for_order(late.id().unwrap(), "order cancelled")
+        .await
+        .unwrap()
+        .expect("voided");
+    assert_eq!(voided.status().as_str(), "void");
+    let stored = invoices
+        .customer_invoice(&customer(), invoice.number())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.status(),
+        &InvoiceStatus::Void {
+            reason: "order cancelled".to_owned()
+        }
+    );
+    assert!(
+        invoices
+            .void_for_order(late.id().unwrap(), "again")
+            .await
+            .unwrap()
+            .is_none(),
+        "void is final"
+    );
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn cancelled_orders_get_no_invoice_or_a_void_one_sqlite() {
+    cancelled_orders_get_no_invoice_or_a_void_one(Backend::SqliteFile).await;
+}
+
+#[tokio::test]
+async fn cancelled_orders_get_no_invoice_or_a_void_one_postgres() {
+    cancelled_orders_get_no_invoice_or_a_void_one(Backend::Postgres).await;
 }

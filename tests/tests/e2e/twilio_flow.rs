@@ -332,5 +332,17 @@ async fn a_confirmed_order_gets_one_invoice_listed_by_my_invoices() {
         listed.contains("INV-00001 for ORD-00001: ₹35,000 (incl. GST ₹5,338.98)"),
         "{listed}"
     );
+
+    // Cancelling the order voids its invoice, in the same turn.
+    let cancelled = bot.ask_twilio("cancel order ORD-00001").await;
+    assert!(
+        cancelled.contains("cancelled, and its invoice INV-00001 is void"),
+        "{cancelled}"
+    );
+    let listed = bot.ask_twilio("my invoices").await;
+    assert!(
+        listed.contains("INV-00001") && listed.contains("void"),
+        "{listed}"
+    );
     bot.stop().await;
 }
