@@ -17,7 +17,9 @@
 //! - [`orders`]: the order life cycle (draft → confirmed → dispatched →
 //!   delivered, or cancelled) and the stock it takes.
 //! - [`invoices`]: invoices from confirmed orders, GST per line with the
-//!   CGST/SGST split, due dates, paid or void (the domain so far).
+//!   CGST/SGST split, due dates, paid or void.
+//! - [`reminders`]: payment and custom reminders, checked when they fire,
+//!   quiet hours in the shop's time zone (the domain so far).
 //! - `testing` (feature `test-util`): in-memory repositories, a
 //!   given/when/then harness per service, fixtures, and the repository
 //!   contract suites every storage implementation must pass.
@@ -33,6 +35,7 @@
 pub mod catalog;
 pub mod invoices;
 pub mod orders;
+pub mod reminders;
 pub mod shared;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
