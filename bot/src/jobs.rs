@@ -23,12 +23,6 @@ use tower::ServiceBuilder;
 
 /// Issues an order's invoice.
 pub const PROCESS_ORDER: &str = "process-order";
-/// Sends an invoice (not built yet).
-pub const SEND_INVOICE: &str = "send-invoice";
-/// Sends a payment reminder (not built yet).
-pub const SEND_REMINDER: &str = "send-reminder";
-/// Sends one campaign message (the campaigns issue).
-pub const SEND_CAMPAIGN_MESSAGE: &str = "send-campaign-message";
 
 /// The longest a job may run before it counts as failed (and is retried).
 const JOB_TIMEOUT: Duration = Duration::from_secs(60);

@@ -369,12 +369,17 @@ impl Invoice {
         if reference.is_empty() {
             return Err(InvoiceError::MissingReference);
         }
+        self.leave_issued(InvoiceStatus::Paid {
+            reference: reference.to_owned(),
+            paid_at_ms: now_ms,
+        })
+    }
+
+    /// Moves an issued invoice to `next`; paid and void are final.
+    fn leave_issued(&mut self, next: InvoiceStatus) -> Result<(), InvoiceError> {
         match self.status {
             InvoiceStatus::Issued => {
-                self.status = InvoiceStatus::Paid {
-                    reference: reference.to_owned(),
-                    paid_at_ms: now_ms,
-                };
+                self.status = next;
                 Ok(())
             }
             InvoiceStatus::Paid { .. } => Err(InvoiceError::AlreadyPaid(self.number)),
@@ -388,16 +393,9 @@ impl Invoice {
     ///
     /// [`InvoiceError::AlreadyPaid`], [`InvoiceError::IsVoid`].
     pub fn void(&mut self, reason: &str) -> Result<(), InvoiceError> {
-        match self.status {
-            InvoiceStatus::Issued => {
-                self.status = InvoiceStatus::Void {
-                    reason: reason.trim().to_owned(),
-                };
-                Ok(())
-            }
-            InvoiceStatus::Paid { .. } => Err(InvoiceError::AlreadyPaid(self.number)),
-            InvoiceStatus::Void { .. } => Err(InvoiceError::IsVoid(self.number)),
-        }
+        self.leave_issued(InvoiceStatus::Void {
+            reason: reason.trim().to_owned(),
+        })
     }
 
     /// Whether a payment reminder for it should go out: issued, not paid,
