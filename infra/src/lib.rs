@@ -11,6 +11,7 @@
 //! - [`providers`]: what the dispatcher needs from a provider
 //!   ([`providers::Transport`]); [`twilio`] and [`meta`] implement it on
 //!   reqwest, with their base URLs from configuration.
+//! - [`pdf`]: invoices as PDF documents.
 //! - `testing` (feature `test-util`): fake Twilio and Meta servers on
 //!   127.0.0.1 that speak the real wire format, errors included.
 //!
@@ -20,6 +21,7 @@
 pub mod db;
 pub mod meta;
 pub mod outbox;
+pub mod pdf;
 pub mod providers;
 pub mod redis;
 #[cfg(feature = "test-util")]

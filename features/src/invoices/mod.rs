@@ -2,13 +2,17 @@
 //! CGST/SGST split shown), totals and a due date; issued, then paid or
 //! void.
 //!
-//! Issue 5 is in progress: the domain, the [`InvoiceRepository`] port
-//! (per-shop, gap-free numbering; one invoice per order) and the
-//! [`InvoiceService`] (issue an order's invoice, list a customer's, void the
-//! invoice of a cancelled order) exist; an order cancelled before its
-//! invoice is made gets none. Not built yet: a way to record a payment
-//! (the repository stores it, nothing calls it), the PDF, the jobs that
-//! send it.
+//! - The domain: [`Invoice::generate_from_order`], `mark_as_paid` (with a
+//!   payment reference), `void`; [`InvoiceNumber`] (`INV-00042`); the
+//!   total in words ([`amount_in_words`], Indian numbering).
+//! - The [`InvoiceRepository`] port: per-shop, gap-free numbering; one
+//!   invoice per order.
+//! - The [`InvoiceService`]: issue an order's invoice (an order cancelled
+//!   before gets none), void the invoice of a cancelled order, record a
+//!   payment, read one or a customer's.
+//!
+//! The bot issues invoices in a `process-order` job, renders the PDF
+//! (`infra::pdf`) and sends it in a `send-invoice` job.
 //!
 //! # Example
 //!
@@ -35,6 +39,7 @@
 pub mod domain;
 pub mod ports;
 pub mod service;
+pub mod words;
 
 pub use domain::{
     GstRate, Invoice, InvoiceError, InvoiceLine, InvoiceNumber, InvoiceStatus, PriceBasis,
@@ -42,3 +47,4 @@ pub use domain::{
 };
 pub use ports::{InvoiceRepository, IssueError};
 pub use service::{InvoiceService, InvoiceServiceError};
+pub use words::amount_in_words;
