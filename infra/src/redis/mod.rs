@@ -12,6 +12,7 @@
 //! | [`RateStore`](framework::rate_limit::RateStore) | [`RedisRateStore`] |
 //! | [`SessionStore`](framework::session::SessionStore) | [`RedisSessionStore`] |
 //! | [`ConversationLock`](framework::session::ConversationLock) | [`RedisConversationLock`] |
+//! | [`JobQueue`](framework::jobs::JobQueue) | [`jobs::RedisJobQueue`] (BullMQ, on connections of its own) |
 //!
 //! Each passes the framework's contract suite
 //! (`framework::testing::contract`, feature `test-util`) against a real
@@ -55,8 +56,9 @@
 //!
 //! Every key starts with the configured prefix ([`RedisConfig::with_key_prefix`],
 //! `campanile` by default); `{key}` is the framework's key (a provider message
-//! id, a conversation's storage key). Every key expires on its own; nothing
-//! needs a cleanup job.
+//! id, a conversation's storage key). Every key of these stores expires on
+//! its own; nothing needs a cleanup job. The job queue's keys are BullMQ's,
+//! `{prefix}:{queue}:…`, and are kept (see [`jobs`]).
 //!
 //! | Key | Type | Holds | Expires |
 //! |---|---|---|---|
@@ -88,6 +90,7 @@
 
 mod connection;
 mod error;
+pub mod jobs;
 mod lock;
 mod rate;
 mod seen;

@@ -4,6 +4,8 @@
 
 mod invoices;
 mod jobs;
+#[cfg(unix)]
+mod kill;
 mod messages;
 mod outbox;
 mod support;

@@ -2,10 +2,14 @@
 //! "instances" (separate connections sharing one key prefix, as separate
 //! processes would), on a real server: `REDIS_URL`, or
 //! `redis://127.0.0.1:6379`. Each test uses a fresh random key prefix and
-//! deletes its keys at the end.
+//! deletes its keys at the end. The job queue (BullMQ) is also run in a
+//! child process killed with SIGKILL (`kill.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cross_instance;
+mod jobs;
+#[cfg(unix)]
+mod kill;
 mod support;
 
 use framework::testing::contract;
