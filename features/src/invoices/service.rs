@@ -1,6 +1,6 @@
 //! [`InvoiceService`]: issue an order's invoice, list a customer's.
 
-use super::domain::{GstRate, Invoice, InvoiceNumber, TaxSettings};
+use super::domain::{GstRate, Invoice, InvoiceError, InvoiceNumber, InvoiceStatus, TaxSettings};
 use super::ports::{InvoiceRepository, IssueError};
 use crate::orders::OrderRepository;
 use crate::shared::{CustomerPhone, OrderId, RepositoryError};
@@ -125,6 +125,30 @@ impl<I: InvoiceRepository, O: OrderRepository> InvoiceService<I, O> {
         Ok(self.invoices.for_customer(customer, limit).await?)
     }
 
+    /// The invoice of `order`, if it has one.
+    ///
+    /// # Errors
+    ///
+    /// [`InvoiceServiceError::Repository`].
+    pub async fn order_invoice(
+        &self,
+        order: OrderId,
+    ) -> Result<Option<Invoice>, InvoiceServiceError> {
+        Ok(self.invoices.for_order(order).await?)
+    }
+
+    /// Invoice `number`, whoever's it is.
+    ///
+    /// # Errors
+    ///
+    /// [`InvoiceServiceError::Repository`].
+    pub async fn invoice(
+        &self,
+        number: InvoiceNumber,
+    ) -> Result<Option<Invoice>, InvoiceServiceError> {
+        Ok(self.invoices.by_number(number).await?)
+    }
+
     /// Invoice `number`, if it is the customer's.
     ///
     /// # Errors
@@ -140,5 +164,38 @@ impl<I: InvoiceRepository, O: OrderRepository> InvoiceService<I, O> {
             .by_number(number)
             .await?
             .filter(|i| i.customer() == customer))
+    }
+
+    /// Records the payment of invoice `number` with the payment's
+    /// `reference` (a UTR, a cheque number). Returns the paid invoice, or
+    /// `None` when there is no such invoice.
+    ///
+    /// # Errors
+    ///
+    /// [`InvoiceServiceError::Issue`] with [`InvoiceError`] when the invoice
+    /// is void or paid already (or the reference is empty);
+    /// [`InvoiceServiceError::Repository`].
+    pub async fn record_payment(
+        &self,
+        number: InvoiceNumber,
+        reference: &str,
+    ) -> Result<Option<Invoice>, InvoiceServiceError> {
+        let Some(mut invoice) = self.invoices.by_number(number).await? else {
+            return Ok(None);
+        };
+        invoice
+            .mark_as_paid(reference, (self.clock)())
+            .map_err(|e| InvoiceServiceError::Issue(e.into()))?;
+        if self.invoices.save_status(&invoice).await? {
+            Ok(Some(invoice))
+        } else {
+            // Paid or voided by someone else meanwhile: say which.
+            let now = self.invoices.by_number(number).await?;
+            let err = match now.map(|i| i.status().clone()) {
+                Some(InvoiceStatus::Void { .. }) => InvoiceError::IsVoid(number),
+                _ => InvoiceError::AlreadyPaid(number),
+            };
+            Err(InvoiceServiceError::Issue(err.into()))
+        }
     }
 }

@@ -31,6 +31,19 @@ fn lower_than(status: &str) -> Vec<&'static str> {
     }
 }
 
+/// How to reach a customer outside a turn; see [`MessageLog::last_contact`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// The provider of their latest message (`twilio`, `meta`, `local`).
+    pub provider: String,
+    /// The shop number they wrote to.
+    pub business: String,
+    /// The provider's business channel (Meta `phone_number_id`), if any.
+    pub channel_id: Option<String>,
+    /// When their latest message came (ms since the epoch).
+    pub last_inbound_ms: i64,
+}
+
 /// An outbound row to store: one provider request answering an inbound
 /// message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -510,6 +523,89 @@ impl MessageLog {
             .to_owned();
         self.db.exec(&update).await?;
         Ok(())
+    }
+
+    /// How to reach `customer` outside a turn: the provider, shop number
+    /// and channel of their latest inbound message, and when it came (the
+    /// 24-hour customer-service window runs from there). `None` when they
+    /// never wrote.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`], [`DbError::Corrupt`].
+    pub async fn last_contact(&self, customer: &str) -> Result<Option<Contact>, DbError> {
+        let select = Query::select()
+            .columns([
+                Messages::Provider,
+                Messages::Business,
+                Messages::Payload,
+                Messages::CreatedAtMs,
+            ])
+            .from(Messages::Table)
+            .and_where(Expr::col(Messages::Direction).eq("in"))
+            .and_where(Expr::col(Messages::Customer).eq(customer))
+            .order_by(Messages::Id, Order::Desc)
+            .limit(1)
+            .to_owned();
+        let Some(row) = self.db.one(&select).await? else {
+            return Ok(None);
+        };
+        let payload: Option<String> = row.try_get("", "payload")?;
+        // The channel (Meta's phone_number_id) is in the stored message.
+        let channel_id = payload
+            .and_then(|p| serde_json::from_str::<InboundMessage>(&p).ok())
+            .and_then(|m| m.channel_id().map(str::to_owned));
+        Ok(Some(Contact {
+            provider: row.try_get("", "provider")?,
+            business: row.try_get("", "business")?,
+            channel_id,
+            last_inbound_ms: row.try_get("", "created_at_ms")?,
+        }))
+    }
+
+    /// Messages background jobs stored for `customer` (their replies are
+    /// keyed `job:…`) after row `after_id`, oldest first, with their ids:
+    /// what a terminal chat prints between turns. With `after_id` `None`,
+    /// nothing, and the id to start after (the newest row now).
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn job_messages(
+        &self,
+        customer: &str,
+        after_id: Option<i64>,
+    ) -> Result<(Vec<(i64, String)>, i64), DbError> {
+        let Some(after) = after_id else {
+            let newest = Query::select()
+                .expr_as(Expr::col(Messages::Id).max(), "newest")
+                .from(Messages::Table)
+                .to_owned();
+            let newest: Option<i64> = match self.db.one(&newest).await? {
+                Some(row) => row.try_get("", "newest")?,
+                None => None,
+            };
+            return Ok((Vec::new(), newest.unwrap_or(0)));
+        };
+        let select = Query::select()
+            .columns([Messages::Id, Messages::Body])
+            .from(Messages::Table)
+            .and_where(Expr::col(Messages::Direction).eq("out"))
+            .and_where(Expr::col(Messages::Customer).eq(customer))
+            .and_where(Expr::col(Messages::InReplyTo).like("job:%"))
+            .and_where(Expr::col(Messages::Id).gt(after))
+            .order_by(Messages::Id, Order::Asc)
+            .limit(50)
+            .to_owned();
+        let mut out = Vec::new();
+        let mut last = after;
+        for row in self.db.all(&select).await? {
+            let id: i64 = row.try_get("", "id")?;
+            let body: Option<String> = row.try_get("", "body")?;
+            last = Ord::max(last, id);
+            out.push((id, body.unwrap_or_default()));
+        }
+        Ok((out, last))
     }
 
     /// The database the log is in.

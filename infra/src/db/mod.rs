@@ -50,7 +50,9 @@ pub mod jobs;
 pub mod messages;
 pub mod orders;
 pub mod products;
+pub mod reminders;
 pub mod schema;
+pub mod secrets;
 pub mod sessions;
 pub mod unit_of_work;
 

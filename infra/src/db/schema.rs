@@ -19,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0002Inbox),
             Box::new(M0003Jobs),
             Box::new(M0004Invoices),
+            Box::new(M0005Reminders),
         ]
     }
 }
@@ -771,6 +772,117 @@ impl MigrationTrait for M0004Invoices {
                         .col(InvoiceLines::InvoiceId)
                         .col(InvoiceLines::Position),
                 )
+                .to_owned(),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// Reminders: payment reminders and the shop's own (m0005).
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum Reminders {
+    /// The table.
+    Table,
+    /// Primary key.
+    Id,
+    /// E.164 number of the customer.
+    CustomerPhone,
+    /// `payment` or `custom`.
+    Kind,
+    /// The invoice's number (payment reminders).
+    InvoiceSeq,
+    /// The text (custom reminders).
+    Body,
+    /// When it is due.
+    DueAtMs,
+    /// `scheduled`, `sent` or `cancelled`.
+    Status,
+    /// When it was sent.
+    SentAtMs,
+    /// Why it was cancelled.
+    CancelReason,
+    /// Created at.
+    CreatedAtMs,
+}
+
+/// Customers who said "stop reminders" (m0005).
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum ReminderOptOuts {
+    /// The table.
+    Table,
+    /// E.164 number, primary key.
+    CustomerPhone,
+    /// When they asked.
+    AtMs,
+}
+
+/// Secrets the deployment makes for itself and shares through the database
+/// (m0005): the key that signs invoice links.
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum Secrets {
+    /// The table.
+    Table,
+    /// The secret's name, primary key.
+    Name,
+    /// Its value (hex).
+    Value,
+}
+
+#[derive(Debug)]
+struct M0005Reminders;
+
+impl MigrationName for M0005Reminders {
+    fn name(&self) -> &str {
+        "m0005_reminders"
+    }
+}
+
+#[allow(elided_lifetimes_in_paths)]
+#[async_trait::async_trait]
+impl MigrationTrait for M0005Reminders {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(Reminders::Table)
+                .if_not_exists()
+                .col(id(Reminders::Id))
+                .col(text(Reminders::CustomerPhone))
+                .col(text(Reminders::Kind))
+                .col(big_null(Reminders::InvoiceSeq))
+                .col(text_null(Reminders::Body))
+                .col(big(Reminders::DueAtMs))
+                .col(text(Reminders::Status))
+                .col(big_null(Reminders::SentAtMs))
+                .col(text_null(Reminders::CancelReason))
+                .col(big(Reminders::CreatedAtMs))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("reminders_invoice")
+                .table(Reminders::Table)
+                .col(Reminders::InvoiceSeq)
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(ReminderOptOuts::Table)
+                .if_not_exists()
+                .col(text(ReminderOptOuts::CustomerPhone).primary_key())
+                .col(big(ReminderOptOuts::AtMs))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(Secrets::Table)
+                .if_not_exists()
+                .col(text(Secrets::Name).primary_key())
+                .col(text(Secrets::Value))
                 .to_owned(),
         )
         .await?;

@@ -22,7 +22,7 @@ fn customer() -> CustomerPhone {
 }
 
 /// `n` stored orders of one bag of cement each, confirmed unless `draft`.
-async fn orders(db: &Database, n: i64, draft: bool) -> Vec<Order> {
+pub(crate) async fn orders(db: &Database, n: i64, draft: bool) -> Vec<Order> {
     DbProductRepository::new(db.clone())
         .upsert(demo::products(), false)
         .await

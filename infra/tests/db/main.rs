@@ -8,6 +8,7 @@ mod jobs;
 mod kill;
 mod messages;
 mod outbox;
+mod reminders;
 mod support;
 
 use framework::testing::time::Clock;
@@ -81,7 +82,8 @@ async fn migrations_are_idempotent_and_listed() {
             "m0001_shop_schema",
             "m0002_inbox",
             "m0003_jobs",
-            "m0004_invoices"
+            "m0004_invoices",
+            "m0005_reminders"
         ],
         "each migration applied once"
     );
@@ -137,7 +139,8 @@ async fn concurrent_migrations_on_postgres_take_turns() {
             "m0001_shop_schema",
             "m0002_inbox",
             "m0003_jobs",
-            "m0004_invoices"
+            "m0004_invoices",
+            "m0005_reminders"
         ]
     );
     db.drop().await;

@@ -1,0 +1,210 @@
+//! Reminders in the database, and the reminder service's decision when a
+//! reminder's job fires: the facts (paid, void, "stop reminders", quiet
+//! hours) are read then, on both backends. Also the deployment's shared
+//! secrets.
+
+use std::time::Duration;
+
+use features::invoices::{InvoiceService, TaxSettings};
+use features::reminders::{
+    Fire, QuietHours, ReminderKind, ReminderRepository, ReminderService, ReminderStatus, ShopClock,
+};
+use features::shared::CustomerPhone;
+use infra::db::invoices::DbInvoiceRepository;
+use infra::db::orders::DbOrderRepository;
+use infra::db::reminders::DbReminderRepository;
+
+use crate::support::{Backend, TestDb};
+
+fn customer() -> CustomerPhone {
+    CustomerPhone::parse("+919812345678").unwrap()
+}
+
+/// 2026-11-22 12:00 in Kolkata (06:30 UTC): outside 21:00–09:00.
+fn noon() -> i64 {
+    1_795_329_000_000
+}
+
+/// 2026-11-22 23:00 in Kolkata (17:30 UTC): inside 21:00–09:00.
+fn night() -> i64 {
+    1_795_368_600_000
+}
+
+fn kolkata() -> ShopClock {
+    ShopClock::new("Asia/Kolkata", QuietHours::parse("21:00-09:00").unwrap()).unwrap()
+}
+
+async fn reminders_decide_when_they_fire(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let order = crate::invoices::orders(&db.db, 2, false).await;
+    let invoices = InvoiceService::new(
+        DbInvoiceRepository::new(db.db.clone()),
+        DbOrderRepository::new(db.db.clone()),
+        TaxSettings::default(),
+    );
+    let first = invoices
+        .issue_for_order(order[0].id().unwrap())
+        .await
+        .unwrap();
+    let second = invoices
+        .issue_for_order(order[1].id().unwrap())
+        .await
+        .unwrap();
+    let repo = DbReminderRepository::new(db.db.clone());
+    let service = |now: fn() -> i64| {
+        ReminderService::new(
+            repo.clone(),
+            DbInvoiceRepository::new(db.db.clone()),
+            kolkata(),
+        )
+        .with_first_payment_reminder_after(Some(Duration::from_secs(2)))
+        .with_clock(now)
+    };
+    let at_noon = service(|| 1_795_329_000_000 + 2 * 24 * 3_600_000);
+
+    // Scheduled: the first 2 s after issue (the override), the second
+    // three days after the due date.
+    let scheduled = at_noon.schedule_payment_reminders(&first).await.unwrap();
+    assert_eq!(scheduled.len(), 2);
+    assert_eq!(scheduled[0].1, first.issued_at_ms() + 2_000);
+    assert_eq!(scheduled[1].1, first.due_at_ms() + 3 * 24 * 3_600_000);
+    let stored = repo.get(scheduled[0].0).await.unwrap().unwrap();
+    assert_eq!(
+        stored.kind,
+        ReminderKind::Payment {
+            invoice: first.number()
+        }
+    );
+    assert_eq!(stored.status(), &ReminderStatus::Scheduled);
+
+    // Due and unpaid, at noon: send; marked sent once only.
+    let Fire::Send(reminder) = at_noon.prepare(scheduled[0].0).await.unwrap() else {
+        panic!("an unpaid invoice's due reminder is sent");
+    };
+    assert!(at_noon.mark_sent(scheduled[0].0, &reminder).await.unwrap());
+    assert!(
+        !at_noon.mark_sent(scheduled[0].0, &reminder).await.unwrap(),
+        "a reminder is sent once"
+    );
+    assert_eq!(
+        at_noon.prepare(scheduled[0].0).await.unwrap(),
+        Fire::Skip("sent already")
+    );
+
+    // Not yet due: wait for its time.
+    assert_eq!(
+        at_noon.prepare(scheduled[1].0).await.unwrap(),
+        Fire::Wait(kolkata().next_allowed(scheduled[1].1))
+    );
+
+    // At night: moved to 09:00 Kolkata (03:30 UTC) the next morning.
+    let custom = service(night)
+        .schedule_reminder(
+            &customer(),
+            night() - 1_000,
+            "Your cement is ready for pickup",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        service(night).prepare(custom).await.unwrap(),
+        Fire::Wait(1_795_404_600_000)
+    );
+    assert!(
+        matches!(
+            service(|| 1_795_329_000_000 + 24 * 3_600_000)
+                .prepare(custom)
+                .await
+                .unwrap(),
+            Fire::Send(_)
+        ),
+        "the next day at noon"
+    );
+
+    // Paid before it fired: skipped and cancelled, checked when it fires.
+    let paid = at_noon.schedule_payment_reminders(&second).await.unwrap();
+    invoices
+        .record_payment(second.number(), "UTR 4242")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        at_noon.prepare(paid[0].0).await.unwrap(),
+        Fire::Skip("the invoice is paid or void")
+    );
+    assert!(matches!(
+        repo.get(paid[0].0).await.unwrap().unwrap().status(),
+        ReminderStatus::Cancelled(_)
+    ));
+
+    // "stop reminders", then "start reminders".
+    let later = service(noon)
+        .schedule_reminder(&customer(), noon() - 1, "hello")
+        .await
+        .unwrap();
+    assert!(service(noon).set_stopped(&customer(), true).await.unwrap());
+    assert!(
+        !service(noon).set_stopped(&customer(), true).await.unwrap(),
+        "once"
+    );
+    assert!(repo.is_opted_out(&customer()).await.unwrap());
+    assert_eq!(
+        service(noon).prepare(later).await.unwrap(),
+        Fire::Skip("the customer asked for no reminders")
+    );
+    assert!(service(noon).set_stopped(&customer(), false).await.unwrap());
+    assert!(!repo.is_opted_out(&customer()).await.unwrap());
+    assert_eq!(
+        service(noon).prepare(later).await.unwrap(),
+        Fire::Skip("cancelled"),
+        "a reminder skipped for the opt-out stays cancelled"
+    );
+    assert_eq!(
+        service(noon)
+            .prepare(features::reminders::ReminderId::new(999_999))
+            .await
+            .unwrap(),
+        Fire::Missing
+    );
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn reminders_decide_when_they_fire_on_sqlite() {
+    reminders_decide_when_they_fire(Backend::SqliteFile).await;
+}
+
+#[tokio::test]
+async fn reminders_decide_when_they_fire_on_postgres() {
+    reminders_decide_when_they_fire(Backend::Postgres).await;
+}
+
+async fn one_secret_per_name(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let (a, b) = tokio::join!(
+        infra::db::secrets::secret(&db.db, "links"),
+        infra::db::secrets::secret(&db.db, "links")
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.len(), 32);
+    assert_eq!(a, b, "two askers get the same secret");
+    assert_eq!(
+        infra::db::secrets::secret(&db.db, "links").await.unwrap(),
+        a
+    );
+    assert_ne!(
+        infra::db::secrets::secret(&db.db, "other").await.unwrap(),
+        a
+    );
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn one_secret_per_name_on_sqlite() {
+    one_secret_per_name(Backend::SqliteFile).await;
+}
+
+#[tokio::test]
+async fn one_secret_per_name_on_postgres() {
+    one_secret_per_name(Backend::Postgres).await;
+}
