@@ -42,6 +42,7 @@ pub struct Terminal<S> {
     service: S,
     key: ConversationKey,
     profile_name: Option<String>,
+    notices: Option<tokio::sync::mpsc::UnboundedReceiver<String>>,
 }
 
 impl<S> Terminal<S>
@@ -56,7 +57,16 @@ where
             service,
             key: crate::doc::key(),
             profile_name: None,
+            notices: None,
         }
+    }
+
+    /// Also prints, as they come, the messages the bot sends on its own
+    /// (an invoice from a background job, a reminder), between turns.
+    #[must_use]
+    pub fn with_notices(mut self, notices: tokio::sync::mpsc::UnboundedReceiver<String>) -> Self {
+        self.notices = Some(notices);
+        self
     }
 
     /// Chats as `customer` with `business`.
@@ -80,7 +90,7 @@ where
     ///
     /// IO errors of `input` or `output`. A failing pipeline is reported in the
     /// output and the conversation goes on.
-    pub async fn run<R, W>(self, input: R, mut output: W) -> io::Result<()>
+    pub async fn run<R, W>(mut self, input: R, mut output: W) -> io::Result<()>
     where
         R: AsyncBufRead + Unpin,
         W: AsyncWrite + Unpin,
@@ -94,7 +104,29 @@ where
         loop {
             output.write_all(b"you> ").await?;
             output.flush().await?;
-            let Some(line) = lines.next_line().await? else {
+            // A notice may come while the customer is typing: print it and
+            // prompt again (reading a line is cancel-safe).
+            let line = loop {
+                let notice = async {
+                    match self.notices.as_mut() {
+                        Some(rx) => rx.recv().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    // Notices that came first are shown first.
+                    biased;
+                    Some(text) = notice => {
+                        let mut shown = String::from("\n");
+                        say(&mut shown, &text);
+                        shown.push_str("you> ");
+                        output.write_all(shown.as_bytes()).await?;
+                        output.flush().await?;
+                    }
+                    line = lines.next_line() => break line?,
+                }
+            };
+            let Some(line) = line else {
                 break;
             };
             let line = line.trim();
@@ -225,6 +257,35 @@ mod tests {
     use super::*;
     use crate::handler::{Choice as Picked, Router};
     use crate::reply::{Buttons, List, Row};
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn messages_the_bot_sends_on_its_own_are_printed_between_turns() {
+        use tokio::io::AsyncWriteExt as _;
+        async fn echo(crate::handler::Text(t): crate::handler::Text) -> String {
+            format!("you said {t}")
+        }
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let (mut typing, input) = tokio::io::duplex(1024);
+        let mut output = Vec::new();
+        let terminal = Terminal::new(Router::new().fallback(echo).into_service()).with_notices(rx);
+        let customer = async {
+            tx.send("Invoice INV-00001\nPDF: /tmp/INV-00001.pdf".to_owned())
+                .unwrap();
+            tokio::task::yield_now().await;
+            typing.write_all(b"hello\n/quit\n").await.unwrap();
+        };
+        let (ran, ()) = tokio::join!(
+            terminal.run(tokio::io::BufReader::new(input), &mut output),
+            customer
+        );
+        ran.unwrap();
+        let shown = String::from_utf8_lossy(&output);
+        assert!(
+            shown.contains("bot> Invoice INV-00001\n     PDF: /tmp/INV-00001.pdf\n"),
+            "{shown}"
+        );
+        assert!(shown.contains("bot> you said hello"), "{shown}");
+    }
 
     #[tokio::test]
     async fn numbers_pick_the_offered_buttons_and_rows() {
