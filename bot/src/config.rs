@@ -51,7 +51,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ),
     (
         "REDIS_KEY_PREFIX",
-        "prefix of every Redis key [default: campanile]",
+        "prefix of every Redis key, without ':' [default: campanile]",
     ),
     (
         "DATABASE_MAX_CONNECTIONS",
@@ -107,13 +107,164 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ),
     (
         "CAMPANILE_WORKERS",
-        "whether `serve` also runs the background job workers (invoices): on or off; `campanile worker` runs them alone [default: on]",
+        "whether `serve` also runs the background job workers (invoices, reminders): on or off; `campanile worker` runs them alone [default: on]",
     ),
     (
         "CAMPANILE_MAX_QUANTITY",
         "largest quantity of one product per order [default: 10000]",
     ),
+    (
+        "CAMPANILE_SHOP_NAME",
+        "the shop's name on invoices [default: Campanile Demo Shop]",
+    ),
+    (
+        "CAMPANILE_SHOP_ADDRESS",
+        "the shop's address on invoices; `|` separates lines [default: none]",
+    ),
+    (
+        "CAMPANILE_SHOP_GSTIN",
+        "the shop's GSTIN, printed on invoices [default: none]",
+    ),
+    (
+        "CAMPANILE_GST_RATE",
+        "GST rate in percent of products without their own, e.g. 18 or 0.25 [default: 18]",
+    ),
+    (
+        "CAMPANILE_PAYMENT_TERMS",
+        "days from an invoice to its due date [default: 15]",
+    ),
+    (
+        "CAMPANILE_TIMEZONE",
+        "the shop's IANA time zone (quiet hours, dates on invoices) [default: Asia/Kolkata]",
+    ),
+    (
+        "CAMPANILE_QUIET_HOURS",
+        "no reminders in these hours of the shop's day, moved to their end, e.g. 21:00-09:00; an empty value turns them off [default: 21:00-09:00]",
+    ),
+    (
+        "CAMPANILE_PAYMENT_REMINDER_AFTER",
+        "the first payment reminder this long after the invoice, e.g. 2s or 3d [default: a day before the due date; the second is 3 days after it]",
+    ),
+    (
+        "CAMPANILE_INVOICE_LINK_TTL",
+        "how long an invoice's signed PDF link works [default: 7d]",
+    ),
+    (
+        "CAMPANILE_INVOICE_DIR",
+        "where `campanile chat` writes invoice PDFs [default: invoices]",
+    ),
+    (
+        "TWILIO_CONTENT_SID_INVOICE",
+        "Content SID (HX…) of the invoice template Twilio sends outside the 24-hour window",
+    ),
+    (
+        "TWILIO_CONTENT_SID_REMINDER",
+        "Content SID (HX…) of the payment reminder template Twilio sends outside the 24-hour window",
+    ),
 ];
+
+/// The shop's own settings: invoices, reminders, templates.
+#[derive(Debug, Clone)]
+pub struct ShopSettings {
+    /// `CAMPANILE_SHOP_NAME`.
+    pub name: String,
+    /// `CAMPANILE_SHOP_ADDRESS`, one entry per line.
+    pub address: Vec<String>,
+    /// `CAMPANILE_SHOP_GSTIN`.
+    pub gstin: Option<String>,
+    /// `CAMPANILE_GST_RATE`.
+    pub gst_rate: features::invoices::GstRate,
+    /// `CAMPANILE_PAYMENT_TERMS`, in days.
+    pub payment_terms_days: u32,
+    /// `CAMPANILE_TIMEZONE`.
+    pub timezone: String,
+    /// `CAMPANILE_QUIET_HOURS`.
+    pub quiet_hours: Option<features::reminders::QuietHours>,
+    /// `CAMPANILE_PAYMENT_REMINDER_AFTER`.
+    pub payment_reminder_after: Option<Duration>,
+    /// `CAMPANILE_INVOICE_LINK_TTL`.
+    pub invoice_link_ttl: Duration,
+    /// `CAMPANILE_INVOICE_DIR`.
+    pub invoice_dir: std::path::PathBuf,
+    /// `TWILIO_CONTENT_SID_INVOICE`.
+    pub twilio_invoice_content_sid: Option<String>,
+    /// `TWILIO_CONTENT_SID_REMINDER`.
+    pub twilio_reminder_content_sid: Option<String>,
+}
+
+impl Default for ShopSettings {
+    fn default() -> Self {
+        Self {
+            name: "Campanile Demo Shop".to_owned(),
+            address: Vec::new(),
+            gstin: None,
+            gst_rate: features::invoices::TaxSettings::default().default_rate,
+            payment_terms_days: features::invoices::TaxSettings::default().payment_terms_days,
+            timezone: "Asia/Kolkata".to_owned(),
+            quiet_hours: features::reminders::QuietHours::parse("21:00-09:00")
+                .ok()
+                .flatten(),
+            payment_reminder_after: None,
+            invoice_link_ttl: Duration::from_secs(7 * 24 * 60 * 60),
+            invoice_dir: std::path::PathBuf::from("invoices"),
+            twilio_invoice_content_sid: None,
+            twilio_reminder_content_sid: None,
+        }
+    }
+}
+
+impl ShopSettings {
+    /// The tax settings invoices are made with.
+    #[must_use]
+    pub fn tax(&self) -> features::invoices::TaxSettings {
+        features::invoices::TaxSettings {
+            gstin: self.gstin.clone(),
+            default_rate: self.gst_rate,
+            payment_terms_days: self.payment_terms_days,
+            ..features::invoices::TaxSettings::default()
+        }
+    }
+
+    /// The shop's clock: time zone and quiet hours.
+    ///
+    /// # Errors
+    ///
+    /// An unknown time zone (checked when the settings load).
+    pub fn clock(
+        &self,
+    ) -> Result<features::reminders::ShopClock, features::reminders::ReminderError> {
+        features::reminders::ShopClock::new(&self.timezone, self.quiet_hours)
+    }
+}
+
+/// A GST rate in percent (`18`, `0.25`) as basis points.
+fn gst_rate(text: &str) -> Result<features::invoices::GstRate, String> {
+    let (whole, frac) = text
+        .trim()
+        .trim_end_matches('%')
+        .split_once('.')
+        .unwrap_or((text.trim().trim_end_matches('%'), ""));
+    if whole.is_empty()
+        || frac.len() > 2
+        || !whole
+            .bytes()
+            .chain(frac.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
+        return Err("must be a percentage like 18 or 0.25".to_owned());
+    }
+    let whole: u32 = whole
+        .parse()
+        .map_err(|e: std::num::ParseIntError| e.to_string())?;
+    let frac: u32 = format!("{frac:0<2}")
+        .parse()
+        .map_err(|e: std::num::ParseIntError| e.to_string())?;
+    let bp = whole
+        .checked_mul(100)
+        .and_then(|w| w.checked_add(frac))
+        .ok_or("too large")?;
+    features::invoices::GstRate::from_basis_points(bp).map_err(|e| e.to_string())
+}
 
 /// Configuration problems, reported before anything starts.
 #[derive(Debug, thiserror::Error)]
@@ -206,6 +357,8 @@ pub struct Settings {
     pub send_lease: Duration,
     /// `CAMPANILE_WORKERS`: `serve` runs the job workers too.
     pub run_workers: bool,
+    /// Invoices, reminders, templates.
+    pub shop: ShopSettings,
 }
 
 fn set<T>(v: &Option<T>) -> &'static str {
@@ -388,6 +541,15 @@ impl Settings {
                     ));
                 }
                 let prefix = get("REDIS_KEY_PREFIX").unwrap_or_else(|| "campanile".to_owned());
+                // BullMQ separates its key parts with `:` and refuses one in
+                // the prefix.
+                if prefix.contains(':') {
+                    return Err(invalid(
+                        "REDIS_KEY_PREFIX",
+                        &prefix,
+                        "must not contain ':' (the job queue's keys use it as a separator); use '-' or '_'".to_owned(),
+                    ));
+                }
                 Some(infra::redis::RedisConfig::new(url).with_key_prefix(prefix))
             }
             None => None,
@@ -440,6 +602,64 @@ impl Settings {
                 Err(e) => return Err(invalid("CAMPANILE_MAX_QUANTITY", &v, e.to_string())),
             },
             None => DEFAULT_MAX_QUANTITY,
+        };
+        let defaults = ShopSettings::default();
+        let quiet_hours = match lookup("CAMPANILE_QUIET_HOURS") {
+            // Set but empty: no quiet hours.
+            Some(v) => features::reminders::QuietHours::parse(v.trim())
+                .map_err(|e| invalid("CAMPANILE_QUIET_HOURS", &v, e.to_string()))?,
+            None => defaults.quiet_hours,
+        };
+        let timezone = get("CAMPANILE_TIMEZONE").unwrap_or(defaults.timezone);
+        features::reminders::ShopClock::new(&timezone, quiet_hours)
+            .map_err(|e| invalid("CAMPANILE_TIMEZONE", &timezone, e.to_string()))?;
+        let gst_rate = match get("CAMPANILE_GST_RATE") {
+            Some(v) => gst_rate(&v).map_err(|e| invalid("CAMPANILE_GST_RATE", &v, e))?,
+            None => defaults.gst_rate,
+        };
+        let payment_terms_days = match get("CAMPANILE_PAYMENT_TERMS") {
+            Some(v) => match v.trim_end_matches('d').trim().parse::<u32>() {
+                Ok(n) if n <= 3650 => n,
+                Ok(_) => {
+                    return Err(invalid(
+                        "CAMPANILE_PAYMENT_TERMS",
+                        &v,
+                        "must be at most 3650 days".to_owned(),
+                    ));
+                }
+                Err(e) => return Err(invalid("CAMPANILE_PAYMENT_TERMS", &v, e.to_string())),
+            },
+            None => defaults.payment_terms_days,
+        };
+        let payment_reminder_after = match get("CAMPANILE_PAYMENT_REMINDER_AFTER") {
+            Some(v) => Some(
+                humantime::parse_duration(&v)
+                    .map_err(|e| invalid("CAMPANILE_PAYMENT_REMINDER_AFTER", &v, e.to_string()))?,
+            ),
+            None => None,
+        };
+        let shop = ShopSettings {
+            name: get("CAMPANILE_SHOP_NAME").unwrap_or(defaults.name),
+            address: get("CAMPANILE_SHOP_ADDRESS")
+                .map(|a| {
+                    a.split('|')
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            gstin: get("CAMPANILE_SHOP_GSTIN"),
+            gst_rate,
+            payment_terms_days,
+            timezone,
+            quiet_hours,
+            payment_reminder_after,
+            invoice_link_ttl: duration("CAMPANILE_INVOICE_LINK_TTL", defaults.invoice_link_ttl)?,
+            invoice_dir: get("CAMPANILE_INVOICE_DIR")
+                .map_or(defaults.invoice_dir, std::path::PathBuf::from),
+            twilio_invoice_content_sid: get("TWILIO_CONTENT_SID_INVOICE"),
+            twilio_reminder_content_sid: get("TWILIO_CONTENT_SID_REMINDER"),
         };
         let app_secret = get("META_APP_SECRET");
         let verify_token = get("META_VERIFY_TOKEN");
@@ -502,6 +722,7 @@ impl Settings {
             lane_ttl,
             send_lease,
             run_workers,
+            shop,
         })
     }
 
@@ -530,6 +751,7 @@ impl Settings {
             lane_ttl: DEFAULT_LANE_TTL,
             send_lease: DEFAULT_SEND_LEASE,
             run_workers: true,
+            shop: ShopSettings::default(),
         }
     }
 
@@ -654,5 +876,48 @@ mod tests {
 
         let missing = read_file(&dir.path().join("nope.toml")).err().unwrap();
         assert!(matches!(missing, ConfigError::Read { .. }));
+    }
+
+    #[test]
+    fn shop_settings_have_defaults_and_refuse_bad_values_by_name() {
+        let s = with(&[]).unwrap();
+        assert_eq!(s.shop.timezone, "Asia/Kolkata");
+        assert_eq!(
+            s.shop.quiet_hours,
+            features::reminders::QuietHours::parse("21:00-09:00").unwrap()
+        );
+        assert_eq!(s.shop.gst_rate.basis_points(), 1800);
+        assert_eq!(s.shop.payment_terms_days, 15);
+        assert_eq!(s.shop.payment_reminder_after, None);
+
+        let s = with(&[
+            ("CAMPANILE_QUIET_HOURS", ""),
+            ("CAMPANILE_GST_RATE", "0.25"),
+            ("CAMPANILE_PAYMENT_TERMS", "30"),
+            ("CAMPANILE_PAYMENT_REMINDER_AFTER", "2s"),
+            ("CAMPANILE_TIMEZONE", "Europe/Berlin"),
+            ("CAMPANILE_SHOP_ADDRESS", "12 MG Road | Pune 411001"),
+        ])
+        .unwrap();
+        assert_eq!(s.shop.quiet_hours, None, "an empty value turns them off");
+        assert_eq!(s.shop.gst_rate.basis_points(), 25);
+        assert_eq!(s.shop.tax().payment_terms_days, 30);
+        assert_eq!(s.shop.payment_reminder_after, Some(Duration::from_secs(2)));
+        assert_eq!(s.shop.address, ["12 MG Road", "Pune 411001"]);
+        assert!(s.shop.clock().is_ok());
+        assert_eq!(gst_rate("12").unwrap().basis_points(), 1200);
+        assert_eq!(gst_rate("5%").unwrap().basis_points(), 500);
+
+        for (name, value) in [
+            ("CAMPANILE_QUIET_HOURS", "night"),
+            ("CAMPANILE_TIMEZONE", "Mars/Olympus"),
+            ("CAMPANILE_GST_RATE", "eighteen"),
+            ("CAMPANILE_GST_RATE", "17"),
+            ("CAMPANILE_PAYMENT_TERMS", "-1"),
+            ("CAMPANILE_PAYMENT_REMINDER_AFTER", "soon"),
+        ] {
+            let e = with(&[(name, value)]).err().unwrap();
+            assert!(e.to_string().starts_with(name), "{name}={value}: {e}");
+        }
     }
 }

@@ -12,6 +12,7 @@
 //!   records every inbound message; [`telemetry`]: logs and metrics.
 
 pub mod config;
+pub mod documents;
 pub mod flows;
 pub mod inbound_log;
 pub mod inbox;
@@ -160,8 +161,40 @@ pub fn app(services: &startup::Services, inbox: &inbox::Inbox) -> axum::Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .with_state(ops)
+        .route(
+            "/invoices/{file}",
+            get(documents::invoice_pdf).with_state(services.documents.clone()),
+        )
         .merge(webhook::routes_with_ingress(
             inbox::InboxIngress::new(inbox.clone()),
             services.settings.webhooks(),
         ))
+}
+
+/// Sends `customer`'s job messages (an invoice, a reminder) to `notices` as
+/// they are stored, polling the message log every 300 ms, until the
+/// receiver is gone: `campanile chat` prints them between turns.
+pub async fn chat_notices(
+    log: infra::db::messages::MessageLog,
+    customer: String,
+    notices: tokio::sync::mpsc::UnboundedSender<String>,
+) {
+    let mut after = None;
+    loop {
+        match log.job_messages(&customer, after).await {
+            Ok((messages, last)) => {
+                after = Some(last);
+                for (_, body) in messages {
+                    if notices.send(body).is_err() {
+                        return;
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error.message = %e, "cannot read the chat's job messages"),
+        }
+        if notices.is_closed() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
 }

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use bot::config::{Settings, VARIABLES};
 use bot::startup::Services;
-use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use features::catalog::{ImportCatalog, ListProducts};
+use features::invoices::InvoiceNumber;
 use framework::PhoneNumber;
 use framework::local::Terminal;
 
@@ -66,7 +66,7 @@ enum Command {
         #[arg(long, default_value = "Asha")]
         name: String,
     },
-    /// Run only the background job workers (invoices), no HTTP server, until
+    /// Run only the background job workers (invoices, reminders), no HTTP server, until
     /// Ctrl-C or SIGTERM. `serve` runs them too unless CAMPANILE_WORKERS=off.
     Worker,
     /// Create or update the database schema and exit.
@@ -74,6 +74,30 @@ enum Command {
     /// Manage the catalog.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Invoices: show one (and write its PDF), record a payment, send it
+    /// again.
+    #[command(subcommand)]
+    Invoices(InvoicesCommand),
+    /// Schedule a reminder for a customer: sent at that time (moved out of
+    /// the quiet hours), as free text inside the 24-hour window and as the
+    /// `reminder` template outside it.
+    Remind {
+        /// The customer (E.164, e.g. +919812345678); they must have written
+        /// to the shop before.
+        #[arg(long)]
+        to: String,
+        /// How long from now, e.g. 30m, 2h, 1d.
+        #[arg(long = "in", value_name = "DURATION", conflicts_with = "at")]
+        after: Option<humantime::Duration>,
+        /// When, e.g. 2026-11-23T10:00:00+05:30.
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// The message.
+        text: String,
+    },
+    /// Jobs that failed for good (dead letters): list them, or run one again.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
     /// Show the latest entries of the message log.
     Messages {
         /// How many entries.
@@ -82,6 +106,51 @@ enum Command {
         /// Only this customer's messages (E.164, e.g. +919812345678).
         #[arg(long)]
         customer: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum InvoicesCommand {
+    /// Print an invoice and a signed link to its PDF; with --pdf, write the
+    /// PDF there too.
+    Show {
+        /// The invoice, e.g. INV-00001.
+        number: String,
+        /// Write the PDF to this file.
+        #[arg(long, value_name = "FILE")]
+        pdf: Option<PathBuf>,
+    },
+    /// Record that an invoice was paid; its reminders are then not sent.
+    Pay {
+        /// The invoice, e.g. INV-00001.
+        number: String,
+        /// The payment's reference (UTR, cheque number).
+        #[arg(long)]
+        reference: String,
+    },
+    /// Send an invoice to its customer again (a `send-invoice` job).
+    Send {
+        /// The invoice, e.g. INV-00001.
+        number: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum JobsCommand {
+    /// List a queue's dead jobs with their last error.
+    Dead {
+        /// process-order, send-invoice or send-reminder.
+        queue: String,
+        /// How many.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Run a dead job again (its attempts start over).
+    Retry {
+        /// The job's queue.
+        queue: String,
+        /// The job's id (from `jobs dead`).
+        id: String,
     },
 }
 
@@ -191,20 +260,26 @@ async fn chat(settings: Settings, customer: &str, name: String) -> anyhow::Resul
     let pipeline = bot::pipeline(services.pipeline_deps());
     // Invoices are issued in the background, as with `serve`.
     let (stop_workers, mut workers_stopped) = tokio::sync::watch::channel(false);
-    let workers = tokio::spawn(bot::jobs::run_workers(
-        services.jobs.clone(),
-        Arc::clone(&services.invoices),
-        async move {
-            let _ = workers_stopped.wait_for(|stop| *stop).await;
-        },
+    let workers = tokio::spawn(bot::jobs::run_workers(services.job_deps(), async move {
+        let _ = workers_stopped.wait_for(|stop| *stop).await;
+    }));
+    // What the jobs send this customer (the invoice, reminders) is printed
+    // as it is stored.
+    let (notices, shown) = tokio::sync::mpsc::unbounded_channel();
+    let watch = tokio::spawn(bot::chat_notices(
+        services.log.clone(),
+        customer.as_str().to_owned(),
+        notices,
     ));
     let stdin = tokio::io::BufReader::new(tokio::io::stdin());
     Terminal::new(pipeline)
         .with_numbers(business, customer)
         .with_profile_name(name)
+        .with_notices(shown)
         .run(stdin, tokio::io::stdout())
         .await
         .context("terminal")?;
+    watch.abort();
     let _ = stop_workers.send(true);
     if let Err(e) = workers.await {
         tracing::error!(error.message = %e, "job worker task failed");
@@ -220,12 +295,7 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
         database = services.db.backend_name(),
         "running the job workers only; Ctrl-C or SIGTERM stops them after the jobs in progress"
     );
-    bot::jobs::run_workers(
-        services.jobs.clone(),
-        Arc::clone(&services.invoices),
-        shutdown,
-    )
-    .await;
+    bot::jobs::run_workers(services.job_deps(), shutdown).await;
     services.db.close().await;
     Ok(())
 }
@@ -304,6 +374,165 @@ async fn catalog(settings: Settings, command: CatalogCommand) -> anyhow::Result<
     Ok(())
 }
 
+fn invoice_number(text: &str) -> anyhow::Result<InvoiceNumber> {
+    InvoiceNumber::parse(text)
+        .with_context(|| format!("{text:?} is not an invoice number like INV-00001"))
+}
+
+async fn invoices(settings: Settings, command: InvoicesCommand) -> anyhow::Result<()> {
+    let services = Services::build(settings).await?;
+    let result = invoices_with(&services, command).await;
+    services.db.close().await;
+    result
+}
+
+async fn invoices_with(services: &Services, command: InvoicesCommand) -> anyhow::Result<()> {
+    match command {
+        InvoicesCommand::Show { number, pdf } => {
+            let number = invoice_number(&number)?;
+            let invoice = services
+                .invoices
+                .invoice(number)
+                .await?
+                .with_context(|| format!("there is no invoice {number}"))?;
+            println!(
+                "{number}  order {}  customer {}  total {} (taxable {}, CGST {}, SGST {})  status {}",
+                features::shared::OrderNumber::from(invoice.order()),
+                invoice.customer().as_str(),
+                invoice.total(),
+                invoice.taxable(),
+                invoice.cgst(),
+                invoice.sgst(),
+                invoice.status().as_str()
+            );
+            let now = jiff::Timestamp::now().as_millisecond();
+            println!("link: {}", services.documents.links.url(number, now));
+            if let Some(path) = pdf {
+                let bytes = services.documents.pdf(&invoice)?;
+                std::fs::write(&path, bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                println!("PDF written to {}", path.display());
+            }
+        }
+        InvoicesCommand::Pay { number, reference } => {
+            let number = invoice_number(&number)?;
+            let paid = services
+                .invoices
+                .record_payment(number, &reference)
+                .await
+                .with_context(|| format!("cannot record the payment of {number}"))?
+                .with_context(|| format!("there is no invoice {number}"))?;
+            println!(
+                "{number} is paid ({}, reference {}); its reminders will not be sent",
+                paid.total(),
+                reference.trim()
+            );
+        }
+        InvoicesCommand::Send { number } => {
+            let number = invoice_number(&number)?;
+            services
+                .invoices
+                .invoice(number)
+                .await?
+                .with_context(|| format!("there is no invoice {number}"))?;
+            let request = format!("cli-{}", jiff::Timestamp::now().as_millisecond());
+            bot::jobs::enqueue_send_invoice(&services.jobs, number, &request)
+                .await
+                .map_err(|e| anyhow::anyhow!(e))?;
+            println!("{number} will be sent by the next worker (`serve` or `worker`)");
+        }
+    }
+    Ok(())
+}
+
+async fn remind(
+    settings: Settings,
+    to: &str,
+    after: Option<humantime::Duration>,
+    at: Option<String>,
+    text: &str,
+) -> anyhow::Result<()> {
+    let customer = features::shared::CustomerPhone::parse(to)
+        .with_context(|| format!("--to {to:?} is not a phone number like +919812345678"))?;
+    let at_ms = match (after, at) {
+        (Some(d), _) => {
+            jiff::Timestamp::now().as_millisecond()
+                + i64::try_from(std::time::Duration::from(d).as_millis()).unwrap_or(i64::MAX / 2)
+        }
+        (None, Some(at)) => at
+            .parse::<jiff::Timestamp>()
+            .with_context(|| format!("--at {at:?} is not a time like 2026-11-23T10:00:00+05:30"))?
+            .as_millisecond(),
+        (None, None) => anyhow::bail!("say when: --in 2h or --at 2026-11-23T10:00:00+05:30"),
+    };
+    if text.trim().is_empty() {
+        anyhow::bail!("the reminder's text is empty");
+    }
+    let services = Services::build(settings).await?;
+    let result = bot::jobs::schedule_reminder(&services.job_deps(), &customer, at_ms, text.trim())
+        .await
+        .map_err(|e| anyhow::anyhow!(e));
+    services.db.close().await;
+    let id = result?;
+    println!(
+        "reminder {id} for {} scheduled at {}",
+        customer.as_str(),
+        jiff::Timestamp::from_millisecond(at_ms)
+            .map_or_else(|_| at_ms.to_string(), |t| t.to_string())
+    );
+    Ok(())
+}
+
+async fn jobs(settings: Settings, command: JobsCommand) -> anyhow::Result<()> {
+    let services = Services::build(settings).await?;
+    let result = match &services.job_runner {
+        // With Redis, BullMQ runs the jobs and keeps their dead letters.
+        Some(redis) => jobs_on(redis, command).await,
+        None => jobs_on(&services.jobs, command).await,
+    };
+    services.db.close().await;
+    result
+}
+
+async fn jobs_on(
+    jobs: &impl framework::jobs::JobQueue,
+    command: JobsCommand,
+) -> anyhow::Result<()> {
+    match command {
+        JobsCommand::Dead { queue, limit } => match jobs.dead(&queue, limit).await {
+            Ok(dead) => {
+                if dead.is_empty() {
+                    println!("no dead jobs in {queue}");
+                }
+                for job in dead {
+                    println!(
+                        "#{:<6} attempts {:<3} {}  error: {}",
+                        job.id,
+                        job.attempts,
+                        job.payload,
+                        job.error.as_deref().unwrap_or("-")
+                    );
+                }
+                Ok(())
+            }
+            Err(e) => Err(anyhow::Error::new(e)),
+        },
+        JobsCommand::Retry { queue, id } => {
+            match jobs
+                .retry_dead(&queue, &framework::jobs::JobId::new(id.clone()))
+                .await
+            {
+                Ok(true) => {
+                    println!("job {id} of {queue} is queued again");
+                    Ok(())
+                }
+                Ok(false) => Err(anyhow::anyhow!("{queue} has no dead job {id}")),
+                Err(e) => Err(anyhow::Error::new(e)),
+            }
+        }
+    }
+}
+
 async fn messages(settings: Settings, limit: u64, customer: Option<String>) -> anyhow::Result<()> {
     let db = infra::db::Database::connect(&settings.database).await?;
     db.migrate().await?;
@@ -333,12 +562,25 @@ async fn messages(settings: Settings, limit: u64, customer: Option<String>) -> a
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let quiet = matches!(cli.command, Some(Command::Chat { .. }));
-    bot::telemetry::init_logs(cli.json_logs, if quiet { "warn" } else { "info" });
+    // The chat shows warnings and what the background jobs did (the
+    // invoice issued, sent, its PDF), not every turn's log line.
+    bot::telemetry::init_logs(
+        cli.json_logs,
+        if quiet { "warn,bot::jobs=info" } else { "info" },
+    );
     let settings = settings(&cli).await?;
     match cli.command {
         None => serve(settings, None).await,
         Some(Command::Serve { addr }) => serve(settings, addr).await,
         Some(Command::Chat { customer, name }) => chat(settings, &customer, name).await,
+        Some(Command::Invoices(command)) => invoices(settings, command).await,
+        Some(Command::Remind {
+            to,
+            after,
+            at,
+            text,
+        }) => remind(settings, &to, after, at, &text).await,
+        Some(Command::Jobs(command)) => jobs(settings, command).await,
         Some(Command::Worker) => worker(settings).await,
         Some(Command::Migrate) => migrate(settings).await,
         Some(Command::Catalog(command)) => catalog(settings, command).await,

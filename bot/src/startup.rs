@@ -49,9 +49,15 @@ pub struct Services {
     /// The provider clients (a provider without credentials: dry run).
     pub providers: Providers,
     /// Background jobs.
-    pub jobs: infra::db::jobs::DbJobQueue,
+    pub jobs: crate::jobs::Queue,
     /// Invoices.
     pub invoices: Arc<crate::jobs::Invoices>,
+    /// Reminders.
+    pub reminders: Arc<crate::jobs::Reminders>,
+    /// Invoice PDFs and their signed links.
+    pub documents: crate::documents::Documents,
+    /// With `REDIS_URL`: BullMQ runs the jobs the database queue relays.
+    pub job_runner: Option<infra::redis::jobs::RedisJobQueue>,
 }
 
 /// The provider clients the settings configure.
@@ -111,8 +117,42 @@ impl Services {
         let invoices = Arc::new(features::invoices::InvoiceService::new(
             infra::db::invoices::DbInvoiceRepository::new(db.clone()),
             DbOrderRepository::new(db.clone()),
-            features::invoices::TaxSettings::default(),
+            settings.shop.tax(),
         ));
+        let reminders = Arc::new(
+            features::reminders::ReminderService::new(
+                infra::db::reminders::DbReminderRepository::new(db.clone()),
+                infra::db::invoices::DbInvoiceRepository::new(db.clone()),
+                settings
+                    .shop
+                    .clock()
+                    .context("CAMPANILE_TIMEZONE / CAMPANILE_QUIET_HOURS")?,
+            )
+            .with_first_payment_reminder_after(settings.shop.payment_reminder_after),
+        );
+        let link_key = infra::db::secrets::secret(&db, "invoice-links")
+            .await
+            .context("cannot read or make the invoice link key")?;
+        let documents = crate::documents::Documents {
+            links: crate::documents::InvoiceLinks::new(
+                &link_key,
+                &settings.public_url,
+                settings.shop.invoice_link_ttl,
+            )
+            .context("invoice link key")?,
+            shop: Arc::new(infra::pdf::ShopDetails {
+                name: settings.shop.name.clone(),
+                address: settings.shop.address.clone(),
+                phone: settings
+                    .twilio
+                    .whatsapp_from
+                    .as_ref()
+                    .map(|p| p.as_str().to_owned()),
+                gstin: settings.shop.gstin.clone(),
+            }),
+            invoices: Arc::clone(&invoices),
+            dir: settings.shop.invoice_dir.clone(),
+        };
         let log = MessageLog::new(db.clone());
         let (stores, redis) = match &settings.redis {
             Some(config) => {
@@ -137,6 +177,14 @@ impl Services {
                 None,
             ),
         };
+        let job_runner = match &settings.redis {
+            Some(config) => Some(
+                infra::redis::jobs::RedisJobQueue::connect(config)
+                    .await
+                    .context("cannot open the job queue on Redis (REDIS_URL)")?,
+            ),
+            None => None,
+        };
         let outbox = DbOutbox::new(log.clone(), settings.render_config());
         Ok(Self {
             shop: Shop {
@@ -145,6 +193,7 @@ impl Services {
                 currency,
                 jobs: jobs.clone(),
                 invoices: Arc::clone(&invoices),
+                reminders: Arc::clone(&reminders),
             },
             stores,
             redis,
@@ -153,9 +202,31 @@ impl Services {
             providers,
             jobs,
             invoices,
+            reminders,
+            documents,
+            job_runner,
             db,
             settings,
         })
+    }
+
+    /// What the job handlers work with.
+    #[must_use]
+    pub fn job_deps(&self) -> crate::jobs::JobDeps {
+        crate::jobs::JobDeps {
+            queue: self.jobs.clone(),
+            db: self.db.clone(),
+            invoices: Arc::clone(&self.invoices),
+            reminders: Arc::clone(&self.reminders),
+            log: self.log.clone(),
+            outbox: self.outbox.clone(),
+            documents: self.documents.clone(),
+            templates: crate::jobs::TemplateSids {
+                invoice: self.settings.shop.twilio_invoice_content_sid.clone(),
+                reminder: self.settings.shop.twilio_reminder_content_sid.clone(),
+            },
+            runner: self.job_runner.clone(),
+        }
     }
 
     /// Seeds the demo catalog into an empty catalog (`serve` and `chat` do;
@@ -297,13 +368,9 @@ pub async fn run(
     }));
     let (workers_stop_tx, mut workers_stop) = tokio::sync::watch::channel(false);
     let workers = services.settings.run_workers.then(|| {
-        tokio::spawn(crate::jobs::run_workers(
-            services.jobs.clone(),
-            Arc::clone(&services.invoices),
-            async move {
-                let _ = workers_stop.wait_for(|stop| *stop).await;
-            },
-        ))
+        tokio::spawn(crate::jobs::run_workers(services.job_deps(), async move {
+            let _ = workers_stop.wait_for(|stop| *stop).await;
+        }))
     });
     let app = crate::app(&services, &inbox);
     let served = axum::serve(listener, app)

@@ -47,6 +47,9 @@ fn start(db_url: &str, prefix: &str, twilio_base: &str) -> Instance {
         .env("TWILIO_API_BASE", twilio_base)
         .env("CAMPANILE_IN_FLIGHT_TTL", "3s")
         .env("CAMPANILE_LANE_TTL", "2s")
+        // This test is about messages; the job queue has its own SIGKILL
+        // tests (infra/tests/{db,redis}/kill.rs).
+        .env("CAMPANILE_WORKERS", "off")
         .env("CAMPANILE_SEND_LEASE", "3s")
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())

@@ -61,6 +61,67 @@ pub(super) async fn my_invoices(
     Ok(replies::invoice_list(&invoices))
 }
 
+/// "invoice INV-00042": sends that invoice again (a `send-invoice` job,
+/// once per message, committed with the turn).
+pub(super) async fn resend_invoice(
+    State(shop): State<Shop>,
+    key: ConversationKey,
+    msg: InboundMessage,
+) -> Result<String, BoxError> {
+    let text = msg.text().unwrap_or_default().to_lowercase();
+    let rest = ["resend ", "send my ", "send "]
+        .iter()
+        .find_map(|p| text.trim().strip_prefix(p))
+        .unwrap_or(text.trim());
+    // "invoice INV-00042", "invoice 42", "inv 42".
+    let number = features::invoices::InvoiceNumber::parse(rest).or_else(|| {
+        rest.strip_prefix("invoice")
+            .and_then(features::invoices::InvoiceNumber::parse)
+    });
+    let Some(number) = number else {
+        let invoices = shop.invoices.customer_invoices(&customer(&key)?, 5).await?;
+        return Ok(format!(
+            "{}
+To get one again, say \"invoice\" with its number, e.g. \"invoice INV-00001\".",
+            replies::invoice_list(&invoices)
+        ));
+    };
+    let Some(invoice) = shop
+        .invoices
+        .customer_invoice(&customer(&key)?, number)
+        .await?
+    else {
+        return Ok(format!(
+            "I can't find invoice {number} for your number. \"my invoices\" lists yours."
+        ));
+    };
+    if let features::invoices::InvoiceStatus::Void { .. } = invoice.status() {
+        return Ok(format!(
+            "Invoice {number} is void (its order was cancelled)."
+        ));
+    }
+    crate::jobs::enqueue_send_invoice(&shop.jobs, number, msg.id().as_str()).await?;
+    Ok(format!("Sending invoice {number} again, one moment."))
+}
+
+/// "stop reminders".
+pub(super) async fn stop_reminders(
+    State(shop): State<Shop>,
+    key: ConversationKey,
+) -> Result<String, BoxError> {
+    shop.reminders.set_stopped(&customer(&key)?, true).await?;
+    Ok("Okay, no more reminders. Say \"start reminders\" if you want them again.".to_owned())
+}
+
+/// "start reminders".
+pub(super) async fn start_reminders(
+    State(shop): State<Shop>,
+    key: ConversationKey,
+) -> Result<String, BoxError> {
+    shop.reminders.set_stopped(&customer(&key)?, false).await?;
+    Ok("Reminders are on: I'll remind you before an invoice is due.".to_owned())
+}
+
 /// "cancel order ORD-00042".
 pub(super) async fn cancel_order(
     State(shop): State<Shop>,

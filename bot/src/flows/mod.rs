@@ -66,9 +66,11 @@ pub struct Shop {
     /// The shop's currency.
     pub currency: Currency,
     /// Background jobs (a confirmed order's `process-order`).
-    pub jobs: infra::db::jobs::DbJobQueue,
+    pub jobs: crate::jobs::Queue,
     /// Invoices.
     pub invoices: Arc<crate::jobs::Invoices>,
+    /// Reminders ("stop reminders").
+    pub reminders: Arc<crate::jobs::Reminders>,
 }
 
 /// Button and list ids the flow offers.
@@ -107,6 +109,20 @@ pub fn router(shop: Shop) -> RouterService<Shop> {
         )
         .keyword(
             [
+                "stop reminders",
+                "stop reminder",
+                "no reminders",
+                "no more reminders",
+                "unsubscribe reminders",
+            ],
+            handlers::stop_reminders,
+        )
+        .keyword(
+            ["start reminders", "resume reminders", "reminders on"],
+            handlers::start_reminders,
+        )
+        .keyword(
+            [
                 "my invoices",
                 "invoices",
                 "my invoice",
@@ -115,6 +131,17 @@ pub fn router(shop: Shop) -> RouterService<Shop> {
                 "my bills",
             ],
             handlers::my_invoices,
+        )
+        // "invoice INV-00042" (after the bare "invoice", which lists them).
+        .prefix(
+            [
+                "invoice",
+                "inv",
+                "resend invoice",
+                "send invoice",
+                "send my invoice",
+            ],
+            handlers::resend_invoice,
         )
         .choice([ids::CONFIRM], handlers::confirm)
         // Only clear yeses: "ok" or "ha" may be an acknowledgement or a laugh,

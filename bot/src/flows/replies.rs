@@ -140,7 +140,7 @@ pub fn confirmed(order: &Order) -> String {
 }
 
 /// "22 Nov 2026" from milliseconds since the epoch.
-fn date(ms: i64) -> String {
+pub(crate) fn date(ms: i64) -> String {
     let at = UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or_default());
     let stamp = humantime::format_rfc3339_seconds(at).to_string();
     // 2026-11-22T13:40:01Z

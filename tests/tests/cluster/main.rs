@@ -52,7 +52,7 @@ impl Cluster {
         // warm-up turns to have run, so they do not overlap a test's.
         for i in 0..n {
             let who = customer(900_000 + i);
-            support::wait_for(|| (!cluster.twilio().texts_to(&who).is_empty()).then_some(()))
+            support::wait_for(|| (!cluster.chat_texts(&who).is_empty()).then_some(()))
                 .await
                 .expect("the warm-up message was answered");
         }
@@ -61,6 +61,25 @@ impl Cluster {
 
     fn twilio(&self) -> &FakeTwilio {
         &self.bots[0].twilio
+    }
+
+    /// The texts answering `who`'s messages, in order: not the invoices and
+    /// reminders background jobs send whenever they run.
+    fn chat_texts(&self, who: &str) -> Vec<String> {
+        self.twilio()
+            .texts_to(who)
+            .into_iter()
+            .filter(|t| !t.starts_with('🧾') && !t.starts_with('⏰'))
+            .collect()
+    }
+
+    /// The invoices sent to `who` (their captions), in order.
+    fn invoice_texts(&self, who: &str) -> Vec<String> {
+        self.twilio()
+            .texts_to(who)
+            .into_iter()
+            .filter(|t| t.starts_with('🧾'))
+            .collect()
     }
 
     /// Delivers `hook` to instance `i` (mod the cluster size) like the
@@ -97,7 +116,7 @@ async fn the_same_webhook_fifty_times_across_instances_makes_one_order_and_one_r
     let who = customer(1);
     let order = TwilioWebhook::text(&who, BUSINESS, "Cement x 100");
     assert_eq!(cluster.deliver(0, &order).await, StatusCode::OK);
-    support::wait_for(|| (cluster.twilio().texts_to(&who).len() == 1).then_some(()))
+    support::wait_for(|| (cluster.chat_texts(&who).len() == 1).then_some(()))
         .await
         .unwrap();
 
@@ -121,18 +140,24 @@ async fn the_same_webhook_fifty_times_across_instances_makes_one_order_and_one_r
     // A provider retries the 503s until they get a 200.
     assert_eq!(cluster.deliver(0, &confirm).await, StatusCode::OK);
     let texts = support::wait_for(|| {
-        let t = cluster.twilio().texts_to(&who);
+        let t = cluster.chat_texts(&who);
         (t.len() >= 2).then_some(t)
     })
     .await
     .unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let texts_after = cluster.twilio().texts_to(&who);
+    let texts_after = cluster.chat_texts(&who);
     assert_eq!(
         texts_after.len(),
         2,
         "one summary, one confirmation: {texts_after:?}"
     );
+    // And one invoice, sent once.
+    support::wait_for(|| (!cluster.invoice_texts(&who).is_empty()).then_some(()))
+        .await
+        .expect("the invoice is sent");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(cluster.invoice_texts(&who).len(), 1);
     assert!(texts[1].contains("Order confirmed"), "{texts:?}");
     assert_eq!(
         cluster.bots[0].orders_of(&who).await.len(),
@@ -189,7 +214,7 @@ async fn twenty_quick_messages_alternating_instances_are_answered_in_order() {
         assert_eq!(cluster.deliver(n, &hook).await, StatusCode::OK);
     }
     let texts = support::wait_for(|| {
-        let t = cluster.twilio().texts_to(&who);
+        let t = cluster.chat_texts(&who);
         (t.len() >= 20).then_some(t)
     })
     .await
@@ -213,7 +238,7 @@ async fn twenty_quick_messages_alternating_instances_are_answered_in_order() {
             .await,
         StatusCode::OK
     );
-    let last = support::wait_for(|| cluster.twilio().texts_to(&who).get(20).cloned())
+    let last = support::wait_for(|| cluster.chat_texts(&who).get(20).cloned())
         .await
         .unwrap();
     assert!(
@@ -244,7 +269,7 @@ async fn twenty_simultaneous_messages_of_one_customer_run_one_at_a_time() {
         "{statuses:?}"
     );
     let texts = support::wait_for(|| {
-        let t = cluster.twilio().texts_to(&who);
+        let t = cluster.chat_texts(&who);
         (t.len() >= 20).then_some(t)
     })
     .await
@@ -270,7 +295,7 @@ async fn twenty_simultaneous_messages_of_one_customer_run_one_at_a_time() {
             .await,
         StatusCode::OK
     );
-    let confirmation = support::wait_for(|| cluster.twilio().texts_to(&who).get(20).cloned())
+    let confirmation = support::wait_for(|| cluster.chat_texts(&who).get(20).cloned())
         .await
         .unwrap();
     let total = features::shared::Money::new(
@@ -302,7 +327,7 @@ async fn two_hundred_customers_at_once_all_complete() {
         async move {
             let who = customer(1000 + i);
             // Wait for this customer's summary before confirming.
-            support::wait_for(|| (!cluster.twilio().texts_to(&who).is_empty()).then_some(()))
+            support::wait_for(|| (!cluster.chat_texts(&who).is_empty()).then_some(()))
                 .await
                 .unwrap();
             cluster
@@ -315,14 +340,14 @@ async fn two_hundred_customers_at_once_all_complete() {
     for i in 0..200 {
         let who = customer(1000 + i);
         let texts = support::wait_for(|| {
-            let t = cluster.twilio().texts_to(&who);
+            let t = cluster.chat_texts(&who);
             (t.len() >= 2).then_some(t)
         })
         .await
         .unwrap_or_else(|| {
             panic!(
                 "customer {i} did not get two replies: {:?}",
-                cluster.twilio().texts_to(&who)
+                cluster.chat_texts(&who)
             )
         });
         assert_eq!(texts.len(), 2, "{texts:?}");
@@ -358,6 +383,30 @@ async fn two_hundred_customers_at_once_all_complete() {
         (1..=200).collect::<Vec<u64>>(),
         "one invoice per order, numbers without gaps or repeats"
     );
+    // Each customer is sent their own invoice, once, by whichever instance
+    // ran its job.
+    let sent = support::wait_for(|| {
+        let sent: Vec<Vec<String>> = (0..200)
+            .map(|i| cluster.invoice_texts(&customer(1000 + i)))
+            .collect();
+        sent.iter().all(|s| !s.is_empty()).then_some(sent)
+    })
+    .await
+    .expect("every invoice was sent");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for (i, texts) in sent.iter().enumerate() {
+        let again = cluster.invoice_texts(&customer(1000 + i));
+        assert_eq!(
+            again.len(),
+            1,
+            "customer {i}: one invoice message: {again:?}"
+        );
+        let total = features::shared::Money::new(
+            35_000 * (i as i64 % 20 + 1),
+            features::shared::Currency::INR,
+        );
+        assert!(texts[0].contains(&format!(": {total}, due ")), "{texts:?}");
+    }
     cluster.stop().await;
 }
 
@@ -371,11 +420,11 @@ async fn the_rate_limit_holds_across_instances() {
         let hook = TwilioWebhook::text(&who, BUSINESS, "hi");
         assert_eq!(cluster.deliver(n, &hook).await, StatusCode::OK);
     }
-    support::wait_for(|| (cluster.twilio().texts_to(&who).len() >= 31).then_some(()))
+    support::wait_for(|| (cluster.chat_texts(&who).len() >= 31).then_some(()))
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let texts = cluster.twilio().texts_to(&who);
+    let texts = cluster.chat_texts(&who);
     let greetings = texts.iter().filter(|t| t.contains("Welcome")).count();
     assert_eq!(
         greetings, 30,
@@ -452,7 +501,7 @@ async fn a_turn_that_fails_at_any_point_leaves_nothing_and_its_retry_makes_one_o
         let who = customer(4000 + n);
         let order = TwilioWebhook::text(&who, BUSINESS, "Cement x 100");
         assert_eq!(cluster.deliver(n, &order).await, StatusCode::OK);
-        support::wait_for(|| (cluster.twilio().texts_to(&who).len() == 1).then_some(()))
+        support::wait_for(|| (cluster.chat_texts(&who).len() == 1).then_some(()))
             .await
             .unwrap();
 
@@ -487,7 +536,7 @@ async fn a_turn_that_fails_at_any_point_leaves_nothing_and_its_retry_makes_one_o
         let texts = if row_status == "handled" {
             // The apology is on its way.
             support::wait_for(|| {
-                let t = cluster.twilio().texts_to(&who);
+                let t = cluster.chat_texts(&who);
                 t.iter().any(|t| t.contains("Sorry")).then_some(t)
             })
             .await
@@ -498,7 +547,7 @@ async fn a_turn_that_fails_at_any_point_leaves_nothing_and_its_retry_makes_one_o
                 )
             })
         } else {
-            cluster.twilio().texts_to(&who)
+            cluster.chat_texts(&who)
         };
         assert!(
             !texts.iter().any(|t| t.contains("Order confirmed")),
@@ -543,7 +592,7 @@ async fn a_turn_that_fails_at_any_point_leaves_nothing_and_its_retry_makes_one_o
             panic!(
                 "{}: the message neither ran again nor got the apology: {:?}",
                 fault.name,
-                cluster.twilio().texts_to(&who)
+                cluster.chat_texts(&who)
             )
         });
         if apologised {
@@ -556,7 +605,7 @@ async fn a_turn_that_fails_at_any_point_leaves_nothing_and_its_retry_makes_one_o
                 panic!(
                     "{}: no confirmation after the retry: {:?}",
                     fault.name,
-                    cluster.twilio().texts_to(&who)
+                    cluster.chat_texts(&who)
                 )
             });
         tokio::time::sleep(Duration::from_millis(300)).await;

@@ -5,6 +5,7 @@
 
 mod delivery;
 mod http_edge;
+mod invoices;
 mod meta_flow;
 mod support;
 mod twilio_flow;

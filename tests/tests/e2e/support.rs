@@ -172,7 +172,7 @@ impl Bot {
     /// bodies in order.
     pub(crate) async fn twilio_texts(&self, n: usize) -> Vec<String> {
         wait_for(|| {
-            let texts = self.twilio.texts_to(CUSTOMER);
+            let texts = self.chat_texts();
             (texts.len() >= n).then_some(texts)
         })
         .await
@@ -182,6 +182,38 @@ impl Bot {
                 self.twilio.texts_to(CUSTOMER)
             )
         })
+    }
+
+    /// The texts the fake Twilio accepted for the customer that answer the
+    /// customer's messages: not the ones background jobs send (an invoice
+    /// 🧾, a reminder ⏰), which arrive whenever their job runs.
+    pub(crate) fn chat_texts(&self) -> Vec<String> {
+        self.twilio
+            .texts_to(CUSTOMER)
+            .into_iter()
+            .filter(|t| !t.starts_with('🧾') && !t.starts_with('⏰'))
+            .collect()
+    }
+
+    /// The requests to the fake Twilio for the customer that background jobs
+    /// made (an invoice, a reminder), in order.
+    pub(crate) fn twilio_job_messages(&self) -> Vec<infra::testing::RecordedRequest> {
+        self.twilio
+            .accepted()
+            .into_iter()
+            .filter(|r| {
+                let field = |name: &str| {
+                    r.fields
+                        .iter()
+                        .find(|(k, _)| k == name)
+                        .map(|(_, v)| v.as_str())
+                };
+                field("To").is_some_and(|to| to.ends_with(CUSTOMER))
+                    && (field("ContentSid").is_some()
+                        || field("Body")
+                            .is_some_and(|b| b.starts_with('🧾') || b.starts_with('⏰')))
+            })
+            .collect()
     }
 
     /// Waits until the fake Meta accepted `n` messages to `to`.
@@ -201,7 +233,7 @@ impl Bot {
 
     /// Says `text` over Twilio and returns the bot's next reply.
     pub(crate) async fn ask_twilio(&self, text: &str) -> String {
-        let before = self.twilio.texts_to(CUSTOMER).len();
+        let before = self.chat_texts().len();
         let (status, body) = self.twilio_says(text).await;
         assert_eq!(status, StatusCode::OK, "{text:?} → {body}");
         assert!(

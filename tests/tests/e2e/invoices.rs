@@ -1,0 +1,373 @@
+//! From order to invoice delivered at the fake Twilio: the PDF at a signed,
+//! expiring link; the template outside the 24-hour window; a failed send
+//! retried without a second invoice; payment reminders with short
+//! configured delays: sent, skipped when paid or after "stop reminders",
+//! and held back in quiet hours.
+
+use std::time::Duration;
+
+use features::invoices::InvoiceNumber;
+use features::shared::CustomerPhone;
+use http::StatusCode;
+use infra::testing::{FakeFailure, RecordedRequest};
+use sea_orm::{ConnectionTrait, Statement};
+
+use crate::support::{Bot, CUSTOMER, spawn_bot_with, wait_for, wait_for_async};
+
+fn field<'a>(r: &'a RecordedRequest, name: &str) -> Option<&'a str> {
+    r.fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Orders 100 bags of cement and confirms.
+async fn order_and_confirm(bot: &Bot) {
+    bot.ask_twilio("Cement x 100").await;
+    let confirmed = bot.ask_twilio("1").await;
+    assert!(confirmed.contains("Order confirmed"), "{confirmed}");
+}
+
+/// Waits for `n` job messages (invoices, reminders) at the fake Twilio.
+async fn job_messages(bot: &Bot, n: usize) -> Vec<RecordedRequest> {
+    wait_for(|| {
+        let sent = bot.twilio_job_messages();
+        (sent.len() >= n).then_some(sent)
+    })
+    .await
+    .unwrap_or_else(|| {
+        panic!(
+            "fewer than {n} job messages arrived: {:?}",
+            bot.twilio.requests()
+        )
+    })
+}
+
+async fn sql(bot: &Bot, statement: &str) -> Vec<sea_orm::QueryResult> {
+    let conn = bot.services.db.connection();
+    conn.query_all_raw(Statement::from_string(
+        conn.get_database_backend(),
+        statement.to_owned(),
+    ))
+    .await
+    .unwrap()
+}
+
+/// Moves the customer's messages 25 hours into the past: the 24-hour
+/// customer-service window is closed.
+async fn close_the_window(bot: &Bot) {
+    sql(
+        bot,
+        "UPDATE messages SET created_at_ms = created_at_ms - 90000000 WHERE direction = 'in'",
+    )
+    .await;
+}
+
+async fn fetch(url: &str) -> (u16, Option<String>, Vec<u8>) {
+    let response = reqwest::get(url).await.unwrap();
+    let status = response.status().as_u16();
+    let kind = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (status, kind, response.bytes().await.unwrap().to_vec())
+}
+
+async fn invoices_in(bot: &Bot) -> usize {
+    bot.services
+        .invoices
+        .customer_invoices(&CustomerPhone::parse(CUSTOMER).unwrap(), 50)
+        .await
+        .unwrap()
+        .len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confirmed_order_gets_its_invoice_as_a_pdf_at_a_signed_expiring_link() {
+    let bot = spawn_bot_with(|s| {
+        s.shop.quiet_hours = None;
+        s.shop.twilio_invoice_content_sid = Some("HXinvoice".to_owned());
+    })
+    .await;
+    order_and_confirm(&bot).await;
+
+    let sent = job_messages(&bot, 1).await;
+    let body = field(&sent[0], "Body").unwrap();
+    assert!(
+        body.starts_with("🧾 Invoice INV-00001 for order ORD-00001: ₹35,000, due "),
+        "inside the window: a document with a caption: {body}"
+    );
+    let url = field(&sent[0], "MediaUrl")
+        .expect("the PDF is attached")
+        .to_owned();
+    assert!(
+        url.starts_with(&format!(
+            "http://{}/invoices/INV-00001.pdf?expires=",
+            bot.addr
+        )),
+        "{url}"
+    );
+
+    // The provider can fetch it: a real PDF with the invoice in it.
+    let (status, kind, pdf) = fetch(&url).await;
+    assert_eq!(status, 200);
+    assert_eq!(kind.as_deref(), Some("application/pdf"));
+    assert!(pdf.starts_with(b"%PDF-"));
+    let document = lopdf::Document::load_mem(&pdf).expect("a valid PDF");
+    let pages: Vec<u32> = document.get_pages().keys().copied().collect();
+    let text = document.extract_text(&pages).unwrap();
+    assert!(text.contains("INV-00001"), "{text}");
+    assert!(text.contains("ORD-00001"), "{text}");
+
+    // Anything but the signed link is refused.
+    let tampered = url.replace("signature=", "signature=00");
+    assert_eq!(fetch(&tampered).await.0, 403);
+    let other = url.replace("INV-00001.pdf", "INV-00002.pdf");
+    assert_eq!(fetch(&other).await.0, 403, "a link names one invoice");
+    let unsigned = url.split('?').next().unwrap().to_owned();
+    assert_eq!(fetch(&unsigned).await.0, 403);
+    let long_ago = bot
+        .services
+        .documents
+        .links
+        .url(InvoiceNumber::new(1), 1_000_000_000_000);
+    assert_eq!(fetch(&long_ago).await.0, 410, "an expired link");
+    let (status, _) = bot.get("/invoices/nothing.pdf").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // "invoice INV-00001" sends it again; still one invoice.
+    let again = bot.ask_twilio("invoice INV-00001").await;
+    assert!(again.contains("Sending invoice INV-00001 again"), "{again}");
+    let sent = job_messages(&bot, 2).await;
+    assert!(field(&sent[1], "MediaUrl").is_some());
+    let unknown = bot.ask_twilio("invoice INV-00042").await;
+    assert!(
+        unknown.contains("can't find invoice INV-00042"),
+        "{unknown}"
+    );
+
+    // Outside the 24-hour window: the invoice template, with the document
+    // in its header and number, total and due date as variables.
+    close_the_window(&bot).await;
+    let deps = bot.services.job_deps();
+    bot::jobs::enqueue_send_invoice(&deps.queue, InvoiceNumber::new(1), "outside-window")
+        .await
+        .unwrap();
+    let sent = job_messages(&bot, 3).await;
+    assert_eq!(field(&sent[2], "ContentSid"), Some("HXinvoice"));
+    assert_eq!(
+        field(&sent[2], "Body"),
+        None,
+        "no free text outside the window"
+    );
+    let variables: serde_json::Value =
+        serde_json::from_str(field(&sent[2], "ContentVariables").unwrap()).unwrap();
+    assert_eq!(variables["1"], "INV-00001");
+    assert_eq!(variables["2"], "₹35,000");
+    let link = variables["4"].as_str().unwrap();
+    assert_eq!(fetch(link).await.0, 200, "the link in the template works");
+
+    assert_eq!(
+        invoices_in(&bot).await,
+        1,
+        "one invoice, however often sent"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_invoice_send_is_retried_without_a_second_invoice() {
+    let bot = spawn_bot_with(|s| {
+        s.run_workers = false;
+        s.shop.quiet_hours = None;
+    })
+    .await;
+    order_and_confirm(&bot).await;
+    // The invoice's first two sends fail (Twilio 500); the workers start
+    // now, so those failures meet the invoice.
+    bot.twilio.fail_next(FakeFailure::ServerError);
+    bot.twilio.fail_next(FakeFailure::ServerError);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let workers = tokio::spawn(bot::jobs::run_workers(bot.services.job_deps(), async {
+        let _ = stopped.await;
+    }));
+
+    let sent = job_messages(&bot, 1).await;
+    assert!(field(&sent[0], "MediaUrl").is_some());
+    let tries = bot
+        .twilio
+        .requests()
+        .iter()
+        .filter(|r| field(r, "MediaUrl").is_some())
+        .count();
+    assert_eq!(tries, 3, "two failures, then accepted");
+    // Nothing more comes: one invoice, sent once.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(bot.twilio_job_messages().len(), 1);
+    assert_eq!(invoices_in(&bot).await, 1);
+    let rows = sql(
+        &bot,
+        "SELECT count(*) AS n FROM jobs WHERE queue = 'send-invoice'",
+    )
+    .await;
+    assert_eq!(rows[0].try_get::<i64>("", "n").unwrap(), 1);
+    let _ = stop.send(());
+    workers.await.unwrap();
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unpaid_invoice_is_reminded_as_text_in_the_window_and_as_a_template_outside() {
+    let bot = spawn_bot_with(|s| {
+        s.shop.quiet_hours = None;
+        s.shop.payment_reminder_after = Some(Duration::from_secs(3));
+        s.shop.twilio_reminder_content_sid = Some("HXreminder".to_owned());
+    })
+    .await;
+    order_and_confirm(&bot).await;
+    job_messages(&bot, 1).await;
+    // A custom reminder in the window, a second after now.
+    let deps = bot.services.job_deps();
+    let customer = CustomerPhone::parse(CUSTOMER).unwrap();
+    let soon = jiff::Timestamp::now().as_millisecond() + 1_000;
+    bot::jobs::schedule_reminder(&deps, &customer, soon, "Your cement is ready for pickup")
+        .await
+        .unwrap();
+    let sent = job_messages(&bot, 2).await;
+    assert_eq!(
+        field(&sent[1], "Body"),
+        Some("⏰ Your cement is ready for pickup")
+    );
+    // The payment reminder fires 3 s after issue; by then the window is
+    // closed: the template.
+    close_the_window(&bot).await;
+    let sent = job_messages(&bot, 3).await;
+    assert_eq!(field(&sent[2], "ContentSid"), Some("HXreminder"));
+    let variables: serde_json::Value =
+        serde_json::from_str(field(&sent[2], "ContentVariables").unwrap()).unwrap();
+    assert_eq!(variables["1"], "INV-00001");
+    let rows = sql(
+        &bot,
+        "SELECT count(*) AS n FROM reminders WHERE status = 'sent'",
+    )
+    .await;
+    assert_eq!(rows[0].try_get::<i64>("", "n").unwrap(), 2);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_reminder_for_an_invoice_paid_before_it_fires_nor_after_stop_reminders() {
+    let bot = spawn_bot_with(|s| {
+        s.shop.quiet_hours = None;
+        s.shop.payment_reminder_after = Some(Duration::from_secs(2));
+    })
+    .await;
+    // The first invoice is paid at once.
+    order_and_confirm(&bot).await;
+    job_messages(&bot, 1).await;
+    bot.services
+        .invoices
+        .record_payment(InvoiceNumber::new(1), "UTR 123456")
+        .await
+        .unwrap()
+        .unwrap();
+    // The second order's customer says "stop reminders".
+    order_and_confirm(&bot).await;
+    job_messages(&bot, 2).await;
+    let stopped = bot.ask_twilio("stop reminders").await;
+    assert!(stopped.contains("no more reminders"), "{stopped}");
+
+    // Both first reminders fire (2 s after issue) and are skipped, checked
+    // when they fire.
+    let cancelled = wait_for_async(|| async {
+        let rows = sql(
+            &bot,
+            "SELECT cancel_reason FROM reminders WHERE status = 'cancelled' ORDER BY id",
+        )
+        .await;
+        let reasons: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get::<String>("", "cancel_reason").unwrap())
+            .collect();
+        (reasons.len() >= 2).then_some(reasons)
+    })
+    .await
+    .expect("both reminders fired");
+    assert!(
+        cancelled.contains(&"the invoice is paid or void".to_owned()),
+        "{cancelled:?}"
+    );
+    assert!(
+        cancelled.contains(&"the customer asked for no reminders".to_owned()),
+        "{cancelled:?}"
+    );
+    assert!(
+        bot.twilio_job_messages()
+            .iter()
+            .all(|r| !field(r, "Body").unwrap_or_default().starts_with('⏰')),
+        "no reminder was sent"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reminder_due_in_quiet_hours_waits_for_their_end() {
+    // Quiet hours around now, in the shop's time zone.
+    let now = jiff::Timestamp::now().in_tz("Asia/Kolkata").unwrap();
+    let hhmm = |z: jiff::Zoned| format!("{:02}:{:02}", z.hour(), z.minute());
+    let start = hhmm(
+        now.checked_sub(jiff::SignedDuration::from_hours(1))
+            .unwrap(),
+    );
+    let end = now
+        .checked_add(jiff::SignedDuration::from_hours(1))
+        .unwrap();
+    let quiet = format!("{start}-{}", hhmm(end.clone()));
+    let bot = spawn_bot_with(|s| {
+        s.shop.quiet_hours = features::reminders::QuietHours::parse(&quiet).unwrap();
+        s.shop.payment_reminder_after = Some(Duration::from_secs(1));
+    })
+    .await;
+    order_and_confirm(&bot).await;
+    job_messages(&bot, 1).await;
+
+    // The reminder fired, found itself in the quiet hours, and was put off
+    // to their end (to the minute).
+    let put_off = wait_for_async(|| async {
+        let rows = sql(
+            &bot,
+            "SELECT run_at_ms FROM jobs WHERE queue = 'send-reminder' AND status = 'waiting' ORDER BY run_at_ms",
+        )
+        .await;
+        let times: Vec<i64> = rows.iter().map(|r| r.try_get("", "run_at_ms").unwrap()).collect();
+        // The second reminder (due + 3 days) and the first, put off.
+        let end_ms = end.timestamp().as_millisecond();
+        times
+            .iter()
+            .find(|t| (end_ms - 60_000..=end_ms).contains(t))
+            .copied()
+    })
+    .await;
+    assert!(
+        put_off.is_some(),
+        "the reminder is put off to the end of the quiet hours ({quiet}): {:?}",
+        sql(
+            &bot,
+            "SELECT run_at_ms, status FROM jobs WHERE queue = 'send-reminder'"
+        )
+        .await
+    );
+    assert!(
+        bot.twilio_job_messages()
+            .iter()
+            .all(|r| !field(r, "Body").unwrap_or_default().starts_with('⏰')),
+        "nothing is sent in the quiet hours"
+    );
+    let rows = sql(&bot, "SELECT status FROM reminders ORDER BY id").await;
+    assert_eq!(
+        rows[0].try_get::<String>("", "status").unwrap(),
+        "scheduled"
+    );
+    bot.stop().await;
+}
