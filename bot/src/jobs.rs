@@ -134,8 +134,19 @@ pub struct JobDeps {
     pub runner: Option<infra::redis::jobs::RedisJobQueue>,
 }
 
-fn to_json<T: serde::Serialize>(payload: &T) -> Result<String, BoxError> {
-    Ok(serde_json::to_string(payload)?)
+/// Enqueues `payload` (JSON) on `queue` with that queue's retries, the
+/// dedup id `dedup` and `delay`.
+async fn enqueue_json<T: serde::Serialize>(
+    jobs: &Queue,
+    queue: &str,
+    payload: &T,
+    dedup: String,
+    delay: Duration,
+) -> Result<(), BoxError> {
+    let options = retries(queue).delayed(delay).with_dedup_id(dedup);
+    jobs.enqueue(queue, &serde_json::to_string(payload)?, &options)
+        .await?;
+    Ok(())
 }
 
 /// Enqueues the `process-order` job of a confirmed order. Inside a turn's
@@ -145,16 +156,11 @@ fn to_json<T: serde::Serialize>(payload: &T) -> Result<String, BoxError> {
 ///
 /// When the queue cannot store it.
 pub async fn enqueue_process_order(jobs: &Queue, order: OrderId) -> Result<(), BoxError> {
-    let payload = to_json(&ProcessOrder {
+    let payload = ProcessOrder {
         order_id: order.get(),
-    })?;
-    jobs.enqueue(
-        PROCESS_ORDER,
-        &payload,
-        &retries(PROCESS_ORDER).with_dedup_id(format!("order:{}", order.get())),
-    )
-    .await?;
-    Ok(())
+    };
+    let dedup = format!("order:{}", order.get());
+    enqueue_json(jobs, PROCESS_ORDER, &payload, dedup, Duration::ZERO).await
 }
 
 /// Enqueues a `send-invoice` job for invoice `number`, once per `request`.
@@ -167,17 +173,12 @@ pub async fn enqueue_send_invoice(
     number: InvoiceNumber,
     request: &str,
 ) -> Result<(), BoxError> {
-    let payload = to_json(&SendInvoice {
+    let payload = SendInvoice {
         invoice: number.seq(),
         request: request.to_owned(),
-    })?;
-    jobs.enqueue(
-        SEND_INVOICE,
-        &payload,
-        &retries(SEND_INVOICE).with_dedup_id(format!("invoice:{}:{request}", number.seq())),
-    )
-    .await?;
-    Ok(())
+    };
+    let dedup = format!("invoice:{}:{request}", number.seq());
+    enqueue_json(jobs, SEND_INVOICE, &payload, dedup, Duration::ZERO).await
 }
 
 /// Enqueues the `send-reminder` job of reminder `id`, delayed until
@@ -192,19 +193,12 @@ pub async fn enqueue_reminder(
     at_ms: i64,
     now_ms: i64,
 ) -> Result<(), BoxError> {
-    let payload = to_json(&SendReminder {
+    let payload = SendReminder {
         reminder_id: id.get(),
-    })?;
+    };
     let delay = Duration::from_millis(u64::try_from(at_ms.saturating_sub(now_ms)).unwrap_or(0));
-    jobs.enqueue(
-        SEND_REMINDER,
-        &payload,
-        &retries(SEND_REMINDER)
-            .delayed(delay)
-            .with_dedup_id(format!("reminder:{id}:{at_ms}")),
-    )
-    .await?;
-    Ok(())
+    let dedup = format!("reminder:{id}:{at_ms}");
+    enqueue_json(jobs, SEND_REMINDER, &payload, dedup, delay).await
 }
 
 /// Schedules a reminder with `text` for `customer` at `at_ms`, and its job,
@@ -332,9 +326,7 @@ async fn address(deps: &JobDeps, customer: &str) -> Result<Addressed, JobError> 
         .await
         .map_err(retryable)?
         .ok_or_else(|| {
-            permanent(format!(
-                "{customer} never wrote to the shop: no channel to reach them"
-            ))
+            permanent("the customer never wrote to the shop: no channel to reach them")
         })?;
     let provider = match contact.provider.as_str() {
         "twilio" => Provider::Twilio,
@@ -532,7 +524,7 @@ async fn send_reminder(deps: JobDeps, job: Job) -> Result<(), JobError> {
         return Ok(());
     }
     uow.commit().await.map_err(retryable)?;
-    tracing::info!(reminder = %id, customer = %reminder.customer.as_str(), "reminder sent");
+    tracing::info!(reminder = %id, "reminder sent");
     Ok(())
 }
 

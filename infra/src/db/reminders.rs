@@ -11,6 +11,18 @@ use super::products::repo_error;
 use super::schema::{ReminderOptOuts, Reminders};
 use super::{Database, now_ms};
 
+/// A reminder's columns, as stored and read.
+const COLUMNS: [Reminders; 8] = [
+    Reminders::CustomerPhone,
+    Reminders::Kind,
+    Reminders::InvoiceSeq,
+    Reminders::Body,
+    Reminders::DueAtMs,
+    Reminders::Status,
+    Reminders::SentAtMs,
+    Reminders::CancelReason,
+];
+
 /// Reminders in the database; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct DbReminderRepository {
@@ -49,17 +61,7 @@ impl ReminderRepository for DbReminderRepository {
         let (status, sent_at, reason) = status_columns(reminder);
         let insert = Query::insert()
             .into_table(Reminders::Table)
-            .columns([
-                Reminders::CustomerPhone,
-                Reminders::Kind,
-                Reminders::InvoiceSeq,
-                Reminders::Body,
-                Reminders::DueAtMs,
-                Reminders::Status,
-                Reminders::SentAtMs,
-                Reminders::CancelReason,
-                Reminders::CreatedAtMs,
-            ])
+            .columns(COLUMNS.into_iter().chain([Reminders::CreatedAtMs]))
             .values([
                 reminder.customer.as_str().into(),
                 kind.into(),
@@ -85,16 +87,7 @@ impl ReminderRepository for DbReminderRepository {
 
     async fn get(&self, id: ReminderId) -> Result<Option<Reminder>, RepositoryError> {
         let select = Query::select()
-            .columns([
-                Reminders::CustomerPhone,
-                Reminders::Kind,
-                Reminders::InvoiceSeq,
-                Reminders::Body,
-                Reminders::DueAtMs,
-                Reminders::Status,
-                Reminders::SentAtMs,
-                Reminders::CancelReason,
-            ])
+            .columns(COLUMNS)
             .from(Reminders::Table)
             .and_where(Expr::col(Reminders::Id).eq(id.get()))
             .to_owned();
