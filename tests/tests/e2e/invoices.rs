@@ -371,3 +371,71 @@ async fn a_reminder_due_in_quiet_hours_waits_for_their_end() {
     );
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_meta_the_invoice_is_a_document_and_outside_the_window_a_template_with_it() {
+    use framework::testing::meta::{MetaMessage, MetaWebhook};
+    const WA_ID: &str = "919812345678";
+    let bot = spawn_bot_with(|s| s.shop.quiet_hours = None).await;
+    let hook = |m: MetaMessage| {
+        MetaWebhook::new(crate::support::PHONE_NUMBER_ID, "15550783881").message(m)
+    };
+    assert_eq!(
+        bot.meta(&hook(MetaMessage::text(WA_ID, "Cement x 100")))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    bot.meta_texts(CUSTOMER, 1).await;
+    assert_eq!(
+        bot.meta(&hook(MetaMessage::button_reply(
+            WA_ID, "confirm", "Confirm"
+        )))
+        .await
+        .0,
+        StatusCode::OK
+    );
+    let of_kind = |kind: &str| {
+        bot.meta
+            .accepted()
+            .into_iter()
+            .filter_map(|r| r.json)
+            .filter(|j| j["type"] == kind)
+            .collect::<Vec<_>>()
+    };
+    let documents = wait_for(|| {
+        let d = of_kind("document");
+        (!d.is_empty()).then_some(d)
+    })
+    .await
+    .expect("the invoice is sent as a document");
+    let document = &documents[0]["document"];
+    assert_eq!(document["filename"], "INV-00001.pdf");
+    assert!(
+        document["caption"]
+            .as_str()
+            .unwrap()
+            .starts_with("🧾 Invoice INV-00001"),
+        "{document}"
+    );
+    let (status, kind, pdf) = fetch(document["link"].as_str().unwrap()).await;
+    assert_eq!((status, kind.as_deref()), (200, Some("application/pdf")));
+    assert!(pdf.starts_with(b"%PDF-"));
+
+    close_the_window(&bot).await;
+    bot::jobs::enqueue_send_invoice(&bot.services.jobs, InvoiceNumber::new(1), "later")
+        .await
+        .unwrap();
+    let templates = wait_for(|| {
+        let t = of_kind("template");
+        (!t.is_empty()).then_some(t)
+    })
+    .await
+    .expect("outside the window, the template");
+    let template = &templates[0]["template"];
+    assert_eq!(template["name"], "invoice_ready", "{template}");
+    let header = &template["components"][0];
+    assert_eq!(header["type"], "header", "{template}");
+    assert_eq!(header["parameters"][0]["type"], "document", "{template}");
+    bot.stop().await;
+}
