@@ -135,7 +135,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ),
     (
         "CAMPANILE_TIMEZONE",
-        "the shop's IANA time zone (quiet hours, dates on invoices) [default: Asia/Kolkata]",
+        "the shop's IANA time zone of the quiet hours [default: Asia/Kolkata]",
     ),
     (
         "CAMPANILE_QUIET_HOURS",
@@ -160,6 +160,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
     (
         "TWILIO_CONTENT_SID_REMINDER",
         "Content SID (HX…) of the payment reminder template Twilio sends outside the 24-hour window",
+    ),
+    (
+        "TWILIO_CONTENT_SID_NOTICE",
+        "Content SID (HX…) of the `reminder` template (a shop's own reminder, `campanile remind`) outside the 24-hour window",
     ),
 ];
 
@@ -190,6 +194,8 @@ pub struct ShopSettings {
     pub twilio_invoice_content_sid: Option<String>,
     /// `TWILIO_CONTENT_SID_REMINDER`.
     pub twilio_reminder_content_sid: Option<String>,
+    /// `TWILIO_CONTENT_SID_NOTICE`.
+    pub twilio_notice_content_sid: Option<String>,
 }
 
 impl Default for ShopSettings {
@@ -209,6 +215,7 @@ impl Default for ShopSettings {
             invoice_dir: std::path::PathBuf::from("invoices"),
             twilio_invoice_content_sid: None,
             twilio_reminder_content_sid: None,
+            twilio_notice_content_sid: None,
         }
     }
 }
@@ -660,6 +667,7 @@ impl Settings {
                 .map_or(defaults.invoice_dir, std::path::PathBuf::from),
             twilio_invoice_content_sid: get("TWILIO_CONTENT_SID_INVOICE"),
             twilio_reminder_content_sid: get("TWILIO_CONTENT_SID_REMINDER"),
+            twilio_notice_content_sid: get("TWILIO_CONTENT_SID_NOTICE"),
         };
         let app_secret = get("META_APP_SECRET");
         let verify_token = get("META_VERIFY_TOKEN");

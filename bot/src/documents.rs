@@ -197,7 +197,9 @@ impl Documents {
 /// The query of an invoice link.
 #[derive(Debug, serde::Deserialize)]
 pub struct LinkQuery {
-    expires: Option<i64>,
+    // Read as text: a malformed link is 403 like any other bad link, not
+    // a query parse error.
+    expires: Option<String>,
     signature: Option<String>,
 }
 
@@ -218,7 +220,8 @@ pub async fn invoice_pdf(
     else {
         return (StatusCode::NOT_FOUND, "no such invoice\n").into_response();
     };
-    let (Some(expires), Some(signature)) = (query.expires, query.signature) else {
+    let expires = query.expires.and_then(|e| e.parse::<i64>().ok());
+    let (Some(expires), Some(signature)) = (expires, query.signature) else {
         return (StatusCode::FORBIDDEN, "this link is not signed\n").into_response();
     };
     match documents

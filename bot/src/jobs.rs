@@ -65,6 +65,11 @@ pub const REMINDER_TEMPLATE: &str = "reminder";
 /// the customer's last message (providers.md §4.3).
 pub const SERVICE_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
 
+/// How long before the window closes a job already uses the template: a
+/// free-form message decided just inside it may be sent (after the
+/// outbox's retries) just outside it, and then be refused.
+const WINDOW_MARGIN: Duration = Duration::from_secs(30 * 60);
+
 /// The longest a job may run before it counts as failed (and is retried).
 const JOB_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -108,6 +113,8 @@ pub struct TemplateSids {
     pub invoice: Option<String>,
     /// `TWILIO_CONTENT_SID_REMINDER`.
     pub reminder: Option<String>,
+    /// `TWILIO_CONTENT_SID_NOTICE` (a shop's own reminder).
+    pub notice: Option<String>,
 }
 
 /// What the job handlers work with; cheap to clone.
@@ -129,6 +136,10 @@ pub struct JobDeps {
     pub documents: Documents,
     /// Twilio's template SIDs.
     pub templates: TemplateSids,
+    /// This deployment's id (made once, kept in the database): relayed
+    /// jobs' dedup ids carry it, so a new database's job 1 is not taken
+    /// for an old one's by a Redis that outlived it.
+    pub deployment: Arc<str>,
     /// With Redis (`REDIS_URL`): BullMQ runs the jobs; the database queue
     /// relays each job to it once its transaction committed and it is due.
     pub runner: Option<infra::redis::jobs::RedisJobQueue>,
@@ -331,13 +342,19 @@ async fn address(deps: &JobDeps, customer: &str) -> Result<Addressed, JobError> 
     let provider = match contact.provider.as_str() {
         "twilio" => Provider::Twilio,
         "meta" => Provider::Meta,
-        _ => Provider::Local,
+        "local" => Provider::Local,
+        other => {
+            return Err(permanent(format!(
+                "no way to reach a customer of provider {other:?}"
+            )));
+        }
     };
     let key = ConversationKey::new(
         PhoneNumber::parse(&contact.business).map_err(permanent)?,
         PhoneNumber::parse(customer).map_err(permanent)?,
     );
-    let window = i64::try_from(SERVICE_WINDOW.as_millis()).unwrap_or(i64::MAX);
+    let window =
+        i64::try_from(SERVICE_WINDOW.saturating_sub(WINDOW_MARGIN).as_millis()).unwrap_or(i64::MAX);
     Ok(Addressed {
         provider,
         key,
@@ -372,6 +389,25 @@ fn due_date(invoice: &Invoice) -> String {
     crate::flows::replies::date(invoice.due_at_ms())
 }
 
+/// A template for `to`: on Twilio it needs its Content SID, else the
+/// provider could never send it; that is a dead letter to fix (set the SID,
+/// then `campanile jobs retry`), not a message stored as failed.
+fn template_for(
+    to: &Addressed,
+    template: Template,
+    sid: Option<&String>,
+    setting: &str,
+) -> Result<Reply, JobError> {
+    match sid {
+        Some(sid) => Ok(Reply::Template(template.with_content_sid(sid.clone()))),
+        None if to.provider == Provider::Twilio => Err(permanent(format!(
+            "outside the 24-hour window Twilio needs the {} template's Content SID: set {setting}",
+            template.name
+        ))),
+        None => Ok(Reply::Template(template)),
+    }
+}
+
 /// The `send-invoice` handler.
 async fn send_invoice(deps: JobDeps, job: Job) -> Result<(), JobError> {
     let SendInvoice { invoice, request } = job.payload()?;
@@ -399,7 +435,11 @@ async fn send_invoice(deps: JobDeps, job: Job) -> Result<(), JobError> {
             .documents
             .write_file(&invoice)
             .await
-            .map_err(retryable)?;
+            .map_err(|e| match e {
+                // Rendering the same invoice again fails the same way.
+                e @ crate::documents::DocumentError::Pdf(_) => permanent(e),
+                e => retryable(e),
+            })?;
         let path = path.display().to_string();
         (Reply::text(format!("🧾 {summary}\nPDF: {path}")), path)
     } else {
@@ -412,11 +452,11 @@ async fn send_invoice(deps: JobDeps, job: Job) -> Result<(), JobError> {
                     .map_err(permanent)?,
             )
         } else {
-            let mut template = Template::new(INVOICE_TEMPLATE, "en")
+            let template = Template::new(INVOICE_TEMPLATE, "en")
                 .param(number.to_string())
                 .param(invoice.total().to_string())
                 .param(due_date(&invoice));
-            template = if to.provider == Provider::Meta {
+            let template = if to.provider == Provider::Meta {
                 template.with_header(TemplateHeader::Document {
                     url: url.clone(),
                     filename,
@@ -426,10 +466,12 @@ async fn send_invoice(deps: JobDeps, job: Job) -> Result<(), JobError> {
                 // link is variable 4 (the template's media URL or text).
                 template.param(url.clone())
             };
-            if let Some(sid) = &deps.templates.invoice {
-                template = template.with_content_sid(sid.clone());
-            }
-            Reply::Template(template)
+            template_for(
+                &to,
+                template,
+                deps.templates.invoice.as_ref(),
+                "TWILIO_CONTENT_SID_INVOICE",
+            )?
         };
         (reply, url)
     };
@@ -465,10 +507,17 @@ async fn send_reminder(deps: JobDeps, job: Job) -> Result<(), JobError> {
             return Ok(());
         }
         Fire::Wait(at) => {
-            enqueue_reminder(&deps.queue, id, at, now_ms())
+            // Its next job, named after this one: never the same dedup id as
+            // a job that ran (a clock a little behind would otherwise ask
+            // for the same time again and be taken for a duplicate). A
+            // rerun of this job asks for the same next job, once.
+            let payload = SendReminder { reminder_id };
+            let delay = Duration::from_millis(u64::try_from(at - now_ms()).unwrap_or(0));
+            let dedup = format!("reminder:{id}:after:{}:{}", job.queue, job.id);
+            enqueue_json(&deps.queue, SEND_REMINDER, &payload, dedup, delay)
                 .await
                 .map_err(JobError::Retryable)?;
-            tracing::info!(reminder = %id, at_ms = at, "reminder moved out of the quiet hours");
+            tracing::info!(reminder = %id, at_ms = at, "reminder not due yet or in the quiet hours: it waits");
             return Ok(());
         }
         Fire::Send(reminder) => reminder,
@@ -489,21 +538,29 @@ async fn send_reminder(deps: JobDeps, job: Job) -> Result<(), JobError> {
                     due_date(&invoice)
                 ))
             } else {
-                let mut t = Template::new(PAYMENT_REMINDER_TEMPLATE, "en")
+                let t = Template::new(PAYMENT_REMINDER_TEMPLATE, "en")
                     .param(number.to_string())
                     .param(invoice.total().to_string())
                     .param(due_date(&invoice));
-                if let Some(sid) = &deps.templates.reminder {
-                    t = t.with_content_sid(sid.clone());
-                }
-                Reply::Template(t)
+                template_for(
+                    &to,
+                    t,
+                    deps.templates.reminder.as_ref(),
+                    "TWILIO_CONTENT_SID_REMINDER",
+                )?
             }
         }
         ReminderKind::Custom { text } => {
             if to.in_window || to.provider == Provider::Local {
                 Reply::text(format!("⏰ {text}"))
             } else {
-                Reply::Template(Template::new(REMINDER_TEMPLATE, "en").param(text.clone()))
+                let t = Template::new(REMINDER_TEMPLATE, "en").param(text.clone());
+                template_for(
+                    &to,
+                    t,
+                    deps.templates.notice.as_ref(),
+                    "TWILIO_CONTENT_SID_NOTICE",
+                )?
             }
         }
     };
@@ -534,18 +591,28 @@ fn retries(queue: &str) -> JobOptions {
         SEND_REMINDER => Duration::from_secs(5),
         _ => Duration::from_secs(2),
     };
-    JobOptions::default().with_attempts(8, Backoff::Exponential(base))
+    // 12 attempts: about 2.3 hours of retries from a 2 s base (a relay to
+    // a Redis that is down waits that long before it is a dead letter).
+    JobOptions::default().with_attempts(12, Backoff::Exponential(base))
 }
 
 /// The relay of a queue's jobs from the database to BullMQ: a database job
 /// is done once BullMQ holds it (its dedup id is the database job's, so a
 /// relay repeated after a crash adds nothing while the first copy is kept).
-async fn relay(redis: infra::redis::jobs::RedisJobQueue, job: Job) -> Result<(), JobError> {
-    let options = retries(&job.queue).with_dedup_id(format!("db:{}", job.id));
+async fn relay(
+    redis: infra::redis::jobs::RedisJobQueue,
+    deployment: Arc<str>,
+    job: Job,
+) -> Result<(), JobError> {
+    let options = retries(&job.queue).with_dedup_id(format!("db:{deployment}:{}", job.id));
     let added = redis
         .enqueue(&job.queue, &job.payload, &options)
         .await
         .map_err(retryable)?;
+    if let framework::jobs::Enqueued::Duplicate(held) = &added {
+        // A relay repeated after a crash: BullMQ holds (or held) it.
+        tracing::warn!(queue = %job.queue, db_job = %job.id, bullmq_job = %held, "job relayed before; not added again");
+    }
     tracing::debug!(queue = %job.queue, db_job = %job.id, bullmq_job = %added.id(), "job relayed to BullMQ");
     Ok(())
 }
@@ -563,12 +630,13 @@ where
     let relays = deps.queue.clone();
     let relayed = {
         let redis = redis.clone();
+        let deployment = Arc::clone(&deps.deployment);
         let stop = stop.clone();
         async move {
             let handler = ServiceBuilder::new()
                 .map_err(job_error)
                 .timeout(JOB_TIMEOUT)
-                .service_fn(move |job: Job| relay(redis.clone(), job));
+                .service_fn(move |job: Job| relay(redis.clone(), Arc::clone(&deployment), job));
             if let Err(e) = relays
                 .work(
                     queue,

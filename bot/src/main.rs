@@ -484,11 +484,38 @@ async fn remind(
 }
 
 async fn jobs(settings: Settings, command: JobsCommand) -> anyhow::Result<()> {
+    use framework::jobs::JobQueue as _;
     let services = Services::build(settings).await?;
-    let result = match &services.job_runner {
-        // With Redis, BullMQ runs the jobs and keeps their dead letters.
-        Some(redis) => jobs_on(redis, command).await,
-        None => jobs_on(&services.jobs, command).await,
+    let result = match (&services.job_runner, command) {
+        // With Redis, BullMQ runs the jobs and keeps their dead letters;
+        // the database queue keeps those of relays that never reached it.
+        (Some(redis), JobsCommand::Dead { queue, limit }) => {
+            println!("BullMQ (the jobs):");
+            let ran = jobs_on(
+                redis,
+                JobsCommand::Dead {
+                    queue: queue.clone(),
+                    limit,
+                },
+            )
+            .await;
+            println!("database (relays that never reached Redis):");
+            ran.and(jobs_on(&services.jobs, JobsCommand::Dead { queue, limit }).await)
+        }
+        (Some(redis), JobsCommand::Retry { queue, id }) => {
+            // A BullMQ job id, else a database job's (a relay).
+            let on_redis = redis
+                .retry_dead(&queue, &framework::jobs::JobId::new(id.clone()))
+                .await
+                .unwrap_or(false);
+            if on_redis {
+                println!("job {id} of {queue} is queued again");
+                Ok(())
+            } else {
+                jobs_on(&services.jobs, JobsCommand::Retry { queue, id }).await
+            }
+        }
+        (None, command) => jobs_on(&services.jobs, command).await,
     };
     services.db.close().await;
     result

@@ -58,6 +58,8 @@ pub struct Services {
     pub documents: crate::documents::Documents,
     /// With `REDIS_URL`: BullMQ runs the jobs the database queue relays.
     pub job_runner: Option<infra::redis::jobs::RedisJobQueue>,
+    /// This deployment's id, made once and kept in the database.
+    pub deployment: Arc<str>,
 }
 
 /// The provider clients the settings configure.
@@ -130,6 +132,11 @@ impl Services {
             )
             .with_first_payment_reminder_after(settings.shop.payment_reminder_after),
         );
+        let deployment: Arc<str> = infra::db::secrets::secret(&db, "deployment")
+            .await
+            .map(|id| hex::encode(id.get(..8).unwrap_or(&id)))
+            .context("cannot read or make the deployment's id")?
+            .into();
         let link_key = infra::db::secrets::secret(&db, "invoice-links")
             .await
             .context("cannot read or make the invoice link key")?;
@@ -205,6 +212,7 @@ impl Services {
             reminders,
             documents,
             job_runner,
+            deployment,
             db,
             settings,
         })
@@ -224,8 +232,10 @@ impl Services {
             templates: crate::jobs::TemplateSids {
                 invoice: self.settings.shop.twilio_invoice_content_sid.clone(),
                 reminder: self.settings.shop.twilio_reminder_content_sid.clone(),
+                notice: self.settings.shop.twilio_notice_content_sid.clone(),
             },
             runner: self.job_runner.clone(),
+            deployment: Arc::clone(&self.deployment),
         }
     }
 
@@ -314,6 +324,29 @@ impl Services {
                 send_lease = ?self.settings.send_lease,
                 "CAMPANILE_SEND_LEASE is shorter than the provider timeout (10 s) plus a margin: a slow send may be sent twice"
             );
+        }
+        if self.providers.configured(Provider::Twilio) {
+            for (name, sid) in [
+                (
+                    "TWILIO_CONTENT_SID_INVOICE",
+                    &self.settings.shop.twilio_invoice_content_sid,
+                ),
+                (
+                    "TWILIO_CONTENT_SID_REMINDER",
+                    &self.settings.shop.twilio_reminder_content_sid,
+                ),
+                (
+                    "TWILIO_CONTENT_SID_NOTICE",
+                    &self.settings.shop.twilio_notice_content_sid,
+                ),
+            ] {
+                if sid.is_none() {
+                    tracing::warn!(
+                        setting = name,
+                        "unset: outside the 24-hour window Twilio cannot send that template; such jobs become dead letters (`campanile jobs dead`)"
+                    );
+                }
+            }
         }
         let webhooks = self.settings.webhooks();
         for (provider, receives, sends) in [

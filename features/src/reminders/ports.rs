@@ -31,7 +31,8 @@ impl std::fmt::Display for ReminderId {
 
 /// Reminders and the customers who asked for none.
 pub trait ReminderRepository: Clone + Send + Sync + 'static {
-    /// Stores a new reminder.
+    /// Stores a new reminder; a payment reminder of the same invoice and
+    /// time stored before is not stored again, and its id is returned.
     fn add(
         &self,
         reminder: &Reminder,

@@ -551,15 +551,24 @@ impl MessageLog {
             return Ok(None);
         };
         let payload: Option<String> = row.try_get("", "payload")?;
-        // The channel (Meta's phone_number_id) is in the stored message.
-        let channel_id = payload
-            .and_then(|p| serde_json::from_str::<InboundMessage>(&p).ok())
+        // The channel (Meta's phone_number_id) and the provider's own time
+        // of the message are in the stored message.
+        let stored = payload.and_then(|p| serde_json::from_str::<InboundMessage>(&p).ok());
+        let channel_id = stored
+            .as_ref()
             .and_then(|m| m.channel_id().map(str::to_owned));
+        let received: i64 = row.try_get("", "created_at_ms")?;
+        // The earlier of the provider's time and ours: a message delivered
+        // late (a provider's retry) does not move the window.
+        let sent = stored
+            .and_then(|m| m.timestamp())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .and_then(|d| i64::try_from(d.as_millis()).ok());
         Ok(Some(Contact {
             provider: row.try_get("", "provider")?,
             business: row.try_get("", "business")?,
             channel_id,
-            last_inbound_ms: row.try_get("", "created_at_ms")?,
+            last_inbound_ms: sent.map_or(received, |s| Ord::min(s, received)),
         }))
     }
 

@@ -74,14 +74,34 @@ impl ReminderRepository for DbReminderRepository {
                 now_ms().into(),
             ])
             .map_err(|e| RepositoryError::Corrupt(e.to_string()))?
+            .on_conflict(
+                OnConflict::columns([Reminders::InvoiceSeq, Reminders::DueAtMs])
+                    .do_nothing()
+                    .to_owned(),
+            )
             .returning_col(Reminders::Id)
             .to_owned();
-        let row = self
-            .db
-            .one(&insert)
-            .await
-            .map_err(repo_error)?
-            .ok_or_else(|| RepositoryError::Corrupt("insert returned no id".to_owned()))?;
+        let row = match self.db.one(&insert).await.map_err(repo_error)? {
+            Some(row) => row,
+            // The invoice's reminder at that time exists: that one.
+            None => {
+                let existing = Query::select()
+                    .column(Reminders::Id)
+                    .from(Reminders::Table)
+                    .and_where(Expr::col(Reminders::InvoiceSeq).eq(invoice))
+                    .and_where(Expr::col(Reminders::DueAtMs).eq(reminder.due_at_ms))
+                    .to_owned();
+                self.db
+                    .one(&existing)
+                    .await
+                    .map_err(repo_error)?
+                    .ok_or_else(|| {
+                        RepositoryError::Corrupt(
+                            "a reminder conflicted but none holds it".to_owned(),
+                        )
+                    })?
+            }
+        };
         Ok(ReminderId::new(row.try_get("", "id").map_err(repo_error)?))
     }
 

@@ -859,11 +859,16 @@ impl MigrationTrait for M0005Reminders {
                 .to_owned(),
         )
         .await?;
+        // One payment reminder per invoice and time, however often (and
+        // however concurrently) its job schedules them; custom reminders
+        // have no invoice (NULLs never conflict).
         m.create_index(
             Index::create()
                 .name("reminders_invoice")
                 .table(Reminders::Table)
                 .col(Reminders::InvoiceSeq)
+                .col(Reminders::DueAtMs)
+                .unique()
                 .if_not_exists()
                 .to_owned(),
         )

@@ -4,7 +4,7 @@
 //! lease, exactly once, as its second attempt.
 //!
 //! The child is the test binary run again (`--exact kill::child_worker
-//! --nocapture`) with an environment variable naming its queue; each binary's
+//! --ignored --nocapture`) with an environment variable naming its queue; each binary's
 //! `child_worker` test calls [`run_child`] when that variable is set.
 
 use std::io::{BufRead as _, BufReader, Write as _};
@@ -103,7 +103,13 @@ impl ChildWorker {
     /// to `value`.
     fn spawn(var: &str, value: &str) -> Self {
         let mut child = Command::new(std::env::current_exe().expect("the test binary"))
-            .args(["--exact", CHILD_TEST, "--nocapture", "--test-threads=1"])
+            .args([
+                "--exact",
+                CHILD_TEST,
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(var, value)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

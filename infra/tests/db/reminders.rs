@@ -68,6 +68,13 @@ async fn reminders_decide_when_they_fire(backend: Backend) {
     assert_eq!(scheduled.len(), 2);
     assert_eq!(scheduled[0].1, first.issued_at_ms() + 2_000);
     assert_eq!(scheduled[1].1, first.due_at_ms() + 3 * 24 * 3_600_000);
+    // A second scheduling (an overlapping run of the invoice's job) stores
+    // nothing new and names the same reminders.
+    assert_eq!(
+        at_noon.schedule_payment_reminders(&first).await.unwrap(),
+        scheduled,
+        "one reminder per invoice and time"
+    );
     let stored = repo.get(scheduled[0].0).await.unwrap().unwrap();
     assert_eq!(
         stored.kind,

@@ -127,6 +127,12 @@ async fn a_confirmed_order_gets_its_invoice_as_a_pdf_at_a_signed_expiring_link()
     assert_eq!(fetch(&other).await.0, 403, "a link names one invoice");
     let unsigned = url.split('?').next().unwrap().to_owned();
     assert_eq!(fetch(&unsigned).await.0, 403);
+    let garbled = format!("{unsigned}?expires=soon&signature=zz");
+    assert_eq!(
+        fetch(&garbled).await.0,
+        403,
+        "a malformed link is refused alike"
+    );
     let long_ago = bot
         .services
         .documents
@@ -438,4 +444,67 @@ async fn over_meta_the_invoice_is_a_document_and_outside_the_window_a_template_w
     assert_eq!(header["type"], "header", "{template}");
     assert_eq!(header["parameters"][0]["type"], "document", "{template}");
     bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outside_the_window_without_a_twilio_template_the_invoice_job_is_a_dead_letter() {
+    use framework::jobs::JobQueue as _;
+    let bot = spawn_bot_with(|s| s.shop.quiet_hours = None).await;
+    order_and_confirm(&bot).await;
+    job_messages(&bot, 1).await;
+    close_the_window(&bot).await;
+    bot::jobs::enqueue_send_invoice(&bot.services.jobs, InvoiceNumber::new(1), "no-sid")
+        .await
+        .unwrap();
+    let dead = wait_for_async(|| async {
+        let dead = bot.services.jobs.dead("send-invoice", 10).await.unwrap();
+        (!dead.is_empty()).then_some(dead)
+    })
+    .await
+    .expect("the job is a dead letter, not a message stored as failed");
+    let error = dead[0].error.clone().unwrap_or_default();
+    assert!(error.contains("TWILIO_CONTENT_SID_INVOICE"), "{error}");
+    assert_eq!(bot.twilio_job_messages().len(), 1, "nothing else was sent");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_a_new_database_behind_an_old_prefix_still_gets_its_jobs_run() {
+    // BullMQ on a prefix that outlives the database (a reset SQLite file, a
+    // restored PostgreSQL): the new database's job ids start again at 1.
+    let prefix = format!("campanile-e2e-{}", infra::testing::random_tag());
+    let redis =
+        infra::redis::RedisConfig::new(infra::testing::REDIS_URL).with_key_prefix(prefix.clone());
+    for run in 0..2 {
+        let config = redis.clone();
+        let bot = spawn_bot_with(move |s| {
+            s.shop.quiet_hours = None;
+            s.redis = Some(config);
+        })
+        .await;
+        assert!(bot.services.job_runner.is_some(), "jobs run on BullMQ");
+        order_and_confirm(&bot).await;
+        let sent = job_messages(&bot, 1).await;
+        assert!(
+            field(&sent[0], "Body")
+                .unwrap()
+                .starts_with("🧾 Invoice INV-00001"),
+            "run {run}: the new database's first invoice is sent"
+        );
+        bot.stop().await;
+    }
+    let client = redis::Client::open(infra::testing::REDIS_URL).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}:*"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    if !keys.is_empty() {
+        let _: () = redis::cmd("DEL")
+            .arg(keys)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+    }
 }
