@@ -1,6 +1,7 @@
 //! The shop's background jobs: the queues of the seed design and their
-//! handlers, each a tower service behind trace-friendly error mapping and a
-//! timeout layer.
+//! handlers, each a tower service (error mapping → 60 s timeout → the
+//! handler, run in a `job` span with its queue, id and attempt); retries
+//! and their backoff are the queue's.
 //!
 //! | queue | enqueued by | does |
 //! |---|---|---|
@@ -38,6 +39,7 @@ use infra::db::{Database, UnitOfWork};
 use infra::outbox::DbOutbox;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceBuilder;
+use tracing::Instrument as _;
 
 use crate::documents::Documents;
 
@@ -668,7 +670,12 @@ async fn work_on<Q, F, Fut>(
     let handler = ServiceBuilder::new()
         .map_err(job_error)
         .timeout(JOB_TIMEOUT)
-        .service_fn(move |job: Job| handle(deps.clone(), job));
+        .service_fn(move |job: Job| {
+            // Every log line of a job's run carries its queue, id and attempt.
+            let span =
+                tracing::info_span!("job", queue = %job.queue, id = %job.id, attempt = job.attempt);
+            handle(deps.clone(), job).instrument(span)
+        });
     tracing::info!(queue, "job worker started");
     if let Err(e) = jobs
         .work(
