@@ -44,33 +44,8 @@ impl JobsPrefix {
 }
 
 impl Drop for JobsPrefix {
-    /// On a blocking connection of its own: `Drop` cannot await.
     fn drop(&mut self) {
-        let Ok(mut conn) = redis::Client::open(self.url.as_str()).and_then(|c| c.get_connection())
-        else {
-            return;
-        };
-        let pattern = format!("{}:*", self.prefix);
-        let mut cursor: u64 = 0;
-        loop {
-            let Ok((next, keys)): Result<(u64, Vec<String>), _> = redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("MATCH")
-                .arg(&pattern)
-                .arg("COUNT")
-                .arg(1000)
-                .query(&mut conn)
-            else {
-                return;
-            };
-            if !keys.is_empty() {
-                let _: Result<i64, _> = redis::cmd("DEL").arg(&keys).query(&mut conn);
-            }
-            if next == 0 {
-                return;
-            }
-            cursor = next;
-        }
+        crate::support::delete_prefix_blocking(&self.url, &self.prefix);
     }
 }
 

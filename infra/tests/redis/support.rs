@@ -116,33 +116,37 @@ impl TestRedis {
 }
 
 impl Drop for TestRedis {
-    /// The cleanup of a test that panicked before its own, on a blocking
-    /// connection of its own (`Drop` cannot await).
+    /// The cleanup of a test that panicked before its own.
     fn drop(&mut self) {
-        let Ok(mut conn) = redis::Client::open(self.url.as_str()).and_then(|c| c.get_connection())
+        delete_prefix_blocking(&self.url, &self.prefix);
+    }
+}
+
+/// Deletes every key of `prefix` on a blocking connection of its own, for
+/// `Drop` (which cannot await); best effort.
+pub(crate) fn delete_prefix_blocking(url: &str, prefix: &str) {
+    let Ok(mut conn) = redis::Client::open(url).and_then(|c| c.get_connection()) else {
+        return;
+    };
+    let pattern = format!("{prefix}:*");
+    let mut cursor: u64 = 0;
+    loop {
+        let Ok((next, keys)): Result<(u64, Vec<String>), _> = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(&pattern)
+            .arg("COUNT")
+            .arg(1000)
+            .query(&mut conn)
         else {
             return;
         };
-        let pattern = format!("{}:*", self.prefix);
-        let mut cursor: u64 = 0;
-        loop {
-            let Ok((next, keys)): Result<(u64, Vec<String>), _> = redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("MATCH")
-                .arg(&pattern)
-                .arg("COUNT")
-                .arg(1000)
-                .query(&mut conn)
-            else {
-                return;
-            };
-            if !keys.is_empty() {
-                let _: Result<i64, _> = redis::cmd("DEL").arg(&keys).query(&mut conn);
-            }
-            if next == 0 {
-                return;
-            }
-            cursor = next;
+        if !keys.is_empty() {
+            let _: Result<i64, _> = redis::cmd("DEL").arg(&keys).query(&mut conn);
         }
+        if next == 0 {
+            return;
+        }
+        cursor = next;
     }
 }
