@@ -135,7 +135,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ),
     (
         "CAMPANILE_TIMEZONE",
-        "the shop's IANA time zone of the quiet hours [default: Asia/Kolkata]",
+        "the shop's IANA time zone (quiet hours, dates on the invoice PDF) [default: Asia/Kolkata]",
     ),
     (
         "CAMPANILE_QUIET_HOURS",

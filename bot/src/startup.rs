@@ -156,6 +156,7 @@ impl Services {
                     .as_ref()
                     .map(|p| p.as_str().to_owned()),
                 gstin: settings.shop.gstin.clone(),
+                time_zone: Some(settings.shop.timezone.clone()),
             }),
             invoices: Arc::clone(&invoices),
             dir: settings.shop.invoice_dir.clone(),

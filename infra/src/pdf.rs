@@ -6,7 +6,8 @@
 //!
 //! The first page opens with the shop (name, address, phone, GSTIN) on the
 //! left and, on the right, "TAX INVOICE" with the invoice and order
-//! numbers, the issue and due dates (calendar dates in Asia/Kolkata) and
+//! numbers, the issue and due dates (calendar dates in the shop's time zone,
+//! Asia/Kolkata unless it names another) and
 //! the status; then the customer billed. The table of lines follows: item,
 //! quantity, unit price, GST rate, taxable value, CGST, SGST and amount.
 //! Item names wrap onto at most three lines and are cut with `…` after
@@ -59,6 +60,7 @@
 //!     address: vec!["12 MG Road".to_owned(), "Bengaluru 560001".to_owned()],
 //!     phone: Some("+91 80 1234 5678".to_owned()),
 //!     gstin: None,
+//!     time_zone: None,
 //! };
 //!
 //! let pdf = render_invoice(&invoice, &shop)?;
@@ -91,6 +93,9 @@ pub struct ShopDetails {
     /// ([`Invoice::gstin`]) is printed when it has one; this one only
     /// otherwise.
     pub gstin: Option<String>,
+    /// The IANA time zone the dates are shown in (`CAMPANILE_TIMEZONE`);
+    /// `None`: Asia/Kolkata.
+    pub time_zone: Option<String>,
 }
 
 /// Why an invoice could not be drawn. Retrying does not help with any of
@@ -117,7 +122,7 @@ pub enum PdfError {
     #[error("time zone {name} is not in the bundled database")]
     TimeZone {
         /// The zone's name.
-        name: &'static str,
+        name: String,
         /// Why jiff refused it.
         #[source]
         source: jiff::Error,
@@ -162,7 +167,7 @@ pub fn render_invoice(invoice: &Invoice, shop: &ShopDetails) -> Result<Vec<u8>, 
     Ok(bytes)
 }
 
-/// The zone invoice dates are shown in.
+/// The zone invoice dates are shown in when the shop names none.
 const TIME_ZONE: &str = "Asia/Kolkata";
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -213,8 +218,9 @@ struct Watermark {
 
 impl Facts {
     fn of(invoice: &Invoice, shop: &ShopDetails) -> Result<Self, PdfError> {
-        let zone = TimeZone::get(TIME_ZONE).map_err(|source| PdfError::TimeZone {
-            name: TIME_ZONE,
+        let name = shop.time_zone.as_deref().unwrap_or(TIME_ZONE);
+        let zone = TimeZone::get(name).map_err(|source| PdfError::TimeZone {
+            name: name.to_owned(),
             source,
         })?;
         let date = |what: &'static str, ms: i64| {

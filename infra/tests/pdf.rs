@@ -23,6 +23,7 @@ fn shop() -> ShopDetails {
         ],
         phone: Some("+91 80 4123 4567".to_owned()),
         gstin: Some("29AAAAA0000A1Z5".to_owned()),
+        time_zone: None,
     }
 }
 
@@ -120,6 +121,31 @@ fn pdf_of_a_three_line_invoice_is_one_valid_page_with_its_facts() {
         assert!(text.contains(expected), "{expected:?} missing from {text}");
     }
     assert_eq!(invoice.total().to_string(), "₹1,20,000");
+}
+
+#[test]
+fn pdf_dates_are_in_the_shops_time_zone() {
+    let invoice = three_line_invoice();
+    let california = ShopDetails {
+        time_zone: Some("America/Los_Angeles".to_owned()),
+        ..shop()
+    };
+    let text = read(
+        "los-angeles",
+        &render_invoice(&invoice, &california).unwrap(),
+    )
+    .join("\n");
+    // 2023-11-14T22:13:20Z is still the 14th in California.
+    assert!(text.contains("2023-11-14"), "{text}");
+    assert!(!text.contains("2023-11-15"), "{text}");
+    let nowhere = ShopDetails {
+        time_zone: Some("Mars/Olympus".to_owned()),
+        ..shop()
+    };
+    assert!(matches!(
+        render_invoice(&invoice, &nowhere),
+        Err(PdfError::TimeZone { .. })
+    ));
 }
 
 #[test]
