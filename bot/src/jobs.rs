@@ -387,8 +387,9 @@ async fn deliver(
     Ok(())
 }
 
-fn due_date(invoice: &Invoice) -> String {
-    crate::flows::replies::date(invoice.due_at_ms())
+/// The invoice's due date in the shop's time zone, as the PDF shows it.
+fn due_date(deps: &JobDeps, invoice: &Invoice) -> String {
+    crate::flows::replies::date(invoice.due_at_ms(), deps.reminders.clock().time_zone())
 }
 
 /// A template for `to`: on Twilio it needs its Content SID, else the
@@ -429,7 +430,7 @@ async fn send_invoice(deps: JobDeps, job: Job) -> Result<(), JobError> {
     let summary = format!(
         "Invoice {number} for order {order}: {}, due {}.",
         invoice.total(),
-        due_date(&invoice)
+        due_date(&deps, &invoice)
     );
     let (reply, shown) = if to.provider == Provider::Local {
         // The terminal chat: the PDF is a file on this machine.
@@ -457,7 +458,7 @@ async fn send_invoice(deps: JobDeps, job: Job) -> Result<(), JobError> {
             let template = Template::new(INVOICE_TEMPLATE, "en")
                 .param(number.to_string())
                 .param(invoice.total().to_string())
-                .param(due_date(&invoice));
+                .param(due_date(&deps, &invoice));
             let template = if to.provider == Provider::Meta {
                 template.with_header(TemplateHeader::Document {
                     url: url.clone(),
@@ -537,13 +538,13 @@ async fn send_reminder(deps: JobDeps, job: Job) -> Result<(), JobError> {
                 Reply::text(format!(
                     "⏰ A reminder: invoice {number} ({}) is due {}. Reply \"invoice {number}\" for the PDF, or \"stop reminders\" to get no more reminders.",
                     invoice.total(),
-                    due_date(&invoice)
+                    due_date(&deps, &invoice)
                 ))
             } else {
                 let t = Template::new(PAYMENT_REMINDER_TEMPLATE, "en")
                     .param(number.to_string())
                     .param(invoice.total().to_string())
-                    .param(due_date(&invoice));
+                    .param(due_date(&deps, &invoice));
                 template_for(
                     &to,
                     t,

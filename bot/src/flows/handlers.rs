@@ -49,7 +49,10 @@ pub(super) async fn my_orders(
             limit: 5,
         })
         .await?;
-    Ok(replies::order_list(&orders))
+    Ok(replies::order_list(
+        &orders,
+        shop.reminders.clock().time_zone(),
+    ))
 }
 
 /// "my invoices".
@@ -58,7 +61,10 @@ pub(super) async fn my_invoices(
     key: ConversationKey,
 ) -> Result<String, BoxError> {
     let invoices = shop.invoices.customer_invoices(&customer(&key)?, 5).await?;
-    Ok(replies::invoice_list(&invoices))
+    Ok(replies::invoice_list(
+        &invoices,
+        shop.reminders.clock().time_zone(),
+    ))
 }
 
 /// "invoice INV-00042": sends that invoice again (a `send-invoice` job,
@@ -83,7 +89,7 @@ pub(super) async fn resend_invoice(
         return Ok(format!(
             "{}
 To get one again, say \"invoice\" with its number, e.g. \"invoice INV-00001\".",
-            replies::invoice_list(&invoices)
+            replies::invoice_list(&invoices, shop.reminders.clock().time_zone())
         ));
     };
     let Some(invoice) = shop

@@ -1,7 +1,6 @@
 //! What the bot says, in one place.
 
 use std::fmt::Write as _;
-use std::time::{Duration, UNIX_EPOCH};
 
 use features::catalog::{QuantitySpec, Quote, QuoteProblem};
 use features::orders::{Order, OrderSummary};
@@ -139,33 +138,18 @@ pub fn confirmed(order: &Order) -> String {
     )
 }
 
-/// "22 Nov 2026" from milliseconds since the epoch.
-pub(crate) fn date(ms: i64) -> String {
-    let at = UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or_default());
-    let stamp = humantime::format_rfc3339_seconds(at).to_string();
-    // 2026-11-22T13:40:01Z
-    let (y, rest) = stamp.split_at(4.min(stamp.len()));
-    let month = rest.get(1..3).unwrap_or("01");
-    let day = rest.get(4..6).unwrap_or("01").trim_start_matches('0');
-    let name = match month {
-        "01" => "Jan",
-        "02" => "Feb",
-        "03" => "Mar",
-        "04" => "Apr",
-        "05" => "May",
-        "06" => "Jun",
-        "07" => "Jul",
-        "08" => "Aug",
-        "09" => "Sep",
-        "10" => "Oct",
-        "11" => "Nov",
-        _ => "Dec",
-    };
-    format!("{day} {name} {y}")
+/// "22 Nov 2026": the calendar day of `ms` (milliseconds since the epoch)
+/// in the shop's time zone `tz`.
+pub(crate) fn date(ms: i64, tz: &jiff::tz::TimeZone) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+        .to_zoned(tz.clone())
+        .strftime("%-d %b %Y")
+        .to_string()
 }
 
 /// The customer's recent orders.
-pub fn order_list(orders: &[OrderSummary]) -> String {
+pub fn order_list(orders: &[OrderSummary], tz: &jiff::tz::TimeZone) -> String {
     if orders.is_empty() {
         return "You have no orders yet. Send one like \"Cement x 100\".".to_owned();
     }
@@ -182,7 +166,7 @@ pub fn order_list(orders: &[OrderSummary]) -> String {
             o.number,
             o.status.as_str(),
             o.total,
-            date(o.created_at_ms)
+            date(o.created_at_ms, tz)
         );
     }
     out.push_str("To cancel one, say \"cancel order <number>\".");
@@ -190,7 +174,7 @@ pub fn order_list(orders: &[OrderSummary]) -> String {
 }
 
 /// "my invoices": each with its order, total, tax, due date and status.
-pub fn invoice_list(invoices: &[features::invoices::Invoice]) -> String {
+pub fn invoice_list(invoices: &[features::invoices::Invoice], tz: &jiff::tz::TimeZone) -> String {
     use features::invoices::InvoiceStatus;
     if invoices.is_empty() {
         return "You have no invoices yet. An invoice is made when an order is confirmed."
@@ -201,7 +185,7 @@ pub fn invoice_list(invoices: &[features::invoices::Invoice]) -> String {
         let tax =
             features::shared::Money::new(i.cgst().minor() + i.sgst().minor(), i.total().currency());
         let status = match i.status() {
-            InvoiceStatus::Issued => format!("due {}", date(i.due_at_ms())),
+            InvoiceStatus::Issued => format!("due {}", date(i.due_at_ms(), tz)),
             InvoiceStatus::Paid { .. } => "paid".to_owned(),
             InvoiceStatus::Void { .. } => "void".to_owned(),
         };
@@ -227,9 +211,14 @@ mod tests {
 
     #[test]
     fn dates_read_like_people_write_them() {
+        let utc = jiff::tz::TimeZone::UTC;
+        let kolkata = jiff::tz::TimeZone::get("Asia/Kolkata").unwrap();
         // 2026-11-22T12:00:00Z
-        assert_eq!(date(1_795_348_800_000), "22 Nov 2026");
-        assert_eq!(date(0), "1 Jan 1970");
+        assert_eq!(date(1_795_348_800_000, &utc), "22 Nov 2026");
+        assert_eq!(date(0, &utc), "1 Jan 1970");
+        // 2026-11-22T20:00:00Z is already the 23rd in India.
+        assert_eq!(date(1_795_377_600_000, &kolkata), "23 Nov 2026");
+        assert_eq!(date(1_795_377_600_000, &utc), "22 Nov 2026");
     }
 
     #[test]

@@ -88,6 +88,12 @@ impl ShopClock {
         Ok(Self { tz, quiet })
     }
 
+    /// The shop's time zone.
+    #[must_use]
+    pub fn time_zone(&self) -> &TimeZone {
+        &self.tz
+    }
+
     /// The first moment at or after `at_ms` outside the quiet hours (the
     /// end of the window, in the morning, when `at_ms` falls inside it).
     #[must_use]
