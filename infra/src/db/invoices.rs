@@ -20,6 +20,22 @@ use super::schema::{InvoiceLines, Invoices, Orders, Shops};
 /// The shop every invoice belongs to (one shop per deployment for now).
 const SHOP: i64 = 1;
 
+/// An invoice's columns as read back (the insert adds the shop and the
+/// total; the select, the id).
+const STORED: [Invoices; 11] = [
+    Invoices::NumberSeq,
+    Invoices::OrderId,
+    Invoices::CustomerPhone,
+    Invoices::Currency,
+    Invoices::Gstin,
+    Invoices::IssuedAtMs,
+    Invoices::DueAtMs,
+    Invoices::Status,
+    Invoices::PaidReference,
+    Invoices::PaidAtMs,
+    Invoices::VoidReason,
+];
+
 /// Invoices in the database; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct DbInvoiceRepository {
@@ -35,20 +51,7 @@ impl DbInvoiceRepository {
 
     fn select() -> sea_orm::sea_query::SelectStatement {
         Query::select()
-            .columns([
-                Invoices::Id,
-                Invoices::NumberSeq,
-                Invoices::OrderId,
-                Invoices::CustomerPhone,
-                Invoices::Currency,
-                Invoices::Gstin,
-                Invoices::IssuedAtMs,
-                Invoices::DueAtMs,
-                Invoices::Status,
-                Invoices::PaidReference,
-                Invoices::PaidAtMs,
-                Invoices::VoidReason,
-            ])
+            .columns([Invoices::Id].into_iter().chain(STORED))
             .from(Invoices::Table)
             .to_owned()
     }
@@ -195,21 +198,12 @@ impl InvoiceRepository for DbInvoiceRepository {
         };
         let insert = Query::insert()
             .into_table(Invoices::Table)
-            .columns([
-                Invoices::ShopId,
-                Invoices::NumberSeq,
-                Invoices::OrderId,
-                Invoices::CustomerPhone,
-                Invoices::Currency,
-                Invoices::Gstin,
-                Invoices::IssuedAtMs,
-                Invoices::DueAtMs,
-                Invoices::Status,
-                Invoices::PaidReference,
-                Invoices::PaidAtMs,
-                Invoices::VoidReason,
-                Invoices::TotalMinor,
-            ])
+            .columns(
+                [Invoices::ShopId]
+                    .into_iter()
+                    .chain(STORED)
+                    .chain([Invoices::TotalMinor]),
+            )
             .values([
                 SHOP.into(),
                 seq.into(),

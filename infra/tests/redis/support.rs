@@ -29,29 +29,8 @@ impl TestRedis {
 
     /// Deletes every key of the prefix (best effort: keys expire anyway).
     pub(crate) async fn cleanup(&self) {
-        let mut conn = self.a.manager().clone();
-        let pattern = format!("{}:*", self.prefix);
-        let mut cursor: u64 = 0;
-        loop {
-            let Ok((next, keys)): Result<(u64, Vec<String>), _> = redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("MATCH")
-                .arg(&pattern)
-                .arg("COUNT")
-                .arg(1000)
-                .query_async(&mut conn)
-                .await
-            else {
-                return;
-            };
-            if !keys.is_empty() {
-                let _: Result<i64, _> = redis::cmd("DEL").arg(&keys).query_async(&mut conn).await;
-            }
-            if next == 0 {
-                return;
-            }
-            cursor = next;
-        }
+        let (url, prefix) = (self.url.clone(), self.prefix.clone());
+        let _ = tokio::task::spawn_blocking(move || delete_prefix_blocking(&url, &prefix)).await;
     }
 
     pub(crate) async fn exists(&self, key: &str) -> bool {

@@ -380,12 +380,9 @@ async fn a_reminder_due_in_quiet_hours_waits_for_their_end() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_meta_the_invoice_is_a_document_and_outside_the_window_a_template_with_it() {
-    use framework::testing::meta::{MetaMessage, MetaWebhook};
-    const WA_ID: &str = "919812345678";
+    use crate::meta_flow::{WA_ID, hook};
+    use framework::testing::meta::MetaMessage;
     let bot = spawn_bot_with(|s| s.shop.quiet_hours = None).await;
-    let hook = |m: MetaMessage| {
-        MetaWebhook::new(crate::support::PHONE_NUMBER_ID, "15550783881").message(m)
-    };
     assert_eq!(
         bot.meta(&hook(MetaMessage::text(WA_ID, "Cement x 100")))
             .await

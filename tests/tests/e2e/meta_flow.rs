@@ -5,10 +5,11 @@ use http::StatusCode;
 
 use crate::support::{PHONE_NUMBER_ID, spawn_bot};
 
-const WA_ID: &str = "919812345678";
+pub(crate) const WA_ID: &str = "919812345678";
 const TO: &str = "+919812345678";
 
-fn hook(message: MetaMessage) -> MetaWebhook {
+/// A notification of `message` from the customer (profile name Ravi).
+pub(crate) fn hook(message: MetaMessage) -> MetaWebhook {
     MetaWebhook::new(PHONE_NUMBER_ID, "15550783881").message(message.with_profile_name("Ravi"))
 }
 
