@@ -37,11 +37,15 @@ fn kolkata() -> ShopClock {
 async fn reminders_decide_when_they_fire(backend: Backend) {
     let db = TestDb::new(backend).await;
     let order = crate::invoices::orders(&db.db, 2, false).await;
+    // Issued at noon on the test's day, by the same pinned clock as the
+    // reminders below. Regression: issued at the real time, the invoice's
+    // due reminder was "not due yet" once the calendar passed that day.
     let invoices = InvoiceService::new(
         DbInvoiceRepository::new(db.db.clone()),
         DbOrderRepository::new(db.db.clone()),
         TaxSettings::default(),
-    );
+    )
+    .with_clock(noon);
     let first = invoices
         .issue_for_order(order[0].id().unwrap())
         .await
