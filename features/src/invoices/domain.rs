@@ -46,6 +46,71 @@ impl fmt::Display for GstRate {
     }
 }
 
+impl std::str::FromStr for GstRate {
+    type Err = InvoiceError;
+
+    /// A rate in percent, with at most two decimals and an optional `%`:
+    /// `18`, `0.25`, `5%`.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || InvoiceError::BadGstRate(text.to_owned());
+        let number = text.trim().trim_end_matches('%').trim_end();
+        let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
+        if whole.is_empty()
+            || frac.len() > 2
+            || !whole
+                .bytes()
+                .chain(frac.bytes())
+                .all(|b| b.is_ascii_digit())
+        {
+            return Err(bad());
+        }
+        let whole: u32 = whole.parse().map_err(|_| bad())?;
+        let frac: u32 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
+        let basis_points = whole
+            .checked_mul(100)
+            .and_then(|w| w.checked_add(frac))
+            .ok_or_else(bad)?;
+        Self::from_basis_points(basis_points)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GstRate {
+    /// A percentage as [`FromStr`](std::str::FromStr) reads it, written as
+    /// text (`"18"`, `"5%"`) or as a number (`18`, `0.25`).
+    fn deserialize<D>(deserializer: D) -> Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        struct Percent;
+
+        impl serde::de::Visitor<'_> for Percent {
+            type Value = GstRate;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a GST rate in percent, like 18 or 0.25")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<GstRate, E> {
+                v.parse().map_err(E::custom)
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<GstRate, E> {
+                self.visit_str(&v.to_string())
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<GstRate, E> {
+                self.visit_str(&v.to_string())
+            }
+
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<GstRate, E> {
+                self.visit_str(&v.to_string())
+            }
+        }
+
+        deserializer.deserialize_any(Percent)
+    }
+}
+
 /// Whether the catalog's prices include GST.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PriceBasis {
@@ -240,6 +305,9 @@ pub enum InvoiceError {
     /// GST has no such rate.
     #[error("GST has no rate of {0} basis points")]
     UnknownGstRate(u32),
+    /// A GST rate not written as a percentage.
+    #[error("a GST rate is a percentage like 18 or 0.25, not {0:?}")]
+    BadGstRate(String),
     /// The invoice was paid already.
     #[error("invoice {0} is paid already")]
     AlreadyPaid(InvoiceNumber),
@@ -500,6 +568,47 @@ mod tests {
 
     fn rate(bp: u32) -> GstRate {
         GstRate::from_basis_points(bp).unwrap()
+    }
+
+    #[test]
+    fn gst_rates_read_as_percentages() {
+        for (text, bp) in [
+            ("18", 1800),
+            ("0.25", 25),
+            ("5%", 500),
+            (" 12 ", 1200),
+            ("3.0", 300),
+        ] {
+            assert_eq!(text.parse::<GstRate>(), Ok(rate(bp)), "{text}");
+        }
+        for text in ["eighteen", "", "%", "1.234", "-5", ".5"] {
+            assert_eq!(
+                text.parse::<GstRate>(),
+                Err(InvoiceError::BadGstRate(text.to_owned())),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            "17".parse::<GstRate>(),
+            Err(InvoiceError::UnknownGstRate(1700))
+        );
+
+        // The same rate as text and as numbers, as a settings file may write it.
+        use serde::Deserialize as _;
+        use serde::de::IntoDeserializer as _;
+        type Error = serde::de::value::Error;
+        let text = |v: &str| GstRate::deserialize(v.into_deserializer()).map_err(|e: Error| e);
+        assert_eq!(text("18%").unwrap(), rate(1800));
+        assert_eq!(
+            GstRate::deserialize(28_u64.into_deserializer()).map_err(|e: Error| e),
+            Ok(rate(2800))
+        );
+        assert_eq!(
+            GstRate::deserialize(0.25_f64.into_deserializer()).map_err(|e: Error| e),
+            Ok(rate(25))
+        );
+        let refused = text("17").unwrap_err().to_string();
+        assert!(refused.contains("1700 basis points"), "{refused}");
     }
 
     fn confirmed_order() -> Order {

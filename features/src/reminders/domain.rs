@@ -70,6 +70,16 @@ impl QuietHours {
     }
 }
 
+impl std::str::FromStr for QuietHours {
+    type Err = ReminderError;
+
+    /// `HH:MM-HH:MM`, as [`QuietHours::parse`] reads it, except that an
+    /// empty text is an error.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text)?.ok_or_else(|| ReminderError::BadQuietHours(text.to_owned()))
+    }
+}
+
 /// A shop's clock: its time zone and quiet hours.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShopClock {
@@ -291,6 +301,14 @@ pub fn payment_reminder_times(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quiet_hours_read_from_text() {
+        let night: QuietHours = "21:00-09:00".parse().unwrap();
+        assert_eq!(Some(night), QuietHours::parse("21:00-09:00").unwrap());
+        assert!("".parse::<QuietHours>().is_err(), "empty is no window");
+        assert!("night".parse::<QuietHours>().is_err());
+    }
 
     fn ms(utc: &str) -> i64 {
         utc.parse::<Timestamp>().unwrap().as_millisecond()
