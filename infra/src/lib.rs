@@ -12,6 +12,8 @@
 //!   ([`providers::Transport`]); [`twilio`] and [`meta`] implement it on
 //!   reqwest, with their base URLs from configuration.
 //! - [`pdf`]: invoices as PDF documents.
+//! - [`settings`]: settings as data: each adapter's `XxxSettings` names the
+//!   variables it is read from once, on its fields ([`settings!`]).
 //! - `testing` (feature `test-util`): fake Twilio and Meta servers on
 //!   127.0.0.1 that speak the real wire format, errors included.
 //!
@@ -24,6 +26,7 @@ pub mod outbox;
 pub mod pdf;
 pub mod providers;
 pub mod redis;
+pub mod settings;
 #[cfg(feature = "test-util")]
 pub mod testing;
 pub mod twilio;

@@ -29,9 +29,13 @@
 //!
 //! # Configuration
 //!
-//! [`MetaConfig`] is built by the bot from its settings (libraries do not read
-//! the environment): [`BASE_URL_VAR`] (`META_API_BASE`, default
-//! [`DEFAULT_BASE_URL`]) and [`API_VERSION_VAR`] (`META_API_VERSION`, default
+//! [`MetaSettings`] are Meta's settings as the bot reads them (libraries do
+//! not read the environment: the bot hands them down), each field named once
+//! with its variable (`META_APP_SECRET`, `META_VERIFY_TOKEN`,
+//! `META_ACCESS_TOKEN`, `META_PHONE_NUMBER_ID`, `META_API_BASE`,
+//! `META_API_VERSION`); [`MetaSettings::client_config`] makes the
+//! [`MetaConfig`] a client is built from: the base URL (default
+//! [`DEFAULT_BASE_URL`]) and the API version (default
 //! [`DEFAULT_API_VERSION`], the version Meta's documentation uses today).
 //!
 //! # Errors
@@ -74,6 +78,7 @@ use std::time::{Duration, Instant};
 
 use framework::Provider;
 use framework::provider::meta::{self, ApiError, SendOutcome};
+use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::Value;
 use tracing::Instrument as _;
 
@@ -84,12 +89,6 @@ pub const DEFAULT_BASE_URL: &str = "https://graph.facebook.com";
 
 /// The Graph API version used unless configured otherwise.
 pub const DEFAULT_API_VERSION: &str = "v25.0";
-
-/// The environment variable the bot reads the base URL from.
-pub const BASE_URL_VAR: &str = "META_API_BASE";
-
-/// The environment variable the bot reads the API version from.
-pub const API_VERSION_VAR: &str = "META_API_VERSION";
 
 /// How long a send may take, connection and answer included, by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -126,14 +125,14 @@ impl MetaConfig {
         }
     }
 
-    /// Calls another API base (a fake server, a proxy); see [`BASE_URL_VAR`].
+    /// Calls another API base (a fake server, a proxy).
     #[must_use]
     pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = base_url.into();
         self
     }
 
-    /// Uses another Graph API version, e.g. `v24.0`; see [`API_VERSION_VAR`].
+    /// Uses another Graph API version, e.g. `v24.0`.
     #[must_use]
     pub fn with_api_version(mut self, api_version: impl Into<String>) -> Self {
         self.api_version = api_version.into();
@@ -174,6 +173,73 @@ impl fmt::Debug for MetaConfig {
             .field("access_token", &"[redacted]")
             .field("timeout", &self.timeout)
             .finish()
+    }
+}
+
+crate::settings! {
+    /// Meta's settings: the secrets its webhooks are verified with and the
+    /// token replies are sent with. `Debug` never shows a secret.
+    ///
+    /// ```
+    /// use infra::meta::MetaSettings;
+    ///
+    /// let mut settings = MetaSettings::default();
+    /// assert_eq!(settings.api_version, "v25.0");
+    /// assert!(settings.client_config().is_none(), "no token: dry run");
+    /// settings.access_token = Some("EAAG-secret".into());
+    /// assert_eq!(settings.client_config().unwrap().base_url(), "https://graph.facebook.com");
+    /// assert!(!format!("{settings:?}").contains("EAAG-secret"));
+    /// ```
+    #[derive(Debug, Clone)]
+    pub struct MetaSettings {
+        /// Verifies Meta webhooks (refused when unset).
+        #[var("META_APP_SECRET", secret)]
+        pub app_secret: Option<SecretString>,
+        /// Answers Meta's subscription handshake.
+        #[var("META_VERIFY_TOKEN", secret)]
+        pub verify_token: Option<SecretString>,
+        /// Authenticates Cloud API sends; unset: dry run.
+        #[var("META_ACCESS_TOKEN", secret)]
+        pub access_token: Option<SecretString>,
+        /// Sender [default: the phone_number_id the webhook named].
+        #[var("META_PHONE_NUMBER_ID")]
+        pub phone_number_id: Option<String>,
+        /// API base, e.g. a fake server's [default:
+        /// https://graph.facebook.com].
+        #[var("META_API_BASE")]
+        pub api_base: String,
+        /// Graph API version [default: v25.0].
+        #[var("META_API_VERSION")]
+        pub api_version: String,
+    }
+}
+
+impl Default for MetaSettings {
+    /// No secrets (dry run, webhooks refused), the production API at
+    /// [`DEFAULT_API_VERSION`].
+    fn default() -> Self {
+        Self {
+            app_secret: None,
+            verify_token: None,
+            access_token: None,
+            phone_number_id: None,
+            api_base: DEFAULT_BASE_URL.to_owned(),
+            api_version: DEFAULT_API_VERSION.to_owned(),
+        }
+    }
+}
+
+impl MetaSettings {
+    /// What a client sends with, when the access token is set (else
+    /// replies are not sent: dry run).
+    #[must_use]
+    pub fn client_config(&self) -> Option<MetaConfig> {
+        let token = self.access_token.as_ref()?;
+        Some(
+            MetaConfig::new(token.expose_secret())
+                .with_base_url(self.api_base.clone())
+                .with_api_version(self.api_version.clone()),
+        )
     }
 }
 

@@ -34,10 +34,13 @@
 //!
 //! # Configuration
 //!
-//! [`TwilioConfig`] is built by the bot from its settings (libraries do not
-//! read the environment): the base URL comes from [`BASE_URL_VAR`]
-//! (`TWILIO_API_BASE`, default [`DEFAULT_BASE_URL`]) so tests and staging can
-//! point the client at a fake server.
+//! [`TwilioSettings`] are Twilio's settings as the bot reads them (libraries
+//! do not read the environment: the bot hands them down), each field named
+//! once with its variable (`TWILIO_ACCOUNT_SID`, `TWILIO_AUTH_TOKEN`,
+//! `TWILIO_WHATSAPP_FROM`, `TWILIO_API_BASE`);
+//! [`TwilioSettings::client_config`] makes the [`TwilioConfig`] a client is
+//! built from. The base URL (default [`DEFAULT_BASE_URL`]) is a setting so
+//! tests and staging can point the client at a fake server.
 //!
 //! # Errors
 //!
@@ -72,17 +75,15 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use framework::Provider;
 use framework::provider::twilio::{self, ApiError, MessageRequest};
+use framework::{PhoneNumber, Provider};
+use secrecy::{ExposeSecret as _, SecretString};
 use tracing::Instrument as _;
 
 use crate::providers::{self, Accepted, SendError};
 
 /// The production API base.
 pub const DEFAULT_BASE_URL: &str = "https://api.twilio.com";
-
-/// The environment variable the bot reads the base URL from.
-pub const BASE_URL_VAR: &str = "TWILIO_API_BASE";
 
 /// How long a send may take, connection and answer included, by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -120,7 +121,7 @@ impl TwilioConfig {
         }
     }
 
-    /// Calls another API base (a fake server, a proxy); see [`BASE_URL_VAR`].
+    /// Calls another API base (a fake server, a proxy).
     #[must_use]
     pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = base_url.into();
@@ -161,6 +162,65 @@ impl fmt::Debug for TwilioConfig {
             .field("auth_token", &"[redacted]")
             .field("timeout", &self.timeout)
             .finish()
+    }
+}
+
+crate::settings! {
+    /// Twilio's settings: the account replies are sent from and the token
+    /// its webhooks are verified with. `Debug` never shows the token.
+    ///
+    /// ```
+    /// use infra::twilio::TwilioSettings;
+    ///
+    /// let mut settings = TwilioSettings::default();
+    /// assert_eq!(settings.api_base, "https://api.twilio.com");
+    /// assert!(settings.client_config().is_none(), "no account: dry run");
+    /// settings.account_sid = Some("AC123".to_owned());
+    /// settings.auth_token = Some("secret-token".into());
+    /// assert_eq!(settings.client_config().unwrap().account_sid(), "AC123");
+    /// assert!(!format!("{settings:?}").contains("secret-token"));
+    /// ```
+    #[derive(Debug, Clone)]
+    pub struct TwilioSettings {
+        /// Twilio account; with the auth token, replies are sent.
+        #[var("TWILIO_ACCOUNT_SID")]
+        pub account_sid: Option<String>,
+        /// Verifies Twilio webhooks (refused when unset) and authenticates
+        /// sends.
+        #[var("TWILIO_AUTH_TOKEN", secret)]
+        pub auth_token: Option<SecretString>,
+        /// Sender number, e.g. +14155238886 [default: the number the customer
+        /// wrote to].
+        #[var("TWILIO_WHATSAPP_FROM")]
+        pub whatsapp_from: Option<PhoneNumber>,
+        /// API base, e.g. a fake server's [default: https://api.twilio.com].
+        #[var("TWILIO_API_BASE")]
+        pub api_base: String,
+    }
+}
+
+impl Default for TwilioSettings {
+    /// No account (dry run, webhooks refused), the production API.
+    fn default() -> Self {
+        Self {
+            account_sid: None,
+            auth_token: None,
+            whatsapp_from: None,
+            api_base: DEFAULT_BASE_URL.to_owned(),
+        }
+    }
+}
+
+impl TwilioSettings {
+    /// What a client sends with, when both the account and its token are
+    /// set (else replies are not sent: dry run).
+    #[must_use]
+    pub fn client_config(&self) -> Option<TwilioConfig> {
+        let (sid, token) = (self.account_sid.as_ref()?, self.auth_token.as_ref()?);
+        Some(
+            TwilioConfig::new(sid.clone(), token.expose_secret())
+                .with_base_url(self.api_base.clone()),
+        )
     }
 }
 

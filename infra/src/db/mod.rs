@@ -45,6 +45,8 @@ use sea_orm::{
 };
 use sea_orm_migration::MigratorTrait;
 
+use crate::settings::SecretUrl;
+
 pub mod invoices;
 pub mod jobs;
 pub mod messages;
@@ -102,11 +104,27 @@ impl From<sea_orm::sea_query::error::Error> for DbError {
     }
 }
 
-/// Where the database is and how big its pool is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DatabaseSettings {
-    url: String,
-    max_connections: u32,
+crate::settings! {
+    /// Where the database is and how big its pool is.
+    ///
+    /// `Debug` shows the URL without its password.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct DatabaseSettings {
+        /// sqlite:… or postgres://… [default: sqlite file campanile.db in the
+        /// working directory].
+        #[var("DATABASE_URL", secret)]
+        url: SecretUrl,
+        /// PostgreSQL pool size [default: 20; SQLite uses one connection].
+        #[var("DATABASE_MAX_CONNECTIONS")]
+        max_connections: u32,
+    }
+}
+
+impl Default for DatabaseSettings {
+    /// The SQLite file [`DEFAULT_SQLITE_FILE`] in the working directory.
+    fn default() -> Self {
+        Self::new(None)
+    }
 }
 
 impl DatabaseSettings {
@@ -120,7 +138,7 @@ impl DatabaseSettings {
             None => format!("sqlite://{DEFAULT_SQLITE_FILE}?mode=rwc"),
         };
         Self {
-            url,
+            url: SecretUrl::new(url),
             max_connections: 20,
         }
     }
@@ -141,30 +159,23 @@ impl DatabaseSettings {
     /// The URL.
     #[must_use]
     pub fn url(&self) -> &str {
-        &self.url
+        self.url.expose()
     }
 
     /// The URL with any password replaced by `***`, for logs.
     #[must_use]
     pub fn redacted_url(&self) -> String {
-        redact(&self.url)
+        self.url.redacted()
+    }
+
+    /// The PostgreSQL pool size.
+    #[must_use]
+    pub fn max_connections(&self) -> u32 {
+        self.max_connections
     }
 
     fn is_sqlite(&self) -> bool {
-        self.url.starts_with("sqlite:")
-    }
-}
-
-fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    match rest.split_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-            None => url.to_owned(),
-        },
-        None => url.to_owned(),
+        self.url().starts_with("sqlite:")
     }
 }
 
@@ -214,7 +225,7 @@ impl Database {
             // One connection ready at start: the first turn does not pay for
             // a connection handshake.
             options
-                .max_connections(settings.max_connections)
+                .max_connections(settings.max_connections.max(1))
                 .min_connections(1);
         }
         let conn = sea_orm::Database::connect(options)
@@ -397,12 +408,18 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
+        let redact = |url| DatabaseSettings::new(Some(url)).redacted_url();
         assert_eq!(
             redact("postgres://bot:s3cret@db:5432/shop"),
             "postgres://bot:***@db:5432/shop"
         );
         assert_eq!(redact("postgres://db/shop"), "postgres://db/shop");
         assert_eq!(redact("sqlite://campanile.db"), "sqlite://campanile.db");
+        let shown = format!(
+            "{:?}",
+            DatabaseSettings::new(Some("postgres://bot:s3cret@db/shop"))
+        );
+        assert!(!shown.contains("s3cret"), "{shown}");
     }
 
     #[test]

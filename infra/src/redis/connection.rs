@@ -9,6 +9,7 @@ use super::lock::RedisConversationLock;
 use super::rate::RedisRateStore;
 use super::seen::RedisSeenStore;
 use super::session::RedisSessionStore;
+use crate::settings::SecretUrl;
 
 /// Where Redis runs and how our keys are named.
 ///
@@ -82,6 +83,53 @@ fn redacted(url: &str) -> String {
     match authority.rsplit_once('@') {
         Some((_, host)) => format!("{scheme}://***@{host}{path}"),
         None => url.to_owned(),
+    }
+}
+
+crate::settings! {
+    /// Whether and where the bot shares its stores on Redis: without a URL,
+    /// dedup, rate limits and the conversation lane stay in the process.
+    ///
+    /// `Debug` shows the URL without its password.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct RedisSettings {
+        /// redis://… shared by all instances for dedup, rate limits, the
+        /// conversation lane and the job queue [default: unset: in process].
+        #[var("REDIS_URL", secret)]
+        pub url: Option<SecretUrl>,
+        /// Prefix of every Redis key, without ':' [default: campanile].
+        #[var("REDIS_KEY_PREFIX")]
+        pub key_prefix: String,
+    }
+}
+
+impl Default for RedisSettings {
+    /// No Redis; key prefix `campanile`.
+    fn default() -> Self {
+        Self {
+            url: None,
+            key_prefix: RedisConfig::default().key_prefix,
+        }
+    }
+}
+
+impl RedisSettings {
+    /// The server to connect to, when a URL is set.
+    #[must_use]
+    pub fn config(&self) -> Option<RedisConfig> {
+        self.url
+            .as_ref()
+            .map(|url| RedisConfig::new(url.expose()).with_key_prefix(self.key_prefix.clone()))
+    }
+}
+
+impl From<RedisConfig> for RedisSettings {
+    /// Settings that connect to `config`'s server.
+    fn from(config: RedisConfig) -> Self {
+        Self {
+            url: Some(SecretUrl::new(config.url)),
+            key_prefix: config.key_prefix,
+        }
     }
 }
 

@@ -97,7 +97,7 @@ mod seen;
 mod session;
 mod support;
 
-pub use self::connection::{RedisConfig, RedisConnection, connect};
+pub use self::connection::{RedisConfig, RedisConnection, RedisSettings, connect};
 pub use self::error::RedisError;
 pub use self::lock::RedisConversationLock;
 pub use self::rate::RedisRateStore;
