@@ -32,7 +32,7 @@ pub async fn run(
         let _ = inbox_stop.wait_for(|stop| *stop).await;
     }));
     let (workers_stop_tx, mut workers_stop) = tokio::sync::watch::channel(false);
-    let workers = services.settings.run_workers.then(|| {
+    let workers = services.settings.workers.run.then(|| {
         tokio::spawn(crate::jobs::run_workers(services.job_deps(), async move {
             let _ = workers_stop.wait_for(|stop| *stop).await;
         }))

@@ -13,10 +13,10 @@ use infra::db::messages::MessageLog;
 use infra::db::orders::DbOrderRepository;
 use infra::db::products::DbProductRepository;
 use infra::db::sessions::DbSessionStore;
-use infra::meta::{MetaClient, MetaConfig};
+use infra::meta::MetaClient;
 use infra::outbox::{DbOutbox, DispatchConfig, Dispatcher};
 use infra::providers::Providers;
-use infra::twilio::{TwilioClient, TwilioConfig};
+use infra::twilio::TwilioClient;
 
 use crate::PipelineDeps;
 use crate::config::Settings;
@@ -70,15 +70,10 @@ pub struct Services {
 /// When a client cannot be built (an unusable base URL).
 pub fn providers(settings: &Settings) -> anyhow::Result<Providers> {
     let mut providers = Providers::new();
-    if let (Some(sid), Some(token)) = (&settings.twilio.account_sid, &settings.twilio.auth_token) {
-        let config = TwilioConfig::new(sid.clone(), token.clone())
-            .with_base_url(settings.twilio.api_base.clone());
+    if let Some(config) = settings.twilio.client_config() {
         providers = providers.with_twilio(TwilioClient::new(config).context("Twilio client")?);
     }
-    if let Some(token) = &settings.meta.access_token {
-        let config = MetaConfig::new(token.clone())
-            .with_base_url(settings.meta.api_base.clone())
-            .with_api_version(settings.meta.api_version.clone());
+    if let Some(config) = settings.meta.client_config() {
         providers = providers.with_meta(MetaClient::new(config).context("Meta client")?);
     }
     Ok(providers)
@@ -116,7 +111,7 @@ impl Services {
         let catalog = CatalogService::new(
             DbProductRepository::new(db.clone()),
             OrderLimits {
-                max_quantity: settings.max_quantity,
+                max_quantity: settings.shop.max_quantity,
             },
         );
         let orders = OrderService::new(DbOrderRepository::new(db.clone()));
@@ -148,7 +143,7 @@ impl Services {
         let documents = crate::documents::Documents {
             links: crate::documents::InvoiceLinks::new(
                 &link_key,
-                &settings.public_url,
+                &settings.server.public_url(),
                 settings.shop.invoice_link_ttl,
             )
             .context("invoice link key")?,
@@ -167,7 +162,8 @@ impl Services {
             dir: settings.shop.invoice_dir.clone(),
         };
         let log = MessageLog::new(db.clone());
-        let (stores, redis) = match &settings.redis {
+        let redis_config = settings.redis.config();
+        let (stores, redis) = match &redis_config {
             Some(config) => {
                 let redis = infra::redis::connect(config)
                     .await
@@ -190,7 +186,7 @@ impl Services {
                 None,
             ),
         };
-        let job_runner = match &settings.redis {
+        let job_runner = match &redis_config {
             Some(config) => Some(
                 infra::redis::jobs::RedisJobQueue::connect(config)
                     .await
@@ -282,9 +278,9 @@ impl Services {
             log: self.log.clone(),
             stores: self.stores.clone(),
             outbox: self.outbox.clone(),
-            session_ttl: self.settings.session_ttl,
-            in_flight_ttl: self.settings.in_flight_ttl,
-            lane_ttl: self.settings.lane_ttl,
+            session_ttl: self.settings.pipeline.session_ttl,
+            in_flight_ttl: self.settings.pipeline.in_flight_ttl,
+            lane_ttl: self.settings.pipeline.lane_ttl,
         }
     }
 
@@ -296,7 +292,7 @@ impl Services {
             self.outbox.clone(),
             tower::util::BoxCloneSyncService::new(crate::pipeline(self.pipeline_deps())),
             crate::inbound::InboxConfig {
-                lease: self.settings.in_flight_ttl,
+                lease: self.settings.pipeline.in_flight_ttl,
                 ..crate::inbound::InboxConfig::default()
             },
         )
@@ -315,7 +311,7 @@ impl Services {
         self.outbox.dispatcher(
             self.providers.clone(),
             DispatchConfig {
-                lease: self.settings.send_lease,
+                lease: self.settings.pipeline.send_lease,
                 ..DispatchConfig::default()
             },
         )
@@ -327,15 +323,15 @@ impl Services {
         // A turn may wait 10 s for its lane and run 60 s: a claim that
         // expires sooner lets a retry run the message beside it.
         let longest_turn = std::time::Duration::from_secs(70);
-        if self.settings.in_flight_ttl < longest_turn {
+        if self.settings.pipeline.in_flight_ttl < longest_turn {
             tracing::warn!(
-                in_flight_ttl = ?self.settings.in_flight_ttl,
+                in_flight_ttl = ?self.settings.pipeline.in_flight_ttl,
                 "CAMPANILE_IN_FLIGHT_TTL is shorter than the longest turn (70 s): a slow turn's message may run twice"
             );
         }
-        if self.settings.send_lease < std::time::Duration::from_secs(15) {
+        if self.settings.pipeline.send_lease < std::time::Duration::from_secs(15) {
             tracing::warn!(
-                send_lease = ?self.settings.send_lease,
+                send_lease = ?self.settings.pipeline.send_lease,
                 "CAMPANILE_SEND_LEASE is shorter than the provider timeout (10 s) plus a margin: a slow send may be sent twice"
             );
         }

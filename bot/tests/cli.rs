@@ -198,6 +198,58 @@ fn a_bad_setting_is_a_clear_error_before_anything_starts() {
     assert!(err.contains("CAMPANILE_SESSION_TTL"), "{err}");
 }
 
+#[test]
+fn a_config_file_is_read_its_typos_refused_and_unknown_variables_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("shop.toml"),
+        "DATABASE_URL = \"sqlite://from-file.db?mode=rwc\"\nCAMPANILE_SESSION_TTL = \"30m\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("typo.toml"),
+        "CAMPANILE_SESION_TTL = \"30m\"\n",
+    )
+    .unwrap();
+    let run = |config: &str, env: &[(&str, &str)]| {
+        Command::new(env!("CARGO_BIN_EXE_campanile"))
+            .args(["--config", config, "migrate"])
+            .current_dir(dir.path())
+            .env_remove("DATABASE_URL")
+            .envs(env.iter().copied())
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+
+    // The file's database, and a warning for a variable that is no setting.
+    let out = run("shop.toml", &[("CAMPANILE_SESION_TTL", "1h")]);
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(dir.path().join("from-file.db").exists(), "{err}");
+    assert!(
+        err.contains("CAMPANILE_SESION_TTL") && err.contains("CAMPANILE_SESSION_TTL"),
+        "the warning names the variable and the closest setting: {err}"
+    );
+
+    // The environment wins over the file.
+    let out = run(
+        "shop.toml",
+        &[("DATABASE_URL", "sqlite://from-env.db?mode=rwc")],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(dir.path().join("from-env.db").exists());
+
+    // A typo in the file stops the bot before anything starts.
+    let out = run("typo.toml", &[]);
+    let err = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("CAMPANILE_SESION_TTL (did you mean CAMPANILE_SESSION_TTL?)"),
+        "{err}"
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn serve_starts_on_the_embedded_default_and_stops_gracefully_on_sigterm() {

@@ -111,10 +111,10 @@ fn bot_app(db_url: String, prefix: String) -> SocketAddr {
             let addr = listener.local_addr().unwrap();
             let mut settings = Settings::local(addr);
             settings.database = infra::db::DatabaseSettings::new(Some(&db_url));
-            settings.twilio.auth_token = Some(TOKEN.to_owned());
-            settings.redis = Some(
-                infra::redis::RedisConfig::new(infra::testing::REDIS_URL).with_key_prefix(prefix),
-            );
+            settings.twilio.auth_token = Some(TOKEN.into());
+            settings.redis = infra::redis::RedisConfig::new(infra::testing::REDIS_URL)
+                .with_key_prefix(prefix)
+                .into();
             let services = bot::services::Services::build(settings).await.unwrap();
             services.seed_demo_catalog().await.unwrap();
             tx.send(addr).unwrap();

@@ -28,20 +28,48 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
+use secrecy::ExposeSecret as _;
 
-use crate::config::{Settings, VARIABLES};
+use crate::config::Settings;
 use crate::services::Services;
 
+/// Where the help's descriptions of the variables wrap.
+const HELP_WIDTH: usize = 100;
+
+/// The column the descriptions of the variables start at.
+const HELP_INDENT: usize = 31;
+
+/// The settings, listed from their declarations ([`Settings::SECTIONS`]).
 fn variables_help() -> String {
     let mut out = String::from(
-        "Configuration comes from the environment, then the --config file (TOML with the same names); the environment wins, a flag wins over both:\n",
+        "Configuration comes from the environment, then the --config file (TOML with the same names); the environment wins, a flag wins over both. Durations are written like 90s, 30m, 24h or 7d.\n",
     );
-    for (name, what) in VARIABLES {
-        let _ = write!(out, "\n  {name:<28} {what}");
+    for section in Settings::SECTIONS {
+        let _ = write!(out, "\n{}:", section.title);
+        for variable in section.variables {
+            let _ = write!(out, "\n  {:<w$} ", variable.name, w = HELP_INDENT - 3);
+            let mut column = HELP_INDENT.max(variable.name.len() + 3);
+            // Word-wrapped, continued under the first column of
+            // descriptions; a `[default: …]` keeps its first word.
+            let help = variable.help().replace("[default: ", "[default:\u{a0}");
+            for (i, word) in help.split(' ').enumerate() {
+                let width = word.chars().count();
+                if i > 0 && column + 1 + width > HELP_WIDTH {
+                    let _ = write!(out, "\n{:w$}", "", w = HELP_INDENT);
+                    column = HELP_INDENT;
+                } else if i > 0 {
+                    out.push(' ');
+                    column += 1;
+                }
+                out.push_str(&word.replace('\u{a0}', " "));
+                column += width;
+            }
+        }
+        out.push('\n');
     }
     out.push_str(
-        "\n\nWithout provider credentials the bot runs in dry run: replies are logged and recorded in the message log, never sent. `campanile chat` talks to the bot in the terminal with no provider at all.",
+        "\nWithout provider credentials the bot runs in dry run: replies are logged and recorded in the message log, never sent. `campanile chat` talks to the bot in the terminal with no provider at all.",
     );
     out
 }
@@ -112,8 +140,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     );
     let settings = settings(&cli)?;
     match cli.command {
-        None => serve::run(settings, serve::Args::default()).await,
-        Some(Command::Serve(args)) => serve::run(settings, args).await,
+        None | Some(Command::Serve(_)) => serve::run(settings).await,
         Some(Command::Chat(args)) => chat::run(settings, args).await,
         Some(Command::Worker) => worker::run(settings).await,
         Some(Command::Migrate) => migrate::run(settings).await,
@@ -125,16 +152,47 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// The settings: the environment over the `--config` file, with the flags
+/// over both.
 fn settings(cli: &Cli) -> anyhow::Result<Settings> {
-    let mut settings = Settings::load(cli.config.as_deref())?;
+    let mut flags = Vec::new();
     if let Some(url) = &cli.database_url {
-        settings.database = infra::db::DatabaseSettings::new(Some(url));
+        flags.push(("DATABASE_URL", url.clone()));
     }
-    if let Some(key) = settings.log_pseudonym_key.as_deref() {
+    if let Some(Command::Serve(args)) = &cli.command {
+        flags.extend(args.flags());
+    }
+    let settings = Settings::load(cli.config.as_deref(), &flags)?;
+    warn_about_unknown_variables();
+    if let Some(key) = &settings.log.pseudonym_key {
         // The length was checked with the other settings.
-        framework::trace::set_pseudonym_key(key.as_bytes());
+        framework::trace::set_pseudonym_key(key.expose_secret().as_bytes());
     }
     Ok(settings)
+}
+
+/// Warns about each `CAMPANILE_*` variable that is no setting (nor read by
+/// the command line itself, like `CAMPANILE_CONFIG`): it is ignored, and
+/// usually a typo.
+fn warn_about_unknown_variables() {
+    let command = Cli::command();
+    let read_by_flags: Vec<String> = command
+        .get_arguments()
+        .filter_map(|arg| arg.get_env()?.to_str().map(str::to_owned))
+        .collect();
+    let names: Vec<String> = std::env::vars_os()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .filter(|name| !read_by_flags.contains(name))
+        .collect();
+    for unknown in crate::config::unknown_variables(names.iter().map(String::as_str)) {
+        tracing::warn!(
+            variable = %unknown.name,
+            closest = unknown.closest,
+            "{} is not a setting and is ignored; did you mean {}?",
+            unknown.name,
+            unknown.closest
+        );
+    }
 }
 
 /// Opens the services (database, migrations, stores, clients), runs `f`

@@ -17,19 +17,24 @@ pub struct Args {
     addr: Option<SocketAddr>,
 }
 
+impl Args {
+    /// The settings these flags set, as name and value: they win over the
+    /// environment and the file.
+    pub(super) fn flags(&self) -> Vec<(&'static str, String)> {
+        self.addr
+            .map(|addr| ("CAMPANILE_ADDR", addr.to_string()))
+            .into_iter()
+            .collect()
+    }
+}
+
 /// Serves until asked to stop, then stops gracefully.
 ///
 /// # Errors
 ///
 /// When the services cannot start, the address cannot be bound, or the
 /// server fails.
-pub async fn run(mut settings: Settings, args: Args) -> anyhow::Result<()> {
-    if let Some(addr) = args.addr {
-        if settings.public_url == format!("http://{}", settings.addr) {
-            settings.public_url = format!("http://{addr}");
-        }
-        settings.addr = addr;
-    }
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
     tracing::info!(?settings, "starting");
     let shutdown = super::shutdown_signal()?;
     let services = Services::build(settings).await?;
@@ -38,7 +43,7 @@ pub async fn run(mut settings: Settings, args: Args) -> anyhow::Result<()> {
     if let Some(handle) = crate::telemetry::metrics() {
         crate::telemetry::spawn_upkeep(handle);
     }
-    let addr = services.settings.addr;
+    let addr = services.settings.server.addr;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;

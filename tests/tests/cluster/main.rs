@@ -34,10 +34,9 @@ impl Cluster {
             let (url, prefix) = (url.clone(), prefix.clone());
             spawn_bot_sharing(twilio.clone(), meta.clone(), move |s| {
                 s.database = infra::db::DatabaseSettings::new(Some(&url)).with_max_connections(8);
-                s.redis = Some(
-                    infra::redis::RedisConfig::new("redis://127.0.0.1:6379")
-                        .with_key_prefix(prefix),
-                );
+                s.redis = infra::redis::RedisConfig::new("redis://127.0.0.1:6379")
+                    .with_key_prefix(prefix)
+                    .into();
             })
         });
         let bots = futures_util::future::join_all(starts).await;

@@ -185,7 +185,7 @@ async fn a_confirmed_order_gets_its_invoice_as_a_pdf_at_a_signed_expiring_link()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_invoice_send_is_retried_without_a_second_invoice() {
     let bot = spawn_bot_with(|s| {
-        s.run_workers = false;
+        s.workers.run = false;
         s.shop.quiet_hours = None;
     })
     .await;
@@ -476,7 +476,7 @@ async fn with_redis_a_new_database_behind_an_old_prefix_still_gets_its_jobs_run(
         let config = redis.clone();
         let bot = spawn_bot_with(move |s| {
             s.shop.quiet_hours = None;
-            s.redis = Some(config);
+            s.redis = config.into();
         })
         .await;
         assert!(bot.services.job_runner.is_some(), "jobs run on BullMQ");

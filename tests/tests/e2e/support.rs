@@ -60,11 +60,11 @@ pub(crate) async fn spawn_bot_sharing(
     let addr = listener.local_addr().unwrap();
     let mut settings = Settings::local(addr);
     settings.twilio.account_sid = Some(ACCOUNT_SID.to_owned());
-    settings.twilio.auth_token = Some(TOKEN.to_owned());
+    settings.twilio.auth_token = Some(TOKEN.into());
     settings.twilio.api_base = twilio.base_url();
-    settings.meta.app_secret = Some(SECRET.to_owned());
-    settings.meta.verify_token = Some(VERIFY.to_owned());
-    settings.meta.access_token = Some(ACCESS_TOKEN.to_owned());
+    settings.meta.app_secret = Some(SECRET.into());
+    settings.meta.verify_token = Some(VERIFY.into());
+    settings.meta.access_token = Some(ACCESS_TOKEN.into());
     settings.meta.api_base = meta.base_url();
     tweak(&mut settings);
     let services = Services::build(settings).await.unwrap();

@@ -107,7 +107,7 @@ async fn several_items_typos_and_a_total() {
 
 #[tokio::test]
 async fn unknown_ambiguous_and_bad_quantities_get_clear_answers_and_no_order() {
-    let bot = spawn_bot_with(|s| s.max_quantity = 500).await;
+    let bot = spawn_bot_with(|s| s.shop.max_quantity = 500).await;
 
     let unknown = bot.ask_twilio("unobtainium x 5").await;
     assert!(unknown.contains("couldn't find"), "{unknown}");
@@ -226,7 +226,7 @@ async fn a_duplicate_webhook_gets_one_reply() {
 async fn the_cart_lives_as_long_as_the_session() {
     // Real time (the server runs on its own clock): a TTL long enough for
     // two round trips under load, and a wait well past it.
-    let bot = spawn_bot_with(|s| s.session_ttl = std::time::Duration::from_secs(2)).await;
+    let bot = spawn_bot_with(|s| s.pipeline.session_ttl = std::time::Duration::from_secs(2)).await;
     bot.ask_twilio("Cement x 10").await;
     tokio::time::sleep(std::time::Duration::from_millis(2600)).await;
     let later = bot.ask_twilio("confirm").await;
