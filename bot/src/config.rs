@@ -66,7 +66,7 @@ infra::settings! {
         #[var("CAMPANILE_ADDR")]
         pub addr: SocketAddr,
         /// scheme://host[:port] providers call; Twilio signs URLs built from it
-        /// [default: http://<addr>].
+        /// [default: `http://<addr>`].
         #[var("CAMPANILE_PUBLIC_URL")]
         pub public_url: Option<String>,
     }

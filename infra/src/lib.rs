@@ -12,7 +12,7 @@
 //!   ([`providers::Transport`]); [`twilio`] and [`meta`] implement it on
 //!   reqwest, with their base URLs from configuration.
 //! - [`pdf`]: invoices as PDF documents.
-//! - [`settings`]: settings as data: each adapter's `XxxSettings` names the
+//! - [`settings`](mod@settings): settings as data: each adapter's `XxxSettings` names the
 //!   variables it is read from once, on its fields ([`settings!`]).
 //! - `testing` (feature `test-util`): fake Twilio and Meta servers on
 //!   127.0.0.1 that speak the real wire format, errors included.

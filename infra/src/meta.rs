@@ -205,7 +205,7 @@ crate::settings! {
         #[var("META_PHONE_NUMBER_ID")]
         pub phone_number_id: Option<String>,
         /// API base, e.g. a fake server's [default:
-        /// https://graph.facebook.com].
+        /// `https://graph.facebook.com`].
         #[var("META_API_BASE")]
         pub api_base: String,
         /// Graph API version [default: v25.0].

@@ -113,7 +113,7 @@ pub trait Variables {
 
 /// Declares a settings struct: `Deserialize` from the flat names given by
 /// `#[var("NAME")]`, `#[serde(default)]`, and [`Variables`]. See the
-/// [module docs](crate::settings).
+/// [module docs](mod@crate::settings).
 ///
 /// Every field needs a doc comment (it is the `--help` text) before its
 /// `#[var]`; other field attributes (`#[serde(with = …)]`) follow it. The

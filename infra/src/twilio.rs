@@ -193,7 +193,7 @@ crate::settings! {
         /// wrote to].
         #[var("TWILIO_WHATSAPP_FROM")]
         pub whatsapp_from: Option<PhoneNumber>,
-        /// API base, e.g. a fake server's [default: https://api.twilio.com].
+        /// API base, e.g. a fake server's [default: `https://api.twilio.com`].
         #[var("TWILIO_API_BASE")]
         pub api_base: String,
     }
