@@ -311,7 +311,10 @@ async fn a_confirmed_order_gets_one_invoice_listed_by_my_invoices() {
         let found = bot
             .services
             .invoices
-            .customer_invoices(&customer, 10)
+            .customer_invoices(features::invoices::CustomerInvoices {
+                customer: customer.clone(),
+                limit: 10,
+            })
             .await
             .unwrap();
         (!found.is_empty()).then_some(found)
