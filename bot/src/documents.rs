@@ -1,6 +1,7 @@
 //! Invoice documents: the PDF, the signed expiring link a provider fetches
-//! it from (`GET /invoices/INV-00001.pdf?expires=…&signature=…`), and the
-//! file `campanile chat` writes instead.
+//! it from (`GET /invoices/INV-00001.pdf?expires=…&signature=…`, served by
+//! [`crate::http::invoices`]), and the file `campanile chat` writes
+//! instead.
 //!
 //! A link is `HMAC-SHA256(key, "invoice:{number}:{expires}")` in hex, with
 //! `expires` in Unix seconds. The key is made once per deployment and kept
@@ -12,9 +13,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Path as UrlPath, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use features::invoices::{Invoice, InvoiceNumber};
 use hmac::{Hmac, KeyInit, Mac};
 use infra::pdf::{ShopDetails, render_invoice};
@@ -191,85 +189,6 @@ impl Documents {
             .await
             .map_err(write_err(&path))?;
         Ok(path)
-    }
-}
-
-/// The query of an invoice link.
-#[derive(Debug, serde::Deserialize)]
-pub struct LinkQuery {
-    // Read as text: a malformed link is 403 like any other bad link, not
-    // a query parse error.
-    expires: Option<String>,
-    signature: Option<String>,
-}
-
-fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
-}
-
-/// `GET /invoices/{file}`: the PDF of a signed, unexpired link.
-pub async fn invoice_pdf(
-    State(documents): State<Documents>,
-    UrlPath(file): UrlPath<String>,
-    Query(query): Query<LinkQuery>,
-) -> Response {
-    let Some(number) = file
-        .strip_suffix(".pdf")
-        .and_then(InvoiceNumber::parse)
-        .filter(|n| format!("{n}.pdf") == file)
-    else {
-        return (StatusCode::NOT_FOUND, "no such invoice\n").into_response();
-    };
-    let expires = query.expires.and_then(|e| e.parse::<i64>().ok());
-    let (Some(expires), Some(signature)) = (expires, query.signature) else {
-        return (StatusCode::FORBIDDEN, "this link is not signed\n").into_response();
-    };
-    match documents
-        .links
-        .verify(number, expires, &signature, now_ms())
-    {
-        Ok(()) => {}
-        Err(LinkError::BadSignature | LinkError::BadKey) => {
-            return (StatusCode::FORBIDDEN, "this link's signature is wrong\n").into_response();
-        }
-        Err(LinkError::Expired) => {
-            return (
-                StatusCode::GONE,
-                "this link has expired; reply \"invoice INV-…\" on WhatsApp for a new one\n",
-            )
-                .into_response();
-        }
-    }
-    let invoice = match documents.invoice(number).await {
-        Ok(Some(invoice)) => invoice,
-        Ok(None) => return (StatusCode::NOT_FOUND, "no such invoice\n").into_response(),
-        Err(e) => {
-            tracing::error!(invoice = %number, error.message = %e, "cannot read an invoice for its link");
-            return (StatusCode::SERVICE_UNAVAILABLE, "try again later\n").into_response();
-        }
-    };
-    match documents.pdf(&invoice) {
-        Ok(bytes) => (
-            StatusCode::OK,
-            [
-                (header::CONTENT_TYPE, "application/pdf".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("inline; filename=\"{number}.pdf\""),
-                ),
-                (header::CACHE_CONTROL, "private, no-store".to_owned()),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::error!(invoice = %number, error.message = %e, "cannot render an invoice");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "cannot render the invoice\n",
-            )
-                .into_response()
-        }
     }
 }
 

@@ -1,51 +1,53 @@
-//! The `campanile` binary's library: configuration, wiring, the pipeline and
-//! the HTTP application, kept here so tests run exactly what the binary runs.
+//! The `campanile` binary's library: everything the binary does, kept here
+//! so tests run exactly what the binary runs.
 //!
 //! # Layout
 //!
+//! - [`cli`]: the commands, one file each (`serve`, `chat`, `worker`, …).
 //! - [`config`]: settings from the environment and an optional file.
-//! - [`startup`]: [`startup::Services`] (database, catalog, orders, outbox,
-//!   providers) built from settings; the server and the dispatcher.
-//! - [`pipeline`]: the message pipeline, top to bottom in one `ServiceBuilder`.
-//! - [`app`]: the axum application (webhooks, health, metrics).
-//! - [`flows`]: the shop conversation; [`inbound_log`]: the layer that
-//!   records every inbound message; [`telemetry`]: logs and metrics.
+//! - [`services`]: [`services::Services`], everything the bot runs on,
+//!   built once from the settings and closed once.
+//! - [`server`]: `serve`'s tasks (HTTP, inbox, dispatcher, workers),
+//!   started and stopped together; [`http`]: the routes.
+//! - [`inbound`]: the one path of an inbound message: record, run, commit.
+//! - [`pipeline`]: the message pipeline, top to bottom in one
+//!   `ServiceBuilder`; [`stores`]: its stores for each way to run.
+//! - [`flows`]: the shop conversation; [`texts`]: everything it says.
+//! - [`jobs`]: the background jobs, one file each, and their runtime.
+//! - [`documents`]: invoice PDFs and their signed links.
+//! - [`telemetry`]: logs and metrics.
 
+pub mod cli;
 pub mod config;
 pub mod documents;
 pub mod flows;
-pub mod inbound_log;
-pub mod inbox;
+pub mod http;
+pub mod inbound;
 pub mod jobs;
-pub mod startup;
+pub mod server;
+pub mod services;
 pub mod stores;
 pub mod telemetry;
-pub mod turn;
+pub mod texts;
 
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
-use axum::routing::get;
 use framework::rate_limit::RateLimitConfig;
 use framework::session::SessionConfig;
-use framework::webhook::{self, Outbox};
+use framework::webhook::Outbox;
 use framework::{InboundMessage, Response, ServiceBuilderExt};
-use infra::db::Database;
 use infra::db::messages::MessageLog;
 use tower::{Service, ServiceBuilder};
 
 use crate::flows::{Shop, ShopFlow};
-use crate::inbound_log::RecordInboundLayer;
 
 /// What the pipeline is built from.
 #[derive(Debug, Clone)]
 pub struct PipelineDeps<O> {
     /// Catalog and orders.
     pub shop: Shop,
-    /// Where inbound messages are recorded.
+    /// Where each turn's `handled` mark is written, in the turn's commit.
     pub log: MessageLog,
     /// Dedup, rate limits, sessions and the conversation lane.
     pub stores: stores::Stores,
@@ -57,14 +59,11 @@ pub struct PipelineDeps<O> {
     pub in_flight_ttl: Duration,
     /// The conversation lane's lease.
     pub lane_ttl: Duration,
-    /// Whether the pipeline records each message in the log itself (a
-    /// pipeline called directly, like the terminal chat), rather than an
-    /// [`inbox::InboxIngress`] recording it before the pipeline runs.
-    pub record_inbound: bool,
 }
 
 /// The inbound pipeline, outermost layer first (see docs/ARCHITECTURE.md for
 /// why this order); replies go to the outbox before the turn completes.
+/// Messages reach it recorded ([`inbound`]): it runs them.
 pub fn pipeline<O: Outbox>(
     deps: PipelineDeps<O>,
 ) -> impl Service<InboundMessage, Response = Response, Error = Infallible, Future = impl Send>
@@ -80,10 +79,6 @@ pub fn pipeline<O: Outbox>(
                 framework::dedup::DedupConfig::default().with_in_flight_ttl(deps.in_flight_ttl),
             ),
         )
-        .option_layer(
-            deps.record_inbound
-                .then(|| RecordInboundLayer::new(deps.log.clone())),
-        )
         .conversation_rate_limit(deps.stores.rates, RateLimitConfig::default())
         .layer(
             framework::session::SessionLayer::new(deps.stores.sessions, deps.stores.lanes)
@@ -92,109 +87,10 @@ pub fn pipeline<O: Outbox>(
                         .with_ttl(deps.session_ttl)
                         .with_lease_ttl(deps.lane_ttl),
                 )
-                .with_turn_scope(turn::TurnCommit::new(deps.log)),
+                .with_turn_scope(inbound::TurnCommit::new(deps.log)),
         )
         .deliver(deps.outbox)
         .menus()
         .conversation::<ShopFlow>()
         .service(flows::router(deps.shop))
-}
-
-#[derive(Clone)]
-struct Ops {
-    db: Database,
-    redis: Option<infra::redis::RedisConnection>,
-    metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
-}
-
-async fn readyz(State(ops): State<Ops>) -> impl IntoResponse {
-    if let Err(e) = ops.db.ping().await {
-        tracing::warn!(error.message = %e, "readiness check failed: database");
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not ready: database unreachable\n".to_owned(),
-        );
-    }
-    if let Some(redis) = &ops.redis
-        && let Err(e) = redis::cmd("PING")
-            .query_async::<String>(&mut redis.manager().clone())
-            .await
-    {
-        tracing::warn!(error.message = %e, "readiness check failed: redis");
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not ready: redis unreachable\n".to_owned(),
-        );
-    }
-    (StatusCode::OK, "ready\n".to_owned())
-}
-
-async fn metrics(State(ops): State<Ops>) -> axum::response::Response {
-    match &ops.metrics {
-        Some(handle) => (
-            StatusCode::OK,
-            [(
-                header::CONTENT_TYPE,
-                "text/plain; version=0.0.4; charset=utf-8",
-            )],
-            handle.render(),
-        )
-            .into_response(),
-        None => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "metrics recorder unavailable\n",
-        )
-            .into_response(),
-    }
-}
-
-/// The HTTP application: the provider webhooks (recorded into `inbox`,
-/// answered, then run), `/healthz`, `/readyz` and `/metrics`.
-pub fn app(services: &startup::Services, inbox: &inbox::Inbox) -> axum::Router {
-    let ops = Ops {
-        db: services.db.clone(),
-        redis: services.redis.clone(),
-        metrics: telemetry::metrics(),
-    };
-    axum::Router::new()
-        .route("/healthz", get(|| async { "ok\n" }))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
-        .with_state(ops)
-        .route(
-            "/invoices/{file}",
-            get(documents::invoice_pdf).with_state(services.documents.clone()),
-        )
-        .merge(webhook::routes_with_ingress(
-            inbox::InboxIngress::new(inbox.clone()),
-            services.settings.webhooks(),
-        ))
-}
-
-/// Sends `customer`'s job messages (an invoice, a reminder) to `notices` as
-/// they are stored, polling the message log every 300 ms, until the
-/// receiver is gone: `campanile chat` prints them between turns.
-pub async fn chat_notices(
-    log: infra::db::messages::MessageLog,
-    customer: String,
-    notices: tokio::sync::mpsc::UnboundedSender<String>,
-) {
-    let mut after = None;
-    loop {
-        match log.job_messages(&customer, after).await {
-            Ok((messages, last)) => {
-                after = Some(last);
-                for (_, body) in messages {
-                    if notices.send(body).is_err() {
-                        return;
-                    }
-                }
-            }
-            Err(e) => tracing::warn!(error.message = %e, "cannot read the chat's job messages"),
-        }
-        if notices.is_closed() {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    }
 }

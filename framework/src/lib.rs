@@ -79,6 +79,7 @@
 //! - [`webhook`]: the axum routes, [`Outbox`](webhook::Outbox) and
 //!   [`Ingress`](webhook::Ingress).
 //! - [`local`]: a terminal chat with any pipeline.
+//! - [`clock`]: the wall clock as one injected value ([`clock::Clock`]).
 //! - `testing` (feature `test-util`): message builders, signed webhooks,
 //!   transcripts, virtual time, storage contract suites.
 //! - [`guide`]: longer pages: the pipeline, writing a layer, conversations,
@@ -92,6 +93,7 @@
 mod macros;
 
 mod builder;
+pub mod clock;
 pub mod conversation;
 pub mod dedup;
 pub mod deliver;

@@ -1,8 +1,14 @@
-//! Talk to a pipeline from a terminal, without any provider.
+//! Talk to a bot from a terminal, without any provider.
 //!
-//! [`Terminal`] reads lines, sends each as a customer's text message through
-//! the pipeline (over [`Provider::Local`]) and prints the replies. Buttons and
-//! list rows are shown as numbered choices; typing a choice's number taps it.
+//! [`Terminal`] reads lines and hands each, as a customer's text message
+//! (over [`Provider::Local`]), to an [`Ingress`]: the same door a webhook
+//! uses, so a terminal chat takes the path a provider's message takes. It
+//! prints the replies the ingress answers with. Buttons and list rows are
+//! shown as numbered choices; typing a choice's number taps it.
+//!
+//! For a plain pipeline, [`Terminal::pipeline`] puts it behind a
+//! [`PipelineIngress`] whose [`InlineOutbox`] answers terminal messages
+//! inline:
 //!
 //! ```
 //! use framework::handler::{Router, Text};
@@ -14,47 +20,63 @@
 //! # async fn main() -> std::io::Result<()> {
 //! let input: &[u8] = b"hello\n";
 //! let mut output = Vec::new();
-//! Terminal::new(Router::new().fallback(echo).into_service())
+//! Terminal::pipeline(Router::new().fallback(echo).into_service())
 //!     .run(input, &mut output)
 //!     .await?;
 //! assert!(String::from_utf8_lossy(&output).contains("bot> you said hello"));
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! A bot that records messages before it runs them gives the terminal its
+//! own [`Ingress`] with [`Terminal::new`]; that ingress answers with the
+//! turns' replies once they ran (see the `campanile chat` command of the
+//! shop bot).
 
 use std::fmt::Write as _;
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
-use tower::{Service, ServiceExt};
+use tower::Service;
 
 use crate::menu::{MenuOption, all_options, pick};
 use crate::reply::Reply;
+use crate::webhook::{Ingress, InlineOutbox, OutboundTurn, PipelineIngress};
 use crate::{
     BoxError, Content, ConversationKey, InboundMessage, MessageId, Outcome, PhoneNumber, Provider,
-    Response,
+    Response, WebhookEvent,
 };
 
-/// A terminal conversation with a pipeline; see the [module docs](self).
+/// A terminal conversation through an [`Ingress`]; see the
+/// [module docs](self).
 #[derive(Debug)]
-pub struct Terminal<S> {
-    service: S,
+pub struct Terminal<I> {
+    ingress: I,
     key: ConversationKey,
     profile_name: Option<String>,
     notices: Option<tokio::sync::mpsc::UnboundedReceiver<String>>,
 }
 
-impl<S> Terminal<S>
+impl<S> Terminal<PipelineIngress<S, InlineOutbox>>
 where
-    S: Service<InboundMessage, Response = Response> + Clone,
+    S: Service<InboundMessage, Response = Response> + Clone + Send + Sync + 'static,
     S::Error: Into<BoxError>,
+    S::Future: Send,
 {
-    /// A terminal chat as the example customer with the example shop
-    /// (`+919812345678` writing to `+14155238886`).
-    pub fn new(service: S) -> Self {
+    /// A terminal chat with `pipeline`, its replies answered inline (see
+    /// [`InlineOutbox`]).
+    pub fn pipeline(pipeline: S) -> Self {
+        Self::new(PipelineIngress::new(pipeline, InlineOutbox))
+    }
+}
+
+impl<I: Ingress> Terminal<I> {
+    /// A terminal chat through `ingress`, as the example customer with the
+    /// example shop (`+919812345678` writing to `+14155238886`).
+    pub fn new(ingress: I) -> Self {
         Self {
-            service,
+            ingress,
             key: crate::doc::key(),
             profile_name: None,
             notices: None,
@@ -153,19 +175,19 @@ where
             if let Some(name) = &self.profile_name {
                 msg = msg.with_profile_name(name.clone());
             }
-            match self.service.clone().oneshot(msg).await.map_err(Into::into) {
-                Ok(response) => {
-                    let text = render(&response);
+            match self.ingress.accept(vec![WebhookEvent::Message(msg)]).await {
+                Ok(turns) => {
+                    let text = render(&turns);
                     // Numbers answer the last answer's options; an answer
                     // without options leaves none to pick.
-                    let all: Vec<Reply> = response.all_replies().cloned().collect();
+                    let all: Vec<Reply> = turns.iter().flat_map(|t| t.replies.clone()).collect();
                     if !all.is_empty() {
                         choices = all_options(&all);
                     }
                     output.write_all(text.as_bytes()).await?;
                 }
                 Err(e) => {
-                    let text = format!("!! the pipeline failed: {e}\n");
+                    let text = format!("!! the message was not taken: {e}\n");
                     output.write_all(text.as_bytes()).await?;
                 }
             }
@@ -193,14 +215,18 @@ fn run_id() -> &'static str {
     })
 }
 
-/// The text shown for a response, options numbered across all its menus.
-fn render(response: &Response) -> String {
+/// The text shown for the turns that answered one message, options numbered
+/// across all their menus; a turn with no replies shows its outcome unless
+/// it was handled.
+fn render(turns: &[OutboundTurn]) -> String {
     let mut out = String::new();
     let mut number = 0;
-    if response.all_replies().next().is_none() && response.outcome() != Outcome::Handled {
-        let _ = writeln!(out, "   ({})", response.outcome());
+    for turn in turns.iter().filter(|t| t.replies.is_empty()) {
+        if turn.outcome != Outcome::Handled {
+            let _ = writeln!(out, "   ({})", turn.outcome);
+        }
     }
-    for reply in response.all_replies() {
+    for reply in turns.iter().flat_map(|t| &t.replies) {
         match reply {
             Reply::Buttons(b) => say(&mut out, b.body()),
             Reply::List(l) => say(&mut out, l.body()),
@@ -267,7 +293,8 @@ mod tests {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let (mut typing, input) = tokio::io::duplex(1024);
         let mut output = Vec::new();
-        let terminal = Terminal::new(Router::new().fallback(echo).into_service()).with_notices(rx);
+        let terminal =
+            Terminal::pipeline(Router::new().fallback(echo).into_service()).with_notices(rx);
         let customer = async {
             tx.send("Invoice INV-00001\nPDF: /tmp/INV-00001.pdf".to_owned())
                 .unwrap();
@@ -310,7 +337,10 @@ mod tests {
         let input: &[u8] = b"buttons\n2\nlist\n1\n7\n/quit\nnever read\n";
         let mut output = Vec::new();
 
-        Terminal::new(router).run(input, &mut output).await.unwrap();
+        Terminal::pipeline(router)
+            .run(input, &mut output)
+            .await
+            .unwrap();
 
         let shown = String::from_utf8(output).unwrap();
         assert!(

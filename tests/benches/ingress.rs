@@ -115,10 +115,10 @@ fn bot_app(db_url: String, prefix: String) -> SocketAddr {
             settings.redis = Some(
                 infra::redis::RedisConfig::new(infra::testing::REDIS_URL).with_key_prefix(prefix),
             );
-            let services = bot::startup::Services::build(settings).await.unwrap();
+            let services = bot::services::Services::build(settings).await.unwrap();
             services.seed_demo_catalog().await.unwrap();
             tx.send(addr).unwrap();
-            bot::startup::run(services, listener, std::future::pending())
+            bot::server::run(services, listener, std::future::pending())
                 .await
                 .unwrap();
         });

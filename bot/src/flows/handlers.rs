@@ -10,11 +10,8 @@ use framework::handler::{ProfileName, State};
 use framework::reply::{Buttons, List, Reply, Row};
 use framework::{BoxError, ConversationKey, InboundMessage, Provider};
 
-use super::replies::{self, GREETING, NOT_UNDERSTOOD, TRY_AGAIN};
 use super::{Shop, ShopFlow, ids};
-
-const DISCARDED: &str =
-    "Okay, I've discarded that order; nothing was placed. Send a new one any time.";
+use crate::texts::{self, NOT_UNDERSTOOD, titles};
 
 fn customer(key: &ConversationKey) -> Result<CustomerPhone, BoxError> {
     CustomerPhone::parse(key.customer().as_str()).map_err(Into::into)
@@ -27,14 +24,8 @@ fn numbered(provider: Provider) -> bool {
 
 /// "hi", "menu", "help".
 pub(super) async fn greet(flow: Conversation<ShopFlow>, ProfileName(name): ProfileName) -> String {
-    let hello = name.map_or_else(String::new, |n| format!("Hi {n}! "));
-    let pending = match flow.get() {
-        ShopFlow::Reviewing { .. } => {
-            "\n\nYou have an order waiting: reply \"confirm\" to place it or \"cancel\" to discard it."
-        }
-        _ => "",
-    };
-    format!("{hello}{GREETING}{pending}")
+    let waiting = matches!(flow.get(), ShopFlow::Reviewing { .. });
+    texts::greeting(name.as_deref(), waiting)
 }
 
 /// "my orders".
@@ -49,7 +40,7 @@ pub(super) async fn my_orders(
             limit: 5,
         })
         .await?;
-    Ok(replies::order_list(
+    Ok(texts::order_list(
         &orders,
         shop.reminders.clock().time_zone(),
     ))
@@ -61,7 +52,7 @@ pub(super) async fn my_invoices(
     key: ConversationKey,
 ) -> Result<String, BoxError> {
     let invoices = shop.invoices.customer_invoices(&customer(&key)?, 5).await?;
-    Ok(replies::invoice_list(
+    Ok(texts::invoice_list(
         &invoices,
         shop.reminders.clock().time_zone(),
     ))
@@ -86,28 +77,23 @@ pub(super) async fn resend_invoice(
     });
     let Some(number) = number else {
         let invoices = shop.invoices.customer_invoices(&customer(&key)?, 5).await?;
-        return Ok(format!(
-            "{}
-To get one again, say \"invoice\" with its number, e.g. \"invoice INV-00001\".",
-            replies::invoice_list(&invoices, shop.reminders.clock().time_zone())
-        ));
+        return Ok(texts::invoice_list_and_how_to_resend(&texts::invoice_list(
+            &invoices,
+            shop.reminders.clock().time_zone(),
+        )));
     };
     let Some(invoice) = shop
         .invoices
         .customer_invoice(&customer(&key)?, number)
         .await?
     else {
-        return Ok(format!(
-            "I can't find invoice {number} for your number. \"my invoices\" lists yours."
-        ));
+        return Ok(texts::invoice_not_found(number));
     };
     if let features::invoices::InvoiceStatus::Void { .. } = invoice.status() {
-        return Ok(format!(
-            "Invoice {number} is void (its order was cancelled)."
-        ));
+        return Ok(texts::invoice_void(number));
     }
-    crate::jobs::enqueue_send_invoice(&shop.jobs, number, msg.id().as_str()).await?;
-    Ok(format!("Sending invoice {number} again, one moment."))
+    crate::jobs::send_invoice::enqueue(&shop.jobs, number, msg.id().as_str()).await?;
+    Ok(texts::sending_invoice_again(number))
 }
 
 /// "stop reminders".
@@ -116,7 +102,7 @@ pub(super) async fn stop_reminders(
     key: ConversationKey,
 ) -> Result<String, BoxError> {
     shop.reminders.set_stopped(&customer(&key)?, true).await?;
-    Ok("Okay, no more reminders. Say \"start reminders\" if you want them again.".to_owned())
+    Ok(texts::REMINDERS_STOPPED.to_owned())
 }
 
 /// "start reminders".
@@ -125,7 +111,7 @@ pub(super) async fn start_reminders(
     key: ConversationKey,
 ) -> Result<String, BoxError> {
     shop.reminders.set_stopped(&customer(&key)?, false).await?;
-    Ok("Reminders are on: I'll remind you before an invoice is due.".to_owned())
+    Ok(texts::REMINDERS_STARTED.to_owned())
 }
 
 /// "cancel order ORD-00042".
@@ -145,14 +131,11 @@ pub(super) async fn cancel_order(
         if rest.is_empty() && !matches!(flow.get(), ShopFlow::Idle) {
             // "cancel order" while a cart is open means this cart.
             flow.exit();
-            return Ok(DISCARDED.to_owned());
+            return Ok(texts::DISCARDED.to_owned());
         }
-        return Ok(
-            "Which order? Say \"cancel order\" with its number, e.g. \"cancel order ORD-00012\". \"my orders\" lists them."
-                .to_owned(),
-        );
+        return Ok(texts::WHICH_ORDER.to_owned());
     };
-    let number = replies::shown_number(order_id);
+    let number = texts::shown_number(order_id);
     let result = shop
         .orders
         .cancel_order(CancelOrder {
@@ -164,28 +147,17 @@ pub(super) async fn cancel_order(
         Ok(_) => {
             // In the same turn: an invoice already issued is voided with the
             // cancellation (one not issued yet will not be).
-            match shop
+            let voided = shop
                 .invoices
                 .void_for_order(order_id, "order cancelled by the customer")
-                .await?
-            {
-                Some(invoice) => {
-                    format!(
-                        "Order {number} is cancelled, and its invoice {} is void.",
-                        invoice.number()
-                    )
-                }
-                None => format!("Order {number} is cancelled."),
-            }
+                .await?;
+            texts::order_cancelled(&number, voided.map(|i| i.number()))
         }
-        Err(OrderError::NotFound) => {
-            format!("I couldn't find order {number} among your orders. \"my orders\" lists them.")
+        Err(OrderError::NotFound) => texts::order_not_found(&number),
+        Err(OrderError::AlreadyCancelled) => texts::order_already_cancelled(&number),
+        Err(OrderError::CannotCancel { status }) => {
+            texts::order_cannot_be_cancelled(&number, status.as_str())
         }
-        Err(OrderError::AlreadyCancelled) => format!("Order {number} was already cancelled."),
-        Err(OrderError::CannotCancel { status }) => format!(
-            "Order {number} is already {}, so it can't be cancelled here. Please call the shop.",
-            status.as_str()
-        ),
         Err(e) => return Err(e.into()),
     })
 }
@@ -203,15 +175,13 @@ pub(super) async fn confirm(
         cart,
     } = flow.get()
     else {
-        return Ok(
-            "There's no order waiting for confirmation. Send one like \"Cement x 100\".".to_owned(),
-        );
+        return Ok(texts::NOTHING_TO_CONFIRM.to_owned());
     };
     // Stock may have changed since the summary: look again before making
     // the order, so a shortfall is told without leaving a refused order.
     let fresh = match shop.catalog.quote(&request).await {
         Ok(fresh) => fresh,
-        Err(e) if e.is_user_error() => return Ok(format!("{e}. {TRY_AGAIN}")),
+        Err(e) if e.is_user_error() => return Ok(texts::fix_and_try_again(&e)),
         Err(e) => return Err(e.into()),
     };
     if let Some(QuoteProblem::OutOfStock { product, available }) = fresh
@@ -220,9 +190,7 @@ pub(super) async fn confirm(
         .find(|p| matches!(p, QuoteProblem::OutOfStock { .. }))
     {
         flow.exit();
-        return Ok(format!(
-            "Sorry, we only have {available} of {product} in stock now, so I couldn't place the order. {TRY_AGAIN}"
-        ));
+        return Ok(texts::out_of_stock_now(available, product));
     }
     let customer = customer(&key)?;
     let lines = quote
@@ -250,7 +218,7 @@ pub(super) async fn confirm(
         Ok(order) => order,
         Err(e) if e.is_user_error() => {
             flow.exit();
-            return Ok(format!("I couldn't place that order: {e}. {TRY_AGAIN}"));
+            return Ok(texts::cannot_place(&e));
         }
         Err(e) => return Err(e.into()),
     };
@@ -278,9 +246,9 @@ pub(super) async fn confirm(
         Ok(order) => {
             // In the turn's transaction: the invoice job commits with the
             // confirmation, or neither does.
-            crate::jobs::enqueue_process_order(&shop.jobs, order_id).await?;
+            crate::jobs::process_order::enqueue(&shop.jobs, order_id).await?;
             flow.exit();
-            Ok(replies::confirmed(&order))
+            Ok(texts::confirmed(&order))
         }
         Err(OrderError::OutOfStock { sku, available }) => {
             flow.exit();
@@ -289,13 +257,11 @@ pub(super) async fn confirm(
                 .iter()
                 .find(|l| l.sku == sku)
                 .map_or_else(|| sku.to_string(), |l| l.name.clone());
-            Ok(format!(
-                "Sorry, we only have {available} of {name} in stock now, so I couldn't place the order. {TRY_AGAIN}"
-            ))
+            Ok(texts::out_of_stock_now(available, &name))
         }
         Err(e) if e.is_user_error() => {
             flow.exit();
-            Ok(format!("I couldn't place that order: {e}. {TRY_AGAIN}"))
+            Ok(texts::cannot_place(&e))
         }
         Err(e) => Err(e.into()),
     }
@@ -304,12 +270,10 @@ pub(super) async fn confirm(
 /// Cancel (button, "2" on Twilio, "cancel", "no"): discard the cart.
 pub(super) async fn discard(flow: Conversation<ShopFlow>) -> &'static str {
     match flow.get() {
-        ShopFlow::Idle => {
-            "There's nothing to cancel right now. To cancel a placed order, say \"cancel order\" and its number, e.g. \"cancel order ORD-00012\"."
-        }
+        ShopFlow::Idle => texts::NOTHING_TO_DISCARD,
         _ => {
             flow.exit();
-            DISCARDED
+            texts::DISCARDED
         }
     }
 }
@@ -317,10 +281,8 @@ pub(super) async fn discard(flow: Conversation<ShopFlow>) -> &'static str {
 /// Edit (button, "edit").
 pub(super) async fn edit(flow: Conversation<ShopFlow>) -> &'static str {
     match flow.get() {
-        ShopFlow::Idle => "There's no order to change. Send one like \"Cement x 100\".",
-        _ => {
-            "Sure, send the corrected order (e.g. \"Cement x 120, 10 bricks\") and I'll update the summary."
-        }
+        ShopFlow::Idle => texts::NOTHING_TO_EDIT,
+        _ => texts::SEND_THE_CORRECTION,
     }
 }
 
@@ -349,7 +311,7 @@ pub(super) async fn pick(
     request.resolved.push((phrase, sku.clone()));
     let quote = match shop.catalog.quote(&request).await {
         Ok(quote) => quote,
-        Err(e) if e.is_user_error() => return Ok(vec![Reply::text(format!("{e}. {TRY_AGAIN}"))]),
+        Err(e) if e.is_user_error() => return Ok(vec![Reply::text(texts::fix_and_try_again(&e))]),
         Err(e) => return Err(e.into()),
     };
     let cart = cart_id(&msg);
@@ -363,9 +325,7 @@ pub(super) async fn order_text(
     msg: InboundMessage,
 ) -> Result<Vec<Reply>, BoxError> {
     let Some(text) = msg.text().map(str::trim).filter(|t| !t.is_empty()) else {
-        return Ok(vec![Reply::text(
-            "I can read orders sent as text, e.g. \"Cement x 100\". Say \"menu\" for help.",
-        )]);
+        return Ok(vec![Reply::text(texts::TEXT_ONLY)]);
     };
     let request = QuoteRequest {
         text: text.to_owned(),
@@ -374,7 +334,7 @@ pub(super) async fn order_text(
     let quote = match shop.catalog.quote(&request).await {
         Ok(quote) => quote,
         // Too long, too many items: the customer's to fix, told plainly.
-        Err(e) if e.is_user_error() => return Ok(vec![Reply::text(format!("{e}. {TRY_AGAIN}"))]),
+        Err(e) if e.is_user_error() => return Ok(vec![Reply::text(texts::fix_and_try_again(&e))]),
         Err(e) => return Err(e.into()),
     };
     let cart = cart_id(&msg);
@@ -413,7 +373,7 @@ fn answer(
         },
     ] = problems
     {
-        let list = choices(&replies::problems(&quote), options)?;
+        let list = choices(&texts::problems(&quote), options)?;
         flow.update(ShopFlow::Choosing {
             request,
             phrase: phrase.clone(),
@@ -429,15 +389,13 @@ fn answer(
     }
     // Problems leave any earlier cart as it was; say so.
     let waiting = match flow.get() {
-        ShopFlow::Reviewing { quote: earlier, .. } => format!(
-            "\n\nYour earlier order ({}) is still waiting: reply \"confirm\" to place it or \"cancel\" to discard it.",
-            earlier.total()
-        ),
+        ShopFlow::Reviewing { quote: earlier, .. } => texts::earlier_order_waiting(earlier.total()),
         _ => String::new(),
     };
     Ok(vec![Reply::text(format!(
-        "{}\n{TRY_AGAIN}{waiting}",
-        replies::problems(&quote)
+        "{}\n{}{waiting}",
+        texts::problems(&quote),
+        texts::TRY_AGAIN
     ))])
 }
 
@@ -445,17 +403,17 @@ fn summary_replies(quote: &Quote, provider: Provider) -> Result<Vec<Reply>, BoxE
     let numbered = numbered(provider);
     let text = format!(
         "{}\n\n{}",
-        replies::summary(quote),
-        replies::how_to_confirm(numbered)
+        texts::summary(quote),
+        texts::how_to_confirm(numbered)
     );
     let buttons = |body: String| {
-        let b = Buttons::builder(body).button(ids::CONFIRM, "Confirm");
+        let b = Buttons::builder(body).button(ids::CONFIRM, titles::CONFIRM);
         let b = if numbered {
             b
         } else {
-            b.button(ids::EDIT, "Edit")
+            b.button(ids::EDIT, titles::EDIT)
         };
-        b.button(ids::CANCEL, "Cancel").build()
+        b.button(ids::CANCEL, titles::CANCEL).build()
     };
     match buttons(text.clone()) {
         Ok(b) => Ok(vec![b.into()]),
@@ -463,7 +421,7 @@ fn summary_replies(quote: &Quote, provider: Provider) -> Result<Vec<Reply>, BoxE
         // goes first as text, the buttons follow with a short question.
         Err(_) => Ok(vec![
             Reply::text(text),
-            buttons("Place this order?".to_owned())?.into(),
+            buttons(texts::PLACE_THIS_ORDER.to_owned())?.into(),
         ]),
     }
 }
@@ -473,5 +431,5 @@ fn choices(question: &str, options: &[(Sku, String)]) -> Result<List, BoxError> 
         let title: String = name.chars().take(24).collect();
         Row::new(format!("{}{}", ids::PICK, sku.as_str()), title)
     });
-    Ok(List::builder(question, "Choose").rows(rows).build()?)
+    Ok(List::builder(question, titles::CHOOSE).rows(rows).build()?)
 }

@@ -13,7 +13,6 @@
 //! default): a customer who comes back later starts fresh.
 
 mod handlers;
-pub mod replies;
 
 use features::catalog::{CatalogService, Quote, QuoteRequest, Sku};
 use features::orders::OrderService;

@@ -276,7 +276,7 @@ fn pipeline(
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-    Terminal::new(pipeline(InMemSessionStore::new()))
+    Terminal::pipeline(pipeline(InMemSessionStore::new()))
         .run(stdin, tokio::io::stdout())
         .await?;
     Ok(())

@@ -104,7 +104,7 @@ async fn main() -> anyhow::Result<()> {
     let clock = move || pretend.unwrap_or_else(|| system.now());
 
     let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-    Terminal::new(pipeline(clock))
+    Terminal::pipeline(pipeline(clock))
         .run(stdin, tokio::io::stdout())
         .await?;
     Ok(())

@@ -25,7 +25,7 @@ use framework::local::Terminal;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-    Terminal::new(pipeline())
+    Terminal::pipeline(pipeline())
         .run(stdin, tokio::io::stdout())
         .await?;
     Ok(())

@@ -134,12 +134,14 @@ impl Outbox for LogOutbox {
 /// numbered text menu); templates, reactions and read receipts cannot be sent
 /// this way and are logged and dropped. Meta has no inline answers: Meta turns
 /// are logged (a dry run) — use an outbox that calls the Cloud API for them.
+/// Terminal chats ([`Provider::Local`], [`crate::local::Terminal`]) are
+/// answered inline too: the terminal prints them.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct InlineOutbox;
 
 impl Outbox for InlineOutbox {
     async fn deliver(&self, turn: OutboundTurn) -> Result<Delivery, OutboxError> {
-        if turn.provider == Provider::Twilio {
+        if matches!(turn.provider, Provider::Twilio | Provider::Local) {
             return Ok(Delivery::Inline(turn));
         }
         log_replies(&turn, "no inline answers for this provider: reply not sent");

@@ -42,11 +42,10 @@ fn kolkata() -> ShopClock {
 
 async fn reminders_decide_when_they_fire(backend: Backend) {
     let db = TestDb::new(backend).await;
-    // Regression: the invoices were once issued at the real time while the
-    // reminders' clock was pinned, and this test broke when the calendar
-    // passed the pinned date. Orders, invoices and reminders all read a
-    // pinned time now: the orders are made and invoiced at noon on
-    // 2026-11-22.
+    // Orders and invoices at noon on the test's day, by the same pinned
+    // time as the reminders below. Regression: issued at the real time, the
+    // invoice's due reminder was "not due yet" once the calendar passed
+    // that day.
     let order = crate::invoices::orders(&db.db, 2, false, Now::fixed(noon())).await;
     let invoices = InvoiceService::new(
         DbInvoiceRepository::new(db.db.clone()),

@@ -160,7 +160,7 @@ async fn a_confirmed_order_gets_its_invoice_as_a_pdf_at_a_signed_expiring_link()
     // in its header and number, total and due date as variables.
     close_the_window(&bot).await;
     let deps = bot.services.job_deps();
-    bot::jobs::enqueue_send_invoice(&deps.queue, InvoiceNumber::new(1), "outside-window")
+    bot::jobs::send_invoice::enqueue(&deps.queue, InvoiceNumber::new(1), "outside-window")
         .await
         .unwrap();
     let sent = job_messages(&bot, 3).await;
@@ -240,7 +240,7 @@ async fn an_unpaid_invoice_is_reminded_as_text_in_the_window_and_as_a_template_o
     let deps = bot.services.job_deps();
     let customer = CustomerPhone::parse(CUSTOMER).unwrap();
     let soon = jiff::Timestamp::now().as_millisecond() + 1_000;
-    bot::jobs::schedule_reminder(&deps, &customer, soon, "Your cement is ready for pickup")
+    bot::jobs::send_reminder::schedule(&deps, &customer, soon, "Your cement is ready for pickup")
         .await
         .unwrap();
     let sent = job_messages(&bot, 2).await;
@@ -432,7 +432,7 @@ async fn over_meta_the_invoice_is_a_document_and_outside_the_window_a_template_w
     assert!(pdf.starts_with(b"%PDF-"));
 
     close_the_window(&bot).await;
-    bot::jobs::enqueue_send_invoice(&bot.services.jobs, InvoiceNumber::new(1), "later")
+    bot::jobs::send_invoice::enqueue(&bot.services.jobs, InvoiceNumber::new(1), "later")
         .await
         .unwrap();
     let templates = wait_for(|| {
@@ -456,7 +456,7 @@ async fn outside_the_window_without_a_twilio_template_the_invoice_job_is_a_dead_
     order_and_confirm(&bot).await;
     job_messages(&bot, 1).await;
     close_the_window(&bot).await;
-    bot::jobs::enqueue_send_invoice(&bot.services.jobs, InvoiceNumber::new(1), "no-sid")
+    bot::jobs::send_invoice::enqueue(&bot.services.jobs, InvoiceNumber::new(1), "no-sid")
         .await
         .unwrap();
     let dead = wait_for_async(|| async {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bot::config::Settings;
-use bot::startup::Services;
+use bot::services::Services;
 use bytes::Bytes;
 use framework::testing::meta::MetaWebhook;
 use framework::testing::twilio::TwilioWebhook;
@@ -72,7 +72,7 @@ pub(crate) async fn spawn_bot_sharing(
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = services.clone();
     let task = tokio::spawn(async move {
-        bot::startup::run(running, listener, async move {
+        bot::server::run(running, listener, async move {
             let _ = stopped.await;
         })
         .await

@@ -1,16 +1,52 @@
-//! What the bot says, in one place.
+//! Everything the shop says to its customers, in one place: the
+//! conversation's answers, button titles, and the messages the background
+//! jobs send (invoices, reminders). Handlers and jobs hold no customer text
+//! of their own, so a translation is this one file.
+//!
+//! Texts are constants, or functions of the facts they show (numbers,
+//! totals, dates in the shop's time zone).
 
-use std::fmt::Write as _;
+use std::fmt::{Display, Write as _};
 
 use features::catalog::{QuantitySpec, Quote, QuoteProblem};
+use features::invoices::InvoiceNumber;
 use features::orders::{Order, OrderSummary};
-use features::shared::OrderNumber;
+use features::shared::{Money, OrderNumber};
 
 /// The greeting: what the bot can do.
 pub const GREETING: &str = "Welcome to the Campanile shop! I can take your order right here.\n\n\
 • To order, send products and quantities, e.g. \"Cement x 100\" or \"2 bags cement, 5 steel rods and 10 bricks\".\n\
 • \"my orders\" shows your recent orders.\n\
 • \"cancel order ORD-00012\" cancels an order that hasn't been dispatched.";
+
+/// The greeting with the customer's profile name, and a reminder of an order
+/// waiting for confirmation.
+#[must_use]
+pub fn greeting(name: Option<&str>, order_waiting: bool) -> String {
+    let hello = name.map_or_else(String::new, |n| format!("Hi {n}! "));
+    let pending = if order_waiting {
+        "\n\nYou have an order waiting: reply \"confirm\" to place it or \"cancel\" to discard it."
+    } else {
+        ""
+    };
+    format!("{hello}{GREETING}{pending}")
+}
+
+/// Button and list titles.
+pub mod titles {
+    /// Confirm the order in review.
+    pub const CONFIRM: &str = "Confirm";
+    /// Change the order in review.
+    pub const EDIT: &str = "Edit";
+    /// Discard the order in review.
+    pub const CANCEL: &str = "Cancel";
+    /// Open the list of products to pick from.
+    pub const CHOOSE: &str = "Choose";
+}
+
+/// The question over the buttons when the summary is too long for a button
+/// message's body and goes first as text.
+pub const PLACE_THIS_ORDER: &str = "Place this order?";
 
 /// A summary's closing line, by how the provider shows choices.
 pub fn how_to_confirm(numbered: bool) -> &'static str {
@@ -118,6 +154,88 @@ pub const NOT_UNDERSTOOD: &str = "Sorry, I didn't understand that. To order, sen
 /// After problems: how to go on.
 pub const TRY_AGAIN: &str = "Please send the order again, e.g. \"Cement x 100, 10 bricks\".";
 
+/// A problem the customer can fix (a request too long, too many items),
+/// then how to go on.
+#[must_use]
+pub fn fix_and_try_again(problem: &dyn Display) -> String {
+    format!("{problem}. {TRY_AGAIN}")
+}
+
+/// When a message holds no text to read an order from.
+pub const TEXT_ONLY: &str =
+    "I can read orders sent as text, e.g. \"Cement x 100\". Say \"menu\" for help.";
+
+/// Problems left an earlier cart as it was: say so.
+#[must_use]
+pub fn earlier_order_waiting(total: Money) -> String {
+    format!(
+        "\n\nYour earlier order ({total}) is still waiting: reply \"confirm\" to place it or \"cancel\" to discard it."
+    )
+}
+
+/// The cart was discarded.
+pub const DISCARDED: &str =
+    "Okay, I've discarded that order; nothing was placed. Send a new one any time.";
+
+/// "cancel" with no cart.
+pub const NOTHING_TO_DISCARD: &str = "There's nothing to cancel right now. To cancel a placed order, say \"cancel order\" and its number, e.g. \"cancel order ORD-00012\".";
+
+/// "edit" with no cart.
+pub const NOTHING_TO_EDIT: &str = "There's no order to change. Send one like \"Cement x 100\".";
+
+/// "edit" with a cart.
+pub const SEND_THE_CORRECTION: &str = "Sure, send the corrected order (e.g. \"Cement x 120, 10 bricks\") and I'll update the summary.";
+
+/// "confirm" with no cart.
+pub const NOTHING_TO_CONFIRM: &str =
+    "There's no order waiting for confirmation. Send one like \"Cement x 100\".";
+
+/// The stock of a product fell below the cart's quantity since the summary.
+#[must_use]
+pub fn out_of_stock_now(available: impl Display, product: &str) -> String {
+    format!(
+        "Sorry, we only have {available} of {product} in stock now, so I couldn't place the order. {TRY_AGAIN}"
+    )
+}
+
+/// The order was refused for a reason the customer can act on.
+#[must_use]
+pub fn cannot_place(reason: &dyn Display) -> String {
+    format!("I couldn't place that order: {reason}. {TRY_AGAIN}")
+}
+
+/// "cancel order" without a number, and no cart open.
+pub const WHICH_ORDER: &str = "Which order? Say \"cancel order\" with its number, e.g. \"cancel order ORD-00012\". \"my orders\" lists them.";
+
+/// A placed order was cancelled, and its invoice voided if it had one.
+#[must_use]
+pub fn order_cancelled(number: &str, voided: Option<InvoiceNumber>) -> String {
+    match voided {
+        Some(invoice) => format!("Order {number} is cancelled, and its invoice {invoice} is void."),
+        None => format!("Order {number} is cancelled."),
+    }
+}
+
+/// No such order among the customer's.
+#[must_use]
+pub fn order_not_found(number: &str) -> String {
+    format!("I couldn't find order {number} among your orders. \"my orders\" lists them.")
+}
+
+/// Cancelled before.
+#[must_use]
+pub fn order_already_cancelled(number: &str) -> String {
+    format!("Order {number} was already cancelled.")
+}
+
+/// Too far along to cancel by chat.
+#[must_use]
+pub fn order_cannot_be_cancelled(number: &str, status: &str) -> String {
+    format!(
+        "Order {number} is already {status}, so it can't be cancelled here. Please call the shop."
+    )
+}
+
 fn or_list(items: &[String]) -> String {
     let quoted: Vec<String> = items.iter().map(|i| format!("\"{i}\"")).collect();
     match quoted.as_slice() {
@@ -198,6 +316,76 @@ pub fn invoice_list(invoices: &[features::invoices::Invoice], tz: &jiff::tz::Tim
         );
     }
     out.trim_end().to_owned()
+}
+
+/// "invoice" without a number: the list, then how to ask for one.
+#[must_use]
+pub fn invoice_list_and_how_to_resend(list: &str) -> String {
+    format!(
+        "{list}\nTo get one again, say \"invoice\" with its number, e.g. \"invoice INV-00001\"."
+    )
+}
+
+/// No such invoice for the customer's number.
+#[must_use]
+pub fn invoice_not_found(number: InvoiceNumber) -> String {
+    format!("I can't find invoice {number} for your number. \"my invoices\" lists yours.")
+}
+
+/// The invoice asked for is void.
+#[must_use]
+pub fn invoice_void(number: InvoiceNumber) -> String {
+    format!("Invoice {number} is void (its order was cancelled).")
+}
+
+/// The invoice is on its way again.
+#[must_use]
+pub fn sending_invoice_again(number: InvoiceNumber) -> String {
+    format!("Sending invoice {number} again, one moment.")
+}
+
+/// An invoice in one line: number, order, total and due date.
+#[must_use]
+pub fn invoice_summary(
+    number: InvoiceNumber,
+    order: OrderNumber,
+    total: Money,
+    due: &str,
+) -> String {
+    format!("Invoice {number} for order {order}: {total}, due {due}.")
+}
+
+/// The invoice as a document's caption.
+#[must_use]
+pub fn invoice_caption(summary: &str) -> String {
+    format!("🧾 {summary}")
+}
+
+/// The invoice in a terminal chat: the summary and where its PDF is.
+#[must_use]
+pub fn invoice_file(summary: &str, path: &str) -> String {
+    format!("🧾 {summary}\nPDF: {path}")
+}
+
+/// "stop reminders".
+pub const REMINDERS_STOPPED: &str =
+    "Okay, no more reminders. Say \"start reminders\" if you want them again.";
+
+/// "start reminders".
+pub const REMINDERS_STARTED: &str = "Reminders are on: I'll remind you before an invoice is due.";
+
+/// A payment reminder inside the 24-hour window.
+#[must_use]
+pub fn payment_reminder(number: InvoiceNumber, total: Money, due: &str) -> String {
+    format!(
+        "⏰ A reminder: invoice {number} ({total}) is due {due}. Reply \"invoice {number}\" for the PDF, or \"stop reminders\" to get no more reminders."
+    )
+}
+
+/// The shop's own reminder inside the 24-hour window.
+#[must_use]
+pub fn shop_reminder(text: &str) -> String {
+    format!("⏰ {text}")
 }
 
 /// `ORD-00042` for a number the customer typed, when it parses.

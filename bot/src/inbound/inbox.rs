@@ -1,20 +1,11 @@
-//! The durable inbox: the webhook records each verified message and answers
-//! 2xx at once; inbox workers run the recorded messages through the
-//! pipeline (DESIGN.md §2: "verify signature, parse, durable record, ack").
+//! The inbox: runs recorded messages, each conversation's in arrival
+//! order (steps 3 and 6 of the [path](super)).
 //!
-//! - [`InboxIngress`] is the webhook's [`Ingress`]: it records the messages
-//!   of a webhook in the message log (the whole message, one row each,
-//!   unique on the provider's message id) and its delivery statuses, in one
-//!   commit, and starts a drain of each conversation it touched. A failure
-//!   to record rolls the webhook back and answers 500, so the provider
-//!   retries; nothing is acknowledged that is not stored (invariant 1).
 //! - [`Inbox::drain`] runs a conversation's queue from its head, one
-//!   message at a time, in arrival order: it claims the oldest unfinished
-//!   message (a lease of `CAMPANILE_IN_FLIGHT_TTL`), runs the pipeline, and
-//!   goes on to the next. Only a queue's head can be claimed, so two
-//!   workers (of any instances) never run one conversation's messages out of
-//!   order or at once. The turn marks its message handled in its own commit
-//!   ([`crate::turn`]).
+//!   message at a time: it claims the oldest unfinished message (a lease of
+//!   `CAMPANILE_IN_FLIGHT_TTL`), runs the pipeline, and goes on to the next.
+//!   Only a queue's head can be claimed, so two workers (of any instances)
+//!   never run one conversation's messages out of order or at once.
 //! - [`Inbox::run_sweeps`] finds queues whose head is runnable (a message
 //!   whose worker died, once its lease expired; a message waiting for a
 //!   retry) and drains them, on every instance, every `poll`.
@@ -22,19 +13,15 @@
 //! A message that cannot run now (its lane busy past the wait, a store
 //! down: [`Outcome::InFlight`]) is given back with a backoff (250 ms
 //! doubling to 10 s); its conversation's later messages wait behind it.
-//! Replies the pipeline leaves in its response (the rate limit's notice,
-//! the error handler's apology) are stored in the outbox; then the message
-//! is marked handled.
+//! A message answered without a turn is finished by
+//! [`answer_without_turn`](super::turn::answer_without_turn).
 
 use std::convert::Infallible;
 use std::time::Duration;
 
-use framework::webhook::{Ingress, OutboundTurn, Outbox};
-use framework::{
-    BoxError, ConversationKey, InboundMessage, Outcome, Provider, Response, WebhookEvent,
-};
-use infra::db::UnitOfWork;
-use infra::db::messages::{InboundClaim, InboundState, MessageLog, QueuedInbound};
+use framework::webhook::OutboundTurn;
+use framework::{ConversationKey, InboundMessage, Outcome, Provider, Response};
+use infra::db::messages::{InboundClaim, MessageLog, QueuedInbound};
 use infra::db::now_ms;
 use infra::outbox::DbOutbox;
 use tokio_util::sync::CancellationToken;
@@ -93,8 +80,9 @@ impl std::fmt::Debug for Inbox {
 
 /// What running a queue's head came to.
 enum Ran {
-    /// Finished: the next message of the conversation may run.
-    Finished,
+    /// Finished, with its answer: the next message of the conversation may
+    /// run.
+    Finished(OutboundTurn),
     /// Not run, or given back for later: the conversation waits.
     Waiting,
 }
@@ -114,6 +102,16 @@ impl Inbox {
         }
     }
 
+    /// The message log the inbox runs from.
+    pub(super) fn log(&self) -> &MessageLog {
+        &self.log
+    }
+
+    /// Where replies and delivery statuses go.
+    pub(super) fn outbox(&self) -> &DbOutbox {
+        &self.outbox
+    }
+
     /// Drains the conversation's queue on a task of its own (tracked, so a
     /// shutdown waits for it).
     pub fn spawn_drain(&self, provider: Provider, key: ConversationKey) {
@@ -125,6 +123,18 @@ impl Inbox {
     /// Runs the conversation's messages from the head of its queue until it
     /// is empty, its head must wait, or another worker holds it.
     pub async fn drain(&self, provider: Provider, key: &ConversationKey) {
+        self.drain_with(provider, key, &mut |_| {}).await;
+    }
+
+    /// [`drain`](Self::drain), handing `answered` each message's answer
+    /// once it is committed: the turn with every reply made for it (stored
+    /// by the turn, or after it) and its outcome.
+    pub async fn drain_with(
+        &self,
+        provider: Provider,
+        key: &ConversationKey,
+        answered: &mut (dyn FnMut(OutboundTurn) + Send),
+    ) {
         // A shutdown lets the turn in progress finish, and starts no other:
         // the rest stay recorded for the next worker.
         while !self.stopping.is_cancelled() {
@@ -137,7 +147,7 @@ impl Inbox {
                 }
             };
             match self.run(head).await {
-                Ran::Finished => {}
+                Ran::Finished(answer) => answered(answer),
                 Ran::Waiting => return,
             }
         }
@@ -156,48 +166,29 @@ impl Inbox {
             }
         };
         let msg = head.message;
-        let answering = OutboundTurn::answering(&msg);
         let Ok(response) = self.pipeline.clone().oneshot(msg.clone()).await;
-        let outcome = response.outcome();
-        match outcome {
+        let answer = OutboundTurn {
+            outcome: response.outcome(),
+            replies: response.all_replies().cloned().collect(),
+            ..OutboundTurn::answering(&msg)
+        };
+        match response.outcome() {
             Outcome::InFlight => {
                 self.retry_later(&claim).await;
                 return Ran::Waiting;
             }
             // The turn marked its message in its own commit.
-            Outcome::Handled if response.replies().is_empty() => return Ran::Finished,
+            Outcome::Handled if response.replies().is_empty() => return Ran::Finished(answer),
             _ => {}
         }
-        // Replies left over (the rate limit's notice, the error handler's
-        // apology) and the mark of a message answered without a turn, in
-        // one commit: a failure leaves neither, and the message runs again.
-        let uow = UnitOfWork::new(self.log.database());
-        let finished = uow
-            .run(async {
-                if !response.replies().is_empty() {
-                    let turn = OutboundTurn {
-                        outcome,
-                        replies: response.into_replies(),
-                        ..answering
-                    };
-                    self.outbox.deliver(turn).await?;
-                }
-                if outcome != Outcome::Handled {
-                    self.log.mark_handled(&msg).await?;
-                }
-                Ok::<_, BoxError>(())
-            })
-            .await;
-        let committed = match finished {
-            Ok(()) => uow.commit().await.map_err(BoxError::from),
-            Err(e) => Err(e),
-        };
-        if let Err(e) = committed {
-            tracing::warn!(error.message = %e, "cannot store the answer to a message; running it again later");
+        if let Err(e) =
+            super::turn::answer_without_turn(&self.log, &self.outbox, &msg, response).await
+        {
+            tracing::warn!(error.message = %e, error.cause_chain = ?e, "cannot store the answer to a message; running it again later");
             self.retry_later(&claim).await;
             return Ran::Waiting;
         }
-        Ran::Finished
+        Ran::Finished(answer)
     }
 
     async fn retry_later(&self, claim: &InboundClaim) {
@@ -253,92 +244,5 @@ impl Inbox {
         self.tasks.close();
         self.tasks.wait().await;
         tracing::info!("inbox stopped; unfinished messages stay recorded");
-    }
-}
-
-/// The webhook's ingress: record, answer, run; see the [module docs](self).
-#[derive(Debug, Clone)]
-pub struct InboxIngress {
-    inbox: Inbox,
-}
-
-impl InboxIngress {
-    /// Records into `inbox` and starts its drains.
-    #[must_use]
-    pub fn new(inbox: Inbox) -> Self {
-        Self { inbox }
-    }
-}
-
-impl Ingress for InboxIngress {
-    async fn accept(&self, events: Vec<WebhookEvent>) -> Result<Vec<OutboundTurn>, BoxError> {
-        // One commit for the whole webhook (each message's row and its
-        // customer, the statuses), before the answer.
-        let uow = UnitOfWork::new(self.inbox.log.database());
-        let (touched, first_error) = uow.run(self.record(events)).await;
-        if let Some(e) = first_error {
-            // Rolled back: the provider retries the whole webhook.
-            return Err(e);
-        }
-        uow.commit().await?;
-        for (provider, key) in touched {
-            self.inbox.spawn_drain(provider, key);
-        }
-        Ok(Vec::new())
-    }
-}
-
-impl InboxIngress {
-    /// Records the events; returns the conversations with messages to run,
-    /// and the first failure.
-    async fn record(
-        &self,
-        events: Vec<WebhookEvent>,
-    ) -> (Vec<(Provider, ConversationKey)>, Option<BoxError>) {
-        let mut first_error: Option<BoxError> = None;
-        let mut touched: Vec<(Provider, ConversationKey)> = Vec::new();
-        for event in events {
-            match event {
-                WebhookEvent::Message(msg) => match self.inbox.log.record_inbound(&msg).await {
-                    Ok(state) => {
-                        let provider = msg.provider().as_str();
-                        match state {
-                            InboundState::New => {
-                                metrics::counter!("campanile_messages_in_total", "provider" => provider)
-                                    .increment(1);
-                            }
-                            InboundState::Unfinished => {}
-                            InboundState::Handled => {
-                                tracing::info!(message_id = %msg.id(), "a message whose turn finished before arrived again; not run twice");
-                                metrics::counter!("campanile_turns_total", "provider" => provider, "outcome" => "duplicate")
-                                    .increment(1);
-                                continue;
-                            }
-                        }
-                        let conversation = (msg.provider(), msg.key().clone());
-                        if !touched.contains(&conversation) {
-                            touched.push(conversation);
-                        }
-                    }
-                    Err(e) => {
-                        tracing::warn!(error.message = %e, error.cause_chain = ?e, "cannot record a message; the provider should retry");
-                        first_error.get_or_insert(e.into());
-                    }
-                },
-                WebhookEvent::Status(status) => {
-                    if let Err(e) = self.inbox.outbox.record_status(status).await {
-                        first_error.get_or_insert(e.into());
-                    }
-                }
-                WebhookEvent::ProviderError(e) => tracing::warn!(
-                    provider = e.provider.as_str(),
-                    code = e.code.as_deref().unwrap_or_default(),
-                    message = %e.message,
-                    "provider reported an error"
-                ),
-                other => tracing::debug!(event = ?other, "webhook event ignored"),
-            }
-        }
-        (touched, first_error)
     }
 }

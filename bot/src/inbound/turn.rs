@@ -1,7 +1,12 @@
 //! A turn is one database transaction: the session load and save, the
 //! handler's domain effects (an order), the replies it stores in the outbox
 //! and the inbound message's `handled` mark commit together or not at all
-//! (DESIGN.md §5; docs/adr/0012-one-transaction-per-turn.md).
+//! (steps 5 and 6 of the [path](super); docs/adr/0012-one-transaction-per-turn.md).
+//!
+//! This module is the only writer of the `handled` mark: [`TurnCommit`]
+//! for a message whose turn ran, [`answer_without_turn`] for one answered
+//! by a layer before any turn (rate limited, stale) or after a failed one
+//! (the apology).
 //!
 //! [`TurnCommit`] is the session layer's [`TurnScope`]: it runs the turn in
 //! an [`infra::db::UnitOfWork`], so every statement of every repository in
@@ -13,7 +18,7 @@
 //! lock, then finds the row handled and rolls back everything it did. So a
 //! replay after a crash at any point yields the first run's outcome, once.
 //!
-//! | the turn ends with … | committed | then (the inbox, [`crate::inbox`]) |
+//! | the turn ends with … | committed | then (the [inbox](super::inbox)) |
 //! |---|---|---|
 //! | a response | everything | the next message of the conversation runs |
 //! | "in flight" (the session could not be loaded) | nothing | the message is given back, runs again after a backoff |
@@ -23,9 +28,11 @@
 //! | a timeout or a crash | nothing | a timeout: the apology; a crash: another worker runs it after the claim's lease |
 
 use framework::session::TurnScope;
+use framework::webhook::{OutboundTurn, Outbox as _};
 use framework::{BoxError, InboundMessage, Outcome, Response};
 use infra::db::UnitOfWork;
 use infra::db::messages::MessageLog;
+use infra::outbox::DbOutbox;
 
 /// Commits each turn as one transaction of the message log's database; see
 /// the [module docs](self).
@@ -72,12 +79,12 @@ impl TurnScope for TurnCommit {
                     return Ok(Response::duplicate());
                 }
                 Err(e) => {
-                    tracing::warn!(error.message = %e, error.cause_chain = ?e, "cannot mark the message handled; the turn is rolled back and the provider should retry");
+                    tracing::warn!(error.message = %e, error.cause_chain = ?e, "cannot mark the message handled; the turn is rolled back and the inbox runs the message again");
                     return Ok(Response::in_flight());
                 }
             }
             if let Err(e) = uow.commit().await {
-                tracing::warn!(error.message = %e, error.cause_chain = ?e, "the turn's commit failed; nothing of it is kept and the provider should retry");
+                tracing::warn!(error.message = %e, error.cause_chain = ?e, "the turn's commit failed; nothing of it is kept and the inbox runs the message again");
                 metrics::counter!("campanile_turns_rolled_back_total", "reason" => "commit_failed")
                     .increment(1);
                 return Ok(Response::in_flight());
@@ -85,4 +92,40 @@ impl TurnScope for TurnCommit {
             Ok(response)
         }
     }
+}
+
+/// Finishes a message answered without a committed turn: the replies left
+/// in `response` (the rate limit's notice, the error handler's apology) are
+/// stored and the message is marked handled, in one commit. On an error
+/// neither is kept, and the message runs again.
+///
+/// # Errors
+///
+/// When the replies or the mark cannot be stored, or the commit fails.
+pub(crate) async fn answer_without_turn(
+    log: &MessageLog,
+    outbox: &DbOutbox,
+    msg: &InboundMessage,
+    response: Response,
+) -> Result<(), BoxError> {
+    let outcome = response.outcome();
+    let uow = UnitOfWork::new(log.database());
+    uow.run(async {
+        if !response.replies().is_empty() {
+            let turn = OutboundTurn {
+                outcome,
+                replies: response.into_replies(),
+                ..OutboundTurn::answering(msg)
+            };
+            outbox.deliver(turn).await?;
+        }
+        // A handled turn marked its message in its own commit.
+        if outcome != Outcome::Handled {
+            log.mark_handled(msg).await?;
+        }
+        Ok::<_, BoxError>(())
+    })
+    .await?;
+    uow.commit().await?;
+    Ok(())
 }

@@ -1,7 +1,6 @@
-//! Wiring: services from settings, then the HTTP server and the outbox
-//! dispatcher, stopped together.
+//! Wiring: everything the bot runs on, built once from the settings
+//! ([`Services::build`]) and closed once ([`Services::close`]).
 
-use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -18,12 +17,12 @@ use infra::meta::{MetaClient, MetaConfig};
 use infra::outbox::{DbOutbox, DispatchConfig, Dispatcher};
 use infra::providers::Providers;
 use infra::twilio::{TwilioClient, TwilioConfig};
-use tokio::net::TcpListener;
 
 use crate::PipelineDeps;
 use crate::config::Settings;
 use crate::flows::Shop;
 use crate::stores::{Lanes, Rates, Seen, Stores};
+use framework::clock::Clock;
 use framework::dedup::InMemSeenStore;
 use framework::rate_limit::InMemRateStore;
 use framework::session::InMemConversationLock;
@@ -33,6 +32,8 @@ use framework::session::InMemConversationLock;
 pub struct Services {
     /// The settings it was built from.
     pub settings: Settings,
+    /// The time, for everything the services decide by it.
+    pub clock: Clock,
     /// The database pool.
     pub db: Database,
     /// Catalog and orders.
@@ -94,15 +95,19 @@ impl Services {
     /// client cannot be built.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let providers = providers(&settings)?;
-        Self::build_with(settings, providers).await
+        Self::build_with(settings, providers, Clock::system()).await
     }
 
-    /// [`build`](Self::build) with the given provider clients.
+    /// [`build`](Self::build) with the given provider clients and clock.
     ///
     /// # Errors
     ///
     /// As [`build`](Self::build).
-    pub async fn build_with(settings: Settings, providers: Providers) -> anyhow::Result<Self> {
+    pub async fn build_with(
+        settings: Settings,
+        providers: Providers,
+        clock: Clock,
+    ) -> anyhow::Result<Self> {
         let db = Database::connect(&settings.database)
             .await
             .context("cannot open the database")?;
@@ -215,8 +220,14 @@ impl Services {
             job_runner,
             deployment,
             db,
+            clock,
             settings,
         })
+    }
+
+    /// Closes the database pool. Every command ends with it.
+    pub async fn close(self) {
+        self.db.close().await;
     }
 
     /// What the job handlers work with.
@@ -225,6 +236,7 @@ impl Services {
         crate::jobs::JobDeps {
             queue: self.jobs.clone(),
             db: self.db.clone(),
+            clock: self.clock.clone(),
             invoices: Arc::clone(&self.invoices),
             reminders: Arc::clone(&self.reminders),
             log: self.log.clone(),
@@ -273,27 +285,28 @@ impl Services {
             session_ttl: self.settings.session_ttl,
             in_flight_ttl: self.settings.in_flight_ttl,
             lane_ttl: self.settings.lane_ttl,
-            record_inbound: true,
         }
     }
 
-    /// The inbox the webhooks record into, running messages through the
-    /// pipeline.
+    /// The inbox recorded messages run from, through the pipeline.
     #[must_use]
-    pub fn inbox(&self) -> crate::inbox::Inbox {
-        let deps = PipelineDeps {
-            record_inbound: false,
-            ..self.pipeline_deps()
-        };
-        crate::inbox::Inbox::new(
+    pub fn inbox(&self) -> crate::inbound::Inbox {
+        crate::inbound::Inbox::new(
             self.log.clone(),
             self.outbox.clone(),
-            tower::util::BoxCloneSyncService::new(crate::pipeline(deps)),
-            crate::inbox::InboxConfig {
+            tower::util::BoxCloneSyncService::new(crate::pipeline(self.pipeline_deps())),
+            crate::inbound::InboxConfig {
                 lease: self.settings.in_flight_ttl,
-                ..crate::inbox::InboxConfig::default()
+                ..crate::inbound::InboxConfig::default()
             },
         )
+    }
+
+    /// The ingress webhooks (and the terminal chat) record into, with a new
+    /// [`inbox`](Self::inbox) running what it records.
+    #[must_use]
+    pub fn ingress(&self) -> crate::inbound::InboxIngress {
+        crate::inbound::InboxIngress::new(self.inbox())
     }
 
     /// A dispatcher sending the outbox through the provider clients.
@@ -375,57 +388,4 @@ impl Services {
             tracing::info!(provider = provider.as_str(), "{receives}; {sends}");
         }
     }
-}
-
-/// Serves `services` on `listener`, runs recorded messages and sends
-/// replies until `shutdown` resolves; then stops taking requests, finishes
-/// the turns in flight, lets the dispatcher finish its round, and returns.
-///
-/// # Errors
-///
-/// When the server fails.
-pub async fn run(
-    services: Services,
-    listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let dispatcher = services.dispatcher();
-    let mut dispatcher_stop = stop_rx.clone();
-    let dispatcher = tokio::spawn(dispatcher.run(async move {
-        let _ = dispatcher_stop.wait_for(|stop| *stop).await;
-    }));
-    let inbox = services.inbox();
-    let (inbox_stop_tx, mut inbox_stop) = tokio::sync::watch::channel(false);
-    let sweeps = tokio::spawn(inbox.clone().run_sweeps(async move {
-        let _ = inbox_stop.wait_for(|stop| *stop).await;
-    }));
-    let (workers_stop_tx, mut workers_stop) = tokio::sync::watch::channel(false);
-    let workers = services.settings.run_workers.then(|| {
-        tokio::spawn(crate::jobs::run_workers(services.job_deps(), async move {
-            let _ = workers_stop.wait_for(|stop| *stop).await;
-        }))
-    });
-    let app = crate::app(&services, &inbox);
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("server failed");
-    tracing::info!("server stopped; finishing the turns in flight, then the dispatcher's round");
-    let _ = inbox_stop_tx.send(true);
-    if let Err(e) = sweeps.await {
-        tracing::error!(error.message = %e, "inbox task failed");
-    }
-    let _ = workers_stop_tx.send(true);
-    if let Some(workers) = workers
-        && let Err(e) = workers.await
-    {
-        tracing::error!(error.message = %e, "job worker task failed");
-    }
-    let _ = stop_tx.send(true);
-    if let Err(e) = dispatcher.await {
-        tracing::error!(error.message = %e, "dispatcher task failed");
-    }
-    services.db.close().await;
-    served
 }

@@ -1,0 +1,45 @@
+//! The HTTP application: the provider webhooks (recorded by the
+//! [inbound path](crate::inbound), answered, then run), the invoice links,
+//! and the operator's endpoints.
+//!
+//! | route | module |
+//! |---|---|
+//! | `POST /webhooks/twilio`, `GET`/`POST /webhooks/meta` | `framework::webhook` over [`crate::inbound::InboxIngress`] |
+//! | `GET /invoices/{number}.pdf` | [`invoices`] |
+//! | `GET /healthz`, `GET /readyz`, `GET /metrics` | [`ops`] |
+
+pub mod invoices;
+pub mod ops;
+
+use axum::routing::get;
+use framework::webhook;
+
+use crate::inbound::InboxIngress;
+use crate::services::Services;
+
+/// The application: webhooks recorded into `ingress`, the invoice links,
+/// health, readiness and metrics.
+pub fn app(services: &Services, ingress: InboxIngress) -> axum::Router {
+    let ops = ops::Ops {
+        db: services.db.clone(),
+        redis: services.redis.clone(),
+        metrics: crate::telemetry::metrics(),
+    };
+    let files = invoices::InvoiceFiles {
+        documents: services.documents.clone(),
+        clock: services.clock.clone(),
+    };
+    axum::Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .with_state(ops)
+        .route(
+            "/invoices/{file}",
+            get(invoices::invoice_pdf).with_state(files),
+        )
+        .merge(webhook::routes_with_ingress(
+            ingress,
+            services.settings.webhooks(),
+        ))
+}

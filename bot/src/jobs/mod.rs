@@ -1,0 +1,154 @@
+//! The shop's background jobs: one file per job (its queue, payload,
+//! enqueue function and handler), the worker runtime ([`worker`]) and the
+//! channel policy the jobs that message customers share ([`channel`]).
+//!
+//! | queue | enqueued by | does |
+//! |---|---|---|
+//! | [`process-order`](process_order) | the confirming turn, in its transaction (dedup `order:{id}`) | issues the order's invoice (at most one per order), schedules its payment reminders and its `send-invoice`, all in one transaction |
+//! | [`send-invoice`](send_invoice) | `process-order` (`invoice:{n}:issued`); "invoice INV-…" (`invoice:{n}:{message id}`) | sends the invoice: a PDF document at a signed link inside the 24-hour window, the invoice template outside it; in `campanile chat`, a PDF file |
+//! | [`send-reminder`](send_reminder) | `process-order` and `campanile remind`, delayed (`reminder:{id}:{time}`) | checks the reminder now (paid, void, "stop reminders", quiet hours), then sends it or waits again |
+//! | `send-campaign-message` | the campaigns issue (not built yet) | – |
+//!
+//! A job's messages go through the outbox like a turn's replies, under an
+//! idempotency key of the job (`job:send-invoice:INV-00001:issued`): a
+//! retried job stores nothing twice, and a failed send is retried by the
+//! dispatcher without making anything again.
+//!
+//! # Adding a job
+//!
+//! A new file with the payload (ids only, never entities) implementing
+//! [`ShopJob`] (queue name, retries, handler) and an `enqueue` function,
+//! then one line in [`run_workers`].
+//!
+//! `campanile serve` runs the workers unless `CAMPANILE_WORKERS=off`;
+//! `campanile worker` runs only them.
+
+pub mod channel;
+pub mod process_order;
+pub mod send_invoice;
+pub mod send_reminder;
+pub mod worker;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use features::invoices::InvoiceService;
+use features::reminders::ReminderService;
+use framework::BoxError;
+use framework::clock::Clock;
+use framework::jobs::{Backoff, Job, JobError, JobOptions, JobQueue as _};
+use infra::db::Database;
+use infra::db::invoices::DbInvoiceRepository;
+use infra::db::messages::MessageLog;
+use infra::db::orders::DbOrderRepository;
+use infra::db::reminders::DbReminderRepository;
+use infra::outbox::DbOutbox;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::documents::Documents;
+
+pub use channel::TemplateSids;
+
+/// Sends one campaign message (the campaigns issue; no worker yet).
+pub const SEND_CAMPAIGN_MESSAGE: &str = "send-campaign-message";
+
+/// Every queue with a worker, for `campanile jobs` and its help.
+pub const QUEUES: [&str; 3] = [
+    process_order::ProcessOrder::QUEUE,
+    send_invoice::SendInvoice::QUEUE,
+    send_reminder::SendReminder::QUEUE,
+];
+
+/// The job queue the bot enqueues in (every job, in the transaction of
+/// its cause).
+pub type Queue = infra::db::jobs::DbJobQueue;
+
+/// Invoices over the database.
+pub type Invoices = InvoiceService<DbInvoiceRepository, DbOrderRepository>;
+
+/// Reminders over the database.
+pub type Reminders = ReminderService<DbReminderRepository, DbInvoiceRepository>;
+
+/// A kind of background job: its payload (ids only) is the type, its queue
+/// and retries are constants, and [`run`](ShopJob::run) handles one job.
+pub trait ShopJob: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// The queue's name.
+    const QUEUE: &'static str;
+
+    /// The first retry's delay; later ones double it. 12 attempts from 2 s
+    /// is about 2.3 hours of retries (a relay to a Redis that is down waits
+    /// that long before it is a dead letter).
+    const FIRST_RETRY: Duration = Duration::from_secs(2);
+
+    /// Runs one job; `job` is the queue's record of it (id, attempt).
+    fn run(self, deps: JobDeps, job: Job) -> impl Future<Output = Result<(), JobError>> + Send;
+
+    /// The retries of this queue's jobs (the same on both queues).
+    #[must_use]
+    fn retries() -> JobOptions {
+        JobOptions::default().with_attempts(12, Backoff::Exponential(Self::FIRST_RETRY))
+    }
+}
+
+/// What the job handlers work with; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct JobDeps {
+    /// The queue (handlers enqueue follow-up jobs).
+    pub queue: Queue,
+    /// The database (one transaction per job's changes).
+    pub db: Database,
+    /// The time.
+    pub clock: Clock,
+    /// Invoices.
+    pub invoices: Arc<Invoices>,
+    /// Reminders.
+    pub reminders: Arc<Reminders>,
+    /// Where customers' last messages are (the 24-hour window).
+    pub log: MessageLog,
+    /// Where messages go to be sent.
+    pub outbox: DbOutbox,
+    /// PDFs and their links.
+    pub documents: Documents,
+    /// Twilio's template SIDs.
+    pub templates: TemplateSids,
+    /// This deployment's id (made once, kept in the database): relayed
+    /// jobs' dedup ids carry it, so a new database's job 1 is not taken
+    /// for an old one's by a Redis that outlived it.
+    pub deployment: Arc<str>,
+    /// With Redis (`REDIS_URL`): BullMQ runs the jobs; the database queue
+    /// relays each job to it once its transaction committed and it is due.
+    pub runner: Option<infra::redis::jobs::RedisJobQueue>,
+}
+
+/// Enqueues `payload` on its queue with the queue's retries, the dedup id
+/// `dedup` and `delay`. Inside a unit of work, it commits with it.
+///
+/// # Errors
+///
+/// When the payload cannot be written or the queue cannot store it.
+pub async fn enqueue<J: ShopJob>(
+    queue: &Queue,
+    payload: &J,
+    dedup: String,
+    delay: Duration,
+) -> Result<(), BoxError> {
+    let options = J::retries().delayed(delay).with_dedup_id(dedup);
+    queue
+        .enqueue(J::QUEUE, &serde_json::to_string(payload)?, &options)
+        .await?;
+    Ok(())
+}
+
+/// Runs the workers of every job until `shutdown` resolves, then lets the
+/// jobs in progress finish.
+pub async fn run_workers(deps: JobDeps, shutdown: impl Future<Output = ()> + Send + 'static) {
+    let workers = worker::Workers::new(deps, shutdown);
+    futures_util::future::join_all([
+        workers.run::<process_order::ProcessOrder>(),
+        workers.run::<send_invoice::SendInvoice>(),
+        workers.run::<send_reminder::SendReminder>(),
+    ])
+    .await;
+}

@@ -1,0 +1,102 @@
+//! `process-order`: a confirmed order's invoice is issued and, in the same
+//! transaction, its payment reminders and its sending are scheduled.
+
+use std::time::Duration;
+
+use features::invoices::{InvoiceError, InvoiceServiceError, IssueError};
+use features::shared::{OrderId, OrderNumber};
+use framework::BoxError;
+use framework::jobs::{Job, JobError};
+use infra::db::UnitOfWork;
+
+use super::worker::{permanent, retryable};
+use super::{JobDeps, Queue, ShopJob, send_invoice, send_reminder};
+
+/// The payload of a `process-order` job: ids only, never the order.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProcessOrder {
+    /// The confirmed order.
+    pub order_id: i64,
+}
+
+/// Enqueues the `process-order` job of a confirmed order, once per order.
+/// Inside a turn's unit of work, it commits with the confirmation.
+///
+/// # Errors
+///
+/// When the queue cannot store it.
+pub async fn enqueue(queue: &Queue, order: OrderId) -> Result<(), BoxError> {
+    let payload = ProcessOrder {
+        order_id: order.get(),
+    };
+    let dedup = format!("order:{}", order.get());
+    super::enqueue(queue, &payload, dedup, Duration::ZERO).await
+}
+
+impl ShopJob for ProcessOrder {
+    const QUEUE: &'static str = "process-order";
+
+    /// Issues the invoice, and with it (one transaction) schedules its
+    /// payment reminders and its sending.
+    async fn run(self, deps: JobDeps, _job: Job) -> Result<(), JobError> {
+        let order = OrderId::new(self.order_id);
+        let uow = UnitOfWork::new(&deps.db);
+        let issued = uow
+            .run(async {
+                // Issued by an earlier run whose acknowledgement was lost:
+                // its reminders exist; only the (deduplicated) send is asked
+                // again.
+                let earlier = deps
+                    .invoices
+                    .order_invoice(order)
+                    .await
+                    .map_err(retryable)?;
+                let invoice = match deps.invoices.issue_for_order(order).await {
+                    Ok(invoice) => invoice,
+                    // Cancelled before its invoice was made: nothing to
+                    // invoice.
+                    Err(InvoiceServiceError::Issue(IssueError::Invoice(
+                        InvoiceError::OrderNotConfirmed(_),
+                    ))) => return Ok(None),
+                    // Retrying cannot help: no such order, or the domain
+                    // refused it.
+                    Err(
+                        e @ (InvoiceServiceError::NoSuchOrder(_)
+                        | InvoiceServiceError::Issue(IssueError::Invoice(_))),
+                    ) => return Err(permanent(e)),
+                    Err(e) => return Err(retryable(e)),
+                };
+                if earlier.is_none() {
+                    let now = deps.clock.now_ms();
+                    for (id, at) in deps
+                        .reminders
+                        .schedule_payment_reminders(&invoice)
+                        .await
+                        .map_err(retryable)?
+                    {
+                        send_reminder::enqueue(&deps.queue, id, at, now)
+                            .await
+                            .map_err(JobError::Retryable)?;
+                    }
+                }
+                send_invoice::enqueue(&deps.queue, invoice.number(), "issued")
+                    .await
+                    .map_err(JobError::Retryable)?;
+                Ok(Some((invoice, earlier.is_none())))
+            })
+            .await?;
+        let Some((invoice, new)) = issued else {
+            tracing::info!(order = %OrderNumber::from(order), "the order is no longer confirmed; no invoice");
+            return Ok(());
+        };
+        uow.commit().await.map_err(retryable)?;
+        tracing::info!(
+            invoice = %invoice.number(),
+            order = %OrderNumber::from(order),
+            total = %invoice.total(),
+            new,
+            "invoice issued; sending it and scheduling its payment reminders"
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,175 @@
+//! `send-reminder`: a reminder is checked when its job fires (paid, void,
+//! "stop reminders", quiet hours) and then sent, or waits again.
+
+use std::time::Duration;
+
+use features::reminders::{Fire, ReminderId, ReminderKind};
+use features::shared::CustomerPhone;
+use framework::BoxError;
+use framework::jobs::{Job, JobError};
+use framework::reply::{Reply, Template};
+use infra::db::UnitOfWork;
+
+use super::channel::{address, deliver, due_date, template_for};
+use super::worker::{permanent, retryable};
+use super::{JobDeps, Queue, ShopJob};
+use crate::texts;
+
+/// The template of a payment reminder outside the window: body `{{1}}`
+/// number, `{{2}}` total, `{{3}}` due date.
+pub const PAYMENT_REMINDER_TEMPLATE: &str = "payment_reminder";
+
+/// The template of a shop's own reminder outside the window: body `{{1}}`
+/// the text.
+pub const REMINDER_TEMPLATE: &str = "reminder";
+
+/// The payload of a `send-reminder` job.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SendReminder {
+    /// The reminder.
+    pub reminder_id: i64,
+}
+
+/// Enqueues the `send-reminder` job of reminder `id`, delayed until
+/// `at_ms`.
+///
+/// # Errors
+///
+/// When the queue cannot store it.
+pub async fn enqueue(
+    queue: &Queue,
+    id: ReminderId,
+    at_ms: i64,
+    now_ms: i64,
+) -> Result<(), BoxError> {
+    let payload = SendReminder {
+        reminder_id: id.get(),
+    };
+    let dedup = format!("reminder:{id}:{at_ms}");
+    super::enqueue(queue, &payload, dedup, delay_until(at_ms, now_ms)).await
+}
+
+/// Schedules a reminder with `text` for `customer` at `at_ms`, and its job,
+/// in one transaction (`campanile remind`).
+///
+/// # Errors
+///
+/// When storage or the queue fails (then nothing is scheduled).
+pub async fn schedule(
+    deps: &JobDeps,
+    customer: &CustomerPhone,
+    at_ms: i64,
+    text: &str,
+) -> Result<ReminderId, BoxError> {
+    let uow = UnitOfWork::new(&deps.db);
+    let id = uow
+        .run(async {
+            let id = deps
+                .reminders
+                .schedule_reminder(customer, at_ms, text)
+                .await?;
+            enqueue(&deps.queue, id, at_ms, deps.clock.now_ms()).await?;
+            Ok::<_, BoxError>(id)
+        })
+        .await?;
+    uow.commit().await?;
+    Ok(id)
+}
+
+fn delay_until(at_ms: i64, now_ms: i64) -> Duration {
+    Duration::from_millis(u64::try_from(at_ms.saturating_sub(now_ms)).unwrap_or(0))
+}
+
+impl ShopJob for SendReminder {
+    const QUEUE: &'static str = "send-reminder";
+    const FIRST_RETRY: Duration = Duration::from_secs(5);
+
+    async fn run(self, deps: JobDeps, job: Job) -> Result<(), JobError> {
+        let id = ReminderId::new(self.reminder_id);
+        let reminder = match deps.reminders.prepare(id).await.map_err(retryable)? {
+            Fire::Missing => {
+                tracing::warn!(reminder = %id, "no such reminder; nothing sent");
+                return Ok(());
+            }
+            Fire::Skip(reason) => {
+                tracing::info!(reminder = %id, reason, "reminder not sent");
+                return Ok(());
+            }
+            Fire::Wait(at) => {
+                // Its next job, named after this one: never the same dedup
+                // id as a job that ran (a clock a little behind would
+                // otherwise ask for the same time again and be taken for a
+                // duplicate). A rerun of this job asks for the same next
+                // job, once.
+                let dedup = format!("reminder:{id}:after:{}:{}", job.queue, job.id);
+                let delay = delay_until(at, deps.clock.now_ms());
+                super::enqueue(&deps.queue, &self, dedup, delay)
+                    .await
+                    .map_err(JobError::Retryable)?;
+                tracing::info!(reminder = %id, at_ms = at, "reminder not due yet or in the quiet hours: it waits");
+                return Ok(());
+            }
+            Fire::Send(reminder) => reminder,
+        };
+        let to = address(&deps, reminder.customer.as_str()).await?;
+        let reply = match &reminder.kind {
+            ReminderKind::Payment { invoice: number } => {
+                let invoice = deps
+                    .documents
+                    .invoice(*number)
+                    .await
+                    .map_err(retryable)?
+                    .ok_or_else(|| permanent(format!("no invoice {number}")))?;
+                let due = due_date(&deps, &invoice);
+                if to.free_form() {
+                    Reply::text(texts::payment_reminder(*number, invoice.total(), &due))
+                } else {
+                    let t = Template::new(PAYMENT_REMINDER_TEMPLATE, "en")
+                        .param(number.to_string())
+                        .param(invoice.total().to_string())
+                        .param(due);
+                    template_for(
+                        &to,
+                        t,
+                        deps.templates.reminder.as_ref(),
+                        "TWILIO_CONTENT_SID_REMINDER",
+                    )?
+                }
+            }
+            ReminderKind::Custom { text } => {
+                if to.free_form() {
+                    Reply::text(texts::shop_reminder(text))
+                } else {
+                    let t = Template::new(REMINDER_TEMPLATE, "en").param(text.clone());
+                    template_for(
+                        &to,
+                        t,
+                        deps.templates.notice.as_ref(),
+                        "TWILIO_CONTENT_SID_NOTICE",
+                    )?
+                }
+            }
+        };
+        // The message and "sent" commit together: a reminder sent or
+        // cancelled meanwhile (another run, "stop reminders") rolls this one
+        // back.
+        let uow = UnitOfWork::new(&deps.db);
+        let key = format!("job:{}:{id}", Self::QUEUE);
+        let marked = uow
+            .run(async {
+                deliver(&deps, to, key, vec![reply]).await?;
+                deps.reminders
+                    .mark_sent(id, &reminder)
+                    .await
+                    .map_err(retryable)
+            })
+            .await?;
+        if !marked {
+            tracing::info!(reminder = %id, "reminder sent or cancelled meanwhile; not sent");
+            return Ok(());
+        }
+        uow.commit().await.map_err(retryable)?;
+        tracing::info!(reminder = %id, "reminder sent");
+        Ok(())
+    }
+}

@@ -1,0 +1,160 @@
+//! The worker runtime: each job's handler as a tower service (error mapping
+//! → 60 s timeout → the handler, run in a `job` span with its queue, id and
+//! attempt), on the database queue, or with Redis on BullMQ with the
+//! database queue relaying to it. Retries and their backoff are the
+//! queue's.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use framework::BoxError;
+use framework::jobs::{Enqueued, Job, JobError, JobQueue, WorkerConfig};
+use tokio_util::sync::CancellationToken;
+use tower::ServiceBuilder;
+use tracing::Instrument as _;
+
+use super::{JobDeps, ShopJob};
+
+/// The longest a job may run before it counts as failed (and is retried).
+const JOB_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Starts the workers of the jobs [`run`](Self::run) is given, all
+/// stopped by one shutdown.
+#[derive(Debug)]
+pub struct Workers {
+    deps: JobDeps,
+    stop: CancellationToken,
+}
+
+impl Workers {
+    /// Workers over `deps`, stopping when `shutdown` resolves.
+    pub fn new(deps: JobDeps, shutdown: impl Future<Output = ()> + Send + 'static) -> Self {
+        let stop = CancellationToken::new();
+        let trigger = stop.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            trigger.cancel();
+        });
+        Self { deps, stop }
+    }
+
+    /// Runs the worker of `J`'s queue until the shutdown: on the database
+    /// queue, or, with Redis, on BullMQ with the database queue relaying
+    /// to it.
+    #[must_use]
+    pub fn run<J: ShopJob>(&self) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        let deps = self.deps.clone();
+        let stop = self.stop.clone();
+        Box::pin(async move {
+            match deps.runner.clone() {
+                None => work_on::<J, _>(deps.queue.clone(), deps, stop).await,
+                Some(redis) => {
+                    let relayed = relay_to::<J>(
+                        deps.queue.clone(),
+                        redis.clone(),
+                        Arc::clone(&deps.deployment),
+                        stop.clone(),
+                    );
+                    tokio::join!(relayed, work_on::<J, _>(redis, deps, stop));
+                }
+            }
+        })
+    }
+}
+
+/// A job handler's error as the queue sees it: a handler's own
+/// [`JobError`] as is; anything else (the timeout) is retryable.
+fn job_error(e: BoxError) -> JobError {
+    match e.downcast::<JobError>() {
+        Ok(e) => *e,
+        Err(e) => JobError::Retryable(e),
+    }
+}
+
+/// A failure that may pass: the queue retries the job.
+pub(crate) fn retryable(e: impl Into<BoxError>) -> JobError {
+    JobError::Retryable(e.into())
+}
+
+/// A failure that retrying cannot mend: the job is a dead letter at once.
+pub(crate) fn permanent(e: impl Into<BoxError>) -> JobError {
+    JobError::Permanent(e.into())
+}
+
+/// Runs `J`'s handler on `jobs`' queue until `stop`.
+async fn work_on<J: ShopJob, Q: JobQueue>(jobs: Q, deps: JobDeps, stop: CancellationToken) {
+    let handler = ServiceBuilder::new()
+        .map_err(job_error)
+        .timeout(JOB_TIMEOUT)
+        .service_fn(move |job: Job| {
+            // Every log line of a job's run carries its queue, id and attempt.
+            let span =
+                tracing::info_span!("job", queue = %job.queue, id = %job.id, attempt = job.attempt);
+            let deps = deps.clone();
+            async move {
+                let payload: J = job.payload()?;
+                payload.run(deps, job).await
+            }
+            .instrument(span)
+        });
+    tracing::info!(queue = J::QUEUE, "job worker started");
+    if let Err(e) = jobs
+        .work(
+            J::QUEUE,
+            handler,
+            WorkerConfig::default(),
+            stop.cancelled_owned(),
+        )
+        .await
+    {
+        tracing::error!(queue = J::QUEUE, error.message = %e, "job worker stopped on an error");
+    }
+}
+
+/// Relays `J`'s jobs from the database queue to BullMQ until `stop`: a
+/// database job is done once BullMQ holds it (its dedup id is the database
+/// job's, so a relay repeated after a crash adds nothing while the first
+/// copy is kept).
+async fn relay_to<J: ShopJob>(
+    relays: infra::db::jobs::DbJobQueue,
+    redis: infra::redis::jobs::RedisJobQueue,
+    deployment: Arc<str>,
+    stop: CancellationToken,
+) {
+    let handler = ServiceBuilder::new()
+        .map_err(job_error)
+        .timeout(JOB_TIMEOUT)
+        .service_fn(move |job: Job| relay::<J>(redis.clone(), Arc::clone(&deployment), job));
+    if let Err(e) = relays
+        .work(
+            J::QUEUE,
+            handler,
+            WorkerConfig::default(),
+            stop.cancelled_owned(),
+        )
+        .await
+    {
+        tracing::error!(queue = J::QUEUE, error.message = %e, "job relay stopped on an error");
+    }
+}
+
+/// Moves one database job to BullMQ.
+async fn relay<J: ShopJob>(
+    redis: infra::redis::jobs::RedisJobQueue,
+    deployment: Arc<str>,
+    job: Job,
+) -> Result<(), JobError> {
+    let options = J::retries().with_dedup_id(format!("db:{deployment}:{}", job.id));
+    let added = redis
+        .enqueue(&job.queue, &job.payload, &options)
+        .await
+        .map_err(retryable)?;
+    if let Enqueued::Duplicate(held) = &added {
+        // A relay repeated after a crash: BullMQ holds (or held) it.
+        tracing::warn!(queue = %job.queue, db_job = %job.id, bullmq_job = %held, "job relayed before; not added again");
+    }
+    tracing::debug!(queue = %job.queue, db_job = %job.id, bullmq_job = %added.id(), "job relayed to BullMQ");
+    Ok(())
+}
