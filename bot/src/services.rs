@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use features::catalog::{CatalogService, OrderLimits};
 use features::orders::OrderService;
-use features::shared::Currency;
+use features::shared::{Currency, Now};
 use framework::Provider;
 use infra::db::Database;
 use infra::db::messages::MessageLog;
@@ -113,18 +113,29 @@ impl Services {
             .context("cannot open the database")?;
         db.migrate().await.context("cannot migrate the database")?;
         let currency = Currency::INR;
+        // The services' one time: this clock.
+        let now = Now::from_fn({
+            let clock = clock.clone();
+            move || clock.now_ms()
+        });
         let catalog = CatalogService::new(
             DbProductRepository::new(db.clone()),
             OrderLimits {
                 max_quantity: settings.max_quantity,
             },
         );
-        let orders = OrderService::new(DbOrderRepository::new(db.clone()));
         let jobs = infra::db::jobs::DbJobQueue::new(db.clone());
+        let orders = OrderService::new(
+            DbOrderRepository::new(db.clone()),
+            catalog.clone(),
+            crate::jobs::process_order::InvoiceFollowUp::new(jobs.clone()),
+            now.clone(),
+        );
         let invoices = Arc::new(features::invoices::InvoiceService::new(
             infra::db::invoices::DbInvoiceRepository::new(db.clone()),
             DbOrderRepository::new(db.clone()),
             settings.shop.tax(),
+            now.clone(),
         ));
         let reminders = Arc::new(
             features::reminders::ReminderService::new(
@@ -134,6 +145,7 @@ impl Services {
                     .shop
                     .clock()
                     .context("CAMPANILE_TIMEZONE / CAMPANILE_QUIET_HOURS")?,
+                now,
             )
             .with_first_payment_reminder_after(settings.shop.payment_reminder_after),
         );
