@@ -20,6 +20,9 @@ use super::{JobDeps, ShopJob};
 /// The longest a job may run before it counts as failed (and is retried).
 const JOB_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// A worker running until the shutdown.
+pub type Running = Pin<Box<dyn Future<Output = ()> + Send>>;
+
 /// Starts the workers of the jobs [`run`](Self::run) is given, all
 /// stopped by one shutdown.
 #[derive(Debug)]
@@ -44,7 +47,7 @@ impl Workers {
     /// queue, or, with Redis, on BullMQ with the database queue relaying
     /// to it.
     #[must_use]
-    pub fn run<J: ShopJob>(&self) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    pub fn run<J: ShopJob>(&self) -> Running {
         let deps = self.deps.clone();
         let stop = self.stop.clone();
         Box::pin(async move {
