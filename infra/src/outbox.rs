@@ -25,6 +25,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use framework::backoff::Backoff;
 use framework::provider::{meta, twilio};
 use framework::reply::Reply;
 use framework::webhook::{Delivery, OutboundTurn, Outbox, OutboxError};
@@ -515,15 +516,14 @@ impl<T: Transport> Dispatcher<T> {
         }
     }
 
-    /// `backoff * 2^(attempts-1)`, capped, plus up to 250 ms of jitter spread
-    /// by row so retries of many rows do not arrive together.
+    /// The [backoff](Backoff) from `config.backoff` before the attempt
+    /// after `attempts`, capped at `config.max_backoff`, plus up to 250 ms
+    /// of jitter spread by row so retries of many rows do not arrive
+    /// together.
     fn backoff(&self, attempts: i32, id: i64) -> Duration {
-        let exp = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
-        let base = self
-            .config
-            .backoff
-            .saturating_mul(2_u32.saturating_pow(exp))
-            .min(self.config.max_backoff);
+        let next = u32::try_from(attempts.saturating_add(1)).unwrap_or(1);
+        let base = Backoff::Exponential(self.config.backoff)
+            .delay_before_at_most(next, self.config.max_backoff);
         let jitter = Duration::from_millis(u64::try_from(id.rem_euclid(250)).unwrap_or_default());
         base + jitter
     }

@@ -19,6 +19,7 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use framework::backoff::Backoff;
 use framework::webhook::OutboundTurn;
 use framework::{ConversationKey, InboundMessage, Outcome, Provider, Response};
 use infra::db::messages::{InboundClaim, MessageLog, QueuedInbound};
@@ -28,6 +29,13 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 use tower::util::BoxCloneSyncService;
+
+/// How long a message given back waits before it runs again, doubling
+/// with each run: 250 ms, 500 ms, 1 s, … at most [`MAX_RETRY_DELAY`].
+const RETRY: Backoff = Backoff::Exponential(Duration::from_millis(250));
+
+/// The longest wait of a message given back.
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(10);
 
 /// How many queues one sweep drains at once.
 const SWEEP_CONCURRENCY: usize = 8;
@@ -192,8 +200,8 @@ impl Inbox {
     }
 
     async fn retry_later(&self, claim: &InboundClaim) {
-        let exponent = u32::try_from(claim.attempts.clamp(1, 7) - 1).unwrap_or(0);
-        let delay = (Duration::from_millis(250) * 2_u32.pow(exponent)).min(Duration::from_secs(10));
+        let next = u32::try_from(claim.attempts.saturating_add(1)).unwrap_or(1);
+        let delay = RETRY.delay_before_at_most(next, MAX_RETRY_DELAY);
         let at = now_ms().saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
         if let Err(e) = self.log.retry_inbound(claim, at).await {
             tracing::warn!(error.message = %e, "cannot give an inbound message back; it runs again when its lease expires");

@@ -24,12 +24,10 @@ async fn a_provider_outage_delays_the_reply_but_loses_nothing() {
     assert!(texts[0].contains("Welcome"), "{texts:?}");
     let attempts: Vec<u16> = bot.twilio.requests().iter().map(|r| r.status).collect();
     assert_eq!(attempts, [500, 429, 201], "two failures then success");
-    let out = bot
-        .log()
-        .await
-        .into_iter()
-        .find(|r| r.direction == "out")
-        .unwrap();
+    // The fake answered before the dispatcher recorded its answer: wait for
+    // the record. (Regression: read at once, the row was still pending on a
+    // loaded machine.)
+    let out = bot.wait_out(|r| r.status != "pending").await;
     assert_eq!(
         (out.status.as_str(), out.attempts),
         ("queued", 3),
@@ -187,11 +185,10 @@ async fn a_retry_of_a_finished_turn_after_a_restart_is_not_run_again() {
         yes.contains("no order waiting"),
         "the replayed order was not put back in the cart: {yes}"
     );
-    assert_eq!(
-        bot.twilio.texts_to(crate::support::CUSTOMER).len(),
-        1,
-        "only the answer to 'yes'"
-    );
+    // Answers to the customer's messages only: the first process's
+    // invoice may be sent by this one (a job it left), which is no replay.
+    // (Regression: counted, it failed on a loaded machine.)
+    assert_eq!(bot.chat_texts().len(), 1, "only the answer to 'yes'");
     let orders = bot.orders_of(crate::support::CUSTOMER).await;
     assert_eq!(orders.len(), 1, "one order: {orders:?}");
     bot.stop().await;
