@@ -102,7 +102,7 @@ impl TurnScope for TurnCommit {
 /// # Errors
 ///
 /// When the replies or the mark cannot be stored, or the commit fails.
-pub(crate) async fn answer_without_turn(
+pub async fn answer_without_turn(
     log: &MessageLog,
     outbox: &DbOutbox,
     msg: &InboundMessage,
