@@ -2,9 +2,11 @@
 //! through sea-orm on sqlx (see `docs/adr/0008-sea-orm-instead-of-prisma.md`).
 //!
 //! Queries are built with sea-query so one statement runs on both backends
-//! (placeholders, `RETURNING`, `ON CONFLICT` differ between them); the schema
-//! lives in Rust migrations ([`schema::Migrator`]) applied on start and by
-//! `campanile migrate`.
+//! (placeholders, `RETURNING`, `ON CONFLICT` differ between them). The
+//! schema is built by Rust migrations ([`migrations::Migrator`], one file
+//! each, frozen once released) applied on start and by `campanile migrate`;
+//! queries name its tables and columns by the live identifiers in
+//! [`schema`].
 //!
 //! | module | implements |
 //! |---|---|
@@ -48,6 +50,7 @@ use sea_orm_migration::MigratorTrait;
 pub mod invoices;
 pub mod jobs;
 pub mod messages;
+pub mod migrations;
 pub mod orders;
 pub mod products;
 pub mod reminders;
@@ -241,7 +244,7 @@ impl Database {
     /// connection.
     pub async fn migrate(&self) -> Result<(), DbError> {
         if self.backend() != DbBackend::Postgres {
-            return schema::Migrator::up(&self.conn, None)
+            return migrations::Migrator::up(&self.conn, None)
                 .await
                 .map_err(DbError::Migrate);
         }
@@ -250,7 +253,7 @@ impl Database {
         conn.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
             .await
             .map_err(DbError::Migrate)?;
-        let result = schema::Migrator::up(conn, None)
+        let result = migrations::Migrator::up(conn, None)
             .await
             .map_err(DbError::Migrate);
         if let Err(e) = conn
@@ -269,7 +272,7 @@ impl Database {
     ///
     /// [`DbError::Migrate`].
     pub async fn applied_migrations(&self) -> Result<Vec<String>, DbError> {
-        let all = schema::Migrator::get_applied_migrations(&self.conn)
+        let all = migrations::Migrator::get_applied_migrations(&self.conn)
             .await
             .map_err(DbError::Migrate)?;
         Ok(all.iter().map(|m| m.name().to_owned()).collect())

@@ -10,7 +10,7 @@
 //! (`CAMPANILE_BLESS_MIGRATIONS=1` rewrites it; review the diff: nothing
 //! above the new migration may change).
 
-use infra::db::schema::Migrator;
+use infra::db::migrations::Migrator;
 use sea_orm::{DbBackend, MockDatabase, MockExecResult, Value};
 use sea_orm_migration::{MigratorTrait, SchemaManager};
 
