@@ -108,9 +108,11 @@ impl Services {
         providers: Providers,
         clock: Clock,
     ) -> anyhow::Result<Self> {
+        // The database stamps and compares times by the services' clock.
         let db = Database::connect(&settings.database)
             .await
-            .context("cannot open the database")?;
+            .context("cannot open the database")?
+            .with_clock(clock.clone());
         db.migrate().await.context("cannot migrate the database")?;
         let currency = Currency::INR;
         let catalog = CatalogService::new(

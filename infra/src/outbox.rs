@@ -33,7 +33,7 @@ use futures_util::StreamExt as _;
 use tokio::sync::Notify;
 
 use crate::db::messages::{MessageLog, NewOutbound, PendingOutbound};
-use crate::db::{DbError, duration_ms, now_ms};
+use crate::db::{DbError, duration_ms};
 use crate::providers::{OutboundRequest, SendError, Transport};
 
 /// How replies are addressed when they are rendered.
@@ -467,7 +467,7 @@ impl<T: Transport> Dispatcher<T> {
                         .mark_retry(
                             row.id,
                             attempts,
-                            now_ms().saturating_add(duration_ms(delay)),
+                            self.log.database().clock().ms_after(delay),
                             &e.to_string(),
                         )
                         .await,

@@ -22,7 +22,6 @@ use std::time::Duration;
 use framework::webhook::OutboundTurn;
 use framework::{ConversationKey, InboundMessage, Outcome, Provider, Response};
 use infra::db::messages::{InboundClaim, MessageLog, QueuedInbound};
-use infra::db::now_ms;
 use infra::outbox::DbOutbox;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -194,7 +193,8 @@ impl Inbox {
     async fn retry_later(&self, claim: &InboundClaim) {
         let exponent = u32::try_from(claim.attempts.clamp(1, 7) - 1).unwrap_or(0);
         let delay = (Duration::from_millis(250) * 2_u32.pow(exponent)).min(Duration::from_secs(10));
-        let at = now_ms().saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
+        // The time by the log's database, whose statements judge when it is due.
+        let at = self.log.database().clock().ms_after(delay);
         if let Err(e) = self.log.retry_inbound(claim, at).await {
             tracing::warn!(error.message = %e, "cannot give an inbound message back; it runs again when its lease expires");
         }

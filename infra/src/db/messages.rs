@@ -13,7 +13,7 @@ use framework::{InboundMessage, StatusEvent};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 
 use super::schema::{Customers, DeliveryStatuses, Messages};
-use super::{Database, DbError, corrupt, now_ms};
+use super::{Database, DbError, corrupt};
 
 /// Statuses of an outbound message in rank order; a report moves a message
 /// only to a higher rank. `failed` ranks highest: nothing follows it.
@@ -196,7 +196,7 @@ impl MessageLog {
     ///
     /// [`DbError::Query`].
     pub async fn record_inbound(&self, msg: &InboundMessage) -> Result<InboundState, DbError> {
-        let now = now_ms();
+        let now = self.db.now_ms();
         // The whole message, so an inbox worker can run it later.
         let payload = serde_json::to_string(msg).map_err(|e| corrupt("messages", e))?;
         let customer = msg.key().customer().as_str().to_owned();
@@ -319,7 +319,7 @@ impl MessageLog {
         let update = Query::update()
             .table(Messages::Table)
             .value(Messages::Status, "handled")
-            .value(Messages::UpdatedAtMs, now_ms())
+            .value(Messages::UpdatedAtMs, self.db.now_ms())
             .and_where(Expr::col(Messages::Direction).eq("in"))
             .and_where(Expr::col(Messages::Provider).eq(msg.provider().as_str()))
             .and_where(Expr::col(Messages::ProviderMessageId).eq(msg.id().as_str()))
@@ -351,7 +351,7 @@ impl MessageLog {
             let Some(row) = self.db.one(&select).await? else {
                 return Ok(None);
             };
-            match queued_from_row(&row, now_ms())? {
+            match queued_from_row(&row, self.db.now_ms())? {
                 Ok(queued) => return Ok(Some(queued)),
                 Err((id, why)) => self.set_aside(id, &why).await?,
             }
@@ -370,7 +370,7 @@ impl MessageLog {
             .table(Messages::Table)
             .value(Messages::Status, "unreadable")
             .value(Messages::Error, why)
-            .value(Messages::UpdatedAtMs, now_ms())
+            .value(Messages::UpdatedAtMs, self.db.now_ms())
             .and_where(Expr::col(Messages::Id).eq(id))
             .to_owned();
         self.db.exec(&update).await?;
@@ -390,7 +390,7 @@ impl MessageLog {
             .and_where(Expr::exists(Self::earlier_in_conversation(None)).not())
             .limit(limit)
             .to_owned();
-        let now = now_ms();
+        let now = self.db.now_ms();
         let mut seen = std::collections::HashSet::new();
         let mut heads = Vec::new();
         for row in self.db.all(&select).await? {
@@ -469,7 +469,7 @@ impl MessageLog {
         id: i64,
         lease_ms: i64,
     ) -> Result<Option<InboundClaim>, DbError> {
-        let now = now_ms();
+        let now = self.db.now_ms();
         let until = now.saturating_add(lease_ms);
         let update = Query::update()
             .table(Messages::Table)
@@ -514,7 +514,7 @@ impl MessageLog {
             .table(Messages::Table)
             .value(Messages::ClaimedUntilMs, Option::<i64>::None)
             .value(Messages::NextAttemptAtMs, at_ms)
-            .value(Messages::UpdatedAtMs, now_ms())
+            .value(Messages::UpdatedAtMs, self.db.now_ms())
             .and_where(Expr::col(Messages::Id).eq(claim.id))
             .and_where(Expr::col(Messages::Direction).eq("in"))
             .and_where(Expr::col(Messages::Status).eq("received"))
@@ -634,7 +634,7 @@ impl MessageLog {
         if rows.is_empty() {
             return Ok(0);
         }
-        let now = now_ms();
+        let now = self.db.now_ms();
         // One statement for all the rows: atomic by itself, and one round
         // trip instead of a transaction's three or more.
         let mut insert = Query::insert()
@@ -713,7 +713,7 @@ impl MessageLog {
         limit: u64,
         due_only: bool,
     ) -> Result<Vec<PendingOutbound>, DbError> {
-        let now = now_ms();
+        let now = self.db.now_ms();
         let mut select = Query::select()
             .columns([
                 (Messages::Table, Messages::Id),
@@ -790,7 +790,7 @@ impl MessageLog {
     ///
     /// [`DbError::Query`].
     pub async fn claim(&self, id: i64, lease_ms: i64) -> Result<Option<i32>, DbError> {
-        let now = now_ms();
+        let now = self.db.now_ms();
         // The claim counts the attempt: a send cut off by a crash (its
         // outcome unknown) is still an attempt.
         let update = Query::update()
@@ -825,7 +825,7 @@ impl MessageLog {
         provider_message_id: &str,
         attempts: i32,
     ) -> Result<(), DbError> {
-        let now = now_ms();
+        let now = self.db.now_ms();
         let update = Query::update()
             .table(Messages::Table)
             .value(Messages::ProviderMessageId, provider_message_id)
@@ -881,7 +881,7 @@ impl MessageLog {
             .value(Messages::NextAttemptAtMs, next_attempt_at_ms)
             .value(Messages::ClaimedUntilMs, Option::<i64>::None)
             .value(Messages::Error, error)
-            .value(Messages::UpdatedAtMs, now_ms())
+            .value(Messages::UpdatedAtMs, self.db.now_ms())
             .and_where(Expr::col(Messages::Id).eq(id))
             .to_owned();
         self.db.exec(&update).await?;
@@ -906,7 +906,7 @@ impl MessageLog {
             .value(Messages::Attempts, attempts)
             .value(Messages::ClaimedUntilMs, Option::<i64>::None)
             .value(Messages::Error, error.map(str::to_owned))
-            .value(Messages::UpdatedAtMs, now_ms())
+            .value(Messages::UpdatedAtMs, self.db.now_ms())
             .and_where(Expr::col(Messages::Id).eq(id))
             .to_owned();
         self.db.exec(&update).await?;
@@ -946,7 +946,7 @@ impl MessageLog {
                 event.message_id.as_str().into(),
                 status.into(),
                 error.clone().into(),
-                now_ms().into(),
+                self.db.now_ms().into(),
             ])
             .map_err(|e| corrupt("delivery_statuses", e))?
             .on_conflict(
@@ -964,7 +964,7 @@ impl MessageLog {
             .table(Messages::Table)
             .value(Messages::Status, status)
             .value(Messages::Error, error)
-            .value(Messages::UpdatedAtMs, now_ms())
+            .value(Messages::UpdatedAtMs, self.db.now_ms())
             .and_where(Expr::col(Messages::Direction).eq("out"))
             .and_where(Expr::col(Messages::Provider).eq(event.provider.as_str()))
             .and_where(Expr::col(Messages::ProviderMessageId).eq(event.message_id.as_str()))
@@ -983,7 +983,7 @@ impl MessageLog {
             .table(Messages::Table)
             .value(Messages::Status, status)
             .value(Messages::Error, error.map(str::to_owned))
-            .value(Messages::UpdatedAtMs, now_ms())
+            .value(Messages::UpdatedAtMs, self.db.now_ms())
             .and_where(Expr::col(Messages::Id).eq(id))
             .and_where(Expr::col(Messages::Status).is_in(lower_than(status)))
             .to_owned();

@@ -39,8 +39,9 @@
 //! ```
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
+use framework::clock::Clock;
 use sea_orm::{
     ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
     TransactionTrait,
@@ -171,7 +172,15 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// A connection pool to the database; cheap to clone.
+/// A connection pool to the database, and the clock its statements read;
+/// cheap to clone.
+///
+/// Every statement that stamps a time (`created_at_ms`, a lease's end) or
+/// compares with the time (is a retry due? has a lease expired?) reads
+/// [`now_ms`](Self::now_ms): the [`Clock`] given with
+/// [`with_clock`](Self::with_clock), the system's by default. A test that
+/// gives it a [`ManualClock`](framework::clock::ManualClock)'s clock decides
+/// what time every repository sees.
 #[derive(Debug, Clone)]
 pub struct Database {
     conn: DatabaseConnection,
@@ -179,6 +188,8 @@ pub struct Database {
     /// Identifies the pool (clones share it), so a [`UnitOfWork`] joins
     /// statements of its own pool only.
     pool_id: Arc<()>,
+    /// The time statements stamp and compare with.
+    clock: Clock,
 }
 
 impl Database {
@@ -230,7 +241,27 @@ impl Database {
             conn,
             settings: settings.clone(),
             pool_id: Arc::new(()),
+            clock: Clock::system(),
         })
+    }
+
+    /// The same pool, its statements reading the time from `clock`.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock statements read the time from.
+    #[must_use]
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Milliseconds since the Unix epoch, now, by the [`clock`](Self::clock).
+    #[must_use]
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     /// Applies every pending migration; safe to run on every start and from
@@ -373,14 +404,6 @@ impl Database {
             tracing::warn!(error.message = %e, "closing the database pool failed");
         }
     }
-}
-
-/// Milliseconds since the Unix epoch, now.
-#[must_use]
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 pub(crate) fn duration_ms(d: Duration) -> i64 {

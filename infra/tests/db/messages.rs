@@ -192,13 +192,13 @@ async fn retries_wait_until_due() {
     log.enqueue(&[out("SM9", 0, "x")]).await.unwrap();
     let id = log.pending(1).await.unwrap()[0].id;
     assert!(log.claim(id, 60_000).await.unwrap().is_some());
-    log.mark_retry(id, 1, infra::db::now_ms() + 60_000, "503")
+    log.mark_retry(id, 1, db.db.now_ms() + 60_000, "503")
         .await
         .unwrap();
     let row = &log.pending(1).await.unwrap()[0];
     assert!(!row.due, "not due before its time");
     assert_eq!(row.attempts, 1);
-    log.mark_retry(id, 2, infra::db::now_ms() - 1, "503")
+    log.mark_retry(id, 2, db.db.now_ms() - 1, "503")
         .await
         .unwrap();
     assert!(
@@ -305,7 +305,7 @@ async fn the_inbox_queue_runs_in_order_one_claim_at_a_time(backend: Backend) {
     );
 
     // Given back for later: still the head, not runnable until then.
-    log.retry_inbound(&claim, infra::db::now_ms() + 300)
+    log.retry_inbound(&claim, db.db.now_ms() + 300)
         .await
         .unwrap();
     let waiting = log.queue_heads(10).await.unwrap();
@@ -380,5 +380,79 @@ async fn a_redelivered_message_recorded_without_its_payload_gets_it() {
         .unwrap()
         .unwrap();
     assert_eq!(head.message.text(), Some("Cement x 100"));
+    db.drop().await;
+}
+
+/// The log reads the time from its database's clock only: on a manual
+/// clock, rows are stamped with the manual time, and leases and retry times
+/// end by it, whatever the wall clock says.
+#[tokio::test]
+async fn the_log_stamps_and_judges_times_by_the_database_clock() {
+    use sea_orm::ConnectionTrait;
+    use std::time::Duration;
+
+    // Arrange: 2026-11-22T06:30:00Z, far from any day the test runs on.
+    let hand = framework::clock::ManualClock::new(1_795_329_000_000);
+    let db = TestDb::new(Backend::SqliteFile).await;
+    let log = MessageLog::new(db.db.clone().with_clock(hand.clock()));
+    let at = hand.now_ms();
+
+    // Act: an inbound message recorded, claimed.
+    log.record_inbound(&inbound("SM-clock", "hello"))
+        .await
+        .unwrap();
+    let head = log
+        .queue_head(Provider::Twilio, &key())
+        .await
+        .unwrap()
+        .unwrap();
+    let claim = log.claim_inbound(head.id, 60_000).await.unwrap().unwrap();
+
+    // Assert: stamped with the manual time; the lease ends by it.
+    let row = db
+        .db
+        .connection()
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "SELECT m.created_at_ms, m.updated_at_ms, c.first_seen_ms, c.last_inbound_ms \
+             FROM messages m JOIN customers c ON c.phone = m.customer",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    for column in [
+        "created_at_ms",
+        "updated_at_ms",
+        "first_seen_ms",
+        "last_inbound_ms",
+    ] {
+        assert_eq!(row.try_get::<i64>("", column).unwrap(), at, "{column}");
+    }
+    let contact = log.last_contact("+919812345678").await.unwrap().unwrap();
+    assert_eq!(contact.last_inbound_ms, at);
+    assert_eq!(claim.until_ms, at + 60_000);
+    hand.advance(Duration::from_secs(59));
+    assert_eq!(
+        log.claim_inbound(head.id, 60_000).await.unwrap(),
+        None,
+        "held until its lease ends by the manual clock"
+    );
+    hand.advance(Duration::from_secs(2));
+    let again = log.claim_inbound(head.id, 60_000).await.unwrap().unwrap();
+    assert_eq!(again.attempts, 2, "the lease ended by the manual clock");
+
+    // An outbound retry is due by the manual clock too.
+    log.enqueue(&[out("SM-clock", 0, "hi")]).await.unwrap();
+    let id = log.pending(1).await.unwrap()[0].id;
+    assert!(log.claim(id, 60_000).await.unwrap().is_some());
+    log.mark_retry(id, 1, hand.now_ms() + 10_000, "503")
+        .await
+        .unwrap();
+    assert!(!log.pending(1).await.unwrap()[0].due, "not due yet");
+    hand.advance(Duration::from_secs(11));
+    assert!(
+        log.pending(1).await.unwrap()[0].due,
+        "due by the manual clock"
+    );
     db.drop().await;
 }

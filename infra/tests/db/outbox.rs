@@ -346,7 +346,7 @@ async fn rows_waiting_for_a_retry_never_hide_other_customers_due_rows() {
     }
     for row in log.pending(10).await.unwrap() {
         assert!(log.claim(row.id, 60_000).await.unwrap().is_some());
-        log.mark_retry(row.id, 1, infra::db::now_ms() + 3_600_000, "503")
+        log.mark_retry(row.id, 1, db.db.now_ms() + 3_600_000, "503")
             .await
             .unwrap();
     }
