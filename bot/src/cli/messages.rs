@@ -21,7 +21,7 @@ pub struct Args {
 pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
     super::with_database(&settings, async |db| {
         db.migrate().await?;
-        let log = infra::db::messages::MessageLog::new(db.clone());
+        let log = infra::db::messages::MessageQueries::new(db.clone());
         let rows = log.recent(args.customer.as_deref(), args.limit).await?;
         for row in rows.iter().rev() {
             println!(

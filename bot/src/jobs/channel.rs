@@ -62,7 +62,7 @@ impl Addressed {
 /// send through.
 pub(crate) async fn address(deps: &JobDeps, customer: &str) -> Result<Addressed, JobError> {
     let contact = deps
-        .log
+        .messages
         .last_contact(customer)
         .await
         .map_err(retryable)?

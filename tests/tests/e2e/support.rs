@@ -147,7 +147,7 @@ impl Bot {
 
     /// The message log, oldest first.
     pub(crate) async fn log(&self) -> Vec<LogEntry> {
-        let mut rows = self.services.log.recent(None, 1000).await.unwrap();
+        let mut rows = self.services.messages.recent(None, 1000).await.unwrap();
         rows.reverse();
         rows
     }
