@@ -32,7 +32,9 @@ use framework::{Outcome as TurnOutcome, PhoneNumber, Provider, StatusEvent};
 use futures_util::StreamExt as _;
 use tokio::sync::Notify;
 
-use crate::db::messages::{DeliveryStatuses, NewOutbound, OutboxQueue, PendingOutbound};
+use crate::db::messages::{
+    DeliveryStatuses, NewOutbound, OutboundStatus, OutboxQueue, PendingOutbound,
+};
 use crate::db::{Database, DbError, duration_ms};
 use crate::providers::{OutboundRequest, SendError, Transport};
 
@@ -88,7 +90,7 @@ impl DbOutbox {
         let customer = turn.key.customer();
         let mut rows = Vec::new();
         let base = |reply: &Reply| NewOutbound {
-            provider: turn.provider.as_str().to_owned(),
+            provider: turn.provider,
             customer: customer.as_str().to_owned(),
             business: turn.key.business().as_str().to_owned(),
             kind: reply.kind().to_owned(),
@@ -96,7 +98,7 @@ impl DbOutbox {
             in_reply_to: turn.in_reply_to.as_str().to_owned(),
             seq: 0,
             request: None,
-            status: "pending".to_owned(),
+            status: OutboundStatus::Pending,
             error: None,
         };
         for reply in &turn.replies {
@@ -136,7 +138,7 @@ impl DbOutbox {
                 }
                 _ => {
                     rows.push(NewOutbound {
-                        status: "local".to_owned(),
+                        status: OutboundStatus::Local,
                         ..base(reply)
                     });
                     continue;
@@ -164,7 +166,7 @@ impl DbOutbox {
                         "reply cannot be sent through this provider; recorded as failed"
                     );
                     rows.push(NewOutbound {
-                        status: "failed".to_owned(),
+                        status: OutboundStatus::Failed,
                         error: Some(error),
                         ..base(reply)
                     });
@@ -413,7 +415,7 @@ impl<T: Transport> Dispatcher<T> {
                     row,
                     Outcome::Failed,
                     self.queue
-                        .mark_final(row.id, "failed", attempts, Some(&error))
+                        .mark_final(row.id, OutboundStatus::Failed, attempts, Some(&error))
                         .await,
                 );
                 return Outcome::Failed;
@@ -454,7 +456,7 @@ impl<T: Transport> Dispatcher<T> {
                 (
                     Outcome::DryRun,
                     self.queue
-                        .mark_final(row.id, "dry_run", attempts, None)
+                        .mark_final(row.id, OutboundStatus::DryRun, attempts, None)
                         .await,
                 )
             }
@@ -493,7 +495,12 @@ impl<T: Transport> Dispatcher<T> {
                 (
                     Outcome::Failed,
                     self.queue
-                        .mark_final(row.id, "failed", attempts, Some(&e.to_string()))
+                        .mark_final(
+                            row.id,
+                            OutboundStatus::Failed,
+                            attempts,
+                            Some(&e.to_string()),
+                        )
                         .await,
                 )
             }

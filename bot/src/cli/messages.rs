@@ -27,11 +27,11 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
             println!(
                 "#{:<5} {:<3} {:<6} {:<16} {:<9} {:<10} {}{}",
                 row.id,
-                row.direction,
-                row.provider,
+                row.direction().as_str(),
+                row.provider.as_str(),
                 row.customer,
                 row.kind,
-                row.status,
+                row.status.as_str(),
                 row.body.as_deref().unwrap_or_default().replace('\n', " / "),
                 row.error
                     .as_deref()

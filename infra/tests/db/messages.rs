@@ -7,7 +7,8 @@ use framework::{
 };
 use infra::db::Database;
 use infra::db::messages::{
-    DeliveryStatuses, InboundState, InboxQueue, MessageQueries, NewOutbound, OutboxQueue,
+    DeliveryStatuses, Direction, InboundState, InboundStatus, InboxQueue, MessageQueries,
+    NewOutbound, OutboundStatus, OutboxQueue,
 };
 
 use crate::support::{Backend, TestDb};
@@ -33,7 +34,7 @@ fn inbound(id: &str, text: &str) -> InboundMessage {
 
 fn out(in_reply_to: &str, seq: i32, body: &str) -> NewOutbound {
     NewOutbound {
-        provider: "twilio".to_owned(),
+        provider: Provider::Twilio,
         customer: "+919812345678".to_owned(),
         business: "+14155238886".to_owned(),
         kind: "text".to_owned(),
@@ -41,7 +42,7 @@ fn out(in_reply_to: &str, seq: i32, body: &str) -> NewOutbound {
         in_reply_to: in_reply_to.to_owned(),
         seq,
         request: Some("{}".to_owned()),
-        status: "pending".to_owned(),
+        status: OutboundStatus::Pending,
         error: None,
     }
 }
@@ -100,10 +101,10 @@ async fn inbound_messages_are_recorded_once() {
     );
     let rows = log.queries.recent(None, 10).await.unwrap();
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].direction, "in");
+    assert_eq!(rows[0].direction(), Direction::In);
     assert_eq!(rows[0].provider_message_id.as_deref(), Some("SM1"));
     assert_eq!(rows[0].body.as_deref(), Some("Cement x 100"));
-    assert_eq!(rows[0].status, "handled");
+    assert_eq!(rows[0].status, InboundStatus::Handled);
     db.drop().await;
 }
 
@@ -197,8 +198,8 @@ async fn statuses_move_forward_only(backend: Backend) {
     let rows = log.queries.recent(None, 10).await.unwrap();
     let first = rows.iter().find(|r| r.id == a).unwrap();
     let second = rows.iter().find(|r| r.id == b).unwrap();
-    assert_eq!(first.status, "read");
-    assert_eq!(second.status, "failed");
+    assert_eq!(first.status, OutboundStatus::Read);
+    assert_eq!(second.status, OutboundStatus::Failed);
     assert_eq!(second.error.as_deref(), Some("63016: outside the window"));
     assert!(log.outbox.pending(10).await.unwrap().is_empty());
     db.drop().await;
@@ -235,7 +236,10 @@ async fn retries_wait_until_due() {
         log.outbox.pending(1).await.unwrap()[0].due,
         "due once its time passed"
     );
-    log.outbox.mark_final(id, "dry_run", 3, None).await.unwrap();
+    log.outbox
+        .mark_final(id, OutboundStatus::DryRun, 3, None)
+        .await
+        .unwrap();
     assert!(log.outbox.pending(1).await.unwrap().is_empty());
     db.drop().await;
 }
@@ -287,7 +291,7 @@ async fn the_second_run_of_a_message_finds_it_handled_at_its_mark_and_rolls_back
         .await
         .unwrap()
         .into_iter()
-        .filter(|row| row.direction == "out")
+        .filter(|row| row.direction() == Direction::Out)
         .map(|row| row.body)
         .collect();
     assert_eq!(bodies, [Some("first run".to_owned())]);

@@ -6,6 +6,7 @@ use std::time::Duration;
 use framework::reply::{Buttons, Reply};
 use framework::webhook::{Delivery, OutboundTurn, Outbox};
 use framework::{ConversationKey, MessageId, Outcome, PhoneNumber, Provider};
+use infra::db::messages::OutboundStatus;
 use infra::outbox::{DbOutbox, DispatchConfig, RenderConfig};
 use infra::providers::Providers;
 use infra::testing::{FakeFailure, FakeMeta, FakeTwilio};
@@ -109,7 +110,7 @@ async fn replies_are_stored_then_sent_in_order_with_the_status_callback() {
     let rows = log.queries.recent(None, 10).await.unwrap();
     assert!(
         rows.iter()
-            .all(|r| r.status == "queued" && r.provider_message_id.is_some()),
+            .all(|r| r.status == OutboundStatus::Queued && r.provider_message_id.is_some()),
         "{rows:?}"
     );
     db.drop().await;
@@ -257,10 +258,9 @@ async fn no_credentials_is_a_dry_run_and_local_chats_are_never_sent() {
             .find(|r| r.body.as_deref() == Some(body))
             .unwrap()
             .status
-            .clone()
     };
-    assert_eq!(status("dry"), "dry_run");
-    assert_eq!(status("shown"), "local");
+    assert_eq!(status("dry"), OutboundStatus::DryRun);
+    assert_eq!(status("shown"), OutboundStatus::Local);
     assert!(twilio.requests().is_empty());
     db.drop().await;
 }

@@ -10,6 +10,7 @@
 use framework::InboundMessage;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 
+use super::stored::{self, Direction, InboundStatus};
 use crate::db::schema::{Customers, Messages};
 use crate::db::{Database, DbError, corrupt};
 
@@ -120,7 +121,7 @@ impl InboxQueue {
                 Messages::UpdatedAtMs,
             ])
             .values([
-                "in".into(),
+                Direction::In.into(),
                 msg.provider().as_str().into(),
                 msg.id().as_str().into(),
                 customer.clone().into(),
@@ -128,7 +129,7 @@ impl InboxQueue {
                 msg.content().kind().into(),
                 // Text, or the id of the button or row tapped.
                 msg.text().or(msg.choice_id()).map(str::to_owned).into(),
-                "received".into(),
+                InboundStatus::Received.into(),
                 payload.clone().into(),
                 now.into(),
                 now.into(),
@@ -151,16 +152,16 @@ impl InboxQueue {
             let select = Query::select()
                 .column(Messages::Status)
                 .from(Messages::Table)
-                .and_where(Expr::col(Messages::Direction).eq("in"))
+                .and_where(Expr::col(Messages::Direction).eq(Direction::In))
                 .and_where(Expr::col(Messages::Provider).eq(msg.provider().as_str()))
                 .and_where(Expr::col(Messages::ProviderMessageId).eq(msg.id().as_str()))
                 .to_owned();
             let row = self.db.one(&select).await?;
-            let status: Option<String> = match row {
-                Some(r) => r.try_get("", "status")?,
+            let status = match row {
+                Some(r) => Some(stored::column::<InboundStatus>(&r, "status", "messages")?),
                 None => None,
             };
-            if status.as_deref() == Some("handled") {
+            if status == Some(InboundStatus::Handled) {
                 InboundState::Handled
             } else {
                 // Recorded before the inbox stored whole messages (an
@@ -169,7 +170,7 @@ impl InboxQueue {
                 let fill = Query::update()
                     .table(Messages::Table)
                     .value(Messages::Payload, payload.clone())
-                    .and_where(Expr::col(Messages::Direction).eq("in"))
+                    .and_where(Expr::col(Messages::Direction).eq(Direction::In))
                     .and_where(Expr::col(Messages::Provider).eq(msg.provider().as_str()))
                     .and_where(Expr::col(Messages::ProviderMessageId).eq(msg.id().as_str()))
                     .and_where(Expr::col(Messages::Payload).is_null())
@@ -222,12 +223,12 @@ impl InboxQueue {
     pub async fn mark_handled(&self, msg: &InboundMessage) -> Result<bool, DbError> {
         let update = Query::update()
             .table(Messages::Table)
-            .value(Messages::Status, "handled")
+            .value(Messages::Status, InboundStatus::Handled)
             .value(Messages::UpdatedAtMs, self.db.now_ms())
-            .and_where(Expr::col(Messages::Direction).eq("in"))
+            .and_where(Expr::col(Messages::Direction).eq(Direction::In))
             .and_where(Expr::col(Messages::Provider).eq(msg.provider().as_str()))
             .and_where(Expr::col(Messages::ProviderMessageId).eq(msg.id().as_str()))
-            .and_where(Expr::col(Messages::Status).ne("handled"))
+            .and_where(Expr::col(Messages::Status).ne(InboundStatus::Handled))
             .to_owned();
         Ok(self.db.exec(&update).await? == 1)
     }
@@ -272,7 +273,7 @@ impl InboxQueue {
         );
         let update = Query::update()
             .table(Messages::Table)
-            .value(Messages::Status, "unreadable")
+            .value(Messages::Status, InboundStatus::Unreadable)
             .value(Messages::Error, why)
             .value(Messages::UpdatedAtMs, self.db.now_ms())
             .and_where(Expr::col(Messages::Id).eq(id))
@@ -331,8 +332,8 @@ impl InboxQueue {
         Query::select()
             .expr(Expr::val(1))
             .from_as(Messages::Table, other.clone())
-            .and_where(col(Messages::Direction).eq("in"))
-            .and_where(col(Messages::Status).eq("received"))
+            .and_where(col(Messages::Direction).eq(Direction::In))
+            .and_where(col(Messages::Status).eq(InboundStatus::Received))
             .and_where(col(Messages::Payload).is_not_null())
             .and_where(same(Messages::Provider))
             .and_where(same(Messages::Customer))
@@ -351,8 +352,8 @@ impl InboxQueue {
                 Messages::ClaimedUntilMs,
             ])
             .from(Messages::Table)
-            .and_where(Expr::col(Messages::Direction).eq("in"))
-            .and_where(Expr::col(Messages::Status).eq("received"))
+            .and_where(Expr::col(Messages::Direction).eq(Direction::In))
+            .and_where(Expr::col(Messages::Status).eq(InboundStatus::Received))
             .and_where(Expr::col(Messages::Payload).is_not_null())
             .order_by(Messages::Id, Order::Asc)
             .to_owned()
@@ -376,8 +377,8 @@ impl InboxQueue {
             .value(Messages::ClaimedUntilMs, until)
             .value(Messages::Attempts, Expr::col(Messages::Attempts).add(1))
             .and_where(Expr::col(Messages::Id).eq(id))
-            .and_where(Expr::col(Messages::Direction).eq("in"))
-            .and_where(Expr::col(Messages::Status).eq("received"))
+            .and_where(Expr::col(Messages::Direction).eq(Direction::In))
+            .and_where(Expr::col(Messages::Status).eq(InboundStatus::Received))
             .and_where(
                 Expr::col(Messages::ClaimedUntilMs)
                     .is_null()
@@ -416,8 +417,8 @@ impl InboxQueue {
             .value(Messages::NextAttemptAtMs, at_ms)
             .value(Messages::UpdatedAtMs, self.db.now_ms())
             .and_where(Expr::col(Messages::Id).eq(claim.id))
-            .and_where(Expr::col(Messages::Direction).eq("in"))
-            .and_where(Expr::col(Messages::Status).eq("received"))
+            .and_where(Expr::col(Messages::Direction).eq(Direction::In))
+            .and_where(Expr::col(Messages::Status).eq(InboundStatus::Received))
             .and_where(Expr::col(Messages::ClaimedUntilMs).eq(claim.until_ms))
             .and_where(Expr::col(Messages::Attempts).eq(claim.attempts))
             .to_owned();

@@ -36,13 +36,22 @@
 //! chat: shown, never sent). Provider reports that arrive out of order,
 //! twice, or before the send that created the message returned are all kept
 //! in `delivery_statuses` and applied by rank.
+//!
+//! What is stored is typed: [`Direction`], [`InboundStatus`],
+//! [`OutboundStatus`] (with its [`rank`](OutboundStatus::rank)),
+//! [`MessageStatus`] (a row's, by its direction), and providers as
+//! [`framework::Provider`]. Stored text is read back in one place (the
+//! `stored` module); a value this version does not know is
+//! [`DbError::Corrupt`](crate::db::DbError::Corrupt) naming the table.
 
 mod inbox;
 mod outbox;
 mod queries;
 mod statuses;
+mod stored;
 
 pub use inbox::{InboundClaim, InboundState, InboxQueue, QueuedInbound};
 pub use outbox::{NewOutbound, OutboxQueue, PendingOutbound};
 pub use queries::{Contact, LogEntry, MessageQueries};
 pub use statuses::DeliveryStatuses;
+pub use stored::{Direction, InboundStatus, MessageStatus, OutboundStatus};

@@ -7,9 +7,11 @@
 //! provider accepted it; [delivery statuses](super::DeliveryStatuses) move
 //! it further), `failed` or `dry_run`, or waits for a retry time.
 
+use framework::Provider;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 
 use super::DeliveryStatuses;
+use super::stored::{self, Direction, OutboundStatus};
 use crate::db::schema::Messages;
 use crate::db::{Database, DbError, corrupt};
 
@@ -17,8 +19,8 @@ use crate::db::{Database, DbError, corrupt};
 /// message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOutbound {
-    /// `twilio`, `meta` or `local`.
-    pub provider: String,
+    /// The provider it goes through.
+    pub provider: Provider,
     /// The customer's E.164 number.
     pub customer: String,
     /// The business number.
@@ -33,8 +35,10 @@ pub struct NewOutbound {
     pub seq: i32,
     /// The rendered request (JSON), or `None` for rows never sent.
     pub request: Option<String>,
-    /// `pending` (to send), `local`, or `failed` (could not be rendered).
-    pub status: String,
+    /// [`Pending`](OutboundStatus::Pending) (to send),
+    /// [`Local`](OutboundStatus::Local), or [`Failed`](OutboundStatus::Failed)
+    /// (could not be rendered).
+    pub status: OutboundStatus,
     /// Why it failed, for `failed`.
     pub error: Option<String>,
 }
@@ -45,7 +49,7 @@ pub struct PendingOutbound {
     /// Row id (sending order).
     pub id: i64,
     /// The provider.
-    pub provider: String,
+    pub provider: Provider,
     /// The customer.
     pub customer: String,
     /// The rendered request (JSON).
@@ -125,13 +129,13 @@ impl OutboxQueue {
         for row in rows {
             insert
                 .values([
-                    "out".into(),
-                    row.provider.clone().into(),
+                    Direction::Out.into(),
+                    row.provider.as_str().into(),
                     row.customer.clone().into(),
                     row.business.clone().into(),
                     row.kind.clone().into(),
                     row.body.clone().into(),
-                    row.status.clone().into(),
+                    row.status.into(),
                     row.error.clone().into(),
                     row.in_reply_to.clone().into(),
                     row.seq.into(),
@@ -186,8 +190,8 @@ impl OutboxQueue {
                 (Messages::Table, Messages::ClaimedUntilMs),
             ])
             .from(Messages::Table)
-            .and_where(Expr::col((Messages::Table, Messages::Direction)).eq("out"))
-            .and_where(Expr::col((Messages::Table, Messages::Status)).eq("pending"))
+            .and_where(Expr::col((Messages::Table, Messages::Direction)).eq(Direction::Out))
+            .and_where(Expr::col((Messages::Table, Messages::Status)).eq(OutboundStatus::Pending))
             .order_by((Messages::Table, Messages::Id), Order::Asc)
             .limit(limit)
             .to_owned();
@@ -206,8 +210,10 @@ impl OutboxQueue {
             let blocked = Query::select()
                 .expr(Expr::val(1))
                 .from_as(Messages::Table, earlier.clone())
-                .and_where(Expr::col((earlier.clone(), Messages::Direction)).eq("out"))
-                .and_where(Expr::col((earlier.clone(), Messages::Status)).eq("pending"))
+                .and_where(Expr::col((earlier.clone(), Messages::Direction)).eq(Direction::Out))
+                .and_where(
+                    Expr::col((earlier.clone(), Messages::Status)).eq(OutboundStatus::Pending),
+                )
                 .and_where(
                     Expr::col((earlier.clone(), Messages::Customer))
                         .equals((Messages::Table, Messages::Customer)),
@@ -224,13 +230,13 @@ impl OutboxQueue {
         }
         let rows = self.db.all(&select).await?;
         rows.iter()
-            .map(|r| {
+            .map(|r| -> Result<PendingOutbound, DbError> {
                 let next: Option<i64> = r.try_get("", "next_attempt_at_ms")?;
                 let claimed: Option<i64> = r.try_get("", "claimed_until_ms")?;
                 let request: Option<String> = r.try_get("", "request")?;
                 Ok(PendingOutbound {
                     id: r.try_get("", "id")?,
-                    provider: r.try_get("", "provider")?,
+                    provider: stored::column(r, "provider", "messages")?,
                     customer: r.try_get("", "customer")?,
                     request: request.unwrap_or_default(),
                     attempts: r.try_get("", "attempts")?,
@@ -238,8 +244,7 @@ impl OutboxQueue {
                     due: next.is_none_or(|t| t <= now) && claimed.is_none_or(|t| t <= now),
                 })
             })
-            .collect::<Result<_, sea_orm::DbErr>>()
-            .map_err(DbError::from)
+            .collect()
     }
 
     /// Claims a pending row for `lease_ms`, so no other dispatcher sends it
@@ -259,7 +264,7 @@ impl OutboxQueue {
             .value(Messages::Attempts, Expr::col(Messages::Attempts).add(1))
             .value(Messages::UpdatedAtMs, now)
             .and_where(Expr::col(Messages::Id).eq(id))
-            .and_where(Expr::col(Messages::Status).eq("pending"))
+            .and_where(Expr::col(Messages::Status).eq(OutboundStatus::Pending))
             .and_where(
                 Expr::col(Messages::ClaimedUntilMs)
                     .is_null()
@@ -289,7 +294,7 @@ impl OutboxQueue {
         let update = Query::update()
             .table(Messages::Table)
             .value(Messages::ProviderMessageId, provider_message_id)
-            .value(Messages::Status, "queued")
+            .value(Messages::Status, OutboundStatus::Queued)
             .value(Messages::Attempts, attempts)
             .value(Messages::Error, Option::<String>::None)
             .value(Messages::ClaimedUntilMs, Option::<i64>::None)
@@ -327,7 +332,8 @@ impl OutboxQueue {
         Ok(())
     }
 
-    /// Row `id` ends in `status` (`failed` or `dry_run`) and is not sent again.
+    /// Row `id` ends in `status` ([`Failed`](OutboundStatus::Failed) or
+    /// [`DryRun`](OutboundStatus::DryRun)) and is not sent again.
     ///
     /// # Errors
     ///
@@ -335,7 +341,7 @@ impl OutboxQueue {
     pub async fn mark_final(
         &self,
         id: i64,
-        status: &str,
+        status: OutboundStatus,
         attempts: i32,
         error: Option<&str>,
     ) -> Result<(), DbError> {

@@ -1,17 +1,18 @@
 //! Reads of the log for people and background jobs: the latest rows, how
 //! to reach a customer, the messages jobs stored for a terminal chat.
 
-use framework::InboundMessage;
+use framework::{InboundMessage, Provider};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 
+use super::stored::{self, Direction, MessageStatus};
 use crate::db::schema::Messages;
 use crate::db::{Database, DbError};
 
 /// How to reach a customer outside a turn; see [`MessageQueries::last_contact`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contact {
-    /// The provider of their latest message (`twilio`, `meta`, `local`).
-    pub provider: String,
+    /// The provider of their latest message.
+    pub provider: Provider,
     /// The shop number they wrote to.
     pub business: String,
     /// The provider's business channel (Meta `phone_number_id`), if any.
@@ -25,10 +26,8 @@ pub struct Contact {
 pub struct LogEntry {
     /// Row id.
     pub id: i64,
-    /// `in` or `out`.
-    pub direction: String,
     /// The provider.
-    pub provider: String,
+    pub provider: Provider,
     /// The provider's id, when known.
     pub provider_message_id: Option<String>,
     /// The customer.
@@ -37,14 +36,22 @@ pub struct LogEntry {
     pub kind: String,
     /// Text or summary.
     pub body: Option<String>,
-    /// Status.
-    pub status: String,
+    /// Status, and with it the direction (see [`direction`](Self::direction)).
+    pub status: MessageStatus,
     /// Last error.
     pub error: Option<String>,
     /// Outbound: the inbound message answered.
     pub in_reply_to: Option<String>,
     /// Outbound: send attempts.
     pub attempts: i32,
+}
+
+impl LogEntry {
+    /// Whether the message came in or went out.
+    #[must_use]
+    pub fn direction(&self) -> Direction {
+        self.status.direction()
+    }
 }
 
 /// Reads of the message log; cheap to clone. See the [module docs](super)
@@ -84,7 +91,7 @@ impl MessageQueries {
                 Messages::CreatedAtMs,
             ])
             .from(Messages::Table)
-            .and_where(Expr::col(Messages::Direction).eq("in"))
+            .and_where(Expr::col(Messages::Direction).eq(Direction::In))
             .and_where(Expr::col(Messages::Customer).eq(customer))
             .order_by(Messages::Id, Order::Desc)
             .limit(1)
@@ -95,19 +102,19 @@ impl MessageQueries {
         let payload: Option<String> = row.try_get("", "payload")?;
         // The channel (Meta's phone_number_id) and the provider's own time
         // of the message are in the stored message.
-        let stored = payload.and_then(|p| serde_json::from_str::<InboundMessage>(&p).ok());
-        let channel_id = stored
+        let message = payload.and_then(|p| serde_json::from_str::<InboundMessage>(&p).ok());
+        let channel_id = message
             .as_ref()
             .and_then(|m| m.channel_id().map(str::to_owned));
         let received: i64 = row.try_get("", "created_at_ms")?;
         // The earlier of the provider's time and ours: a message delivered
         // late (a provider's retry) does not move the window.
-        let sent = stored
+        let sent = message
             .and_then(|m| m.timestamp())
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .and_then(|d| i64::try_from(d.as_millis()).ok());
         Ok(Some(Contact {
-            provider: row.try_get("", "provider")?,
+            provider: stored::column(&row, "provider", "messages")?,
             business: row.try_get("", "business")?,
             channel_id,
             last_inbound_ms: sent.map_or(received, |s| Ord::min(s, received)),
@@ -141,7 +148,7 @@ impl MessageQueries {
         let select = Query::select()
             .columns([Messages::Id, Messages::Body])
             .from(Messages::Table)
-            .and_where(Expr::col(Messages::Direction).eq("out"))
+            .and_where(Expr::col(Messages::Direction).eq(Direction::Out))
             .and_where(Expr::col(Messages::Customer).eq(customer))
             .and_where(Expr::col(Messages::InReplyTo).like("job:%"))
             .and_where(Expr::col(Messages::Id).gt(after))
@@ -163,7 +170,8 @@ impl MessageQueries {
     ///
     /// # Errors
     ///
-    /// [`DbError::Query`].
+    /// [`DbError::Query`], [`DbError::Corrupt`] for a provider, direction
+    /// or status this version does not know.
     pub async fn recent(
         &self,
         customer: Option<&str>,
@@ -192,22 +200,20 @@ impl MessageQueries {
         }
         let rows = self.db.all(&select).await?;
         rows.iter()
-            .map(|r| {
+            .map(|r| -> Result<LogEntry, DbError> {
                 Ok(LogEntry {
                     id: r.try_get("", "id")?,
-                    direction: r.try_get("", "direction")?,
-                    provider: r.try_get("", "provider")?,
+                    provider: stored::column(r, "provider", "messages")?,
                     provider_message_id: r.try_get("", "provider_message_id")?,
                     customer: r.try_get("", "customer")?,
                     kind: r.try_get("", "kind")?,
                     body: r.try_get("", "body")?,
-                    status: r.try_get("", "status")?,
+                    status: stored::message_status(r)?,
                     error: r.try_get("", "error")?,
                     in_reply_to: r.try_get("", "in_reply_to")?,
                     attempts: r.try_get("", "attempts")?,
                 })
             })
-            .collect::<Result<_, sea_orm::DbErr>>()
-            .map_err(DbError::from)
+            .collect()
     }
 }

@@ -2,25 +2,23 @@
 //! message, kept in `delivery_statuses`, and applied to the message by rank
 //! (forward only), whatever order the reports arrive in.
 
-use framework::StatusEvent;
+use framework::{DeliveryStatus, StatusEvent};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 
+use super::stored::{self, Direction, OutboundStatus};
 use crate::db::schema::{DeliveryStatuses as Reports, Messages};
 use crate::db::{Database, DbError, corrupt};
 
-/// Statuses of an outbound message in rank order; a report moves a message
-/// only to a higher rank. `failed` ranks highest: nothing follows it.
-const OUT_RANKS: [&str; 6] = ["pending", "queued", "sent", "delivered", "read", "failed"];
-
-fn rank(status: &str) -> Option<usize> {
-    OUT_RANKS.iter().position(|s| *s == status)
-}
-
-/// The statuses a message may leave for `status`.
-fn lower_than(status: &str) -> Vec<&'static str> {
-    match rank(status) {
-        Some(r) => OUT_RANKS[..r].to_vec(),
-        None => Vec::new(),
+/// The status a report moves a message to; `None` for a report this
+/// version does not rank (it is kept, and moves nothing).
+fn reported(status: &DeliveryStatus) -> Option<OutboundStatus> {
+    match status {
+        DeliveryStatus::Queued => Some(OutboundStatus::Queued),
+        DeliveryStatus::Sent => Some(OutboundStatus::Sent),
+        DeliveryStatus::Delivered => Some(OutboundStatus::Delivered),
+        DeliveryStatus::Read => Some(OutboundStatus::Read),
+        DeliveryStatus::Failed(_) => Some(OutboundStatus::Failed),
+        _ => None,
     }
 }
 
@@ -52,7 +50,6 @@ impl DeliveryStatuses {
     ///
     /// [`DbError::Query`].
     pub async fn record(&self, event: &StatusEvent) -> Result<bool, DbError> {
-        let status = event.status.as_str();
         let error = match &event.status {
             framework::DeliveryStatus::Failed(f) => Some(
                 [f.code.as_deref(), f.message.as_deref()]
@@ -75,7 +72,8 @@ impl DeliveryStatuses {
             .values([
                 event.provider.as_str().into(),
                 event.message_id.as_str().into(),
-                status.into(),
+                // As reported, ranked or not.
+                event.status.as_str().into(),
                 error.clone().into(),
                 self.db.now_ms().into(),
             ])
@@ -91,15 +89,18 @@ impl DeliveryStatuses {
             )
             .to_owned();
         self.db.exec(&insert).await?;
+        let Some(status) = reported(&event.status) else {
+            return Ok(false);
+        };
         let update = Query::update()
             .table(Messages::Table)
             .value(Messages::Status, status)
             .value(Messages::Error, error)
             .value(Messages::UpdatedAtMs, self.db.now_ms())
-            .and_where(Expr::col(Messages::Direction).eq("out"))
+            .and_where(Expr::col(Messages::Direction).eq(Direction::Out))
             .and_where(Expr::col(Messages::Provider).eq(event.provider.as_str()))
             .and_where(Expr::col(Messages::ProviderMessageId).eq(event.message_id.as_str()))
-            .and_where(Expr::col(Messages::Status).is_in(lower_than(status)))
+            .and_where(Expr::col(Messages::Status).is_in(status.ranked_below()))
             .to_owned();
         Ok(self.db.exec(&update).await? > 0)
     }
@@ -120,13 +121,16 @@ impl DeliveryStatuses {
         let best = early
             .iter()
             .filter_map(|r| {
+                // A report this version does not rank moves nothing, as in
+                // `record`: skipped, not an error.
                 let status: String = r.try_get("", "status").ok()?;
+                let status = stored::parse::<OutboundStatus>(&status, "delivery_statuses").ok()?;
                 let error: Option<String> = r.try_get("", "error").ok()?;
-                Some((rank(&status)?, status, error))
+                Some((status.rank()?, status, error))
             })
             .max_by_key(|(r, _, _)| *r);
         if let Some((_, status, error)) = best {
-            self.advance_by_id(id, &status, error.as_deref()).await?;
+            self.advance_by_id(id, status, error.as_deref()).await?;
         }
         Ok(())
     }
@@ -134,7 +138,7 @@ impl DeliveryStatuses {
     async fn advance_by_id(
         &self,
         id: i64,
-        status: &str,
+        status: OutboundStatus,
         error: Option<&str>,
     ) -> Result<(), DbError> {
         let update = Query::update()
@@ -143,29 +147,9 @@ impl DeliveryStatuses {
             .value(Messages::Error, error.map(str::to_owned))
             .value(Messages::UpdatedAtMs, self.db.now_ms())
             .and_where(Expr::col(Messages::Id).eq(id))
-            .and_where(Expr::col(Messages::Status).is_in(lower_than(status)))
+            .and_where(Expr::col(Messages::Status).is_in(status.ranked_below()))
             .to_owned();
         self.db.exec(&update).await?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reports_only_move_forward() {
-        assert_eq!(lower_than("pending"), Vec::<&str>::new());
-        assert_eq!(lower_than("delivered"), ["pending", "queued", "sent"]);
-        assert_eq!(
-            lower_than("failed"),
-            ["pending", "queued", "sent", "delivered", "read"]
-        );
-        assert!(
-            lower_than("dry_run").is_empty(),
-            "unknown statuses move nothing"
-        );
     }
 }
