@@ -12,7 +12,7 @@
 //! |---|---|
 //! | [`products`] | `features::catalog::ProductRepository` |
 //! | [`orders`] | `features::orders::OrderRepository` |
-//! | [`messages`] | the message log: every inbound and outbound message, with status |
+//! | [`messages`] | the message log by role: the inbox and outbox queues, delivery statuses, reads |
 //! | [`sessions`] | `framework::session::SessionStore` (sessions that survive a restart) |
 //!
 //! # SQLite

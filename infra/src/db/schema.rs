@@ -142,9 +142,9 @@ pub enum Messages {
     Table,
     /// Primary key; sending order.
     Id,
-    /// `in` or `out`.
+    /// [`Direction`](super::messages::Direction).
     Direction,
-    /// `twilio`, `meta`, `local`.
+    /// [`Provider::as_str`](framework::Provider::as_str).
     Provider,
     /// The provider's id (inbound: always; outbound: once accepted).
     ProviderMessageId,
@@ -156,7 +156,8 @@ pub enum Messages {
     Kind,
     /// Text or summary, for people reading the log.
     Body,
-    /// `received`; `pending`, `sent`, `delivered`, `read`, `failed`, `dry_run`, `local`.
+    /// [`InboundStatus`](super::messages::InboundStatus) or
+    /// [`OutboundStatus`](super::messages::OutboundStatus), by direction.
     Status,
     /// Last error (provider code and message).
     Error,
@@ -189,11 +190,11 @@ pub enum DeliveryStatuses {
     Table,
     /// Primary key.
     Id,
-    /// `twilio` or `meta`.
+    /// [`Provider::as_str`](framework::Provider::as_str).
     Provider,
     /// The provider's message id.
     ProviderMessageId,
-    /// The status.
+    /// The status as reported ([`DeliveryStatus::as_str`](framework::DeliveryStatus::as_str)).
     Status,
     /// Error code and message, for failures.
     Error,

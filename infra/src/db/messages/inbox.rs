@@ -1,10 +1,11 @@
 //! The inbox: inbound messages, recorded once per provider id, queued per
 //! conversation and run from the queue's head.
 //!
-//! A message is `received` until its turn commits (`handled`), or set aside
-//! (`unreadable`) when its stored copy cannot be read back. A
-//! conversation's queue is its `received` rows in arrival order; only the
-//! head may be claimed, by one worker at a time (a lease), so a
+//! A message is [`Received`](InboundStatus::Received) until its turn
+//! commits ([`Handled`](InboundStatus::Handled)), or set aside
+//! ([`Unreadable`](InboundStatus::Unreadable)) when its stored copy cannot be
+//! read back. A conversation's queue is its received rows in arrival order;
+//! only the head may be claimed, by one worker at a time (a lease), so a
 //! conversation's messages run one after the other, in order.
 
 use framework::InboundMessage;
@@ -99,7 +100,8 @@ impl InboxQueue {
     ///
     /// # Errors
     ///
-    /// [`DbError::Query`].
+    /// [`DbError::Query`]; [`DbError::Corrupt`] when a copy recorded before
+    /// has a status this version does not know.
     pub async fn record(&self, msg: &InboundMessage) -> Result<InboundState, DbError> {
         let now = self.db.now_ms();
         // The whole message, so an inbox worker can run it later.

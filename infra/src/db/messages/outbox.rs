@@ -2,10 +2,12 @@
 //! by the [`Dispatcher`](crate::outbox::Dispatcher) one at a time per
 //! customer.
 //!
-//! A row is stored `pending` (or `local`, or `failed` when it could not be
-//! rendered), claimed for a lease while it is sent, and ends `queued` (the
-//! provider accepted it; [delivery statuses](super::DeliveryStatuses) move
-//! it further), `failed` or `dry_run`, or waits for a retry time.
+//! A row is stored [`Pending`](OutboundStatus::Pending) (or
+//! [`Local`](OutboundStatus::Local), or [`Failed`](OutboundStatus::Failed)
+//! when it could not be rendered), claimed for a lease while it is sent, and
+//! ends [`Queued`](OutboundStatus::Queued) (the provider accepted it;
+//! [delivery statuses](super::DeliveryStatuses) move it further), `Failed`
+//! or [`DryRun`](OutboundStatus::DryRun), or waits for a retry time.
 
 use framework::Provider;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};

@@ -324,6 +324,6 @@ mod tests {
         assert!(out == OutboundStatus::Queued && out != OutboundStatus::Sent);
         assert!(out != InboundStatus::Received);
         assert_eq!(out.direction(), Direction::Out);
-        assert_eq!(format!("{:<8}|", out), "queued  |", "padded like text");
+        assert_eq!(format!("{out:<8}|"), "queued  |", "padded like text");
     }
 }
