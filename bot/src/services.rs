@@ -9,7 +9,7 @@ use features::orders::OrderService;
 use features::shared::{Currency, Now};
 use framework::Provider;
 use infra::db::Database;
-use infra::db::messages::MessageLog;
+use infra::db::messages::{InboxQueue, MessageQueries};
 use infra::db::orders::DbOrderRepository;
 use infra::db::products::DbProductRepository;
 use infra::db::sessions::DbSessionStore;
@@ -38,8 +38,8 @@ pub struct Services {
     pub db: Database,
     /// Catalog and orders.
     pub shop: Shop,
-    /// The message log.
-    pub log: MessageLog,
+    /// The message log, to read.
+    pub messages: MessageQueries,
     /// Dedup, rate limits, sessions and the conversation lane (in process
     /// or on Redis).
     pub stores: crate::stores::Stores,
@@ -108,9 +108,11 @@ impl Services {
         providers: Providers,
         clock: Clock,
     ) -> anyhow::Result<Self> {
+        // The database stamps and compares times by the services' clock.
         let db = Database::connect(&settings.database)
             .await
-            .context("cannot open the database")?;
+            .context("cannot open the database")?
+            .with_clock(clock.clone());
         db.migrate().await.context("cannot migrate the database")?;
         let currency = Currency::INR;
         // The services' one time: this clock.
@@ -178,7 +180,7 @@ impl Services {
             invoices: Arc::clone(&invoices),
             dir: settings.shop.invoice_dir.clone(),
         };
-        let log = MessageLog::new(db.clone());
+        let messages = MessageQueries::new(db.clone());
         let (stores, redis) = match &settings.redis {
             Some(config) => {
                 let redis = infra::redis::connect(config)
@@ -210,7 +212,7 @@ impl Services {
             ),
             None => None,
         };
-        let outbox = DbOutbox::new(log.clone(), settings.render_config());
+        let outbox = DbOutbox::new(db.clone(), settings.render_config());
         Ok(Self {
             shop: Shop {
                 catalog: Arc::new(catalog),
@@ -222,7 +224,7 @@ impl Services {
             },
             stores,
             redis,
-            log,
+            messages,
             outbox,
             providers,
             jobs,
@@ -251,7 +253,7 @@ impl Services {
             clock: self.clock.clone(),
             invoices: Arc::clone(&self.invoices),
             reminders: Arc::clone(&self.reminders),
-            log: self.log.clone(),
+            messages: self.messages.clone(),
             outbox: self.outbox.clone(),
             documents: self.documents.clone(),
             templates: crate::jobs::TemplateSids {
@@ -291,7 +293,7 @@ impl Services {
     pub fn pipeline_deps(&self) -> PipelineDeps<DbOutbox> {
         PipelineDeps {
             shop: self.shop.clone(),
-            log: self.log.clone(),
+            inbox: InboxQueue::new(self.db.clone()),
             stores: self.stores.clone(),
             outbox: self.outbox.clone(),
             session_ttl: self.settings.session_ttl,
@@ -304,7 +306,7 @@ impl Services {
     #[must_use]
     pub fn inbox(&self) -> crate::inbound::Inbox {
         crate::inbound::Inbox::new(
-            self.log.clone(),
+            InboxQueue::new(self.db.clone()),
             self.outbox.clone(),
             tower::util::BoxCloneSyncService::new(crate::pipeline(self.pipeline_deps())),
             crate::inbound::InboxConfig {

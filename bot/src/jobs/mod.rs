@@ -40,7 +40,7 @@ use framework::clock::Clock;
 use framework::jobs::{Backoff, Job, JobError, JobOptions, JobQueue as _};
 use infra::db::Database;
 use infra::db::invoices::DbInvoiceRepository;
-use infra::db::messages::MessageLog;
+use infra::db::messages::MessageQueries;
 use infra::db::orders::DbOrderRepository;
 use infra::db::reminders::DbReminderRepository;
 use infra::outbox::DbOutbox;
@@ -134,7 +134,7 @@ pub struct JobDeps {
     /// Reminders.
     pub reminders: Arc<Reminders>,
     /// Where customers' last messages are (the 24-hour window).
-    pub log: MessageLog,
+    pub messages: MessageQueries,
     /// Where messages go to be sent.
     pub outbox: DbOutbox,
     /// PDFs and their links.

@@ -5,6 +5,7 @@ use features::catalog::ImportCatalog;
 use features::shared::Currency;
 use framework::testing::twilio::TwilioWebhook;
 use http::StatusCode;
+use infra::db::messages::Direction;
 
 use crate::support::{BUSINESS, CUSTOMER, spawn_bot, spawn_bot_with};
 
@@ -216,7 +217,7 @@ async fn a_duplicate_webhook_gets_one_reply() {
         .log()
         .await
         .into_iter()
-        .filter(|r| r.direction == "in")
+        .filter(|r| r.direction() == Direction::In)
         .count();
     assert_eq!(inbound, 1, "logged once");
     bot.stop().await;
