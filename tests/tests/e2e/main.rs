@@ -7,5 +7,6 @@ mod delivery;
 mod http_edge;
 mod invoices;
 mod meta_flow;
+mod phone_rule;
 mod support;
 mod twilio_flow;
