@@ -124,7 +124,7 @@ pub use crate::message::{
     CatalogOrder, CatalogOrderItem, Contact, ContactPhone, Content, ConversationKey,
     DeliveryFailure, DeliveryStatus, InboundMessage, Location, Media, MediaKind, MessageId,
     Outcome, PhoneNumber, PhoneNumberError, Provider, ProviderErrorEvent, Response, StatusEvent,
-    WebhookEvent,
+    UnaddressableMessage, WebhookEvent,
 };
 
 /// The boxed error type used at tower plumbing boundaries.

@@ -123,6 +123,8 @@ impl InboxIngress {
                     message = %e.message,
                     "provider reported an error"
                 ),
+                // No phone number to answer: logged as unsupported, counted, acknowledged.
+                WebhookEvent::Unaddressable(m) => framework::webhook::report_unaddressable(&m),
                 other => tracing::debug!(event = ?other, "webhook event ignored"),
             }
         }
