@@ -39,7 +39,7 @@ pub enum LinkError {
 pub enum DocumentError {
     /// Reading the invoice failed.
     #[error("cannot read the invoice")]
-    Invoice(#[from] features::invoices::InvoiceServiceError),
+    Invoice(#[from] features::invoices::InvoiceError),
     /// Rendering failed.
     #[error("cannot render the invoice PDF")]
     Pdf(#[from] infra::pdf::PdfError),
@@ -149,7 +149,10 @@ impl Documents {
     ///
     /// [`DocumentError::Invoice`].
     pub async fn invoice(&self, number: InvoiceNumber) -> Result<Option<Invoice>, DocumentError> {
-        Ok(self.invoices.invoice(number).await?)
+        Ok(self
+            .invoices
+            .get_invoice(features::invoices::GetInvoice { number })
+            .await?)
     }
 
     /// The PDF of `invoice`.

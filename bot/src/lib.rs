@@ -37,7 +37,7 @@ use framework::rate_limit::RateLimitConfig;
 use framework::session::SessionConfig;
 use framework::webhook::Outbox;
 use framework::{InboundMessage, Response, ServiceBuilderExt};
-use infra::db::messages::MessageLog;
+use infra::db::messages::InboxQueue;
 use tower::{Service, ServiceBuilder};
 
 use crate::flows::{Shop, ShopFlow};
@@ -48,7 +48,7 @@ pub struct PipelineDeps<O> {
     /// Catalog and orders.
     pub shop: Shop,
     /// Where each turn's `handled` mark is written, in the turn's commit.
-    pub log: MessageLog,
+    pub inbox: InboxQueue,
     /// Dedup, rate limits, sessions and the conversation lane.
     pub stores: stores::Stores,
     /// Where replies go.
@@ -87,7 +87,7 @@ pub fn pipeline<O: Outbox>(
                         .with_ttl(deps.session_ttl)
                         .with_lease_ttl(deps.lane_ttl),
                 )
-                .with_turn_scope(inbound::TurnCommit::new(deps.log)),
+                .with_turn_scope(inbound::TurnCommit::new(deps.inbox)),
         )
         .deliver(deps.outbox)
         .menus()

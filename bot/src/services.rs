@@ -6,10 +6,10 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use features::catalog::{CatalogService, OrderLimits};
 use features::orders::OrderService;
-use features::shared::Currency;
+use features::shared::{Currency, Now};
 use framework::Provider;
 use infra::db::Database;
-use infra::db::messages::MessageLog;
+use infra::db::messages::{InboxQueue, MessageQueries};
 use infra::db::orders::DbOrderRepository;
 use infra::db::products::DbProductRepository;
 use infra::db::sessions::DbSessionStore;
@@ -38,8 +38,8 @@ pub struct Services {
     pub db: Database,
     /// Catalog and orders.
     pub shop: Shop,
-    /// The message log.
-    pub log: MessageLog,
+    /// The message log, to read.
+    pub messages: MessageQueries,
     /// Dedup, rate limits, sessions and the conversation lane (in process
     /// or on Redis).
     pub stores: crate::stores::Stores,
@@ -103,23 +103,36 @@ impl Services {
         providers: Providers,
         clock: Clock,
     ) -> anyhow::Result<Self> {
+        // The database stamps and compares times by the services' clock.
         let db = Database::connect(&settings.database)
             .await
-            .context("cannot open the database")?;
+            .context("cannot open the database")?
+            .with_clock(clock.clone());
         db.migrate().await.context("cannot migrate the database")?;
         let currency = Currency::INR;
+        // The services' one time: this clock.
+        let now = Now::from_fn({
+            let clock = clock.clone();
+            move || clock.now_ms()
+        });
         let catalog = CatalogService::new(
             DbProductRepository::new(db.clone()),
             OrderLimits {
                 max_quantity: settings.shop.max_quantity,
             },
         );
-        let orders = OrderService::new(DbOrderRepository::new(db.clone()));
         let jobs = infra::db::jobs::DbJobQueue::new(db.clone());
+        let orders = OrderService::new(
+            DbOrderRepository::new(db.clone()),
+            catalog.clone(),
+            crate::jobs::process_order::InvoiceFollowUp::new(jobs.clone()),
+            now.clone(),
+        );
         let invoices = Arc::new(features::invoices::InvoiceService::new(
             infra::db::invoices::DbInvoiceRepository::new(db.clone()),
             DbOrderRepository::new(db.clone()),
             settings.shop.tax(),
+            now.clone(),
         ));
         let reminders = Arc::new(
             features::reminders::ReminderService::new(
@@ -129,6 +142,7 @@ impl Services {
                     .shop
                     .clock()
                     .context("CAMPANILE_TIMEZONE / CAMPANILE_QUIET_HOURS")?,
+                now,
             )
             .with_first_payment_reminder_after(settings.shop.payment_reminder_after),
         );
@@ -161,7 +175,7 @@ impl Services {
             invoices: Arc::clone(&invoices),
             dir: settings.shop.invoice_dir.clone(),
         };
-        let log = MessageLog::new(db.clone());
+        let messages = MessageQueries::new(db.clone());
         let redis_config = settings.redis.config();
         let (stores, redis) = match &redis_config {
             Some(config) => {
@@ -194,7 +208,7 @@ impl Services {
             ),
             None => None,
         };
-        let outbox = DbOutbox::new(log.clone(), settings.render_config());
+        let outbox = DbOutbox::new(db.clone(), settings.render_config());
         Ok(Self {
             shop: Shop {
                 catalog: Arc::new(catalog),
@@ -206,7 +220,7 @@ impl Services {
             },
             stores,
             redis,
-            log,
+            messages,
             outbox,
             providers,
             jobs,
@@ -235,7 +249,7 @@ impl Services {
             clock: self.clock.clone(),
             invoices: Arc::clone(&self.invoices),
             reminders: Arc::clone(&self.reminders),
-            log: self.log.clone(),
+            messages: self.messages.clone(),
             outbox: self.outbox.clone(),
             documents: self.documents.clone(),
             templates: crate::jobs::TemplateSids {
@@ -275,7 +289,7 @@ impl Services {
     pub fn pipeline_deps(&self) -> PipelineDeps<DbOutbox> {
         PipelineDeps {
             shop: self.shop.clone(),
-            log: self.log.clone(),
+            inbox: InboxQueue::new(self.db.clone()),
             stores: self.stores.clone(),
             outbox: self.outbox.clone(),
             session_ttl: self.settings.pipeline.session_ttl,
@@ -288,7 +302,7 @@ impl Services {
     #[must_use]
     pub fn inbox(&self) -> crate::inbound::Inbox {
         crate::inbound::Inbox::new(
-            self.log.clone(),
+            InboxQueue::new(self.db.clone()),
             self.outbox.clone(),
             tower::util::BoxCloneSyncService::new(crate::pipeline(self.pipeline_deps())),
             crate::inbound::InboxConfig {

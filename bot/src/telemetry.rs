@@ -7,6 +7,7 @@
 //! | metric | labels | from |
 //! |---|---|---|
 //! | `campanile_messages_in_total` | provider | every new inbound message |
+//! | `campanile_messages_unaddressable_total` | provider | messages without a phone number (business-scoped user id only): acknowledged, not answered |
 //! | `campanile_turns_total` | provider, outcome (`handled`, `duplicate`, `rate_limited`, `failed`, ...) | the trace layer, one per turn |
 //! | `campanile_turn_duration_seconds` (histogram) | provider | the trace layer |
 //! | `campanile_messages_out_total` | provider, outcome (`accepted`, `dry_run`, `retrying`, `failed`) | the outbox dispatcher, one per send |
@@ -70,6 +71,10 @@ fn describe() {
     metrics::describe_counter!(
         "campanile_messages_in_total",
         "Inbound messages received, once per provider message id"
+    );
+    metrics::describe_counter!(
+        framework::webhook::UNADDRESSABLE_METRIC,
+        "Inbound messages without a phone number (business-scoped user id only), acknowledged but not answered"
     );
     metrics::describe_counter!(
         "campanile_turns_total",

@@ -11,26 +11,36 @@
 //!
 //! - [`shared`]: value objects used by every feature: `Money` (integer
 //!   minor units, never `f64`) and `Currency`, `CustomerPhone` (E.164),
-//!   `OrderId`/`OrderNumber`, and `RepositoryError`.
+//!   `OrderId`/`OrderNumber`, `RepositoryError`, and `Now`, the injected
+//!   time.
 //! - [`catalog`]: products, reading order messages ("Cement x 100, 10
 //!   bricks"), fuzzy product matching, quotes, CSV import, a demo catalog.
 //! - [`orders`]: the order life cycle (draft → confirmed → dispatched →
-//!   delivered, or cancelled) and the stock it takes.
+//!   delivered, or cancelled) and the stock it takes; placing an order
+//!   (price again, create, confirm, follow up).
 //! - [`invoices`]: invoices from confirmed orders, GST per line with the
 //!   CGST/SGST split, due dates, paid or void.
 //! - [`reminders`]: payment and custom reminders, checked when they fire,
-//!   quiet hours in the shop's time zone (the domain so far).
+//!   quiet hours in the shop's time zone.
 //! - `testing` (feature `test-util`): in-memory repositories, a
 //!   given/when/then harness per service, fixtures, and the repository
 //!   contract suites every storage implementation must pass.
 //!
+//! # Time
+//!
+//! This crate never reads the system clock. Services that stamp or compare
+//! times take a [`shared::Now`] in their constructor; give them all the
+//! same one (the bot wraps its one clock, tests pin one time).
+//!
 //! # Errors
 //!
-//! Each module that can fail has its own `thiserror` enum. Service errors
-//! (`CatalogError`, `OrderError`) have `is_user_error()`: `true` means the
-//! message is written for the customer, `false` means log the cause chain
-//! and apologise. Repository failures reach services as
-//! `RepositoryError` and leave them as `Unexpected`.
+//! Each feature has one `thiserror` enum in its `error` module
+//! (`CatalogError`, `OrderError`, `InvoiceError`, `ReminderError`) with
+//! `is_user_error()`: `true` means the message is written for the customer
+//! (or the operator), `false` means log the cause chain and apologise.
+//! Repository failures reach services as `RepositoryError` and leave them
+//! as `Unexpected` (catalog, orders) or `Storage` (invoices, reminders,
+//! whose errors also say `is_retryable()`, for the jobs that run them).
 
 pub mod catalog;
 pub mod invoices;

@@ -79,7 +79,8 @@
 //! - [`webhook`]: the axum routes, [`Outbox`](webhook::Outbox) and
 //!   [`Ingress`](webhook::Ingress).
 //! - [`local`]: a terminal chat with any pipeline.
-//! - [`clock`]: the wall clock as one injected value ([`clock::Clock`]).
+//! - [`clock`]: the wall clock as one injected value ([`clock::Clock`]);
+//!   [`backoff`]: how long to wait before trying again.
 //! - `testing` (feature `test-util`): message builders, signed webhooks,
 //!   transcripts, virtual time, storage contract suites.
 //! - [`guide`]: longer pages: the pipeline, writing a layer, conversations,
@@ -92,6 +93,7 @@
 #[macro_use]
 mod macros;
 
+pub mod backoff;
 mod builder;
 pub mod clock;
 pub mod conversation;
@@ -122,7 +124,7 @@ pub use crate::message::{
     CatalogOrder, CatalogOrderItem, Contact, ContactPhone, Content, ConversationKey,
     DeliveryFailure, DeliveryStatus, InboundMessage, Location, Media, MediaKind, MessageId,
     Outcome, PhoneNumber, PhoneNumberError, Provider, ProviderErrorEvent, Response, StatusEvent,
-    WebhookEvent,
+    UnaddressableMessage, WebhookEvent,
 };
 
 /// The boxed error type used at tower plumbing boundaries.

@@ -25,6 +25,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use framework::backoff::Backoff;
 use framework::provider::{meta, twilio};
 use framework::reply::Reply;
 use framework::webhook::{Delivery, OutboundTurn, Outbox, OutboxError};
@@ -32,8 +33,10 @@ use framework::{Outcome as TurnOutcome, PhoneNumber, Provider, StatusEvent};
 use futures_util::StreamExt as _;
 use tokio::sync::Notify;
 
-use crate::db::messages::{MessageLog, NewOutbound, PendingOutbound};
-use crate::db::{DbError, duration_ms, now_ms};
+use crate::db::messages::{
+    DeliveryStatuses, NewOutbound, OutboundStatus, OutboxQueue, PendingOutbound,
+};
+use crate::db::{Database, DbError, duration_ms};
 use crate::providers::{OutboundRequest, SendError, Transport};
 
 /// How replies are addressed when they are rendered.
@@ -53,17 +56,19 @@ pub struct RenderConfig {
 /// [`Dispatcher`]; see the [module docs](self).
 #[derive(Debug, Clone)]
 pub struct DbOutbox {
-    log: MessageLog,
+    queue: OutboxQueue,
+    statuses: DeliveryStatuses,
     config: Arc<RenderConfig>,
     wake: Arc<Notify>,
 }
 
 impl DbOutbox {
-    /// Stores into `log`, rendering with `config`.
+    /// Stores into the message log of `db`, rendering with `config`.
     #[must_use]
-    pub fn new(log: MessageLog, config: RenderConfig) -> Self {
+    pub fn new(db: Database, config: RenderConfig) -> Self {
         Self {
-            log,
+            queue: OutboxQueue::new(db.clone()),
+            statuses: DeliveryStatuses::new(db),
             config: Arc::new(config),
             wake: Arc::new(Notify::new()),
         }
@@ -74,7 +79,7 @@ impl DbOutbox {
     #[must_use]
     pub fn dispatcher<T: Transport>(&self, transport: T, config: DispatchConfig) -> Dispatcher<T> {
         Dispatcher {
-            log: self.log.clone(),
+            queue: self.queue.clone(),
             transport,
             wake: self.wake.clone(),
             config,
@@ -86,7 +91,7 @@ impl DbOutbox {
         let customer = turn.key.customer();
         let mut rows = Vec::new();
         let base = |reply: &Reply| NewOutbound {
-            provider: turn.provider.as_str().to_owned(),
+            provider: turn.provider,
             customer: customer.as_str().to_owned(),
             business: turn.key.business().as_str().to_owned(),
             kind: reply.kind().to_owned(),
@@ -94,7 +99,7 @@ impl DbOutbox {
             in_reply_to: turn.in_reply_to.as_str().to_owned(),
             seq: 0,
             request: None,
-            status: "pending".to_owned(),
+            status: OutboundStatus::Pending,
             error: None,
         };
         for reply in &turn.replies {
@@ -134,7 +139,7 @@ impl DbOutbox {
                 }
                 _ => {
                     rows.push(NewOutbound {
-                        status: "local".to_owned(),
+                        status: OutboundStatus::Local,
                         ..base(reply)
                     });
                     continue;
@@ -162,7 +167,7 @@ impl DbOutbox {
                         "reply cannot be sent through this provider; recorded as failed"
                     );
                     rows.push(NewOutbound {
-                        status: "failed".to_owned(),
+                        status: OutboundStatus::Failed,
                         error: Some(error),
                         ..base(reply)
                     });
@@ -189,7 +194,7 @@ impl Outbox for DbOutbox {
     async fn deliver(&self, turn: OutboundTurn) -> Result<Delivery, OutboxError> {
         let rows = self.render(&turn);
         let stored = self
-            .log
+            .queue
             .enqueue(&rows)
             .await
             .map_err(|e| OutboxError::Backend(Box::new(e)))?;
@@ -204,15 +209,17 @@ impl Outbox for DbOutbox {
             // Inside a turn's unit of work the rows are visible only after
             // its commit: wake the dispatcher then, not before.
             let wake = Arc::clone(&self.wake);
-            self.log.database().after_commit(move || wake.notify_one());
+            self.queue
+                .database()
+                .after_commit(move || wake.notify_one());
         }
         Ok(Delivery::Accepted)
     }
 
     async fn record_status(&self, event: StatusEvent) -> Result<(), OutboxError> {
         let moved = self
-            .log
-            .record_status(&event)
+            .statuses
+            .record(&event)
             .await
             .map_err(|e| OutboxError::Backend(Box::new(e)))?;
         metrics::counter!(
@@ -297,7 +304,7 @@ impl RoundReport {
 /// Sends the outbox's pending rows; see the [module docs](self).
 #[derive(Debug, Clone)]
 pub struct Dispatcher<T> {
-    log: MessageLog,
+    queue: OutboxQueue,
     transport: T,
     wake: Arc<Notify>,
     config: DispatchConfig,
@@ -341,7 +348,7 @@ impl<T: Transport> Dispatcher<T> {
     /// [`DbError`] when the log cannot be read; a failure to record one
     /// row's outcome is logged and the row is sent again after its lease.
     pub async fn run_once(&self) -> Result<RoundReport, DbError> {
-        let pending = self.log.due(self.config.batch).await?;
+        let pending = self.queue.due(self.config.batch).await?;
         // Each customer's rows in order; a customer whose first row is not
         // due waits whole.
         let mut order: Vec<String> = Vec::new();
@@ -373,7 +380,11 @@ impl<T: Transport> Dispatcher<T> {
             if !row.due {
                 break;
             }
-            let attempts = match self.log.claim(row.id, duration_ms(self.config.lease)).await {
+            let attempts = match self
+                .queue
+                .claim(row.id, duration_ms(self.config.lease))
+                .await
+            {
                 Ok(Some(attempts)) => attempts,
                 Ok(None) => break, // another dispatcher has it; keep the order
                 Err(e) => {
@@ -404,8 +415,8 @@ impl<T: Transport> Dispatcher<T> {
                 Self::record(
                     row,
                     Outcome::Failed,
-                    self.log
-                        .mark_final(row.id, "failed", attempts, Some(&error))
+                    self.queue
+                        .mark_final(row.id, OutboundStatus::Failed, attempts, Some(&error))
                         .await,
                 );
                 return Outcome::Failed;
@@ -427,7 +438,7 @@ impl<T: Transport> Dispatcher<T> {
                 for wait_ms in [0, 50, 250, 1_000] {
                     tokio::time::sleep(Duration::from_millis(wait_ms)).await;
                     stored = self
-                        .log
+                        .queue
                         .mark_accepted(row.id, &accepted.provider_message_id, attempts)
                         .await;
                     if stored.is_ok() {
@@ -445,7 +456,9 @@ impl<T: Transport> Dispatcher<T> {
                 );
                 (
                     Outcome::DryRun,
-                    self.log.mark_final(row.id, "dry_run", attempts, None).await,
+                    self.queue
+                        .mark_final(row.id, OutboundStatus::DryRun, attempts, None)
+                        .await,
                 )
             }
             Err(e @ SendError::Retryable { retry_after, .. })
@@ -463,11 +476,11 @@ impl<T: Transport> Dispatcher<T> {
                 );
                 (
                     Outcome::Retrying,
-                    self.log
+                    self.queue
                         .mark_retry(
                             row.id,
                             attempts,
-                            now_ms().saturating_add(duration_ms(delay)),
+                            self.queue.database().clock().ms_after(delay),
                             &e.to_string(),
                         )
                         .await,
@@ -482,8 +495,13 @@ impl<T: Transport> Dispatcher<T> {
                 );
                 (
                     Outcome::Failed,
-                    self.log
-                        .mark_final(row.id, "failed", attempts, Some(&e.to_string()))
+                    self.queue
+                        .mark_final(
+                            row.id,
+                            OutboundStatus::Failed,
+                            attempts,
+                            Some(&e.to_string()),
+                        )
                         .await,
                 )
             }
@@ -515,15 +533,14 @@ impl<T: Transport> Dispatcher<T> {
         }
     }
 
-    /// `backoff * 2^(attempts-1)`, capped, plus up to 250 ms of jitter spread
-    /// by row so retries of many rows do not arrive together.
+    /// The [backoff](Backoff) from `config.backoff` before the attempt
+    /// after `attempts`, capped at `config.max_backoff`, plus up to 250 ms
+    /// of jitter spread by row so retries of many rows do not arrive
+    /// together.
     fn backoff(&self, attempts: i32, id: i64) -> Duration {
-        let exp = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
-        let base = self
-            .config
-            .backoff
-            .saturating_mul(2_u32.saturating_pow(exp))
-            .min(self.config.max_backoff);
+        let next = u32::try_from(attempts.saturating_add(1)).unwrap_or(1);
+        let base = Backoff::Exponential(self.config.backoff)
+            .delay_before_at_most(next, self.config.max_backoff);
         let jitter = Duration::from_millis(u64::try_from(id.rem_euclid(250)).unwrap_or_default());
         base + jitter
     }

@@ -71,7 +71,7 @@
 //! message will fail the same way until then.
 
 use std::future::Future;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use framework::Provider;
 use framework::provider::{meta, twilio};
@@ -537,8 +537,9 @@ pub(crate) fn record_outcome(
 }
 
 /// How long the `Retry-After` header asks to wait: delta-seconds, or an
-/// HTTP-date (IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`) relative to now
-/// (a date in the past means "now": zero).
+/// HTTP-date (`Sun, 06 Nov 1994 08:49:37 GMT`, or an obsolete form, read by
+/// the `httpdate` crate) relative to now (a date in the past means "now":
+/// zero).
 pub(crate) fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
     let value = headers
         .get(http::header::RETRY_AFTER)?
@@ -548,61 +549,13 @@ pub(crate) fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
-    let at = parse_http_date(value)?;
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
-    Some(Duration::from_secs(at.saturating_sub(now)))
-}
-
-/// Seconds since the Unix epoch of an IMF-fixdate.
-fn parse_http_date(value: &str) -> Option<u64> {
-    let mut parts = value.split_ascii_whitespace();
-    let _weekday = parts.next()?.strip_suffix(',')?;
-    let day: u64 = parts.next()?.parse().ok()?;
-    let month = match parts.next()? {
-        "Jan" => 1,
-        "Feb" => 2,
-        "Mar" => 3,
-        "Apr" => 4,
-        "May" => 5,
-        "Jun" => 6,
-        "Jul" => 7,
-        "Aug" => 8,
-        "Sep" => 9,
-        "Oct" => 10,
-        "Nov" => 11,
-        "Dec" => 12,
-        _ => return None,
-    };
-    let year: u64 = parts.next()?.parse().ok()?;
-    let mut time = parts.next()?.split(':');
-    let hour: u64 = time.next()?.parse().ok()?;
-    let minute: u64 = time.next()?.parse().ok()?;
-    let second: u64 = time.next()?.parse().ok()?;
-    if parts.next()? != "GMT"
-        || parts.next().is_some()
-        || time.next().is_some()
-        || !(1..=31).contains(&day)
-        || year < 1970
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    Some(days * 86_400 + hour * 3600 + minute * 60 + second)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (year ≥ 1970).
-fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
-    // Howard Hinnant's algorithm, shifted so March is the first month.
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    (era * 146_097 + doe).saturating_sub(719_468)
+    // IMF-fixdate, and the obsolete RFC 850 and asctime forms a recipient
+    // must also accept (RFC 9110 §5.6.7).
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(
+        at.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 #[cfg(test)]
@@ -684,24 +637,42 @@ mod tests {
             Some(Duration::ZERO)
         );
         // A date far ahead: a long wait.
-        let far = retry_after(&headers("Fri, 01 Jan 2400 00:00:00 GMT")).unwrap();
+        let far = retry_after(&headers("Sat, 01 Jan 2400 00:00:00 GMT")).unwrap();
         assert!(far > Duration::from_secs(300 * 365 * 86_400));
     }
 
     #[test]
-    fn http_dates_are_exact() {
-        assert_eq!(
-            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
-            Some(784_111_777)
+    fn http_dates_in_every_form_rfc_9110_allows() {
+        let headers = |v: &str| {
+            let mut h = http::HeaderMap::new();
+            h.insert(http::header::RETRY_AFTER, v.parse().unwrap());
+            h
+        };
+        // An hour ahead, as a server writes it: about an hour.
+        let ahead = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(3600));
+        let wait = retry_after(&headers(&ahead)).unwrap();
+        assert!(
+            wait <= Duration::from_secs(3600) && wait > Duration::from_secs(3000),
+            "{ahead}: {wait:?}"
         );
-        assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
-        assert_eq!(
-            parse_http_date("Tue, 29 Feb 2000 12:00:00 GMT"),
-            Some(951_825_600)
-        );
-        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 PST"), None);
-        assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), None);
-        assert_eq!(parse_http_date("Sun, 06 Nov 1994 25:49:37 GMT"), None);
+        // The obsolete forms a recipient must accept, here in the past: now.
+        for past in [
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+            "Tue, 29 Feb 2000 12:00:00 GMT",
+        ] {
+            assert_eq!(retry_after(&headers(past)), Some(Duration::ZERO), "{past}");
+        }
+        // Not HTTP dates: no advice at all.
+        for bad in [
+            "Sun, 06 Nov 1994 08:49:37 PST",
+            "Sun, 06 Nov 1994 25:49:37 GMT",
+            "Mon, 06 Nov 1994 08:49:37 GMT",
+            "Tue, 30 Feb 2000 12:00:00 GMT",
+            "06 Nov 1994",
+        ] {
+            assert_eq!(retry_after(&headers(bad)), None, "{bad}");
+        }
     }
 
     #[test]

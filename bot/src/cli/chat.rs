@@ -63,7 +63,7 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
         // What the jobs send this customer is printed as it is stored.
         let (notices, shown) = tokio::sync::mpsc::unbounded_channel();
         let watch = tokio::spawn(job_notices(
-            services.log.clone(),
+            services.messages.clone(),
             customer.as_str().to_owned(),
             notices,
         ));
@@ -91,7 +91,7 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
 /// the receiver is gone. The log, not this process, is read: with Redis,
 /// another instance's worker may have sent them.
 async fn job_notices(
-    log: infra::db::messages::MessageLog,
+    log: infra::db::messages::MessageQueries,
     customer: String,
     notices: tokio::sync::mpsc::UnboundedSender<String>,
 ) {

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use features::invoices::InvoiceNumber;
+use features::invoices::{GetInvoice, InvoiceNumber, RecordPayment};
 use features::shared::OrderNumber;
 
 use crate::config::Settings;
@@ -53,7 +53,7 @@ pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
             let number = invoice_number(&number)?;
             let invoice = services
                 .invoices
-                .invoice(number)
+                .get_invoice(GetInvoice { number })
                 .await?
                 .with_context(|| format!("there is no invoice {number}"))?;
             println!(
@@ -80,7 +80,10 @@ pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
             let number = invoice_number(&number)?;
             let paid = services
                 .invoices
-                .record_payment(number, &reference)
+                .record_payment(RecordPayment {
+                    number,
+                    reference: reference.clone(),
+                })
                 .await
                 .with_context(|| format!("cannot record the payment of {number}"))?
                 .with_context(|| format!("there is no invoice {number}"))?;
@@ -95,7 +98,7 @@ pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
             let number = invoice_number(&number)?;
             services
                 .invoices
-                .invoice(number)
+                .get_invoice(GetInvoice { number })
                 .await?
                 .with_context(|| format!("there is no invoice {number}"))?;
             let request = format!("cli-{}", services.clock.now_ms());

@@ -10,7 +10,7 @@ use crate::config::Settings;
 pub enum Command {
     /// List a queue's dead jobs with their last error.
     Dead {
-        /// process-order, send-invoice or send-reminder.
+        /// The queue: process-order, send-invoice or send-reminder.
         queue: String,
         /// How many.
         #[arg(long, default_value_t = 50)]
@@ -31,6 +31,16 @@ pub enum Command {
 ///
 /// An unknown dead job, or a queue that cannot be read.
 pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
+    let queue = match &command {
+        Command::Dead { queue, .. } | Command::Retry { queue, .. } => queue,
+    };
+    let known = crate::jobs::queues();
+    if !known.contains(&queue.as_str()) {
+        anyhow::bail!(
+            "there is no queue {queue:?}; the queues are {}",
+            known.join(", ")
+        );
+    }
     super::with_services(settings, async |services| {
         match (&services.job_runner, command) {
             // With Redis, BullMQ runs the jobs and keeps their dead letters;

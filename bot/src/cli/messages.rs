@@ -21,17 +21,17 @@ pub struct Args {
 pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
     super::with_database(&settings, async |db| {
         db.migrate().await?;
-        let log = infra::db::messages::MessageLog::new(db.clone());
+        let log = infra::db::messages::MessageQueries::new(db.clone());
         let rows = log.recent(args.customer.as_deref(), args.limit).await?;
         for row in rows.iter().rev() {
             println!(
                 "#{:<5} {:<3} {:<6} {:<16} {:<9} {:<10} {}{}",
                 row.id,
-                row.direction,
-                row.provider,
+                row.direction().as_str(),
+                row.provider.as_str(),
                 row.customer,
                 row.kind,
-                row.status,
+                row.status.as_str(),
                 row.body.as_deref().unwrap_or_default().replace('\n', " / "),
                 row.error
                     .as_deref()

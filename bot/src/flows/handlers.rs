@@ -1,9 +1,9 @@
 //! One handler per intent; see the [flow](super).
 
 use features::catalog::{Quote, QuoteProblem, QuoteRequest, Sku};
-use features::orders::{
-    CancelOrder, ConfirmOrder, CreateOrder, CustomerOrders, OrderError, OrderLine,
-};
+use features::invoices::{CustomerInvoice, CustomerInvoices, VoidOrderInvoice};
+use features::orders::{CancelOrder, CustomerOrders, OrderError, OrderLine, PlaceOrder};
+use features::reminders::{StartReminders, StopReminders};
 use features::shared::{CustomerPhone, OrderNumber};
 use framework::conversation::Conversation;
 use framework::handler::{ProfileName, State};
@@ -51,7 +51,13 @@ pub(super) async fn my_invoices(
     State(shop): State<Shop>,
     key: ConversationKey,
 ) -> Result<String, BoxError> {
-    let invoices = shop.invoices.customer_invoices(&customer(&key)?, 5).await?;
+    let invoices = shop
+        .invoices
+        .customer_invoices(CustomerInvoices {
+            customer: customer(&key)?,
+            limit: 5,
+        })
+        .await?;
     Ok(texts::invoice_list(
         &invoices,
         shop.reminders.clock().time_zone(),
@@ -76,7 +82,13 @@ pub(super) async fn resend_invoice(
             .and_then(features::invoices::InvoiceNumber::parse)
     });
     let Some(number) = number else {
-        let invoices = shop.invoices.customer_invoices(&customer(&key)?, 5).await?;
+        let invoices = shop
+            .invoices
+            .customer_invoices(CustomerInvoices {
+                customer: customer(&key)?,
+                limit: 5,
+            })
+            .await?;
         return Ok(texts::invoice_list_and_how_to_resend(&texts::invoice_list(
             &invoices,
             shop.reminders.clock().time_zone(),
@@ -84,7 +96,10 @@ pub(super) async fn resend_invoice(
     };
     let Some(invoice) = shop
         .invoices
-        .customer_invoice(&customer(&key)?, number)
+        .customer_invoice(CustomerInvoice {
+            customer: customer(&key)?,
+            number,
+        })
         .await?
     else {
         return Ok(texts::invoice_not_found(number));
@@ -101,7 +116,11 @@ pub(super) async fn stop_reminders(
     State(shop): State<Shop>,
     key: ConversationKey,
 ) -> Result<String, BoxError> {
-    shop.reminders.set_stopped(&customer(&key)?, true).await?;
+    shop.reminders
+        .stop_reminders(StopReminders {
+            customer: customer(&key)?,
+        })
+        .await?;
     Ok(texts::REMINDERS_STOPPED.to_owned())
 }
 
@@ -110,7 +129,11 @@ pub(super) async fn start_reminders(
     State(shop): State<Shop>,
     key: ConversationKey,
 ) -> Result<String, BoxError> {
-    shop.reminders.set_stopped(&customer(&key)?, false).await?;
+    shop.reminders
+        .start_reminders(StartReminders {
+            customer: customer(&key)?,
+        })
+        .await?;
     Ok(texts::REMINDERS_STARTED.to_owned())
 }
 
@@ -149,7 +172,10 @@ pub(super) async fn cancel_order(
             // cancellation (one not issued yet will not be).
             let voided = shop
                 .invoices
-                .void_for_order(order_id, "order cancelled by the customer")
+                .void_order_invoice(VoidOrderInvoice {
+                    order: order_id,
+                    reason: "order cancelled by the customer".to_owned(),
+                })
                 .await?;
             texts::order_cancelled(&number, voided.map(|i| i.number()))
         }
@@ -177,27 +203,6 @@ pub(super) async fn confirm(
     else {
         return Ok(texts::NOTHING_TO_CONFIRM.to_owned());
     };
-    // Stock may have changed since the summary: look again before making
-    // the order, so a shortfall is told without leaving a refused order.
-    let fresh = match shop.catalog.quote(&request).await {
-        Ok(fresh) => fresh,
-        Err(e) if e.is_user_error() => return Ok(texts::fix_and_try_again(&e)),
-        Err(e) => return Err(e.into()),
-    };
-    if let Some(QuoteProblem::OutOfStock { product, available }) = fresh
-        .problems()
-        .iter()
-        .find(|p| matches!(p, QuoteProblem::OutOfStock { .. }))
-    {
-        flow.exit();
-        return Ok(texts::out_of_stock_now(available, product));
-    }
-    let customer = customer(&key)?;
-    let lines = quote
-        .lines()
-        .iter()
-        .map(OrderLine::from)
-        .collect::<Vec<_>>();
     // The cart's id makes the command idempotent: a "confirm" retried after
     // a failure finds the order the first try created.
     let cart = if cart.is_empty() {
@@ -205,59 +210,28 @@ pub(super) async fn confirm(
     } else {
         cart
     };
-    let created = shop
+    // Priced again, created, confirmed, and its invoice job enqueued in the
+    // turn's transaction (the follow-up port commits with the order).
+    let placed = shop
         .orders
-        .create_order(CreateOrder {
-            customer: customer.clone(),
+        .place_order(PlaceOrder {
+            customer: customer(&key)?,
             currency: shop.currency,
-            lines,
-            idempotency_key: format!("cart:{cart}"),
+            request,
+            lines: quote.lines().iter().map(OrderLine::from).collect(),
+            cart,
         })
         .await;
-    let order = match created {
-        Ok(order) => order,
-        Err(e) if e.is_user_error() => {
-            flow.exit();
-            return Ok(texts::cannot_place(&e));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let Some(order_id) = order.id() else {
-        return Err("a stored order has no id".into());
-    };
-    let confirmed = shop
-        .orders
-        .confirm_order(ConfirmOrder {
-            order_id,
-            customer: customer.clone(),
-        })
-        .await;
-    if confirmed.as_ref().is_err_and(OrderError::is_user_error) {
-        // Leave no draft behind an order that could not be placed.
-        if let Err(e) = shop
-            .orders
-            .cancel_order(CancelOrder { order_id, customer })
-            .await
-        {
-            tracing::warn!(error.message = %e, "could not cancel the draft of a refused order");
-        }
-    }
-    match confirmed {
+    match placed {
         Ok(order) => {
-            // In the turn's transaction: the invoice job commits with the
-            // confirmation, or neither does.
-            crate::jobs::process_order::enqueue(&shop.jobs, order_id).await?;
             flow.exit();
             Ok(texts::confirmed(&order))
         }
-        Err(OrderError::OutOfStock { sku, available }) => {
+        // The message can no longer be read: say so; the cart stays.
+        Err(e @ OrderError::Request(_)) => Ok(texts::fix_and_try_again(&e)),
+        Err(OrderError::StockChanged { product, available }) => {
             flow.exit();
-            let name = quote
-                .lines()
-                .iter()
-                .find(|l| l.sku == sku)
-                .map_or_else(|| sku.to_string(), |l| l.name.clone());
-            Ok(texts::out_of_stock_now(available, &name))
+            Ok(texts::out_of_stock_now(available, &product))
         }
         Err(e) if e.is_user_error() => {
             flow.exit();

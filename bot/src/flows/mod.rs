@@ -54,17 +54,25 @@ pub enum ShopFlow {
 
 impl FlowState for ShopFlow {}
 
+/// Orders over the database, priced again by the catalog when placed and
+/// followed up by their `process-order` job.
+pub type Orders = OrderService<
+    DbOrderRepository,
+    CatalogService<DbProductRepository>,
+    crate::jobs::process_order::InvoiceFollowUp,
+>;
+
 /// What the handlers need: the catalog and orders services over the
 /// database.
 #[derive(Debug, Clone)]
 pub struct Shop {
     /// Quotes and the catalog.
     pub catalog: Arc<CatalogService<DbProductRepository>>,
-    /// Orders.
-    pub orders: Arc<OrderService<DbOrderRepository>>,
+    /// Orders (placing one enqueues its `process-order` job).
+    pub orders: Arc<Orders>,
     /// The shop's currency.
     pub currency: Currency,
-    /// Background jobs (a confirmed order's `process-order`).
+    /// Background jobs ("invoice INV-…" sends it again).
     pub jobs: crate::jobs::Queue,
     /// Invoices.
     pub invoices: Arc<crate::jobs::Invoices>,

@@ -19,15 +19,22 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use framework::backoff::Backoff;
 use framework::webhook::OutboundTurn;
 use framework::{ConversationKey, InboundMessage, Outcome, Provider, Response};
-use infra::db::messages::{InboundClaim, MessageLog, QueuedInbound};
-use infra::db::now_ms;
+use infra::db::messages::{InboundClaim, InboxQueue, QueuedInbound};
 use infra::outbox::DbOutbox;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 use tower::util::BoxCloneSyncService;
+
+/// How long a message given back waits before it runs again, doubling
+/// with each run: 250 ms, 500 ms, 1 s, … at most [`MAX_RETRY_DELAY`].
+const RETRY: Backoff = Backoff::Exponential(Duration::from_millis(250));
+
+/// The longest wait of a message given back.
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(10);
 
 /// How many queues one sweep drains at once.
 const SWEEP_CONCURRENCY: usize = 8;
@@ -61,7 +68,7 @@ impl Default for InboxConfig {
 /// Runs recorded messages; cheap to clone. See the [module docs](self).
 #[derive(Clone)]
 pub struct Inbox {
-    log: MessageLog,
+    queue: InboxQueue,
     outbox: DbOutbox,
     pipeline: Pipeline,
     config: InboxConfig,
@@ -88,12 +95,17 @@ enum Ran {
 }
 
 impl Inbox {
-    /// An inbox over `log`, running messages through `pipeline`, storing
+    /// An inbox over `queue`, running messages through `pipeline`, storing
     /// left-over replies in `outbox`.
     #[must_use]
-    pub fn new(log: MessageLog, outbox: DbOutbox, pipeline: Pipeline, config: InboxConfig) -> Self {
+    pub fn new(
+        queue: InboxQueue,
+        outbox: DbOutbox,
+        pipeline: Pipeline,
+        config: InboxConfig,
+    ) -> Self {
         Self {
-            log,
+            queue,
             outbox,
             pipeline,
             config,
@@ -102,9 +114,9 @@ impl Inbox {
         }
     }
 
-    /// The message log the inbox runs from.
-    pub(super) fn log(&self) -> &MessageLog {
-        &self.log
+    /// The queues the inbox runs from.
+    pub(super) fn queue(&self) -> &InboxQueue {
+        &self.queue
     }
 
     /// Where replies and delivery statuses go.
@@ -138,7 +150,7 @@ impl Inbox {
         // A shutdown lets the turn in progress finish, and starts no other:
         // the rest stay recorded for the next worker.
         while !self.stopping.is_cancelled() {
-            let head = match self.log.queue_head(provider, key).await {
+            let head = match self.queue.head(provider, key).await {
                 Ok(Some(head)) if head.runnable => head,
                 Ok(_) => return,
                 Err(e) => {
@@ -156,7 +168,7 @@ impl Inbox {
     /// Claims and runs one queue head.
     async fn run(&self, head: QueuedInbound) -> Ran {
         let lease_ms = i64::try_from(self.config.lease.as_millis()).unwrap_or(i64::MAX);
-        let claim = match self.log.claim_inbound(head.id, lease_ms).await {
+        let claim = match self.queue.claim(head.id, lease_ms).await {
             Ok(Some(claim)) => claim,
             // Another worker has it (or it finished meanwhile).
             Ok(None) => return Ran::Waiting,
@@ -182,7 +194,7 @@ impl Inbox {
             _ => {}
         }
         if let Err(e) =
-            super::turn::answer_without_turn(&self.log, &self.outbox, &msg, response).await
+            super::turn::answer_without_turn(&self.queue, &self.outbox, &msg, response).await
         {
             tracing::warn!(error.message = %e, error.cause_chain = ?e, "cannot store the answer to a message; running it again later");
             self.retry_later(&claim).await;
@@ -192,10 +204,11 @@ impl Inbox {
     }
 
     async fn retry_later(&self, claim: &InboundClaim) {
-        let exponent = u32::try_from(claim.attempts.clamp(1, 7) - 1).unwrap_or(0);
-        let delay = (Duration::from_millis(250) * 2_u32.pow(exponent)).min(Duration::from_secs(10));
-        let at = now_ms().saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
-        if let Err(e) = self.log.retry_inbound(claim, at).await {
+        let next = u32::try_from(claim.attempts.saturating_add(1)).unwrap_or(1);
+        let delay = RETRY.delay_before_at_most(next, MAX_RETRY_DELAY);
+        // The time by the log's database, whose statements judge when it is due.
+        let at = self.queue.database().clock().ms_after(delay);
+        if let Err(e) = self.queue.retry(claim, at).await {
             tracing::warn!(error.message = %e, "cannot give an inbound message back; it runs again when its lease expires");
         }
     }
@@ -204,7 +217,7 @@ impl Inbox {
     /// time (bounded: a backlog must not take every database connection
     /// from the webhooks), and returns how many it drained.
     pub async fn sweep(&self) -> usize {
-        let heads = match self.log.queue_heads(self.config.sweep_batch).await {
+        let heads = match self.queue.heads(self.config.sweep_batch).await {
             Ok(heads) => heads,
             Err(e) => {
                 tracing::warn!(error.message = %e, error.cause_chain = ?e, "inbox sweep failed; trying again");

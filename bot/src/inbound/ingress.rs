@@ -52,7 +52,7 @@ impl InboxIngress {
     /// The first failure; then nothing is kept, and the webhook answers 500
     /// so the provider retries the whole of it.
     pub(super) async fn commit(&self, events: Vec<WebhookEvent>) -> Result<Recorded, BoxError> {
-        let uow = UnitOfWork::new(self.inbox.log().database());
+        let uow = UnitOfWork::new(self.inbox.queue().database());
         let (recorded, first_error) = uow.run(self.record(events)).await;
         if let Some(e) = first_error {
             return Err(e);
@@ -78,7 +78,7 @@ impl InboxIngress {
         let mut recorded = Recorded::default();
         for event in events {
             match event {
-                WebhookEvent::Message(msg) => match self.inbox.log().record_inbound(&msg).await {
+                WebhookEvent::Message(msg) => match self.inbox.queue().record(&msg).await {
                     Ok(state) => {
                         let provider = msg.provider().as_str();
                         match state {
@@ -123,6 +123,8 @@ impl InboxIngress {
                     message = %e.message,
                     "provider reported an error"
                 ),
+                // No phone number to answer: logged as unsupported, counted, acknowledged.
+                WebhookEvent::Unaddressable(m) => framework::webhook::report_unaddressable(&m),
                 other => tracing::debug!(event = ?other, "webhook event ignored"),
             }
         }

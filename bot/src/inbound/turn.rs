@@ -31,21 +31,21 @@ use framework::session::TurnScope;
 use framework::webhook::{OutboundTurn, Outbox as _};
 use framework::{BoxError, InboundMessage, Outcome, Response};
 use infra::db::UnitOfWork;
-use infra::db::messages::MessageLog;
+use infra::db::messages::InboxQueue;
 use infra::outbox::DbOutbox;
 
 /// Commits each turn as one transaction of the message log's database; see
 /// the [module docs](self).
 #[derive(Debug, Clone)]
 pub struct TurnCommit {
-    log: MessageLog,
+    inbox: InboxQueue,
 }
 
 impl TurnCommit {
-    /// Turns committed in `log`'s database, marked handled in `log`.
+    /// Turns committed in `inbox`'s database, marked handled in `inbox`.
     #[must_use]
-    pub fn new(log: MessageLog) -> Self {
-        Self { log }
+    pub fn new(inbox: InboxQueue) -> Self {
+        Self { inbox }
     }
 }
 
@@ -58,16 +58,16 @@ impl TurnScope for TurnCommit {
     where
         F: Future<Output = Result<Response, BoxError>> + Send + 'static,
     {
-        let log = self.log.clone();
+        let inbox = self.inbox.clone();
         let msg = msg.clone();
         async move {
-            let uow = UnitOfWork::new(log.database());
+            let uow = UnitOfWork::new(inbox.database());
             // An error rolls everything back (dropping the unit).
             let response = uow.run(turn).await?;
             if response.outcome() == Outcome::InFlight {
                 return Ok(response);
             }
-            match uow.run(log.mark_handled(&msg)).await {
+            match uow.run(inbox.mark_handled(&msg)).await {
                 Ok(true) => {}
                 Ok(false) => {
                     tracing::info!(
@@ -102,14 +102,14 @@ impl TurnScope for TurnCommit {
 /// # Errors
 ///
 /// When the replies or the mark cannot be stored, or the commit fails.
-pub(crate) async fn answer_without_turn(
-    log: &MessageLog,
+pub async fn answer_without_turn(
+    inbox: &InboxQueue,
     outbox: &DbOutbox,
     msg: &InboundMessage,
     response: Response,
 ) -> Result<(), BoxError> {
     let outcome = response.outcome();
-    let uow = UnitOfWork::new(log.database());
+    let uow = UnitOfWork::new(inbox.database());
     uow.run(async {
         if !response.replies().is_empty() {
             let turn = OutboundTurn {
@@ -121,7 +121,7 @@ pub(crate) async fn answer_without_turn(
         }
         // A handled turn marked its message in its own commit.
         if outcome != Outcome::Handled {
-            log.mark_handled(msg).await?;
+            inbox.mark_handled(msg).await?;
         }
         Ok::<_, BoxError>(())
     })

@@ -8,6 +8,7 @@ use features::invoices::Invoice;
 use framework::reply::{Reply, Template};
 use framework::webhook::{OutboundTurn, Outbox as _};
 use framework::{ConversationKey, MessageId, Outcome, PhoneNumber, Provider};
+use infra::db::DbError;
 
 use super::JobDeps;
 use super::worker::{permanent, retryable};
@@ -62,23 +63,18 @@ impl Addressed {
 /// send through.
 pub(crate) async fn address(deps: &JobDeps, customer: &str) -> Result<Addressed, JobError> {
     let contact = deps
-        .log
+        .messages
         .last_contact(customer)
         .await
-        .map_err(retryable)?
+        .map_err(|e| match e {
+            // A provider this version does not know: no way to reach them.
+            DbError::Corrupt { .. } => permanent(e),
+            e => retryable(e),
+        })?
         .ok_or_else(|| {
             permanent("the customer never wrote to the shop: no channel to reach them")
         })?;
-    let provider = match contact.provider.as_str() {
-        "twilio" => Provider::Twilio,
-        "meta" => Provider::Meta,
-        "local" => Provider::Local,
-        other => {
-            return Err(permanent(format!(
-                "no way to reach a customer of provider {other:?}"
-            )));
-        }
-    };
+    let provider = contact.provider;
     let key = ConversationKey::new(
         PhoneNumber::parse(&contact.business).map_err(permanent)?,
         PhoneNumber::parse(customer).map_err(permanent)?,

@@ -18,7 +18,7 @@
 //!
 //! A new file with the payload (ids only, never entities) implementing
 //! [`ShopJob`] (queue name, retries, handler) and an `enqueue` function,
-//! then one line in [`run_workers`].
+//! then one line in [`registry`].
 //!
 //! `campanile serve` runs the workers unless `CAMPANILE_WORKERS=off`;
 //! `campanile worker` runs only them.
@@ -40,7 +40,7 @@ use framework::clock::Clock;
 use framework::jobs::{Backoff, Job, JobError, JobOptions, JobQueue as _};
 use infra::db::Database;
 use infra::db::invoices::DbInvoiceRepository;
-use infra::db::messages::MessageLog;
+use infra::db::messages::MessageQueries;
 use infra::db::orders::DbOrderRepository;
 use infra::db::reminders::DbReminderRepository;
 use infra::outbox::DbOutbox;
@@ -54,12 +54,40 @@ pub use channel::TemplateSids;
 /// Sends one campaign message (the campaigns issue; no worker yet).
 pub const SEND_CAMPAIGN_MESSAGE: &str = "send-campaign-message";
 
-/// Every queue with a worker, for `campanile jobs` and its help.
-pub const QUEUES: [&str; 3] = [
-    process_order::ProcessOrder::QUEUE,
-    send_invoice::SendInvoice::QUEUE,
-    send_reminder::SendReminder::QUEUE,
-];
+/// Every job, registered once: [`run_workers`] runs a worker for each, and
+/// `campanile jobs` knows their queues.
+#[must_use]
+pub fn registry() -> [Registered; 3] {
+    [
+        Registered::of::<process_order::ProcessOrder>(),
+        Registered::of::<send_invoice::SendInvoice>(),
+        Registered::of::<send_reminder::SendReminder>(),
+    ]
+}
+
+/// A job in the [`registry`]: its queue and how to start its worker.
+#[derive(Debug, Clone, Copy)]
+pub struct Registered {
+    /// The queue's name.
+    pub queue: &'static str,
+    start: fn(&worker::Workers) -> worker::Running,
+}
+
+impl Registered {
+    fn of<J: ShopJob>() -> Self {
+        Self {
+            queue: J::QUEUE,
+            start: worker::Workers::run::<J>,
+        }
+    }
+}
+
+/// The names of the registered queues, e.g. for a message about a queue
+/// that is not one.
+#[must_use]
+pub fn queues() -> Vec<&'static str> {
+    registry().iter().map(|r| r.queue).collect()
+}
 
 /// The job queue the bot enqueues in (every job, in the transaction of
 /// its cause).
@@ -106,7 +134,7 @@ pub struct JobDeps {
     /// Reminders.
     pub reminders: Arc<Reminders>,
     /// Where customers' last messages are (the 24-hour window).
-    pub log: MessageLog,
+    pub messages: MessageQueries,
     /// Where messages go to be sent.
     pub outbox: DbOutbox,
     /// PDFs and their links.
@@ -141,14 +169,9 @@ pub async fn enqueue<J: ShopJob>(
     Ok(())
 }
 
-/// Runs the workers of every job until `shutdown` resolves, then lets the
-/// jobs in progress finish.
+/// Runs the workers of every [registered](registry) job until `shutdown`
+/// resolves, then lets the jobs in progress finish.
 pub async fn run_workers(deps: JobDeps, shutdown: impl Future<Output = ()> + Send + 'static) {
     let workers = worker::Workers::new(deps, shutdown);
-    futures_util::future::join_all([
-        workers.run::<process_order::ProcessOrder>(),
-        workers.run::<send_invoice::SendInvoice>(),
-        workers.run::<send_reminder::SendReminder>(),
-    ])
-    .await;
+    futures_util::future::join_all(registry().iter().map(|job| (job.start)(&workers))).await;
 }

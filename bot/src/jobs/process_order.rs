@@ -3,8 +3,10 @@
 
 use std::time::Duration;
 
-use features::invoices::{InvoiceError, InvoiceServiceError, IssueError};
-use features::shared::{OrderId, OrderNumber};
+use features::invoices::{InvoiceError, IssueInvoice, OrderInvoice};
+use features::orders::OrderFollowUp;
+use features::reminders::SchedulePaymentReminders;
+use features::shared::{OrderId, OrderNumber, RepositoryError};
 use framework::BoxError;
 use framework::jobs::{Job, JobError};
 use infra::db::UnitOfWork;
@@ -33,6 +35,32 @@ pub async fn enqueue(queue: &Queue, order: OrderId) -> Result<(), BoxError> {
     super::enqueue(queue, &payload, dedup, Duration::ZERO).await
 }
 
+/// The orders' [`OrderFollowUp`] port on the job queue: a placed order's
+/// `process-order` job ([`enqueue`], dedup `order:{id}`, so asking twice
+/// for one order enqueues one job). The queue enqueues into the unit of
+/// work in progress, so inside a turn the job commits with the order's
+/// confirmation, or neither does.
+#[derive(Debug, Clone)]
+pub struct InvoiceFollowUp {
+    queue: Queue,
+}
+
+impl InvoiceFollowUp {
+    /// Follow-ups enqueued on `queue`.
+    #[must_use]
+    pub fn new(queue: Queue) -> Self {
+        Self { queue }
+    }
+}
+
+impl OrderFollowUp for InvoiceFollowUp {
+    async fn order_placed(&self, order: OrderId) -> Result<(), RepositoryError> {
+        enqueue(&self.queue, order)
+            .await
+            .map_err(|e| RepositoryError::Backend(anyhow::Error::from_boxed(e)))
+    }
+}
+
 impl ShopJob for ProcessOrder {
     const QUEUE: &'static str = "process-order";
 
@@ -48,33 +76,29 @@ impl ShopJob for ProcessOrder {
                 // again.
                 let earlier = deps
                     .invoices
-                    .order_invoice(order)
+                    .order_invoice(OrderInvoice { order })
                     .await
                     .map_err(retryable)?;
-                let invoice = match deps.invoices.issue_for_order(order).await {
+                let invoice = match deps.invoices.issue_invoice(IssueInvoice { order }).await {
                     Ok(invoice) => invoice,
                     // Cancelled before its invoice was made: nothing to
                     // invoice.
-                    Err(InvoiceServiceError::Issue(IssueError::Invoice(
-                        InvoiceError::OrderNotConfirmed(_),
-                    ))) => return Ok(None),
+                    Err(InvoiceError::OrderNotConfirmed(_)) => return Ok(None),
+                    // Storage failed: try again later.
+                    Err(e) if e.is_retryable() => return Err(retryable(e)),
                     // Retrying cannot help: no such order, or the domain
                     // refused it.
-                    Err(
-                        e @ (InvoiceServiceError::NoSuchOrder(_)
-                        | InvoiceServiceError::Issue(IssueError::Invoice(_))),
-                    ) => return Err(permanent(e)),
-                    Err(e) => return Err(retryable(e)),
+                    Err(e) => return Err(permanent(e)),
                 };
                 if earlier.is_none() {
                     let now = deps.clock.now_ms();
-                    for (id, at) in deps
+                    for scheduled in deps
                         .reminders
-                        .schedule_payment_reminders(&invoice)
+                        .schedule_payment_reminders(SchedulePaymentReminders::from(&invoice))
                         .await
                         .map_err(retryable)?
                     {
-                        send_reminder::enqueue(&deps.queue, id, at, now)
+                        send_reminder::enqueue(&deps.queue, scheduled.id, scheduled.at_ms, now)
                             .await
                             .map_err(JobError::Retryable)?;
                     }

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use features::reminders::{Fire, ReminderId, ReminderKind};
+use features::reminders::{
+    Fire, MarkReminderSent, PrepareReminder, ReminderId, ReminderKind, ScheduleReminder,
+};
 use features::shared::CustomerPhone;
 use framework::BoxError;
 use framework::jobs::{Job, JobError};
@@ -64,12 +66,16 @@ pub async fn schedule(
     let uow = UnitOfWork::new(&deps.db);
     let id = uow
         .run(async {
-            let id = deps
+            let scheduled = deps
                 .reminders
-                .schedule_reminder(customer, at_ms, text)
+                .schedule_reminder(ScheduleReminder {
+                    customer: customer.clone(),
+                    at_ms,
+                    text: text.to_owned(),
+                })
                 .await?;
-            enqueue(&deps.queue, id, at_ms, deps.clock.now_ms()).await?;
-            Ok::<_, BoxError>(id)
+            enqueue(&deps.queue, scheduled.id, at_ms, deps.clock.now_ms()).await?;
+            Ok::<_, BoxError>(scheduled.id)
         })
         .await?;
     uow.commit().await?;
@@ -86,7 +92,12 @@ impl ShopJob for SendReminder {
 
     async fn run(self, deps: JobDeps, job: Job) -> Result<(), JobError> {
         let id = ReminderId::new(self.reminder_id);
-        let reminder = match deps.reminders.prepare(id).await.map_err(retryable)? {
+        let fire = deps
+            .reminders
+            .prepare_reminder(PrepareReminder { id })
+            .await
+            .map_err(retryable)?;
+        let reminder = match fire {
             Fire::Missing => {
                 tracing::warn!(reminder = %id, "no such reminder; nothing sent");
                 return Ok(());
@@ -159,7 +170,7 @@ impl ShopJob for SendReminder {
             .run(async {
                 deliver(&deps, to, key, vec![reply]).await?;
                 deps.reminders
-                    .mark_sent(id, &reminder)
+                    .mark_reminder_sent(MarkReminderSent { id, reminder })
                     .await
                     .map_err(retryable)
             })

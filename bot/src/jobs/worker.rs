@@ -20,6 +20,9 @@ use super::{JobDeps, ShopJob};
 /// The longest a job may run before it counts as failed (and is retried).
 const JOB_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// A worker running until the shutdown.
+pub type Running = Pin<Box<dyn Future<Output = ()> + Send>>;
+
 /// Starts the workers of the jobs [`run`](Self::run) is given, all
 /// stopped by one shutdown.
 #[derive(Debug)]
@@ -44,7 +47,7 @@ impl Workers {
     /// queue, or, with Redis, on BullMQ with the database queue relaying
     /// to it.
     #[must_use]
-    pub fn run<J: ShopJob>(&self) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    pub fn run<J: ShopJob>(&self) -> Running {
         let deps = self.deps.clone();
         let stop = self.stop.clone();
         Box::pin(async move {
@@ -85,21 +88,34 @@ pub(crate) fn permanent(e: impl Into<BoxError>) -> JobError {
 
 /// Runs `J`'s handler on `jobs`' queue until `stop`.
 async fn work_on<J: ShopJob, Q: JobQueue>(jobs: Q, deps: JobDeps, stop: CancellationToken) {
+    tracing::info!(queue = J::QUEUE, "job worker started");
+    let handler = move |job: Job| {
+        // Every log line of a job's run carries its queue, id and attempt.
+        let span =
+            tracing::info_span!("job", queue = %job.queue, id = %job.id, attempt = job.attempt);
+        let deps = deps.clone();
+        async move {
+            let payload: J = job.payload()?;
+            payload.run(deps, job).await
+        }
+        .instrument(span)
+    };
+    serve::<J, _, _, _>(jobs, handler, stop, "job worker").await;
+}
+
+/// Runs `handler` behind the job layers (error mapping, timeout) on `jobs`'
+/// queue of `J` until `stop`; `what` names it in the log.
+async fn serve<J, Q, F, Fut>(jobs: Q, handler: F, stop: CancellationToken, what: &'static str)
+where
+    J: ShopJob,
+    Q: JobQueue,
+    F: Fn(Job) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Result<(), JobError>> + Send + 'static,
+{
     let handler = ServiceBuilder::new()
         .map_err(job_error)
         .timeout(JOB_TIMEOUT)
-        .service_fn(move |job: Job| {
-            // Every log line of a job's run carries its queue, id and attempt.
-            let span =
-                tracing::info_span!("job", queue = %job.queue, id = %job.id, attempt = job.attempt);
-            let deps = deps.clone();
-            async move {
-                let payload: J = job.payload()?;
-                payload.run(deps, job).await
-            }
-            .instrument(span)
-        });
-    tracing::info!(queue = J::QUEUE, "job worker started");
+        .service_fn(handler);
     if let Err(e) = jobs
         .work(
             J::QUEUE,
@@ -109,7 +125,7 @@ async fn work_on<J: ShopJob, Q: JobQueue>(jobs: Q, deps: JobDeps, stop: Cancella
         )
         .await
     {
-        tracing::error!(queue = J::QUEUE, error.message = %e, "job worker stopped on an error");
+        tracing::error!(queue = J::QUEUE, error.message = %e, "{what} stopped on an error");
     }
 }
 
@@ -123,21 +139,8 @@ async fn relay_to<J: ShopJob>(
     deployment: Arc<str>,
     stop: CancellationToken,
 ) {
-    let handler = ServiceBuilder::new()
-        .map_err(job_error)
-        .timeout(JOB_TIMEOUT)
-        .service_fn(move |job: Job| relay::<J>(redis.clone(), Arc::clone(&deployment), job));
-    if let Err(e) = relays
-        .work(
-            J::QUEUE,
-            handler,
-            WorkerConfig::default(),
-            stop.cancelled_owned(),
-        )
-        .await
-    {
-        tracing::error!(queue = J::QUEUE, error.message = %e, "job relay stopped on an error");
-    }
+    let handler = move |job: Job| relay::<J>(redis.clone(), Arc::clone(&deployment), job);
+    serve::<J, _, _, _>(relays, handler, stop, "job relay").await;
 }
 
 /// Moves one database job to BullMQ.

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use super::error::InvoiceError;
 use crate::orders::Order;
 use crate::shared::{Currency, CustomerPhone, Money, MoneyError, OrderId};
 
@@ -292,36 +293,6 @@ impl InvoiceStatus {
     }
 }
 
-/// Errors of the invoice life cycle and tax arithmetic.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum InvoiceError {
-    /// Only a confirmed (or later) order is invoiced.
-    #[error("order {0} is not confirmed, so it has no invoice")]
-    OrderNotConfirmed(i64),
-    /// An order without lines.
-    #[error("an invoice needs at least one line")]
-    Empty,
-    /// GST has no such rate.
-    #[error("GST has no rate of {0} basis points")]
-    UnknownGstRate(u32),
-    /// A GST rate not written as a percentage.
-    #[error("a GST rate is a percentage like 18 or 0.25, not {0:?}")]
-    BadGstRate(String),
-    /// The invoice was paid already.
-    #[error("invoice {0} is paid already")]
-    AlreadyPaid(InvoiceNumber),
-    /// The invoice was voided.
-    #[error("invoice {0} is void")]
-    IsVoid(InvoiceNumber),
-    /// A payment needs a reference.
-    #[error("a payment needs a reference")]
-    MissingReference,
-    /// Amounts overflowed.
-    #[error(transparent)]
-    Money(#[from] MoneyError),
-}
-
 /// An invoice for one order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invoice {
@@ -361,7 +332,7 @@ impl Invoice {
             OrderStatus::Confirmed | OrderStatus::Dispatched | OrderStatus::Delivered
         ) || id == 0
         {
-            return Err(InvoiceError::OrderNotConfirmed(id));
+            return Err(InvoiceError::OrderNotConfirmed(OrderId::new(id)));
         }
         if order.lines().is_empty() {
             return Err(InvoiceError::Empty);
@@ -579,19 +550,18 @@ mod tests {
             (" 12 ", 1200),
             ("3.0", 300),
         ] {
-            assert_eq!(text.parse::<GstRate>(), Ok(rate(bp)), "{text}");
+            assert_eq!(text.parse::<GstRate>().ok(), Some(rate(bp)), "{text}");
         }
         for text in ["eighteen", "", "%", "1.234", "-5", ".5"] {
-            assert_eq!(
-                text.parse::<GstRate>(),
-                Err(InvoiceError::BadGstRate(text.to_owned())),
+            assert!(
+                matches!(text.parse::<GstRate>(), Err(InvoiceError::BadGstRate(t)) if t == text),
                 "{text}"
             );
         }
-        assert_eq!(
+        assert!(matches!(
             "17".parse::<GstRate>(),
             Err(InvoiceError::UnknownGstRate(1700))
-        );
+        ));
 
         // The same rate as text and as numbers, as a settings file may write it.
         use serde::Deserialize as _;
@@ -729,7 +699,7 @@ mod tests {
             0,
         )
         .with_id(OrderId::new(3));
-        assert_eq!(
+        assert!(matches!(
             Invoice::generate_from_order(
                 InvoiceNumber::new(1),
                 &draft,
@@ -737,8 +707,8 @@ mod tests {
                 |_| None,
                 0
             ),
-            Err(InvoiceError::OrderNotConfirmed(3))
-        );
+            Err(InvoiceError::OrderNotConfirmed(id)) if id == OrderId::new(3)
+        ));
     }
 
     #[test]
@@ -754,29 +724,29 @@ mod tests {
             .unwrap()
         };
         let mut paid = new();
-        assert_eq!(
+        assert!(matches!(
             paid.mark_as_paid("  ", 5),
             Err(InvoiceError::MissingReference)
-        );
+        ));
         paid.mark_as_paid("UPI-123", 5).unwrap();
         assert_eq!(paid.status().as_str(), "paid");
         assert!(!paid.awaits_payment(), "no reminder for a paid invoice");
-        assert_eq!(
+        assert!(matches!(
             paid.mark_as_paid("UPI-124", 6),
-            Err(InvoiceError::AlreadyPaid(InvoiceNumber::new(1)))
-        );
-        assert_eq!(
+            Err(InvoiceError::AlreadyPaid(n)) if n == InvoiceNumber::new(1)
+        ));
+        assert!(matches!(
             paid.void("mistake"),
-            Err(InvoiceError::AlreadyPaid(InvoiceNumber::new(1)))
-        );
+            Err(InvoiceError::AlreadyPaid(n)) if n == InvoiceNumber::new(1)
+        ));
 
         let mut void = new();
         void.void("order returned").unwrap();
         assert!(!void.awaits_payment(), "no reminder for a void invoice");
-        assert_eq!(
+        assert!(matches!(
             void.mark_as_paid("UPI-1", 1),
-            Err(InvoiceError::IsVoid(InvoiceNumber::new(1)))
-        );
+            Err(InvoiceError::IsVoid(n)) if n == InvoiceNumber::new(1)
+        ));
     }
 
     #[test]
@@ -799,9 +769,9 @@ mod tests {
     fn only_real_gst_rates_are_accepted() {
         assert_eq!(rate(1800).to_string(), "18%");
         assert_eq!(rate(25).to_string(), "0.25%");
-        assert_eq!(
+        assert!(matches!(
             GstRate::from_basis_points(1700),
             Err(InvoiceError::UnknownGstRate(1700))
-        );
+        ));
     }
 }

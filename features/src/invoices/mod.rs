@@ -2,15 +2,6 @@
 //! CGST/SGST split shown), totals and a due date; issued, then paid or
 //! void.
 //!
-//! - The domain: [`Invoice::generate_from_order`], `mark_as_paid` (with a
-//!   payment reference), `void`; [`InvoiceNumber`] (`INV-00042`); the
-//!   total in words ([`amount_in_words`], Indian numbering).
-//! - The [`InvoiceRepository`] port: per-shop, gap-free numbering; one
-//!   invoice per order.
-//! - The [`InvoiceService`]: issue an order's invoice (an order cancelled
-//!   before gets none), void the invoice of a cancelled order, record a
-//!   payment, read one or a customer's.
-//!
 //! The bot issues invoices in a `process-order` job, renders the PDF
 //! (`infra::pdf`) and sends it in a `send-invoice` job.
 //!
@@ -35,16 +26,38 @@
 //! assert_eq!(line.cgst, line.sgst);
 //! # Ok::<(), features::invoices::InvoiceError>(())
 //! ```
+//!
+//! # Layout
+//!
+//! - [`domain`]: [`Invoice::generate_from_order`], `mark_as_paid` (with a
+//!   payment reference), `void`; [`InvoiceNumber`] (`INV-00042`); GST
+//!   ([`GstRate`], [`InvoiceLine`], [`TaxSettings`]); [`words`]: the total
+//!   in words ([`amount_in_words`], Indian numbering).
+//! - [`commands`]: [`IssueInvoice`], [`VoidOrderInvoice`],
+//!   [`RecordPayment`]; [`queries`]: [`CustomerInvoices`], [`GetInvoice`],
+//!   [`OrderInvoice`], [`CustomerInvoice`].
+//! - [`ports`]: the [`InvoiceRepository`]: per-shop, gap-free numbering;
+//!   one invoice per order.
+//! - [`service`]: the [`InvoiceService`]: issue an order's invoice (an
+//!   order cancelled before gets none), void the invoice of a cancelled
+//!   order, record a payment, read one or a customer's.
+//! - [`error`]: [`InvoiceError`], with `is_user_error()` and
+//!   `is_retryable()`.
 
+pub mod commands;
 pub mod domain;
+pub mod error;
 pub mod ports;
+pub mod queries;
 pub mod service;
 pub mod words;
 
+pub use commands::{IssueInvoice, RecordPayment, VoidOrderInvoice};
 pub use domain::{
-    GstRate, Invoice, InvoiceError, InvoiceLine, InvoiceNumber, InvoiceStatus, PriceBasis,
-    TaxSettings,
+    GstRate, Invoice, InvoiceLine, InvoiceNumber, InvoiceStatus, PriceBasis, TaxSettings,
 };
-pub use ports::{InvoiceRepository, IssueError};
-pub use service::{InvoiceService, InvoiceServiceError};
+pub use error::InvoiceError;
+pub use ports::InvoiceRepository;
+pub use queries::{CustomerInvoice, CustomerInvoices, GetInvoice, OrderInvoice};
+pub use service::InvoiceService;
 pub use words::amount_in_words;

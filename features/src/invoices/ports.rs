@@ -1,19 +1,8 @@
 //! What invoices need from storage: [`InvoiceRepository`].
 
-use super::domain::{Invoice, InvoiceError, InvoiceNumber};
+use super::domain::{Invoice, InvoiceNumber};
+use super::error::InvoiceError;
 use crate::shared::{CustomerPhone, OrderId, RepositoryError};
-
-/// Why an invoice could not be issued.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum IssueError {
-    /// The domain refused it (the order is not confirmed, …).
-    #[error(transparent)]
-    Invoice(#[from] InvoiceError),
-    /// Storage failed.
-    #[error(transparent)]
-    Repository(#[from] RepositoryError),
-}
 
 /// Invoice storage. Implementations only persist; the rules live in
 /// [`Invoice`].
@@ -29,12 +18,15 @@ pub trait InvoiceRepository: Clone + Send + Sync + 'static {
     ///
     /// # Errors
     ///
-    /// [`IssueError::Invoice`] from `make`, [`IssueError::Repository`].
+    /// An implementation MUST return `make`'s error as it is,
+    /// [`InvoiceError::OrderNotConfirmed`] when the order is not (or no
+    /// longer) confirmed or does not exist, and [`InvoiceError::Storage`]
+    /// when storage fails.
     fn issue_for_order<F>(
         &self,
         order: OrderId,
         make: F,
-    ) -> impl Future<Output = Result<Invoice, IssueError>> + Send
+    ) -> impl Future<Output = Result<Invoice, InvoiceError>> + Send
     where
         F: FnOnce(InvoiceNumber) -> Result<Invoice, InvoiceError> + Send;
 

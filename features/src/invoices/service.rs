@@ -1,46 +1,46 @@
-//! [`InvoiceService`]: issue an order's invoice, list a customer's.
+//! [`InvoiceService`]: issue an order's invoice, void it, record its
+//! payment, read one or a customer's. The only place with invoice business
+//! logic.
 
-use super::domain::{GstRate, Invoice, InvoiceError, InvoiceNumber, InvoiceStatus, TaxSettings};
-use super::ports::{InvoiceRepository, IssueError};
+use std::collections::HashMap;
+
+use super::commands::{IssueInvoice, RecordPayment, VoidOrderInvoice};
+use super::domain::{GstRate, Invoice, InvoiceStatus, TaxSettings};
+use super::error::InvoiceError;
+use super::ports::InvoiceRepository;
+use super::queries::{CustomerInvoice, CustomerInvoices, GetInvoice, OrderInvoice};
 use crate::orders::OrderRepository;
-use crate::shared::{CustomerPhone, OrderId, RepositoryError};
+use crate::shared::Now;
 
-/// Errors of the invoice service.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum InvoiceServiceError {
-    /// No such order.
-    #[error("order {0} does not exist")]
-    NoSuchOrder(i64),
-    /// Issuing failed (the order is not confirmed, storage failed).
-    #[error(transparent)]
-    Issue(#[from] IssueError),
-    /// Storage failed.
-    #[error(transparent)]
-    Repository(#[from] RepositoryError),
-}
-
-/// Issues and reads invoices.
+/// Issues and reads invoices, over an [`InvoiceRepository`], reading
+/// orders from an [`OrderRepository`].
+///
+/// Issue, due and payment dates come from the injected [`Now`].
 #[derive(Debug, Clone)]
 pub struct InvoiceService<I, O> {
     invoices: I,
     orders: O,
     settings: TaxSettings,
     /// Product GST rates that differ from the shop's default, by SKU.
-    rates: std::collections::HashMap<String, GstRate>,
-    clock: fn() -> i64,
+    rates: HashMap<String, GstRate>,
+    now: Now,
 }
 
-impl<I: InvoiceRepository, O: OrderRepository> InvoiceService<I, O> {
-    /// A service over `invoices` and `orders`, with the shop's `settings`.
+impl<I, O> InvoiceService<I, O>
+where
+    I: InvoiceRepository,
+    O: OrderRepository,
+{
+    /// A service over `invoices` and `orders`, with the shop's `settings`,
+    /// reading the time from `now`.
     #[must_use]
-    pub fn new(invoices: I, orders: O, settings: TaxSettings) -> Self {
+    pub fn new(invoices: I, orders: O, settings: TaxSettings, now: Now) -> Self {
         Self {
             invoices,
             orders,
             settings,
-            rates: std::collections::HashMap::new(),
-            clock: crate::orders::service::system_clock,
+            rates: HashMap::new(),
+            now,
         }
     }
 
@@ -51,30 +51,24 @@ impl<I: InvoiceRepository, O: OrderRepository> InvoiceService<I, O> {
         self
     }
 
-    /// Uses `clock` (ms since the epoch) for issue and due dates.
-    #[must_use]
-    pub fn with_clock(mut self, clock: fn() -> i64) -> Self {
-        self.clock = clock;
-        self
-    }
-
     /// The order's invoice, issued now if it has none (at most one per
     /// order, however often this runs: a retried job issues nothing new).
     ///
     /// # Errors
     ///
-    /// [`InvoiceServiceError::NoSuchOrder`], [`InvoiceServiceError::Issue`]
-    /// (an order that is not confirmed, storage).
-    pub async fn issue_for_order(&self, order: OrderId) -> Result<Invoice, InvoiceServiceError> {
+    /// [`InvoiceError::NoSuchOrder`]; [`InvoiceError::OrderNotConfirmed`]
+    /// for an order not confirmed (or cancelled before its invoice was
+    /// made); [`InvoiceError::Empty`], [`InvoiceError::Money`] from the
+    /// domain; [`InvoiceError::Storage`].
+    pub async fn issue_invoice(&self, cmd: IssueInvoice) -> Result<Invoice, InvoiceError> {
         let stored = self
             .orders
-            .get(order)
+            .get(cmd.order)
             .await?
-            .ok_or(InvoiceServiceError::NoSuchOrder(order.get()))?;
-        let now = (self.clock)();
-        let invoice = self
-            .invoices
-            .issue_for_order(order, |number| {
+            .ok_or(InvoiceError::NoSuchOrder(cmd.order))?;
+        let now = self.now.ms();
+        self.invoices
+            .issue_for_order(cmd.order, |number| {
                 Invoice::generate_from_order(
                     number,
                     &stored,
@@ -83,25 +77,24 @@ impl<I: InvoiceRepository, O: OrderRepository> InvoiceService<I, O> {
                     now,
                 )
             })
-            .await?;
-        Ok(invoice)
+            .await
     }
 
     /// Voids the invoice of a cancelled order, if it has one that is not
-    /// paid. Returns the voided invoice.
+    /// paid. Returns the voided invoice (`None`: no invoice, or paid or
+    /// void already).
     ///
     /// # Errors
     ///
-    /// [`InvoiceServiceError::Repository`].
-    pub async fn void_for_order(
+    /// [`InvoiceError::Storage`].
+    pub async fn void_order_invoice(
         &self,
-        order: OrderId,
-        reason: &str,
-    ) -> Result<Option<Invoice>, InvoiceServiceError> {
-        let Some(mut invoice) = self.invoices.for_order(order).await? else {
+        cmd: VoidOrderInvoice,
+    ) -> Result<Option<Invoice>, InvoiceError> {
+        let Some(mut invoice) = self.invoices.for_order(cmd.order).await? else {
             return Ok(None);
         };
-        if invoice.void(reason).is_err() {
+        if invoice.void(&cmd.reason).is_err() {
             // Paid or void already: nothing to change.
             return Ok(None);
         }
@@ -112,90 +105,84 @@ impl<I: InvoiceRepository, O: OrderRepository> InvoiceService<I, O> {
             .then_some(invoice))
     }
 
+    /// Records the payment of invoice `number` with the payment's
+    /// reference. Returns the paid invoice, or `None` when there is no such
+    /// invoice.
+    ///
+    /// # Errors
+    ///
+    /// [`InvoiceError::AlreadyPaid`], [`InvoiceError::IsVoid`] (also when it
+    /// was paid or voided meanwhile), [`InvoiceError::MissingReference`];
+    /// [`InvoiceError::Storage`].
+    pub async fn record_payment(
+        &self,
+        cmd: RecordPayment,
+    ) -> Result<Option<Invoice>, InvoiceError> {
+        let Some(mut invoice) = self.invoices.by_number(cmd.number).await? else {
+            return Ok(None);
+        };
+        invoice.mark_as_paid(&cmd.reference, self.now.ms())?;
+        if self.invoices.save_status(&invoice).await? {
+            Ok(Some(invoice))
+        } else {
+            // Paid or voided by someone else meanwhile: say which.
+            let now = self.invoices.by_number(cmd.number).await?;
+            Err(match now.map(|i| i.status().clone()) {
+                Some(InvoiceStatus::Void { .. }) => InvoiceError::IsVoid(cmd.number),
+                _ => InvoiceError::AlreadyPaid(cmd.number),
+            })
+        }
+    }
+
     /// The customer's invoices, newest first.
     ///
     /// # Errors
     ///
-    /// [`InvoiceServiceError::Repository`].
+    /// [`InvoiceError::Storage`].
     pub async fn customer_invoices(
         &self,
-        customer: &CustomerPhone,
-        limit: u32,
-    ) -> Result<Vec<Invoice>, InvoiceServiceError> {
-        Ok(self.invoices.for_customer(customer, limit).await?)
+        query: CustomerInvoices,
+    ) -> Result<Vec<Invoice>, InvoiceError> {
+        Ok(self
+            .invoices
+            .for_customer(&query.customer, query.limit)
+            .await?)
     }
 
-    /// The invoice of `order`, if it has one.
+    /// The invoice of an order, if it has one.
     ///
     /// # Errors
     ///
-    /// [`InvoiceServiceError::Repository`].
+    /// [`InvoiceError::Storage`].
     pub async fn order_invoice(
         &self,
-        order: OrderId,
-    ) -> Result<Option<Invoice>, InvoiceServiceError> {
-        Ok(self.invoices.for_order(order).await?)
+        query: OrderInvoice,
+    ) -> Result<Option<Invoice>, InvoiceError> {
+        Ok(self.invoices.for_order(query.order).await?)
     }
 
     /// Invoice `number`, whoever's it is.
     ///
     /// # Errors
     ///
-    /// [`InvoiceServiceError::Repository`].
-    pub async fn invoice(
-        &self,
-        number: InvoiceNumber,
-    ) -> Result<Option<Invoice>, InvoiceServiceError> {
-        Ok(self.invoices.by_number(number).await?)
+    /// [`InvoiceError::Storage`].
+    pub async fn get_invoice(&self, query: GetInvoice) -> Result<Option<Invoice>, InvoiceError> {
+        Ok(self.invoices.by_number(query.number).await?)
     }
 
     /// Invoice `number`, if it is the customer's.
     ///
     /// # Errors
     ///
-    /// [`InvoiceServiceError::Repository`].
+    /// [`InvoiceError::Storage`].
     pub async fn customer_invoice(
         &self,
-        customer: &CustomerPhone,
-        number: InvoiceNumber,
-    ) -> Result<Option<Invoice>, InvoiceServiceError> {
+        query: CustomerInvoice,
+    ) -> Result<Option<Invoice>, InvoiceError> {
         Ok(self
             .invoices
-            .by_number(number)
+            .by_number(query.number)
             .await?
-            .filter(|i| i.customer() == customer))
-    }
-
-    /// Records the payment of invoice `number` with the payment's
-    /// `reference` (a UTR, a cheque number). Returns the paid invoice, or
-    /// `None` when there is no such invoice.
-    ///
-    /// # Errors
-    ///
-    /// [`InvoiceServiceError::Issue`] with [`InvoiceError`] when the invoice
-    /// is void or paid already (or the reference is empty);
-    /// [`InvoiceServiceError::Repository`].
-    pub async fn record_payment(
-        &self,
-        number: InvoiceNumber,
-        reference: &str,
-    ) -> Result<Option<Invoice>, InvoiceServiceError> {
-        let Some(mut invoice) = self.invoices.by_number(number).await? else {
-            return Ok(None);
-        };
-        invoice
-            .mark_as_paid(reference, (self.clock)())
-            .map_err(|e| InvoiceServiceError::Issue(e.into()))?;
-        if self.invoices.save_status(&invoice).await? {
-            Ok(Some(invoice))
-        } else {
-            // Paid or voided by someone else meanwhile: say which.
-            let now = self.invoices.by_number(number).await?;
-            let err = match now.map(|i| i.status().clone()) {
-                Some(InvoiceStatus::Void { .. }) => InvoiceError::IsVoid(number),
-                _ => InvoiceError::AlreadyPaid(number),
-            };
-            Err(InvoiceServiceError::Issue(err.into()))
-        }
+            .filter(|i| i.customer() == &query.customer))
     }
 }

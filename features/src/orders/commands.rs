@@ -1,6 +1,7 @@
 //! Write intents for orders: one struct per command.
 
 use super::domain::OrderLine;
+use crate::catalog::QuoteRequest;
 use crate::shared::{Currency, CustomerPhone, OrderId};
 
 /// Place a draft order.
@@ -33,4 +34,24 @@ pub struct CancelOrder {
     pub order_id: OrderId,
     /// Who asks; must own the order.
     pub customer: CustomerPhone,
+}
+
+/// The customer accepts the summary of their cart: the request is priced
+/// again (stock may have changed since the summary), and the order is
+/// created, confirmed (its stock taken) and followed up (invoiced) in one
+/// step. See [`OrderService::place_order`](super::OrderService::place_order).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PlaceOrder {
+    /// Who orders.
+    pub customer: CustomerPhone,
+    /// Currency of every line (the shop's).
+    pub currency: Currency,
+    /// The order message as quoted for the summary, priced again now.
+    pub request: QuoteRequest,
+    /// What the customer accepted: the summary's lines, at its prices.
+    pub lines: Vec<OrderLine>,
+    /// The cart's id, unique per summary shown. The order is stored under
+    /// the idempotency key `cart:{cart}`, so a retried confirmation finds
+    /// the order the first try created.
+    pub cart: String,
 }

@@ -2,7 +2,7 @@
 
 use super::domain::OrderStatus;
 use super::ports::TransitionError;
-use crate::catalog::Sku;
+use crate::catalog::{ParseError, Sku};
 use crate::shared::RepositoryError;
 
 /// Why an order operation failed.
@@ -13,6 +13,13 @@ use crate::shared::RepositoryError;
 /// `Display` text is written for them) from what to log with its cause
 /// chain and answer with a generic apology ([`OrderError::Unexpected`],
 /// [`OrderError::CurrencyMismatch`]).
+///
+/// [`OrderService::place_order`](super::OrderService::place_order) refuses
+/// with a user error and orders nothing (no draft is left behind):
+/// [`OrderError::StockChanged`] (say which product and how many are left),
+/// [`OrderError::Request`] (the message can no longer be read), or the
+/// errors of creating and confirming ([`OrderError::EmptyOrder`],
+/// [`OrderError::InvalidQuantity`], ...). Anything else is unexpected.
 #[derive(Debug, thiserror::Error)]
 pub enum OrderError {
     /// The order has no lines.
@@ -53,6 +60,19 @@ pub enum OrderError {
         /// Units in stock.
         available: u32,
     },
+    /// Not enough of `product` in stock to place the order now: the stock
+    /// changed since the customer saw the summary. Nothing was ordered.
+    #[error("only {available} of {product} left in stock")]
+    StockChanged {
+        /// The product's name.
+        product: String,
+        /// Units in stock now.
+        available: u32,
+    },
+    /// The order message, priced again to place the order, can no longer
+    /// be read (too long, too many items).
+    #[error(transparent)]
+    Request(ParseError),
     /// The order changed at the same time (another message or an admin);
     /// trying again will see the new state.
     #[error("the order changed meanwhile; please try again")]

@@ -6,15 +6,20 @@
 //! ```
 //! use features::catalog::{CatalogService, OrderLimits, QuoteRequest};
 //! use features::orders::{ConfirmOrder, CreateOrder, OrderLine, OrderService, OrderStatus};
-//! use features::shared::CustomerPhone;
-//! use features::testing::{InMemOrderRepository, InMemProductRepository};
+//! use features::shared::{CustomerPhone, Now};
+//! use features::testing::{InMemOrderRepository, InMemProductRepository, RecordingFollowUp};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let products = InMemProductRepository::default();
 //! let catalog = CatalogService::new(products.clone(), OrderLimits::default());
 //! catalog.seed_demo().await?;
-//! let orders = OrderService::new(InMemOrderRepository::new(products.clone()));
+//! let orders = OrderService::new(
+//!     InMemOrderRepository::new(products.clone()),
+//!     catalog.clone(),
+//!     RecordingFollowUp::default(),
+//!     Now::fixed(1_700_000_000_000),
+//! );
 //!
 //! let customer = CustomerPhone::parse("whatsapp:+919876543210")?;
 //! let quote = catalog.quote(&QuoteRequest::new("white cement x 10")).await?;
@@ -39,13 +44,19 @@
 //! # }
 //! ```
 //!
+//! A customer's "confirm" is [`OrderService::place_order`], which does
+//! these steps and more (see its example).
+//!
 //! # Layout
 //!
 //! - [`domain`]: [`Order`] and its life cycle, [`OrderLine`], [`OrderStatus`].
 //! - [`commands`], [`queries`]: one struct per intent / read.
 //! - [`ports`]: [`OrderRepository`] (stock effects happen in storage,
-//!   atomically with the status change).
-//! - [`service`]: the [`OrderService`].
+//!   atomically with the status change), [`Pricing`] (the catalog as it is
+//!   now), [`OrderFollowUp`] (what follows a placed order; it commits with
+//!   the order).
+//! - [`service`]: the [`OrderService`]; [`OrderService::place_order`] is
+//!   the customer's "confirm".
 //! - [`error`]: [`OrderError`], with `is_user_error()`.
 
 pub mod commands;
@@ -55,9 +66,9 @@ pub mod ports;
 pub mod queries;
 pub mod service;
 
-pub use commands::{CancelOrder, ConfirmOrder, CreateOrder};
+pub use commands::{CancelOrder, ConfirmOrder, CreateOrder, PlaceOrder};
 pub use domain::{Order, OrderLine, OrderStatus};
 pub use error::OrderError;
-pub use ports::{OrderRepository, TransitionError};
+pub use ports::{OrderFollowUp, OrderRepository, Pricing, TransitionError};
 pub use queries::{CustomerOrders, GetOrder, OrderSummary};
-pub use service::{OrderService, system_clock};
+pub use service::OrderService;

@@ -1,7 +1,9 @@
-//! What orders need from storage: [`OrderRepository`].
+//! What orders need: storage ([`OrderRepository`]), prices and stock as
+//! they are now ([`Pricing`]), and what happens after an order is placed
+//! ([`OrderFollowUp`]).
 
 use super::domain::{Order, OrderStatus};
-use crate::catalog::Sku;
+use crate::catalog::{CatalogError, CatalogService, ProductRepository, Quote, QuoteRequest, Sku};
 use crate::shared::{CustomerPhone, OrderId, RepositoryError};
 
 /// Order storage, sharing a store with the product repository (confirming
@@ -80,4 +82,67 @@ pub enum TransitionError {
     /// Storage failed.
     #[error(transparent)]
     Backend(#[from] RepositoryError),
+}
+
+/// Prices an order message against the catalog as it is now (products,
+/// prices, stock), for [`OrderService::place_order`](super::OrderService::place_order)
+/// to see whether the stock changed since the customer's summary.
+///
+/// [`CatalogService`] is the implementation; a test may use it over
+/// in-memory products.
+pub trait Pricing: Clone + Send + Sync + 'static {
+    /// The quote of `request` now, as
+    /// [`CatalogService::quote`] makes it: problems in the message (out of
+    /// stock among them) are [`QuoteProblem`](crate::catalog::QuoteProblem)s
+    /// inside an `Ok` quote.
+    ///
+    /// # Errors
+    ///
+    /// An implementation MUST return [`CatalogError::Request`] when the
+    /// message cannot be read (too long, too many items) and
+    /// [`CatalogError::Unexpected`] when storage fails.
+    fn quote(
+        &self,
+        request: &QuoteRequest,
+    ) -> impl Future<Output = Result<Quote, CatalogError>> + Send;
+}
+
+impl<P> Pricing for CatalogService<P>
+where
+    P: ProductRepository,
+{
+    async fn quote(&self, request: &QuoteRequest) -> Result<Quote, CatalogError> {
+        CatalogService::quote(self, request).await
+    }
+}
+
+/// What happens once an order is placed: the bot invoices it in a
+/// `process-order` job.
+///
+/// [`OrderService::place_order`](super::OrderService::place_order) asks for
+/// the follow-up after the order is confirmed, on every successful call:
+/// also when a retried command finds the order confirmed by an earlier
+/// try. So:
+///
+/// - **Idempotent per order.** Asking again for an order whose follow-up
+///   was asked for before MUST start nothing new (the bot's job queue
+///   deduplicates the job by `order:{id}`).
+/// - **Commits with the order.** The follow-up MUST become durable in the
+///   same unit of work as the order's confirmation, both or neither: an
+///   implementation joins the caller's transaction (the bot's job queue
+///   enqueues into the turn's transaction), so a turn that fails after
+///   placing the order leaves neither an order without its invoice job nor
+///   a job for an order that does not exist.
+pub trait OrderFollowUp: Clone + Send + Sync + 'static {
+    /// Order `order` was placed (created and confirmed): start what follows
+    /// (issue its invoice, send it, schedule its payment reminders).
+    ///
+    /// # Errors
+    ///
+    /// [`RepositoryError::Backend`] when the follow-up cannot be stored;
+    /// then the caller's unit of work must not commit.
+    fn order_placed(
+        &self,
+        order: OrderId,
+    ) -> impl Future<Output = Result<(), RepositoryError>> + Send;
 }

@@ -1,60 +1,211 @@
-//! [`OrderService`]: creating, confirming and cancelling orders. The only
-//! place with order business logic.
+//! [`OrderService`]: creating, confirming, cancelling and placing orders.
+//! The only place with order business logic.
 
 use anyhow::anyhow;
 
-use super::commands::{CancelOrder, ConfirmOrder, CreateOrder};
+use super::commands::{CancelOrder, ConfirmOrder, CreateOrder, PlaceOrder};
 use super::domain::{Order, OrderStatus};
 use super::error::OrderError;
-use super::ports::{OrderRepository, TransitionError};
+use super::ports::{OrderFollowUp, OrderRepository, Pricing, TransitionError};
 use super::queries::{CustomerOrders, GetOrder, OrderSummary};
-use crate::shared::{CustomerPhone, OrderId, OrderNumber};
+use crate::catalog::{CatalogError, QuoteProblem};
+use crate::shared::{CustomerPhone, Now, OrderId, OrderNumber};
 
 /// Longest accepted idempotency key, in bytes.
 pub const MAX_IDEMPOTENCY_KEY_BYTES: usize = 200;
 
-/// The order use cases over an [`OrderRepository`].
+/// The order use cases over an [`OrderRepository`], pricing requests again
+/// with a [`Pricing`] port and following placed orders up through an
+/// [`OrderFollowUp`].
 ///
-/// New orders are stamped with the service's clock: the system clock by
-/// default, or a fixed one in tests ([`OrderService::with_clock`]).
+/// New orders are stamped with the injected [`Now`].
 ///
 /// See the [module docs](super) for an example.
 #[derive(Debug, Clone)]
-pub struct OrderService<R> {
+pub struct OrderService<R, P, F> {
     /// Where orders (and the stock they take) are stored.
     repo: R,
-    /// Milliseconds since the Unix epoch, for `created_at_ms`.
-    clock: fn() -> i64,
+    /// The catalog as it is now, to place an order.
+    pricing: P,
+    /// What happens after an order is placed.
+    follow_up: F,
+    /// The time, for `created_at_ms`.
+    now: Now,
 }
 
-/// Milliseconds since the Unix epoch by the system clock (0 if the clock is
-/// before 1970).
-#[must_use]
-pub fn system_clock() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-impl<R> OrderService<R>
+impl<R, P, F> OrderService<R, P, F>
 where
     R: OrderRepository,
+    P: Pricing,
+    F: OrderFollowUp,
 {
-    /// A service over `repo` using the [system clock](system_clock).
+    /// A service over `repo`, pricing with `pricing`, following placed
+    /// orders up with `follow_up`, reading the time from `now`.
     #[must_use]
-    pub fn new(repo: R) -> Self {
+    pub fn new(repo: R, pricing: P, follow_up: F, now: Now) -> Self {
         Self {
             repo,
-            clock: system_clock,
+            pricing,
+            follow_up,
+            now,
         }
     }
 
-    /// The same service reading time from `clock` (milliseconds since the
-    /// Unix epoch).
-    #[must_use]
-    pub fn with_clock(mut self, clock: fn() -> i64) -> Self {
-        self.clock = clock;
-        self
+    /// Places the customer's order from the summary they accepted, in the
+    /// steps a "confirm" takes:
+    ///
+    /// 1. The request is priced again ([`Pricing`]): if a product is short
+    ///    of stock now, [`OrderError::StockChanged`], and no order is made.
+    /// 2. The draft is created from the command's lines under the key
+    ///    `cart:{cart}` ([`create_order`](Self::create_order)), so a retried
+    ///    command finds the order the first try created.
+    /// 3. It is confirmed, taking its stock
+    ///    ([`confirm_order`](Self::confirm_order)); if that is refused for a
+    ///    reason to tell the customer, the draft is cancelled, so no draft
+    ///    is left behind.
+    /// 4. The follow-up is asked for ([`OrderFollowUp::order_placed`]): on
+    ///    every successful call, also a retry that finds the order
+    ///    confirmed; the port makes that idempotent per order and commits it
+    ///    with the confirmation.
+    ///
+    /// Returns the confirmed order.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use features::catalog::{CatalogService, OrderLimits, QuoteRequest};
+    /// use features::orders::{OrderError, OrderLine, OrderService, OrderStatus, PlaceOrder};
+    /// use features::shared::{CustomerPhone, Now};
+    /// use features::testing::{InMemOrderRepository, InMemProductRepository, RecordingFollowUp};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let products = InMemProductRepository::default();
+    /// let catalog = CatalogService::new(products.clone(), OrderLimits::default());
+    /// catalog.seed_demo().await?;
+    /// let follow_up = RecordingFollowUp::default();
+    /// let orders = OrderService::new(
+    ///     InMemOrderRepository::new(products.clone()),
+    ///     catalog.clone(),   // prices the request again
+    ///     follow_up.clone(), // the bot enqueues the invoice job here
+    ///     Now::fixed(1_700_000_000_000),
+    /// );
+    ///
+    /// // The customer saw the summary of this request and confirms it.
+    /// let request = QuoteRequest::new("white cement x 10");
+    /// let summary = catalog.quote(&request).await?;
+    /// let place = PlaceOrder {
+    ///     customer: CustomerPhone::parse("whatsapp:+919876543210")?,
+    ///     currency: summary.currency(),
+    ///     request,
+    ///     lines: summary.lines().iter().map(OrderLine::from).collect(),
+    ///     cart: "c1".to_owned(),
+    /// };
+    /// let order = orders.place_order(place.clone()).await?;
+    /// assert_eq!(order.status(), OrderStatus::Confirmed);
+    /// assert_eq!(follow_up.orders(), [order.id().expect("stored")]);
+    ///
+    /// // The same summary for 35 more bags: only 30 are left now.
+    /// let more = PlaceOrder {
+    ///     request: QuoteRequest::new("white cement x 35"),
+    ///     cart: "c2".to_owned(),
+    ///     ..place
+    /// };
+    /// let refused = orders.place_order(more).await.unwrap_err();
+    /// assert!(matches!(refused, OrderError::StockChanged { available: 30, .. }));
+    /// assert_eq!(refused.to_string(), "only 30 of White Cement left in stock");
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// User errors (tell the customer; nothing was ordered):
+    /// [`OrderError::StockChanged`] with the product's name (also when the
+    /// stock ran out between the new price and the confirmation),
+    /// [`OrderError::Request`], and the errors of creating and confirming
+    /// ([`OrderError::EmptyOrder`], [`OrderError::InvalidQuantity`],
+    /// [`OrderError::InvalidTransition`], [`OrderError::Conflict`], ...).
+    /// [`OrderError::Unexpected`] when pricing, storage or the follow-up
+    /// fail, or when the draft of a refused order cannot be cancelled: the
+    /// caller's unit of work must then not commit.
+    pub async fn place_order(&self, cmd: PlaceOrder) -> Result<Order, OrderError> {
+        // Stock may have changed since the summary: look again before making
+        // the order, so a shortfall is told without leaving a refused order.
+        let fresh = self
+            .pricing
+            .quote(&cmd.request)
+            .await
+            .map_err(|e| match e {
+                CatalogError::Request(e) => OrderError::Request(e),
+                e => OrderError::Unexpected(anyhow::Error::new(e)),
+            })?;
+        if let Some(QuoteProblem::OutOfStock { product, available }) = fresh
+            .problems()
+            .iter()
+            .find(|p| matches!(p, QuoteProblem::OutOfStock { .. }))
+        {
+            return Err(OrderError::StockChanged {
+                product: product.clone(),
+                available: *available,
+            });
+        }
+        let names: Vec<_> = cmd
+            .lines
+            .iter()
+            .map(|l| (l.sku().clone(), l.name().to_owned()))
+            .collect();
+        let draft = self
+            .create_order(CreateOrder {
+                customer: cmd.customer.clone(),
+                currency: cmd.currency,
+                lines: cmd.lines,
+                idempotency_key: format!("cart:{}", cmd.cart),
+            })
+            .await?;
+        let order_id = draft
+            .id()
+            .ok_or_else(|| anyhow!("a stored order has no id"))?;
+        let confirmed = self
+            .confirm_order(ConfirmOrder {
+                order_id,
+                customer: cmd.customer.clone(),
+            })
+            .await;
+        match confirmed {
+            Ok(order) => {
+                self.follow_up.order_placed(order_id).await?;
+                Ok(order)
+            }
+            Err(refused) if refused.is_user_error() => {
+                // Leave no draft behind an order that could not be placed.
+                // Cancelling fails as a user error only when the order
+                // moved meanwhile (then it is not our draft to clean up);
+                // a storage failure fails the command, so the caller's unit
+                // of work, draft included, does not commit.
+                match self
+                    .cancel_order(CancelOrder {
+                        order_id,
+                        customer: cmd.customer,
+                    })
+                    .await
+                {
+                    Err(e) if !e.is_user_error() => return Err(e),
+                    Ok(_) | Err(_) => {}
+                }
+                Err(match refused {
+                    OrderError::OutOfStock { sku, available } => OrderError::StockChanged {
+                        product: names
+                            .into_iter()
+                            .find(|(s, _)| *s == sku)
+                            .map_or_else(|| sku.to_string(), |(_, name)| name),
+                        available,
+                    },
+                    refused => refused,
+                })
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Creates a draft order from the command's lines, stored under its
@@ -76,7 +227,7 @@ where
         if cmd.lines.is_empty() {
             return Err(OrderError::EmptyOrder);
         }
-        let mut order = Order::draft(cmd.customer, cmd.currency, (self.clock)());
+        let mut order = Order::draft(cmd.customer, cmd.currency, self.now.ms());
         for line in cmd.lines {
             order.add_item(line)?;
         }

@@ -6,26 +6,9 @@ use jiff::civil::Time;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan, Zoned};
 
+use super::error::ReminderError;
 use crate::invoices::InvoiceNumber;
 use crate::shared::CustomerPhone;
-
-/// Errors of reminders and their settings.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ReminderError {
-    /// Quiet hours not written `HH:MM-HH:MM`.
-    #[error("quiet hours must look like 21:00-09:00, not {0:?}")]
-    BadQuietHours(String),
-    /// No such time zone.
-    #[error("unknown time zone {0:?} (use an IANA name like Asia/Kolkata)")]
-    UnknownTimeZone(String),
-    /// The reminder was sent already.
-    #[error("the reminder was sent already")]
-    AlreadySent,
-    /// The reminder was cancelled.
-    #[error("the reminder was cancelled")]
-    Cancelled,
-}
 
 /// The hours a shop sends no reminders, in its local time; the window may
 /// cross midnight (`21:00-09:00`).
@@ -423,8 +406,8 @@ mod tests {
             0,
         );
         r.mark_as_sent(5).unwrap();
-        assert_eq!(r.mark_as_sent(6), Err(ReminderError::AlreadySent));
-        assert_eq!(r.cancel("late"), Err(ReminderError::AlreadySent));
+        assert!(matches!(r.mark_as_sent(6), Err(ReminderError::AlreadySent)));
+        assert!(matches!(r.cancel("late"), Err(ReminderError::AlreadySent)));
         assert_eq!(
             r.is_ready_to_send(10, &kolkata(""), None, false),
             Readiness::Skip("sent already")
@@ -437,7 +420,7 @@ mod tests {
             0,
         );
         c.cancel("stop reminders").unwrap();
-        assert_eq!(c.mark_as_sent(1), Err(ReminderError::Cancelled));
+        assert!(matches!(c.mark_as_sent(1), Err(ReminderError::Cancelled)));
     }
 
     #[test]

@@ -1,18 +1,10 @@
 //! Reminders: payment reminders for unpaid invoices and reminders a shop
 //! schedules for a customer, sent when due, never at night.
 //!
-//! - The [`domain`]: the [`Reminder`] and its life cycle, the shop's
-//!   [`QuietHours`] in its time zone ([`ShopClock`], Asia/Kolkata by
-//!   default), the default payment reminder schedule.
-//! - The [`ports`]: storage is a [`ReminderRepository`].
-//! - The [`service`], [`ReminderService`]: `schedule_payment_reminders` when an
-//!   invoice is issued, `schedule_reminder` for anything else, "stop
-//!   reminders", and [`ReminderService::prepare`], which decides when a
-//!   reminder's job fires whether to send it, wait or skip it. The facts
-//!   (invoice paid or void, customer opted out) are checked then, not only
-//!   when it was scheduled.
-//!
-//! The bot schedules each reminder as a delayed `send-reminder` job.
+//! The bot schedules each reminder as a delayed `send-reminder` job; when
+//! it fires, [`ReminderService::prepare_reminder`] decides whether to send
+//! it, wait or skip it. The facts (invoice paid or void, customer opted
+//! out) are checked then, not only when it was scheduled.
 //!
 //! # Example
 //!
@@ -29,14 +21,39 @@
 //! );
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Layout
+//!
+//! - [`domain`]: the [`Reminder`] and its life cycle, the shop's
+//!   [`QuietHours`] in its time zone ([`ShopClock`], Asia/Kolkata by
+//!   default), the default payment reminder schedule.
+//! - [`commands`]: [`SchedulePaymentReminders`] when an invoice is issued,
+//!   [`ScheduleReminder`] for anything else, [`StopReminders`] /
+//!   [`StartReminders`], [`PrepareReminder`] (answered with a [`Fire`])
+//!   and [`MarkReminderSent`]; [`queries`]: [`GetReminder`],
+//!   [`RemindersStopped`].
+//! - [`ports`]: storage is a [`ReminderRepository`].
+//! - [`service`]: the [`ReminderService`], one method per command and
+//!   query.
+//! - [`error`]: [`ReminderError`], with `is_user_error()` and
+//!   `is_retryable()`.
 
+pub mod commands;
 pub mod domain;
+pub mod error;
 pub mod ports;
+pub mod queries;
 pub mod service;
 
+pub use commands::{
+    Fire, MarkReminderSent, PrepareReminder, SchedulePaymentReminders, ScheduleReminder,
+    ScheduledReminder, StartReminders, StopReminders,
+};
 pub use domain::{
-    QuietHours, Readiness, Reminder, ReminderError, ReminderKind, ReminderStatus, ShopClock,
+    QuietHours, Readiness, Reminder, ReminderKind, ReminderStatus, ShopClock,
     payment_reminder_times,
 };
+pub use error::ReminderError;
 pub use ports::{ReminderId, ReminderRepository};
-pub use service::{Fire, ReminderService, ReminderServiceError};
+pub use queries::{GetReminder, RemindersStopped};
+pub use service::ReminderService;

@@ -29,7 +29,14 @@ impl std::fmt::Display for ReminderId {
     }
 }
 
-/// Reminders and the customers who asked for none.
+/// Reminders and the customers who asked for none. Implementations only
+/// persist; the rules live in [`Reminder`] and the
+/// [`ReminderService`](super::ReminderService).
+///
+/// # Errors
+///
+/// Every method returns [`RepositoryError::Backend`] when storage fails and
+/// [`RepositoryError::Corrupt`] for stored rows that no longer validate.
 pub trait ReminderRepository: Clone + Send + Sync + 'static {
     /// Stores a new reminder; a payment reminder of the same invoice and
     /// time stored before is not stored again, and its id is returned.

@@ -1,61 +1,49 @@
 //! [`ReminderService`]: scheduling, "stop reminders", and the decision a
-//! reminder's job makes when it fires.
+//! reminder's job makes when it fires. The only place with reminder
+//! business logic.
 
 use std::time::Duration;
 
+use super::commands::{
+    Fire, MarkReminderSent, PrepareReminder, SchedulePaymentReminders, ScheduleReminder,
+    ScheduledReminder, StartReminders, StopReminders,
+};
 use super::domain::{Readiness, Reminder, ReminderKind, ShopClock, payment_reminder_times};
-use super::ports::{ReminderId, ReminderRepository};
-use crate::invoices::{Invoice, InvoiceRepository};
-use crate::shared::{CustomerPhone, RepositoryError};
-
-/// Errors of [`ReminderService`].
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ReminderServiceError {
-    /// Storage failed.
-    #[error(transparent)]
-    Repository(#[from] RepositoryError),
-}
-
-/// What to do with a reminder whose job fired.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Fire {
-    /// Send it now, then [`mark_sent`](ReminderService::mark_sent).
-    Send(Reminder),
-    /// Not before this time (ms since the epoch): quiet hours, or its time
-    /// has not come.
-    Wait(i64),
-    /// Never; it is now cancelled (or was sent or cancelled before).
-    Skip(&'static str),
-    /// No such reminder.
-    Missing,
-}
+use super::error::ReminderError;
+use super::ports::ReminderRepository;
+use super::queries::{GetReminder, RemindersStopped};
+use crate::invoices::InvoiceRepository;
+use crate::shared::Now;
 
 /// Reminders over a [`ReminderRepository`], checking invoices in an
 /// [`InvoiceRepository`].
+///
+/// The time comes from the injected [`Now`]; the shop's time zone and
+/// quiet hours from its [`ShopClock`].
 #[derive(Debug, Clone)]
 pub struct ReminderService<R, I> {
     reminders: R,
     invoices: I,
     clock: ShopClock,
     first_payment_reminder_after: Option<Duration>,
-    now: fn() -> i64,
+    now: Now,
 }
 
-fn system_now() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
-}
-
-impl<R: ReminderRepository, I: InvoiceRepository> ReminderService<R, I> {
-    /// Reminders in `reminders`, at the times of the shop's `clock`.
+impl<R, I> ReminderService<R, I>
+where
+    R: ReminderRepository,
+    I: InvoiceRepository,
+{
+    /// Reminders in `reminders`, sent at the times of the shop's `clock`
+    /// (time zone, quiet hours), reading the time from `now`.
     #[must_use]
-    pub fn new(reminders: R, invoices: I, clock: ShopClock) -> Self {
+    pub fn new(reminders: R, invoices: I, clock: ShopClock, now: Now) -> Self {
         Self {
             reminders,
             invoices,
             clock,
             first_payment_reminder_after: None,
-            now: system_now,
+            now,
         }
     }
 
@@ -67,14 +55,8 @@ impl<R: ReminderRepository, I: InvoiceRepository> ReminderService<R, I> {
         self
     }
 
-    /// Reads the time from `now` (ms since the epoch), for tests.
-    #[must_use]
-    pub fn with_clock(mut self, now: fn() -> i64) -> Self {
-        self.now = now;
-        self
-    }
-
-    /// The shop's clock.
+    /// The shop's clock: its time zone and quiet hours (not the time; that
+    /// is the injected [`Now`]).
     #[must_use]
     pub fn clock(&self) -> &ShopClock {
         &self.clock
@@ -82,77 +64,85 @@ impl<R: ReminderRepository, I: InvoiceRepository> ReminderService<R, I> {
 
     /// Schedules the payment reminders of a newly issued invoice; returns
     /// each with its time, earliest first, so the caller can schedule its
-    /// job. Quiet hours are applied when a reminder fires.
+    /// job. Scheduling again (an overlapping run of the invoice's job)
+    /// stores nothing new and returns the same reminders. Quiet hours are
+    /// applied when a reminder fires.
     ///
     /// # Errors
     ///
-    /// [`ReminderServiceError::Repository`].
+    /// [`ReminderError::Storage`].
     pub async fn schedule_payment_reminders(
         &self,
-        invoice: &Invoice,
-    ) -> Result<Vec<(ReminderId, i64)>, ReminderServiceError> {
+        cmd: SchedulePaymentReminders,
+    ) -> Result<Vec<ScheduledReminder>, ReminderError> {
         let times = payment_reminder_times(
-            invoice.issued_at_ms(),
-            invoice.due_at_ms(),
+            cmd.issued_at_ms,
+            cmd.due_at_ms,
             self.first_payment_reminder_after,
         );
         let mut scheduled = Vec::with_capacity(times.len());
-        for at in times {
+        for at_ms in times {
             let reminder = Reminder::new(
-                invoice.customer().clone(),
+                cmd.customer.clone(),
                 ReminderKind::Payment {
-                    invoice: invoice.number(),
+                    invoice: cmd.invoice,
                 },
-                at,
+                at_ms,
             );
-            scheduled.push((self.reminders.add(&reminder).await?, at));
+            let id = self.reminders.add(&reminder).await?;
+            scheduled.push(ScheduledReminder { id, at_ms });
         }
         Ok(scheduled)
     }
 
-    /// Schedules a reminder with `text` for `customer` at `at_ms`.
+    /// Schedules a reminder the shop writes for a customer.
     ///
     /// # Errors
     ///
-    /// [`ReminderServiceError::Repository`].
+    /// [`ReminderError::Storage`].
     pub async fn schedule_reminder(
         &self,
-        customer: &CustomerPhone,
-        at_ms: i64,
-        text: &str,
-    ) -> Result<ReminderId, ReminderServiceError> {
+        cmd: ScheduleReminder,
+    ) -> Result<ScheduledReminder, ReminderError> {
         let reminder = Reminder::new(
-            customer.clone(),
-            ReminderKind::Custom {
-                text: text.to_owned(),
-            },
-            at_ms,
+            cmd.customer,
+            ReminderKind::Custom { text: cmd.text },
+            cmd.at_ms,
         );
-        Ok(self.reminders.add(&reminder).await?)
+        let id = self.reminders.add(&reminder).await?;
+        Ok(ScheduledReminder {
+            id,
+            at_ms: cmd.at_ms,
+        })
     }
 
-    /// "stop reminders" (`stop = true`) or "start reminders". Returns
-    /// whether it changed anything.
+    /// "stop reminders". Returns whether it changed anything.
     ///
     /// # Errors
     ///
-    /// [`ReminderServiceError::Repository`].
-    pub async fn set_stopped(
-        &self,
-        customer: &CustomerPhone,
-        stop: bool,
-    ) -> Result<bool, ReminderServiceError> {
-        Ok(self.reminders.set_opted_out(customer, stop).await?)
+    /// [`ReminderError::Storage`].
+    pub async fn stop_reminders(&self, cmd: StopReminders) -> Result<bool, ReminderError> {
+        Ok(self.reminders.set_opted_out(&cmd.customer, true).await?)
     }
 
-    /// Decides, now, what to do with reminder `id` whose job fired. A
-    /// reminder that is never to be sent (invoice paid or void, customer
-    /// opted out) is cancelled in storage with the reason.
+    /// "start reminders". Returns whether it changed anything.
     ///
     /// # Errors
     ///
-    /// [`ReminderServiceError::Repository`].
-    pub async fn prepare(&self, id: ReminderId) -> Result<Fire, ReminderServiceError> {
+    /// [`ReminderError::Storage`].
+    pub async fn start_reminders(&self, cmd: StartReminders) -> Result<bool, ReminderError> {
+        Ok(self.reminders.set_opted_out(&cmd.customer, false).await?)
+    }
+
+    /// Decides, now, what to do with a reminder whose job fired. A reminder
+    /// that is never to be sent (invoice paid or void, customer opted out)
+    /// is cancelled in storage with the reason.
+    ///
+    /// # Errors
+    ///
+    /// [`ReminderError::Storage`].
+    pub async fn prepare_reminder(&self, cmd: PrepareReminder) -> Result<Fire, ReminderError> {
+        let id = cmd.id;
         let Some(mut reminder) = self.reminders.get(id).await? else {
             return Ok(Fire::Missing);
         };
@@ -166,7 +156,7 @@ impl<R: ReminderRepository, I: InvoiceRepository> ReminderService<R, I> {
             ReminderKind::Custom { .. } => None,
         };
         let opted_out = self.reminders.is_opted_out(&reminder.customer).await?;
-        match reminder.is_ready_to_send((self.now)(), &self.clock, awaits_payment, opted_out) {
+        match reminder.is_ready_to_send(self.now.ms(), &self.clock, awaits_payment, opted_out) {
             Readiness::Send => Ok(Fire::Send(reminder)),
             Readiness::Wait(at) => Ok(Fire::Wait(at)),
             Readiness::Skip(reason) => {
@@ -178,21 +168,38 @@ impl<R: ReminderRepository, I: InvoiceRepository> ReminderService<R, I> {
         }
     }
 
-    /// Records that reminder `id` was sent. Returns `false` when it was
-    /// sent or cancelled meanwhile (then the caller must not send it).
+    /// Records that a reminder was sent. Returns `false` when it was sent
+    /// or cancelled meanwhile (then the caller must not send it).
     ///
     /// # Errors
     ///
-    /// [`ReminderServiceError::Repository`].
-    pub async fn mark_sent(
-        &self,
-        id: ReminderId,
-        reminder: &Reminder,
-    ) -> Result<bool, ReminderServiceError> {
-        let mut sent = reminder.clone();
-        if sent.mark_as_sent((self.now)()).is_err() {
+    /// [`ReminderError::Storage`].
+    pub async fn mark_reminder_sent(&self, cmd: MarkReminderSent) -> Result<bool, ReminderError> {
+        let mut sent = cmd.reminder;
+        if sent.mark_as_sent(self.now.ms()).is_err() {
             return Ok(false);
         }
-        Ok(self.reminders.save_status(id, &sent).await?)
+        Ok(self.reminders.save_status(cmd.id, &sent).await?)
+    }
+
+    /// Reminder `id`, as stored.
+    ///
+    /// # Errors
+    ///
+    /// [`ReminderError::Storage`].
+    pub async fn get_reminder(
+        &self,
+        query: GetReminder,
+    ) -> Result<Option<Reminder>, ReminderError> {
+        Ok(self.reminders.get(query.id).await?)
+    }
+
+    /// Whether the customer said "stop reminders".
+    ///
+    /// # Errors
+    ///
+    /// [`ReminderError::Storage`].
+    pub async fn reminders_stopped(&self, query: RemindersStopped) -> Result<bool, ReminderError> {
+        Ok(self.reminders.is_opted_out(&query.customer).await?)
     }
 }

@@ -1,6 +1,6 @@
 //! Value objects shared by every feature: [`Money`] and [`Currency`],
-//! [`CustomerPhone`], order identifiers, and the [`RepositoryError`] that
-//! every port returns.
+//! [`CustomerPhone`], order identifiers, the [`RepositoryError`] that
+//! every port returns, and [`Now`], the injected time.
 //!
 //! Each type validates on construction (`parse`/`new`), so a value that exists
 //! is valid: the rest of the domain never re-checks a phone number or a
@@ -25,9 +25,11 @@
 pub mod error;
 pub mod ids;
 pub mod money;
+pub mod now;
 pub mod phone;
 
 pub use error::RepositoryError;
 pub use ids::{OrderId, OrderNumber};
 pub use money::{Currency, CurrencyError, Money, MoneyError};
+pub use now::Now;
 pub use phone::{CustomerPhone, PhoneError};

@@ -4,11 +4,26 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// A phone number in E.164 form: `+`, then 8 to 15 digits, the first not 0.
+/// A phone number in E.164 form: `+`, then 7 to 15 digits, the first not 0.
 ///
 /// This is how customers are identified: WhatsApp providers deliver the
 /// sender as a phone number (Twilio prefixes it with `whatsapp:`).
 /// Serialized as its E.164 string.
+///
+/// # The rule
+///
+/// One rule for every phone number in Campanile, shared with the
+/// framework's `framework::PhoneNumber` (neither crate depends on the other,
+/// so each has its own parser; a property test in the `e2e-tests` crate checks
+/// that they accept the same inputs with the same result, so a sender the
+/// webhook accepts is always a valid customer here):
+///
+/// - an optional `whatsapp:` prefix (any case), then an optional `+`;
+/// - digits, with spaces, `-`, `.` and parentheses ignored; nothing else;
+/// - 7 to 15 digits in all, country code included (7 exist: Niue, St Helena);
+/// - the first digit is not 0 (no country code starts with 0).
+///
+/// The canonical form is `+` and the digits.
 ///
 /// ```
 /// use features::shared::CustomerPhone;
@@ -32,8 +47,8 @@ pub enum PhoneError {
     /// parentheses.
     #[error("phone number contains {0:?}")]
     InvalidCharacter(char),
-    /// Fewer than 8 or more than 15 digits.
-    #[error("phone number must have 8 to 15 digits, got {0}")]
+    /// Fewer than 7 or more than 15 digits.
+    #[error("phone number must have 7 to 15 digits, got {0}")]
     Length(usize),
     /// The country code cannot start with 0.
     #[error("phone number must start with a country code, not 0")]
@@ -42,7 +57,8 @@ pub enum PhoneError {
 
 impl CustomerPhone {
     /// Parses a number with or without `+`, with an optional `whatsapp:`
-    /// prefix (any case), ignoring spaces, `-`, `.` and parentheses.
+    /// prefix (any case), ignoring spaces, `-`, `.` and parentheses; see
+    /// [the rule](Self#the-rule).
     ///
     /// # Errors
     ///
@@ -66,7 +82,7 @@ impl CustomerPhone {
         if digits.is_empty() {
             return Err(PhoneError::Empty);
         }
-        if !(8..=15).contains(&digits.len()) {
+        if !(7..=15).contains(&digits.len()) {
             return Err(PhoneError::Length(digits.len()));
         }
         if digits.starts_with('0') {
@@ -135,7 +151,7 @@ mod tests {
     fn rejects_invalid_numbers() {
         assert_eq!(CustomerPhone::parse(""), Err(PhoneError::Empty));
         assert_eq!(CustomerPhone::parse("whatsapp:"), Err(PhoneError::Empty));
-        assert_eq!(CustomerPhone::parse("1234567"), Err(PhoneError::Length(7)));
+        assert_eq!(CustomerPhone::parse("123456"), Err(PhoneError::Length(6)));
         assert_eq!(
             CustomerPhone::parse("1234567890123456"),
             Err(PhoneError::Length(16))
@@ -164,7 +180,13 @@ mod tests {
     }
 
     #[test]
-    fn boundaries_are_8_and_15_digits() {
+    fn boundaries_are_7_and_15_digits() {
+        // Niue (+683) and St Helena (+290) have 7-digit numbers; the
+        // framework accepts them as senders, so the shop must too.
+        assert_eq!(
+            CustomerPhone::parse("+6834001").unwrap().as_str(),
+            "+6834001"
+        );
         assert!(CustomerPhone::parse("12345678").is_ok());
         assert!(CustomerPhone::parse("123456789012345").is_ok());
     }

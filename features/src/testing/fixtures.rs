@@ -2,15 +2,16 @@
 
 use crate::catalog::{Product, ProductDraft, Sku, Unit};
 use crate::orders::{Order, OrderLine, OrderStatus};
-use crate::shared::{Currency, CustomerPhone, Money, OrderId};
+use crate::shared::{Currency, CustomerPhone, Money, Now, OrderId};
 
 /// The time the harness's clock always reads: 2023-11-14T22:13:20Z.
 pub const NOW_MS: i64 = 1_700_000_000_000;
 
-/// The clock used by the harness: always [`NOW_MS`].
+/// The time the harness gives every service: always [`NOW_MS`]. Give the
+/// same to every service of a test, so they agree on the date.
 #[must_use]
-pub fn fixed_clock() -> i64 {
-    NOW_MS
+pub fn now() -> Now {
+    Now::fixed(NOW_MS)
 }
 
 /// The customer most tests use: `+919876543210`.

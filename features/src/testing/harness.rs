@@ -5,14 +5,17 @@
 use std::fmt;
 
 use super::fixtures;
+use super::follow_up::RecordingFollowUp;
 use super::inmem::{InMemOrderRepository, InMemProductRepository};
 use crate::orders::Order;
+use crate::shared::OrderId;
 
 /// The outcome of a `when`, with the stores it ran against.
 pub struct Then<T, E> {
     result: Result<T, E>,
     products: InMemProductRepository,
     orders: InMemOrderRepository,
+    follow_up: RecordingFollowUp,
 }
 
 impl<T, E> fmt::Debug for Then<T, E>
@@ -87,6 +90,18 @@ where
         self
     }
 
+    /// Expects the orders the follow-up port was asked for, in order,
+    /// repeats included.
+    ///
+    /// # Panics
+    ///
+    /// If they differ.
+    #[track_caller]
+    pub fn then_followed_up(self, expected: &[OrderId]) -> Self {
+        assert_eq!(self.follow_up.orders(), expected, "orders followed up");
+        self
+    }
+
     /// The outcome, for checks the helpers do not cover.
     pub fn result(&self) -> &Result<T, E> {
         &self.result
@@ -95,6 +110,11 @@ where
     /// The product store after the operation.
     pub fn products(&self) -> &InMemProductRepository {
         &self.products
+    }
+
+    /// The follow-up port the service used.
+    pub fn follow_up(&self) -> &RecordingFollowUp {
+        &self.follow_up
     }
 
     /// Consumes the harness, returning the outcome.
@@ -106,9 +126,11 @@ where
 /// The order service harness.
 pub mod orders {
     use super::{Then, fixtures};
-    use crate::catalog::Product;
+    use crate::catalog::{CatalogService, OrderLimits, Product};
     use crate::orders::{Order, OrderError, OrderService};
-    use crate::testing::{InMemOrderRepository, InMemProductRepository};
+    use crate::testing::{
+        InMemOrderRepository, InMemOrderService, InMemProductRepository, RecordingFollowUp,
+    };
 
     /// Starts a scenario with these orders already stored (as they are: no
     /// stock is taken for confirmed ones).
@@ -116,6 +138,7 @@ pub mod orders {
         Given {
             orders,
             products: Vec::new(),
+            failing_follow_up: false,
         }
     }
 
@@ -125,6 +148,7 @@ pub mod orders {
     pub struct Given {
         orders: Vec<Order>,
         products: Vec<Product>,
+        failing_follow_up: bool,
     }
 
     impl Given {
@@ -134,11 +158,20 @@ pub mod orders {
             self
         }
 
-        /// Runs `act` with an [`OrderService`] over the stored state; its
-        /// clock reads [`fixtures::NOW_MS`].
+        /// Makes the follow-up port fail (a job queue that cannot store
+        /// the job).
+        pub fn with_failing_follow_up(mut self) -> Self {
+            self.failing_follow_up = true;
+            self
+        }
+
+        /// Runs `act` with an [`OrderService`] over the stored state: it
+        /// prices with a [`CatalogService`] over the stored products (default
+        /// limits), records follow-ups in a [`RecordingFollowUp`], and its
+        /// time is [`fixtures::now`].
         pub async fn when<F, Fut, T>(self, act: F) -> Then<T, OrderError>
         where
-            F: FnOnce(OrderService<InMemOrderRepository>) -> Fut,
+            F: FnOnce(InMemOrderService) -> Fut,
             Fut: Future<Output = Result<T, OrderError>>,
         {
             let products = InMemProductRepository::with_products(self.products);
@@ -146,12 +179,21 @@ pub mod orders {
             for order in self.orders {
                 orders.seed(order);
             }
-            let service = OrderService::new(orders.clone()).with_clock(fixtures::fixed_clock);
+            let follow_up = RecordingFollowUp::default();
+            follow_up.set_failing(self.failing_follow_up);
+            let service = OrderService::new(
+                orders.clone(),
+                CatalogService::new(products.clone(), OrderLimits::default()),
+                follow_up.clone(),
+                fixtures::now(),
+            );
             let result = act(service).await;
+            follow_up.set_failing(false);
             Then {
                 result,
                 products,
                 orders,
+                follow_up,
             }
         }
     }
@@ -161,7 +203,7 @@ pub mod orders {
 pub mod catalog {
     use super::Then;
     use crate::catalog::{CatalogError, CatalogService, OrderLimits, Product};
-    use crate::testing::{InMemOrderRepository, InMemProductRepository};
+    use crate::testing::{InMemOrderRepository, InMemProductRepository, RecordingFollowUp};
 
     /// Starts a scenario with these products stored.
     pub fn given(products: Vec<Product>) -> Given {
@@ -210,6 +252,7 @@ pub mod catalog {
                 result,
                 products,
                 orders,
+                follow_up: RecordingFollowUp::default(),
             }
         }
     }

@@ -37,9 +37,14 @@
 //!
 //! - [`InMemProductRepository`], [`InMemOrderRepository`]: one shared
 //!   in-memory store, with the stock effects a database applies.
+//! - [`RecordingFollowUp`]: the [`OrderFollowUp`](crate::orders::OrderFollowUp)
+//!   port, recording the orders it is asked to follow up.
+//! - [`InMemOrderService`]: the order service over these fakes (pricing
+//!   with a catalog over the same products).
 //! - [`orders::given`], [`catalog::given`]: the harness; both end in a
 //!   [`Then`].
-//! - [`fixtures`]: phones, products, lines and orders for tests.
+//! - [`fixtures`]: phones, products, lines and orders for tests, and the
+//!   one pinned time ([`fixtures::now`], [`fixtures::NOW_MS`]).
 //! - [`contract`]: `product_repository` and `order_repository` suites.
 
 // Test helpers report failures by panicking, like `assert!`.
@@ -47,8 +52,20 @@
 
 pub mod contract;
 pub mod fixtures;
+mod follow_up;
 mod harness;
 mod inmem;
 
+pub use follow_up::RecordingFollowUp;
 pub use harness::{Then, catalog, orders};
 pub use inmem::{InMemOrderRepository, InMemProductRepository};
+
+/// The [`OrderService`](crate::orders::OrderService) over the in-memory
+/// fakes: orders in an [`InMemOrderRepository`], pricing by a
+/// [`CatalogService`](crate::catalog::CatalogService) over the same
+/// products, follow-ups recorded by a [`RecordingFollowUp`].
+pub type InMemOrderService = crate::orders::OrderService<
+    InMemOrderRepository,
+    crate::catalog::CatalogService<InMemProductRepository>,
+    RecordingFollowUp,
+>;

@@ -56,10 +56,11 @@ where
             let key = msg.dedup_key();
             let claimed = match store.claim(&key, config.in_flight_ttl).await {
                 Ok(claimed) => claimed,
-                // Nothing ran and nothing is recorded: the provider must
-                // retry, not get a 2xx with an apology.
+                // Nothing ran and nothing is recorded: the message must run
+                // again when it is redelivered, not be answered with an
+                // apology.
                 Err(e) => {
-                    tracing::warn!(error.message = %e, error.cause_chain = ?e, "dedup store failed; the provider should retry");
+                    tracing::warn!(error.message = %e, error.cause_chain = ?e, "dedup store failed; answered in flight: the message runs again when it is redelivered (by the provider or an inbox)");
                     return Ok(Response::in_flight());
                 }
             };
@@ -70,7 +71,7 @@ where
                     return Ok(Response::duplicate());
                 }
                 Claim::InFlight => {
-                    tracing::debug!(message_id = %msg.id(), "message in flight elsewhere; the provider should retry");
+                    tracing::debug!(message_id = %msg.id(), "message in flight elsewhere; answered in flight: a redelivery (by the provider or an inbox) runs it if that turn does not finish");
                     return Ok(Response::in_flight());
                 }
             };

@@ -43,6 +43,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::BoxError;
+pub use crate::backoff::Backoff;
 
 /// A job's id, unique in its queue.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -65,27 +66,6 @@ impl JobId {
 impl std::fmt::Display for JobId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
-    }
-}
-
-/// How long to wait before running a failed job again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backoff {
-    /// The same delay before every retry.
-    Fixed(Duration),
-    /// The delay doubles with each retry: `base`, `2 × base`, `4 × base`, …
-    Exponential(Duration),
-}
-
-impl Backoff {
-    /// The wait before attempt `attempt` (2 for the first retry).
-    #[must_use]
-    pub fn delay_before(&self, attempt: u32) -> Duration {
-        let retry = attempt.saturating_sub(1).max(1);
-        match *self {
-            Self::Fixed(d) => d,
-            Self::Exponential(base) => base.saturating_mul(2_u32.saturating_pow(retry - 1)),
-        }
     }
 }
 
@@ -305,25 +285,4 @@ pub trait JobQueue: Clone + Send + Sync + 'static {
         queue: &str,
         id: &JobId,
     ) -> impl Future<Output = Result<bool, JobQueueError>> + Send;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn exponential_backoff_doubles_from_its_base() {
-        let b = Backoff::Exponential(Duration::from_millis(200));
-        let waits: Vec<_> = (2..=5).map(|a| b.delay_before(a).as_millis()).collect();
-        assert_eq!(waits, [200, 400, 800, 1600]);
-        assert_eq!(
-            Backoff::Fixed(Duration::from_millis(300)).delay_before(4),
-            Duration::from_millis(300)
-        );
-        assert_eq!(
-            Backoff::Exponential(Duration::from_secs(u64::MAX)).delay_before(40),
-            Duration::MAX,
-            "saturates, never panics"
-        );
-    }
 }

@@ -24,6 +24,9 @@ pub struct InboundMessage {
     reply_to: Option<MessageId>,
     forwarded: bool,
     channel_id: Option<String>,
+    /// Absent in messages stored before it existed.
+    #[serde(default)]
+    user_id: Option<String>,
     #[serde(skip)]
     extensions: Extensions,
 }
@@ -43,6 +46,7 @@ impl InboundMessage {
             reply_to: None,
             forwarded: false,
             channel_id: None,
+            user_id: None,
             extensions: Extensions::new(),
         }
     }
@@ -80,6 +84,14 @@ impl InboundMessage {
     #[must_use]
     pub fn with_channel_id(mut self, id: impl Into<String>) -> Self {
         self.channel_id = Some(id.into());
+        self
+    }
+
+    /// Sets the sender's business-scoped user id (BSUID), which Meta sends
+    /// next to the phone number (see [`user_id`](Self::user_id)).
+    #[must_use]
+    pub fn with_user_id(mut self, id: impl Into<String>) -> Self {
+        self.user_id = Some(id.into());
         self
     }
 
@@ -157,6 +169,21 @@ impl InboundMessage {
     #[must_use]
     pub fn channel_id(&self) -> Option<&str> {
         self.channel_id.as_deref()
+    }
+
+    /// The sender's business-scoped user id (BSUID, e.g.
+    /// `US.13491208655302741918`), when the provider sent one: Meta's
+    /// `from_user_id` (or the sender's `contacts[].user_id`), Twilio's
+    /// `ExternalUserId` without its `whatsapp:` prefix.
+    ///
+    /// Meta gives a user a new BSUID when their number changes, so it can link
+    /// a customer's old and new numbers; the conversation is still keyed by
+    /// the phone number ([`key`](Self::key)). A message with a BSUID and no
+    /// phone number is not an `InboundMessage` at all but an
+    /// [`UnaddressableMessage`](crate::UnaddressableMessage).
+    #[must_use]
+    pub fn user_id(&self) -> Option<&str> {
+        self.user_id.as_deref()
     }
 
     /// A key that identifies this message across retries of its webhook:
@@ -470,7 +497,8 @@ mod tests {
         .with_timestamp(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000))
         .with_reply_to(MessageId::new("wamid.0"))
         .with_forwarded(true)
-        .with_channel_id("106540352242922");
+        .with_channel_id("106540352242922")
+        .with_user_id("IN.1234567890123456789");
 
         let stored = serde_json::to_string(&msg).unwrap();
         let back: InboundMessage = serde_json::from_str(&stored).unwrap();
@@ -484,6 +512,16 @@ mod tests {
         assert_eq!(back.reply_to(), msg.reply_to());
         assert!(back.forwarded());
         assert_eq!(back.channel_id(), Some("106540352242922"));
+        assert_eq!(back.user_id(), Some("IN.1234567890123456789"));
+    }
+
+    #[test]
+    fn a_message_stored_before_user_ids_still_reads() {
+        // Stored by a version without `user_id`: the inbox must still run it.
+        let stored = r#"{"provider":"twilio","id":"SM1","key":{"business":"+14155238886","customer":"+919812345678"},"content":{"Text":{"body":"hi"}},"profile_name":null,"timestamp":null,"reply_to":null,"forwarded":false,"channel_id":null}"#;
+        let back: InboundMessage = serde_json::from_str(stored).unwrap();
+        assert_eq!(back.text(), Some("hi"));
+        assert_eq!(back.user_id(), None);
     }
 
     #[test]

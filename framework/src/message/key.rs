@@ -75,13 +75,33 @@ pub enum PhoneNumberError {
         /// How many digits it had.
         digits: usize,
     },
+    /// The first digit is 0: E.164 numbers start with a country code, and no
+    /// country code starts with 0 (a national trunk prefix such as `0` in
+    /// `020 7946 0018` is not part of the international form).
+    #[error("the phone number starts with 0; E.164 numbers start with a country code")]
+    LeadingZero(String),
 }
 
-/// A phone number in E.164 form (`+` followed by 7 to 15 digits).
+/// A phone number in E.164 form: `+`, then 7 to 15 digits, the first not 0.
 ///
 /// Providers spell numbers differently (`whatsapp:+14155238886`, `14155238886`,
 /// `+1 415-523-8886`); [`PhoneNumber::parse`] accepts all of them and keeps only
 /// the canonical form.
+///
+/// # The rule
+///
+/// One rule for every phone number in Campanile, shared with the shop's
+/// `features::shared::CustomerPhone` (the two crates do not depend on each
+/// other, so each has its own parser; a property test in the `e2e-tests` crate
+/// checks that they accept the same inputs with the same result):
+///
+/// - an optional `whatsapp:` prefix (any case), then an optional `+`;
+/// - digits, with spaces, `-`, `.` and parentheses ignored; nothing else;
+/// - 7 to 15 digits in all, country code included (7 exist: Niue, St Helena);
+/// - the first digit is not 0 (no country code starts with 0).
+///
+/// The canonical form is `+` and the digits. A sender the webhook accepts is
+/// therefore always a valid customer of the shop.
 ///
 /// ```
 /// use framework::PhoneNumber;
@@ -111,16 +131,25 @@ impl From<PhoneNumber> for String {
 }
 
 impl PhoneNumber {
-    /// Parses a phone number, accepting an optional `whatsapp:` prefix, an optional
-    /// leading `+` and the usual separators (spaces, `-`, `.`, parentheses).
+    /// Parses a phone number, accepting an optional `whatsapp:` prefix (any
+    /// case), an optional leading `+` and the usual separators (spaces, `-`,
+    /// `.`, parentheses); see [the rule](Self#the-rule).
     ///
     /// # Errors
     ///
     /// [`PhoneNumberError`] when the input has no digits, a character that is not
-    /// part of a phone number, or fewer than 7 / more than 15 digits.
+    /// part of a phone number, fewer than 7 / more than 15 digits, or a first
+    /// digit 0.
     pub fn parse(input: &str) -> Result<Self, PhoneNumberError> {
-        let trimmed = input.trim();
-        let rest = trimmed.strip_prefix("whatsapp:").unwrap_or(trimmed).trim();
+        const PREFIX: &str = "whatsapp:";
+        let mut rest = input.trim();
+        // `get` rather than slicing: the input may have a multi-byte
+        // character where the prefix would end.
+        if let Some(prefix) = rest.get(..PREFIX.len())
+            && prefix.eq_ignore_ascii_case(PREFIX)
+        {
+            rest = rest.get(PREFIX.len()..).unwrap_or_default().trim_start();
+        }
         let rest = rest.strip_prefix('+').unwrap_or(rest);
         let mut canonical = String::with_capacity(rest.len() + 1);
         canonical.push('+');
@@ -145,6 +174,9 @@ impl PhoneNumber {
                 input: input.to_owned(),
                 digits,
             });
+        }
+        if canonical.as_bytes().get(1) == Some(&b'0') {
+            return Err(PhoneNumberError::LeadingZero(input.to_owned()));
         }
         Ok(Self(canonical))
     }
@@ -305,6 +337,7 @@ mod tests {
             "14155238886",
             "+1 (415) 523-8886",
             " whatsapp: +1.415.523.8886 ",
+            "WhatsApp:+14155238886",
         ] {
             assert_eq!(
                 PhoneNumber::parse(input).unwrap().as_str(),
@@ -332,12 +365,48 @@ mod tests {
             PhoneNumber::parse("+1234567890123456"),
             Err(PhoneNumberError::Length { digits: 16, .. })
         ));
+        assert!(matches!(
+            PhoneNumber::parse("+0919812345678"),
+            Err(PhoneNumberError::LeadingZero(_))
+        ));
+        assert!(matches!(
+            PhoneNumber::parse("whatsapp:(0) 98123 45678"),
+            Err(PhoneNumberError::LeadingZero(_))
+        ));
+    }
+
+    #[test]
+    fn boundaries_are_7_and_15_digits() {
+        // Niue (+683) and St Helena (+290) have 7-digit numbers.
+        assert_eq!(PhoneNumber::parse("+6834001").unwrap().as_str(), "+6834001");
+        assert!(PhoneNumber::parse("+123456789012345").is_ok());
+        assert!(matches!(
+            PhoneNumber::parse("+123456"),
+            Err(PhoneNumberError::Length { digits: 6, .. })
+        ));
+    }
+
+    #[test]
+    fn multibyte_text_where_the_prefix_would_end_is_refused_not_a_panic() {
+        assert!(matches!(
+            PhoneNumber::parse("whatsapp₹12345678"),
+            Err(PhoneNumberError::InvalidCharacter { found: 'w', .. })
+        ));
+        assert!(matches!(
+            PhoneNumber::parse("whatsap₹:12345678"),
+            Err(PhoneNumberError::InvalidCharacter { found: 'w', .. })
+        ));
     }
 
     #[test]
     fn errors_do_not_repeat_the_number() {
         // Errors end up in logs; phone numbers must not.
-        for bad in ["+9198abc12345", "+91981", "+919812345678901234"] {
+        for bad in [
+            "+9198abc12345",
+            "+91981",
+            "+919812345678901234",
+            "+0919812345678",
+        ] {
             let e = PhoneNumber::parse(bad).unwrap_err();
             assert!(!e.to_string().contains("98"), "{e}");
         }

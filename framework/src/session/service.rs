@@ -149,13 +149,13 @@ where
                 Err(LockError::Timeout { .. }) => {
                     tracing::info!(
                         message_id = %msg.id(),
-                        "the conversation's lane stayed busy; the provider should retry"
+                        "the conversation's lane stayed busy; answered in flight: the message runs again when it is redelivered (by the provider or an inbox)"
                     );
                     return Ok(Response::in_flight());
                 }
                 // The lane's store cannot answer: nothing ran, retry.
                 Err(e) => {
-                    tracing::warn!(error.message = %e, error.cause_chain = ?e, "conversation lane failed; the provider should retry");
+                    tracing::warn!(error.message = %e, error.cause_chain = ?e, "conversation lane failed; answered in flight: the message runs again when it is redelivered (by the provider or an inbox)");
                     return Ok(Response::in_flight());
                 }
             };
@@ -176,7 +176,7 @@ where
                     // Nothing ran yet: retry rather than apologise (the lease
                     // guard frees the lane).
                     Err(e) => {
-                        tracing::warn!(error.message = %e, error.cause_chain = ?e, "session store failed; the provider should retry");
+                        tracing::warn!(error.message = %e, error.cause_chain = ?e, "session store failed; answered in flight: the message runs again when it is redelivered (by the provider or an inbox)");
                         return Ok(Response::in_flight());
                     }
                 };

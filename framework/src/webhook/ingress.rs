@@ -6,7 +6,48 @@ use std::future::Future;
 use tower::{Service, ServiceExt};
 
 use super::outbox::{Delivery, OutboundTurn, Outbox};
-use crate::{BoxError, ConversationKey, InboundMessage, Outcome, Response, WebhookEvent};
+use crate::{
+    BoxError, ConversationKey, InboundMessage, Outcome, Response, UnaddressableMessage,
+    WebhookEvent,
+};
+
+/// The counter [`report_unaddressable`] increments, labelled by `provider`.
+pub const UNADDRESSABLE_METRIC: &str = "campanile_messages_unaddressable_total";
+
+/// Reports a message the bot cannot answer (it carries no phone number; see
+/// [`UnaddressableMessage`]): one `warn` line (provider, message id, kind,
+/// whether a user id came with it; never the user id itself, which
+/// identifies a person) and one increment of [`UNADDRESSABLE_METRIC`]
+/// (`campanile_messages_unaddressable_total{provider}`) through the
+/// `metrics` facade.
+///
+/// Every [`Ingress`] calls it for [`WebhookEvent::Unaddressable`] and
+/// acknowledges the webhook: the message is unsupported, not malformed, and
+/// a refusal would only make the provider send it again.
+///
+/// ```
+/// use framework::webhook::report_unaddressable;
+/// use framework::{MessageId, Provider, UnaddressableMessage};
+///
+/// report_unaddressable(&UnaddressableMessage {
+///     provider: Provider::Meta,
+///     message_id: MessageId::new("wamid.ID"),
+///     user_id: Some("US.13491208655302741918".to_owned()),
+///     kind: "text".to_owned(),
+///     channel_id: Some("106540352242922".to_owned()),
+/// });
+/// ```
+pub fn report_unaddressable(message: &UnaddressableMessage) {
+    let provider = message.provider.as_str();
+    tracing::warn!(
+        provider,
+        message_id = %message.message_id,
+        kind = %message.kind,
+        has_user_id = message.user_id.is_some(),
+        "unsupported: a message without a phone number (business-scoped user id only) cannot be answered; acknowledged and dropped"
+    );
+    metrics::counter!(UNADDRESSABLE_METRIC, "provider" => provider).increment(1);
+}
 
 /// A message of the webhook is being processed by another worker right now.
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +86,8 @@ pub trait Ingress: Clone + Send + Sync + 'static {
 /// cancel a sibling's turn half-way. Messages of one conversation run in
 /// order; after a failure the conversation's later messages are left for the
 /// provider's retry, so they are never processed out of order. Status reports
-/// go to [`Outbox::record_status`]; provider errors are logged.
+/// go to [`Outbox::record_status`]; provider errors are logged; messages
+/// without a phone number are reported with [`report_unaddressable`].
 ///
 /// Replies left in a response are those no [`deliver`](crate::deliver) layer
 /// took: all of them in a pipeline without one, otherwise the rate limit's
@@ -140,6 +182,7 @@ where
                     message = %e.message,
                     "provider reported an error"
                 ),
+                WebhookEvent::Unaddressable(m) => report_unaddressable(&m),
             }
         }
         let tasks: Vec<_> = conversations
@@ -168,5 +211,94 @@ where
             Some(e) => Err(e),
             None => Ok(inline),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::{Arc, Mutex};
+
+    use metrics::{
+        Counter, CounterFn, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit,
+    };
+
+    use super::*;
+    use crate::{MessageId, Provider};
+
+    /// Counters by name and labels, e.g. `name{provider=meta}`.
+    #[derive(Default)]
+    struct Counters(Arc<Mutex<BTreeMap<String, u64>>>);
+
+    struct Handle {
+        key: String,
+        counts: Arc<Mutex<BTreeMap<String, u64>>>,
+    }
+
+    impl CounterFn for Handle {
+        fn increment(&self, value: u64) {
+            *self
+                .counts
+                .lock()
+                .unwrap()
+                .entry(self.key.clone())
+                .or_default() += value;
+        }
+        fn absolute(&self, value: u64) {
+            self.counts.lock().unwrap().insert(self.key.clone(), value);
+        }
+    }
+
+    impl Recorder for Counters {
+        fn describe_counter(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_histogram(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter {
+            let labels: Vec<String> = key
+                .labels()
+                .map(|l| format!("{}={}", l.key(), l.value()))
+                .collect();
+            Counter::from_arc(Arc::new(Handle {
+                key: format!("{}{{{}}}", key.name(), labels.join(",")),
+                counts: self.0.clone(),
+            }))
+        }
+        fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge {
+            Gauge::noop()
+        }
+        fn register_histogram(&self, _: &Key, _: &Metadata<'_>) -> Histogram {
+            Histogram::noop()
+        }
+    }
+
+    #[test]
+    fn unaddressable_messages_are_counted_by_provider() {
+        let recorder = Counters::default();
+        let message = |provider| UnaddressableMessage {
+            provider,
+            message_id: MessageId::new("wamid.ID"),
+            user_id: Some("US.13491208655302741918".to_owned()),
+            kind: "text".to_owned(),
+            channel_id: None,
+        };
+        metrics::with_local_recorder(&recorder, || {
+            report_unaddressable(&message(Provider::Meta));
+            report_unaddressable(&message(Provider::Meta));
+            report_unaddressable(&message(Provider::Twilio));
+        });
+        let counts = recorder.0.lock().unwrap().clone();
+        assert_eq!(
+            counts,
+            BTreeMap::from([
+                (
+                    "campanile_messages_unaddressable_total{provider=meta}".to_owned(),
+                    2
+                ),
+                (
+                    "campanile_messages_unaddressable_total{provider=twilio}".to_owned(),
+                    1
+                ),
+            ])
+        );
     }
 }

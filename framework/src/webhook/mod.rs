@@ -44,7 +44,9 @@ mod outbox;
 mod routes;
 
 pub use self::config::{DEFAULT_BODY_LIMIT, WebhookConfig};
-pub use self::ingress::{InFlightElsewhere, Ingress, PipelineIngress};
+pub use self::ingress::{
+    InFlightElsewhere, Ingress, PipelineIngress, UNADDRESSABLE_METRIC, report_unaddressable,
+};
 pub use self::outbox::{Delivery, InlineOutbox, LogOutbox, OutboundTurn, Outbox, OutboxError};
 pub use self::routes::{META_PATH, TWILIO_PATH, routes_with_ingress};
 

@@ -10,7 +10,7 @@ use framework::reply::{Buttons, List, Reply, Row, Template};
 use framework::testing::twilio::TwilioWebhook;
 use framework::{
     Content, DeliveryFailure, DeliveryStatus, InboundMessage, Location, MediaKind, MessageId,
-    PhoneNumber, Provider, StatusEvent, WebhookEvent,
+    PhoneNumber, Provider, StatusEvent, UnaddressableMessage, WebhookEvent,
 };
 use http::StatusCode;
 use proptest::prelude::*;
@@ -210,6 +210,59 @@ fn unknown_extra_params_are_ignored() {
         .with_param("", "nameless");
     let m = message(hook.form_body().as_bytes());
     assert_eq!(m.text(), Some("from an ad"));
+}
+
+#[test]
+fn external_user_id_is_kept_as_the_user_id() {
+    // As captured (conformance `twilio/capture__inbound_text_externaluserid`).
+    let hook = TwilioWebhook::text(CUSTOMER, BUSINESS, "Hola")
+        .with_param("ExternalUserId", "whatsapp:CO.1000000000000001");
+    let m = message(hook.form_body().as_bytes());
+    assert_eq!(m.user_id(), Some("CO.1000000000000001"));
+    assert_eq!(m.key().customer(), &phone(CUSTOMER));
+    // Without the channel prefix, and absent or empty.
+    let bare = TwilioWebhook::text(CUSTOMER, BUSINESS, "x").with_param("ExternalUserId", "US.42");
+    assert_eq!(
+        message(bare.form_body().as_bytes()).user_id(),
+        Some("US.42")
+    );
+    for value in ["", "whatsapp:"] {
+        let empty =
+            TwilioWebhook::text(CUSTOMER, BUSINESS, "x").with_param("ExternalUserId", value);
+        assert_eq!(
+            message(empty.form_body().as_bytes()).user_id(),
+            None,
+            "{value:?}"
+        );
+    }
+    let none = TwilioWebhook::text(CUSTOMER, BUSINESS, "x");
+    assert_eq!(message(none.form_body().as_bytes()).user_id(), None);
+}
+
+#[test]
+fn a_user_id_without_a_phone_number_is_unaddressable_not_a_400() {
+    let hook = TwilioWebhook::text(CUSTOMER, BUSINESS, "Hola")
+        .with_param("ExternalUserId", "whatsapp:CO.1000000000000001")
+        .with_param("MessagingServiceSid", "MG00000000000000000000000000000001");
+    for form in [
+        hook.clone().without_param("From"),
+        hook.clone()
+            .with_param("From", "whatsapp:CO.1000000000000001"),
+    ] {
+        match parse_webhook(form.form_body().as_bytes()) {
+            Ok(WebhookEvent::Unaddressable(u)) => assert_eq!(
+                u,
+                UnaddressableMessage {
+                    provider: Provider::Twilio,
+                    message_id: MessageId::new(hook.sid()),
+                    user_id: Some("CO.1000000000000001".to_owned()),
+                    kind: "text".to_owned(),
+                    channel_id: Some("MG00000000000000000000000000000001".to_owned()),
+                }
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
 }
 
 // ---------------------------------------------------------------- status callbacks

@@ -284,3 +284,37 @@ async fn one_failing_conversation_does_not_cost_the_others_their_replies() {
         "each customer answered exactly once"
     );
 }
+
+/// Regression (issue 11): a notification whose only message had no phone
+/// number (a user known by a business-scoped user id only) was answered 400,
+/// and Meta retried it for days.
+#[tokio::test]
+async fn a_message_without_a_phone_number_is_acknowledged_and_runs_no_turn() {
+    // Arrange
+    let (app, seen, outbox) = recording_app();
+    let body = framework::testing::meta::meta_json(&serde_json::json!({
+        "object": "whatsapp_business_account",
+        "entry": [{ "id": "1", "changes": [{ "field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": { "display_phone_number": "15550783881", "phone_number_id": PHONE_NUMBER_ID },
+            "contacts": [{ "profile": { "name": "Ana", "username": "@ana" }, "user_id": "US.13491208655302741918" }],
+            "messages": [{
+                "from_user_id": "US.13491208655302741918", "id": "wamid.BSUID", "timestamp": "1749416383",
+                "type": "text", "text": { "body": "hello" }
+            }]
+        } }] }]
+    }));
+    let request = Request::post(PATH)
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", sign(META_SECRET, &body))
+        .body(Body::from(body))
+        .unwrap();
+
+    // Act
+    let (status, answer, _) = send(&app, request).await;
+
+    // Assert
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(seen.count(), 0, "no turn runs for it");
+    assert!(outbox.turns().is_empty());
+}

@@ -7,7 +7,6 @@
 
 use features::invoices::{
     GstRate, Invoice, InvoiceError, InvoiceLine, InvoiceNumber, InvoiceRepository, InvoiceStatus,
-    IssueError,
 };
 use features::shared::{Currency, CustomerPhone, Money, OrderId, RepositoryError};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
@@ -145,7 +144,7 @@ impl DbInvoiceRepository {
 }
 
 impl InvoiceRepository for DbInvoiceRepository {
-    async fn issue_for_order<F>(&self, order: OrderId, make: F) -> Result<Invoice, IssueError>
+    async fn issue_for_order<F>(&self, order: OrderId, make: F) -> Result<Invoice, InvoiceError>
     where
         F: FnOnce(InvoiceNumber) -> Result<Invoice, InvoiceError> + Send,
     {
@@ -170,7 +169,7 @@ impl InvoiceRepository for DbInvoiceRepository {
             .rows_affected()
             != 1
         {
-            return Err(InvoiceError::OrderNotConfirmed(order.get()).into());
+            return Err(InvoiceError::OrderNotConfirmed(order));
         }
         // The counter's row lock makes concurrent issuers take turns; the
         // rollback of a failed issue gives the number back.

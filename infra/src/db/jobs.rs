@@ -31,7 +31,7 @@ use tokio::sync::{Notify, Semaphore};
 use tower::ServiceExt;
 
 use super::schema::Jobs;
-use super::{Database, DbError, now_ms};
+use super::{Database, DbError};
 
 fn backend_error(e: impl Into<DbError>) -> JobQueueError {
     JobQueueError(Box::new(e.into()))
@@ -76,7 +76,7 @@ impl DbJobQueue {
 
     /// Claims `queue`'s next due job for `lease`.
     async fn claim(&self, queue: &str, lease: Duration) -> Result<Option<Claim>, DbError> {
-        let now = now_ms();
+        let now = self.db.now_ms();
         let due = Expr::col(Jobs::Status)
             .eq("waiting")
             .and(Expr::col(Jobs::RunAtMs).lte(now))
@@ -169,7 +169,10 @@ impl DbJobQueue {
 
     async fn renew(&self, claimed: &Claimed, lease: Duration) -> Result<bool, DbError> {
         let update = Self::held(claimed)
-            .value(Jobs::LockedUntilMs, now_ms().saturating_add(millis(lease)))
+            .value(
+                Jobs::LockedUntilMs,
+                self.db.now_ms().saturating_add(millis(lease)),
+            )
             .to_owned();
         Ok(self.db.exec(&update).await? == 1)
     }
@@ -181,7 +184,7 @@ impl DbJobQueue {
         outcome: Result<(), JobError>,
     ) -> Result<&'static str, DbError> {
         let job = &claimed.job;
-        let now = now_ms();
+        let now = self.db.now_ms();
         let mut update = Self::held(claimed)
             .value(Jobs::LockedUntilMs, Option::<i64>::None)
             .value(Jobs::UpdatedAtMs, now)
@@ -265,7 +268,7 @@ impl JobQueue for DbJobQueue {
         payload: &str,
         options: &JobOptions,
     ) -> Result<Enqueued, JobQueueError> {
-        let now = now_ms();
+        let now = self.db.now_ms();
         let (kind, backoff) = match options.backoff {
             Backoff::Fixed(d) => ("fixed", d),
             Backoff::Exponential(d) => ("exponential", d),
@@ -435,7 +438,7 @@ impl JobQueue for DbJobQueue {
         let Ok(id) = id.as_str().parse::<i64>() else {
             return Ok(false);
         };
-        let now = now_ms();
+        let now = self.db.now_ms();
         let update = Query::update()
             .table(Jobs::Table)
             .value(Jobs::Status, "waiting")

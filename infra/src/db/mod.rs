@@ -2,15 +2,17 @@
 //! through sea-orm on sqlx (see `docs/adr/0008-sea-orm-instead-of-prisma.md`).
 //!
 //! Queries are built with sea-query so one statement runs on both backends
-//! (placeholders, `RETURNING`, `ON CONFLICT` differ between them); the schema
-//! lives in Rust migrations ([`schema::Migrator`]) applied on start and by
-//! `campanile migrate`.
+//! (placeholders, `RETURNING`, `ON CONFLICT` differ between them). The
+//! schema is built by Rust migrations ([`migrations::Migrator`], one file
+//! each, frozen once released) applied on start and by `campanile migrate`;
+//! queries name its tables and columns by the live identifiers in
+//! [`schema`].
 //!
 //! | module | implements |
 //! |---|---|
 //! | [`products`] | `features::catalog::ProductRepository` |
 //! | [`orders`] | `features::orders::OrderRepository` |
-//! | [`messages`] | the message log: every inbound and outbound message, with status |
+//! | [`messages`] | the message log by role: the inbox and outbox queues, delivery statuses, reads |
 //! | [`sessions`] | `framework::session::SessionStore` (sessions that survive a restart) |
 //!
 //! # SQLite
@@ -37,8 +39,9 @@
 //! ```
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
+use framework::clock::Clock;
 use sea_orm::{
     ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
     TransactionTrait,
@@ -50,6 +53,7 @@ use crate::settings::SecretUrl;
 pub mod invoices;
 pub mod jobs;
 pub mod messages;
+pub mod migrations;
 pub mod orders;
 pub mod products;
 pub mod reminders;
@@ -179,7 +183,15 @@ impl DatabaseSettings {
     }
 }
 
-/// A connection pool to the database; cheap to clone.
+/// A connection pool to the database, and the clock its statements read;
+/// cheap to clone.
+///
+/// Every statement that stamps a time (`created_at_ms`, a lease's end) or
+/// compares with the time (is a retry due? has a lease expired?) reads
+/// [`now_ms`](Self::now_ms): the [`Clock`] given with
+/// [`with_clock`](Self::with_clock), the system's by default. A test that
+/// gives it a [`ManualClock`](framework::clock::ManualClock)'s clock decides
+/// what time every repository sees.
 #[derive(Debug, Clone)]
 pub struct Database {
     conn: DatabaseConnection,
@@ -187,6 +199,8 @@ pub struct Database {
     /// Identifies the pool (clones share it), so a [`UnitOfWork`] joins
     /// statements of its own pool only.
     pool_id: Arc<()>,
+    /// The time statements stamp and compare with.
+    clock: Clock,
 }
 
 impl Database {
@@ -238,7 +252,27 @@ impl Database {
             conn,
             settings: settings.clone(),
             pool_id: Arc::new(()),
+            clock: Clock::system(),
         })
+    }
+
+    /// The same pool, its statements reading the time from `clock`.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock statements read the time from.
+    #[must_use]
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Milliseconds since the Unix epoch, now, by the [`clock`](Self::clock).
+    #[must_use]
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     /// Applies every pending migration; safe to run on every start and from
@@ -252,7 +286,7 @@ impl Database {
     /// connection.
     pub async fn migrate(&self) -> Result<(), DbError> {
         if self.backend() != DbBackend::Postgres {
-            return schema::Migrator::up(&self.conn, None)
+            return migrations::Migrator::up(&self.conn, None)
                 .await
                 .map_err(DbError::Migrate);
         }
@@ -261,7 +295,7 @@ impl Database {
         conn.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
             .await
             .map_err(DbError::Migrate)?;
-        let result = schema::Migrator::up(conn, None)
+        let result = migrations::Migrator::up(conn, None)
             .await
             .map_err(DbError::Migrate);
         if let Err(e) = conn
@@ -280,7 +314,7 @@ impl Database {
     ///
     /// [`DbError::Migrate`].
     pub async fn applied_migrations(&self) -> Result<Vec<String>, DbError> {
-        let all = schema::Migrator::get_applied_migrations(&self.conn)
+        let all = migrations::Migrator::get_applied_migrations(&self.conn)
             .await
             .map_err(DbError::Migrate)?;
         Ok(all.iter().map(|m| m.name().to_owned()).collect())
@@ -381,14 +415,6 @@ impl Database {
             tracing::warn!(error.message = %e, "closing the database pool failed");
         }
     }
-}
-
-/// Milliseconds since the Unix epoch, now.
-#[must_use]
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 pub(crate) fn duration_ms(d: Duration) -> i64 {

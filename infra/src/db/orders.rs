@@ -8,9 +8,9 @@ use features::shared::{Currency, CustomerPhone, Money, OrderId, RepositoryError}
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order as SortOrder, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, QueryResult};
 
+use super::Database;
 use super::products::repo_error;
 use super::schema::{OrderLines, Orders, Products};
-use super::{Database, now_ms};
 
 /// Orders in a [`Database`]; cheap to clone.
 #[derive(Debug, Clone)]
@@ -192,7 +192,7 @@ impl OrderRepository for DbOrderRepository {
             )));
         }
         let backend = self.db.backend();
-        let now = now_ms();
+        let now = self.db.now_ms();
         let txn = self.db.begin().await.map_err(repo_error)?;
         let insert = Query::insert()
             .into_table(Orders::Table)
@@ -314,7 +314,7 @@ impl OrderRepository for DbOrderRepository {
         let update = Query::update()
             .table(Orders::Table)
             .value(Orders::Status, to.as_str())
-            .value(Orders::UpdatedAtMs, now_ms())
+            .value(Orders::UpdatedAtMs, self.db.now_ms())
             .and_where(Expr::col(Orders::Id).eq(id.get()))
             .and_where(Expr::col(Orders::Status).eq(from.as_str()))
             .to_owned();

@@ -6,7 +6,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, QueryResult};
 
 use super::schema::Products;
-use super::{Database, DbError, now_ms};
+use super::{Database, DbError};
 
 /// The catalog in a [`Database`]; cheap to clone.
 #[derive(Debug, Clone)]
@@ -102,7 +102,7 @@ impl ProductRepository for DbProductRepository {
         deactivate_others: bool,
     ) -> Result<UpsertCounts, RepositoryError> {
         let backend = self.db.backend();
-        let now = now_ms();
+        let now = self.db.now_ms();
         let txn = self.db.begin().await.map_err(repo_error)?;
         let mut counts = UpsertCounts::default();
         for p in &products {

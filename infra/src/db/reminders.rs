@@ -7,9 +7,9 @@ use features::reminders::{Reminder, ReminderId, ReminderKind, ReminderRepository
 use features::shared::{CustomerPhone, RepositoryError};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 
+use super::Database;
 use super::products::repo_error;
 use super::schema::{ReminderOptOuts, Reminders};
-use super::{Database, now_ms};
 
 /// A reminder's columns, as stored and read.
 const COLUMNS: [Reminders; 8] = [
@@ -71,7 +71,7 @@ impl ReminderRepository for DbReminderRepository {
                 status.into(),
                 sent_at.into(),
                 reason.into(),
-                now_ms().into(),
+                self.db.now_ms().into(),
             ])
             .map_err(|e| RepositoryError::Corrupt(e.to_string()))?
             .on_conflict(
@@ -172,7 +172,7 @@ impl ReminderRepository for DbReminderRepository {
             let insert = Query::insert()
                 .into_table(ReminderOptOuts::Table)
                 .columns([ReminderOptOuts::CustomerPhone, ReminderOptOuts::AtMs])
-                .values([customer.as_str().into(), now_ms().into()])
+                .values([customer.as_str().into(), self.db.now_ms().into()])
                 .map_err(|e| RepositoryError::Corrupt(e.to_string()))?
                 .on_conflict(
                     OnConflict::column(ReminderOptOuts::CustomerPhone)

@@ -20,7 +20,7 @@ use framework::session::{FencingToken, SessionStore, SessionStoreError};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 
 use super::schema::Sessions;
-use super::{Database, DbError, duration_ms, now_ms};
+use super::{Database, DbError, duration_ms};
 
 /// How long a key's fencing token is remembered after its session expired.
 const FENCE_MEMORY_MS: i64 = 60 * 60 * 1000;
@@ -98,7 +98,7 @@ impl DbSessionStore {
         self.enter(key, fence).await?;
         // The time to live starts when the data is written, not when the
         // call began.
-        let expires_at_ms = now_ms().saturating_add(duration_ms(ttl));
+        let expires_at_ms = self.db.now_ms().saturating_add(duration_ms(ttl));
         let update = Query::update()
             .table(Sessions::Table)
             .value(Sessions::Data, data.map(<[u8]>::to_vec))
@@ -123,7 +123,8 @@ impl DbSessionStore {
         let delete = Query::delete()
             .from_table(Sessions::Table)
             .and_where(
-                Expr::col(Sessions::ExpiresAtMs).lt(now_ms().saturating_sub(FENCE_MEMORY_MS)),
+                Expr::col(Sessions::ExpiresAtMs)
+                    .lt(self.db.now_ms().saturating_sub(FENCE_MEMORY_MS)),
             )
             .to_owned();
         match self.db.exec(&delete).await {
@@ -144,7 +145,7 @@ impl SessionStore for DbSessionStore {
         fence: FencingToken,
     ) -> Result<Option<Vec<u8>>, SessionStoreError> {
         // Expiry is judged as of the call, not of the answer.
-        let asked_at = now_ms();
+        let asked_at = self.db.now_ms();
         self.enter(key, fence).await?;
         let select = Query::select()
             .columns([Sessions::Data, Sessions::ExpiresAtMs])

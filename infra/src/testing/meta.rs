@@ -7,6 +7,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri, header};
 use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
 use super::{Answer, FakeFailure, RecordedRequest, Recorder, Server, header_string};
@@ -193,7 +194,7 @@ fn error(status: u16, code: i64, message: &str, details: Option<&str>) -> Answer
 }
 
 fn fbtrace_id() -> String {
-    let id = super::base64_encode(super::unique_hex().as_bytes());
+    let id = super::BASE64.encode(super::unique_hex().as_bytes());
     format!("A{}", id.get(..22).unwrap_or(&id))
 }
 
@@ -363,7 +364,7 @@ fn accepted(json: Option<&Value>) -> Answer {
     let wa_id: String = to.chars().filter(char::is_ascii_digit).collect();
     let wamid = format!(
         "wamid.{}",
-        super::base64_encode(format!("{wa_id}:{}", super::unique_hex()).as_bytes())
+        super::BASE64.encode(format!("{wa_id}:{}", super::unique_hex()).as_bytes())
     );
     let mut message = Map::new();
     message.insert("id".to_owned(), json!(wamid));

@@ -62,10 +62,12 @@ use std::collections::VecDeque;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::Value;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
@@ -392,14 +394,17 @@ fn normalize(number: &str) -> &str {
     number.strip_prefix('+').unwrap_or(number)
 }
 
-/// Whether `number` is `+` and 8 to 15 digits (Meta also accepts it without `+`).
+/// Whether `number` is `+` and 7 to 15 digits, the first not 0 (Meta also
+/// accepts it without `+`): the project's phone rule (`framework::PhoneNumber`).
 fn is_e164(number: &str, plus_required: bool) -> bool {
     let digits = match number.strip_prefix('+') {
         Some(digits) => digits,
         None if plus_required => return false,
         None => number,
     };
-    (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+    (7..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
 }
 
 fn basic_credentials(header: &str) -> Option<(String, String)> {
@@ -407,7 +412,7 @@ fn basic_credentials(header: &str) -> Option<(String, String)> {
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
-    let decoded = String::from_utf8(base64_decode(encoded.trim())?).ok()?;
+    let decoded = String::from_utf8(BASE64.decode(encoded.trim()).ok()?).ok()?;
     let (user, password) = decoded.split_once(':')?;
     Some((user.to_owned(), password.to_owned()))
 }
@@ -418,45 +423,6 @@ fn bearer_token(header: &str) -> Option<&str> {
         .eq_ignore_ascii_case("bearer")
         .then(|| token.trim())
         .filter(|t| !t.is_empty())
-}
-
-const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-fn base64_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(BASE64[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim_end_matches('=');
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut buffer = 0u32;
-    let mut bits = 0;
-    for c in text.bytes() {
-        let value = BASE64.iter().position(|&b| b == c)?;
-        buffer = (buffer << 6) | u32::try_from(value).ok()?;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(u8::try_from((buffer >> bits) & 0xff).ok()?);
-        }
-    }
-    Some(out)
 }
 
 /// 32 hex digits, different on every call in this process and unlikely to
@@ -513,43 +479,9 @@ fn percent_decode(input: &[u8]) -> String {
 /// The current time as RFC 2822 (`Wed, 18 Aug 2010 20:01:40 +0000`), the
 /// format of Twilio's `date_created`.
 fn rfc2822_now() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default();
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    let (year, month, day) = civil_from_days(days);
-    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let weekday = WEEKDAYS.get((days % 7) as usize).copied().unwrap_or("Thu");
-    let month_name = MONTHS
-        .get((month as usize).saturating_sub(1))
-        .copied()
-        .unwrap_or("Jan");
-    format!(
-        "{weekday}, {day:02} {month_name} {year} {:02}:{:02}:{:02} +0000",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// (year, month, day) of a day count since 1970-01-01.
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    // Howard Hinnant's algorithm, shifted so March is the first month.
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    (year, month, day)
+    jiff::Timestamp::now()
+        .strftime("%a, %d %b %Y %H:%M:%S +0000")
+        .to_string()
 }
 
 #[cfg(test)]
@@ -557,25 +489,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base64_round_trips() {
-        for input in ["", "f", "fo", "foo", "foob", "AC123:tok:en", "é☕"] {
-            let encoded = base64_encode(input.as_bytes());
-            assert_eq!(
-                base64_decode(&encoded).unwrap(),
-                input.as_bytes(),
-                "{input}"
-            );
-        }
-        assert_eq!(base64_encode(b"foob"), "Zm9vYg==");
-        assert_eq!(base64_decode("!!"), None);
-    }
-
-    #[test]
     fn basic_credentials_split_at_the_first_colon() {
-        let header = format!("Basic {}", base64_encode(b"AC1:a:b"));
+        // "AC1:a:b", as an HTTP client encodes it.
+        assert_eq!(
+            basic_credentials("Basic QUMxOmE6Yg=="),
+            Some(("AC1".to_owned(), "a:b".to_owned()))
+        );
+        let header = format!("basic {}", BASE64.encode("AC1:tök:en☕"));
         assert_eq!(
             basic_credentials(&header),
-            Some(("AC1".to_owned(), "a:b".to_owned()))
+            Some(("AC1".to_owned(), "tök:en☕".to_owned()))
+        );
+        assert_eq!(basic_credentials("Basic !!"), None);
+        assert_eq!(
+            basic_credentials(&format!("Basic {}", BASE64.encode([0xff, b':']))),
+            None
+        );
+        assert_eq!(
+            basic_credentials(&format!("Basic {}", BASE64.encode("no colon"))),
+            None
         );
         assert_eq!(basic_credentials("Bearer x"), None);
         assert_eq!(bearer_token("bearer  tok "), Some("tok"));
@@ -598,11 +530,11 @@ mod tests {
     }
 
     #[test]
-    fn dates_are_civil() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-        assert_eq!(civil_from_days(20_454), (2026, 1, 1));
-        assert!(rfc2822_now().ends_with(" +0000"));
+    fn dates_are_rfc_2822_in_utc() {
+        let now = rfc2822_now();
+        assert!(now.ends_with(" +0000"), "{now}");
+        let parsed = jiff::fmt::rfc2822::parse(&now).unwrap();
+        assert_eq!(parsed.offset(), jiff::tz::Offset::UTC, "{now}");
     }
 
     #[test]
@@ -620,5 +552,8 @@ mod tests {
         assert!(!is_e164("919812345678", true));
         assert!(is_e164("919812345678", false));
         assert!(!is_e164("+12", true));
+        assert!(is_e164("+6834001", true));
+        assert!(!is_e164("+683400", true));
+        assert!(!is_e164("+0919812345678", true));
     }
 }

@@ -3,13 +3,15 @@
 //! cancelled before its invoice gets none, one cancelled after gets it
 //! voided.
 
+use features::catalog::{CatalogService, OrderLimits};
 use features::catalog::{ProductRepository, Sku, Unit, demo};
 use features::invoices::{
-    Invoice, InvoiceError, InvoiceNumber, InvoiceRepository, InvoiceService, InvoiceServiceError,
-    InvoiceStatus, IssueError, TaxSettings,
+    CustomerInvoice, Invoice, InvoiceError, InvoiceNumber, InvoiceRepository, InvoiceService,
+    InvoiceStatus, IssueInvoice, TaxSettings, VoidOrderInvoice,
 };
 use features::orders::{CancelOrder, ConfirmOrder, CreateOrder, Order, OrderLine, OrderService};
-use features::shared::{Currency, CustomerPhone, Money, OrderId};
+use features::shared::{Currency, CustomerPhone, Money, Now, OrderId};
+use features::testing::RecordingFollowUp;
 use infra::db::Database;
 use infra::db::invoices::DbInvoiceRepository;
 use infra::db::orders::DbOrderRepository;
@@ -21,13 +23,27 @@ fn customer() -> CustomerPhone {
     CustomerPhone::parse("+919812345678").unwrap()
 }
 
-/// `n` stored orders of one bag of cement each, confirmed unless `draft`.
-pub(crate) async fn orders(db: &Database, n: i64, draft: bool) -> Vec<Order> {
+/// The order service over `db`, reading the time from `now`.
+pub(crate) fn order_service(
+    db: &Database,
+    now: Now,
+) -> OrderService<DbOrderRepository, CatalogService<DbProductRepository>, RecordingFollowUp> {
+    OrderService::new(
+        DbOrderRepository::new(db.clone()),
+        CatalogService::new(DbProductRepository::new(db.clone()), OrderLimits::default()),
+        RecordingFollowUp::default(),
+        now,
+    )
+}
+
+/// `n` stored orders of one bag of cement each, confirmed unless `draft`,
+/// created at `now`.
+pub(crate) async fn orders(db: &Database, n: i64, draft: bool, now: Now) -> Vec<Order> {
     DbProductRepository::new(db.clone())
         .upsert(demo::products(), false)
         .await
         .unwrap();
-    let service = OrderService::new(DbOrderRepository::new(db.clone()));
+    let service = order_service(db, now);
     let mut out = Vec::new();
     for i in 0..n {
         let order = service
@@ -75,19 +91,16 @@ async fn numbers_have_no_gaps_and_each_order_one_invoice(backend: Backend) {
     let repo = DbInvoiceRepository::new(db.db.clone());
 
     // A failed issue (the order is a draft) gives its number back.
-    let draft = orders(&db.db, 1, true).await.remove(0);
+    let draft = orders(&db.db, 1, true, Now::fixed(1_000)).await.remove(0);
     let draft_id = draft.id().unwrap();
     let failed = repo.issue_for_order(draft_id, make(draft)).await;
     assert!(
-        matches!(
-            failed,
-            Err(IssueError::Invoice(InvoiceError::OrderNotConfirmed(_)))
-        ),
+        matches!(failed, Err(InvoiceError::OrderNotConfirmed(_))),
         "{failed:?}"
     );
 
     // 20 orders, each issued twice at once, by 40 concurrent issuers.
-    let confirmed = orders(&db.db, 20, false).await;
+    let confirmed = orders(&db.db, 20, false, Now::fixed(1_000)).await;
     let issuers = confirmed.iter().flat_map(|order| {
         [0, 1].map(|_| {
             let (repo, order) = (repo.clone(), order.clone());
@@ -147,13 +160,15 @@ async fn numbers_have_no_gaps_and_each_order_one_invoice_postgres() {
 
 async fn cancelled_orders_get_no_invoice_or_a_void_one(backend: Backend) {
     let db = TestDb::new(backend).await;
+    let now = Now::fixed(1_000);
     let invoices = InvoiceService::new(
         DbInvoiceRepository::new(db.db.clone()),
         DbOrderRepository::new(db.db.clone()),
         TaxSettings::default(),
+        now.clone(),
     );
-    let service = OrderService::new(DbOrderRepository::new(db.db.clone()));
-    let mut two = orders(&db.db, 2, false).await;
+    let service = order_service(&db.db, now.clone());
+    let mut two = orders(&db.db, 2, false, now).await;
     let (early, late) = (two.remove(0), two.remove(0));
     let cancel = |id: OrderId| {
         service.cancel_order(CancelOrder {
@@ -164,19 +179,23 @@ async fn cancelled_orders_get_no_invoice_or_a_void_one(backend: Backend) {
 
     // Cancelled before its invoice: none is made.
     cancel(early.id().unwrap()).await.unwrap();
-    let refused = invoices.issue_for_order(early.id().unwrap()).await;
+    let refused = invoices
+        .issue_invoice(IssueInvoice {
+            order: early.id().unwrap(),
+        })
+        .await;
     assert!(
-        matches!(
-            refused,
-            Err(InvoiceServiceError::Issue(IssueError::Invoice(
-                InvoiceError::OrderNotConfirmed(_)
-            )))
-        ),
+        matches!(refused, Err(InvoiceError::OrderNotConfirmed(_))),
         "{refused:?}"
     );
 
     // Cancelled after: its invoice is voided, once.
-    let invoice = invoices.issue_for_order(late.id().unwrap()).await.unwrap();
+    let invoice = invoices
+        .issue_invoice(IssueInvoice {
+            order: late.id().unwrap(),
+        })
+        .await
+        .unwrap();
     assert_eq!(
         invoice.number(),
         InvoiceNumber::new(1),
@@ -184,13 +203,19 @@ async fn cancelled_orders_get_no_invoice_or_a_void_one(backend: Backend) {
     );
     cancel(late.id().unwrap()).await.unwrap();
     let voided = invoices
-        .void_for_order(late.id().unwrap(), "order cancelled")
+        .void_order_invoice(VoidOrderInvoice {
+            order: late.id().unwrap(),
+            reason: "order cancelled".to_owned(),
+        })
         .await
         .unwrap()
         .expect("voided");
     assert_eq!(voided.status().as_str(), "void");
     let stored = invoices
-        .customer_invoice(&customer(), invoice.number())
+        .customer_invoice(CustomerInvoice {
+            customer: customer(),
+            number: invoice.number(),
+        })
         .await
         .unwrap()
         .unwrap();
@@ -202,7 +227,10 @@ async fn cancelled_orders_get_no_invoice_or_a_void_one(backend: Backend) {
     );
     assert!(
         invoices
-            .void_for_order(late.id().unwrap(), "again")
+            .void_order_invoice(VoidOrderInvoice {
+                order: late.id().unwrap(),
+                reason: "again".to_owned(),
+            })
             .await
             .unwrap()
             .is_none(),

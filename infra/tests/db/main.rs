@@ -7,6 +7,7 @@ mod jobs;
 #[cfg(unix)]
 mod kill;
 mod messages;
+mod migrations;
 mod outbox;
 mod reminders;
 mod support;

@@ -5,7 +5,11 @@ use framework::{
     Content, ConversationKey, DeliveryFailure, DeliveryStatus, InboundMessage, MessageId,
     PhoneNumber, Provider, StatusEvent,
 };
-use infra::db::messages::{InboundState, MessageLog, NewOutbound};
+use infra::db::Database;
+use infra::db::messages::{
+    DeliveryStatuses, Direction, InboundState, InboundStatus, InboxQueue, MessageQueries,
+    NewOutbound, OutboundStatus, OutboxQueue,
+};
 
 use crate::support::{Backend, TestDb};
 
@@ -30,7 +34,7 @@ fn inbound(id: &str, text: &str) -> InboundMessage {
 
 fn out(in_reply_to: &str, seq: i32, body: &str) -> NewOutbound {
     NewOutbound {
-        provider: "twilio".to_owned(),
+        provider: Provider::Twilio,
         customer: "+919812345678".to_owned(),
         business: "+14155238886".to_owned(),
         kind: "text".to_owned(),
@@ -38,7 +42,7 @@ fn out(in_reply_to: &str, seq: i32, body: &str) -> NewOutbound {
         in_reply_to: in_reply_to.to_owned(),
         seq,
         request: Some("{}".to_owned()),
-        status: "pending".to_owned(),
+        status: OutboundStatus::Pending,
         error: None,
     }
 }
@@ -53,9 +57,29 @@ fn status(id: &str, s: DeliveryStatus) -> StatusEvent {
     }
 }
 
-async fn log_on(backend: Backend) -> (TestDb, MessageLog) {
+/// The message log's four roles over one database.
+#[derive(Clone)]
+pub(crate) struct Log {
+    pub(crate) inbox: InboxQueue,
+    pub(crate) outbox: OutboxQueue,
+    pub(crate) statuses: DeliveryStatuses,
+    pub(crate) queries: MessageQueries,
+}
+
+impl Log {
+    pub(crate) fn new(db: &Database) -> Self {
+        Self {
+            inbox: InboxQueue::new(db.clone()),
+            outbox: OutboxQueue::new(db.clone()),
+            statuses: DeliveryStatuses::new(db.clone()),
+            queries: MessageQueries::new(db.clone()),
+        }
+    }
+}
+
+async fn log_on(backend: Backend) -> (TestDb, Log) {
     let db = TestDb::new(backend).await;
-    let log = MessageLog::new(db.db.clone());
+    let log = Log::new(&db.db);
     (db, log)
 }
 
@@ -63,37 +87,37 @@ async fn log_on(backend: Backend) -> (TestDb, MessageLog) {
 async fn inbound_messages_are_recorded_once() {
     let (db, log) = log_on(Backend::SqliteFile).await;
     let msg = inbound("SM1", "Cement x 100");
-    assert_eq!(log.record_inbound(&msg).await.unwrap(), InboundState::New);
+    assert_eq!(log.inbox.record(&msg).await.unwrap(), InboundState::New);
     assert_eq!(
-        log.record_inbound(&msg).await.unwrap(),
+        log.inbox.record(&msg).await.unwrap(),
         InboundState::Unfinished,
         "seen, but its turn never finished: run it again"
     );
-    log.mark_handled(&msg).await.unwrap();
+    log.inbox.mark_handled(&msg).await.unwrap();
     assert_eq!(
-        log.record_inbound(&msg).await.unwrap(),
+        log.inbox.record(&msg).await.unwrap(),
         InboundState::Handled,
         "a retry of a finished turn is a replay"
     );
-    let rows = log.recent(None, 10).await.unwrap();
+    let rows = log.queries.recent(None, 10).await.unwrap();
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].direction, "in");
+    assert_eq!(rows[0].direction(), Direction::In);
     assert_eq!(rows[0].provider_message_id.as_deref(), Some("SM1"));
     assert_eq!(rows[0].body.as_deref(), Some("Cement x 100"));
-    assert_eq!(rows[0].status, "handled");
+    assert_eq!(rows[0].status, InboundStatus::Handled);
     db.drop().await;
 }
 
 async fn replayed_turns_store_their_replies_once(backend: Backend) {
     let (db, log) = log_on(backend).await;
     let turn = [out("SM1", 0, "summary"), out("SM1", 1, "menu")];
-    assert_eq!(log.enqueue(&turn).await.unwrap(), 2);
+    assert_eq!(log.outbox.enqueue(&turn).await.unwrap(), 2);
     assert_eq!(
-        log.enqueue(&turn).await.unwrap(),
+        log.outbox.enqueue(&turn).await.unwrap(),
         0,
         "a replay stores nothing new"
     );
-    let pending = log.pending(10).await.unwrap();
+    let pending = log.outbox.pending(10).await.unwrap();
     assert_eq!(pending.len(), 2);
     assert!(
         pending[0].id < pending[1].id,
@@ -115,64 +139,69 @@ async fn replayed_turns_store_their_replies_once_on_postgres() {
 
 async fn statuses_move_forward_only(backend: Backend) {
     let (db, log) = log_on(backend).await;
-    log.enqueue(&[out("SM1", 0, "hello"), out("SM1", 1, "second")])
+    log.outbox
+        .enqueue(&[out("SM1", 0, "hello"), out("SM1", 1, "second")])
         .await
         .unwrap();
-    let pending = log.pending(10).await.unwrap();
+    let pending = log.outbox.pending(10).await.unwrap();
     let (a, b) = (pending[0].id, pending[1].id);
 
     // A claim is exclusive while it lasts.
-    assert!(log.claim(a, 60_000).await.unwrap().is_some());
+    assert!(log.outbox.claim(a, 60_000).await.unwrap().is_some());
     assert!(
-        log.claim(a, 60_000).await.unwrap().is_none(),
+        log.outbox.claim(a, 60_000).await.unwrap().is_none(),
         "a claimed row cannot be claimed again"
     );
     assert!(
-        !log.pending(10).await.unwrap()[0].due,
+        !log.outbox.pending(10).await.unwrap()[0].due,
         "a claimed row is not due"
     );
 
-    log.mark_accepted(a, "SMout1", 1).await.unwrap();
+    log.outbox.mark_accepted(a, "SMout1", 1).await.unwrap();
     assert!(
-        log.record_status(&status("SMout1", DeliveryStatus::Delivered))
+        log.statuses
+            .record(&status("SMout1", DeliveryStatus::Delivered))
             .await
             .unwrap()
     );
     assert!(
-        !log.record_status(&status("SMout1", DeliveryStatus::Sent))
+        !log.statuses
+            .record(&status("SMout1", DeliveryStatus::Sent))
             .await
             .unwrap(),
         "a late 'sent' does not move a delivered message back"
     );
     assert!(
-        log.record_status(&status("SMout1", DeliveryStatus::Read))
+        log.statuses
+            .record(&status("SMout1", DeliveryStatus::Read))
             .await
             .unwrap()
     );
 
     // A report that overtakes the send is applied when the send returns.
     assert!(
-        !log.record_status(&status(
-            "SMout2",
-            DeliveryStatus::Failed(DeliveryFailure {
-                code: Some("63016".to_owned()),
-                message: Some("outside the window".to_owned()),
-            })
-        ))
-        .await
-        .unwrap(),
+        !log.statuses
+            .record(&status(
+                "SMout2",
+                DeliveryStatus::Failed(DeliveryFailure {
+                    code: Some("63016".to_owned()),
+                    message: Some("outside the window".to_owned()),
+                })
+            ))
+            .await
+            .unwrap(),
         "no message has that id yet"
     );
-    assert!(log.claim(b, 60_000).await.unwrap().is_some());
-    log.mark_accepted(b, "SMout2", 1).await.unwrap();
+    assert!(log.outbox.claim(b, 60_000).await.unwrap().is_some());
+    log.outbox.mark_accepted(b, "SMout2", 1).await.unwrap();
 
-    let rows = log.recent(None, 10).await.unwrap();
+    let rows = log.queries.recent(None, 10).await.unwrap();
     let first = rows.iter().find(|r| r.id == a).unwrap();
     let second = rows.iter().find(|r| r.id == b).unwrap();
-    assert_eq!(first.status, "read");
-    assert_eq!(second.status, "failed");
+    assert_eq!(first.status, OutboundStatus::Read);
+    assert_eq!(second.status, OutboundStatus::Failed);
     assert_eq!(second.error.as_deref(), Some("63016: outside the window"));
-    assert!(log.pending(10).await.unwrap().is_empty());
+    assert!(log.outbox.pending(10).await.unwrap().is_empty());
     db.drop().await;
 }
 
@@ -189,24 +218,29 @@ async fn statuses_move_forward_only_on_postgres() {
 #[tokio::test]
 async fn retries_wait_until_due() {
     let (db, log) = log_on(Backend::SqliteFile).await;
-    log.enqueue(&[out("SM9", 0, "x")]).await.unwrap();
-    let id = log.pending(1).await.unwrap()[0].id;
-    assert!(log.claim(id, 60_000).await.unwrap().is_some());
-    log.mark_retry(id, 1, infra::db::now_ms() + 60_000, "503")
+    log.outbox.enqueue(&[out("SM9", 0, "x")]).await.unwrap();
+    let id = log.outbox.pending(1).await.unwrap()[0].id;
+    assert!(log.outbox.claim(id, 60_000).await.unwrap().is_some());
+    log.outbox
+        .mark_retry(id, 1, db.db.now_ms() + 60_000, "503")
         .await
         .unwrap();
-    let row = &log.pending(1).await.unwrap()[0];
+    let row = &log.outbox.pending(1).await.unwrap()[0];
     assert!(!row.due, "not due before its time");
     assert_eq!(row.attempts, 1);
-    log.mark_retry(id, 2, infra::db::now_ms() - 1, "503")
+    log.outbox
+        .mark_retry(id, 2, db.db.now_ms() - 1, "503")
         .await
         .unwrap();
     assert!(
-        log.pending(1).await.unwrap()[0].due,
+        log.outbox.pending(1).await.unwrap()[0].due,
         "due once its time passed"
     );
-    log.mark_final(id, "dry_run", 3, None).await.unwrap();
-    assert!(log.pending(1).await.unwrap().is_empty());
+    log.outbox
+        .mark_final(id, OutboundStatus::DryRun, 3, None)
+        .await
+        .unwrap();
+    assert!(log.outbox.pending(1).await.unwrap().is_empty());
     db.drop().await;
 }
 
@@ -219,14 +253,14 @@ async fn the_second_run_of_a_message_finds_it_handled_at_its_mark_and_rolls_back
     use infra::db::UnitOfWork;
     let (db, log) = log_on(Backend::Postgres).await;
     let msg = inbound("SM-race", "1");
-    log.record_inbound(&msg).await.unwrap();
+    log.inbox.record(&msg).await.unwrap();
 
     let first = UnitOfWork::new(&db.db);
     first
-        .run(log.enqueue(&[out("SM-race", 0, "first run")]))
+        .run(log.outbox.enqueue(&[out("SM-race", 0, "first run")]))
         .await
         .unwrap();
-    assert!(first.run(log.mark_handled(&msg)).await.unwrap());
+    assert!(first.run(log.inbox.mark_handled(&msg)).await.unwrap());
 
     // The second run starts while the first has not committed.
     let (log2, msg2, pool) = (log.clone(), msg.clone(), db.db.clone());
@@ -234,10 +268,10 @@ async fn the_second_run_of_a_message_finds_it_handled_at_its_mark_and_rolls_back
         let uow = UnitOfWork::new(&pool);
         // A different position, so the two inserts do not wait on each
         // other's unique key; only the mark decides.
-        uow.run(log2.enqueue(&[out("SM-race", 1, "second run")]))
+        uow.run(log2.outbox.enqueue(&[out("SM-race", 1, "second run")]))
             .await
             .unwrap();
-        let won = uow.run(log2.mark_handled(&msg2)).await.unwrap();
+        let won = uow.run(log2.inbox.mark_handled(&msg2)).await.unwrap();
         if won {
             uow.commit().await.unwrap();
         }
@@ -252,11 +286,12 @@ async fn the_second_run_of_a_message_finds_it_handled_at_its_mark_and_rolls_back
 
     assert!(!second.await.unwrap(), "the second run lost");
     let bodies: Vec<_> = log
+        .queries
         .recent(None, 10)
         .await
         .unwrap()
         .into_iter()
-        .filter(|row| row.direction == "out")
+        .filter(|row| row.direction() == Direction::Out)
         .map(|row| row.body)
         .collect();
     assert_eq!(bodies, [Some("first run".to_owned())]);
@@ -270,11 +305,12 @@ async fn the_inbox_queue_runs_in_order_one_claim_at_a_time(backend: Backend) {
     let (db, log) = log_on(backend).await;
     let first = inbound("SM-q1", "Cement x 100").with_channel_id("MG1");
     let second = inbound("SM-q2", "1");
-    log.record_inbound(&first).await.unwrap();
-    log.record_inbound(&second).await.unwrap();
+    log.inbox.record(&first).await.unwrap();
+    log.inbox.record(&second).await.unwrap();
 
     let head = log
-        .queue_head(Provider::Twilio, &key())
+        .inbox
+        .head(Provider::Twilio, &key())
         .await
         .unwrap()
         .unwrap();
@@ -284,35 +320,34 @@ async fn the_inbox_queue_runs_in_order_one_claim_at_a_time(backend: Backend) {
     assert_eq!(head.message.channel_id(), Some("MG1"));
     assert!(head.runnable);
 
-    let claim = log.claim_inbound(head.id, 60_000).await.unwrap().unwrap();
+    let claim = log.inbox.claim(head.id, 60_000).await.unwrap().unwrap();
     assert_eq!(claim.attempts, 1);
     assert_eq!(
-        log.claim_inbound(head.id, 60_000).await.unwrap(),
+        log.inbox.claim(head.id, 60_000).await.unwrap(),
         None,
         "one worker at a time"
     );
     let held = log
-        .queue_head(Provider::Twilio, &key())
+        .inbox
+        .head(Provider::Twilio, &key())
         .await
         .unwrap()
         .unwrap();
     assert_eq!(held.id, head.id, "the second waits behind the first");
     assert!(!held.runnable);
     assert_eq!(
-        log.claim_inbound(head.id + 1, 60_000).await.unwrap(),
+        log.inbox.claim(head.id + 1, 60_000).await.unwrap(),
         None,
         "a message behind an unfinished one cannot be claimed"
     );
 
     // Given back for later: still the head, not runnable until then.
-    log.retry_inbound(&claim, infra::db::now_ms() + 300)
-        .await
-        .unwrap();
-    let waiting = log.queue_heads(10).await.unwrap();
+    log.inbox.retry(&claim, db.db.now_ms() + 300).await.unwrap();
+    let waiting = log.inbox.heads(10).await.unwrap();
     assert_eq!(waiting.len(), 1, "one conversation, one head");
     assert!(!waiting[0].runnable);
     assert_eq!(
-        log.claim_inbound(head.id, 60_000).await.unwrap(),
+        log.inbox.claim(head.id, 60_000).await.unwrap(),
         None,
         "not due"
     );
@@ -320,17 +355,18 @@ async fn the_inbox_queue_runs_in_order_one_claim_at_a_time(backend: Backend) {
     // Due again: claimed (second run). A stale holder's give-back (its
     // claim is not the current one) changes nothing.
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    let again = log.claim_inbound(head.id, 60_000).await.unwrap().unwrap();
+    let again = log.inbox.claim(head.id, 60_000).await.unwrap().unwrap();
     assert_eq!(again.attempts, 2);
-    log.retry_inbound(&claim, 0).await.unwrap();
+    log.inbox.retry(&claim, 0).await.unwrap();
     assert_eq!(
-        log.claim_inbound(head.id, 60_000).await.unwrap(),
+        log.inbox.claim(head.id, 60_000).await.unwrap(),
         None,
         "still held by the second run"
     );
-    assert!(log.mark_handled(&first).await.unwrap());
+    assert!(log.inbox.mark_handled(&first).await.unwrap());
     let next = log
-        .queue_head(Provider::Twilio, &key())
+        .inbox
+        .head(Provider::Twilio, &key())
         .await
         .unwrap()
         .unwrap();
@@ -356,14 +392,15 @@ async fn a_redelivered_message_recorded_without_its_payload_gets_it() {
     use sea_orm::ConnectionTrait;
     let (db, log) = log_on(Backend::SqliteFile).await;
     let msg = inbound("SM-old", "Cement x 100");
-    log.record_inbound(&msg).await.unwrap();
+    log.inbox.record(&msg).await.unwrap();
     db.db
         .connection()
         .execute_unprepared("UPDATE messages SET payload = NULL")
         .await
         .unwrap();
     assert!(
-        log.queue_head(Provider::Twilio, &key())
+        log.inbox
+            .head(Provider::Twilio, &key())
             .await
             .unwrap()
             .is_none(),
@@ -371,14 +408,100 @@ async fn a_redelivered_message_recorded_without_its_payload_gets_it() {
     );
 
     assert_eq!(
-        log.record_inbound(&msg).await.unwrap(),
+        log.inbox.record(&msg).await.unwrap(),
         InboundState::Unfinished
     );
     let head = log
-        .queue_head(Provider::Twilio, &key())
+        .inbox
+        .head(Provider::Twilio, &key())
         .await
         .unwrap()
         .unwrap();
     assert_eq!(head.message.text(), Some("Cement x 100"));
+    db.drop().await;
+}
+
+/// The log reads the time from its database's clock only: on a manual
+/// clock, rows are stamped with the manual time, and leases and retry times
+/// end by it, whatever the wall clock says.
+#[tokio::test]
+async fn the_log_stamps_and_judges_times_by_the_database_clock() {
+    use sea_orm::ConnectionTrait;
+    use std::time::Duration;
+
+    // Arrange: 2026-11-22T06:30:00Z, far from any day the test runs on.
+    let hand = framework::clock::ManualClock::new(1_795_329_000_000);
+    let db = TestDb::new(Backend::SqliteFile).await;
+    let log = Log::new(&db.db.clone().with_clock(hand.clock()));
+    let at = hand.now_ms();
+
+    // Act: an inbound message recorded, claimed.
+    log.inbox
+        .record(&inbound("SM-clock", "hello"))
+        .await
+        .unwrap();
+    let head = log
+        .inbox
+        .head(Provider::Twilio, &key())
+        .await
+        .unwrap()
+        .unwrap();
+    let claim = log.inbox.claim(head.id, 60_000).await.unwrap().unwrap();
+
+    // Assert: stamped with the manual time; the lease ends by it.
+    let row = db
+        .db
+        .connection()
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "SELECT m.created_at_ms, m.updated_at_ms, c.first_seen_ms, c.last_inbound_ms \
+             FROM messages m JOIN customers c ON c.phone = m.customer",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    for column in [
+        "created_at_ms",
+        "updated_at_ms",
+        "first_seen_ms",
+        "last_inbound_ms",
+    ] {
+        assert_eq!(row.try_get::<i64>("", column).unwrap(), at, "{column}");
+    }
+    let contact = log
+        .queries
+        .last_contact("+919812345678")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(contact.last_inbound_ms, at);
+    assert_eq!(claim.until_ms, at + 60_000);
+    hand.advance(Duration::from_secs(59));
+    assert_eq!(
+        log.inbox.claim(head.id, 60_000).await.unwrap(),
+        None,
+        "held until its lease ends by the manual clock"
+    );
+    hand.advance(Duration::from_secs(2));
+    let again = log.inbox.claim(head.id, 60_000).await.unwrap().unwrap();
+    assert_eq!(again.attempts, 2, "the lease ended by the manual clock");
+
+    // An outbound retry is due by the manual clock too.
+    log.outbox
+        .enqueue(&[out("SM-clock", 0, "hi")])
+        .await
+        .unwrap();
+    let id = log.outbox.pending(1).await.unwrap()[0].id;
+    assert!(log.outbox.claim(id, 60_000).await.unwrap().is_some());
+    log.outbox
+        .mark_retry(id, 1, hand.now_ms() + 10_000, "503")
+        .await
+        .unwrap();
+    assert!(!log.outbox.pending(1).await.unwrap()[0].due, "not due yet");
+    hand.advance(Duration::from_secs(11));
+    assert!(
+        log.outbox.pending(1).await.unwrap()[0].due,
+        "due by the manual clock"
+    );
     db.drop().await;
 }

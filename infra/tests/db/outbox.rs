@@ -6,12 +6,13 @@ use std::time::Duration;
 use framework::reply::{Buttons, Reply};
 use framework::webhook::{Delivery, OutboundTurn, Outbox};
 use framework::{ConversationKey, MessageId, Outcome, PhoneNumber, Provider};
-use infra::db::messages::MessageLog;
+use infra::db::messages::OutboundStatus;
 use infra::outbox::{DbOutbox, DispatchConfig, RenderConfig};
 use infra::providers::Providers;
 use infra::testing::{FakeFailure, FakeMeta, FakeTwilio};
 use infra::twilio::TwilioClient;
 
+use crate::messages::Log;
 use crate::support::{Backend, TestDb};
 
 const SID: &str = "AC00000000000000000000000000000009";
@@ -45,15 +46,15 @@ fn fast() -> DispatchConfig {
     }
 }
 
-async fn setup() -> (TestDb, MessageLog, DbOutbox, FakeTwilio) {
+async fn setup() -> (TestDb, Log, DbOutbox, FakeTwilio) {
     setup_on(Backend::SqliteFile).await
 }
 
-async fn setup_on(backend: Backend) -> (TestDb, MessageLog, DbOutbox, FakeTwilio) {
+async fn setup_on(backend: Backend) -> (TestDb, Log, DbOutbox, FakeTwilio) {
     let db = TestDb::new(backend).await;
-    let log = MessageLog::new(db.db.clone());
+    let log = Log::new(&db.db);
     let outbox = DbOutbox::new(
-        log.clone(),
+        db.db.clone(),
         RenderConfig {
             twilio_status_callback: Some("https://bot.example.com/webhooks/twilio".to_owned()),
             ..RenderConfig::default()
@@ -82,7 +83,7 @@ async fn replies_are_stored_then_sent_in_order_with_the_status_callback() {
         .unwrap();
     assert_eq!(delivered, Delivery::Accepted);
     assert_eq!(
-        log.pending(10).await.unwrap().len(),
+        log.outbox.pending(10).await.unwrap().len(),
         2,
         "stored before any send"
     );
@@ -106,10 +107,10 @@ async fn replies_are_stored_then_sent_in_order_with_the_status_callback() {
         sent[0].field("StatusCallback"),
         Some("https://bot.example.com/webhooks/twilio")
     );
-    let rows = log.recent(None, 10).await.unwrap();
+    let rows = log.queries.recent(None, 10).await.unwrap();
     assert!(
         rows.iter()
-            .all(|r| r.status == "queued" && r.provider_message_id.is_some()),
+            .all(|r| r.status == OutboundStatus::Queued && r.provider_message_id.is_some()),
         "{rows:?}"
     );
     db.drop().await;
@@ -165,7 +166,7 @@ async fn a_customer_waits_for_their_earlier_reply_but_others_do_not() {
         ["a1", "a2"],
         "in order after the retry"
     );
-    assert!(log.pending(10).await.unwrap().is_empty());
+    assert!(log.outbox.pending(10).await.unwrap().is_empty());
     db.drop().await;
 }
 
@@ -190,12 +191,12 @@ async fn retries_stop_at_the_limit_and_permanent_errors_at_once() {
     );
     for _ in 0..20 {
         dispatcher.run_once().await.unwrap();
-        if log.pending(1).await.unwrap().is_empty() {
+        if log.outbox.pending(1).await.unwrap().is_empty() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let row = log.recent(None, 1).await.unwrap().remove(0);
+    let row = log.queries.recent(None, 1).await.unwrap().remove(0);
     assert_eq!(
         (row.status.as_str(), row.attempts),
         ("failed", 3),
@@ -214,7 +215,7 @@ async fn retries_stop_at_the_limit_and_permanent_errors_at_once() {
         .await
         .unwrap();
     dispatcher.run_once().await.unwrap();
-    let row = log.recent(None, 1).await.unwrap().remove(0);
+    let row = log.queries.recent(None, 1).await.unwrap().remove(0);
     assert_eq!(
         (row.status.as_str(), row.attempts),
         ("failed", 1),
@@ -251,16 +252,15 @@ async fn no_credentials_is_a_dry_run_and_local_chats_are_never_sent() {
         .await
         .unwrap();
     assert_eq!(report.dry_run, 1);
-    let rows = log.recent(None, 10).await.unwrap();
+    let rows = log.queries.recent(None, 10).await.unwrap();
     let status = |body: &str| {
         rows.iter()
             .find(|r| r.body.as_deref() == Some(body))
             .unwrap()
             .status
-            .clone()
     };
-    assert_eq!(status("dry"), "dry_run");
-    assert_eq!(status("shown"), "local");
+    assert_eq!(status("dry"), OutboundStatus::DryRun);
+    assert_eq!(status("shown"), OutboundStatus::Local);
     assert!(twilio.requests().is_empty());
     db.drop().await;
 }
@@ -289,7 +289,7 @@ async fn meta_replies_go_from_the_webhooks_number() {
     let sent = meta.accepted();
     assert_eq!(sent[0].phone_number_id.as_deref(), Some("1065403"));
     assert_eq!(meta.texts_to("+919800000007"), ["hello"]);
-    let row = log.recent(None, 1).await.unwrap().remove(0);
+    let row = log.queries.recent(None, 1).await.unwrap().remove(0);
     assert!(row.provider_message_id.unwrap().starts_with("wamid."));
     db.drop().await;
 }
@@ -324,7 +324,7 @@ async fn two_dispatchers_never_send_a_row_twice(backend: Backend) {
     let (ra, rb) = (ra.unwrap(), rb.unwrap());
     assert_eq!(ra.sent + rb.sent, 30, "{ra:?} {rb:?}");
     assert_eq!(twilio.accepted().len(), 30, "each row sent exactly once");
-    assert!(log.pending(100).await.unwrap().is_empty());
+    assert!(log.outbox.pending(100).await.unwrap().is_empty());
     db.drop().await;
 }
 
@@ -344,9 +344,10 @@ async fn rows_waiting_for_a_retry_never_hide_other_customers_due_rows() {
             .await
             .unwrap();
     }
-    for row in log.pending(10).await.unwrap() {
-        assert!(log.claim(row.id, 60_000).await.unwrap().is_some());
-        log.mark_retry(row.id, 1, infra::db::now_ms() + 3_600_000, "503")
+    for row in log.outbox.pending(10).await.unwrap() {
+        assert!(log.outbox.claim(row.id, 60_000).await.unwrap().is_some());
+        log.outbox
+            .mark_retry(row.id, 1, db.db.now_ms() + 3_600_000, "503")
             .await
             .unwrap();
     }
@@ -393,6 +394,7 @@ async fn an_apology_and_the_later_successful_answer_are_both_kept() {
         .await
         .unwrap();
     let bodies: Vec<String> = log
+        .outbox
         .pending(10)
         .await
         .unwrap()

@@ -5,11 +5,13 @@
 
 use std::time::Duration;
 
-use features::invoices::{InvoiceService, TaxSettings};
+use features::invoices::{InvoiceService, IssueInvoice, RecordPayment, TaxSettings};
 use features::reminders::{
-    Fire, QuietHours, ReminderKind, ReminderRepository, ReminderService, ReminderStatus, ShopClock,
+    Fire, MarkReminderSent, PrepareReminder, QuietHours, ReminderId, ReminderKind,
+    ReminderRepository, ReminderService, ReminderStatus, SchedulePaymentReminders,
+    ScheduleReminder, ShopClock, StartReminders, StopReminders,
 };
-use features::shared::CustomerPhone;
+use features::shared::{CustomerPhone, Now};
 use infra::db::invoices::DbInvoiceRepository;
 use infra::db::orders::DbOrderRepository;
 use infra::db::reminders::DbReminderRepository;
@@ -30,56 +32,71 @@ fn night() -> i64 {
     1_795_368_600_000
 }
 
+fn prepare(id: ReminderId) -> PrepareReminder {
+    PrepareReminder { id }
+}
+
 fn kolkata() -> ShopClock {
     ShopClock::new("Asia/Kolkata", QuietHours::parse("21:00-09:00").unwrap()).unwrap()
 }
 
 async fn reminders_decide_when_they_fire(backend: Backend) {
     let db = TestDb::new(backend).await;
-    let order = crate::invoices::orders(&db.db, 2, false).await;
-    // Issued at noon on the test's day, by the same pinned clock as the
-    // reminders below. Regression: issued at the real time, the invoice's
-    // due reminder was "not due yet" once the calendar passed that day.
+    // Orders and invoices at noon on the test's day, by the same pinned
+    // time as the reminders below. Regression: issued at the real time, the
+    // invoice's due reminder was "not due yet" once the calendar passed
+    // that day.
+    let order = crate::invoices::orders(&db.db, 2, false, Now::fixed(noon())).await;
     let invoices = InvoiceService::new(
         DbInvoiceRepository::new(db.db.clone()),
         DbOrderRepository::new(db.db.clone()),
         TaxSettings::default(),
-    )
-    .with_clock(noon);
+        Now::fixed(noon()),
+    );
     let first = invoices
-        .issue_for_order(order[0].id().unwrap())
+        .issue_invoice(IssueInvoice {
+            order: order[0].id().unwrap(),
+        })
         .await
         .unwrap();
     let second = invoices
-        .issue_for_order(order[1].id().unwrap())
+        .issue_invoice(IssueInvoice {
+            order: order[1].id().unwrap(),
+        })
         .await
         .unwrap();
     let repo = DbReminderRepository::new(db.db.clone());
-    let service = |now: fn() -> i64| {
+    let service = |now: i64| {
         ReminderService::new(
             repo.clone(),
             DbInvoiceRepository::new(db.db.clone()),
             kolkata(),
+            Now::fixed(now),
         )
         .with_first_payment_reminder_after(Some(Duration::from_secs(2)))
-        .with_clock(now)
     };
-    let at_noon = service(|| 1_795_329_000_000 + 2 * 24 * 3_600_000);
+    let at_noon = service(1_795_329_000_000 + 2 * 24 * 3_600_000);
 
     // Scheduled: the first 2 s after issue (the override), the second
     // three days after the due date.
-    let scheduled = at_noon.schedule_payment_reminders(&first).await.unwrap();
+    let scheduled = at_noon
+        .schedule_payment_reminders(SchedulePaymentReminders::from(&first))
+        .await
+        .unwrap();
     assert_eq!(scheduled.len(), 2);
-    assert_eq!(scheduled[0].1, first.issued_at_ms() + 2_000);
-    assert_eq!(scheduled[1].1, first.due_at_ms() + 3 * 24 * 3_600_000);
+    assert_eq!(scheduled[0].at_ms, first.issued_at_ms() + 2_000);
+    assert_eq!(scheduled[1].at_ms, first.due_at_ms() + 3 * 24 * 3_600_000);
     // A second scheduling (an overlapping run of the invoice's job) stores
     // nothing new and names the same reminders.
     assert_eq!(
-        at_noon.schedule_payment_reminders(&first).await.unwrap(),
+        at_noon
+            .schedule_payment_reminders(SchedulePaymentReminders::from(&first))
+            .await
+            .unwrap(),
         scheduled,
         "one reminder per invoice and time"
     );
-    let stored = repo.get(scheduled[0].0).await.unwrap().unwrap();
+    let stored = repo.get(scheduled[0].id).await.unwrap().unwrap();
     assert_eq!(
         stored.kind,
         ReminderKind::Payment {
@@ -89,42 +106,60 @@ async fn reminders_decide_when_they_fire(backend: Backend) {
     assert_eq!(stored.status(), &ReminderStatus::Scheduled);
 
     // Due and unpaid, at noon: send; marked sent once only.
-    let Fire::Send(reminder) = at_noon.prepare(scheduled[0].0).await.unwrap() else {
+    let Fire::Send(reminder) = at_noon
+        .prepare_reminder(prepare(scheduled[0].id))
+        .await
+        .unwrap()
+    else {
         panic!("an unpaid invoice's due reminder is sent");
     };
-    assert!(at_noon.mark_sent(scheduled[0].0, &reminder).await.unwrap());
+    let mark_sent = || MarkReminderSent {
+        id: scheduled[0].id,
+        reminder: reminder.clone(),
+    };
+    assert!(at_noon.mark_reminder_sent(mark_sent()).await.unwrap());
     assert!(
-        !at_noon.mark_sent(scheduled[0].0, &reminder).await.unwrap(),
+        !at_noon.mark_reminder_sent(mark_sent()).await.unwrap(),
         "a reminder is sent once"
     );
     assert_eq!(
-        at_noon.prepare(scheduled[0].0).await.unwrap(),
+        at_noon
+            .prepare_reminder(prepare(scheduled[0].id))
+            .await
+            .unwrap(),
         Fire::Skip("sent already")
     );
 
     // Not yet due: wait for its time.
     assert_eq!(
-        at_noon.prepare(scheduled[1].0).await.unwrap(),
-        Fire::Wait(kolkata().next_allowed(scheduled[1].1))
+        at_noon
+            .prepare_reminder(prepare(scheduled[1].id))
+            .await
+            .unwrap(),
+        Fire::Wait(kolkata().next_allowed(scheduled[1].at_ms))
     );
 
     // At night: moved to 09:00 Kolkata (03:30 UTC) the next morning.
-    let custom = service(night)
-        .schedule_reminder(
-            &customer(),
-            night() - 1_000,
-            "Your cement is ready for pickup",
-        )
+    let custom = service(night())
+        .schedule_reminder(ScheduleReminder {
+            customer: customer(),
+            at_ms: night() - 1_000,
+            text: "Your cement is ready for pickup".to_owned(),
+        })
         .await
-        .unwrap();
+        .unwrap()
+        .id;
     assert_eq!(
-        service(night).prepare(custom).await.unwrap(),
+        service(night())
+            .prepare_reminder(prepare(custom))
+            .await
+            .unwrap(),
         Fire::Wait(1_795_404_600_000)
     );
     assert!(
         matches!(
-            service(|| 1_795_329_000_000 + 24 * 3_600_000)
-                .prepare(custom)
+            service(1_795_329_000_000 + 24 * 3_600_000)
+                .prepare_reminder(prepare(custom))
                 .await
                 .unwrap(),
             Fire::Send(_)
@@ -133,46 +168,73 @@ async fn reminders_decide_when_they_fire(backend: Backend) {
     );
 
     // Paid before it fired: skipped and cancelled, checked when it fires.
-    let paid = at_noon.schedule_payment_reminders(&second).await.unwrap();
+    let paid = at_noon
+        .schedule_payment_reminders(SchedulePaymentReminders::from(&second))
+        .await
+        .unwrap();
     invoices
-        .record_payment(second.number(), "UTR 4242")
+        .record_payment(RecordPayment {
+            number: second.number(),
+            reference: "UTR 4242".to_owned(),
+        })
         .await
         .unwrap()
         .unwrap();
     assert_eq!(
-        at_noon.prepare(paid[0].0).await.unwrap(),
+        at_noon.prepare_reminder(prepare(paid[0].id)).await.unwrap(),
         Fire::Skip("the invoice is paid or void")
     );
     assert!(matches!(
-        repo.get(paid[0].0).await.unwrap().unwrap().status(),
+        repo.get(paid[0].id).await.unwrap().unwrap().status(),
         ReminderStatus::Cancelled(_)
     ));
 
     // "stop reminders", then "start reminders".
-    let later = service(noon)
-        .schedule_reminder(&customer(), noon() - 1, "hello")
+    let later = service(noon())
+        .schedule_reminder(ScheduleReminder {
+            customer: customer(),
+            at_ms: noon() - 1,
+            text: "hello".to_owned(),
+        })
         .await
-        .unwrap();
-    assert!(service(noon).set_stopped(&customer(), true).await.unwrap());
+        .unwrap()
+        .id;
+    let stop = || StopReminders {
+        customer: customer(),
+    };
+    assert!(service(noon()).stop_reminders(stop()).await.unwrap());
     assert!(
-        !service(noon).set_stopped(&customer(), true).await.unwrap(),
+        !service(noon()).stop_reminders(stop()).await.unwrap(),
         "once"
     );
     assert!(repo.is_opted_out(&customer()).await.unwrap());
     assert_eq!(
-        service(noon).prepare(later).await.unwrap(),
+        service(noon())
+            .prepare_reminder(prepare(later))
+            .await
+            .unwrap(),
         Fire::Skip("the customer asked for no reminders")
     );
-    assert!(service(noon).set_stopped(&customer(), false).await.unwrap());
+    assert!(
+        service(noon())
+            .start_reminders(StartReminders {
+                customer: customer()
+            })
+            .await
+            .unwrap()
+    );
     assert!(!repo.is_opted_out(&customer()).await.unwrap());
     assert_eq!(
-        service(noon).prepare(later).await.unwrap(),
+        service(noon())
+            .prepare_reminder(prepare(later))
+            .await
+            .unwrap(),
         Fire::Skip("cancelled"),
         "a reminder skipped for the opt-out stays cancelled"
     );
     assert_eq!(
-        service(noon)
-            .prepare(features::reminders::ReminderId::new(999_999))
+        service(noon())
+            .prepare_reminder(prepare(features::reminders::ReminderId::new(999_999)))
             .await
             .unwrap(),
         Fire::Missing

@@ -366,7 +366,10 @@ async fn two_hundred_customers_at_once_all_complete() {
             let found = cluster.bots[i % cluster.bots.len()]
                 .services
                 .invoices
-                .customer_invoices(&who, 10)
+                .customer_invoices(features::invoices::CustomerInvoices {
+                    customer: who.clone(),
+                    limit: 10,
+                })
                 .await
                 .unwrap();
             numbers.extend(found.iter().map(|inv| inv.number().seq()));

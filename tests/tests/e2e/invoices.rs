@@ -77,7 +77,10 @@ async fn fetch(url: &str) -> (u16, Option<String>, Vec<u8>) {
 async fn invoices_in(bot: &Bot) -> usize {
     bot.services
         .invoices
-        .customer_invoices(&CustomerPhone::parse(CUSTOMER).unwrap(), 50)
+        .customer_invoices(features::invoices::CustomerInvoices {
+            customer: CustomerPhone::parse(CUSTOMER).unwrap(),
+            limit: 50,
+        })
         .await
         .unwrap()
         .len()
@@ -274,7 +277,10 @@ async fn no_reminder_for_an_invoice_paid_before_it_fires_nor_after_stop_reminder
     job_messages(&bot, 1).await;
     bot.services
         .invoices
-        .record_payment(InvoiceNumber::new(1), "UTR 123456")
+        .record_payment(features::invoices::RecordPayment {
+            number: InvoiceNumber::new(1),
+            reference: "UTR 123456".to_owned(),
+        })
         .await
         .unwrap()
         .unwrap();

@@ -3,9 +3,11 @@
 //! servers that receive the replies.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod conformance;
 mod delivery;
 mod http_edge;
 mod invoices;
 mod meta_flow;
+mod phone_rule;
 mod support;
 mod twilio_flow;

@@ -12,7 +12,7 @@ use framework::testing::twilio::TwilioWebhook;
 use http::{Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
-use infra::db::messages::LogEntry;
+use infra::db::messages::{Direction, LogEntry};
 use infra::testing::{FakeMeta, FakeTwilio};
 
 pub(crate) const ACCOUNT_SID: &str = "AC00000000000000000000000000000001";
@@ -147,7 +147,7 @@ impl Bot {
 
     /// The message log, oldest first.
     pub(crate) async fn log(&self) -> Vec<LogEntry> {
-        let mut rows = self.services.log.recent(None, 1000).await.unwrap();
+        let mut rows = self.services.messages.recent(None, 1000).await.unwrap();
         rows.reverse();
         rows
     }
@@ -157,7 +157,10 @@ impl Bot {
         let start = Instant::now();
         loop {
             let rows = self.log().await;
-            if let Some(row) = rows.iter().find(|r| r.direction == "out" && done(r)) {
+            if let Some(row) = rows
+                .iter()
+                .find(|r| r.direction() == Direction::Out && done(r))
+            {
                 return row.clone();
             }
             assert!(

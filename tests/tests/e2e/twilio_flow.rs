@@ -5,6 +5,7 @@ use features::catalog::ImportCatalog;
 use features::shared::Currency;
 use framework::testing::twilio::TwilioWebhook;
 use http::StatusCode;
+use infra::db::messages::Direction;
 
 use crate::support::{BUSINESS, CUSTOMER, spawn_bot, spawn_bot_with};
 
@@ -216,7 +217,7 @@ async fn a_duplicate_webhook_gets_one_reply() {
         .log()
         .await
         .into_iter()
-        .filter(|r| r.direction == "in")
+        .filter(|r| r.direction() == Direction::In)
         .count();
     assert_eq!(inbound, 1, "logged once");
     bot.stop().await;
@@ -311,7 +312,10 @@ async fn a_confirmed_order_gets_one_invoice_listed_by_my_invoices() {
         let found = bot
             .services
             .invoices
-            .customer_invoices(&customer, 10)
+            .customer_invoices(features::invoices::CustomerInvoices {
+                customer: customer.clone(),
+                limit: 10,
+            })
             .await
             .unwrap();
         (!found.is_empty()).then_some(found)

@@ -56,6 +56,8 @@
 //! Webhook problems are [`WebhookError`](crate::provider::WebhookError)s
 //! (403 for signatures, 400 for bodies); a message of a type this crate does
 //! not model is not an error but [`Content::Unsupported`](crate::Content::Unsupported),
+//! a message without a phone number (a user known only by a business-scoped
+//! user id) is [`WebhookEvent::Unaddressable`](crate::WebhookEvent::Unaddressable),
 //! and a status update with an unknown status is skipped with a warning.
 
 mod render;

@@ -10,7 +10,7 @@ use super::wire;
 use crate::message::{
     CatalogOrder, CatalogOrderItem, Contact, ContactPhone, Content, ConversationKey,
     DeliveryFailure, DeliveryStatus, InboundMessage, Location, Media, MediaKind, MessageId,
-    PhoneNumber, Provider, ProviderErrorEvent, StatusEvent, WebhookEvent,
+    PhoneNumber, Provider, ProviderErrorEvent, StatusEvent, UnaddressableMessage, WebhookEvent,
 };
 use crate::provider::WebhookError;
 
@@ -36,8 +36,12 @@ const MESSAGES_FIELD: &str = "messages";
 /// - a message whose body does not have the shape its `type` promises (a
 ///   location without a longitude) becomes [`Content::Unsupported`] with the
 ///   problem as its detail, and is routed like any other message;
+/// - a message without a phone number to answer (no `from`: a user known only
+///   by a business-scoped user id, `from_user_id`; or a `from` that is not a
+///   phone number) becomes [`WebhookEvent::Unaddressable`], never an error:
+///   a refusal would make Meta send it again for days;
 /// - a message, status or change that cannot be read at all (no `id`, no
-///   `from`, a sender that is not a phone number) is skipped and logged at
+///   `type`, a field of the wrong JSON type) is skipped and logged at
 ///   `error` level, and the rest of the batch is returned;
 /// - only when nothing in the notification could be read is its first problem
 ///   returned as an error (a 400);
@@ -60,6 +64,31 @@ const MESSAGES_FIELD: &str = "messages";
 /// assert_eq!(msg.text(), Some("hi"));
 /// assert_eq!(msg.key().customer().as_str(), "+16505551234");
 /// assert_eq!(msg.profile_name(), Some("Ana"));
+/// ```
+///
+/// A sender's business-scoped user id (BSUID) is kept next to the number; a
+/// message with a BSUID and no number cannot be answered:
+///
+/// ```
+/// use framework::provider::meta::parse_webhook;
+/// use framework::WebhookEvent;
+///
+/// let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
+///   "messaging_product":"whatsapp",
+///   "metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},
+///   "contacts":[{"profile":{"name":"Ana"},"wa_id":"16505551234","user_id":"US.1349120865"},
+///               {"profile":{"name":"Bo","username":"@bo"},"user_id":"US.7700112233"}],
+///   "messages":[
+///     {"from":"16505551234","from_user_id":"US.1349120865","id":"wamid.A","timestamp":"1749416383","type":"text","text":{"body":"hi"}},
+///     {"from_user_id":"US.7700112233","id":"wamid.B","timestamp":"1749416384","type":"text","text":{"body":"hello"}}]}}]}]}"#;
+/// let events = parse_webhook(body).unwrap();
+/// let [WebhookEvent::Message(ana), WebhookEvent::Unaddressable(bo)] = events.as_slice() else {
+///     panic!("{events:?}")
+/// };
+/// assert_eq!(ana.user_id(), Some("US.1349120865"));
+/// assert_eq!(bo.message_id.as_str(), "wamid.B");
+/// assert_eq!(bo.user_id.as_deref(), Some("US.7700112233"));
+/// assert_eq!(bo.kind, "text");
 /// ```
 ///
 /// # Errors
@@ -167,7 +196,7 @@ fn parse_value(
             Ok(recipient) => {
                 for (i, raw) in messages.iter().enumerate() {
                     match parse_message(raw, &format!("{path}.messages[{i}]"), &recipient) {
-                        Ok(message) => events.push(WebhookEvent::Message(message)),
+                        Ok(event) => events.push(event),
                         Err(e) => skipped.push(e),
                     }
                 }
@@ -216,16 +245,43 @@ fn recipient<'a>(
     })
 }
 
+/// One message: a [`WebhookEvent::Message`], or a
+/// [`WebhookEvent::Unaddressable`] when it has no phone number to answer.
 fn parse_message(
     raw: &RawValue,
     path: &str,
     recipient: &Recipient<'_>,
-) -> Result<InboundMessage, WebhookError> {
+) -> Result<WebhookEvent, WebhookError> {
     let msg: wire::Message = parse_raw(raw, path)?;
     let id = required_id(msg.id.as_deref(), path, "id")?;
-    let from = required_id(msg.from.as_deref(), path, "from")?;
     let kind = required_id(msg.kind.as_deref(), path, "type")?;
-    let customer = phone(from, &format!("{path}.from"))?;
+    let from = msg.from.as_deref().filter(|f| !f.is_empty());
+    let from_user_id = msg.from_user_id.as_deref().filter(|u| !u.is_empty());
+    let contact = sender_contact(recipient.profiles, from, from_user_id);
+    let user_id = from_user_id.or_else(|| {
+        // The contact's BSUID, when the contact is surely the sender's: the
+        // same number, or no number on either side.
+        contact
+            .filter(|c| c.wa_id.as_deref().filter(|w| !w.is_empty()) == from)
+            .and_then(|c| c.user_id.as_deref())
+            .filter(|u| !u.is_empty())
+    });
+    let customer = match from.map(PhoneNumber::parse) {
+        Some(Ok(customer)) => customer,
+        unanswerable => {
+            if let Some(Err(e)) = unanswerable {
+                // The reason does not repeat the number.
+                tracing::debug!(error.message = %e, "a Meta message's `from` is not a phone number");
+            }
+            return Ok(WebhookEvent::Unaddressable(UnaddressableMessage {
+                provider: Provider::Meta,
+                message_id: MessageId::new(id),
+                user_id: user_id.map(str::to_owned),
+                kind: kind.to_owned(),
+                channel_id: Some(recipient.channel_id.to_owned()),
+            }));
+        }
+    };
     let content = parse_content(&msg, kind, path).unwrap_or_else(|e| {
         // The message is real (it has an id and a sender); only its body is
         // not what its type promises. Route it, so the customer hears back.
@@ -243,8 +299,15 @@ fn parse_message(
         content,
     )
     .with_channel_id(recipient.channel_id);
-    if let Some(name) = profile_name(recipient.profiles, from) {
+    if let Some(name) = contact
+        .and_then(|c| c.profile.as_ref())
+        .and_then(|p| p.name.as_deref())
+        .filter(|n| !n.is_empty())
+    {
         inbound = inbound.with_profile_name(name);
+    }
+    if let Some(user_id) = user_id {
+        inbound = inbound.with_user_id(user_id);
     }
     match timestamp(msg.timestamp.as_ref(), path) {
         Ok(Some(at)) => inbound = inbound.with_timestamp(at),
@@ -261,7 +324,7 @@ fn parse_message(
             context.forwarded.unwrap_or(false) || context.frequently_forwarded.unwrap_or(false);
         inbound = inbound.with_forwarded(forwarded);
     }
-    Ok(inbound)
+    Ok(WebhookEvent::Message(inbound))
 }
 
 fn parse_content(msg: &wire::Message, kind: &str, path: &str) -> Result<Content, WebhookError> {
@@ -569,24 +632,35 @@ fn parse_status(raw: &RawValue, path: &str) -> Result<Option<StatusEvent>, Webho
     }))
 }
 
-/// The sender's profile name: the contact whose `wa_id` is the sender; else the
-/// only contact, or the first one without a `wa_id`. A contact that names
-/// someone else is never used, so a batch from several customers cannot swap
-/// their names.
-fn profile_name(profiles: &[wire::Profile], from: &str) -> Option<String> {
-    let chosen = profiles
-        .iter()
-        .find(|p| p.wa_id.as_deref() == Some(from))
-        .or_else(|| match profiles {
-            [only] => Some(only),
-            _ => profiles.iter().find(|p| p.wa_id.is_none()),
-        })?;
-    chosen
-        .profile
-        .as_ref()?
-        .name
-        .clone()
-        .filter(|n| !n.is_empty())
+/// The sender's contact (for the profile name and the BSUID): the contact
+/// whose `wa_id` is the sender's number; else the one whose `user_id` is the
+/// sender's BSUID; else the only contact, or the first one that names nobody
+/// else (no `wa_id`, and no `user_id` other than the sender's). A contact that
+/// names someone else is never used when there is a choice, so a batch from
+/// several customers cannot swap their names.
+fn sender_contact<'a>(
+    profiles: &'a [wire::Profile],
+    from: Option<&str>,
+    user_id: Option<&str>,
+) -> Option<&'a wire::Profile> {
+    let by_number =
+        from.and_then(|from| profiles.iter().find(|p| p.wa_id.as_deref() == Some(from)));
+    let by_user_id = || {
+        user_id.and_then(|user_id| {
+            profiles
+                .iter()
+                .find(|p| p.user_id.as_deref() == Some(user_id))
+        })
+    };
+    by_number.or_else(by_user_id).or_else(|| match profiles {
+        [only] => Some(only),
+        _ => profiles.iter().find(|p| {
+            p.wa_id.is_none()
+                && p.user_id
+                    .as_deref()
+                    .is_none_or(|u| user_id.is_none_or(|sender| sender == u))
+        }),
+    })
 }
 
 /// The body object of a message type, parsed, with its path.

@@ -56,7 +56,11 @@ pub(super) struct Metadata {
 #[derive(Debug, Deserialize)]
 pub(super) struct Profile {
     pub(super) profile: Option<ProfileName>,
+    /// The phone number; absent for a user known only by a business-scoped
+    /// user id.
     pub(super) wa_id: Option<String>,
+    /// The business-scoped user id (BSUID), e.g. `US.13491208655302741918`.
+    pub(super) user_id: Option<String>,
 }
 
 /// `contacts[].profile`.
@@ -69,7 +73,11 @@ pub(super) struct ProfileName {
 #[derive(Debug, Deserialize)]
 pub(super) struct Message {
     pub(super) id: Option<String>,
+    /// The sender's phone number; absent when Meta identifies the sender by
+    /// `from_user_id` only.
     pub(super) from: Option<String>,
+    /// The sender's business-scoped user id (BSUID).
+    pub(super) from_user_id: Option<String>,
     /// Unix seconds; a string on the wire, a number tolerated.
     pub(super) timestamp: Option<Value>,
     #[serde(rename = "type")]

@@ -6,7 +6,8 @@
 //!   ([`compute_signature`] makes one).
 //! - [`parse_webhook`] turns a form-encoded webhook into a
 //!   [`WebhookEvent`](crate::WebhookEvent): a customer's message or a status
-//!   callback.
+//!   callback (or, for a sender known only by an `ExternalUserId`, an
+//!   [unaddressable](crate::WebhookEvent::Unaddressable) message).
 //! - [`render`] turns a [`Reply`](crate::reply::Reply) into Messages API form
 //!   requests ([`MessageRequest`]), and [`parse_send_response`] reads what the
 //!   API answered.

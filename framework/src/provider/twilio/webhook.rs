@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::message::{
     Content, ConversationKey, DeliveryFailure, DeliveryStatus, InboundMessage, Location, Media,
-    MediaKind, MessageId, PhoneNumber, Provider, StatusEvent, WebhookEvent,
+    MediaKind, MessageId, PhoneNumber, Provider, StatusEvent, UnaddressableMessage, WebhookEvent,
 };
 use crate::provider::WebhookError;
 
@@ -42,7 +42,12 @@ use crate::provider::WebhookError;
 /// Anything else is a customer's message ([`WebhookEvent::Message`]): the id is
 /// `MessageSid`, the conversation is (business = `To`, customer = `From`),
 /// `ProfileName`, `MessagingServiceSid` (as the channel id),
-/// `OriginalRepliedMessageSid` and `Forwarded`/`FrequentlyForwarded` are kept.
+/// `OriginalRepliedMessageSid`, `Forwarded`/`FrequentlyForwarded` and
+/// `ExternalUserId` (the sender's business-scoped user id, as
+/// [`InboundMessage::user_id`] without its `whatsapp:` prefix) are kept.
+/// A message with an `ExternalUserId` but no `From` that is a phone number
+/// cannot be answered and becomes [`WebhookEvent::Unaddressable`] (not an
+/// error: the message is real, only unsupported).
 /// The content is the first that applies:
 ///
 /// 1. `ButtonPayload` → [`Content::QuickReply`] (text from `ButtonText`, else `Body`).
@@ -63,7 +68,8 @@ use crate::provider::WebhookError;
 /// # Errors
 ///
 /// - [`WebhookError::EmptyBody`], [`WebhookError::NotUtf8`] for unreadable bodies.
-/// - [`WebhookError::MissingField`] for a missing or empty `MessageSid`, `From` or
+/// - [`WebhookError::MissingField`] for a missing or empty `MessageSid`, `From`
+///   (unless there is an `ExternalUserId`) or
 ///   `To` (status callbacks only need `MessageSid`), a lone `Latitude` or
 ///   `Longitude`, or a `MediaUrl{N}` below `NumMedia`. A body that is not a form
 ///   at all (e.g. JSON) ends up here too.
@@ -86,7 +92,7 @@ pub fn parse_webhook(body: &[u8]) -> Result<WebhookEvent, WebhookError> {
         Some(status) if !is_inbound_with_status(&params, status) => {
             parse_status(&params, status).map(WebhookEvent::Status)
         }
-        _ => parse_message(&params).map(WebhookEvent::Message),
+        _ => parse_message(&params),
     }
 }
 
@@ -177,9 +183,41 @@ fn parse_status(params: &Params<'_>, status: &str) -> Result<StatusEvent, Webhoo
     })
 }
 
-fn parse_message(params: &Params<'_>) -> Result<InboundMessage, WebhookError> {
+fn parse_message(params: &Params<'_>) -> Result<WebhookEvent, WebhookError> {
     let id = MessageId::new(params.required("MessageSid")?);
-    let customer = params.phone("From")?;
+    let user_id = params
+        .non_empty("ExternalUserId")
+        .map(|u| {
+            let u = u.trim();
+            u.get(..9)
+                .filter(|p| p.eq_ignore_ascii_case("whatsapp:"))
+                .and_then(|_| u.get(9..))
+                .unwrap_or(u)
+                .trim()
+        })
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned);
+    let customer = match (params.phone("From"), &user_id) {
+        (Ok(customer), _) => customer,
+        (Err(e), None) => return Err(e),
+        // A user known by a business-scoped id only: real, but unanswerable.
+        (Err(_), Some(user_id)) => {
+            let kind = params.non_empty("MessageType").map_or_else(
+                || {
+                    parse_content(params)
+                        .map_or_else(|_| "unknown".to_owned(), |c| c.kind().to_owned())
+                },
+                str::to_owned,
+            );
+            return Ok(WebhookEvent::Unaddressable(UnaddressableMessage {
+                provider: Provider::Twilio,
+                message_id: id,
+                user_id: Some(user_id.clone()),
+                kind,
+                channel_id: params.non_empty("MessagingServiceSid").map(str::to_owned),
+            }));
+        }
+    };
     let business = params.phone("To")?;
     let content = parse_content(params)?;
     let mut message = InboundMessage::new(
@@ -198,7 +236,10 @@ fn parse_message(params: &Params<'_>) -> Result<InboundMessage, WebhookError> {
     if let Some(quoted) = params.non_empty("OriginalRepliedMessageSid") {
         message = message.with_reply_to(MessageId::new(quoted));
     }
-    Ok(message)
+    if let Some(user_id) = user_id {
+        message = message.with_user_id(user_id);
+    }
+    Ok(WebhookEvent::Message(message))
 }
 
 fn parse_content(params: &Params<'_>) -> Result<Content, WebhookError> {

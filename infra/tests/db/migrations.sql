@@ -1,0 +1,76 @@
+-- m0001_shop_schema (Sqlite)
+CREATE TABLE IF NOT EXISTS "shops" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" text NOT NULL, "currency" text NOT NULL, "created_at_ms" integer NOT NULL );
+INSERT INTO "shops" ("id", "name", "currency", "created_at_ms") VALUES (?, ?, ?, ?) ON CONFLICT ("id") DO NOTHING;
+--   values: [BigInt(Some(1)), String(Some("Campanile Demo Shop")), String(Some("INR")), <now>]
+CREATE TABLE IF NOT EXISTS "customers" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "phone" text NOT NULL UNIQUE, "profile_name" text NULL, "first_seen_ms" integer NOT NULL, "last_inbound_ms" integer NOT NULL );
+CREATE TABLE IF NOT EXISTS "products" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "sku" text NOT NULL UNIQUE, "name" text NOT NULL, "aliases" text NOT NULL, "unit" text NOT NULL, "price_minor" integer NOT NULL, "currency" text NOT NULL, "stock" integer NULL, "active" boolean NOT NULL, "updated_at_ms" integer NOT NULL );
+CREATE TABLE IF NOT EXISTS "orders" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "shop_id" integer NOT NULL, "customer_phone" text NOT NULL, "currency" text NOT NULL, "status" text NOT NULL, "total_minor" integer NOT NULL, "idempotency_key" text NOT NULL UNIQUE, "created_at_ms" integer NOT NULL, "updated_at_ms" integer NOT NULL, FOREIGN KEY ("shop_id") REFERENCES "shops" ("id") );
+CREATE INDEX IF NOT EXISTS "orders_by_customer" ON "orders" ("customer_phone", "created_at_ms");
+CREATE TABLE IF NOT EXISTS "order_lines" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "order_id" integer NOT NULL, "position" integer NOT NULL, "sku" text NOT NULL, "name" text NOT NULL, "unit" text NOT NULL, "quantity" integer NOT NULL, "unit_price_minor" integer NOT NULL, CONSTRAINT "order_lines_position" UNIQUE ("order_id", "position"), FOREIGN KEY ("order_id") REFERENCES "orders" ("id") ON DELETE CASCADE );
+CREATE TABLE IF NOT EXISTS "sessions" ( "key" varchar(512) NOT NULL PRIMARY KEY, "data" blob NULL, "expires_at_ms" integer NOT NULL, "max_fence" integer NOT NULL );
+CREATE TABLE IF NOT EXISTS "messages" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "direction" text NOT NULL, "provider" text NOT NULL, "provider_message_id" text NULL, "customer" text NOT NULL, "business" text NOT NULL, "kind" text NOT NULL, "body" text NULL, "status" text NOT NULL, "error" text NULL, "in_reply_to" text NULL, "seq" integer NULL, "request" text NULL, "attempts" integer NOT NULL DEFAULT 0, "next_attempt_at_ms" integer NULL, "claimed_until_ms" integer NULL, "created_at_ms" integer NOT NULL, "updated_at_ms" integer NOT NULL );
+CREATE UNIQUE INDEX IF NOT EXISTS "messages_provider_id" ON "messages" ("provider", "direction", "provider_message_id");
+CREATE UNIQUE INDEX IF NOT EXISTS "messages_reply_seq" ON "messages" ("direction", "in_reply_to", "seq");
+CREATE INDEX IF NOT EXISTS "messages_due" ON "messages" ("status", "next_attempt_at_ms");
+CREATE TABLE IF NOT EXISTS "delivery_statuses" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "provider" text NOT NULL, "provider_message_id" text NOT NULL, "status" text NOT NULL, "error" text NULL, "received_at_ms" integer NOT NULL, CONSTRAINT "delivery_statuses_once" UNIQUE ("provider", "provider_message_id", "status") );
+
+-- m0002_inbox (Sqlite)
+ALTER TABLE "messages" ADD COLUMN "payload" text NULL;
+CREATE INDEX IF NOT EXISTS "messages_conversation_queue" ON "messages" ("direction", "status", "customer", "id");
+
+-- m0003_jobs (Sqlite)
+CREATE TABLE IF NOT EXISTS "jobs" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "queue" text NOT NULL, "payload" text NOT NULL, "priority" integer NOT NULL, "run_at_ms" integer NOT NULL, "status" text NOT NULL, "attempts" integer NOT NULL, "claims" integer NOT NULL, "max_attempts" integer NOT NULL, "backoff_kind" text NOT NULL, "backoff_ms" integer NOT NULL, "dedup_id" text NULL, "locked_until_ms" integer NULL, "last_error" text NULL, "created_at_ms" integer NOT NULL, "updated_at_ms" integer NOT NULL );
+CREATE UNIQUE INDEX IF NOT EXISTS "jobs_dedup" ON "jobs" ("queue", "dedup_id");
+CREATE INDEX IF NOT EXISTS "jobs_due" ON "jobs" ("queue", "status", "priority", "run_at_ms");
+
+-- m0004_invoices (Sqlite)
+ALTER TABLE "shops" ADD COLUMN "invoice_seq" integer NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS "invoices" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "shop_id" integer NOT NULL, "number_seq" integer NOT NULL, "order_id" integer NOT NULL, "customer_phone" text NOT NULL, "currency" text NOT NULL, "gstin" text NULL, "issued_at_ms" integer NOT NULL, "due_at_ms" integer NOT NULL, "status" text NOT NULL, "paid_reference" text NULL, "paid_at_ms" integer NULL, "void_reason" text NULL, "total_minor" integer NOT NULL );
+CREATE UNIQUE INDEX IF NOT EXISTS "invoices_order" ON "invoices" ("order_id");
+CREATE UNIQUE INDEX IF NOT EXISTS "invoices_number" ON "invoices" ("shop_id", "number_seq");
+CREATE TABLE IF NOT EXISTS "invoice_lines" ( "invoice_id" integer NOT NULL, "position" integer NOT NULL, "description" text NOT NULL, "quantity" integer NOT NULL, "unit" text NOT NULL, "unit_price_minor" integer NOT NULL, "rate_bp" integer NOT NULL, "taxable_minor" integer NOT NULL, "cgst_minor" integer NOT NULL, "sgst_minor" integer NOT NULL, "total_minor" integer NOT NULL, PRIMARY KEY ("invoice_id", "position") );
+
+-- m0005_reminders (Sqlite)
+CREATE TABLE IF NOT EXISTS "reminders" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "customer_phone" text NOT NULL, "kind" text NOT NULL, "invoice_seq" integer NULL, "body" text NULL, "due_at_ms" integer NOT NULL, "status" text NOT NULL, "sent_at_ms" integer NULL, "cancel_reason" text NULL, "created_at_ms" integer NOT NULL );
+CREATE UNIQUE INDEX IF NOT EXISTS "reminders_invoice" ON "reminders" ("invoice_seq", "due_at_ms");
+CREATE TABLE IF NOT EXISTS "reminder_opt_outs" ( "customer_phone" text NOT NULL PRIMARY KEY, "at_ms" integer NOT NULL );
+CREATE TABLE IF NOT EXISTS "secrets" ( "name" text NOT NULL PRIMARY KEY, "value" text NOT NULL );
+
+-- m0001_shop_schema (Postgres)
+CREATE TABLE IF NOT EXISTS "shops" ( "id" bigint GENERATED BY DEFAULT AS IDENTITY NOT NULL PRIMARY KEY, "name" text NOT NULL, "currency" text NOT NULL, "created_at_ms" bigint NOT NULL );
+INSERT INTO "shops" ("id", "name", "currency", "created_at_ms") VALUES ($1, $2, $3, $4) ON CONFLICT ("id") DO NOTHING;
+--   values: [BigInt(Some(1)), String(Some("Campanile Demo Shop")), String(Some("INR")), <now>]
+CREATE TABLE IF NOT EXISTS "customers" ( "id" bigint GENERATED BY DEFAULT AS IDENTITY NOT NULL PRIMARY KEY, "phone" text NOT NULL UNIQUE, "profile_name" text NULL, "first_seen_ms" bigint NOT NULL, "last_inbound_ms" bigint NOT NULL );
+CREATE TABLE IF NOT EXISTS "products" ( "id" bigint GENERATED BY DEFAULT AS IDENTITY NOT NULL PRIMARY KEY, "sku" text NOT NULL UNIQUE, "name" text NOT NULL, "aliases" text NOT NULL, "unit" text NOT NULL, "price_minor" bigint NOT NULL, "currency" text NOT NULL, "stock" bigint NULL, "active" bool NOT NULL, "updated_at_ms" bigint NOT NULL );
+CREATE TABLE IF NOT EXISTS "orders" ( "id" bigint GENERATED BY DEFAULT AS IDENTITY NOT NULL PRIMARY KEY, "shop_id" bigint NOT NULL, "customer_phone" text NOT NULL, "currency" text NOT NULL, "status" text NOT NULL, "total_minor" bigint NOT NULL, "idempotency_key" text NOT NULL UNIQUE, "created_at_ms" bigint NOT NULL, "updated_at_ms" bigint NOT NULL, FOREIGN KEY ("shop_id") REFERENCES "shops" ("id") );
+CREATE INDEX IF NOT EXISTS "orders_by_customer" ON "orders" ("customer_phone", "created_at_ms");
+CREATE TABLE IF NOT EXISTS "order_lines" ( "id" bigint GENERATED BY DEFAULT AS IDENTITY NOT NULL PRIMARY KEY, "order_id" bigint NOT NULL, "position" integer NOT NULL, "sku" text NOT NULL, "name" text NOT NULL, "unit" text NOT NULL, "quantity" bigint NOT NULL, "unit_price_minor" bigint NOT NULL, CONSTRAINT "order_lines_position" UNIQUE ("order_id", "position"), FOREIGN KEY ("order_id") REFERENCES "orders" ("id") ON DELETE CASCADE );
+CREATE TABLE IF NOT EXISTS "sessions" ( "key" varchar(512) NOT NULL PRIMARY KEY, "data" bytea NULL, "expires_at_ms" bigint NOT NULL, "max_fence" bigint NOT NULL );
+CREATE TABLE IF NOT EXISTS "messages" ( "id" bigint GENERATED BY DEFAULT AS IDENTITY NOT NULL PRIMARY KEY, "direction" text NOT NULL, "provider" text NOT NULL, "provider_message_id" text NULL, "customer" text NOT NULL, "business" text NOT NULL, "kind" text NOT NULL, "body" text NULL, "status" text NOT NULL, "error" text NULL, "in_reply_to" text NULL, "seq" integer NULL, "request" text NULL, "attempts" integer NOT NULL DEFAULT 0, "next_attempt_at_ms" bigint NULL, "claimed_until_ms" bigint NULL, "created_at_ms" bigint NOT NULL, "updated_at_ms" bigint NOT NULL );
+CREATE UNIQUE INDEX IF NOT EXISTS "messages_provider_id" ON "messages" ("provider", "direction", "provider_message_id");
+CREATE UNIQUE INDEX IF NOT EXISTS "messages_reply_seq" ON "messages" ("direction", "in_reply_to", "seq");
+CREATE INDEX IF NOT EXISTS "messages_due" ON "messages" ("status", "next_attempt_at_ms");
+CREATE TABLE IF NOT EXISTS "delivery_statuses" ( "id" bigint GENERATED BY DEFAULT AS IDENTITY NOT NULL PRIMARY KEY, "provider" text NOT NULL, "provider_message_id" text NOT NULL, "status" text NOT NULL, "error" text NULL, "received_at_ms" bigint NOT NULL, CONSTRAINT "delivery_statuses_once" UNIQUE ("provider", "provider_message_id", "status") );
+
+-- m0002_inbox (Postgres)
+ALTER TABLE "messages" ADD COLUMN "payload" text NULL;
+CREATE INDEX IF NOT EXISTS "messages_conversation_queue" ON "messages" ("direction", "status", "customer", "id");
+
+-- m0003_jobs (Postgres)
+CREATE TABLE IF NOT EXISTS "jobs" ( "id" bigint GENERATED BY DEFAULT AS IDENTITY NOT NULL PRIMARY KEY, "queue" text NOT NULL, "payload" text NOT NULL, "priority" bigint NOT NULL, "run_at_ms" bigint NOT NULL, "status" text NOT NULL, "attempts" bigint NOT NULL, "claims" bigint NOT NULL, "max_attempts" bigint NOT NULL, "backoff_kind" text NOT NULL, "backoff_ms" bigint NOT NULL, "dedup_id" text NULL, "locked_until_ms" bigint NULL, "last_error" text NULL, "created_at_ms" bigint NOT NULL, "updated_at_ms" bigint NOT NULL );
+CREATE UNIQUE INDEX IF NOT EXISTS "jobs_dedup" ON "jobs" ("queue", "dedup_id");
+CREATE INDEX IF NOT EXISTS "jobs_due" ON "jobs" ("queue", "status", "priority", "run_at_ms");
+
+-- m0004_invoices (Postgres)
+ALTER TABLE "shops" ADD COLUMN "invoice_seq" bigint NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS "invoices" ( "id" bigint GENERATED BY DEFAULT AS IDENTITY NOT NULL PRIMARY KEY, "shop_id" bigint NOT NULL, "number_seq" bigint NOT NULL, "order_id" bigint NOT NULL, "customer_phone" text NOT NULL, "currency" text NOT NULL, "gstin" text NULL, "issued_at_ms" bigint NOT NULL, "due_at_ms" bigint NOT NULL, "status" text NOT NULL, "paid_reference" text NULL, "paid_at_ms" bigint NULL, "void_reason" text NULL, "total_minor" bigint NOT NULL );
+CREATE UNIQUE INDEX IF NOT EXISTS "invoices_order" ON "invoices" ("order_id");
+CREATE UNIQUE INDEX IF NOT EXISTS "invoices_number" ON "invoices" ("shop_id", "number_seq");
+CREATE TABLE IF NOT EXISTS "invoice_lines" ( "invoice_id" bigint NOT NULL, "position" integer NOT NULL, "description" text NOT NULL, "quantity" bigint NOT NULL, "unit" text NOT NULL, "unit_price_minor" bigint NOT NULL, "rate_bp" bigint NOT NULL, "taxable_minor" bigint NOT NULL, "cgst_minor" bigint NOT NULL, "sgst_minor" bigint NOT NULL, "total_minor" bigint NOT NULL, PRIMARY KEY ("invoice_id", "position") );
+
+-- m0005_reminders (Postgres)
+CREATE TABLE IF NOT EXISTS "reminders" ( "id" bigint GENERATED BY DEFAULT AS IDENTITY NOT NULL PRIMARY KEY, "customer_phone" text NOT NULL, "kind" text NOT NULL, "invoice_seq" bigint NULL, "body" text NULL, "due_at_ms" bigint NOT NULL, "status" text NOT NULL, "sent_at_ms" bigint NULL, "cancel_reason" text NULL, "created_at_ms" bigint NOT NULL );
+CREATE UNIQUE INDEX IF NOT EXISTS "reminders_invoice" ON "reminders" ("invoice_seq", "due_at_ms");
+CREATE TABLE IF NOT EXISTS "reminder_opt_outs" ( "customer_phone" text NOT NULL PRIMARY KEY, "at_ms" bigint NOT NULL );
+CREATE TABLE IF NOT EXISTS "secrets" ( "name" text NOT NULL PRIMARY KEY, "value" text NOT NULL );
+
