@@ -1,0 +1,81 @@
+//! How long the pipeline, the inbox and the dispatcher hold things, and
+//! whether `serve` runs the job workers.
+
+use std::time::Duration;
+
+use serde::de::Error as _;
+use serde::{Deserialize as _, Deserializer};
+
+infra::settings! {
+    /// How long the pipeline, the inbox and the dispatcher hold things.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct PipelineSettings {
+        /// How long a quiet conversation keeps its cart, e.g. 30m, 24h
+        /// [default: 24h].
+        #[var("CAMPANILE_SESSION_TTL")]
+        #[serde(with = "humantime_serde")]
+        pub session_ttl: Duration,
+        /// How long a message being processed is held before another instance
+        /// may run it (a crashed instance's messages wait this long)
+        /// [default: 2m].
+        #[var("CAMPANILE_IN_FLIGHT_TTL")]
+        #[serde(with = "humantime_serde")]
+        pub in_flight_ttl: Duration,
+        /// Lease of a conversation's lane, renewed while a turn runs; a crashed
+        /// holder's lane frees after it [default: 30s].
+        #[var("CAMPANILE_LANE_TTL")]
+        #[serde(with = "humantime_serde")]
+        pub lane_ttl: Duration,
+        /// How long a dispatcher holds a reply it is sending before another
+        /// may send it (a crashed dispatcher's replies wait this long); keep it
+        /// above the provider timeout (10s) [default: 60s].
+        #[var("CAMPANILE_SEND_LEASE")]
+        #[serde(with = "humantime_serde")]
+        pub send_lease: Duration,
+    }
+}
+
+impl Default for PipelineSettings {
+    /// 24 h sessions, 2 min in-flight claims, 30 s lanes, 60 s send leases.
+    fn default() -> Self {
+        Self {
+            session_ttl: Duration::from_secs(24 * 60 * 60),
+            in_flight_ttl: Duration::from_secs(120),
+            lane_ttl: Duration::from_secs(30),
+            send_lease: Duration::from_secs(60),
+        }
+    }
+}
+
+infra::settings! {
+    /// The background job workers.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct WorkerSettings {
+        /// Whether `serve` also runs the background job workers (invoices,
+        /// reminders): on or off; `campanile worker` runs them alone
+        /// [default: on].
+        #[var("CAMPANILE_WORKERS")]
+        #[serde(deserialize_with = "on_off")]
+        pub run: bool,
+    }
+}
+
+impl Default for WorkerSettings {
+    /// `serve` runs the workers.
+    fn default() -> Self {
+        Self { run: true }
+    }
+}
+
+/// `on` or `off` (also `true`/`false`, `yes`/`no`, `1`/`0`).
+fn on_off<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    match String::deserialize(deserializer)?
+        .trim()
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "on" | "true" | "yes" | "1" => Ok(true),
+        "off" | "false" | "no" | "0" => Ok(false),
+        _ => Err(D::Error::custom("must be on or off")),
+    }
+}
