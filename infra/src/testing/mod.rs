@@ -43,7 +43,8 @@
 //!
 //! # Fidelity
 //!
-//! Bodies, codes and statuses follow `providers.md` §2 and §4. Two scripted
+//! Bodies, codes and statuses are the providers' documented ones (Twilio's
+//! Messages API errors, Meta's Graph API errors and `Retry-After`). Two scripted
 //! failures are synchronous here but mostly asynchronous in reality: Twilio
 //! reports 63016 (outside the window) and Meta reports 131047 and 131026
 //! (undeliverable) in status callbacks after accepting the send. The fakes
