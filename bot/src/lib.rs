@@ -34,6 +34,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use framework::rate_limit::RateLimitConfig;
+use framework::reply::Reply;
 use framework::session::SessionConfig;
 use framework::webhook::Outbox;
 use framework::{InboundMessage, Response, ServiceBuilderExt};
@@ -59,6 +60,8 @@ pub struct PipelineDeps<O> {
     pub in_flight_ttl: Duration,
     /// The conversation lane's lease.
     pub lane_ttl: Duration,
+    /// The time a message's age is judged by.
+    pub clock: framework::clock::Clock,
 }
 
 /// The inbound pipeline, outermost layer first (see docs/ARCHITECTURE.md for
@@ -73,13 +76,21 @@ pub fn pipeline<O: Outbox>(
 + 'static {
     ServiceBuilder::new()
         .trace()
-        .handle_errors()
+        .layer(
+            framework::handle_error::HandleErrorLayer::new()
+                .with_apology(Some(Reply::text(texts::APOLOGY))),
+        )
         .layer(
             framework::dedup::DedupLayer::new(deps.stores.seen).with_config(
-                framework::dedup::DedupConfig::default().with_in_flight_ttl(deps.in_flight_ttl),
+                framework::dedup::DedupConfig::default()
+                    .with_in_flight_ttl(deps.in_flight_ttl)
+                    .with_clock(deps.clock),
             ),
         )
-        .conversation_rate_limit(deps.stores.rates, RateLimitConfig::default())
+        .conversation_rate_limit(
+            deps.stores.rates,
+            RateLimitConfig::default().with_notice(Some(Reply::text(texts::SLOW_DOWN))),
+        )
         .layer(
             framework::session::SessionLayer::new(deps.stores.sessions, deps.stores.lanes)
                 .with_config(

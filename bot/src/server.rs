@@ -11,12 +11,13 @@ use crate::services::Services;
 /// Serves `services` on `listener`, runs recorded messages and sends
 /// replies until `shutdown` resolves; then stops taking requests, finishes
 /// the turns in flight, lets the dispatcher finish its round, and returns.
+/// The caller closes the services (`cli::with_services` does).
 ///
 /// # Errors
 ///
 /// When the server fails.
 pub async fn run(
-    services: Services,
+    services: &Services,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
@@ -37,7 +38,7 @@ pub async fn run(
             let _ = workers_stop.wait_for(|stop| *stop).await;
         }))
     });
-    let app = crate::http::app(&services, ingress);
+    let app = crate::http::app(services, ingress);
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
@@ -57,6 +58,5 @@ pub async fn run(
     if let Err(e) = dispatcher.await {
         tracing::error!(error.message = %e, "dispatcher task failed");
     }
-    services.close().await;
     served
 }

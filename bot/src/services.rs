@@ -295,6 +295,7 @@ impl Services {
             session_ttl: self.settings.pipeline.session_ttl,
             in_flight_ttl: self.settings.pipeline.in_flight_ttl,
             lane_ttl: self.settings.pipeline.lane_ttl,
+            clock: self.clock.clone(),
         }
     }
 

@@ -148,6 +148,14 @@ pub fn problems(quote: &Quote) -> String {
     out
 }
 
+/// The apology for a turn that failed on our side (a store down, a bug).
+pub const APOLOGY: &str = "Sorry, something went wrong on our side. Please try again in a moment.";
+
+/// The one notice a customer gets when writing faster than the rate limit
+/// (30 messages a minute); then silence until the window passes.
+pub const SLOW_DOWN: &str =
+    "You're sending messages faster than I can answer. Please wait a moment and try again.";
+
 /// When a message holds no order we can read.
 pub const NOT_UNDERSTOOD: &str = "Sorry, I didn't understand that. To order, send products with quantities, e.g. \"Cement x 100\". Say \"menu\" for help.";
 

@@ -48,6 +48,20 @@ impl std::fmt::Debug for Clock {
     }
 }
 
+/// Two clocks are equal when they read the same time source: both the
+/// system's, or the same [`ManualClock`].
+impl PartialEq for Clock {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.manual, &other.manual) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Clock {}
+
 impl Clock {
     /// The system's clock.
     #[must_use]
@@ -90,12 +104,6 @@ impl Clock {
     pub fn ms_after(&self, after: Duration) -> i64 {
         self.now_ms()
             .saturating_add(i64::try_from(after.as_millis()).unwrap_or(i64::MAX))
-    }
-
-    /// Whether this clock is the system's.
-    #[must_use]
-    pub fn is_system(&self) -> bool {
-        self.manual.is_none()
     }
 }
 
@@ -159,7 +167,10 @@ mod tests {
         hand.set_ms(42);
         assert_eq!(a.now(), UNIX_EPOCH + Duration::from_millis(42));
         assert_eq!(a.ms_after(Duration::from_secs(1)), 1_042);
-        assert!(!a.is_system() && Clock::default().is_system());
+        assert_eq!(a, b, "clocks of one hand are one clock");
+        assert_ne!(a, Clock::system());
+        assert_ne!(a, ManualClock::new(42).clock(), "another hand");
+        assert_eq!(Clock::default(), Clock::system());
     }
 
     #[test]

@@ -118,7 +118,7 @@ fn bot_app(db_url: String, prefix: String) -> SocketAddr {
             let services = bot::services::Services::build(settings).await.unwrap();
             services.seed_demo_catalog().await.unwrap();
             tx.send(addr).unwrap();
-            bot::server::run(services, listener, std::future::pending())
+            bot::server::run(&services, listener, std::future::pending())
                 .await
                 .unwrap();
         });

@@ -12,10 +12,6 @@ use framework::local::Terminal;
 use crate::config::Settings;
 use crate::inbound::ChatIngress;
 
-/// How long the terminal waits for a message's turn (the longest turn: a
-/// 10 s lane wait and a 60 s turn, with room for a retry).
-const PATIENCE: Duration = Duration::from_secs(120);
-
 /// How often the log is read for the job messages to print.
 const NOTICE_POLL: Duration = Duration::from_millis(300);
 
@@ -67,7 +63,10 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
             customer.as_str().to_owned(),
             notices,
         ));
-        let ingress = ChatIngress::new(services.ingress(), PATIENCE);
+        // As long as a message is held while it runs (CAMPANILE_IN_FLIGHT_TTL):
+        // the longest a turn may take before another run may start.
+        let patience = services.settings.pipeline.in_flight_ttl;
+        let ingress = ChatIngress::new(services.ingress(), patience);
         let stdin = tokio::io::BufReader::new(tokio::io::stdin());
         let chatted = Terminal::new(ingress)
             .with_numbers(business, customer)

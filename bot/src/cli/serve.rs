@@ -7,7 +7,6 @@ use std::net::SocketAddr;
 use anyhow::Context as _;
 
 use crate::config::Settings;
-use crate::services::Services;
 
 /// `serve`'s flags.
 #[derive(Debug, Default, clap::Args)]
@@ -37,21 +36,23 @@ impl Args {
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
     tracing::info!(?settings, "starting");
     let shutdown = super::shutdown_signal()?;
-    let services = Services::build(settings).await?;
-    services.seed_demo_catalog().await?;
-    services.announce();
-    if let Some(handle) = crate::telemetry::metrics() {
-        crate::telemetry::spawn_upkeep(handle);
-    }
-    let addr = services.settings.server.addr;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
-    let local = listener.local_addr().context("listener address")?;
-    tracing::info!(
-        addr = %local,
-        database = services.db.backend_name(),
-        "listening; webhooks at /webhooks/twilio and /webhooks/meta, health at /healthz and /readyz, metrics at /metrics"
-    );
-    crate::server::run(services, listener, shutdown).await
+    super::with_services(settings, async |services| {
+        services.seed_demo_catalog().await?;
+        services.announce();
+        if let Some(handle) = crate::telemetry::metrics() {
+            crate::telemetry::spawn_upkeep(handle);
+        }
+        let addr = services.settings.server.addr;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let local = listener.local_addr().context("listener address")?;
+        tracing::info!(
+            addr = %local,
+            database = services.db.backend_name(),
+            "listening; webhooks at /webhooks/twilio and /webhooks/meta, health at /healthz and /readyz, metrics at /metrics"
+        );
+        crate::server::run(services, listener, shutdown).await
+    })
+    .await
 }

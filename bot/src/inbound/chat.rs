@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use framework::webhook::{Ingress, OutboundTurn};
-use framework::{BoxError, WebhookEvent};
+use framework::{BoxError, Outcome, WebhookEvent};
 
 use super::ingress::InboxIngress;
 
@@ -25,8 +25,10 @@ pub struct ChatIngress {
 
 impl ChatIngress {
     /// Records through `ingress` and waits up to `patience` for each
-    /// message's turn (a message that waits longer is answered later, by
-    /// the inbox, and shown by nothing).
+    /// message's turn. A message still not run by then (its lane busy, a
+    /// store down, another process holding it) is shown as in flight; it
+    /// stays recorded and runs when the conversation's next message is
+    /// typed, or when a server on the same database sweeps it.
     #[must_use]
     pub fn new(ingress: InboxIngress, patience: Duration) -> Self {
         Self { ingress, patience }
@@ -49,7 +51,22 @@ impl Ingress for ChatIngress {
                 let waiting = ids
                     .iter()
                     .any(|id| !answers.iter().any(|a| &a.in_reply_to == id));
-                if !waiting || tokio::time::Instant::now() >= deadline {
+                if !waiting {
+                    break;
+                }
+                if tokio::time::Instant::now() >= deadline {
+                    for id in ids {
+                        if !answers.iter().any(|a| &a.in_reply_to == id) {
+                            answers.push(OutboundTurn {
+                                provider: *provider,
+                                key: key.clone(),
+                                in_reply_to: id.clone(),
+                                channel_id: None,
+                                outcome: Outcome::InFlight,
+                                replies: Vec::new(),
+                            });
+                        }
+                    }
                     break;
                 }
                 // Given back with a backoff: run it when its time comes.
@@ -57,5 +74,73 @@ impl Ingress for ChatIngress {
             }
         }
         Ok(answers)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use std::time::Duration;
+
+    use framework::reply::Reply;
+    use framework::{InboundMessage, Response};
+    use infra::db::messages::InboxQueue;
+    use infra::db::{Database, DatabaseSettings};
+    use infra::outbox::{DbOutbox, RenderConfig};
+    use tower::util::BoxCloneSyncService;
+
+    use super::*;
+    use crate::inbound::{Inbox, InboxConfig};
+
+    /// A chat ingress over a fresh in-memory database whose pipeline answers
+    /// every message with `answer`.
+    async fn chat(answer: fn(&InboundMessage) -> Response) -> ChatIngress {
+        let db = Database::connect(&DatabaseSettings::in_memory())
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        let pipeline = BoxCloneSyncService::new(tower::service_fn(move |msg: InboundMessage| {
+            std::future::ready(Ok(answer(&msg)))
+        }));
+        let inbox = Inbox::new(
+            InboxQueue::new(db.clone()),
+            DbOutbox::new(db, RenderConfig::default()),
+            pipeline,
+            InboxConfig::default(),
+        );
+        ChatIngress::new(InboxIngress::new(inbox), Duration::from_millis(300))
+    }
+
+    #[tokio::test]
+    async fn a_message_is_answered_with_its_turn_s_replies() {
+        let chat = chat(|_| Response::reply(Reply::text("hello"))).await;
+        let msg = framework::doc::text("hi");
+
+        let answers = chat
+            .accept(vec![WebhookEvent::Message(msg.clone())])
+            .await
+            .unwrap();
+
+        assert_eq!(answers.len(), 1, "{answers:?}");
+        assert_eq!(&answers[0].in_reply_to, msg.id());
+        assert_eq!(answers[0].replies, [Reply::text("hello")]);
+    }
+
+    #[tokio::test]
+    async fn a_message_that_cannot_run_is_shown_in_flight_not_silence() {
+        // Regression: the terminal printed nothing when a message was given
+        // back (its lane busy) for longer than the chat waited.
+        let chat = chat(|_| Response::in_flight()).await;
+        let msg = framework::doc::text("hi");
+
+        let answers = chat
+            .accept(vec![WebhookEvent::Message(msg.clone())])
+            .await
+            .unwrap();
+
+        assert_eq!(answers.len(), 1, "{answers:?}");
+        assert_eq!(&answers[0].in_reply_to, msg.id());
+        assert_eq!(answers[0].outcome, Outcome::InFlight);
+        assert!(answers[0].replies.is_empty());
     }
 }

@@ -11,7 +11,7 @@ use framework::BoxError;
 use framework::jobs::{Job, JobError};
 use infra::db::UnitOfWork;
 
-use super::worker::{permanent, retryable};
+use super::worker::{by_kind, retryable};
 use super::{JobDeps, Queue, ShopJob, send_invoice, send_reminder};
 
 /// The payload of a `process-order` job: ids only, never the order.
@@ -78,17 +78,15 @@ impl ShopJob for ProcessOrder {
                     .invoices
                     .order_invoice(OrderInvoice { order })
                     .await
-                    .map_err(retryable)?;
+                    .map_err(by_kind)?;
                 let invoice = match deps.invoices.issue_invoice(IssueInvoice { order }).await {
                     Ok(invoice) => invoice,
                     // Cancelled before its invoice was made: nothing to
                     // invoice.
                     Err(InvoiceError::OrderNotConfirmed(_)) => return Ok(None),
-                    // Storage failed: try again later.
-                    Err(e) if e.is_retryable() => return Err(retryable(e)),
-                    // Retrying cannot help: no such order, or the domain
-                    // refused it.
-                    Err(e) => return Err(permanent(e)),
+                    // Storage failed: try again later; no such order, or the
+                    // domain refused it: retrying cannot help.
+                    Err(e) => return Err(by_kind(e)),
                 };
                 if earlier.is_none() {
                     let now = deps.clock.now_ms();
@@ -96,7 +94,7 @@ impl ShopJob for ProcessOrder {
                         .reminders
                         .schedule_payment_reminders(SchedulePaymentReminders::from(&invoice))
                         .await
-                        .map_err(retryable)?
+                        .map_err(by_kind)?
                     {
                         send_reminder::enqueue(&deps.queue, scheduled.id, scheduled.at_ms, now)
                             .await

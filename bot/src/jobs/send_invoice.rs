@@ -11,7 +11,7 @@ use framework::reply::{MediaReply, Reply, Template, TemplateHeader};
 use framework::{BoxError, Provider};
 
 use super::channel::{address, deliver, due_date, template_for};
-use super::worker::{permanent, retryable};
+use super::worker::{by_kind, permanent};
 use super::{JobDeps, Queue, ShopJob};
 use crate::texts;
 
@@ -53,7 +53,7 @@ impl ShopJob for SendInvoice {
             .documents
             .invoice(number)
             .await
-            .map_err(retryable)?
+            .map_err(by_kind)?
             .ok_or_else(|| permanent(format!("no invoice {number}")))?;
         if let InvoiceStatus::Void { .. } = invoice.status() {
             tracing::info!(invoice = %number, "the invoice is void; not sent");
@@ -65,15 +65,7 @@ impl ShopJob for SendInvoice {
             texts::invoice_summary(number, order, invoice.total(), &due_date(&deps, &invoice));
         let (reply, shown) = if to.provider == Provider::Local {
             // The terminal chat: the PDF is a file on this machine.
-            let path = deps
-                .documents
-                .write_file(&invoice)
-                .await
-                .map_err(|e| match e {
-                    // Rendering the same invoice again fails the same way.
-                    e @ crate::documents::DocumentError::Pdf(_) => permanent(e),
-                    e => retryable(e),
-                })?;
+            let path = deps.documents.write_file(&invoice).await.map_err(by_kind)?;
             let path = path.display().to_string();
             (Reply::text(texts::invoice_file(&summary, &path)), path)
         } else {

@@ -13,7 +13,7 @@ use framework::reply::{Reply, Template};
 use infra::db::UnitOfWork;
 
 use super::channel::{address, deliver, due_date, template_for};
-use super::worker::{permanent, retryable};
+use super::worker::{by_kind, permanent, retryable};
 use super::{JobDeps, Queue, ShopJob};
 use crate::texts;
 
@@ -96,7 +96,7 @@ impl ShopJob for SendReminder {
             .reminders
             .prepare_reminder(PrepareReminder { id })
             .await
-            .map_err(retryable)?;
+            .map_err(by_kind)?;
         let reminder = match fire {
             Fire::Missing => {
                 tracing::warn!(reminder = %id, "no such reminder; nothing sent");
@@ -129,7 +129,7 @@ impl ShopJob for SendReminder {
                     .documents
                     .invoice(*number)
                     .await
-                    .map_err(retryable)?
+                    .map_err(by_kind)?
                     .ok_or_else(|| permanent(format!("no invoice {number}")))?;
                 let due = due_date(&deps, &invoice);
                 if to.free_form() {
@@ -172,7 +172,7 @@ impl ShopJob for SendReminder {
                 deps.reminders
                     .mark_reminder_sent(MarkReminderSent { id, reminder })
                     .await
-                    .map_err(retryable)
+                    .map_err(by_kind)
             })
             .await?;
         if !marked {

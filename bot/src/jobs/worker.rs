@@ -76,6 +76,46 @@ fn job_error(e: BoxError) -> JobError {
     }
 }
 
+/// An error that knows whether retrying can mend it: the features' errors
+/// (storage failed, or the domain refused) and the documents'.
+pub(crate) trait Failure: Into<BoxError> {
+    /// Whether a retry may succeed.
+    fn is_retryable(&self) -> bool;
+}
+
+impl Failure for features::invoices::InvoiceError {
+    fn is_retryable(&self) -> bool {
+        Self::is_retryable(self)
+    }
+}
+
+impl Failure for features::reminders::ReminderError {
+    fn is_retryable(&self) -> bool {
+        Self::is_retryable(self)
+    }
+}
+
+impl Failure for crate::documents::DocumentError {
+    fn is_retryable(&self) -> bool {
+        match self {
+            Self::Invoice(e) => e.is_retryable(),
+            // Rendering the same invoice again fails the same way.
+            Self::Pdf(_) => false,
+            Self::Write { .. } => true,
+        }
+    }
+}
+
+/// The job's failure as the error says: retried when a retry may mend it,
+/// a dead letter at once otherwise.
+pub(crate) fn by_kind(e: impl Failure) -> JobError {
+    if e.is_retryable() {
+        retryable(e)
+    } else {
+        permanent(e)
+    }
+}
+
 /// A failure that may pass: the queue retries the job.
 pub(crate) fn retryable(e: impl Into<BoxError>) -> JobError {
     JobError::Retryable(e.into())
@@ -160,4 +200,34 @@ async fn relay<J: ShopJob>(
     }
     tracing::debug!(queue = %job.queue, db_job = %job.id, bullmq_job = %added.id(), "job relayed to BullMQ");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use features::invoices::InvoiceError;
+    use features::shared::{OrderId, RepositoryError};
+
+    use super::*;
+    use crate::documents::DocumentError;
+
+    #[test]
+    fn a_job_retries_what_a_retry_may_mend_and_fails_the_rest_at_once() {
+        let storage = || InvoiceError::Storage(RepositoryError::Corrupt("x".to_owned()));
+        assert!(matches!(by_kind(storage()), JobError::Retryable(_)));
+        assert!(matches!(
+            by_kind(InvoiceError::NoSuchOrder(OrderId::new(7))),
+            JobError::Permanent(_)
+        ));
+        assert!(matches!(
+            by_kind(DocumentError::Invoice(storage())),
+            JobError::Retryable(_)
+        ));
+        assert!(matches!(
+            by_kind(DocumentError::Write {
+                path: "invoices/INV-00001.pdf".into(),
+                source: std::io::Error::other("disk full"),
+            }),
+            JobError::Retryable(_)
+        ));
+    }
 }

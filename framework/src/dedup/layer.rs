@@ -2,6 +2,8 @@ use std::time::Duration;
 
 use tower::Layer;
 
+use crate::clock::Clock;
+
 use super::service::Dedup;
 
 /// How long the dedup layer remembers messages.
@@ -12,6 +14,7 @@ pub struct DedupConfig {
     pub(super) ttl: Duration,
     pub(super) in_flight_ttl: Duration,
     pub(super) max_age: Option<Duration>,
+    pub(super) clock: Clock,
 }
 
 impl Default for DedupConfig {
@@ -23,11 +26,19 @@ impl Default for DedupConfig {
             ttl: Duration::from_secs(7 * 24 * 60 * 60),
             in_flight_ttl: Duration::from_secs(120),
             max_age: Some(Duration::from_secs(24 * 60 * 60)),
+            clock: Clock::system(),
         }
     }
 }
 
 impl DedupConfig {
+    /// Judges a message's age by `clock` (the system's by default).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// How long a processed message is remembered. Clamped to at least 1 second.
     #[must_use]
     pub fn with_ttl(mut self, ttl: Duration) -> Self {

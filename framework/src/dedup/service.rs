@@ -1,5 +1,4 @@
 use std::task::{Context, Poll};
-use std::time::SystemTime;
 
 use futures_util::future::BoxFuture;
 use tower::Service;
@@ -143,7 +142,9 @@ impl<St: SeenStore> Drop for ClaimGuard<St> {
 
 fn is_stale(msg: &InboundMessage, config: &DedupConfig) -> bool {
     match (config.max_age, msg.timestamp()) {
-        (Some(max_age), Some(sent)) => SystemTime::now()
+        (Some(max_age), Some(sent)) => config
+            .clock
+            .now()
             .duration_since(sent)
             .is_ok_and(|age| age > max_age),
         _ => false,

@@ -6,8 +6,10 @@
 //! to test.
 //!
 //! One check reads the wall clock instead: the dedup layer's maximum message
-//! age compares the provider's timestamp with `SystemTime::now()`. Test it
-//! with messages whose timestamp is in the past
+//! age compares the provider's timestamp with its
+//! [`Clock`](crate::clock::Clock) (`DedupConfig::with_clock`). Test it with
+//! a [`ManualClock`](crate::clock::ManualClock), or with messages whose
+//! timestamp is in the past
 //! ([`InboundMessage::with_timestamp`](crate::InboundMessage::with_timestamp)).
 //!
 //! ```

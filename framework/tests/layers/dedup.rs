@@ -111,6 +111,30 @@ async fn a_week_late_replay_gets_no_fresh_answer() {
 }
 
 #[tokio::test]
+async fn a_message_s_age_is_judged_by_the_layer_s_clock() {
+    use framework::clock::ManualClock;
+    // Arrange: a message sent at a fixed instant, and a clock pinned a day
+    // and a minute later (the real date does not matter).
+    let sent = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_329_000);
+    let msg = framework::doc::text("hi").with_timestamp(sent);
+    let hand = ManualClock::new(1_795_329_000_000 + 23 * 3_600_000);
+    let rec = Recorder::default();
+    let svc = DedupLayer::new(InMemSeenStore::new())
+        .with_config(DedupConfig::default().with_clock(hand.clock()))
+        .layer(rec.service(Duration::ZERO));
+
+    // Act + Assert: 23 hours old runs; once the clock passes 24 hours, a
+    // new delivery of it is stale.
+    assert_eq!(
+        call(&svc, msg.clone()).await.unwrap().outcome(),
+        Outcome::Handled
+    );
+    hand.advance(Duration::from_secs(2 * 3_600));
+    let later = framework::doc::text("hi again").with_timestamp(sent);
+    assert_eq!(call(&svc, later).await.unwrap().outcome(), Outcome::Stale);
+}
+
+#[tokio::test]
 async fn twilio_and_meta_ids_do_not_collide() {
     use framework::{Content, MessageId, Provider};
     let rec = Recorder::default();

@@ -72,7 +72,7 @@ pub(crate) async fn spawn_bot_sharing(
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = services.clone();
     let task = tokio::spawn(async move {
-        bot::server::run(running, listener, async move {
+        bot::server::run(&running, listener, async move {
             let _ = stopped.await;
         })
         .await
@@ -97,6 +97,8 @@ impl Bot {
         if let Some(task) = self.task.take() {
             task.await.unwrap();
         }
+        // The pool closes here, as `campanile serve` closes it when it stops.
+        self.services.clone().close().await;
     }
 
     pub(crate) fn twilio_url(&self) -> String {

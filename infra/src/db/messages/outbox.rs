@@ -13,7 +13,7 @@ use framework::Provider;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 
 use super::DeliveryStatuses;
-use super::stored::{self, Direction, OutboundStatus};
+use super::stored::{Direction, OutboundStatus};
 use crate::db::schema::Messages;
 use crate::db::{Database, DbError, corrupt};
 
@@ -50,8 +50,6 @@ pub struct NewOutbound {
 pub struct PendingOutbound {
     /// Row id (sending order).
     pub id: i64,
-    /// The provider.
-    pub provider: Provider,
     /// The customer.
     pub customer: String,
     /// The rendered request (JSON).
@@ -238,7 +236,6 @@ impl OutboxQueue {
                 let request: Option<String> = r.try_get("", "request")?;
                 Ok(PendingOutbound {
                     id: r.try_get("", "id")?,
-                    provider: stored::column(r, "provider", "messages")?,
                     customer: r.try_get("", "customer")?,
                     request: request.unwrap_or_default(),
                     attempts: r.try_get("", "attempts")?,
