@@ -123,8 +123,20 @@ impl InboxIngress {
                     message = %e.message,
                     "provider reported an error"
                 ),
-                // No phone number to answer: logged as unsupported, counted, acknowledged.
-                WebhookEvent::Unaddressable(m) => framework::webhook::report_unaddressable(&m),
+                // No phone number to answer: recorded as unsupported (once),
+                // logged and counted the first time, acknowledged.
+                WebhookEvent::Unaddressable(m) => {
+                    match self.inbox.queue().record_unaddressable(&m).await {
+                        Ok(true) => framework::webhook::report_unaddressable(&m),
+                        Ok(false) => {
+                            tracing::debug!(message_id = %m.message_id, "a message without a phone number arrived again");
+                        }
+                        Err(e) => {
+                            tracing::warn!(error.message = %e, error.cause_chain = ?e, "cannot record a message; the webhook answers 500 and the provider retries it");
+                            first_error.get_or_insert(e.into());
+                        }
+                    }
+                }
                 other => tracing::debug!(event = ?other, "webhook event ignored"),
             }
         }

@@ -108,6 +108,46 @@ async fn inbound_messages_are_recorded_once() {
     db.drop().await;
 }
 
+async fn a_message_without_a_phone_number_is_kept_once_and_never_runs(backend: Backend) {
+    let (db, log) = log_on(backend).await;
+    let msg = framework::UnaddressableMessage {
+        provider: Provider::Meta,
+        message_id: MessageId::new("wamid.BSUID1"),
+        user_id: Some("US.13491208655302741918".to_owned()),
+        kind: "text".to_owned(),
+        channel_id: Some("106540352242922".to_owned()),
+    };
+
+    assert!(
+        log.inbox.record_unaddressable(&msg).await.unwrap(),
+        "first sight"
+    );
+    assert!(
+        !log.inbox.record_unaddressable(&msg).await.unwrap(),
+        "a redelivery is no second row"
+    );
+
+    let rows = log.queries.recent(None, 10).await.unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].status, InboundStatus::Unsupported);
+    assert_eq!(rows[0].customer, "US.13491208655302741918");
+    assert!(
+        log.inbox.heads(10).await.unwrap().is_empty(),
+        "nothing to run: no phone number to answer"
+    );
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn a_message_without_a_phone_number_is_kept_once_and_never_runs_on_sqlite() {
+    a_message_without_a_phone_number_is_kept_once_and_never_runs(Backend::SqliteFile).await;
+}
+
+#[tokio::test]
+async fn a_message_without_a_phone_number_is_kept_once_and_never_runs_on_postgres() {
+    a_message_without_a_phone_number_is_kept_once_and_never_runs(Backend::Postgres).await;
+}
+
 async fn replayed_turns_store_their_replies_once(backend: Backend) {
     let (db, log) = log_on(backend).await;
     let turn = [out("SM1", 0, "summary"), out("SM1", 1, "menu")];

@@ -8,7 +8,7 @@
 //! only the head may be claimed, by one worker at a time (a lease), so a
 //! conversation's messages run one after the other, in order.
 
-use framework::InboundMessage;
+use framework::{InboundMessage, UnaddressableMessage};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 
 use super::stored::{self, Direction, InboundStatus};
@@ -213,6 +213,55 @@ impl InboxQueue {
             self.db.exec(&customer_row).await?;
         }
         Ok(state)
+    }
+
+    /// Records a message that names no phone number to answer
+    /// ([`UnaddressableMessage`]: a user known only by a business-scoped
+    /// id), once per provider id, as `unsupported`: it is kept, never run.
+    /// The customer column holds the user id (or nothing). Returns `true`
+    /// the first time, `false` for a redelivery.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn record_unaddressable(&self, msg: &UnaddressableMessage) -> Result<bool, DbError> {
+        let now = self.db.now_ms();
+        let insert = Query::insert()
+            .into_table(Messages::Table)
+            .columns([
+                Messages::Direction,
+                Messages::Provider,
+                Messages::ProviderMessageId,
+                Messages::Customer,
+                Messages::Business,
+                Messages::Kind,
+                Messages::Status,
+                Messages::CreatedAtMs,
+                Messages::UpdatedAtMs,
+            ])
+            .values([
+                Direction::In.into(),
+                msg.provider.as_str().into(),
+                msg.message_id.as_str().into(),
+                msg.user_id.clone().unwrap_or_default().into(),
+                msg.channel_id.clone().unwrap_or_default().into(),
+                msg.kind.clone().into(),
+                InboundStatus::Unsupported.into(),
+                now.into(),
+                now.into(),
+            ])
+            .map_err(|e| corrupt("messages", e))?
+            .on_conflict(
+                OnConflict::columns([
+                    Messages::Provider,
+                    Messages::Direction,
+                    Messages::ProviderMessageId,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .to_owned();
+        Ok(self.db.exec(&insert).await? == 1)
     }
 
     /// Marks an inbound message's turn as finished: a later delivery of the

@@ -44,6 +44,9 @@ pub enum InboundStatus {
     /// Its stored copy cannot be read back: set aside, so it does not block
     /// its conversation (stored `unreadable`).
     Unreadable,
+    /// Recorded only: it names no phone number to answer (a user known by a
+    /// business-scoped id), so it never runs (stored `unsupported`).
+    Unsupported,
 }
 
 impl InboundStatus {
@@ -54,6 +57,7 @@ impl InboundStatus {
             Self::Received => "received",
             Self::Handled => "handled",
             Self::Unreadable => "unreadable",
+            Self::Unsupported => "unsupported",
         }
     }
 }
@@ -199,7 +203,12 @@ impl Stored for Direction {
 
 impl Stored for InboundStatus {
     const WHAT: &'static str = "inbound status";
-    const ALL: &'static [Self] = &[Self::Received, Self::Handled, Self::Unreadable];
+    const ALL: &'static [Self] = &[
+        Self::Received,
+        Self::Handled,
+        Self::Unreadable,
+        Self::Unsupported,
+    ];
     fn text(self) -> &'static str {
         self.as_str()
     }
