@@ -161,7 +161,7 @@ impl Replay {
 
 /// A Meta notification with fresh senders and ids, serialised and signed as
 /// Meta does.
-fn meta_replay(file: String, mut payload: Value, fresh: &Fresh) -> Replay {
+fn meta_replay(file: String, mut payload: Value, fresh: &Fresh, now: SystemTime) -> Replay {
     // The same published sender gets the same fresh number everywhere in
     // the payload (`from`, `contacts[].wa_id`, `recipient_id`).
     let mut numbers: HashMap<String, String> = HashMap::new();
@@ -182,7 +182,7 @@ fn meta_replay(file: String, mut payload: Value, fresh: &Fresh) -> Replay {
         .flat_map(|entry| entry["changes"].as_array_mut().into_iter().flatten());
     // Sent now: a turn runs (the published times are months or years old,
     // and the dedup layer would answer every message as stale).
-    let now = SystemTime::now()
+    let now = now
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
         .to_string();
@@ -499,7 +499,7 @@ async fn every_published_payload_is_taken_in_once_and_forgeries_are_refused() {
     let replays: Vec<Replay> = corpus_payloads()
         .into_iter()
         .map(|(provider, file, payload)| match provider {
-            Provider::Meta => meta_replay(file, payload, &fresh),
+            Provider::Meta => meta_replay(file, payload, &fresh, bot.services.clock.now()),
             Provider::Twilio => twilio_replay(file, payload, &fresh, &bot.twilio_url()),
         })
         .collect();
