@@ -18,7 +18,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use infra::pdf::{ShopDetails, render_invoice};
 use sha2::Sha256;
 
-use crate::jobs::Invoices;
+use crate::services::Invoices;
 
 /// Why a link was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -5,13 +5,17 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use features::catalog::{CatalogService, OrderLimits};
+use features::invoices::InvoiceService;
 use features::orders::OrderService;
+use features::reminders::ReminderService;
 use features::shared::{Currency, Now};
 use framework::Provider;
 use infra::db::Database;
+use infra::db::invoices::DbInvoiceRepository;
 use infra::db::messages::{InboxQueue, MessageQueries};
 use infra::db::orders::DbOrderRepository;
 use infra::db::products::DbProductRepository;
+use infra::db::reminders::DbReminderRepository;
 use infra::db::sessions::DbSessionStore;
 use infra::meta::MetaClient;
 use infra::outbox::{DbOutbox, DispatchConfig, Dispatcher};
@@ -26,6 +30,20 @@ use framework::clock::Clock;
 use framework::dedup::InMemSeenStore;
 use framework::rate_limit::InMemRateStore;
 use framework::session::InMemConversationLock;
+
+/// Orders over the database, priced again by the catalog when placed and
+/// followed up by their `process-order` job.
+pub type Orders = OrderService<
+    DbOrderRepository,
+    CatalogService<DbProductRepository>,
+    crate::jobs::process_order::InvoiceFollowUp,
+>;
+
+/// Invoices over the database.
+pub type Invoices = InvoiceService<DbInvoiceRepository, DbOrderRepository>;
+
+/// Reminders over the database.
+pub type Reminders = ReminderService<DbReminderRepository, DbInvoiceRepository>;
 
 /// Everything the bot runs on, built once at start.
 #[derive(Debug, Clone)]
@@ -52,9 +70,9 @@ pub struct Services {
     /// Background jobs.
     pub jobs: crate::jobs::Queue,
     /// Invoices.
-    pub invoices: Arc<crate::jobs::Invoices>,
+    pub invoices: Arc<Invoices>,
     /// Reminders.
-    pub reminders: Arc<crate::jobs::Reminders>,
+    pub reminders: Arc<Reminders>,
     /// Invoice PDFs and their signed links.
     pub documents: crate::documents::Documents,
     /// With `REDIS_URL`: BullMQ runs the jobs the database queue relays.
@@ -157,7 +175,7 @@ impl Services {
         let documents = crate::documents::Documents {
             links: crate::documents::InvoiceLinks::new(
                 &link_key,
-                &settings.server.public_url(),
+                &settings.server.base_url(),
                 settings.shop.invoice_link_ttl,
             )
             .context("invoice link key")?,

@@ -29,9 +29,10 @@
 //! ```
 //!
 //! A bot that records messages before it runs them gives the terminal its
-//! own [`Ingress`] with [`Terminal::new`]; that ingress answers with the
-//! turns' replies once they ran (see the `campanile chat` command of the
-//! shop bot).
+//! own [`Ingress`] with [`Terminal::new`]: its `accept` records the
+//! messages, runs their turns and answers with those turns' replies once
+//! they ran (an empty answer prints nothing), so the chat shows what a
+//! provider's customer would receive.
 
 use std::fmt::Write as _;
 use std::io;

@@ -39,7 +39,7 @@
 //! # Layout
 //!
 //! - this module: [`Settings`], what it is made of, and how it loads;
-//! - [`server`], [`pipeline`], [`shop`]: the bot's own concerns (the
+//! - [`server`], [`logs`], [`pipeline`], [`shop`]: the bot's own concerns (the
 //!   adapters' settings live with the adapters in `infra`);
 //! - `sources`: the file, the environment and the flags as layers, and
 //!   names that are no setting;
@@ -47,6 +47,7 @@
 //! - `error`: [`ConfigError`].
 
 mod error;
+pub mod logs;
 pub mod pipeline;
 pub mod server;
 pub mod shop;
@@ -66,8 +67,9 @@ pub use infra::db::DatabaseSettings;
 pub use infra::meta::MetaSettings;
 pub use infra::redis::RedisSettings;
 pub use infra::twilio::TwilioSettings;
+pub use logs::LogSettings;
 pub use pipeline::{PipelineSettings, WorkerSettings};
-pub use server::{LogSettings, ServerSettings};
+pub use server::ServerSettings;
 pub use shop::ShopSettings;
 pub use sources::{Unknown, unknown_variables};
 
@@ -257,7 +259,7 @@ impl Settings {
     pub fn webhooks(&self) -> framework::webhook::WebhookConfig {
         let mut config = framework::webhook::WebhookConfig::new();
         if let Some(token) = &self.twilio.auth_token {
-            config = config.with_twilio(token.expose_secret().to_owned(), self.server.public_url());
+            config = config.with_twilio(token.expose_secret().to_owned(), self.server.base_url());
         }
         if let (Some(secret), Some(verify)) = (&self.meta.app_secret, &self.meta.verify_token) {
             config = config.with_meta(
@@ -275,7 +277,7 @@ impl Settings {
             twilio_from: self.twilio.whatsapp_from.clone(),
             twilio_status_callback: Some(format!(
                 "{}{}",
-                self.server.public_url(),
+                self.server.base_url(),
                 framework::webhook::TWILIO_PATH
             )),
             meta_phone_number_id: self.meta.phone_number_id.clone(),

@@ -1,8 +1,6 @@
-//! The HTTP server's settings, and the logs'.
+//! The HTTP server's settings.
 
 use std::net::SocketAddr;
-
-use secrecy::SecretString;
 
 infra::settings! {
     /// The HTTP server.
@@ -32,21 +30,10 @@ impl ServerSettings {
     /// The scheme, host and port providers call, without a trailing `/`:
     /// [`public_url`](Self::public_url) when set, else `http://{addr}`.
     #[must_use]
-    pub fn public_url(&self) -> String {
+    pub fn base_url(&self) -> String {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => format!("http://{}", self.addr),
         }
-    }
-}
-
-infra::settings! {
-    /// Logs.
-    #[derive(Debug, Clone, Default)]
-    pub struct LogSettings {
-        /// Secret (16+ bytes) keying conversation pseudonyms in logs, so they
-        /// match across instances [default: random per process].
-        #[var("CAMPANILE_LOG_PSEUDONYM_KEY", secret)]
-        pub pseudonym_key: Option<SecretString>,
     }
 }

@@ -20,7 +20,7 @@ fn file(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
 fn defaults_are_the_embedded_bot() {
     let s = with(&[]).unwrap();
     assert_eq!(s.server.addr.to_string(), "127.0.0.1:8080");
-    assert_eq!(s.server.public_url(), "http://127.0.0.1:8080");
+    assert_eq!(s.server.base_url(), "http://127.0.0.1:8080");
     assert_eq!(s.database.url(), "sqlite://campanile.db?mode=rwc");
     assert_eq!(s.database.max_connections(), 20);
     assert_eq!(s.redis.config(), None);
@@ -87,7 +87,7 @@ fn durations_and_numbers_parse() {
     assert_eq!(s.database.max_connections(), 8);
     assert_eq!(s.twilio.whatsapp_from.unwrap().as_str(), "+14155238886");
     assert_eq!(s.meta.phone_number_id.as_deref(), Some("106540352242922"));
-    assert_eq!(s.server.public_url(), "https://bot.example.com");
+    assert_eq!(s.server.base_url(), "https://bot.example.com");
 }
 
 #[test]
@@ -220,7 +220,7 @@ fn env_wins_over_the_file_and_a_flag_over_both() {
     assert_eq!(file_and_env.pipeline.session_ttl, Duration::from_secs(7200));
     assert_eq!(all.server.addr.port(), 3333, "flag over env and file");
     assert_eq!(all.database.url(), "sqlite://flag.db");
-    assert_eq!(all.server.public_url(), "http://127.0.0.1:3333");
+    assert_eq!(all.server.base_url(), "http://127.0.0.1:3333");
     // What nothing overrides still comes from the file.
     assert_eq!(all.shop.name, "From the file");
     assert_eq!(all.pipeline.session_ttl, Duration::from_secs(7200));

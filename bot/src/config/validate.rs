@@ -24,7 +24,7 @@ impl Settings {
                 reason: reason.into(),
             })
         }
-        let public_url = self.server.public_url();
+        let public_url = self.server.base_url();
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             return invalid(
                 "CAMPANILE_PUBLIC_URL",

@@ -51,10 +51,15 @@ pub(super) async fn my_invoices(
     State(shop): State<Shop>,
     key: ConversationKey,
 ) -> Result<String, BoxError> {
+    invoice_list(&shop, &key).await
+}
+
+/// The customer's last five invoices, as text.
+async fn invoice_list(shop: &Shop, key: &ConversationKey) -> Result<String, BoxError> {
     let invoices = shop
         .invoices
         .customer_invoices(CustomerInvoices {
-            customer: customer(&key)?,
+            customer: customer(key)?,
             limit: 5,
         })
         .await?;
@@ -82,17 +87,9 @@ pub(super) async fn resend_invoice(
             .and_then(features::invoices::InvoiceNumber::parse)
     });
     let Some(number) = number else {
-        let invoices = shop
-            .invoices
-            .customer_invoices(CustomerInvoices {
-                customer: customer(&key)?,
-                limit: 5,
-            })
-            .await?;
-        return Ok(texts::invoice_list_and_how_to_resend(&texts::invoice_list(
-            &invoices,
-            shop.reminders.clock().time_zone(),
-        )));
+        return Ok(texts::invoice_list_and_how_to_resend(
+            &invoice_list(&shop, &key).await?,
+        ));
     };
     let Some(invoice) = shop
         .invoices

@@ -15,11 +15,9 @@
 mod handlers;
 
 use features::catalog::{CatalogService, Quote, QuoteRequest, Sku};
-use features::orders::OrderService;
 use features::shared::Currency;
 use framework::conversation::FlowState;
 use framework::handler::{Router, RouterService};
-use infra::db::orders::DbOrderRepository;
 use infra::db::products::DbProductRepository;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -54,14 +52,6 @@ pub enum ShopFlow {
 
 impl FlowState for ShopFlow {}
 
-/// Orders over the database, priced again by the catalog when placed and
-/// followed up by their `process-order` job.
-pub type Orders = OrderService<
-    DbOrderRepository,
-    CatalogService<DbProductRepository>,
-    crate::jobs::process_order::InvoiceFollowUp,
->;
-
 /// What the handlers need: the catalog and orders services over the
 /// database.
 #[derive(Debug, Clone)]
@@ -69,15 +59,15 @@ pub struct Shop {
     /// Quotes and the catalog.
     pub catalog: Arc<CatalogService<DbProductRepository>>,
     /// Orders (placing one enqueues its `process-order` job).
-    pub orders: Arc<Orders>,
+    pub orders: Arc<crate::services::Orders>,
     /// The shop's currency.
     pub currency: Currency,
     /// Background jobs ("invoice INV-…" sends it again).
     pub jobs: crate::jobs::Queue,
     /// Invoices.
-    pub invoices: Arc<crate::jobs::Invoices>,
+    pub invoices: Arc<crate::services::Invoices>,
     /// Reminders ("stop reminders").
-    pub reminders: Arc<crate::jobs::Reminders>,
+    pub reminders: Arc<crate::services::Reminders>,
 }
 
 /// Button and list ids the flow offers.

@@ -40,13 +40,14 @@ impl Ingress for ChatIngress {
         let recorded = self.ingress.commit(events).await?;
         let deadline = tokio::time::Instant::now() + self.patience;
         let mut answers: Vec<OutboundTurn> = Vec::new();
-        for (provider, key, ids) in &recorded.conversations {
+        for run in &recorded.conversations {
+            let ids = &run.messages;
             loop {
                 // Older unfinished messages of the conversation run first,
                 // and are shown too: they are this chat's.
                 self.ingress
                     .inbox()
-                    .drain_with(*provider, key, &mut |answer| answers.push(answer))
+                    .drain_with(run.provider, &run.key, &mut |answer| answers.push(answer))
                     .await;
                 let waiting = ids
                     .iter()
@@ -58,8 +59,8 @@ impl Ingress for ChatIngress {
                     for id in ids {
                         if !answers.iter().any(|a| &a.in_reply_to == id) {
                             answers.push(OutboundTurn {
-                                provider: *provider,
-                                key: key.clone(),
+                                provider: run.provider,
+                                key: run.key.clone(),
                                 in_reply_to: id.clone(),
                                 channel_id: None,
                                 outcome: Outcome::InFlight,

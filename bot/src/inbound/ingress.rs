@@ -21,7 +21,18 @@ use super::inbox::Inbox;
 /// appearance, with those messages.
 #[derive(Debug, Default)]
 pub(super) struct Recorded {
-    pub(super) conversations: Vec<(Provider, ConversationKey, Vec<MessageId>)>,
+    pub(super) conversations: Vec<ToRun>,
+}
+
+/// One conversation with messages to run.
+#[derive(Debug)]
+pub(super) struct ToRun {
+    /// The provider the conversation is on.
+    pub(super) provider: Provider,
+    /// The conversation.
+    pub(super) key: ConversationKey,
+    /// Its messages to run, in order of arrival.
+    pub(super) messages: Vec<MessageId>,
 }
 
 /// The webhook's ingress: record, answer, run; see the [module docs](self).
@@ -64,8 +75,8 @@ impl InboxIngress {
 
 impl Ingress for InboxIngress {
     async fn accept(&self, events: Vec<WebhookEvent>) -> Result<Vec<OutboundTurn>, BoxError> {
-        for (provider, key, _) in self.commit(events).await?.conversations {
-            self.inbox.spawn_drain(provider, key);
+        for run in self.commit(events).await?.conversations {
+            self.inbox.spawn_drain(run.provider, run.key);
         }
         Ok(Vec::new())
     }
@@ -94,17 +105,16 @@ impl InboxIngress {
                                 continue;
                             }
                         }
-                        let same =
-                            |(p, k, _): &&mut (Provider, ConversationKey, Vec<MessageId>)| {
-                                *p == msg.provider() && k == msg.key()
-                            };
+                        let same = |run: &&mut ToRun| {
+                            run.provider == msg.provider() && &run.key == msg.key()
+                        };
                         match recorded.conversations.iter_mut().find(same) {
-                            Some((_, _, ids)) => ids.push(msg.id().clone()),
-                            None => recorded.conversations.push((
-                                msg.provider(),
-                                msg.key().clone(),
-                                vec![msg.id().clone()],
-                            )),
+                            Some(run) => run.messages.push(msg.id().clone()),
+                            None => recorded.conversations.push(ToRun {
+                                provider: msg.provider(),
+                                key: msg.key().clone(),
+                                messages: vec![msg.id().clone()],
+                            }),
                         }
                     }
                     Err(e) => {

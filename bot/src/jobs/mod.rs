@@ -33,21 +33,17 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use features::invoices::InvoiceService;
-use features::reminders::ReminderService;
 use framework::BoxError;
 use framework::clock::Clock;
 use framework::jobs::{Backoff, Job, JobError, JobOptions, JobQueue as _};
 use infra::db::Database;
-use infra::db::invoices::DbInvoiceRepository;
 use infra::db::messages::MessageQueries;
-use infra::db::orders::DbOrderRepository;
-use infra::db::reminders::DbReminderRepository;
 use infra::outbox::DbOutbox;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::documents::Documents;
+use crate::services::{Invoices, Reminders};
 
 pub use channel::TemplateSids;
 
@@ -92,12 +88,6 @@ pub fn queues() -> Vec<&'static str> {
 /// The job queue the bot enqueues in (every job, in the transaction of
 /// its cause).
 pub type Queue = infra::db::jobs::DbJobQueue;
-
-/// Invoices over the database.
-pub type Invoices = InvoiceService<DbInvoiceRepository, DbOrderRepository>;
-
-/// Reminders over the database.
-pub type Reminders = ReminderService<DbReminderRepository, DbInvoiceRepository>;
 
 /// A kind of background job: its payload (ids only) is the type, its queue
 /// and retries are constants, and [`run`](ShopJob::run) handles one job.

@@ -117,7 +117,7 @@ async fn hand_over<I: Ingress>(
                 provider,
                 error.message = %e,
                 error.cause_chain = ?e,
-                "webhook not processed; the provider will retry"
+                "webhook not processed; answered 500 (the provider may send it again)"
             );
             Err(failed())
         }
@@ -125,7 +125,7 @@ async fn hand_over<I: Ingress>(
             tracing::error!(
                 provider,
                 error.message = %join,
-                "webhook processing panicked; the provider will retry"
+                "webhook processing panicked; answered 500 (the provider may send it again)"
             );
             Err(failed())
         }

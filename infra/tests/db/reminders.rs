@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use features::invoices::{InvoiceService, IssueInvoice, RecordPayment, TaxSettings};
 use features::reminders::{
-    Fire, MarkReminderSent, PrepareReminder, QuietHours, ReminderId, ReminderKind,
-    ReminderRepository, ReminderService, ReminderStatus, SchedulePaymentReminders,
-    ScheduleReminder, ShopClock, StartReminders, StopReminders,
+    Fire, GetReminder, MarkReminderSent, PrepareReminder, QuietHours, ReminderId, ReminderKind,
+    ReminderRepository, ReminderService, ReminderStatus, RemindersStopped,
+    SchedulePaymentReminders, ScheduleReminder, ShopClock, StartReminders, StopReminders,
 };
 use features::shared::{CustomerPhone, Now};
 use infra::db::invoices::DbInvoiceRepository;
@@ -96,7 +96,13 @@ async fn reminders_decide_when_they_fire(backend: Backend) {
         scheduled,
         "one reminder per invoice and time"
     );
-    let stored = repo.get(scheduled[0].id).await.unwrap().unwrap();
+    let stored = at_noon
+        .get_reminder(GetReminder {
+            id: scheduled[0].id,
+        })
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         stored.kind,
         ReminderKind::Payment {
@@ -207,7 +213,10 @@ async fn reminders_decide_when_they_fire(backend: Backend) {
         !service(noon()).stop_reminders(stop()).await.unwrap(),
         "once"
     );
-    assert!(repo.is_opted_out(&customer()).await.unwrap());
+    let stopped = || RemindersStopped {
+        customer: customer(),
+    };
+    assert!(service(noon()).reminders_stopped(stopped()).await.unwrap());
     assert_eq!(
         service(noon())
             .prepare_reminder(prepare(later))
@@ -223,7 +232,7 @@ async fn reminders_decide_when_they_fire(backend: Backend) {
             .await
             .unwrap()
     );
-    assert!(!repo.is_opted_out(&customer()).await.unwrap());
+    assert!(!service(noon()).reminders_stopped(stopped()).await.unwrap());
     assert_eq!(
         service(noon())
             .prepare_reminder(prepare(later))
