@@ -137,15 +137,7 @@ impl InboxQueue {
                 now.into(),
             ])
             .map_err(|e| corrupt("messages", e))?
-            .on_conflict(
-                OnConflict::columns([
-                    Messages::Provider,
-                    Messages::Direction,
-                    Messages::ProviderMessageId,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
+            .on_conflict(once_per_provider_id())
             .to_owned();
         let inserted = self.db.exec(&insert).await? == 1;
         let state = if inserted {
@@ -251,15 +243,7 @@ impl InboxQueue {
                 now.into(),
             ])
             .map_err(|e| corrupt("messages", e))?
-            .on_conflict(
-                OnConflict::columns([
-                    Messages::Provider,
-                    Messages::Direction,
-                    Messages::ProviderMessageId,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
+            .on_conflict(once_per_provider_id())
             .to_owned();
         Ok(self.db.exec(&insert).await? == 1)
     }
@@ -479,4 +463,16 @@ impl InboxQueue {
         self.db.exec(&update).await?;
         Ok(())
     }
+}
+
+/// A provider's message is recorded once: a second delivery of the same id
+/// inserts nothing.
+fn once_per_provider_id() -> OnConflict {
+    OnConflict::columns([
+        Messages::Provider,
+        Messages::Direction,
+        Messages::ProviderMessageId,
+    ])
+    .do_nothing()
+    .to_owned()
 }
