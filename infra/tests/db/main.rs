@@ -84,7 +84,8 @@ async fn migrations_are_idempotent_and_listed() {
             "m0002_inbox",
             "m0003_jobs",
             "m0004_invoices",
-            "m0005_reminders"
+            "m0005_reminders",
+            "m0006_queue_order"
         ],
         "each migration applied once"
     );
@@ -141,7 +142,8 @@ async fn concurrent_migrations_on_postgres_take_turns() {
             "m0002_inbox",
             "m0003_jobs",
             "m0004_invoices",
-            "m0005_reminders"
+            "m0005_reminders",
+            "m0006_queue_order"
         ]
     );
     db.drop().await;

@@ -11,6 +11,7 @@
 use framework::{InboundMessage, UnaddressableMessage};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 
+use super::plan::{literal, probed_per_row};
 use super::stored::{self, Direction, InboundStatus};
 use crate::db::schema::{Customers, Messages};
 use crate::db::{Database, DbError, corrupt};
@@ -367,17 +368,19 @@ impl InboxQueue {
                 .and(col(Messages::ClaimedUntilMs).gt(now))),
             None => older,
         };
-        Query::select()
-            .expr(Expr::val(1))
-            .from_as(Messages::Table, other.clone())
-            .and_where(col(Messages::Direction).eq(Direction::In))
-            .and_where(col(Messages::Status).eq(InboundStatus::Received))
-            .and_where(col(Messages::Payload).is_not_null())
-            .and_where(same(Messages::Provider))
-            .and_where(same(Messages::Customer))
-            .and_where(same(Messages::Business))
-            .and_where(blocking)
-            .to_owned()
+        probed_per_row(
+            Query::select()
+                .expr(Expr::val(1))
+                .from_as(Messages::Table, other.clone())
+                .and_where(col(Messages::Direction).eq(literal(Direction::In)))
+                .and_where(col(Messages::Status).eq(literal(InboundStatus::Received)))
+                .and_where(col(Messages::Payload).is_not_null())
+                .and_where(same(Messages::Provider))
+                .and_where(same(Messages::Customer))
+                .and_where(same(Messages::Business))
+                .and_where(blocking)
+                .to_owned(),
+        )
     }
 
     fn queued_select() -> sea_orm::sea_query::SelectStatement {
@@ -390,8 +393,8 @@ impl InboxQueue {
                 Messages::ClaimedUntilMs,
             ])
             .from(Messages::Table)
-            .and_where(Expr::col(Messages::Direction).eq(Direction::In))
-            .and_where(Expr::col(Messages::Status).eq(InboundStatus::Received))
+            .and_where(Expr::col(Messages::Direction).eq(literal(Direction::In)))
+            .and_where(Expr::col(Messages::Status).eq(literal(InboundStatus::Received)))
             .and_where(Expr::col(Messages::Payload).is_not_null())
             .order_by(Messages::Id, Order::Asc)
             .to_owned()

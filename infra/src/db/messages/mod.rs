@@ -43,9 +43,16 @@
 //! [`framework::Provider`]. Stored text is read back in one place (the
 //! `stored` module); a value this version does not know is
 //! [`DbError::Corrupt`](crate::db::DbError::Corrupt) naming the table.
+//!
+//! # Queues read by index
+//!
+//! The inbox's and the outbox's selects cost what the rows they return
+//! cost, whatever the history or the backlog: statuses written as literals
+//! and per-row probes of a conversation's earlier rows (the `plan` module).
 
 mod inbox;
 mod outbox;
+mod plan;
 mod queries;
 mod statuses;
 mod stored;

@@ -13,6 +13,7 @@ use framework::Provider;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 
 use super::DeliveryStatuses;
+use super::plan::{literal, probed_per_row};
 use super::stored::{Direction, OutboundStatus};
 use crate::db::schema::Messages;
 use crate::db::{Database, DbError, corrupt};
@@ -190,8 +191,12 @@ impl OutboxQueue {
                 (Messages::Table, Messages::ClaimedUntilMs),
             ])
             .from(Messages::Table)
-            .and_where(Expr::col((Messages::Table, Messages::Direction)).eq(Direction::Out))
-            .and_where(Expr::col((Messages::Table, Messages::Status)).eq(OutboundStatus::Pending))
+            .and_where(
+                Expr::col((Messages::Table, Messages::Direction)).eq(literal(Direction::Out)),
+            )
+            .and_where(
+                Expr::col((Messages::Table, Messages::Status)).eq(literal(OutboundStatus::Pending)),
+            )
             .order_by((Messages::Table, Messages::Id), Order::Asc)
             .limit(limit)
             .to_owned();
@@ -210,9 +215,12 @@ impl OutboxQueue {
             let blocked = Query::select()
                 .expr(Expr::val(1))
                 .from_as(Messages::Table, earlier.clone())
-                .and_where(Expr::col((earlier.clone(), Messages::Direction)).eq(Direction::Out))
                 .and_where(
-                    Expr::col((earlier.clone(), Messages::Status)).eq(OutboundStatus::Pending),
+                    Expr::col((earlier.clone(), Messages::Direction)).eq(literal(Direction::Out)),
+                )
+                .and_where(
+                    Expr::col((earlier.clone(), Messages::Status))
+                        .eq(literal(OutboundStatus::Pending)),
                 )
                 .and_where(
                     Expr::col((earlier.clone(), Messages::Customer))
@@ -224,6 +232,7 @@ impl OutboxQueue {
                 )
                 .and_where(waiting(sea_orm::sea_query::IntoIden::into_iden(earlier)))
                 .to_owned();
+            let blocked = probed_per_row(blocked);
             select
                 .and_where(waiting(sea_orm::sea_query::IntoIden::into_iden(Messages::Table)).not())
                 .and_where(Expr::exists(blocked).not());

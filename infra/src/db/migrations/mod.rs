@@ -17,6 +17,7 @@
 //! | `m0003_jobs` | the jobs table |
 //! | `m0004_invoices` | invoices, their lines, the shop's invoice counter |
 //! | `m0005_reminders` | reminders, reminder opt-outs, secrets |
+//! | `m0006_queue_order` | the inbox's and the outbox's queues read in order by an index |
 
 use sea_orm_migration::prelude::*;
 
@@ -26,6 +27,7 @@ mod m0002_inbox;
 mod m0003_jobs;
 mod m0004_invoices;
 mod m0005_reminders;
+mod m0006_queue_order;
 
 /// Applies the schema, one migration per change, in order.
 #[derive(Debug, Clone, Copy, Default)]
@@ -40,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_jobs::Migration),
             Box::new(m0004_invoices::Migration),
             Box::new(m0005_reminders::Migration),
+            Box::new(m0006_queue_order::Migration),
         ]
     }
 }
