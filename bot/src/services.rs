@@ -345,6 +345,7 @@ impl Services {
             self.providers.clone(),
             DispatchConfig {
                 lease: self.settings.pipeline.send_lease,
+                concurrency: self.settings.pipeline.send_concurrency,
                 ..DispatchConfig::default()
             },
         )

@@ -32,17 +32,23 @@ infra::settings! {
         #[var("CAMPANILE_SEND_LEASE")]
         #[serde(with = "humantime_serde")]
         pub send_lease: Duration,
+        /// Customers the dispatcher sends to at once; a slow or hung provider
+        /// request holds only its own customer [default: 64].
+        #[var("CAMPANILE_SEND_CONCURRENCY")]
+        pub send_concurrency: usize,
     }
 }
 
 impl Default for PipelineSettings {
-    /// 24 h sessions, 2 min in-flight claims, 30 s lanes, 60 s send leases.
+    /// 24 h sessions, 2 min in-flight claims, 30 s lanes, 60 s send leases,
+    /// 64 customers sent to at once.
     fn default() -> Self {
         Self {
             session_ttl: Duration::from_secs(24 * 60 * 60),
             in_flight_ttl: Duration::from_secs(120),
             lane_ttl: Duration::from_secs(30),
             send_lease: Duration::from_secs(60),
+            send_concurrency: 64,
         }
     }
 }

@@ -302,6 +302,10 @@ fn validate_names_the_variable_and_its_value() {
             "DATABASE_MAX_CONNECTIONS=\"0\" is not valid: must be at least 1",
         ),
         (
+            &[("CAMPANILE_SEND_CONCURRENCY", "0")][..],
+            "CAMPANILE_SEND_CONCURRENCY=\"0\" is not valid: must be at least 1",
+        ),
+        (
             &[("CAMPANILE_PAYMENT_TERMS", "3651")][..],
             "CAMPANILE_PAYMENT_TERMS=\"3651\" is not valid: must be at most 3650 days",
         ),

@@ -35,6 +35,9 @@ impl Settings {
         if self.database.max_connections() == 0 {
             return invalid("DATABASE_MAX_CONNECTIONS", "0", "must be at least 1");
         }
+        if self.pipeline.send_concurrency == 0 {
+            return invalid("CAMPANILE_SEND_CONCURRENCY", "0", "must be at least 1");
+        }
         if let Some(url) = &self.redis.url {
             let url = url.expose();
             if url.starts_with("rediss://") {

@@ -404,3 +404,138 @@ async fn an_apology_and_the_later_successful_answer_are_both_kept() {
     assert_eq!(bodies.len(), 2, "{bodies:?}");
     db.drop().await;
 }
+
+/// A provider whose sends of the text "hang" do not return until released;
+/// every other send is accepted at once.
+#[derive(Clone, Default)]
+struct HangingProvider {
+    sent: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    hanging: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    release: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl infra::providers::Transport for HangingProvider {
+    async fn send(
+        &self,
+        request: &infra::providers::OutboundRequest,
+    ) -> Result<infra::providers::Accepted, infra::providers::SendError> {
+        let text = request.summary();
+        if text == "hang" {
+            self.hanging
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            self.release.notified().await;
+        }
+        let mut sent = self.sent.lock().unwrap();
+        sent.push(text);
+        Ok(infra::providers::Accepted {
+            provider_message_id: format!("SM{:032}", sent.len()),
+            status: "queued".to_owned(),
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_send_holds_only_its_own_customer() {
+    // Regression (issue 12): the dispatcher worked in rounds, and a round
+    // waited for its slowest send, so one hung provider request held every
+    // customer's replies until it timed out.
+    let (db, _log, outbox, _twilio) = setup_on(Backend::Postgres).await;
+    let deliver = |customer: String, id: String, text: String| {
+        let outbox = outbox.clone();
+        async move {
+            outbox
+                .deliver(turn(
+                    Provider::Twilio,
+                    &customer,
+                    &id,
+                    vec![Reply::text(text)],
+                ))
+                .await
+                .unwrap();
+        }
+    };
+    deliver("+919800000300".into(), "SMhang".into(), "hang".into()).await;
+    deliver(
+        "+919800000300".into(),
+        "SMhang2".into(),
+        "after hang".into(),
+    )
+    .await;
+    let provider = HangingProvider::default();
+    let dispatcher = outbox.dispatcher(
+        provider.clone(),
+        DispatchConfig {
+            concurrency: 4,
+            poll: Duration::from_millis(50),
+            ..fast()
+        },
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(dispatcher.run(async {
+        let _ = stopped.await;
+    }));
+    // Other customers' replies arrive while the first send hangs.
+    for _ in 0..400 {
+        if provider.hanging.load(std::sync::atomic::Ordering::SeqCst) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(
+        provider.hanging.load(std::sync::atomic::Ordering::SeqCst),
+        "the first send starts"
+    );
+    for i in 0..20 {
+        deliver(
+            format!("+9198000003{:02}", i + 1),
+            format!("SMo{i}"),
+            format!("other {i}"),
+        )
+        .await;
+    }
+
+    // Every other customer is answered while the first send hangs.
+    let others = || {
+        provider
+            .sent
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|t| t.starts_with("other"))
+            .count()
+    };
+    for _ in 0..200 {
+        if others() == 20 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(others(), 20, "{:?}", provider.sent.lock().unwrap());
+    assert!(
+        !provider
+            .sent
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|t| t.contains("hang")),
+        "the hung customer's replies wait, in order"
+    );
+
+    // Released, the hung send and the one behind it go, in order.
+    provider.release.notify_one();
+    for _ in 0..200 {
+        if provider.sent.lock().unwrap().len() == 22 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let sent = provider.sent.lock().unwrap().clone();
+    let hung: Vec<&String> = sent.iter().filter(|t| t.contains("hang")).collect();
+    assert_eq!(hung, ["hang", "after hang"], "{sent:?}");
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(10), running)
+        .await
+        .expect("the dispatcher stops when asked")
+        .unwrap();
+    db.drop().await;
+}
