@@ -26,7 +26,7 @@ use crate::Provider;
 pub const REFUSED_METRIC: &str = "campanile_webhooks_refused_total";
 
 /// At most one log line per provider and reason in this time (after the
-/// first); see the [module docs](self).
+/// first); see the [webhook module docs](crate::webhook).
 pub const REFUSAL_LOG_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Why a webhook request was refused, as [`REFUSED_METRIC`] labels it.
