@@ -108,7 +108,8 @@ impl ShopJob for SendInvoice {
         tracing::info!(
             invoice = %number,
             order = %order,
-            document = %shown,
+            // The link works for days: never logged whole.
+            document = %crate::telemetry::redact_signatures(&shown),
             template,
             "invoice sent"
         );

@@ -136,3 +136,27 @@ pub enum RenderError {
         name: String,
     },
 }
+
+/// A provider's message id as a webhook names it, when it can be one: not
+/// empty, and without control characters. Twilio's `SM…`/`MM…` SIDs and
+/// Meta's `wamid.…` are printable ASCII; an id with a line break or a NUL
+/// in it is a forgery (or a bug), and would travel on into stores, keys and
+/// log lines.
+///
+/// # Errors
+///
+/// [`WebhookError::MissingField`] when empty, [`WebhookError::InvalidField`]
+/// (naming the field, never repeating the value) when it holds a control
+/// character.
+pub(crate) fn message_id(value: &str, field: &str) -> Result<crate::MessageId, WebhookError> {
+    if value.is_empty() {
+        return Err(WebhookError::MissingField(field.to_owned()));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(WebhookError::InvalidField {
+            field: field.to_owned(),
+            reason: "a message id cannot contain control characters".to_owned(),
+        });
+    }
+    Ok(crate::MessageId::new(value))
+}

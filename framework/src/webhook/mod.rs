@@ -17,6 +17,13 @@
 //! [`Outbox::record_status`]; the provider gets 2xx only after that succeeded,
 //! and 500 (so it retries) if it did not.
 //!
+//! Every refusal is counted in [`REFUSED_METRIC`]
+//! (`campanile_webhooks_refused_total{provider, reason}`). Those an unsigned
+//! request can cause are logged once per provider and reason per
+//! [`REFUSAL_LOG_INTERVAL`], with the number refused since the last line, so
+//! a flood of forged requests cannot flood the logs; a signed request that
+//! cannot be parsed (400) is logged every time.
+//!
 //! # Example
 //!
 //! ```no_run
@@ -41,6 +48,7 @@
 mod config;
 mod ingress;
 mod outbox;
+mod refusals;
 mod routes;
 
 pub use self::config::{DEFAULT_BODY_LIMIT, WebhookConfig};
@@ -48,6 +56,7 @@ pub use self::ingress::{
     InFlightElsewhere, Ingress, PipelineIngress, UNADDRESSABLE_METRIC, report_unaddressable,
 };
 pub use self::outbox::{Delivery, InlineOutbox, LogOutbox, OutboundTurn, Outbox, OutboxError};
+pub use self::refusals::{REFUSAL_LOG_INTERVAL, REFUSED_METRIC, RefusalReason};
 pub use self::routes::{META_PATH, TWILIO_PATH, routes_with_ingress};
 
 use tower::util::BoxCloneSyncService;

@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, OriginalUri, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -9,9 +10,10 @@ use axum::routing::{get, post};
 use super::config::WebhookConfig;
 use super::ingress::Ingress;
 use super::outbox::OutboundTurn;
-use crate::WebhookEvent;
+use super::refusals::{REFUSAL_LOG_INTERVAL, RefusalLog, RefusalReason};
 use crate::provider::{SignatureError, WebhookError, meta, twilio};
 use crate::reply::Reply;
+use crate::{Provider, WebhookEvent};
 
 /// Path of the Twilio webhook (messages and status callbacks).
 pub const TWILIO_PATH: &str = "/webhooks/twilio";
@@ -24,6 +26,7 @@ const JSON: &str = "application/json";
 struct Shared<I> {
     ingress: I,
     config: WebhookConfig,
+    refusals: RefusalLog,
 }
 
 /// The Twilio and Meta webhook routes, handing verified events to `ingress`.
@@ -36,7 +39,11 @@ where
     S: Clone + Send + Sync + 'static,
 {
     let limit = config.body_limit;
-    let shared = Arc::new(Shared { ingress, config });
+    let shared = Arc::new(Shared {
+        ingress,
+        config,
+        refusals: RefusalLog::new(REFUSAL_LOG_INTERVAL),
+    });
     axum::Router::new()
         .route(TWILIO_PATH, post(twilio_webhook::<I>))
         .route(META_PATH, get(meta_handshake::<I>).post(meta_webhook::<I>))
@@ -45,19 +52,39 @@ where
 }
 
 /// Answers a refused request: the status of the error and its message as
-/// plain text, and a log line (signature failures at `warn`, as they may be an
-/// attack or a misconfiguration).
-fn refuse(provider: &'static str, error: &WebhookError) -> Response {
+/// plain text. The refusal is counted, and logged as
+/// [`RefusalLog`](super::refusals) allows (signature failures at `warn`, as
+/// they may be an attack or a misconfiguration).
+fn refuse(refusals: &RefusalLog, provider: Provider, error: &WebhookError) -> Response {
     let status = error.status();
-    if status == StatusCode::FORBIDDEN {
-        tracing::warn!(provider, error.message = %error, "webhook refused");
+    let reason = match error {
+        WebhookError::Signature(SignatureError::NotConfigured(_)) => RefusalReason::NotConfigured,
+        WebhookError::Signature(_) => RefusalReason::Signature,
+        WebhookError::ContentType { .. } => RefusalReason::ContentType,
+        _ => RefusalReason::Malformed,
+    };
+    refusals.refused(provider, reason, status.as_u16(), error);
+    plain(status, format!("{error}\n"))
+}
+
+/// Answers a body that could not be read: over the limit (413), or cut off.
+fn refuse_body(refusals: &RefusalLog, provider: Provider, rejection: &BytesRejection) -> Response {
+    let status = rejection.status();
+    let reason = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        RefusalReason::TooLarge
     } else {
-        tracing::info!(provider, error.message = %error, status = status.as_u16(), "webhook refused");
-    }
+        RefusalReason::UnreadableBody
+    };
+    let text = rejection.body_text();
+    refusals.refused(provider, reason, status.as_u16(), &text);
+    plain(status, format!("{text}\n"))
+}
+
+fn plain(status: StatusCode, text: String) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        format!("{error}\n"),
+        text,
     )
         .into_response()
 }
@@ -140,26 +167,29 @@ async fn twilio_webhook<I: Ingress>(
     State(shared): State<Arc<Shared<I>>>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let refusals = &shared.refusals;
+    let refused = |e: &WebhookError| refuse(refusals, Provider::Twilio, e);
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return refuse_body(refusals, Provider::Twilio, &rejection),
+    };
     let Some(secrets) = &shared.config.twilio else {
-        return refuse(
-            "twilio",
-            &SignatureError::NotConfigured(crate::Provider::Twilio).into(),
-        );
+        return refused(&SignatureError::NotConfigured(Provider::Twilio).into());
     };
     if let Err(e) = check_content_type(&headers, FORM) {
-        return refuse("twilio", &e);
+        return refused(&e);
     }
     let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());
     let url = format!("{}{path_and_query}", secrets.public_url);
     let signature = header_str(&headers, twilio::SIGNATURE_HEADER);
     if let Err(e) = twilio::verify_form(&secrets.auth_token, &url, &body, signature) {
-        return refuse("twilio", &e.into());
+        return refused(&e.into());
     }
     let event = match twilio::parse_webhook(&body) {
         Ok(event) => event,
-        Err(e) => return refuse("twilio", &e),
+        Err(e) => return refused(&e),
     };
     match hand_over(&shared.ingress, "twilio", vec![event]).await {
         Ok(inline) => {
@@ -175,30 +205,28 @@ async fn meta_handshake<I: Ingress>(
     State(shared): State<Arc<Shared<I>>>,
     RawQuery(query): RawQuery,
 ) -> Response {
+    let refusals = &shared.refusals;
     let Some(secrets) = &shared.config.meta else {
         return refuse(
-            "meta",
-            &SignatureError::NotConfigured(crate::Provider::Meta).into(),
+            refusals,
+            Provider::Meta,
+            &SignatureError::NotConfigured(Provider::Meta).into(),
         );
     };
     match meta::verify_subscription(query.as_deref().unwrap_or_default(), &secrets.verify_token) {
         Ok(challenge) => {
             tracing::info!("meta webhook subscription verified");
-            (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-                challenge,
-            )
-                .into_response()
+            plain(StatusCode::OK, challenge)
         }
         Err(e) => {
-            tracing::warn!(error.message = %e, "meta subscription handshake refused");
-            (
-                e.status(),
-                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-                format!("{e}\n"),
-            )
-                .into_response()
+            let status = e.status();
+            refusals.refused(
+                Provider::Meta,
+                RefusalReason::Handshake,
+                status.as_u16(),
+                &e,
+            );
+            plain(status, format!("{e}\n"))
         }
     }
 }
@@ -206,24 +234,27 @@ async fn meta_handshake<I: Ingress>(
 async fn meta_webhook<I: Ingress>(
     State(shared): State<Arc<Shared<I>>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let refusals = &shared.refusals;
+    let refused = |e: &WebhookError| refuse(refusals, Provider::Meta, e);
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return refuse_body(refusals, Provider::Meta, &rejection),
+    };
     let Some(secrets) = &shared.config.meta else {
-        return refuse(
-            "meta",
-            &SignatureError::NotConfigured(crate::Provider::Meta).into(),
-        );
+        return refused(&SignatureError::NotConfigured(Provider::Meta).into());
     };
     if let Err(e) = check_content_type(&headers, JSON) {
-        return refuse("meta", &e);
+        return refused(&e);
     }
     let signature = header_str(&headers, meta::SIGNATURE_HEADER);
     if let Err(e) = meta::verify_signature(secrets.app_secret.as_bytes(), &body, signature) {
-        return refuse("meta", &e.into());
+        return refused(&e.into());
     }
     let events = match meta::parse_webhook(&body) {
         Ok(events) => events,
-        Err(e) => return refuse("meta", &e),
+        Err(e) => return refused(&e),
     };
     match hand_over(&shared.ingress, "meta", events).await {
         Ok(inline) => {

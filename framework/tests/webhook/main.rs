@@ -5,5 +5,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod meta;
+mod refusals;
 mod support;
 mod twilio;

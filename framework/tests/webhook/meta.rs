@@ -318,3 +318,31 @@ async fn a_message_without_a_phone_number_is_acknowledged_and_runs_no_turn() {
     assert_eq!(seen.count(), 0, "no turn runs for it");
     assert!(outbox.turns().is_empty());
 }
+
+/// A wamid with a line break or a NUL is a forgery: the item is skipped like
+/// one without an id, and the rest of the notification is processed (a
+/// correctly signed notification is not refused for one of its items).
+#[tokio::test]
+async fn a_message_id_with_control_characters_costs_only_its_item() {
+    // Arrange
+    let (app, seen, outbox) = recording_app();
+    let forged = "wamid.A\n2026-11-22T06:30:00Z  INFO forged\r\0";
+    let batch = webhook()
+        .message(MetaMessage::text("919800000001", "good"))
+        .message(MetaMessage::text("919800000002", "forged").with_id(forged))
+        .message(MetaMessage::text("919800000003", "quoting").with_reply_to(forged))
+        .status(MetaStatus::new(forged, "delivered"));
+
+    // Act
+    let (status, body, _) = send(&app, batch.signed_request(META_SECRET, PATH)).await;
+
+    // Assert
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut texts = outbox.texts();
+    texts.sort();
+    assert_eq!(texts, ["echo: good", "echo: quoting"]);
+    assert!(outbox.statuses().is_empty(), "the forged status is skipped");
+    let seen = seen.0.lock().unwrap();
+    let quoting = seen.iter().find(|m| m.text() == Some("quoting")).unwrap();
+    assert_eq!(quoting.reply_to(), None, "an unusable quote is dropped");
+}

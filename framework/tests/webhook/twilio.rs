@@ -351,3 +351,43 @@ async fn inline_answers_through_a_deliver_layer_are_offered_once() {
     assert!(body.contains("<Body>echo: Cement x 100</Body>"), "{body}");
     assert_eq!(outbox.0.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
+
+/// A `MessageSid` is `SM` and hex: one with a line break or a NUL is a
+/// forgery that would travel on into stores and log lines.
+#[tokio::test]
+async fn a_message_id_with_control_characters_is_refused_400_naming_the_field() {
+    // Arrange
+    let (app, seen, outbox) = recording_app();
+    let forged_sid = "SM1\n2026-11-22T06:30:00Z  INFO forged\r\0";
+    let message = hi().with_param("MessageSid", forged_sid);
+    let status =
+        TwilioWebhook::status("SM1", "delivered", None).with_param("MessageSid", forged_sid);
+
+    // Act
+    let (message_status, body, _) = send(&app, message.signed_request(TWILIO_TOKEN, URL)).await;
+    let (status_status, _, _) = send(&app, status.signed_request(TWILIO_TOKEN, URL)).await;
+
+    // Assert
+    assert_eq!(message_status, StatusCode::BAD_REQUEST);
+    assert_eq!(status_status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body,
+        "field MessageSid has an invalid value: a message id cannot contain control characters\n",
+        "the reason names the field and does not repeat the value"
+    );
+    assert_eq!(seen.count(), 0);
+    assert!(outbox.turns().is_empty() && outbox.statuses().is_empty());
+}
+
+#[tokio::test]
+async fn a_quoted_message_id_with_control_characters_is_dropped_not_refused() {
+    let (app, seen, _) = recording_app();
+    let quoting = hi().with_param("OriginalRepliedMessageSid", "SM0\nforged");
+
+    let (status, _, _) = send(&app, quoting.signed_request(TWILIO_TOKEN, URL)).await;
+
+    assert_eq!(status, StatusCode::OK);
+    let seen = seen.0.lock().unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].reply_to(), None);
+}

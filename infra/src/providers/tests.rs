@@ -1,5 +1,5 @@
 use framework::PhoneNumber;
-use framework::reply::{Buttons, Reply, Template};
+use framework::reply::{Buttons, MediaReply, Reply, Template, TemplateHeader};
 
 use super::*;
 
@@ -41,6 +41,43 @@ fn summaries_name_the_text_or_the_kind() {
         }),
         "read receipt"
     );
+}
+
+/// The dry run logs each request's summary: a signed document link (valid
+/// for days) is never part of it, whatever the reply.
+#[test]
+fn summaries_never_carry_a_documents_link() {
+    let link = "https://bot.example.com/invoices/INV-00001.pdf?expires=1795329000&signature=9f86d0";
+    let config = twilio::OutboundConfig::new(PhoneNumber::parse("+14155238886").unwrap())
+        .with_template("invoice_ready", "HXinvoice");
+    let document = || MediaReply::document(link, "INV-00001.pdf").unwrap();
+    let replies = [
+        Reply::Media(document()),
+        Reply::Media(document().with_caption("Invoice INV-00001").unwrap()),
+        Reply::from(
+            Template::new("invoice_ready", "en")
+                .param("INV-00001")
+                .param(link),
+        ),
+        Reply::from(
+            Template::new("invoice_ready", "en").with_header(TemplateHeader::Document {
+                url: link.to_owned(),
+                filename: "INV-00001.pdf".to_owned(),
+            }),
+        ),
+    ];
+    for reply in replies {
+        let mut summaries = Vec::new();
+        if let Ok(requests) = twilio::render(&reply, &to(), &config) {
+            summaries.push(OutboundRequest::from_twilio(&requests[0]).summary());
+        }
+        summaries.push(
+            OutboundRequest::from_meta("1", &meta::render(&reply, &to()).unwrap()[0]).summary(),
+        );
+        for summary in summaries {
+            assert!(!summary.contains("signature"), "{reply:?}: {summary}");
+        }
+    }
 }
 
 #[test]

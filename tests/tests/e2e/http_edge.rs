@@ -57,6 +57,17 @@ async fn forged_and_unsigned_webhooks_are_refused_and_change_nothing() {
     .await;
     assert_eq!(forged_meta.0, StatusCode::FORBIDDEN);
 
+    // Counted, whether logged or not.
+    let (_, metrics) = bot.get("/metrics").await;
+    for provider in ["twilio", "meta"] {
+        assert!(
+            metrics.contains(&format!(
+                "campanile_webhooks_refused_total{{provider=\"{provider}\",reason=\"signature\"}}"
+            )),
+            "{provider} refusals counted:\n{metrics}"
+        );
+    }
+
     assert!(
         bot.log().await.is_empty(),
         "nothing recorded: {:?}",

@@ -185,6 +185,68 @@ async fn a_confirmed_order_gets_its_invoice_as_a_pdf_at_a_signed_expiring_link()
     bot.stop().await;
 }
 
+/// What the bot logs, through its own subscriber (`bot::telemetry`).
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Logs {
+    /// Installs the bot's subscriber writing here, for this thread: a
+    /// current-thread test runs the bot's tasks (the job workers') on it.
+    fn install(&self) -> tracing::subscriber::DefaultGuard {
+        let writer = self.clone();
+        tracing::subscriber::set_default(bot::telemetry::log_subscriber(
+            false,
+            tracing_subscriber::EnvFilter::new("info"),
+            move || writer.clone(),
+        ))
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_sent_invoice_is_logged_without_its_signature() {
+    // Arrange
+    let logs = Logs::default();
+    let _logging = logs.install();
+    let bot = spawn_bot_with(|s| s.shop.quiet_hours = None).await;
+
+    // Act
+    order_and_confirm(&bot).await;
+    let sent = job_messages(&bot, 1).await;
+    wait_for(|| logs.text().contains("invoice sent").then_some(()))
+        .await
+        .expect("the job logs the send");
+
+    // Assert
+    let url = field(&sent[0], "MediaUrl").unwrap();
+    let (link, signature) = url.split_once("&signature=").unwrap();
+    assert!(signature.len() >= 64, "{url}");
+    let text = logs.text();
+    assert!(
+        !text.contains(signature),
+        "the signature is logged:\n{text}"
+    );
+    let sent_line = text.lines().find(|l| l.contains("invoice sent")).unwrap();
+    assert!(
+        sent_line.contains(&format!("document={link}&signature=<redacted>")),
+        "the link is logged redacted: {sent_line}"
+    );
+    bot.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_invoice_send_is_retried_without_a_second_invoice() {
     let bot = spawn_bot_with(|s| {

@@ -138,6 +138,10 @@ impl<'a> Params<'a> {
             .ok_or_else(|| WebhookError::MissingField(name.to_owned()))
     }
 
+    fn message_id(&self, name: &str) -> Result<MessageId, WebhookError> {
+        crate::provider::message_id(self.required(name)?, name)
+    }
+
     fn phone(&self, name: &str) -> Result<PhoneNumber, WebhookError> {
         PhoneNumber::parse(self.required(name)?).map_err(|e| WebhookError::InvalidField {
             field: name.to_owned(),
@@ -152,7 +156,7 @@ impl<'a> Params<'a> {
 }
 
 fn parse_status(params: &Params<'_>, status: &str) -> Result<StatusEvent, WebhookError> {
-    let message_id = MessageId::new(params.required("MessageSid")?);
+    let message_id = params.message_id("MessageSid")?;
     let recipient = params.get("To").and_then(|to| PhoneNumber::parse(to).ok());
     let status = match status.trim().to_ascii_lowercase().as_str() {
         "sent" | "partially_delivered" => DeliveryStatus::Sent,
@@ -184,7 +188,7 @@ fn parse_status(params: &Params<'_>, status: &str) -> Result<StatusEvent, Webhoo
 }
 
 fn parse_message(params: &Params<'_>) -> Result<WebhookEvent, WebhookError> {
-    let id = MessageId::new(params.required("MessageSid")?);
+    let id = params.message_id("MessageSid")?;
     let user_id = params
         .non_empty("ExternalUserId")
         .map(|u| {
@@ -233,8 +237,9 @@ fn parse_message(params: &Params<'_>) -> Result<WebhookEvent, WebhookError> {
     if let Some(service) = params.non_empty("MessagingServiceSid") {
         message = message.with_channel_id(service);
     }
-    if let Some(quoted) = params.non_empty("OriginalRepliedMessageSid") {
-        message = message.with_reply_to(MessageId::new(quoted));
+    // A quote is a detail: an unusable one is dropped, not refused.
+    if let Ok(quoted) = params.message_id("OriginalRepliedMessageSid") {
+        message = message.with_reply_to(quoted);
     }
     if let Some(user_id) = user_id {
         message = message.with_user_id(user_id);

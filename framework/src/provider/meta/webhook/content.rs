@@ -7,10 +7,9 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::super::wire;
-use super::{body, first_error, invalid, parse_raw, required, required_id};
+use super::{body, first_error, invalid, message_id, parse_raw, required, required_id};
 use crate::message::{
     CatalogOrder, CatalogOrderItem, Contact, ContactPhone, Content, Location, Media, MediaKind,
-    MessageId,
 };
 use crate::provider::WebhookError;
 
@@ -59,11 +58,7 @@ pub(super) fn parse_content(
         "reaction" => {
             let (reaction, at): (wire::ReactionBody, _) = body(msg, kind, path)?;
             Content::Reaction {
-                message_id: MessageId::new(required_id(
-                    reaction.message_id.as_deref(),
-                    &at,
-                    "message_id",
-                )?),
+                message_id: message_id(reaction.message_id.as_deref(), &at, "message_id")?,
                 emoji: reaction.emoji.filter(|e| !e.is_empty()),
             }
         }

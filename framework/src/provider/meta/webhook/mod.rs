@@ -255,7 +255,7 @@ fn parse_message(
     recipient: &Recipient<'_>,
 ) -> Result<WebhookEvent, WebhookError> {
     let msg: wire::Message = parse_raw(raw, path)?;
-    let id = required_id(msg.id.as_deref(), path, "id")?;
+    let id = message_id(msg.id.as_deref(), path, "id")?;
     let kind = required_id(msg.kind.as_deref(), path, "type")?;
     let from = msg.from.as_deref().filter(|f| !f.is_empty());
     let from_user_id = msg.from_user_id.as_deref().filter(|u| !u.is_empty());
@@ -277,7 +277,7 @@ fn parse_message(
             }
             return Ok(WebhookEvent::Unaddressable(UnaddressableMessage {
                 provider: Provider::Meta,
-                message_id: MessageId::new(id),
+                message_id: id,
                 user_id: user_id.map(str::to_owned),
                 kind: kind.to_owned(),
                 channel_id: Some(recipient.channel_id.to_owned()),
@@ -296,7 +296,7 @@ fn parse_message(
 
     let mut inbound = InboundMessage::new(
         Provider::Meta,
-        MessageId::new(id),
+        id,
         ConversationKey::new(recipient.business.clone(), customer),
         content,
     )
@@ -319,8 +319,9 @@ fn parse_message(
         }
     }
     if let Some(context) = &msg.context {
-        if let Some(quoted) = context.id.as_deref().filter(|id| !id.is_empty()) {
-            inbound = inbound.with_reply_to(MessageId::new(quoted));
+        // A quote is a detail: an unusable one is dropped, not refused.
+        if let Ok(quoted) = message_id(context.id.as_deref(), path, "context.id") {
+            inbound = inbound.with_reply_to(quoted);
         }
         let forwarded =
             context.forwarded.unwrap_or(false) || context.frequently_forwarded.unwrap_or(false);
@@ -331,7 +332,7 @@ fn parse_message(
 
 fn parse_status(raw: &RawValue, path: &str) -> Result<Option<StatusEvent>, WebhookError> {
     let wire: wire::Status = parse_raw(raw, path)?;
-    let id = required_id(wire.id.as_deref(), path, "id")?;
+    let id = message_id(wire.id.as_deref(), path, "id")?;
     let name = required_id(wire.status.as_deref(), path, "status")?;
     let status = match name {
         "sent" => DeliveryStatus::Sent,
@@ -350,7 +351,7 @@ fn parse_status(raw: &RawValue, path: &str) -> Result<Option<StatusEvent>, Webho
         other => {
             tracing::warn!(
                 status = other,
-                message_id = id,
+                message_id = %id,
                 "skipping a Meta status update with an unknown status"
             );
             return Ok(None);
@@ -363,7 +364,7 @@ fn parse_status(raw: &RawValue, path: &str) -> Result<Option<StatusEvent>, Webho
         .and_then(|r| PhoneNumber::parse(r).ok());
     Ok(Some(StatusEvent {
         provider: Provider::Meta,
-        message_id: MessageId::new(id),
+        message_id: id,
         recipient,
         status,
         timestamp: timestamp(wire.timestamp.as_ref(), path)?,
@@ -431,6 +432,12 @@ fn required_id<'a>(
     name: &str,
 ) -> Result<&'a str, WebhookError> {
     required(value.filter(|v| !v.is_empty()), path, name)
+}
+
+/// A message id ([`crate::provider::message_id`]): present, not empty, no
+/// control characters.
+fn message_id(value: Option<&str>, path: &str, name: &str) -> Result<MessageId, WebhookError> {
+    crate::provider::message_id(value.unwrap_or_default(), &format!("{path}.{name}"))
 }
 
 fn invalid(path: &str, reason: &str) -> WebhookError {
