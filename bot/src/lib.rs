@@ -77,8 +77,12 @@ pub fn pipeline<O: Outbox>(
     ServiceBuilder::new()
         .trace()
         .layer(
+            // A turn that failed on a dropped database or Redis connection
+            // left nothing behind (one transaction): the inbox runs it again
+            // with its backoff instead of the customer getting an apology.
             framework::handle_error::HandleErrorLayer::new()
-                .with_apology(Some(Reply::text(texts::APOLOGY))),
+                .with_apology(Some(Reply::text(texts::APOLOGY)))
+                .with_retry_when(infra::transient::is_transient),
         )
         .layer(
             framework::dedup::DedupLayer::new(deps.stores.seen).with_config(

@@ -29,4 +29,5 @@ pub mod redis;
 pub mod settings;
 #[cfg(feature = "test-util")]
 pub mod testing;
+pub mod transient;
 pub mod twilio;

@@ -40,7 +40,31 @@
 //! # Customization
 //!
 //! [`HandleErrorLayer::with_apology`] sets the reply.
+//! [`HandleErrorLayer::with_retry_when`] names the errors that are
+//! transient (a database connection dropped): those are answered
+//! [`Response::in_flight`](crate::Response::in_flight), so that the message
+//! runs again when it is redelivered, instead of an apology.
+//!
+//! ```
+//! use framework::handle_error::HandleErrorLayer;
+//! use framework::{BoxError, InboundMessage, Outcome, Response};
+//! use tower::{service_fn, ServiceBuilder, ServiceExt};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let bot = ServiceBuilder::new()
+//!     .layer(HandleErrorLayer::new().with_retry_when(|e| e.is::<std::io::Error>()))
+//!     .service(service_fn(|_msg: InboundMessage| async {
+//!         let dropped = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+//!         Err::<Response, BoxError>(dropped.into())
+//!     }));
+//!
+//! let r = bot.oneshot(framework::doc::text("Cement x 100")).await.unwrap();
+//! assert_eq!(r.outcome(), Outcome::InFlight);
+//! assert!(r.replies().is_empty(), "no apology");
+//! # }
+//! ```
 
 mod service;
 
-pub use self::service::{HandleError, HandleErrorLayer};
+pub use self::service::{HandleError, HandleErrorLayer, Transient};

@@ -20,7 +20,12 @@ const DEFAULT_APOLOGY: &str =
 #[derive(Debug, Clone)]
 pub struct HandleErrorLayer {
     apology: Option<Reply>,
+    transient: Option<Transient>,
 }
+
+/// Tells whether an error is transient: the same message, run again a
+/// little later, can succeed (a connection dropped, a pool timed out).
+pub type Transient = fn(&(dyn std::error::Error + 'static)) -> bool;
 
 impl Default for HandleErrorLayer {
     /// Apologises with "Sorry, something went wrong on our side. Please try
@@ -28,6 +33,7 @@ impl Default for HandleErrorLayer {
     fn default() -> Self {
         Self {
             apology: Some(Reply::text(DEFAULT_APOLOGY)),
+            transient: None,
         }
     }
 }
@@ -46,6 +52,20 @@ impl HandleErrorLayer {
         self.apology = apology;
         self
     }
+
+    /// Errors that `transient` says a later run can mend are answered
+    /// [`Response::in_flight`] instead of an apology: nothing ran to the
+    /// end, and the message runs again when it is redelivered (by the
+    /// provider, or a durable inbox with its backoff). For infrastructure
+    /// that fails for seconds (a database restarting): the customer is
+    /// answered late rather than told to try again. Only where a failed turn
+    /// leaves nothing behind (its work in one transaction), and the
+    /// redelivery is bounded or backs off.
+    #[must_use]
+    pub fn with_retry_when(mut self, transient: Transient) -> Self {
+        self.transient = Some(transient);
+        self
+    }
 }
 
 impl<S> Layer<S> for HandleErrorLayer {
@@ -55,6 +75,7 @@ impl<S> Layer<S> for HandleErrorLayer {
         HandleError {
             inner,
             apology: self.apology.clone(),
+            transient: self.transient,
             unready: false,
         }
     }
@@ -66,6 +87,7 @@ impl<S> Layer<S> for HandleErrorLayer {
 pub struct HandleError<S> {
     inner: S,
     apology: Option<Reply>,
+    transient: Option<Transient>,
     /// Set when the inner service failed to become ready: the next call is
     /// answered with the apology without calling it.
     unready: bool,
@@ -133,6 +155,7 @@ where
     fn call(&mut self, msg: InboundMessage) -> Self::Future {
         let mut inner = crate::macros::take_ready(&mut self.inner);
         let apology = self.apology.clone();
+        let transient = self.transient;
         if std::mem::take(&mut self.unready) {
             return Box::pin(async move { Ok(Response::failed(apology)) });
         }
@@ -147,6 +170,15 @@ where
                 Ok(Ok(response)) => Ok(response),
                 Ok(Err(e)) => {
                     let e: BoxError = e.into();
+                    if transient.is_some_and(|is| is(e.as_ref())) {
+                        tracing::warn!(
+                            %message_id,
+                            error.message = %e,
+                            error.cause_chain = ?CauseChain(e.as_ref()),
+                            "turn could not run now; it runs again when the message is redelivered"
+                        );
+                        return Ok(Response::in_flight());
+                    }
                     tracing::error!(
                         %message_id,
                         error.message = %e,

@@ -112,3 +112,40 @@ async fn a_service_that_cannot_become_ready_gets_the_apology_then_recovers() {
     let second = call(&svc, framework::doc::text("hi")).await.unwrap();
     assert_eq!(second.outcome(), Outcome::Handled);
 }
+
+/// Transient: a connection reset anywhere in the error's chain.
+fn connection_reset(e: &(dyn std::error::Error + 'static)) -> bool {
+    std::iter::successors(Some(e), |&e| e.source()).any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionReset)
+    })
+}
+
+#[tokio::test]
+async fn a_transient_error_runs_the_message_again_instead_of_apologising() {
+    let layer = HandleErrorLayer::new().with_retry_when(connection_reset);
+    let svc = layer.layer(service_fn(|m: InboundMessage| async move {
+        match m.text() {
+            Some("reset") => Err::<Response, BoxError>(Box::new(SaveFailed(
+                std::io::ErrorKind::ConnectionReset.into(),
+            ))),
+            Some("full") => {
+                Err(Box::new(SaveFailed(std::io::Error::other("disk full"))) as BoxError)
+            }
+            _ => panic!("handler bug"),
+        }
+    }));
+
+    let r = call(&svc, framework::doc::text("reset")).await.unwrap();
+    assert_eq!(
+        r.outcome(),
+        Outcome::InFlight,
+        "runs again when redelivered"
+    );
+    assert!(r.replies().is_empty(), "no apology");
+
+    let r = call(&svc, framework::doc::text("full")).await.unwrap();
+    assert_eq!((r.outcome(), r.replies().len()), (Outcome::Failed, 1));
+    let r = call(&svc, framework::doc::text("boom")).await.unwrap();
+    assert_eq!((r.outcome(), r.replies().len()), (Outcome::Failed, 1));
+}
