@@ -78,7 +78,7 @@ impl RoundReport {
     }
 }
 
-/// Sends the outbox's pending rows; see the [module docs](self).
+/// Sends the outbox's pending rows; see the [outbox module docs](super).
 #[derive(Debug, Clone)]
 pub struct Dispatcher<T> {
     queue: OutboxQueue,

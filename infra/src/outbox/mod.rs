@@ -16,7 +16,7 @@
 //!
 //! # Dry run
 //!
-//! A provider without credentials ([`SendError::NotConfigured`]) ends its rows
+//! A provider without credentials ([`SendError::NotConfigured`](crate::providers::SendError::NotConfigured)) ends its rows
 //! as `dry_run`: logged with their text, never sent. Terminal chats
 //! ([`Provider::Local`]) are stored as `local`: the terminal shows them.
 
