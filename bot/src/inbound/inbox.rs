@@ -22,6 +22,7 @@ use std::time::Duration;
 use framework::backoff::Backoff;
 use framework::webhook::OutboundTurn;
 use framework::{ConversationKey, InboundMessage, Outcome, Provider, Response};
+use futures_util::StreamExt as _;
 use infra::db::messages::{InboundClaim, InboxQueue, QueuedInbound};
 use infra::outbox::DbOutbox;
 use tokio_util::sync::CancellationToken;
@@ -225,17 +226,20 @@ impl Inbox {
             }
         };
         let runnable: Vec<_> = heads.into_iter().filter(|h| h.runnable).collect();
-        for chunk in runnable.chunks(SWEEP_CONCURRENCY) {
-            if self.stopping.is_cancelled() {
-                break;
-            }
-            futures_util::future::join_all(
-                chunk
-                    .iter()
-                    .map(|h| self.drain(h.message.provider(), h.message.key())),
-            )
-            .await;
-        }
+        // A few queues at a time, each finished one making room for the
+        // next: a slow turn holds its own queue, not a batch of others.
+        let queues: Vec<(Provider, ConversationKey)> = runnable
+            .iter()
+            .map(|h| (h.message.provider(), h.message.key().clone()))
+            .collect();
+        let mut drains = futures_util::stream::iter(queues)
+            .map(|(provider, key)| async move {
+                if !self.stopping.is_cancelled() {
+                    self.drain(provider, &key).await;
+                }
+            })
+            .buffer_unordered(SWEEP_CONCURRENCY);
+        while drains.next().await.is_some() {}
         runnable.len()
     }
 
@@ -257,5 +261,84 @@ impl Inbox {
         self.tasks.close();
         self.tasks.wait().await;
         tracing::info!("inbox stopped; unfinished messages stay recorded");
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use framework::message::Content;
+    use infra::db::{Database, DatabaseSettings};
+    use infra::outbox::RenderConfig;
+    use tokio::sync::Notify;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_slow_turn_holds_its_own_queue_not_the_sweeps_others() {
+        // Regression (issue 12): a sweep ran its queues in batches of eight
+        // and waited for a batch's slowest turn before starting the next.
+        let db = Database::connect(&DatabaseSettings::in_memory())
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        let queue = InboxQueue::new(db.clone());
+        let customers = SWEEP_CONCURRENCY + 4;
+        for i in 0..customers {
+            let body = if i == 0 { "slow" } else { "fast" };
+            let msg = InboundMessage::new(
+                Provider::Local,
+                framework::doc::fresh_id(),
+                framework::doc::key_for(&format!("+9198000004{i:02}")),
+                Content::Text {
+                    body: body.to_owned(),
+                },
+            );
+            queue.record(&msg).await.unwrap();
+        }
+        let release = Arc::new(Notify::new());
+        let fast = Arc::new(AtomicUsize::new(0));
+        let pipeline = {
+            let (release, fast) = (Arc::clone(&release), Arc::clone(&fast));
+            BoxCloneSyncService::new(tower::service_fn(move |msg: InboundMessage| {
+                let (release, fast) = (Arc::clone(&release), Arc::clone(&fast));
+                async move {
+                    if msg.text() == Some("slow") {
+                        release.notified().await;
+                    } else {
+                        fast.fetch_add(1, Ordering::SeqCst);
+                    }
+                    Ok::<_, Infallible>(Response::reply("ok"))
+                }
+            }))
+        };
+        let inbox = Inbox::new(
+            queue,
+            DbOutbox::new(db, RenderConfig::default()),
+            pipeline,
+            InboxConfig::default(),
+        );
+        let sweep = tokio::spawn({
+            let inbox = inbox.clone();
+            async move { inbox.sweep().await }
+        });
+
+        // Every other queue runs while the slow turn holds its own.
+        for _ in 0..200 {
+            if fast.load(Ordering::SeqCst) == customers - 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(fast.load(Ordering::SeqCst), customers - 1);
+        release.notify_one();
+        let swept = tokio::time::timeout(Duration::from_secs(10), sweep)
+            .await
+            .expect("the sweep ends once the slow turn does")
+            .unwrap();
+        assert_eq!(swept, customers);
     }
 }
