@@ -30,10 +30,15 @@ enum Slow {
 }
 
 /// Opens a connection that misbehaves as `how` until the server closes it;
-/// returns what the server sent before closing, or `None` if it is still
-/// open after `patience`.
-async fn slow_client(addr: std::net::SocketAddr, how: Slow, patience: Duration) -> Option<String> {
+/// returns what the server sent before closing and how long the connection
+/// lasted, or `None` if it is still open after `patience`.
+async fn slow_client(
+    addr: std::net::SocketAddr,
+    how: Slow,
+    patience: Duration,
+) -> Option<(String, Duration)> {
     let stream = TcpStream::connect(addr).await.unwrap();
+    let opened = Instant::now();
     let (mut reader, mut writer) = stream.into_split();
     let start = match how {
         Slow::Silent => &b""[..],
@@ -45,7 +50,9 @@ async fn slow_client(addr: std::net::SocketAddr, how: Slow, patience: Duration) 
     writer.write_all(start).await.unwrap();
     let trickle = tokio::spawn(async move {
         if matches!(how, Slow::Silent) {
-            return;
+            // Dropping the writing half would send a FIN: hold it.
+            let _open = writer;
+            return std::future::pending().await;
         }
         loop {
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -65,7 +72,12 @@ async fn slow_client(addr: std::net::SocketAddr, how: Slow, patience: Duration) 
         }
     };
     trickle.abort();
-    closed.then(|| String::from_utf8_lossy(&seen).into_owned())
+    closed.then(|| {
+        (
+            String::from_utf8_lossy(&seen).into_owned(),
+            opened.elapsed(),
+        )
+    })
 }
 
 #[tokio::test]
@@ -95,13 +107,23 @@ async fn slow_clients_are_closed_by_their_deadlines_while_signed_webhooks_are_an
     assert!(!reply.is_empty());
     for client in slow {
         let (how, outcome) = client.await.unwrap();
-        let Some(sent) = outcome else {
+        let Some((sent, lasted)) = outcome else {
             panic!("a {how:?} client is still open after {patience:?}");
         };
-        match how {
-            Slow::Silent | Slow::Headers => assert_eq!(sent, "", "{how:?}: closed unanswered"),
-            Slow::Body => assert!(sent.starts_with("HTTP/1.1 408"), "{how:?}: {sent}"),
-        }
+        let timeout = match how {
+            Slow::Silent | Slow::Headers => {
+                assert_eq!(sent, "", "{how:?}: closed unanswered");
+                HEADER
+            }
+            Slow::Body => {
+                assert!(sent.starts_with("HTTP/1.1 408"), "{how:?}: {sent}");
+                BODY
+            }
+        };
+        assert!(
+            lasted >= timeout - Duration::from_millis(50),
+            "{how:?}: closed by its deadline, not before: {lasted:?}"
+        );
     }
     assert!(
         started.elapsed() < patience + Duration::from_secs(2),
