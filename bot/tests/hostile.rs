@@ -11,7 +11,10 @@
 //! ```
 //!
 //! `SLOW_CONNECTIONS` changes the number (default 3,000), `SLOW_ROUNDS` the
-//! rounds (default 2); `CAMPANILE_BIN`
+//! rounds (default 2), `SLOW_KINDS` the kinds of client (default
+//! `silent,headers,body`), `SLOW_TRICKLE` the time between two of a slow
+//! client's bytes (default 5s); `SLOW_TRIM=1` (diagnosis, needs gdb) calls
+//! glibc's `malloc_trim` in the server after each round; `CAMPANILE_BIN`
 //! runs another build of the binary. The figures are in
 //! docs/benchmarks.md, "Hostile clients (issue 12)".
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -29,8 +32,14 @@ use tokio::net::TcpStream;
 const TOKEN: &str = "hostile-token";
 const PUBLIC_URL: &str = "http://bot.test";
 const BUSINESS: &str = "+14155238886";
-/// How often a slow client sends its next byte.
-const TRICKLE: Duration = Duration::from_secs(5);
+/// How often a slow client sends its next byte: `SLOW_TRICKLE` (default 5s).
+fn trickle() -> Duration {
+    std::env::var("SLOW_TRICKLE")
+        .ok()
+        .map_or(Duration::from_secs(5), |v| {
+            humantime::parse_duration(&v).unwrap()
+        })
+}
 /// The default body timeout (the longest of the three) and some margin.
 const PATIENCE: Duration = Duration::from_secs(45);
 
@@ -73,7 +82,9 @@ async fn slow_connections_are_closed_and_the_memory_returned() {
         Some(latencies(&client, addr, 200, &mut sid).await),
     )];
     println!(
-        "slow connections: {n} per round, {rounds} rounds (a third each silent, headers, body; a byte every {TRICKLE:?})"
+        "slow connections: {n} per round, {rounds} rounds, in turn {:?}, a byte every {:?}",
+        slow_kinds(),
+        trickle()
     );
     let mut closed = Vec::new();
     for round in 1..=rounds {
@@ -142,15 +153,17 @@ async fn slow_round(
     rows: &mut Vec<(String, Sample, Option<Vec<Duration>>)>,
 ) -> Vec<Closed> {
     // The slow clients open, a few hundred at a time.
+    let kinds = slow_kinds();
     let opening = Instant::now();
     let gate = Arc::new(tokio::sync::Semaphore::new(200));
     let mut clients = Vec::with_capacity(n);
     let files_before = Sample::of(pid).files;
     for i in 0..n {
-        let how = [Slow::Silent, Slow::Headers, Slow::Body][i % 3];
-        // No more than 500 ahead of the server's accepts: past its listen
-        // backlog the system drops connections, which says nothing of ours.
-        while i % 100 == 0 && i > Sample::of(pid).files.saturating_sub(files_before) + 500 {
+        let how = kinds[i % kinds.len()];
+        // No more than 200 ahead of the server's accepts: past its listen
+        // backlog the system answers with SYN cookies, and a silent client
+        // whose handshake's last ACK was dropped is never accepted.
+        while i > Sample::of(pid).files.saturating_sub(files_before) + 200 {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         let ticket = Arc::clone(&gate).acquire_owned().await.unwrap();
@@ -192,6 +205,27 @@ async fn slow_round(
         Some(latencies(client, addr, 200, sid).await),
     ));
 
+    if std::env::var_os("SLOW_TRIM").is_some() {
+        // Diagnosis: does glibc hold the memory as free chunks (it comes
+        // back when trimmed) or is something still using it?
+        let trimmed = Command::new("gdb")
+            .args([
+                "-p",
+                &pid.to_string(),
+                "-batch",
+                "-ex",
+                "call (int) malloc_trim(0)",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        rows.push((
+            format!("round {round}, after malloc_trim (gdb: {trimmed})"),
+            Sample::of(pid),
+            None,
+        ));
+    }
     println!(
         "round {round}: opened in {opened_in:.1?}; all closed {all_closed_in:.1?} after the first opened"
     );
@@ -208,6 +242,21 @@ async fn slow_round(
         );
     }
     closed
+}
+
+/// The kinds of slow client to open, in turn: `SLOW_KINDS`, e.g.
+/// `silent,body` (default all three).
+fn slow_kinds() -> Vec<Slow> {
+    let kinds = std::env::var("SLOW_KINDS").unwrap_or_else(|_| "silent,headers,body".to_owned());
+    kinds
+        .split(',')
+        .map(|kind| match kind.trim() {
+            "silent" => Slow::Silent,
+            "headers" => Slow::Headers,
+            "body" => Slow::Body,
+            other => panic!("SLOW_KINDS: no kind {other:?} (silent, headers, body)"),
+        })
+        .collect()
 }
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -249,7 +298,7 @@ fn start(dir: &std::path::Path) -> (Child, SocketAddr) {
 }
 
 /// One slow client: connects, sends the start of a request, then a byte
-/// every [`TRICKLE`] until the server closes the connection (or
+/// every [`trickle()`] until the server closes the connection (or
 /// [`PATIENCE`] passes). Gives `ticket` back once it has sent its first
 /// bytes.
 async fn slow_client(
@@ -269,6 +318,7 @@ async fn slow_client(
     };
     writer.write_all(start).await.unwrap();
     drop(ticket);
+    let every = trickle();
     let trickle = tokio::spawn(async move {
         if how == Slow::Silent {
             // Dropping the writing half would send a FIN: hold it.
@@ -276,7 +326,7 @@ async fn slow_client(
             return std::future::pending().await;
         }
         loop {
-            tokio::time::sleep(TRICKLE).await;
+            tokio::time::sleep(every).await;
             if writer.write_all(b"a").await.is_err() {
                 return;
             }
