@@ -16,7 +16,10 @@
 //!   byte every few seconds does not keep a connection open.
 //! - **Busy**: requests in flight. The connection has no deadline of its
 //!   own; each request's body has its own ([`super::body`]), and the
-//!   handlers answer in their own time.
+//!   handlers answer in their own time. (So an HTTP/2 stream whose headers
+//!   trickle in while another request is in flight is not timed, and a
+//!   client that does not read a response larger than hyper's write buffer
+//!   keeps its connection.)
 //! - **Idle**: the last response is done and nothing has come since;
 //!   after `CAMPANILE_IDLE_TIMEOUT` the connection is closed.
 //!

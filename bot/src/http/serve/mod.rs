@@ -15,7 +15,7 @@
 //!
 //! The deadlines are whole ones: bytes that keep trickling in do not
 //! extend them. How a connection moves between them is in
-//! [`connection`]'s docs; the body's is in [`body`].
+//! `serve/connection.rs`; the body's in `serve/body.rs`.
 //!
 //! # The cap
 //!
