@@ -1,7 +1,7 @@
 //! Hostile clients (issue 12): connections that send nothing, headers or a
 //! body a byte at a time, or take every slot, while signed webhooks keep
 //! being answered. Timeouts of a few hundred milliseconds; the bounds are
-//! loose (twice the timeout and more), they prove the deadlines close the
+//! loose (the timeout and a second), they prove the deadlines close the
 //! connections, not how fast.
 
 use std::time::{Duration, Instant};
@@ -89,8 +89,7 @@ async fn slow_clients_are_closed_by_their_deadlines_while_signed_webhooks_are_an
         s.server.idle_timeout = IDLE;
     })
     .await;
-    let patience = 2 * BODY + Duration::from_secs(1);
-    let started = Instant::now();
+    let patience = BODY + Duration::from_secs(1);
     let slow: Vec<_> = [Slow::Silent, Slow::Headers, Slow::Body]
         .into_iter()
         .flat_map(|how| std::iter::repeat_n(how, 60))
@@ -125,11 +124,6 @@ async fn slow_clients_are_closed_by_their_deadlines_while_signed_webhooks_are_an
             "{how:?}: closed by its deadline, not before: {lasted:?}"
         );
     }
-    assert!(
-        started.elapsed() < patience + Duration::from_secs(2),
-        "closed by their deadlines: {:?}",
-        started.elapsed()
-    );
     let inbound = bot
         .log()
         .await
