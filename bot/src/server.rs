@@ -3,7 +3,6 @@
 
 use std::future::Future;
 
-use anyhow::Context as _;
 use tokio::net::TcpListener;
 
 use crate::services::Services;
@@ -13,9 +12,15 @@ use crate::services::Services;
 /// the turns in flight, lets the dispatcher finish its round, and returns.
 /// The caller closes the services (`cli::with_services` does).
 ///
+/// Connections are served by [`crate::http::serve`]: up to
+/// `CAMPANILE_MAX_CONNECTIONS`, each closed when its client takes too long
+/// (`CAMPANILE_HEADER_TIMEOUT`, `CAMPANILE_BODY_TIMEOUT`,
+/// `CAMPANILE_IDLE_TIMEOUT`); a slow client delays the shutdown by at most
+/// one of these.
+///
 /// # Errors
 ///
-/// When the server fails.
+/// None today; the `Result` is kept for the wiring's callers.
 pub async fn run(
     services: &Services,
     listener: TcpListener,
@@ -39,10 +44,7 @@ pub async fn run(
         }))
     });
     let app = crate::http::app(services, ingress);
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("server failed");
+    crate::http::serve::serve(listener, app, &services.settings.server, shutdown).await;
     tracing::info!("server stopped; finishing the turns in flight, then the dispatcher's round");
     let _ = inbox_stop_tx.send(true);
     if let Err(e) = sweeps.await {
@@ -58,5 +60,5 @@ pub async fn run(
     if let Err(e) = dispatcher.await {
         tracing::error!(error.message = %e, "dispatcher task failed");
     }
-    served
+    Ok(())
 }

@@ -21,6 +21,8 @@
 //! | `campanile_messages_out_total` | provider, outcome (`accepted`, `dry_run`, `retrying`, `failed`) | the outbox dispatcher, one per send |
 //! | `campanile_delivery_status_total` | provider, status | status callbacks |
 //! | `campanile_outbound_requests_total`, `campanile_outbound_request_seconds` | provider, outcome | the provider HTTP clients |
+//! | `campanile_http_connections` (gauge) | | connections open ([`crate::http::serve`]) |
+//! | `campanile_http_timeouts_total` | timeout (`header`, `body`, `idle`) | connections closed, or requests answered 408, for a client's slowness |
 
 use std::borrow::Cow;
 use std::fmt;
@@ -253,6 +255,14 @@ fn describe() {
     metrics::describe_counter!(
         "campanile_delivery_status_total",
         "Delivery status reports from providers"
+    );
+    metrics::describe_gauge!(
+        crate::http::serve::CONNECTIONS_METRIC,
+        "HTTP connections open"
+    );
+    metrics::describe_counter!(
+        crate::http::serve::TIMEOUTS_METRIC,
+        "HTTP connections closed (header, idle) or requests answered 408 (body) because the client was too slow"
     );
 }
 

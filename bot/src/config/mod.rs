@@ -3,7 +3,7 @@
 //!
 //! | struct | concern |
 //! |---|---|
-//! | [`ServerSettings`] | the HTTP server: address, public URL |
+//! | [`ServerSettings`] | the HTTP server: address, public URL, client timeouts, connection cap |
 //! | [`DatabaseSettings`] | the database (infra) |
 //! | [`RedisSettings`] | Redis, shared by several instances (infra) |
 //! | [`TwilioSettings`], [`MetaSettings`] | the providers (infra, with their clients) |
@@ -247,7 +247,7 @@ impl Settings {
         Self {
             server: ServerSettings {
                 addr,
-                public_url: None,
+                ..ServerSettings::default()
             },
             database: DatabaseSettings::in_memory(),
             ..Self::default()

@@ -21,6 +21,10 @@ fn defaults_are_the_embedded_bot() {
     let s = with(&[]).unwrap();
     assert_eq!(s.server.addr.to_string(), "127.0.0.1:8080");
     assert_eq!(s.server.base_url(), "http://127.0.0.1:8080");
+    assert_eq!(s.server.header_timeout, Duration::from_secs(10));
+    assert_eq!(s.server.body_timeout, Duration::from_secs(30));
+    assert_eq!(s.server.idle_timeout, Duration::from_secs(60));
+    assert_eq!(s.server.max_connections, 10_000);
     assert_eq!(s.database.url(), "sqlite://campanile.db?mode=rwc");
     assert_eq!(s.database.max_connections(), 20);
     assert_eq!(s.redis.config(), None);
@@ -76,6 +80,10 @@ fn durations_and_numbers_parse() {
         ("TWILIO_WHATSAPP_FROM", "whatsapp:+14155238886"),
         ("META_PHONE_NUMBER_ID", "106540352242922"),
         ("CAMPANILE_PUBLIC_URL", "https://bot.example.com/"),
+        ("CAMPANILE_HEADER_TIMEOUT", "500ms"),
+        ("CAMPANILE_BODY_TIMEOUT", "1m"),
+        ("CAMPANILE_IDLE_TIMEOUT", "2m"),
+        ("CAMPANILE_MAX_CONNECTIONS", "512"),
     ])
     .unwrap();
     assert_eq!(s.pipeline.session_ttl, Duration::from_secs(2));
@@ -88,6 +96,10 @@ fn durations_and_numbers_parse() {
     assert_eq!(s.twilio.whatsapp_from.unwrap().as_str(), "+14155238886");
     assert_eq!(s.meta.phone_number_id.as_deref(), Some("106540352242922"));
     assert_eq!(s.server.base_url(), "https://bot.example.com");
+    assert_eq!(s.server.header_timeout, Duration::from_millis(500));
+    assert_eq!(s.server.body_timeout, Duration::from_secs(60));
+    assert_eq!(s.server.idle_timeout, Duration::from_secs(120));
+    assert_eq!(s.server.max_connections, 512);
 }
 
 #[test]
@@ -296,6 +308,22 @@ fn validate_names_the_variable_and_its_value() {
         (
             &[("CAMPANILE_MAX_QUANTITY", "0")][..],
             "CAMPANILE_MAX_QUANTITY=\"0\" is not valid: must be at least 1",
+        ),
+        (
+            &[("CAMPANILE_HEADER_TIMEOUT", "0s")][..],
+            "CAMPANILE_HEADER_TIMEOUT=\"0s\" is not valid: must be more than 0s",
+        ),
+        (
+            &[("CAMPANILE_BODY_TIMEOUT", "0s")][..],
+            "CAMPANILE_BODY_TIMEOUT=\"0s\" is not valid: must be more than 0s",
+        ),
+        (
+            &[("CAMPANILE_IDLE_TIMEOUT", "0ms")][..],
+            "CAMPANILE_IDLE_TIMEOUT=\"0s\" is not valid: must be more than 0s",
+        ),
+        (
+            &[("CAMPANILE_MAX_CONNECTIONS", "0")][..],
+            "CAMPANILE_MAX_CONNECTIONS=\"0\" is not valid: must be at least 1",
         ),
         (
             &[("DATABASE_MAX_CONNECTIONS", "0")][..],

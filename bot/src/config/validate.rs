@@ -32,6 +32,18 @@ impl Settings {
                 "must start with http:// or https://",
             );
         }
+        for (name, duration) in [
+            ("CAMPANILE_HEADER_TIMEOUT", self.server.header_timeout),
+            ("CAMPANILE_BODY_TIMEOUT", self.server.body_timeout),
+            ("CAMPANILE_IDLE_TIMEOUT", self.server.idle_timeout),
+        ] {
+            if duration.is_zero() {
+                return invalid(name, "0s", "must be more than 0s");
+            }
+        }
+        if self.server.max_connections == 0 {
+            return invalid("CAMPANILE_MAX_CONNECTIONS", "0", "must be at least 1");
+        }
         if self.database.max_connections() == 0 {
             return invalid("DATABASE_MAX_CONNECTIONS", "0", "must be at least 1");
         }

@@ -7,9 +7,13 @@
 //! | `POST /webhooks/twilio`, `GET`/`POST /webhooks/meta` | `framework::webhook` over [`crate::inbound::InboxIngress`] |
 //! | `GET /invoices/{number}.pdf` | [`invoices`] |
 //! | `GET /healthz`, `GET /readyz`, `GET /metrics` | [`ops`] |
+//!
+//! [`serve`] serves it: connections up to a cap, each closed when its
+//! client takes too long (headers, body, idle).
 
 pub mod invoices;
 pub mod ops;
+pub mod serve;
 
 use axum::routing::get;
 use framework::webhook;

@@ -24,6 +24,7 @@ async fn health_readiness_and_metrics() {
         "campanile_turns_total",
         "campanile_turn_duration_seconds_bucket",
         "campanile_messages_out_total",
+        "campanile_http_connections",
     ] {
         assert!(
             metrics.contains(name),

@@ -5,6 +5,7 @@
 
 mod conformance;
 mod delivery;
+mod hostile;
 mod http_edge;
 mod invoices;
 mod meta_flow;
