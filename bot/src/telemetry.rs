@@ -281,33 +281,11 @@ pub fn spawn_upkeep(handle: PrometheusHandle) {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use std::sync::{Arc, Mutex};
-
     use super::*;
-
-    /// Log output, captured.
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl Captured {
-        fn text(&self) -> String {
-            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-        }
-    }
-
-    impl io::Write for Captured {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
 
     /// What `log` writes through the bot's subscriber.
     fn logged(json: bool, log: impl FnOnce()) -> String {
-        let captured = Captured::default();
+        let captured = framework::testing::LogBuffer::default();
         let writer = captured.clone();
         let subscriber = log_subscriber(json, EnvFilter::new("info"), move || writer.clone());
         tracing::subscriber::with_default(subscriber, log);

@@ -7,6 +7,7 @@
 //! - [`twilio::TwilioWebhook`], [`meta::MetaWebhook`]: signed webhook requests
 //!   for the [webhook routes](crate::webhook).
 //! - [`RecordingOutbox`]: a fake outbound side that records every reply.
+//! - [`LogBuffer`]: where a test's log subscriber writes, to check the lines.
 //! - [`time`]: virtual time for TTLs, rate windows and leases.
 //! - [`contract`]: the suites every store implementation must pass.
 //!
@@ -15,6 +16,7 @@
 //! `[dev-dependencies]`.
 
 mod chat;
+mod logs;
 // Test code: a failed store call is a failed contract check.
 #[allow(clippy::expect_used)]
 pub mod contract;
@@ -24,4 +26,5 @@ pub mod time;
 pub mod twilio;
 
 pub use self::chat::{TestChat, Transcript, Turn};
+pub use self::logs::LogBuffer;
 pub use self::outbox::RecordingOutbox;

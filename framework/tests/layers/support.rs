@@ -1,6 +1,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use framework::testing::LogBuffer;
 use framework::{BoxError, InboundMessage, Response};
 use tower::Service;
 use tower::util::BoxCloneSyncService;
@@ -60,35 +61,13 @@ where
     svc.clone().oneshot(msg).await.map_err(Into::into)
 }
 
-/// Captures what a `tracing_subscriber::fmt` subscriber writes, for tests
-/// that check log lines.
-#[derive(Clone, Default)]
-pub(crate) struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    /// Installs a subscriber writing here for the current thread; keep the
-    /// guard alive while logging.
-    pub(crate) fn install(&self) -> tracing::subscriber::DefaultGuard {
-        let writer = self.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        tracing::subscriber::set_default(subscriber)
-    }
-
-    /// Everything logged so far.
-    pub(crate) fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+/// Installs a `tracing_subscriber::fmt` subscriber writing to `logs` for
+/// the current thread; keep the guard alive while logging.
+pub(crate) fn log_to(logs: &LogBuffer) -> tracing::subscriber::DefaultGuard {
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::set_default(subscriber)
 }

@@ -2,13 +2,15 @@ use framework::trace::TraceLayer;
 use framework::{BoxError, InboundMessage, Response};
 use tower::{Layer, service_fn};
 
-use crate::support::{Captured, call};
+use framework::testing::LogBuffer;
+
+use crate::support::{call, log_to};
 
 #[tokio::test(flavor = "current_thread")]
 async fn each_turn_logs_outcome_and_latency_without_phone_numbers() {
     // Arrange
-    let out = Captured::default();
-    let _guard = out.install();
+    let out = LogBuffer::default();
+    let _guard = log_to(&out);
     let svc = TraceLayer::new().layer(service_fn(|_m: InboundMessage| async {
         Ok::<_, BoxError>(Response::reply("hello"))
     }));

@@ -11,7 +11,9 @@ use framework::testing::twilio::{BUSINESS_NUMBER, CUSTOMER_NUMBER, TwilioWebhook
 use framework::webhook::{REFUSAL_LOG_INTERVAL, REFUSED_METRIC};
 use http::{Request, StatusCode};
 
-use crate::support::{Counters, Logs, TWILIO_TOKEN, config, recording_app, send};
+use framework::testing::LogBuffer;
+
+use crate::support::{Counters, TWILIO_TOKEN, config, log_to, recording_app, send};
 
 const URL: &str = "https://bot.example.com/webhooks/twilio";
 
@@ -28,8 +30,8 @@ fn refused(counters: &Counters, provider: &str, reason: &str) -> u64 {
 #[tokio::test(start_paused = true)]
 async fn a_thousand_forged_webhooks_are_all_counted_and_logged_twice() {
     // Arrange
-    let logs = Logs::default();
-    let _logging = logs.install();
+    let logs = LogBuffer::default();
+    let _logging = log_to(&logs);
     let counters = Counters::default();
     let _recording = metrics::set_default_local_recorder(&counters);
     let (app, seen, _) = recording_app();
@@ -61,8 +63,8 @@ async fn a_thousand_forged_webhooks_are_all_counted_and_logged_twice() {
 #[tokio::test(start_paused = true)]
 async fn each_provider_and_reason_has_its_own_allowance() {
     // Arrange
-    let logs = Logs::default();
-    let _logging = logs.install();
+    let logs = LogBuffer::default();
+    let _logging = log_to(&logs);
     let counters = Counters::default();
     let _recording = metrics::set_default_local_recorder(&counters);
     let (app, _, _) = recording_app();
@@ -103,8 +105,8 @@ async fn each_provider_and_reason_has_its_own_allowance() {
 #[tokio::test(start_paused = true)]
 async fn an_oversized_body_is_refused_413_and_counted() {
     // Arrange
-    let logs = Logs::default();
-    let _logging = logs.install();
+    let logs = LogBuffer::default();
+    let _logging = log_to(&logs);
     let counters = Counters::default();
     let _recording = metrics::set_default_local_recorder(&counters);
     let (app, _) = crate::support::app(
@@ -132,8 +134,8 @@ async fn an_oversized_body_is_refused_413_and_counted() {
 #[tokio::test(start_paused = true)]
 async fn signed_but_malformed_webhooks_are_each_logged() {
     // Arrange
-    let logs = Logs::default();
-    let _logging = logs.install();
+    let logs = LogBuffer::default();
+    let _logging = log_to(&logs);
     let counters = Counters::default();
     let _recording = metrics::set_default_local_recorder(&counters);
     let (app, _, _) = recording_app();

@@ -6,7 +6,7 @@ use axum::body::Body;
 use framework::dedup::InMemSeenStore;
 use framework::handler::{Router, Text};
 use framework::session::{InMemConversationLock, InMemSessionStore};
-use framework::testing::RecordingOutbox;
+use framework::testing::{LogBuffer, RecordingOutbox};
 use framework::webhook::{self, Outbox, WebhookConfig};
 use framework::{Content, InboundMessage, ServiceBuilderExt};
 use http::{Request, StatusCode};
@@ -128,41 +128,16 @@ pub(crate) async fn send(
     )
 }
 
-/// What a `tracing_subscriber::fmt` subscriber writes, for tests that
-/// check log lines.
-#[derive(Clone, Default)]
-pub(crate) struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Logs {
-    /// Installs a subscriber writing here for the current thread (a
-    /// `#[tokio::test]` runs on it); keep the guard alive while logging.
-    pub(crate) fn install(&self) -> tracing::subscriber::DefaultGuard {
-        let writer = self.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        tracing::subscriber::set_default(subscriber)
-    }
-
-    /// The lines logged so far that contain `needle`.
-    pub(crate) fn lines_with(&self, needle: &str) -> Vec<String> {
-        String::from_utf8_lossy(&self.0.lock().unwrap())
-            .lines()
-            .filter(|line| line.contains(needle))
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+/// Installs a `tracing_subscriber::fmt` subscriber writing to `logs` for
+/// the current thread (a `#[tokio::test]` runs on it); keep the guard alive
+/// while logging.
+pub(crate) fn log_to(logs: &LogBuffer) -> tracing::subscriber::DefaultGuard {
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::set_default(subscriber)
 }
 
 /// Counters by `name{label=value,…}` (labels sorted), from a recorder local

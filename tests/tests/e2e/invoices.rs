@@ -185,42 +185,23 @@ async fn a_confirmed_order_gets_its_invoice_as_a_pdf_at_a_signed_expiring_link()
     bot.stop().await;
 }
 
-/// What the bot logs, through its own subscriber (`bot::telemetry`).
-#[derive(Clone, Default)]
-struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl Logs {
-    /// Installs the bot's subscriber writing here, for this thread: a
-    /// current-thread test runs the bot's tasks (the job workers') on it.
-    fn install(&self) -> tracing::subscriber::DefaultGuard {
-        let writer = self.clone();
-        tracing::subscriber::set_default(bot::telemetry::log_subscriber(
-            false,
-            tracing_subscriber::EnvFilter::new("info"),
-            move || writer.clone(),
-        ))
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+/// Installs the bot's own subscriber (`bot::telemetry`) writing to `logs`,
+/// for this thread: a current-thread test runs the bot's tasks (the job
+/// workers') on it.
+fn log_to(logs: &framework::testing::LogBuffer) -> tracing::subscriber::DefaultGuard {
+    let writer = logs.clone();
+    tracing::subscriber::set_default(bot::telemetry::log_subscriber(
+        false,
+        tracing_subscriber::EnvFilter::new("info"),
+        move || writer.clone(),
+    ))
 }
 
 #[tokio::test]
 async fn a_sent_invoice_is_logged_without_its_signature() {
     // Arrange
-    let logs = Logs::default();
-    let _logging = logs.install();
+    let logs = framework::testing::LogBuffer::default();
+    let _logging = log_to(&logs);
     let bot = spawn_bot_with(|s| s.shop.quiet_hours = None).await;
 
     // Act
