@@ -9,7 +9,7 @@ use crate::services::Services;
 
 /// Serves `services` on `listener`, runs recorded messages and sends
 /// replies until `shutdown` resolves; then stops taking requests, finishes
-/// the turns in flight, lets the dispatcher finish its round, and returns.
+/// the turns in flight, lets the dispatcher finish the sends in flight, and returns.
 /// The caller closes the services (`cli::with_services` does).
 ///
 /// Connections are served by [`crate::http::serve`]: up to
@@ -45,7 +45,7 @@ pub async fn run(
     });
     let app = crate::http::app(services, ingress);
     crate::http::serve::serve(listener, app, &services.settings.server, shutdown).await;
-    tracing::info!("server stopped; finishing the turns in flight, then the dispatcher's round");
+    tracing::info!("server stopped; finishing the turns in flight, then the dispatcher's sends in flight");
     let _ = inbox_stop_tx.send(true);
     if let Err(e) = sweeps.await {
         tracing::error!(error.message = %e, "inbox task failed");
