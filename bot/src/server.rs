@@ -45,7 +45,9 @@ pub async fn run(
     });
     let app = crate::http::app(services, ingress);
     crate::http::serve::serve(listener, app, &services.settings.server, shutdown).await;
-    tracing::info!("server stopped; finishing the turns in flight, then the dispatcher's sends in flight");
+    tracing::info!(
+        "server stopped; finishing the turns in flight, then the dispatcher's sends in flight"
+    );
     let _ = inbox_stop_tx.send(true);
     if let Err(e) = sweeps.await {
         tracing::error!(error.message = %e, "inbox task failed");
