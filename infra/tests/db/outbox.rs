@@ -333,11 +333,12 @@ async fn rows_waiting_for_a_retry_never_hide_other_customers_due_rows() {
     // Regression: the dispatcher read the oldest `batch` pending rows, due or
     // not; a backlog of rows waiting for retries stalled every new reply.
     let (db, log, outbox, twilio) = setup().await;
+    // Five customers, each with a reply waiting an hour for its retry.
     for i in 0..5 {
         outbox
             .deliver(turn(
                 Provider::Twilio,
-                "+919800000010",
+                &format!("+91980000002{i}"),
                 &format!("SMold{i}"),
                 vec![Reply::text(format!("old{i}"))],
             ))
@@ -367,7 +368,10 @@ async fn rows_waiting_for_a_retry_never_hide_other_customers_due_rows() {
     let report = dispatcher.run_once().await.unwrap();
     assert_eq!(report.sent, 1, "{report:?}");
     assert_eq!(twilio.texts_to("+919800000011"), ["new"]);
-    assert!(twilio.texts_to("+919800000010").is_empty(), "not due yet");
+    for i in 0..5 {
+        let old = format!("+91980000002{i}");
+        assert!(twilio.texts_to(&old).is_empty(), "not due yet");
+    }
     db.drop().await;
 }
 
@@ -538,4 +542,61 @@ async fn a_hung_send_holds_only_its_own_customer() {
         .expect("the dispatcher stops when asked")
         .unwrap();
     db.drop().await;
+}
+
+async fn a_claim_never_sends_early_or_out_of_order(backend: Backend) {
+    // A dispatcher may act on an older read of the queue (its own, or
+    // another instance's): the claim itself must refuse a reply whose
+    // customer has an earlier unsent one, and one waiting for its retry.
+    let (db, log, outbox, _twilio) = setup_on(backend).await;
+    outbox
+        .deliver(turn(
+            Provider::Twilio,
+            "+919800000501",
+            "SMorder",
+            vec![Reply::text("first"), Reply::text("second")],
+        ))
+        .await
+        .unwrap();
+    let rows = log.outbox.pending(10).await.unwrap();
+    let (first, second) = (rows[0].id, rows[1].id);
+    let lease = 60_000;
+
+    assert_eq!(
+        log.outbox.claim(second, lease).await.unwrap(),
+        None,
+        "the first goes first"
+    );
+    let attempts = log.outbox.claim(first, lease).await.unwrap().expect("due");
+    assert_eq!(
+        log.outbox.claim(first, lease).await.unwrap(),
+        None,
+        "claimed once"
+    );
+    let later = db.db.clock().ms_after(Duration::from_secs(3600));
+    log.outbox
+        .mark_retry(first, attempts, later, "503")
+        .await
+        .unwrap();
+    assert_eq!(
+        log.outbox.claim(first, lease).await.unwrap(),
+        None,
+        "waits for its retry"
+    );
+    assert_eq!(
+        log.outbox.claim(second, lease).await.unwrap(),
+        None,
+        "and so does the second"
+    );
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn a_claim_never_sends_early_or_out_of_order_on_sqlite() {
+    a_claim_never_sends_early_or_out_of_order(Backend::SqliteFile).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_never_sends_early_or_out_of_order_on_postgres() {
+    a_claim_never_sends_early_or_out_of_order(Backend::Postgres).await;
 }

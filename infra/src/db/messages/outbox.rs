@@ -10,7 +10,9 @@
 //! or [`DryRun`](OutboundStatus::DryRun), or waits for a retry time.
 
 use framework::Provider;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
+use sea_orm::sea_query::{
+    Alias, DynIden, Expr, ExprTrait, IntoIden, OnConflict, Order, Query, SelectStatement,
+};
 
 use super::DeliveryStatuses;
 use super::plan::{literal, probed_per_row};
@@ -201,41 +203,9 @@ impl OutboxQueue {
             .limit(limit)
             .to_owned();
         if due_only {
-            // Spelled out with IS NOT NULL: a NULL comparison would make the
-            // whole condition unknown, and NOT unknown drops the row.
-            let waiting = |table: sea_orm::sea_query::DynIden| {
-                let next = Expr::col((table.clone(), Messages::NextAttemptAtMs));
-                let claimed = Expr::col((table, Messages::ClaimedUntilMs));
-                next.clone()
-                    .is_not_null()
-                    .and(next.gt(now))
-                    .or(claimed.clone().is_not_null().and(claimed.gt(now)))
-            };
-            let earlier = sea_orm::sea_query::Alias::new("earlier");
-            let blocked = Query::select()
-                .expr(Expr::val(1))
-                .from_as(Messages::Table, earlier.clone())
-                .and_where(
-                    Expr::col((earlier.clone(), Messages::Direction)).eq(literal(Direction::Out)),
-                )
-                .and_where(
-                    Expr::col((earlier.clone(), Messages::Status))
-                        .eq(literal(OutboundStatus::Pending)),
-                )
-                .and_where(
-                    Expr::col((earlier.clone(), Messages::Customer))
-                        .equals((Messages::Table, Messages::Customer)),
-                )
-                .and_where(
-                    Expr::col((earlier.clone(), Messages::Id))
-                        .lt(Expr::col((Messages::Table, Messages::Id))),
-                )
-                .and_where(waiting(sea_orm::sea_query::IntoIden::into_iden(earlier)))
-                .to_owned();
-            let blocked = probed_per_row(blocked);
             select
-                .and_where(waiting(sea_orm::sea_query::IntoIden::into_iden(Messages::Table)).not())
-                .and_where(Expr::exists(blocked).not());
+                .and_where(waiting(Messages::Table.into_iden(), now).not())
+                .and_where(Expr::exists(earlier_unsent(Some(now))).not());
         }
         let rows = self.db.all(&select).await?;
         rows.iter()
@@ -271,13 +241,13 @@ impl OutboxQueue {
             .value(Messages::ClaimedUntilMs, now.saturating_add(lease_ms))
             .value(Messages::Attempts, Expr::col(Messages::Attempts).add(1))
             .value(Messages::UpdatedAtMs, now)
-            .and_where(Expr::col(Messages::Id).eq(id))
-            .and_where(Expr::col(Messages::Status).eq(OutboundStatus::Pending))
-            .and_where(
-                Expr::col(Messages::ClaimedUntilMs)
-                    .is_null()
-                    .or(Expr::col(Messages::ClaimedUntilMs).lte(now)),
-            )
+            .and_where(Expr::col((Messages::Table, Messages::Id)).eq(id))
+            .and_where(Expr::col((Messages::Table, Messages::Status)).eq(OutboundStatus::Pending))
+            // Due now, and its customer's earlier replies all sent: the
+            // claim decides, so a dispatcher acting on an older read (its
+            // own, or another instance's) never sends early or out of order.
+            .and_where(waiting(Messages::Table.into_iden(), now).not())
+            .and_where(Expr::exists(earlier_unsent(None)).not())
             .returning_col(Messages::Attempts)
             .to_owned();
         match self.db.one(&update).await? {
@@ -365,4 +335,38 @@ impl OutboxQueue {
         self.db.exec(&update).await?;
         Ok(())
     }
+}
+
+/// Whether a row (of `table`) waits: for a retry's time, or claimed by a
+/// dispatcher until after `now`. Spelled out with IS NOT NULL: a NULL
+/// comparison would make the whole condition unknown, and NOT unknown drops
+/// the row.
+fn waiting(table: DynIden, now: i64) -> Expr {
+    let next = Expr::col((table.clone(), Messages::NextAttemptAtMs));
+    let claimed = Expr::col((table, Messages::ClaimedUntilMs));
+    next.clone()
+        .is_not_null()
+        .and(next.gt(now))
+        .or(claimed.clone().is_not_null().and(claimed.gt(now)))
+}
+
+/// An earlier unsent reply to the same customer as the row of `messages`
+/// being selected or updated: with `Some(now)`, only one that waits at
+/// `now` (the due select: a due earlier row is read with it, in order);
+/// with `None`, any (a claim: the earlier one goes first).
+fn earlier_unsent(waiting_at: Option<i64>) -> SelectStatement {
+    let earlier = Alias::new("earlier");
+    let col = |c: Messages| Expr::col((earlier.clone(), c));
+    let mut select = Query::select()
+        .expr(Expr::val(1))
+        .from_as(Messages::Table, earlier.clone())
+        .and_where(col(Messages::Direction).eq(literal(Direction::Out)))
+        .and_where(col(Messages::Status).eq(literal(OutboundStatus::Pending)))
+        .and_where(col(Messages::Customer).equals((Messages::Table, Messages::Customer)))
+        .and_where(col(Messages::Id).lt(Expr::col((Messages::Table, Messages::Id))))
+        .to_owned();
+    if let Some(now) = waiting_at {
+        select.and_where(waiting(earlier.into_iden(), now));
+    }
+    probed_per_row(select)
 }
