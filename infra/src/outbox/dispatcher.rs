@@ -1,7 +1,7 @@
 //! The [`Dispatcher`]: sends the outbox's due rows, per customer in order,
 //! many customers at once, and records each outcome.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -107,10 +107,12 @@ impl<T: Transport> Dispatcher<T> {
     ///
     /// Sends run continuously, not in rounds: up to
     /// [`concurrency`](DispatchConfig::concurrency) customers' lanes are in
-    /// flight, and as soon as one finishes (or the outbox is woken, or the
-    /// poll interval passes) the due rows of the other customers are read
-    /// again and started. So a hung provider request delays only its own
-    /// customer's replies, never everybody's.
+    /// flight, and as one finishes the next lane read starts. So a hung
+    /// provider request delays only its own customer's replies, never
+    /// everybody's. The queue is read again only when the lanes read are all
+    /// started and it may hold more: after a wake (new replies), a poll tick
+    /// (retries coming due), a full batch, or a lane put off because its
+    /// customer was still being sent to — not once per send.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) {
         tokio::pin!(shutdown);
         let this = Arc::new(self);
@@ -120,29 +122,39 @@ impl<T: Transport> Dispatcher<T> {
         let mut in_flight: JoinSet<RoundReport> = JoinSet::new();
         // The customers whose lanes are in flight, by task.
         let mut busy: HashMap<tokio::task::Id, String> = HashMap::new();
+        // Lanes read and not started yet, in sending order.
+        let mut ready: VecDeque<Vec<PendingOutbound>> = VecDeque::new();
+        // Whether the queue may hold due rows that `ready` does not.
+        let mut unread = true;
+        let mut poll = tokio::time::interval(this.config.poll);
+        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut stopping = false;
         loop {
             if !stopping && in_flight.len() < capacity {
-                match this.queue.due(this.config.batch).await {
-                    Ok(rows) => {
-                        for lane in lanes(rows) {
-                            if in_flight.len() >= capacity {
-                                break;
-                            }
-                            let customer = &lane[0].customer;
-                            if busy.values().any(|c| c == customer) {
-                                continue; // its lane is in flight already
-                            }
-                            let customer = customer.clone();
-                            let dispatcher = Arc::clone(&this);
-                            let task =
-                                in_flight.spawn(async move { dispatcher.send_lane(lane).await });
-                            busy.insert(task.id(), customer);
+                if ready.is_empty() && unread {
+                    unread = false;
+                    match this.queue.due(this.config.batch).await {
+                        Ok(rows) => {
+                            unread = rows.len() as u64 >= this.config.batch;
+                            ready.extend(lanes(rows));
+                        }
+                        Err(e) => {
+                            tracing::error!(error.message = %e, error.cause_chain = ?e, "outbox dispatcher cannot read due replies; retrying");
                         }
                     }
-                    Err(e) => {
-                        tracing::error!(error.message = %e, error.cause_chain = ?e, "outbox dispatcher cannot read due replies; retrying");
+                }
+                while in_flight.len() < capacity {
+                    let Some(lane) = ready.pop_front() else { break };
+                    let customer = &lane[0].customer;
+                    if busy.values().any(|c| c == customer) {
+                        // Read again once its lane is done.
+                        unread = true;
+                        continue;
                     }
+                    let customer = customer.clone();
+                    let dispatcher = Arc::clone(&this);
+                    let task = in_flight.spawn(async move { dispatcher.send_lane(lane).await });
+                    busy.insert(task.id(), customer);
                 }
             }
             if stopping && in_flight.is_empty() {
@@ -163,8 +175,8 @@ impl<T: Transport> Dispatcher<T> {
                     };
                     busy.remove(&task);
                 }
-                () = this.wake.notified(), if !stopping => {}
-                () = tokio::time::sleep(this.config.poll), if !stopping => {}
+                () = this.wake.notified(), if !stopping => unread = true,
+                _ = poll.tick(), if !stopping => unread = true,
             }
         }
         tracing::info!("outbox dispatcher stopped; unsent replies stay stored");
