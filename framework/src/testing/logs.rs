@@ -3,9 +3,9 @@
 use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// A shared, growing buffer of log output: give a clone to a
-/// `tracing_subscriber::fmt` subscriber as its writer
-/// (`.with_writer(move || buffer.clone())`), then read what it wrote.
+/// A shared, growing buffer of log output: [`install`](Self::install) a
+/// subscriber writing here, or give a clone to your own subscriber as its
+/// writer (`.with_writer(move || buffer.clone())`), then read what it wrote.
 ///
 /// ```
 /// use std::io::Write as _;
@@ -21,6 +21,19 @@ use std::sync::{Arc, Mutex, PoisonError};
 pub struct LogBuffer(Arc<Mutex<Vec<u8>>>);
 
 impl LogBuffer {
+    /// Installs a plain-text `tracing_subscriber::fmt` subscriber writing
+    /// here for the current thread (a `#[tokio::test]` runs on it); logging
+    /// goes here while the guard lives.
+    #[must_use = "logs go here only while the guard lives"]
+    pub fn install(&self) -> tracing::subscriber::DefaultGuard {
+        let writer = self.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+
     /// Everything written so far (invalid UTF-8 replaced).
     #[must_use]
     pub fn text(&self) -> String {

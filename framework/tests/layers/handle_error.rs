@@ -64,7 +64,7 @@ async fn successes_pass_through_untouched() {
 #[tokio::test(flavor = "current_thread")]
 async fn the_cause_chain_is_logged() {
     let out = framework::testing::LogBuffer::default();
-    let _guard = crate::support::log_to(&out);
+    let _guard = out.install();
     let svc = HandleErrorLayer::new().layer(service_fn(|_m: InboundMessage| async {
         Err::<Response, BoxError>(Box::new(SaveFailed(std::io::Error::other("disk full"))))
     }));

@@ -1,7 +1,6 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use framework::testing::LogBuffer;
 use framework::{BoxError, InboundMessage, Response};
 use tower::Service;
 use tower::util::BoxCloneSyncService;
@@ -59,15 +58,4 @@ where
 {
     use tower::ServiceExt;
     svc.clone().oneshot(msg).await.map_err(Into::into)
-}
-
-/// Installs a `tracing_subscriber::fmt` subscriber writing to `logs` for
-/// the current thread; keep the guard alive while logging.
-pub(crate) fn log_to(logs: &LogBuffer) -> tracing::subscriber::DefaultGuard {
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::set_default(subscriber)
 }

@@ -4,13 +4,13 @@ use tower::{Layer, service_fn};
 
 use framework::testing::LogBuffer;
 
-use crate::support::{call, log_to};
+use crate::support::call;
 
 #[tokio::test(flavor = "current_thread")]
 async fn each_turn_logs_outcome_and_latency_without_phone_numbers() {
     // Arrange
     let out = LogBuffer::default();
-    let _guard = log_to(&out);
+    let _guard = out.install();
     let svc = TraceLayer::new().layer(service_fn(|_m: InboundMessage| async {
         Ok::<_, BoxError>(Response::reply("hello"))
     }));

@@ -13,7 +13,7 @@ use http::{Request, StatusCode};
 
 use framework::testing::LogBuffer;
 
-use crate::support::{Counters, TWILIO_TOKEN, config, log_to, recording_app, send};
+use crate::support::{Counters, TWILIO_TOKEN, config, recording_app, send};
 
 const URL: &str = "https://bot.example.com/webhooks/twilio";
 
@@ -31,7 +31,7 @@ fn refused(counters: &Counters, provider: &str, reason: &str) -> u64 {
 async fn a_thousand_forged_webhooks_are_all_counted_and_logged_twice() {
     // Arrange
     let logs = LogBuffer::default();
-    let _logging = log_to(&logs);
+    let _logging = logs.install();
     let counters = Counters::default();
     let _recording = metrics::set_default_local_recorder(&counters);
     let (app, seen, _) = recording_app();
@@ -64,7 +64,7 @@ async fn a_thousand_forged_webhooks_are_all_counted_and_logged_twice() {
 async fn each_provider_and_reason_has_its_own_allowance() {
     // Arrange
     let logs = LogBuffer::default();
-    let _logging = log_to(&logs);
+    let _logging = logs.install();
     let counters = Counters::default();
     let _recording = metrics::set_default_local_recorder(&counters);
     let (app, _, _) = recording_app();
@@ -106,7 +106,7 @@ async fn each_provider_and_reason_has_its_own_allowance() {
 async fn an_oversized_body_is_refused_413_and_counted() {
     // Arrange
     let logs = LogBuffer::default();
-    let _logging = log_to(&logs);
+    let _logging = logs.install();
     let counters = Counters::default();
     let _recording = metrics::set_default_local_recorder(&counters);
     let (app, _) = crate::support::app(
@@ -135,7 +135,7 @@ async fn an_oversized_body_is_refused_413_and_counted() {
 async fn signed_but_malformed_webhooks_are_each_logged() {
     // Arrange
     let logs = LogBuffer::default();
-    let _logging = log_to(&logs);
+    let _logging = logs.install();
     let counters = Counters::default();
     let _recording = metrics::set_default_local_recorder(&counters);
     let (app, _, _) = recording_app();

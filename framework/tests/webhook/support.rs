@@ -6,7 +6,7 @@ use axum::body::Body;
 use framework::dedup::InMemSeenStore;
 use framework::handler::{Router, Text};
 use framework::session::{InMemConversationLock, InMemSessionStore};
-use framework::testing::{LogBuffer, RecordingOutbox};
+use framework::testing::RecordingOutbox;
 use framework::webhook::{self, Outbox, WebhookConfig};
 use framework::{Content, InboundMessage, ServiceBuilderExt};
 use http::{Request, StatusCode};
@@ -126,18 +126,6 @@ pub(crate) async fn send(
         String::from_utf8_lossy(&body).into_owned(),
         content_type,
     )
-}
-
-/// Installs a `tracing_subscriber::fmt` subscriber writing to `logs` for
-/// the current thread (a `#[tokio::test]` runs on it); keep the guard alive
-/// while logging.
-pub(crate) fn log_to(logs: &LogBuffer) -> tracing::subscriber::DefaultGuard {
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::set_default(subscriber)
 }
 
 /// Counters by `name{label=value,…}` (labels sorted), from a recorder local
