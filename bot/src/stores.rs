@@ -79,6 +79,18 @@ impl SeenStore for Seen {
         }
     }
 
+    async fn renew(
+        &self,
+        key: &str,
+        token: &ClaimToken,
+        in_flight_ttl: Duration,
+    ) -> Result<bool, SeenStoreError> {
+        match self {
+            Self::InMem(s) => s.renew(key, token, in_flight_ttl).await,
+            Self::Redis(s) => s.renew(key, token, in_flight_ttl).await,
+        }
+    }
+
     async fn release(&self, key: &str, token: &ClaimToken) -> Result<(), SeenStoreError> {
         match self {
             Self::InMem(s) => s.release(key, token).await,

@@ -80,7 +80,8 @@
 //!   [`Ingress`](webhook::Ingress).
 //! - [`local`]: a terminal chat with any pipeline.
 //! - [`clock`]: the wall clock as one injected value ([`clock::Clock`]);
-//!   [`backoff`]: how long to wait before trying again.
+//!   [`backoff`]: how long to wait before trying again; [`lease`]: a
+//!   short lease renewed while the work it covers runs.
 //! - `testing` (feature `test-util`): message builders, signed webhooks,
 //!   transcripts, virtual time, storage contract suites.
 //! - [`guide`]: longer pages: the pipeline, writing a layer, conversations,
@@ -105,6 +106,7 @@ pub mod guide;
 pub mod handle_error;
 pub mod handler;
 pub mod jobs;
+pub mod lease;
 pub mod local;
 pub mod menu;
 pub mod message;

@@ -55,6 +55,9 @@ impl SeenStore for AlwaysClaims {
     async fn complete(&self, _: &str, _: &ClaimToken, _: Duration) -> Result<(), SeenStoreError> {
         Ok(())
     }
+    async fn renew(&self, _: &str, _: &ClaimToken, _: Duration) -> Result<bool, SeenStoreError> {
+        Ok(true)
+    }
     async fn release(&self, _: &str, _: &ClaimToken) -> Result<(), SeenStoreError> {
         Ok(())
     }

@@ -19,12 +19,12 @@ pub struct DedupConfig {
 
 impl Default for DedupConfig {
     /// Remembers processed messages for 7 days (Meta retries that long), holds a
-    /// claim for 2 minutes while a message is processed, and drops messages
-    /// older than 24 hours.
+    /// claim for 10 seconds at a time (renewed while the message is
+    /// processed), and drops messages older than 24 hours.
     fn default() -> Self {
         Self {
             ttl: Duration::from_secs(7 * 24 * 60 * 60),
-            in_flight_ttl: Duration::from_secs(120),
+            in_flight_ttl: Duration::from_secs(10),
             max_age: Some(Duration::from_secs(24 * 60 * 60)),
             clock: Clock::system(),
         }
@@ -46,10 +46,12 @@ impl DedupConfig {
         self
     }
 
-    /// How long a claim holds while a message is processed; after it a retry
-    /// may process the message again (the first attempt is presumed dead).
-    /// Keep it above the session layer's maximum turn time (60 s by default).
-    /// Clamped to at least 1 second.
+    /// How long a claim holds without renewal. The turn processing a message
+    /// renews its claim every third of this, so a turn may run longer; when
+    /// its process dies, a retry may process the message this long after the
+    /// last renewal. Short means a crashed worker's messages run again soon;
+    /// too short for the store's round trip (or a stalled process) lets a
+    /// retry run beside a live turn. Clamped to at least 1 second.
     #[must_use]
     pub fn with_in_flight_ttl(mut self, ttl: Duration) -> Self {
         self.in_flight_ttl = ttl.max(Duration::from_secs(1));

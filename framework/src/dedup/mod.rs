@@ -56,8 +56,12 @@
 //! A turn that is cut off after its replies reached the outbox (a timeout
 //! wrapped around the pipeline, say) also gives its claim back, and a later
 //! delivery would send them again; bound turns with the session layer's
-//! [`with_max_turn`](crate::session::SessionConfig::with_max_turn) instead,
-//! which stays below this layer's in-flight TTL.
+//! [`with_max_turn`](crate::session::SessionConfig::with_max_turn) instead.
+//!
+//! The in-flight claim is short (10 s by default) and renewed every third of
+//! it while the turn runs ([`lease::renewing`](crate::lease::renewing)), so a
+//! long turn keeps its claim and a crashed worker's message may run again
+//! soon after.
 //!
 //! With [`handle_error`](crate::handle_error) outside this layer (as
 //! recommended), a failed turn is answered with an apology and a 2xx, so the

@@ -5,6 +5,7 @@ use tower::Service;
 
 use super::layer::DedupConfig;
 use super::store::{Claim, ClaimToken, SeenStore};
+use crate::lease::{Renewal, renewing};
 use crate::{BoxError, InboundMessage, Outcome, Response};
 
 /// Drops messages seen before; see the [module docs](super) for an example.
@@ -81,7 +82,14 @@ where
                 store: store.clone(),
                 claim: Some((key.clone(), token.clone())),
             };
-            let result = inner.call(msg).await.map_err(Into::into);
+            // The claim is short (a crashed worker's message runs again
+            // soon) and renewed while the turn runs.
+            let ttl = config.in_flight_ttl;
+            let result = renewing(inner.call(msg), ttl / 3, || {
+                renew_claim(&store, &key, &token, ttl)
+            })
+            .await
+            .map_err(Into::into);
             guard.claim = None;
             match result {
                 Ok(response) if response.outcome() == Outcome::InFlight => {
@@ -115,6 +123,29 @@ where
                 }
             }
         })
+    }
+}
+
+/// Renews the claim on `key` for another `ttl`; [`Renewal::Lost`] once it
+/// is no longer held (it expired and may run elsewhere).
+async fn renew_claim<St: SeenStore>(
+    store: &St,
+    key: &str,
+    token: &ClaimToken,
+    ttl: std::time::Duration,
+) -> Renewal {
+    match store.renew(key, token, ttl).await {
+        Ok(true) => Renewal::Held,
+        Ok(false) => {
+            tracing::warn!(
+                "a message's in-flight claim expired during its turn; a retry may run it beside this one"
+            );
+            Renewal::Lost
+        }
+        Err(e) => {
+            tracing::warn!(error.message = %e, "could not renew a message's in-flight claim; trying again");
+            Renewal::Held
+        }
     }
 }
 

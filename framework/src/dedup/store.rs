@@ -67,6 +67,9 @@ pub enum SeenStoreError {
 /// - a claimed key answers [`Claim::InFlight`] until `complete`, `release` or
 ///   the in-flight TTL;
 /// - a completed key answers [`Claim::Done`] until its TTL;
+/// - `renew` keeps a claim held by the given token in flight for another
+///   in-flight TTL, and answers `false` (changing nothing) for a claim that
+///   expired, was taken over, released or completed;
 /// - `release` only frees a claim held by the given token, and never a done key.
 pub trait SeenStore: Clone + Send + Sync + 'static {
     /// Claims `key` for processing, for at most `in_flight_ttl`.
@@ -92,6 +95,22 @@ pub trait SeenStore: Clone + Send + Sync + 'static {
         token: &ClaimToken,
         ttl: Duration,
     ) -> impl Future<Output = Result<(), SeenStoreError>> + Send;
+
+    /// Keeps a claim in flight for another `in_flight_ttl` from now, while
+    /// its message is processed (a short in-flight TTL, renewed, lets a
+    /// crashed worker's message run again soon). `Ok(false)` when the
+    /// claim is no longer held by `token`: it expired (and perhaps another
+    /// attempt took it over), or the key was released or completed.
+    ///
+    /// # Errors
+    ///
+    /// [`SeenStoreError::Backend`] when the store cannot answer.
+    fn renew(
+        &self,
+        key: &str,
+        token: &ClaimToken,
+        in_flight_ttl: Duration,
+    ) -> impl Future<Output = Result<bool, SeenStoreError>> + Send;
 
     /// Gives up a claim so a retry can process the message; a no-op when the
     /// claim is no longer held by `token` or the key is done.
@@ -201,6 +220,25 @@ impl SeenStore for InMemSeenStore {
             entries.maybe_sweep(now);
         });
         Ok(())
+    }
+
+    async fn renew(
+        &self,
+        key: &str,
+        token: &ClaimToken,
+        in_flight_ttl: Duration,
+    ) -> Result<bool, SeenStoreError> {
+        let now = Instant::now();
+        Ok(self.with_entries(|entries| match entries.map.get_mut(key) {
+            Some(entry)
+                if entry.expires_at > now
+                    && matches!(&entry.state, EntryState::InFlight(held) if held == token) =>
+            {
+                entry.expires_at = after(now, in_flight_ttl);
+                true
+            }
+            _ => false,
+        }))
     }
 
     async fn release(&self, key: &str, token: &ClaimToken) -> Result<(), SeenStoreError> {

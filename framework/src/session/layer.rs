@@ -17,14 +17,14 @@ pub struct SessionConfig {
 }
 
 impl Default for SessionConfig {
-    /// Sessions live 24 hours after the last message; a lease lasts 30
+    /// Sessions live 24 hours after the last message; a lease lasts 10
     /// seconds and is renewed while its turn runs; a turn may run for 60
     /// seconds; a message waits at most 10 seconds for the lane (Twilio gives
     /// a webhook 15).
     fn default() -> Self {
         Self {
             ttl: Duration::from_secs(24 * 60 * 60),
-            lease_ttl: Duration::from_secs(30),
+            lease_ttl: Duration::from_secs(10),
             lock_wait: Duration::from_secs(10),
             max_turn: Duration::from_secs(60),
         }
@@ -52,9 +52,7 @@ impl SessionConfig {
 
     /// The longest a turn may run; a turn still running then is cancelled and
     /// fails (the customer gets the apology), so a stuck handler cannot hold
-    /// its conversation's lane for ever. Keep it below the dedup layer's
-    /// in-flight TTL (2 minutes by default), so a provider's retry never runs
-    /// beside a turn still in progress. Clamped to at least 1 second.
+    /// its conversation's lane for ever. Clamped to at least 1 second.
     #[must_use]
     pub fn with_max_turn(mut self, max: Duration) -> Self {
         self.max_turn = max.max(Duration::from_secs(1));
@@ -73,6 +71,18 @@ impl SessionConfig {
     #[must_use]
     pub fn ttl(&self) -> Duration {
         self.ttl
+    }
+
+    /// How long a message waits for its conversation's lane.
+    #[must_use]
+    pub fn lock_wait(&self) -> Duration {
+        self.lock_wait
+    }
+
+    /// The longest a turn may run.
+    #[must_use]
+    pub fn max_turn(&self) -> Duration {
+        self.max_turn
     }
 }
 

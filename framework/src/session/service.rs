@@ -1,6 +1,7 @@
 use std::task::{Context, Poll};
+use std::time::Duration;
 
-use futures_util::future::{BoxFuture, Either, select};
+use futures_util::future::BoxFuture;
 use tower::Service;
 
 use super::data::Session;
@@ -8,6 +9,7 @@ use super::layer::SessionConfig;
 use super::lock::{ConversationLock, Lease, LockError};
 use super::scope::{TurnScope, Unscoped};
 use super::store::{SessionStore, SessionStoreError};
+use crate::lease::{Renewal, renewing};
 use crate::{BoxError, InboundMessage, Response};
 
 /// Errors of the session layer.
@@ -84,22 +86,23 @@ async fn release<L: ConversationLock>(lock: &L, lease: &Lease) {
     }
 }
 
-/// Renews `lease` every third of `ttl` until it is lost (then returns).
-async fn renew_lease<L: ConversationLock>(lock: L, lease: Lease, ttl: std::time::Duration) {
-    loop {
-        tokio::time::sleep(ttl / 3).await;
-        match lock.extend(&lease, ttl).await {
-            Ok(()) => {}
-            Err(LockError::Lost) => {
-                tracing::warn!(
-                    "the conversation's lease was lost during the turn; its save will be refused"
-                );
-                return;
-            }
-            Err(e) => tracing::warn!(
+/// Renews `lease` for another `ttl`; [`Renewal::Lost`] once another turn
+/// took the lane.
+async fn renew_lease<L: ConversationLock>(lock: &L, lease: &Lease, ttl: Duration) -> Renewal {
+    match lock.extend(lease, ttl).await {
+        Ok(()) => Renewal::Held,
+        Err(LockError::Lost) => {
+            tracing::warn!(
+                "the conversation's lease was lost during the turn; its save will be refused"
+            );
+            Renewal::Lost
+        }
+        Err(e) => {
+            tracing::warn!(
                 error.message = %e,
                 "could not renew the conversation's lease; trying again"
-            ),
+            );
+            Renewal::Held
         }
     }
 }
@@ -160,7 +163,7 @@ where
                 }
             };
             let fence = lease.token();
-            let renew = renew_lease(lock.clone(), lease.clone(), config.lease_ttl);
+            let (renew_lock, renew_lease_of) = (lock.clone(), lease.clone());
             let guard = LeaseGuard {
                 lock,
                 lease: Some(lease),
@@ -214,19 +217,15 @@ where
 
             // While the turn runs, its lease is renewed every third of its TTL
             // (concurrently: a slow store must not pause the turn), so the
-            // lane is not taken over under a slow turn; a turn over the
-            // maximum is cancelled (and its unit rolled back), so a stuck one
-            // cannot hold the lane for ever.
-            let bounded = async {
-                tokio::pin!(scoped);
-                tokio::pin!(renew);
-                match select(scoped, renew).await {
-                    Either::Left((result, _)) => result,
-                    // Renewal stopped (the lease was lost): finish the turn;
-                    // its save will be refused by the fencing token.
-                    Either::Right(((), turn)) => turn.await,
-                }
-            };
+            // lane is not taken over under a slow turn; once renewal says the
+            // lease was lost, the turn still finishes and its save is refused
+            // by the fencing token. A turn over the maximum is cancelled (and
+            // its unit rolled back), so a stuck one cannot hold the lane for
+            // ever.
+            let lease_ttl = config.lease_ttl;
+            let bounded = renewing(scoped, lease_ttl / 3, || {
+                renew_lease(&renew_lock, &renew_lease_of, lease_ttl)
+            });
             let result = match tokio::time::timeout(max_turn, bounded).await {
                 Ok(result) => result,
                 Err(_) => Err(SessionError::TurnTimeout(max_turn).into()),

@@ -187,6 +187,15 @@ impl framework::dedup::SeenStore for DownStore {
         Ok(())
     }
 
+    async fn renew(
+        &self,
+        _key: &str,
+        _token: &framework::dedup::ClaimToken,
+        _in_flight_ttl: Duration,
+    ) -> Result<bool, framework::dedup::SeenStoreError> {
+        Ok(false)
+    }
+
     async fn release(
         &self,
         _key: &str,

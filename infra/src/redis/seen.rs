@@ -29,6 +29,19 @@ return 'completed'
     )
 });
 
+/// Extends the key's expiry only while it holds our claim.
+static RENEW: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+-- KEYS[1] = the message's key; ARGV[1] = 'claim:' .. token, ARGV[2] = TTL in ms
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+",
+    )
+});
+
 /// Deletes the key only while it holds our claim.
 static RELEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -47,8 +60,8 @@ return 0
 /// A key `{prefix}:seen:{id}` holds `claim:{token}` while a message is in
 /// flight (expiring after the in-flight TTL) and `done` once it is processed
 /// (expiring after the dedup TTL the caller passes, 7 days by default).
-/// `claim` is one `SET NX PX GET` (Redis 7.0 or newer), `complete` and
-/// `release` are Lua scripts that compare the token first.
+/// `claim` is one `SET NX PX GET` (Redis 7.0 or newer), `complete`,
+/// `renew` and `release` are Lua scripts that compare the token first.
 ///
 /// See the [module docs](super) for an example.
 #[derive(Debug, Clone)]
@@ -123,6 +136,22 @@ impl SeenStore for RedisSeenStore {
                 "dedup complete answered {other:?}"
             )))),
         }
+    }
+
+    async fn renew(
+        &self,
+        key: &str,
+        token: &ClaimToken,
+        in_flight_ttl: Duration,
+    ) -> Result<bool, SeenStoreError> {
+        let renewed: i64 = RENEW
+            .key(self.key(key))
+            .arg(held(token))
+            .arg(millis(in_flight_ttl))
+            .invoke_async(&mut self.manager.clone())
+            .await
+            .map_err(|e| SeenStoreError::Backend(backend(e)))?;
+        Ok(renewed == 1)
     }
 
     async fn release(&self, key: &str, token: &ClaimToken) -> Result<(), SeenStoreError> {

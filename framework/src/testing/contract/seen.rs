@@ -17,6 +17,13 @@ async fn claim<S: SeenStore>(store: &S, key: &str, ttl: Duration) -> Claim {
     }
 }
 
+async fn renew<S: SeenStore>(store: &S, key: &str, token: &ClaimToken, ttl: Duration) -> bool {
+    match store.renew(key, token, ttl).await {
+        Ok(renewed) => renewed,
+        Err(e) => panic!("renew({key}) failed: {e:?}"),
+    }
+}
+
 async fn claimed<S: SeenStore>(store: &S, key: &str, ttl: Duration, rule: &str) -> ClaimToken {
     match claim(store, key, ttl).await {
         Claim::Claimed(token) => token,
@@ -97,6 +104,50 @@ pub async fn seen_store<S: SeenStore>(store: S, clock: Clock) {
         "an expired in-flight claim can be claimed again",
     )
     .await;
+
+    // A renewed claim outlives its first TTL; only its holder renews it.
+    let k = unique("seen-renew");
+    let token = claimed(&store, &k, SHORT, "a fresh key is claimable").await;
+    assert!(
+        !renew(&store, &k, &ClaimToken::new("not-the-token"), LONG).await,
+        "renew with another token answers false"
+    );
+    assert!(
+        renew(&store, &k, &token, LONG).await,
+        "the holder renews its claim"
+    );
+    clock.pass(PAST_SHORT).await;
+    assert_eq!(
+        claim(&store, &k, LONG).await,
+        Claim::InFlight,
+        "a renewed claim holds past its first TTL"
+    );
+    store.complete(&k, &token, LONG).await.expect("complete");
+    assert!(
+        !renew(&store, &k, &token, LONG).await,
+        "a completed key is not renewed"
+    );
+    let k = unique("seen-renew-expired");
+    let token = claimed(&store, &k, SHORT, "a fresh key is claimable").await;
+    clock.pass(PAST_SHORT).await;
+    assert!(
+        !renew(&store, &k, &token, LONG).await,
+        "an expired claim is not renewed"
+    );
+    let taken = claimed(&store, &k, LONG, "an expired claim is claimable").await;
+    assert!(
+        !renew(&store, &k, &token, LONG).await,
+        "a claim taken over is not renewed by its first holder"
+    );
+    assert!(
+        renew(&store, &k, &taken, LONG).await,
+        "its new holder renews it"
+    );
+    store.release(&k, &taken).await.expect("release");
+    assert!(
+        !renew(&store, &k, &taken, LONG).await,
+        "a released claim is not renewed"
+    );
 
     // A done key expires after its TTL.
     let k = unique("seen-done-ttl");
