@@ -354,20 +354,25 @@ impl Services {
     /// Logs how each provider is set up, so a dry run is never a surprise,
     /// and warns about timings that let work run twice.
     pub fn announce(&self) {
-        // A turn may wait 10 s for its lane and run 60 s: a claim that
-        // expires sooner lets a retry run the message beside it.
-        let longest_turn = std::time::Duration::from_secs(70);
-        if self.settings.pipeline.in_flight_ttl < longest_turn {
-            tracing::warn!(
-                in_flight_ttl = ?self.settings.pipeline.in_flight_ttl,
-                "CAMPANILE_IN_FLIGHT_TTL is shorter than the longest turn (70 s): a slow turn's message may run twice"
-            );
-        }
-        if self.settings.pipeline.send_lease < std::time::Duration::from_secs(15) {
-            tracing::warn!(
-                send_lease = ?self.settings.pipeline.send_lease,
-                "CAMPANILE_SEND_LEASE is shorter than the provider timeout (10 s) plus a margin: a slow send may be sent twice"
-            );
+        // Each lease is renewed every third of its length while its work
+        // runs: a process that stalls longer than that (or a store slower
+        // than that to answer) lets another instance take the work over
+        // beside it.
+        let shortest = std::time::Duration::from_secs(3);
+        for (name, lease) in [
+            (
+                "CAMPANILE_IN_FLIGHT_TTL",
+                self.settings.pipeline.in_flight_ttl,
+            ),
+            ("CAMPANILE_LANE_TTL", self.settings.pipeline.lane_ttl),
+            ("CAMPANILE_SEND_LEASE", self.settings.pipeline.send_lease),
+        ] {
+            if lease < shortest {
+                tracing::warn!(
+                    lease = ?lease,
+                    "{name} is under 3 s: renewed every third of it, a short stall of the process lets work run twice"
+                );
+            }
         }
         if self.providers.configured(Provider::Twilio) {
             for (name, sid) in [

@@ -63,9 +63,9 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
             customer.as_str().to_owned(),
             notices,
         ));
-        // As long as a message is held while it runs (CAMPANILE_IN_FLIGHT_TTL):
-        // the longest a turn may take before another run may start.
-        let patience = services.settings.pipeline.in_flight_ttl;
+        // The longest a turn may take: its wait for the lane and its run.
+        let turn = framework::session::SessionConfig::default();
+        let patience = turn.lock_wait() + turn.max_turn();
         let ingress = ChatIngress::new(services.ingress(), patience);
         let stdin = tokio::io::BufReader::new(tokio::io::stdin());
         let chatted = Terminal::new(ingress)

@@ -15,20 +15,20 @@ infra::settings! {
         #[var("CAMPANILE_SESSION_TTL")]
         #[serde(with = "humantime_serde")]
         pub session_ttl: Duration,
-        /// How long a message being processed is held before another instance
-        /// may run it (a crashed instance's messages wait this long)
-        /// [default: 2m].
+        /// How long a message being processed is held without renewal; its
+        /// turn renews it every third of this, so a crashed instance's
+        /// messages run again on another within this time [default: 10s].
         #[var("CAMPANILE_IN_FLIGHT_TTL")]
         #[serde(with = "humantime_serde")]
         pub in_flight_ttl: Duration,
-        /// Lease of a conversation's lane, renewed while a turn runs; a crashed
-        /// holder's lane frees after it [default: 30s].
+        /// Lease of a conversation's lane, renewed every third of it while a
+        /// turn runs; a crashed holder's lane frees after it [default: 10s].
         #[var("CAMPANILE_LANE_TTL")]
         #[serde(with = "humantime_serde")]
         pub lane_ttl: Duration,
-        /// How long a dispatcher holds a reply it is sending before another
-        /// may send it (a crashed dispatcher's replies wait this long); keep it
-        /// above the provider timeout (10s) [default: 60s].
+        /// How long a dispatcher holds a reply it is sending without renewal;
+        /// the send renews it every third of this, so a crashed dispatcher's
+        /// replies go out from another within this time [default: 10s].
         #[var("CAMPANILE_SEND_LEASE")]
         #[serde(with = "humantime_serde")]
         pub send_lease: Duration,
@@ -40,14 +40,14 @@ infra::settings! {
 }
 
 impl Default for PipelineSettings {
-    /// 24 h sessions, 2 min in-flight claims, 30 s lanes, 60 s send leases,
-    /// 64 customers sent to at once.
+    /// 24 h sessions; 10 s in-flight claims, lanes and send leases (each
+    /// renewed while its work runs); 64 customers sent to at once.
     fn default() -> Self {
         Self {
             session_ttl: Duration::from_secs(24 * 60 * 60),
-            in_flight_ttl: Duration::from_secs(120),
-            lane_ttl: Duration::from_secs(30),
-            send_lease: Duration::from_secs(60),
+            in_flight_ttl: Duration::from_secs(10),
+            lane_ttl: Duration::from_secs(10),
+            send_lease: Duration::from_secs(10),
             send_concurrency: 64,
         }
     }

@@ -3,7 +3,8 @@
 //!
 //! - [`Inbox::drain`] runs a conversation's queue from its head, one
 //!   message at a time: it claims the oldest unfinished message (a lease of
-//!   `CAMPANILE_IN_FLIGHT_TTL`), runs the pipeline, and goes on to the next.
+//!   `CAMPANILE_IN_FLIGHT_TTL`, renewed every third of it while the turn
+//!   runs), runs the pipeline, and goes on to the next.
 //!   Only a queue's head can be claimed, so two workers (of any instances)
 //!   never run one conversation's messages out of order or at once.
 //! - [`Inbox::run_sweeps`] finds queues whose head is runnable (a message
@@ -20,6 +21,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use framework::backoff::Backoff;
+use framework::lease::{Renewal, renewing};
 use framework::webhook::OutboundTurn;
 use framework::{ConversationKey, InboundMessage, Outcome, Provider, Response};
 use futures_util::StreamExt as _;
@@ -46,8 +48,9 @@ pub type Pipeline = BoxCloneSyncService<InboundMessage, Response, Infallible>;
 /// How the inbox runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InboxConfig {
-    /// How long a worker holds a message it runs; after that (its process
-    /// died) another worker may run it.
+    /// How long a worker holds a message without renewal; it renews the
+    /// lease every third of this while the message runs, so after its
+    /// process died another worker runs the message within this time.
     pub lease: Duration,
     /// How often each instance looks for queues to run (after a crash, or a
     /// retry's time).
@@ -59,7 +62,7 @@ pub struct InboxConfig {
 impl Default for InboxConfig {
     fn default() -> Self {
         Self {
-            lease: Duration::from_secs(120),
+            lease: Duration::from_secs(10),
             poll: Duration::from_millis(500),
             sweep_batch: 500,
         }
@@ -179,7 +182,10 @@ impl Inbox {
             }
         };
         let msg = head.message;
-        let Ok(response) = self.pipeline.clone().oneshot(msg.clone()).await;
+        // The lease is short (a crashed worker's message runs again soon)
+        // and renewed while the turn runs.
+        let turn = self.pipeline.clone().oneshot(msg.clone());
+        let Ok(response) = renewing(turn, self.config.lease / 3, || self.renew(&claim)).await;
         let answer = OutboundTurn {
             outcome: response.outcome(),
             replies: response.all_replies().cloned().collect(),
@@ -202,6 +208,26 @@ impl Inbox {
             return Ran::Waiting;
         }
         Ran::Finished(answer)
+    }
+
+    /// Holds `claim` for another lease; [`Renewal::Lost`] once another
+    /// worker holds the message.
+    async fn renew(&self, claim: &InboundClaim) -> Renewal {
+        let lease_ms = i64::try_from(self.config.lease.as_millis()).unwrap_or(i64::MAX);
+        match self.queue.renew(claim, lease_ms).await {
+            Ok(true) => Renewal::Held,
+            Ok(false) => {
+                tracing::warn!(
+                    message_id = claim.id,
+                    "a message's lease lapsed during its turn and another worker holds it"
+                );
+                Renewal::Lost
+            }
+            Err(e) => {
+                tracing::warn!(error.message = %e, "cannot renew a message's lease; trying again");
+                Renewal::Held
+            }
+        }
     }
 
     async fn retry_later(&self, claim: &InboundClaim) {

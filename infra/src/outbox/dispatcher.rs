@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use framework::backoff::Backoff;
+use framework::lease::{Renewal, renewing};
 use futures_util::StreamExt as _;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
@@ -23,8 +24,9 @@ pub struct DispatchConfig {
     /// Customers sent to at once: each has at most one send in flight, and
     /// a slow or hung send holds only its own customer. Defaults to 64.
     pub concurrency: usize,
-    /// How long a claimed row is held before another dispatcher may take it.
-    /// Defaults to 60 s (longer than any client timeout).
+    /// How long a claimed row is held without renewal; the send renews it
+    /// every third of this, so after a dispatcher died another sends its
+    /// reply within this time. Defaults to 10 s.
     pub lease: Duration,
     /// Attempts before a retryable failure becomes final. Defaults to 8.
     pub max_attempts: i32,
@@ -41,7 +43,7 @@ impl Default for DispatchConfig {
         Self {
             batch: 200,
             concurrency: 64,
-            lease: Duration::from_secs(60),
+            lease: Duration::from_secs(10),
             max_attempts: 8,
             backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(300),
@@ -219,7 +221,12 @@ impl<T: Transport> Dispatcher<T> {
                     break;
                 }
             };
-            let outcome = self.send_row(&row, attempts).await;
+            // The lease is short (a crashed dispatcher's reply goes out
+            // soon) and renewed while the send runs.
+            let outcome = renewing(self.send_row(&row, attempts), self.config.lease / 3, || {
+                self.renew(&row, attempts)
+            })
+            .await;
             let stop = outcome == Outcome::Retrying;
             match outcome {
                 Outcome::Sent => report.sent += 1,
@@ -232,6 +239,29 @@ impl<T: Transport> Dispatcher<T> {
             }
         }
         report
+    }
+
+    /// Holds the claim of `row` for another lease; [`Renewal::Lost`] once
+    /// another dispatcher holds it.
+    async fn renew(&self, row: &PendingOutbound, attempts: i32) -> Renewal {
+        match self
+            .queue
+            .renew(row.id, attempts, duration_ms(self.config.lease))
+            .await
+        {
+            Ok(true) => Renewal::Held,
+            Ok(false) => {
+                tracing::warn!(
+                    row = row.id,
+                    "a reply's send lease lapsed during its send; another dispatcher may send it again"
+                );
+                Renewal::Lost
+            }
+            Err(e) => {
+                tracing::warn!(error.message = %e, "cannot renew a reply's send lease; trying again");
+                Renewal::Held
+            }
+        }
     }
 
     async fn send_row(&self, row: &PendingOutbound, attempts: i32) -> Outcome {

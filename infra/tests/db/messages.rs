@@ -424,6 +424,65 @@ async fn the_inbox_queue_runs_in_order_one_claim_at_a_time_postgres() {
     the_inbox_queue_runs_in_order_one_claim_at_a_time(Backend::Postgres).await;
 }
 
+/// A renewed claim holds past its first lease, by the database's clock;
+/// only the claim that holds the row renews it or gives it back.
+async fn a_renewed_claim_holds_and_only_its_holder_renews(backend: Backend) {
+    use std::time::Duration;
+
+    // Arrange: a claimed message, on a manual clock far from any test day.
+    let hand = framework::clock::ManualClock::new(1_795_329_000_000);
+    let db = TestDb::new(backend).await;
+    let log = Log::new(&db.db.clone().with_clock(hand.clock()));
+    log.inbox.record(&inbound("SM-renew", "hi")).await.unwrap();
+    let head = log
+        .inbox
+        .head(Provider::Twilio, &key())
+        .await
+        .unwrap()
+        .unwrap();
+    let claim = log.inbox.claim(head.id, 10_000).await.unwrap().unwrap();
+
+    // Act: renewed twice while it runs, 8 s apart.
+    hand.advance(Duration::from_secs(8));
+    assert!(log.inbox.renew(&claim, 10_000).await.unwrap());
+    hand.advance(Duration::from_secs(8));
+    assert!(log.inbox.renew(&claim, 10_000).await.unwrap());
+
+    // Assert: 16 s after the claim, its 10 s lease still holds.
+    hand.advance(Duration::from_secs(8));
+    assert_eq!(
+        log.inbox.claim(head.id, 10_000).await.unwrap(),
+        None,
+        "a renewed claim holds past its first lease"
+    );
+    // Once it lapses, another worker claims the row; the first can then
+    // neither renew nor give it back.
+    hand.advance(Duration::from_secs(3));
+    let taken = log.inbox.claim(head.id, 10_000).await.unwrap().unwrap();
+    assert!(
+        !log.inbox.renew(&claim, 10_000).await.unwrap(),
+        "a claim taken over is not renewed by its first holder"
+    );
+    log.inbox.retry(&claim, hand.now_ms()).await.unwrap();
+    assert_eq!(
+        log.inbox.claim(head.id, 10_000).await.unwrap(),
+        None,
+        "a claim taken over is not given back by its first holder"
+    );
+    assert!(log.inbox.renew(&taken, 10_000).await.unwrap());
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn a_renewed_claim_holds_and_only_its_holder_renews_sqlite() {
+    a_renewed_claim_holds_and_only_its_holder_renews(Backend::SqliteFile).await;
+}
+
+#[tokio::test]
+async fn a_renewed_claim_holds_and_only_its_holder_renews_postgres() {
+    a_renewed_claim_holds_and_only_its_holder_renews(Backend::Postgres).await;
+}
+
 /// A message recorded before the inbox stored whole messages (no payload),
 /// whose turn never finished, becomes runnable when the provider delivers
 /// it again, instead of being acknowledged and never run.

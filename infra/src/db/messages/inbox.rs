@@ -9,7 +9,7 @@
 //! conversation's messages run one after the other, in order.
 
 use framework::{InboundMessage, UnaddressableMessage};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, OnConflict, Order, Query};
 
 use super::plan::{literal, probed_per_row};
 use super::stored::{self, Direction, InboundStatus};
@@ -68,10 +68,11 @@ fn queued_from_row(
 pub struct InboundClaim {
     /// The row.
     pub id: i64,
-    /// Held until then (ms since the epoch).
+    /// Held until then (ms since the epoch), as claimed; a renewal
+    /// ([`InboxQueue::renew`]) holds it longer.
     pub until_ms: i64,
-    /// Runs so far, this one included (with `until_ms`, identifies the
-    /// claim: every claim counts one more run).
+    /// Runs so far, this one included (identifies the claim: every claim
+    /// counts one more run).
     pub attempts: i32,
 }
 
@@ -443,6 +444,36 @@ impl InboxQueue {
         }
     }
 
+    /// Keeps a claim for another `lease_ms` from now, while its message
+    /// runs; `false` when the claim is no longer the caller's (its lease
+    /// expired and another worker claimed the row, or the row is finished).
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn renew(&self, claim: &InboundClaim, lease_ms: i64) -> Result<bool, DbError> {
+        let update = Query::update()
+            .table(Messages::Table)
+            .value(
+                Messages::ClaimedUntilMs,
+                self.db.now_ms().saturating_add(lease_ms),
+            )
+            .cond_where(Self::held_by(claim))
+            .to_owned();
+        Ok(self.db.exec(&update).await? == 1)
+    }
+
+    /// The row `claim` claimed, still unfinished and claimed by it: every
+    /// claim counts one more attempt, so the count names the claim.
+    fn held_by(claim: &InboundClaim) -> Condition {
+        Condition::all()
+            .add(Expr::col(Messages::Id).eq(claim.id))
+            .add(Expr::col(Messages::Direction).eq(Direction::In))
+            .add(Expr::col(Messages::Status).eq(InboundStatus::Received))
+            .add(Expr::col(Messages::ClaimedUntilMs).is_not_null())
+            .add(Expr::col(Messages::Attempts).eq(claim.attempts))
+    }
+
     /// Gives a claimed inbound row back, to run again at `at_ms` (a
     /// conversation's later messages wait for it). Does nothing when the
     /// claim is no longer the caller's (its lease expired and another
@@ -457,11 +488,7 @@ impl InboxQueue {
             .value(Messages::ClaimedUntilMs, Option::<i64>::None)
             .value(Messages::NextAttemptAtMs, at_ms)
             .value(Messages::UpdatedAtMs, self.db.now_ms())
-            .and_where(Expr::col(Messages::Id).eq(claim.id))
-            .and_where(Expr::col(Messages::Direction).eq(Direction::In))
-            .and_where(Expr::col(Messages::Status).eq(InboundStatus::Received))
-            .and_where(Expr::col(Messages::ClaimedUntilMs).eq(claim.until_ms))
-            .and_where(Expr::col(Messages::Attempts).eq(claim.attempts))
+            .cond_where(Self::held_by(claim))
             .to_owned();
         self.db.exec(&update).await?;
         Ok(())

@@ -256,6 +256,29 @@ impl OutboxQueue {
         }
     }
 
+    /// Holds the claim of row `id` (made with `attempts`) for another
+    /// `lease_ms` from now, while its send runs; `false` when the claim is
+    /// no longer the caller's (its lease lapsed and another dispatcher
+    /// claimed the row, or its outcome is recorded).
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn renew(&self, id: i64, attempts: i32, lease_ms: i64) -> Result<bool, DbError> {
+        let update = Query::update()
+            .table(Messages::Table)
+            .value(
+                Messages::ClaimedUntilMs,
+                self.db.now_ms().saturating_add(lease_ms),
+            )
+            .and_where(Expr::col(Messages::Id).eq(id))
+            .and_where(Expr::col(Messages::Status).eq(OutboundStatus::Pending))
+            .and_where(Expr::col(Messages::ClaimedUntilMs).is_not_null())
+            .and_where(Expr::col(Messages::Attempts).eq(attempts))
+            .to_owned();
+        Ok(self.db.exec(&update).await? == 1)
+    }
+
     /// The provider accepted row `id` as `provider_message_id`. Any status
     /// the provider already reported for that id is applied right away.
     ///
