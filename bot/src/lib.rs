@@ -43,6 +43,11 @@ use tower::{Service, ServiceBuilder};
 
 use crate::flows::{Shop, ShopFlow};
 
+/// How long the dedup layer remembers a finished message: a few of the
+/// longest turns (the message log, not the dedup layer, keeps a finished
+/// message from running again).
+pub const DEDUP_DONE_TTL: Duration = Duration::from_secs(5 * 60);
+
 /// What the pipeline is built from.
 #[derive(Debug, Clone)]
 pub struct PipelineDeps<O> {
@@ -87,6 +92,14 @@ pub fn pipeline<O: Outbox>(
         .layer(
             framework::dedup::DedupLayer::new(deps.stores.seen).with_config(
                 framework::dedup::DedupConfig::default()
+                    // The message log decides what ran (a message runs
+                    // only from `received`, its turn commits `handled`):
+                    // a done id needs remembering only while a second run
+                    // of a lapsed claim may still start, not for the 7
+                    // days a bot without a log needs. Kept in memory
+                    // without Redis, 7 days of ids would grow with every
+                    // message.
+                    .with_ttl(DEDUP_DONE_TTL)
                     .with_in_flight_ttl(deps.in_flight_ttl)
                     .with_clock(deps.clock),
             ),
