@@ -360,10 +360,18 @@ async fn the_inbox_queue_runs_in_order_one_claim_at_a_time(backend: Backend) {
     assert_eq!(head.message.channel_id(), Some("MG1"));
     assert!(head.runnable);
 
-    let claim = log.inbox.claim(head.id, 60_000).await.unwrap().unwrap();
+    let claim = log
+        .inbox
+        .claim(head.id, db.db.now_ms() + 60_000)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(claim.attempts, 1);
     assert_eq!(
-        log.inbox.claim(head.id, 60_000).await.unwrap(),
+        log.inbox
+            .claim(head.id, db.db.now_ms() + 60_000)
+            .await
+            .unwrap(),
         None,
         "one worker at a time"
     );
@@ -376,7 +384,10 @@ async fn the_inbox_queue_runs_in_order_one_claim_at_a_time(backend: Backend) {
     assert_eq!(held.id, head.id, "the second waits behind the first");
     assert!(!held.runnable);
     assert_eq!(
-        log.inbox.claim(head.id + 1, 60_000).await.unwrap(),
+        log.inbox
+            .claim(head.id + 1, db.db.now_ms() + 60_000)
+            .await
+            .unwrap(),
         None,
         "a message behind an unfinished one cannot be claimed"
     );
@@ -387,7 +398,10 @@ async fn the_inbox_queue_runs_in_order_one_claim_at_a_time(backend: Backend) {
     assert_eq!(waiting.len(), 1, "one conversation, one head");
     assert!(!waiting[0].runnable);
     assert_eq!(
-        log.inbox.claim(head.id, 60_000).await.unwrap(),
+        log.inbox
+            .claim(head.id, db.db.now_ms() + 60_000)
+            .await
+            .unwrap(),
         None,
         "not due"
     );
@@ -395,11 +409,19 @@ async fn the_inbox_queue_runs_in_order_one_claim_at_a_time(backend: Backend) {
     // Due again: claimed (second run). A stale holder's give-back (its
     // claim is not the current one) changes nothing.
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    let again = log.inbox.claim(head.id, 60_000).await.unwrap().unwrap();
+    let again = log
+        .inbox
+        .claim(head.id, db.db.now_ms() + 60_000)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(again.attempts, 2);
     log.inbox.retry(&claim, 0).await.unwrap();
     assert_eq!(
-        log.inbox.claim(head.id, 60_000).await.unwrap(),
+        log.inbox
+            .claim(head.id, db.db.now_ms() + 60_000)
+            .await
+            .unwrap(),
         None,
         "still held by the second run"
     );
@@ -486,7 +508,12 @@ async fn the_log_stamps_and_judges_times_by_the_database_clock() {
         .await
         .unwrap()
         .unwrap();
-    let claim = log.inbox.claim(head.id, 60_000).await.unwrap().unwrap();
+    let claim = log
+        .inbox
+        .claim(head.id, hand.now_ms() + 60_000)
+        .await
+        .unwrap()
+        .unwrap();
 
     // Assert: stamped with the manual time; the lease ends by it.
     let row = db
@@ -518,12 +545,20 @@ async fn the_log_stamps_and_judges_times_by_the_database_clock() {
     assert_eq!(claim.until_ms, at + 60_000);
     hand.advance(Duration::from_secs(59));
     assert_eq!(
-        log.inbox.claim(head.id, 60_000).await.unwrap(),
+        log.inbox
+            .claim(head.id, hand.now_ms() + 60_000)
+            .await
+            .unwrap(),
         None,
         "held until its lease ends by the manual clock"
     );
     hand.advance(Duration::from_secs(2));
-    let again = log.inbox.claim(head.id, 60_000).await.unwrap().unwrap();
+    let again = log
+        .inbox
+        .claim(head.id, hand.now_ms() + 60_000)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(again.attempts, 2, "the lease ended by the manual clock");
 
     // An outbound retry is due by the manual clock too.

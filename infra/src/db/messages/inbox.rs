@@ -400,8 +400,8 @@ impl InboxQueue {
             .to_owned()
     }
 
-    /// Claims unfinished inbound row `id` for `lease_ms` (a worker runs its
-    /// turn meanwhile) if it is due, nobody holds it, it is its
+    /// Claims unfinished inbound row `id` until `until_ms` (a worker runs
+    /// its turn meanwhile) if it is due, nobody holds it, it is its
     /// conversation's head (no older unfinished message) and no other
     /// message of the conversation is held; counts the run. Returns the
     /// claim (for [`retry`](Self::retry)), or `None` when
@@ -409,13 +409,17 @@ impl InboxQueue {
     ///
     /// # Errors
     ///
-    /// [`DbError::Query`].
-    pub async fn claim(&self, id: i64, lease_ms: i64) -> Result<Option<InboundClaim>, DbError> {
+    /// [`DbError::Query`]. The claim may have taken even so: the database
+    /// committed it and the connection dropped before the answer came (a
+    /// server stopped at that moment). The caller names the time, so that
+    /// it can give back the claim it may hold: `InboundClaim { id, until_ms,
+    /// attempts: head.attempts + 1 }` to [`retry`](Self::retry), which does
+    /// nothing unless that claim took.
+    pub async fn claim(&self, id: i64, until_ms: i64) -> Result<Option<InboundClaim>, DbError> {
         let now = self.db.now_ms();
-        let until = now.saturating_add(lease_ms);
         let update = Query::update()
             .table(Messages::Table)
-            .value(Messages::ClaimedUntilMs, until)
+            .value(Messages::ClaimedUntilMs, until_ms)
             .value(Messages::Attempts, Expr::col(Messages::Attempts).add(1))
             .and_where(Expr::col(Messages::Id).eq(id))
             .and_where(Expr::col(Messages::Direction).eq(Direction::In))
@@ -436,7 +440,7 @@ impl InboxQueue {
         match self.db.one(&update).await? {
             Some(row) => Ok(Some(InboundClaim {
                 id,
-                until_ms: until,
+                until_ms,
                 attempts: row.try_get("", "attempts")?,
             })),
             None => Ok(None),
