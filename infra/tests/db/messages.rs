@@ -187,9 +187,19 @@ async fn statuses_move_forward_only(backend: Backend) {
     let (a, b) = (pending[0].id, pending[1].id);
 
     // A claim is exclusive while it lasts.
-    assert!(log.outbox.claim(a, 60_000).await.unwrap().is_some());
     assert!(
-        log.outbox.claim(a, 60_000).await.unwrap().is_none(),
+        log.outbox
+            .claim(a, db.db.now_ms() + 60_000)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        log.outbox
+            .claim(a, db.db.now_ms() + 60_000)
+            .await
+            .unwrap()
+            .is_none(),
         "a claimed row cannot be claimed again"
     );
     assert!(
@@ -232,7 +242,13 @@ async fn statuses_move_forward_only(backend: Backend) {
             .unwrap(),
         "no message has that id yet"
     );
-    assert!(log.outbox.claim(b, 60_000).await.unwrap().is_some());
+    assert!(
+        log.outbox
+            .claim(b, db.db.now_ms() + 60_000)
+            .await
+            .unwrap()
+            .is_some()
+    );
     log.outbox.mark_accepted(b, "SMout2", 1).await.unwrap();
 
     let rows = log.queries.recent(None, 10).await.unwrap();
@@ -260,7 +276,13 @@ async fn retries_wait_until_due() {
     let (db, log) = log_on(Backend::SqliteFile).await;
     log.outbox.enqueue(&[out("SM9", 0, "x")]).await.unwrap();
     let id = log.outbox.pending(1).await.unwrap()[0].id;
-    assert!(log.outbox.claim(id, 60_000).await.unwrap().is_some());
+    assert!(
+        log.outbox
+            .claim(id, db.db.now_ms() + 60_000)
+            .await
+            .unwrap()
+            .is_some()
+    );
     log.outbox
         .mark_retry(id, 1, db.db.now_ms() + 60_000, "503")
         .await
@@ -567,7 +589,13 @@ async fn the_log_stamps_and_judges_times_by_the_database_clock() {
         .await
         .unwrap();
     let id = log.outbox.pending(1).await.unwrap()[0].id;
-    assert!(log.outbox.claim(id, 60_000).await.unwrap().is_some());
+    assert!(
+        log.outbox
+            .claim(id, hand.now_ms() + 60_000)
+            .await
+            .unwrap()
+            .is_some()
+    );
     log.outbox
         .mark_retry(id, 1, hand.now_ms() + 10_000, "503")
         .await
