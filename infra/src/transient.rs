@@ -1,6 +1,6 @@
 //! Which failures a later run can mend: the connection to PostgreSQL or
-//! Redis dropped, refused or timed out, a pool that had no connection to
-//! give. A turn that failed on one of these left nothing behind (its work
+//! Redis dropped, refused or timed out, ended by a server stopping or
+//! restarting, a pool that had no connection to give. A turn that failed on one of these left nothing behind (its work
 //! is one transaction), so the bot runs the message again instead of
 //! apologising (`HandleErrorLayer::with_retry_when`). Everything else (a
 //! constraint violated, a row that cannot be read, a bug) is not transient:
@@ -70,14 +70,24 @@ fn runtime_is_transient(runtime: &RuntimeErr) -> bool {
 }
 
 fn sqlx_is_transient(error: &sqlx::Error) -> bool {
-    matches!(
-        error,
+    match error {
         sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::WorkerCrashed
-    )
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| ends_connection(&code)),
+        _ => false,
+    }
+}
+
+/// PostgreSQL's SQLSTATEs for a connection the server ended or would not
+/// start: 57P01 (`pg_ctl stop -m fast`, a restart: "terminating connection
+/// due to administrator command"), 57P02 (another backend crashed), 57P03
+/// (starting up or shutting down), and class 08 (connection exceptions)
+/// but 08P01 (a protocol violation: a bug, not a blip).
+fn ends_connection(code: &str) -> bool {
+    matches!(code, "57P01" | "57P02" | "57P03") || (code.starts_with("08") && code != "08P01")
 }
 
 #[cfg(test)]
@@ -112,6 +122,55 @@ mod tests {
         let refused =
             ::redis::RedisError::from(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
         assert!(is_transient(&refused));
+    }
+
+    /// A database's error with a SQLSTATE, as PostgreSQL sends them.
+    #[derive(Debug)]
+    struct Sqlstate(&'static str);
+
+    impl std::fmt::Display for Sqlstate {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "error with SQLSTATE {}", self.0)
+        }
+    }
+
+    impl Error for Sqlstate {}
+
+    impl sqlx::error::DatabaseError for Sqlstate {
+        fn message(&self) -> &str {
+            "error with a SQLSTATE"
+        }
+        fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
+            Some(self.0.into())
+        }
+        fn as_error(&self) -> &(dyn Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sqlx::error::ErrorKind {
+            sqlx::error::ErrorKind::Other
+        }
+    }
+
+    fn sqlstate(code: &'static str) -> Session {
+        query(sqlx::Error::Database(Box::new(Sqlstate(code))))
+    }
+
+    #[test]
+    fn a_server_ending_the_connection_is_transient() {
+        // `pg_ctl stop -m fast` (and a restart) ends every session with
+        // 57P01, as an error answering the statement in flight.
+        assert!(is_transient(&sqlstate("57P01")));
+        assert!(is_transient(&sqlstate("57P02")));
+        assert!(is_transient(&sqlstate("57P03")));
+        assert!(is_transient(&sqlstate("08006")));
+        assert!(!is_transient(&sqlstate("08P01")), "a protocol violation");
+        assert!(!is_transient(&sqlstate("23505")), "a unique violation");
     }
 
     #[test]

@@ -1,18 +1,31 @@
 //! Ingress benchmark: signed Twilio webhooks through the whole bot
-//! (signature, parsing, dedup, message log, rate limit, session, handler,
-//! durable outbox; Redis for dedup, rate limits, sessions and the lane;
-//! PostgreSQL for the log, outbox and orders) at
-//! increasing concurrency, next to a baseline measured in the same run: a
-//! bare axum handler that parses the same form and does one Redis `SET NX`.
+//! (signature, parsing, the durable record in the inbox, the 2xx; then the
+//! turns: dedup, rate limit, session, handler, outbox) at increasing
+//! concurrency, next to baselines measured in the same run:
+//!
+//! - **Redis `SET NX`**: a bare axum handler that parses the same form and
+//!   does one Redis `SET NX`;
+//! - **durable insert**: a bare axum handler that parses the same form and
+//!   inserts the row the inbox records (the same table, columns and indexes,
+//!   made by the bot's migrations) with one statement per webhook, `INSERT …
+//!   ON CONFLICT DO NOTHING`, on each backend the bot runs on: PostgreSQL
+//!   (synchronous commit on, the server's default) and SQLite (WAL, one
+//!   connection, as the bot opens it).
+//!
+//! Each pipeline is compared with its own backend's insert: the bot on
+//! PostgreSQL + Redis (the distributed mode) and the bot on a SQLite file
+//! without Redis (the embedded default).
 //!
 //! Run: `cargo bench -p e2e-tests --bench ingress` (needs PostgreSQL on
 //! 127.0.0.1:5432 and Redis on 127.0.0.1:6379: `scripts/services.sh`).
 //! Options through the environment: `BENCH_SECONDS` per level (default 3),
-//! `BENCH_LEVELS` (default `1,8,32,64`), `BENCH_ASYNC_COMMIT=1` (diagnosis:
-//! PostgreSQL commits without waiting for the WAL flush).
+//! `BENCH_LEVELS` (default `1,8,32,64`), `BENCH_BACKENDS` (default
+//! `postgres,sqlite`), `BENCH_ASYNC_COMMIT=1` (diagnosis: PostgreSQL
+//! commits without waiting for the WAL flush, the pipeline's and the
+//! baseline's databases alike).
 //!
-//! Both servers and the load generator run in this process, on separate
-//! runtimes: the generator on one thread, the server under test on one
+//! Every server and the load generator run in this process, on separate
+//! runtimes: the generator on one thread, each server under test on one
 //! thread (like pinning it to one core). Each request has a unique
 //! `MessageSid` and a sender from 1,000 rotating numbers.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -97,9 +110,156 @@ async fn baseline_app(prefix: String) -> axum::Router {
     )
 }
 
-/// The bot on `db_url`, dispatcher included (dry run: replies are stored
-/// and marked, not sent).
-fn bot_app(db_url: String, prefix: String) -> SocketAddr {
+/// Where a durable baseline inserts: a database migrated by the bot's
+/// migrations (the inbox's table, columns and indexes), opened as the bot
+/// opens it.
+#[derive(Clone)]
+enum Durable {
+    /// A pool of 20, like the bot's default.
+    Postgres(sea_orm::sqlx::PgPool),
+    /// One connection, WAL, like the bot's embedded database.
+    Sqlite(sea_orm::sqlx::SqlitePool),
+}
+
+impl Durable {
+    async fn open(url: &str) -> Self {
+        use sea_orm::sqlx;
+        if url.starts_with("sqlite:") {
+            let options: sqlx::sqlite::SqliteConnectOptions = url.parse().unwrap();
+            let options = options
+                .create_if_missing(true)
+                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true);
+            let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .connect_with(options)
+                .await
+                .unwrap();
+            Self::Sqlite(pool)
+        } else {
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(20)
+                .min_connections(1)
+                .connect(url)
+                .await
+                .unwrap();
+            Self::Postgres(pool)
+        }
+    }
+
+    /// One statement: the row the inbox records for an inbound text.
+    async fn insert(&self, row: &InboxRow) -> Result<(), sea_orm::sqlx::Error> {
+        use sea_orm::sqlx;
+        const POSTGRES: &str = "INSERT INTO messages (direction, provider, \
+            provider_message_id, customer, business, kind, body, status, payload, \
+            created_at_ms, updated_at_ms) \
+            VALUES ('in', 'twilio', $1, $2, $3, 'text', $4, 'received', $5, $6, $6) \
+            ON CONFLICT (provider, direction, provider_message_id) DO NOTHING";
+        const SQLITE: &str = "INSERT INTO messages (direction, provider, \
+            provider_message_id, customer, business, kind, body, status, payload, \
+            created_at_ms, updated_at_ms) \
+            VALUES ('in', 'twilio', ?, ?, ?, 'text', ?, 'received', ?, ?, ?) \
+            ON CONFLICT (provider, direction, provider_message_id) DO NOTHING";
+        match self {
+            Self::Postgres(pool) => {
+                sqlx::query(POSTGRES)
+                    .bind(&row.sid)
+                    .bind(&row.customer)
+                    .bind(&row.business)
+                    .bind(&row.body)
+                    .bind(&row.payload)
+                    .bind(row.now_ms)
+                    .execute(pool)
+                    .await?;
+            }
+            Self::Sqlite(pool) => {
+                sqlx::query(SQLITE)
+                    .bind(&row.sid)
+                    .bind(&row.customer)
+                    .bind(&row.business)
+                    .bind(&row.body)
+                    .bind(&row.payload)
+                    .bind(row.now_ms)
+                    .bind(row.now_ms)
+                    .execute(pool)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The inbox's columns for one webhook, from its form.
+struct InboxRow {
+    sid: String,
+    customer: String,
+    business: String,
+    body: String,
+    /// The whole message (the inbox stores it as JSON; here, the form's
+    /// fields: about the same size).
+    payload: String,
+    now_ms: i64,
+}
+
+impl InboxRow {
+    fn from_form(form: &[u8]) -> Self {
+        let fields: serde_json::Map<String, serde_json::Value> = form_urlencoded::parse(form)
+            .map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned())))
+            .collect();
+        let field = |name: &str| {
+            fields
+                .get(name)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .trim_start_matches("whatsapp:")
+                .to_owned()
+        };
+        Self {
+            sid: field("MessageSid"),
+            customer: field("From"),
+            business: field("To"),
+            body: field("Body"),
+            payload: serde_json::Value::Object(fields.clone()).to_string(),
+            now_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+        }
+    }
+}
+
+/// LIMIT D: parse the form, one `INSERT … ON CONFLICT DO NOTHING` of the
+/// inbox's row (its own commit), empty TwiML.
+async fn durable_baseline_app(url: String) -> axum::Router {
+    let store = Durable::open(&url).await;
+    axum::Router::new().route(
+        "/webhooks/twilio",
+        post(move |body: Bytes| {
+            let store = store.clone();
+            async move {
+                let row = InboxRow::from_form(&body);
+                match store.insert(&row).await {
+                    Ok(()) => (
+                        StatusCode::OK,
+                        [(http::header::CONTENT_TYPE, "text/xml")],
+                        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>",
+                    ),
+                    Err(_) => (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        [(http::header::CONTENT_TYPE, "text/plain")],
+                        "insert failed",
+                    ),
+                }
+            }
+        }),
+    )
+}
+
+/// The bot on `db_url`, with Redis under `redis_prefix` or without Redis
+/// (the embedded default), dispatcher included (dry run: replies are
+/// stored and marked, not sent).
+fn bot_app(db_url: String, redis_prefix: Option<String>) -> SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -112,9 +272,11 @@ fn bot_app(db_url: String, prefix: String) -> SocketAddr {
             let mut settings = Settings::local(addr);
             settings.database = infra::db::DatabaseSettings::new(Some(&db_url));
             settings.twilio.auth_token = Some(TOKEN.into());
-            settings.redis = infra::redis::RedisConfig::new(infra::testing::REDIS_URL)
-                .with_key_prefix(prefix)
-                .into();
+            if let Some(prefix) = redis_prefix {
+                settings.redis = infra::redis::RedisConfig::new(infra::testing::REDIS_URL)
+                    .with_key_prefix(prefix)
+                    .into();
+            }
             let services = bot::services::Services::build(settings).await.unwrap();
             services.seed_demo_catalog().await.unwrap();
             tx.send(addr).unwrap();
@@ -243,6 +405,79 @@ async fn drain(db: &infra::db::Database) -> Duration {
     }
 }
 
+/// A server under load: where it listens, its requests and the next to send.
+struct Target {
+    addr: SocketAddr,
+    reqs: Arc<Vec<(String, Bytes)>>,
+    next: Arc<AtomicUsize>,
+}
+
+impl Target {
+    fn new(addr: SocketAddr, reqs: Arc<Vec<(String, Bytes)>>) -> Self {
+        Self {
+            addr,
+            reqs,
+            next: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    async fn drive(&self, concurrency: usize, secs: f64) -> Level {
+        let level = drive(
+            self.addr,
+            self.reqs.clone(),
+            self.next.clone(),
+            concurrency,
+            secs,
+        )
+        .await;
+        eprintln!(
+            "  {} at {concurrency}: {:.0} msg/s",
+            self.addr, level.per_sec
+        );
+        level
+    }
+}
+
+/// A pipeline under load with its message log, to wait for its turns.
+struct Pipeline {
+    target: Target,
+    log: infra::db::Database,
+}
+
+impl Pipeline {
+    /// Its level, then its drain: the time until the level's last message
+    /// ran (the webhook answers once a message is recorded; its turn runs
+    /// after).
+    async fn drive(&self, concurrency: usize, secs: f64) -> (Level, Duration) {
+        let level = self.target.drive(concurrency, secs).await;
+        let drained = drain(&self.log).await;
+        (level, drained)
+    }
+}
+
+/// A fresh PostgreSQL database, migrated by the bot's migrations.
+async fn migrated_postgres(prefix: &str) -> infra::testing::TempDatabase {
+    let db = infra::testing::TempDatabase::create(prefix).await;
+    migrate(&db.url()).await;
+    db
+}
+
+async fn migrate(url: &str) {
+    let db = infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(url)))
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    db.close().await;
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
+fn percent(part: f64, whole: f64) -> String {
+    format!("{:.1} %", 100.0 * part / whole)
+}
+
 fn main() {
     let secs: f64 = env_or("BENCH_SECONDS", 3.0);
     let levels: Vec<usize> = std::env::var("BENCH_LEVELS")
@@ -250,85 +485,188 @@ fn main() {
         .split(',')
         .filter_map(|l| l.trim().parse().ok())
         .collect();
-    let prefix = format!("campanile-bench-{}", infra::testing::random_tag());
+    let backends = std::env::var("BENCH_BACKENDS").unwrap_or_else(|_| "postgres,sqlite".to_owned());
+    let on_postgres = backends.contains("postgres");
+    let on_sqlite = backends.contains("sqlite");
+    let tag = infra::testing::random_tag();
+    let prefix = format!("campanile-bench-{tag}");
+    let sqlite_dir = std::env::temp_dir().join(format!("campanile-bench-{tag}"));
 
     // The load generator: one thread.
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let db = rt.block_on(infra::testing::TempDatabase::create("campanile_bench"));
+    // PostgreSQL: the pipeline's database (the bot migrates it) and the
+    // baseline's.
+    let postgres = on_postgres.then(|| {
+        rt.block_on(async {
+            (
+                infra::testing::TempDatabase::create("campanile_bench").await,
+                migrated_postgres("campanile_bench_insert").await,
+            )
+        })
+    });
     // Diagnosis only (BENCH_ASYNC_COMMIT=1): without waiting for the WAL
     // flush at each commit, to see how much of a turn is commit latency.
-    if std::env::var("BENCH_ASYNC_COMMIT").as_deref() == Ok("1") {
+    if let Some((bot_db, base_db)) = &postgres
+        && std::env::var("BENCH_ASYNC_COMMIT").as_deref() == Ok("1")
+    {
         rt.block_on(async {
             let admin = infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(
                 infra::testing::POSTGRES_ADMIN_URL,
             )))
             .await
             .unwrap();
-            sea_orm::ConnectionTrait::execute_unprepared(
-                admin.connection(),
-                &format!("ALTER DATABASE {} SET synchronous_commit = off", db.name()),
-            )
-            .await
-            .unwrap();
+            for name in [bot_db.name(), base_db.name()] {
+                sea_orm::ConnectionTrait::execute_unprepared(
+                    admin.connection(),
+                    &format!("ALTER DATABASE {name} SET synchronous_commit = off"),
+                )
+                .await
+                .unwrap();
+            }
             admin.close().await;
         });
         println!("(diagnosis: synchronous_commit = off)");
     }
-    let baseline_prefix = prefix.clone();
-    let baseline_addr = serve_on_own_thread(move || baseline_app(baseline_prefix));
-    let bot_addr = bot_app(db.url(), prefix.clone());
-    // Enough requests for the fastest level; ids unique across levels.
-    let budget = 200_000;
-    let base_reqs = Arc::new(requests(baseline_addr, budget, "B"));
-    let bot_reqs = Arc::new(requests(bot_addr, budget, "P"));
-    let (base_next, bot_next) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    // SQLite: two files in a directory of their own.
+    let sqlite = on_sqlite.then(|| {
+        std::fs::create_dir_all(&sqlite_dir).unwrap();
+        let url = |file: &str| format!("sqlite://{}?mode=rwc", sqlite_dir.join(file).display());
+        let (bot_url, base_url) = (url("bot.db"), url("insert.db"));
+        rt.block_on(migrate(&base_url));
+        (bot_url, base_url)
+    });
 
-    println!("ingress benchmark: {secs} s per level, levels {levels:?}");
-    println!(
-        "| concurrency | baseline msg/s | baseline p50 | baseline p99 | pipeline msg/s | pipeline p50 | pipeline p99 | ratio | turns/s | drain | errors |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    // Enough requests for the fastest level; ids unique across levels. The
+    // baselines check no signature: they share one list.
+    let budget = 200_000;
+    let pipeline_budget = 60_000;
+    let base_reqs = Arc::new(requests("127.0.0.1:1".parse().unwrap(), budget, "B"));
+    let redis_base = on_postgres.then(|| {
+        let prefix = prefix.clone();
+        let addr = serve_on_own_thread(move || baseline_app(prefix));
+        Target::new(addr, base_reqs.clone())
+    });
+    let pg = postgres.as_ref().map(|(bot_db, base_db)| {
+        let base_url = base_db.url();
+        let base = Target::new(
+            serve_on_own_thread(move || durable_baseline_app(base_url)),
+            base_reqs.clone(),
+        );
+        let addr = bot_app(bot_db.url(), Some(prefix.clone()));
+        let log = rt.block_on(infra::db::Database::connect(
+            &infra::db::DatabaseSettings::new(Some(&bot_db.url())),
+        ));
+        let pipeline = Pipeline {
+            target: Target::new(addr, Arc::new(requests(addr, pipeline_budget, "P"))),
+            log: log.unwrap(),
+        };
+        (base, pipeline)
+    });
+    let lite = sqlite.as_ref().map(|(bot_url, base_url)| {
+        let base_url = base_url.clone();
+        let base = Target::new(
+            serve_on_own_thread(move || durable_baseline_app(base_url)),
+            base_reqs.clone(),
+        );
+        let addr = bot_app(bot_url.clone(), None);
+        let log = rt.block_on(infra::db::Database::connect(
+            &infra::db::DatabaseSettings::new(Some(bot_url)),
+        ));
+        let pipeline = Pipeline {
+            target: Target::new(addr, Arc::new(requests(addr, pipeline_budget, "S"))),
+            log: log.unwrap(),
+        };
+        (base, pipeline)
+    });
+
+    println!("ingress benchmark: {secs} s per level, levels {levels:?}, backends {backends}");
+    let mut pg_rows = Vec::new();
+    let mut lite_rows = Vec::new();
     rt.block_on(async {
-        let log_db =
-            infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(&db.url())))
-                .await
-                .unwrap();
         // Warm-up: connections, prepared statements, caches.
-        drive(baseline_addr, base_reqs.clone(), base_next.clone(), 4, 1.0).await;
-        drive(bot_addr, bot_reqs.clone(), bot_next.clone(), 4, 1.0).await;
-        drain(&log_db).await;
-        for &c in &levels {
-            let b = drive(baseline_addr, base_reqs.clone(), base_next.clone(), c, secs).await;
-            let p = drive(bot_addr, bot_reqs.clone(), bot_next.clone(), c, secs).await;
-            // The webhook answers once a message is recorded; its turn runs
-            // after. Turns/s counts the level's messages over the time until
-            // the last of them ran.
-            let drained = drain(&log_db).await;
-            let turns_per_sec = p.per_sec * secs / (secs + drained.as_secs_f64());
-            println!(
-                "| {} | {:.0} | {:.2} ms | {:.2} ms | {:.0} | {:.2} ms | {:.2} ms | {:.1} % | {:.0} | {:.1} s | {} |",
-                c,
-                b.per_sec,
-                b.p50.as_secs_f64() * 1e3,
-                b.p99.as_secs_f64() * 1e3,
-                p.per_sec,
-                p.p50.as_secs_f64() * 1e3,
-                p.p99.as_secs_f64() * 1e3,
-                100.0 * p.per_sec / b.per_sec,
-                turns_per_sec,
-                drained.as_secs_f64(),
-                b.errors + p.errors
-            );
+        if let Some(redis) = &redis_base {
+            redis.drive(4, 1.0).await;
         }
-        log_db.close().await;
+        for (base, pipeline) in pg.iter().chain(lite.iter()) {
+            base.drive(4, 1.0).await;
+            pipeline.drive(4, 1.0).await;
+        }
+        for &c in &levels {
+            if let (Some(redis), Some((base, pipeline))) = (&redis_base, &pg) {
+                let r = redis.drive(c, secs).await;
+                let b = base.drive(c, secs).await;
+                let (p, drained) = pipeline.drive(c, secs).await;
+                let turns_per_sec = p.per_sec * secs / (secs + drained.as_secs_f64());
+                pg_rows.push(format!(
+                    "| {c} | {:.0} | {:.0} | {} | {} | {:.0} | {} | {} | {} | {} | {:.0} | {:.1} s | {} |",
+                    r.per_sec,
+                    b.per_sec,
+                    ms(b.p50),
+                    ms(b.p99),
+                    p.per_sec,
+                    ms(p.p50),
+                    ms(p.p99),
+                    percent(p.per_sec, r.per_sec),
+                    percent(p.per_sec, b.per_sec),
+                    turns_per_sec,
+                    drained.as_secs_f64(),
+                    r.errors + b.errors + p.errors
+                ));
+            }
+            if let Some((base, pipeline)) = &lite {
+                let b = base.drive(c, secs).await;
+                let (p, drained) = pipeline.drive(c, secs).await;
+                let turns_per_sec = p.per_sec * secs / (secs + drained.as_secs_f64());
+                lite_rows.push(format!(
+                    "| {c} | {:.0} | {} | {} | {:.0} | {} | {} | {} | {:.0} | {:.1} s | {} |",
+                    b.per_sec,
+                    ms(b.p50),
+                    ms(b.p99),
+                    p.per_sec,
+                    ms(p.p50),
+                    ms(p.p99),
+                    percent(p.per_sec, b.per_sec),
+                    turns_per_sec,
+                    drained.as_secs_f64(),
+                    b.errors + p.errors
+                ));
+            }
+        }
     });
-    // Clean up after ourselves: the database and the keys.
+    if !pg_rows.is_empty() {
+        println!("\nPostgreSQL + Redis (distributed):\n");
+        println!(
+            "| concurrency | Redis SET NX msg/s | PG insert msg/s | insert p50 | insert p99 | pipeline msg/s | pipeline p50 | pipeline p99 | vs SET NX | vs insert | turns/s | drain | errors |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        for row in &pg_rows {
+            println!("{row}");
+        }
+    }
+    if !lite_rows.is_empty() {
+        println!("\nSQLite (embedded):\n");
+        println!(
+            "| concurrency | SQLite insert msg/s | insert p50 | insert p99 | pipeline msg/s | pipeline p50 | pipeline p99 | vs insert | turns/s | drain | errors |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|---|---|");
+        for row in &lite_rows {
+            println!("{row}");
+        }
+    }
+    // Clean up after ourselves: the databases, the files and the keys.
     rt.block_on(async {
+        for (_, pipeline) in pg.into_iter().chain(lite) {
+            pipeline.log.close().await;
+        }
         infra::testing::delete_redis_keys(&prefix).await;
-        db.drop().await;
+        if let Some((bot_db, base_db)) = postgres {
+            bot_db.drop().await;
+            base_db.drop().await;
+        }
     });
+    let _ = std::fs::remove_dir_all(&sqlite_dir);
     std::process::exit(0);
 }

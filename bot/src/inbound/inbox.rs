@@ -14,6 +14,10 @@
 //! A message that cannot run now (its lane busy past the wait, a store
 //! down: [`Outcome::InFlight`]) is given back with a backoff (250 ms
 //! doubling to 10 s); its conversation's later messages wait behind it.
+//! When the database fails under a claim or a give-back (a server stopped
+//! mid-statement: the claim may have committed unanswered), the give-back
+//! is tried again until the database answers, so a message is not held for
+//! its whole lease (`CAMPANILE_IN_FLIGHT_TTL`) by a blip.
 //! A message answered without a turn is finished by
 //! [`answer_without_turn`](super::turn::answer_without_turn).
 
@@ -171,13 +175,21 @@ impl Inbox {
 
     /// Claims and runs one queue head.
     async fn run(&self, head: QueuedInbound) -> Ran {
-        let lease_ms = i64::try_from(self.config.lease.as_millis()).unwrap_or(i64::MAX);
-        let claim = match self.queue.claim(head.id, lease_ms).await {
+        // The time by the log's database, whose statements judge the lease.
+        let until_ms = self.queue.database().clock().ms_after(self.config.lease);
+        let claim = match self.queue.claim(head.id, until_ms).await {
             Ok(Some(claim)) => claim,
             // Another worker has it (or it finished meanwhile).
             Ok(None) => return Ran::Waiting,
             Err(e) => {
-                tracing::warn!(error.message = %e, "cannot claim an inbound message; the sweep tries again");
+                tracing::warn!(error.message = %e, error.cause_chain = ?e, "cannot claim an inbound message; giving back the claim in case it took, the sweep tries again");
+                // The claim may have taken even so (committed, and the
+                // connection dropped before the answer: a database stopped
+                // at that moment), and would hold the message for the whole
+                // lease. Give back the claim it would be; if it did not
+                // take, that changes nothing.
+                let maybe = InboundClaim::unanswered(head.id, until_ms, head.attempts);
+                self.retry_later(&maybe).await;
                 return Ran::Waiting;
             }
         };
@@ -230,13 +242,33 @@ impl Inbox {
         }
     }
 
+    /// Gives a claimed message back, to run again after the backoff. The
+    /// database may be failing right now (often why the message could not
+    /// run): the give-back is tried again, with the same backoff, until it
+    /// lands, the claim's lease would end anyway, or the inbox stops; a
+    /// message not given back waits for its lease to end.
     async fn retry_later(&self, claim: &InboundClaim) {
         let next = u32::try_from(claim.attempts.saturating_add(1)).unwrap_or(1);
         let delay = RETRY.delay_before_at_most(next, MAX_RETRY_DELAY);
         // The time by the log's database, whose statements judge when it is due.
-        let at = self.queue.database().clock().ms_after(delay);
-        if let Err(e) = self.queue.retry(claim, at).await {
-            tracing::warn!(error.message = %e, "cannot give an inbound message back; it runs again when its lease expires");
+        let clock = self.queue.database().clock();
+        let at = clock.ms_after(delay);
+        let mut tries = 0_u32;
+        loop {
+            let Err(e) = self.queue.retry(claim, at).await else {
+                return;
+            };
+            tries = tries.saturating_add(1);
+            let wait = RETRY.delay_before_at_most(tries, MAX_RETRY_DELAY);
+            if self.stopping.is_cancelled() || clock.ms_after(wait) >= claim.until_ms {
+                tracing::warn!(error.message = %e, error.cause_chain = ?e, "cannot give an inbound message back; it runs again when its lease expires");
+                return;
+            }
+            tracing::warn!(error.message = %e, error.cause_chain = ?e, "cannot give an inbound message back yet; trying again");
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = self.stopping.cancelled() => {}
+            }
         }
     }
 

@@ -209,15 +209,14 @@ impl<T: Transport> Dispatcher<T> {
             if !row.due {
                 break;
             }
-            let attempts = match self
-                .queue
-                .claim(row.id, duration_ms(self.config.lease))
-                .await
-            {
+            // The time by the log's database, whose statements judge the lease.
+            let until_ms = self.queue.database().clock().ms_after(self.config.lease);
+            let attempts = match self.queue.claim(row.id, until_ms).await {
                 Ok(Some(attempts)) => attempts,
                 Ok(None) => break, // another dispatcher has it; keep the order
                 Err(e) => {
-                    tracing::warn!(error.message = %e, "cannot claim an outbox row");
+                    tracing::warn!(error.message = %e, error.cause_chain = ?e, "cannot claim an outbox row");
+                    self.release_unanswered_claim(row.id, until_ms).await;
                     break;
                 }
             };
@@ -377,6 +376,26 @@ impl<T: Transport> Dispatcher<T> {
             return Outcome::Retrying;
         }
         outcome
+    }
+
+    /// A claim that failed may have taken even so (committed, and the
+    /// connection dropped before the answer: a database stopped at that
+    /// moment); it would hold the customer's replies for the whole lease.
+    /// Nothing was sent under it: give it back, trying again a few times
+    /// (each try waits for a connection while the database restarts); a
+    /// claim that did not take is left as it is.
+    async fn release_unanswered_claim(&self, id: i64, until_ms: i64) {
+        let mut released = Ok(());
+        for wait_ms in [0, 250, 1_000, 5_000] {
+            tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+            released = self.queue.release(id, until_ms).await;
+            if released.is_ok() {
+                return;
+            }
+        }
+        if let Err(e) = released {
+            tracing::warn!(row = id, error.message = %e, "cannot give back an outbox claim that may have taken; the row waits for its lease");
+        }
     }
 
     fn record(row: &PendingOutbound, outcome: Outcome, stored: Result<(), DbError>) {

@@ -187,9 +187,19 @@ async fn statuses_move_forward_only(backend: Backend) {
     let (a, b) = (pending[0].id, pending[1].id);
 
     // A claim is exclusive while it lasts.
-    assert!(log.outbox.claim(a, 60_000).await.unwrap().is_some());
     assert!(
-        log.outbox.claim(a, 60_000).await.unwrap().is_none(),
+        log.outbox
+            .claim(a, db.db.now_ms() + 60_000)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        log.outbox
+            .claim(a, db.db.now_ms() + 60_000)
+            .await
+            .unwrap()
+            .is_none(),
         "a claimed row cannot be claimed again"
     );
     assert!(
@@ -232,7 +242,13 @@ async fn statuses_move_forward_only(backend: Backend) {
             .unwrap(),
         "no message has that id yet"
     );
-    assert!(log.outbox.claim(b, 60_000).await.unwrap().is_some());
+    assert!(
+        log.outbox
+            .claim(b, db.db.now_ms() + 60_000)
+            .await
+            .unwrap()
+            .is_some()
+    );
     log.outbox.mark_accepted(b, "SMout2", 1).await.unwrap();
 
     let rows = log.queries.recent(None, 10).await.unwrap();
@@ -260,7 +276,13 @@ async fn retries_wait_until_due() {
     let (db, log) = log_on(Backend::SqliteFile).await;
     log.outbox.enqueue(&[out("SM9", 0, "x")]).await.unwrap();
     let id = log.outbox.pending(1).await.unwrap()[0].id;
-    assert!(log.outbox.claim(id, 60_000).await.unwrap().is_some());
+    assert!(
+        log.outbox
+            .claim(id, db.db.now_ms() + 60_000)
+            .await
+            .unwrap()
+            .is_some()
+    );
     log.outbox
         .mark_retry(id, 1, db.db.now_ms() + 60_000, "503")
         .await
@@ -360,10 +382,18 @@ async fn the_inbox_queue_runs_in_order_one_claim_at_a_time(backend: Backend) {
     assert_eq!(head.message.channel_id(), Some("MG1"));
     assert!(head.runnable);
 
-    let claim = log.inbox.claim(head.id, 60_000).await.unwrap().unwrap();
+    let claim = log
+        .inbox
+        .claim(head.id, db.db.now_ms() + 60_000)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(claim.attempts, 1);
     assert_eq!(
-        log.inbox.claim(head.id, 60_000).await.unwrap(),
+        log.inbox
+            .claim(head.id, db.db.now_ms() + 60_000)
+            .await
+            .unwrap(),
         None,
         "one worker at a time"
     );
@@ -376,7 +406,10 @@ async fn the_inbox_queue_runs_in_order_one_claim_at_a_time(backend: Backend) {
     assert_eq!(held.id, head.id, "the second waits behind the first");
     assert!(!held.runnable);
     assert_eq!(
-        log.inbox.claim(head.id + 1, 60_000).await.unwrap(),
+        log.inbox
+            .claim(head.id + 1, db.db.now_ms() + 60_000)
+            .await
+            .unwrap(),
         None,
         "a message behind an unfinished one cannot be claimed"
     );
@@ -387,7 +420,10 @@ async fn the_inbox_queue_runs_in_order_one_claim_at_a_time(backend: Backend) {
     assert_eq!(waiting.len(), 1, "one conversation, one head");
     assert!(!waiting[0].runnable);
     assert_eq!(
-        log.inbox.claim(head.id, 60_000).await.unwrap(),
+        log.inbox
+            .claim(head.id, db.db.now_ms() + 60_000)
+            .await
+            .unwrap(),
         None,
         "not due"
     );
@@ -395,11 +431,19 @@ async fn the_inbox_queue_runs_in_order_one_claim_at_a_time(backend: Backend) {
     // Due again: claimed (second run). A stale holder's give-back (its
     // claim is not the current one) changes nothing.
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    let again = log.inbox.claim(head.id, 60_000).await.unwrap().unwrap();
+    let again = log
+        .inbox
+        .claim(head.id, db.db.now_ms() + 60_000)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(again.attempts, 2);
     log.inbox.retry(&claim, 0).await.unwrap();
     assert_eq!(
-        log.inbox.claim(head.id, 60_000).await.unwrap(),
+        log.inbox
+            .claim(head.id, db.db.now_ms() + 60_000)
+            .await
+            .unwrap(),
         None,
         "still held by the second run"
     );
@@ -440,7 +484,12 @@ async fn a_renewed_claim_holds_and_only_its_holder_renews(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    let claim = log.inbox.claim(head.id, 10_000).await.unwrap().unwrap();
+    let claim = log
+        .inbox
+        .claim(head.id, hand.now_ms() + 10_000)
+        .await
+        .unwrap()
+        .unwrap();
 
     // Act: renewed twice while it runs, 8 s apart.
     hand.advance(Duration::from_secs(8));
@@ -451,25 +500,62 @@ async fn a_renewed_claim_holds_and_only_its_holder_renews(backend: Backend) {
     // Assert: 16 s after the claim, its 10 s lease still holds.
     hand.advance(Duration::from_secs(8));
     assert_eq!(
-        log.inbox.claim(head.id, 10_000).await.unwrap(),
+        log.inbox
+            .claim(head.id, hand.now_ms() + 10_000)
+            .await
+            .unwrap(),
         None,
         "a renewed claim holds past its first lease"
     );
     // Once it lapses, another worker claims the row; the first can then
     // neither renew nor give it back.
     hand.advance(Duration::from_secs(3));
-    let taken = log.inbox.claim(head.id, 10_000).await.unwrap().unwrap();
+    let taken = log
+        .inbox
+        .claim(head.id, hand.now_ms() + 10_000)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(
         !log.inbox.renew(&claim, 10_000).await.unwrap(),
         "a claim taken over is not renewed by its first holder"
     );
     log.inbox.retry(&claim, hand.now_ms()).await.unwrap();
     assert_eq!(
-        log.inbox.claim(head.id, 10_000).await.unwrap(),
+        log.inbox
+            .claim(head.id, hand.now_ms() + 10_000)
+            .await
+            .unwrap(),
         None,
         "a claim taken over is not given back by its first holder"
     );
-    assert!(log.inbox.renew(&taken, 10_000).await.unwrap());
+    // A claim whose answer was lost is known by its exact end: one that
+    // counts the same run but ends at another time is not given back.
+    let lost = infra::db::messages::InboundClaim::unanswered(
+        head.id,
+        taken.until_ms + 1,
+        taken.attempts - 1,
+    );
+    log.inbox.retry(&lost, hand.now_ms()).await.unwrap();
+    assert_eq!(
+        log.inbox
+            .claim(head.id, hand.now_ms() + 10_000)
+            .await
+            .unwrap(),
+        None,
+        "an unanswered claim does not give back another worker's claim of the same run"
+    );
+    let lost =
+        infra::db::messages::InboundClaim::unanswered(head.id, taken.until_ms, taken.attempts - 1);
+    log.inbox.retry(&lost, hand.now_ms()).await.unwrap();
+    assert!(
+        log.inbox
+            .claim(head.id, hand.now_ms() + 10_000)
+            .await
+            .unwrap()
+            .is_some(),
+        "an unanswered claim that took is given back"
+    );
     db.drop().await;
 }
 
@@ -545,7 +631,12 @@ async fn the_log_stamps_and_judges_times_by_the_database_clock() {
         .await
         .unwrap()
         .unwrap();
-    let claim = log.inbox.claim(head.id, 60_000).await.unwrap().unwrap();
+    let claim = log
+        .inbox
+        .claim(head.id, hand.now_ms() + 60_000)
+        .await
+        .unwrap()
+        .unwrap();
 
     // Assert: stamped with the manual time; the lease ends by it.
     let row = db
@@ -577,12 +668,20 @@ async fn the_log_stamps_and_judges_times_by_the_database_clock() {
     assert_eq!(claim.until_ms, at + 60_000);
     hand.advance(Duration::from_secs(59));
     assert_eq!(
-        log.inbox.claim(head.id, 60_000).await.unwrap(),
+        log.inbox
+            .claim(head.id, hand.now_ms() + 60_000)
+            .await
+            .unwrap(),
         None,
         "held until its lease ends by the manual clock"
     );
     hand.advance(Duration::from_secs(2));
-    let again = log.inbox.claim(head.id, 60_000).await.unwrap().unwrap();
+    let again = log
+        .inbox
+        .claim(head.id, hand.now_ms() + 60_000)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(again.attempts, 2, "the lease ended by the manual clock");
 
     // An outbound retry is due by the manual clock too.
@@ -591,7 +690,13 @@ async fn the_log_stamps_and_judges_times_by_the_database_clock() {
         .await
         .unwrap();
     let id = log.outbox.pending(1).await.unwrap()[0].id;
-    assert!(log.outbox.claim(id, 60_000).await.unwrap().is_some());
+    assert!(
+        log.outbox
+            .claim(id, hand.now_ms() + 60_000)
+            .await
+            .unwrap()
+            .is_some()
+    );
     log.outbox
         .mark_retry(id, 1, hand.now_ms() + 10_000, "503")
         .await

@@ -346,7 +346,13 @@ async fn rows_waiting_for_a_retry_never_hide_other_customers_due_rows() {
             .unwrap();
     }
     for row in log.outbox.pending(10).await.unwrap() {
-        assert!(log.outbox.claim(row.id, 60_000).await.unwrap().is_some());
+        assert!(
+            log.outbox
+                .claim(row.id, db.db.now_ms() + 60_000)
+                .await
+                .unwrap()
+                .is_some()
+        );
         log.outbox
             .mark_retry(row.id, 1, db.db.now_ms() + 3_600_000, "503")
             .await
@@ -560,16 +566,16 @@ async fn a_claim_never_sends_early_or_out_of_order(backend: Backend) {
         .unwrap();
     let rows = log.outbox.pending(10).await.unwrap();
     let (first, second) = (rows[0].id, rows[1].id);
-    let lease = 60_000;
+    let until = db.db.now_ms() + 60_000;
 
     assert_eq!(
-        log.outbox.claim(second, lease).await.unwrap(),
+        log.outbox.claim(second, until).await.unwrap(),
         None,
         "the first goes first"
     );
-    let attempts = log.outbox.claim(first, lease).await.unwrap().expect("due");
+    let attempts = log.outbox.claim(first, until).await.unwrap().expect("due");
     assert_eq!(
-        log.outbox.claim(first, lease).await.unwrap(),
+        log.outbox.claim(first, until).await.unwrap(),
         None,
         "claimed once"
     );
@@ -579,12 +585,12 @@ async fn a_claim_never_sends_early_or_out_of_order(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(
-        log.outbox.claim(first, lease).await.unwrap(),
+        log.outbox.claim(first, until).await.unwrap(),
         None,
         "waits for its retry"
     );
     assert_eq!(
-        log.outbox.claim(second, lease).await.unwrap(),
+        log.outbox.claim(second, until).await.unwrap(),
         None,
         "and so does the second"
     );
@@ -599,4 +605,46 @@ async fn a_claim_never_sends_early_or_out_of_order_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_claim_never_sends_early_or_out_of_order_on_postgres() {
     a_claim_never_sends_early_or_out_of_order(Backend::Postgres).await;
+}
+
+async fn a_claim_given_back_unused_is_due_again(backend: Backend) {
+    // A dispatcher whose claim failed gives back the claim it may hold
+    // (committed, its answer lost to a dropped connection): only that claim.
+    let (db, log, outbox, _twilio) = setup_on(backend).await;
+    outbox
+        .deliver(turn(
+            Provider::Twilio,
+            "+919800000601",
+            "SMrelease",
+            vec![Reply::text("hello")],
+        ))
+        .await
+        .unwrap();
+    let row = log.outbox.pending(10).await.unwrap()[0].id;
+    let until = db.db.now_ms() + 60_000;
+    assert_eq!(log.outbox.claim(row, until).await.unwrap(), Some(1));
+
+    log.outbox.release(row, until + 1).await.unwrap();
+    assert_eq!(
+        log.outbox.claim(row, until + 5).await.unwrap(),
+        None,
+        "another claim's release leaves the row held"
+    );
+    log.outbox.release(row, until).await.unwrap();
+    assert_eq!(
+        log.outbox.claim(row, until + 5).await.unwrap(),
+        Some(2),
+        "its own makes it due at once, the attempt counted"
+    );
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn a_claim_given_back_unused_is_due_again_on_sqlite() {
+    a_claim_given_back_unused_is_due_again(Backend::SqliteFile).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_given_back_unused_is_due_again_on_postgres() {
+    a_claim_given_back_unused_is_due_again(Backend::Postgres).await;
 }

@@ -1,8 +1,12 @@
 //! Several bot instances as one bot: separate in-process apps with separate
 //! in-process state, sharing only a fresh PostgreSQL database and a fresh
-//! Redis key prefix, with fake providers shared by all.
+//! Redis key prefix, with fake providers shared by all. And the database
+//! under them failing: a PostgreSQL cluster of the test's own stopped for
+//! seconds under load ([`blip`]).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod blip;
+mod scratch_postgres;
 #[path = "../e2e/support.rs"]
 #[allow(dead_code)]
 mod support;

@@ -74,6 +74,28 @@ pub struct InboundClaim {
     /// Runs so far, this one included (identifies the claim: every claim
     /// counts one more run).
     pub attempts: i32,
+    /// Whether the database answered the claim. A claim whose answer was
+    /// lost ([`unanswered`](Self::unanswered)) may not have taken, and
+    /// another worker's claim may count the same run: it is known by its
+    /// exact end instead (never renewed, it still holds `until_ms`).
+    answered: bool,
+}
+
+impl InboundClaim {
+    /// The claim of row `id` until `until_ms` that a worker may hold when
+    /// its [`claim`](InboxQueue::claim) failed without an answer (the
+    /// database committed it and the connection dropped: a server stopped
+    /// at that moment), for [`retry`](InboxQueue::retry) to give back if
+    /// it took. `attempts` is the row's count before the claim.
+    #[must_use]
+    pub fn unanswered(id: i64, until_ms: i64, attempts_before: i32) -> Self {
+        Self {
+            id,
+            until_ms,
+            attempts: attempts_before.saturating_add(1),
+            answered: false,
+        }
+    }
 }
 
 /// The inbound rows of the log as queues, one per conversation; cheap to
@@ -401,8 +423,8 @@ impl InboxQueue {
             .to_owned()
     }
 
-    /// Claims unfinished inbound row `id` for `lease_ms` (a worker runs its
-    /// turn meanwhile) if it is due, nobody holds it, it is its
+    /// Claims unfinished inbound row `id` until `until_ms` (a worker runs
+    /// its turn meanwhile) if it is due, nobody holds it, it is its
     /// conversation's head (no older unfinished message) and no other
     /// message of the conversation is held; counts the run. Returns the
     /// claim (for [`retry`](Self::retry)), or `None` when
@@ -410,13 +432,17 @@ impl InboxQueue {
     ///
     /// # Errors
     ///
-    /// [`DbError::Query`].
-    pub async fn claim(&self, id: i64, lease_ms: i64) -> Result<Option<InboundClaim>, DbError> {
+    /// [`DbError::Query`]. The claim may have taken even so: the database
+    /// committed it and the connection dropped before the answer came (a
+    /// server stopped at that moment). The caller names the time, so that
+    /// it can give back the claim it may hold:
+    /// [`InboundClaim::unanswered`] to [`retry`](Self::retry), which does
+    /// nothing unless that claim took.
+    pub async fn claim(&self, id: i64, until_ms: i64) -> Result<Option<InboundClaim>, DbError> {
         let now = self.db.now_ms();
-        let until = now.saturating_add(lease_ms);
         let update = Query::update()
             .table(Messages::Table)
-            .value(Messages::ClaimedUntilMs, until)
+            .value(Messages::ClaimedUntilMs, until_ms)
             .value(Messages::Attempts, Expr::col(Messages::Attempts).add(1))
             .and_where(Expr::col(Messages::Id).eq(id))
             .and_where(Expr::col(Messages::Direction).eq(Direction::In))
@@ -437,8 +463,9 @@ impl InboxQueue {
         match self.db.one(&update).await? {
             Some(row) => Ok(Some(InboundClaim {
                 id,
-                until_ms: until,
+                until_ms,
                 attempts: row.try_get("", "attempts")?,
+                answered: true,
             })),
             None => Ok(None),
         }
@@ -464,13 +491,19 @@ impl InboxQueue {
     }
 
     /// The row `claim` claimed, still unfinished and claimed by it: every
-    /// claim counts one more attempt, so the count names the claim.
+    /// claim counts one more attempt, so the count names the claim (with
+    /// its exact end for an [unanswered](InboundClaim::unanswered) one).
     fn held_by(claim: &InboundClaim) -> Condition {
+        let held = if claim.answered {
+            Expr::col(Messages::ClaimedUntilMs).is_not_null()
+        } else {
+            Expr::col(Messages::ClaimedUntilMs).eq(claim.until_ms)
+        };
         Condition::all()
             .add(Expr::col(Messages::Id).eq(claim.id))
             .add(Expr::col(Messages::Direction).eq(Direction::In))
             .add(Expr::col(Messages::Status).eq(InboundStatus::Received))
-            .add(Expr::col(Messages::ClaimedUntilMs).is_not_null())
+            .add(held)
             .add(Expr::col(Messages::Attempts).eq(claim.attempts))
     }
 

@@ -225,20 +225,23 @@ impl OutboxQueue {
             .collect()
     }
 
-    /// Claims a pending row for `lease_ms`, so no other dispatcher sends it
-    /// meanwhile, and counts the send attempt. Returns the attempts so far
+    /// Claims a pending row until `until_ms`, so no other dispatcher sends
+    /// it meanwhile, and counts the send attempt. Returns the attempts so far
     /// (this one included) when this caller got the row, `None` otherwise.
     ///
     /// # Errors
     ///
-    /// [`DbError::Query`].
-    pub async fn claim(&self, id: i64, lease_ms: i64) -> Result<Option<i32>, DbError> {
+    /// [`DbError::Query`]. The claim may have taken even so: the database
+    /// committed it and the connection dropped before the answer came (a
+    /// server stopped at that moment). The caller names the time, so that
+    /// it can [`release`](Self::release) the claim it may hold.
+    pub async fn claim(&self, id: i64, until_ms: i64) -> Result<Option<i32>, DbError> {
         let now = self.db.now_ms();
         // The claim counts the attempt: a send cut off by a crash (its
         // outcome unknown) is still an attempt.
         let update = Query::update()
             .table(Messages::Table)
-            .value(Messages::ClaimedUntilMs, now.saturating_add(lease_ms))
+            .value(Messages::ClaimedUntilMs, until_ms)
             .value(Messages::Attempts, Expr::col(Messages::Attempts).add(1))
             .value(Messages::UpdatedAtMs, now)
             .and_where(Expr::col((Messages::Table, Messages::Id)).eq(id))
@@ -277,6 +280,28 @@ impl OutboxQueue {
             .and_where(Expr::col(Messages::Attempts).eq(attempts))
             .to_owned();
         Ok(self.db.exec(&update).await? == 1)
+    }
+
+    /// Gives back a claim of pending row `id` until `until_ms` that was not
+    /// used (nothing was sent under it): the row is due again at once. Does
+    /// nothing unless the row is still pending and held by exactly that
+    /// claim, so a claim that never took, or another dispatcher's, is left
+    /// alone.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn release(&self, id: i64, until_ms: i64) -> Result<(), DbError> {
+        let update = Query::update()
+            .table(Messages::Table)
+            .value(Messages::ClaimedUntilMs, Option::<i64>::None)
+            .value(Messages::UpdatedAtMs, self.db.now_ms())
+            .and_where(Expr::col(Messages::Id).eq(id))
+            .and_where(Expr::col(Messages::Status).eq(OutboundStatus::Pending))
+            .and_where(Expr::col(Messages::ClaimedUntilMs).eq(until_ms))
+            .to_owned();
+        self.db.exec(&update).await?;
+        Ok(())
     }
 
     /// The provider accepted row `id` as `provider_message_id`. Any status
