@@ -1,0 +1,709 @@
+//! End-to-end benchmark (issue 12): signed Meta webhooks into the
+//! `campanile serve` release binary, replies counted where they arrive, at a
+//! fake Graph API over HTTP; on the embedded SQLite default and on
+//! PostgreSQL + Redis; next to a baseline measured in the same run.
+//!
+//! ```sh
+//! scripts/services.sh       # PostgreSQL and Redis on 127.0.0.1
+//! cargo bench --workspace --all-features --bench e2e
+//! ```
+//!
+//! What runs:
+//!
+//! - **the bot**: the `campanile` binary cargo builds for this bench (the
+//!   bench profile: release), started once per backend with `serve`, set
+//!   only through its environment: Meta's app secret, verify and access
+//!   tokens, `META_API_BASE` at the fake; the embedded default (no
+//!   `DATABASE_URL`: a `campanile.db` in a fresh temporary directory) or a
+//!   fresh PostgreSQL database (dropped afterwards) with Redis under a fresh
+//!   key prefix (deleted afterwards). Everything else at its default: the
+//!   dispatcher sends for real (`CAMPANILE_SEND_CONCURRENCY` 64), the job
+//!   workers run, logs at `info` go to a file. `CAMPANILE_*` and
+//!   `DATABASE_MAX_CONNECTIONS` set when running the bench are passed on.
+//! - **the fake Graph API** (`fake.rs`): answers the sends in Meta's wire
+//!   format and notes each reply's recipient and arrival.
+//! - **the load** (`load.rs`): "hi" from customers taken in turn from a
+//!   pool of `BENCH_SENDERS`, each webhook with a fresh wamid, signed
+//!   (`X-Hub-Signature-256`) with the framework's test kit. A customer's
+//!   reply answers their oldest message still waiting, so each message's
+//!   latency is its reply's arrival minus its send time (closed loop) or
+//!   its due time on the schedule (open loop: no coordinated omission).
+//! - **the baseline** (`baseline.rs`): this executable again as a server
+//!   that checks the signature, parses, renders a reply and posts it to the
+//!   fake before answering 200: the harness's ceiling.
+//!
+//! Phases, per server: a warm-up; closed loops (`BENCH_CLOSED` users, each
+//! waiting for its reply before writing again); the sustainable rate is the
+//! best closed loop's replies/s (or `BENCH_SUSTAINABLE`); open loops at
+//! `BENCH_OPEN` × that rate and at `BENCH_RATES`; then the flood,
+//! `BENCH_FLOOD_FACTOR` × that rate for `BENCH_FLOOD_SECONDS`. After each
+//! phase the bench waits until every acknowledged message has its reply,
+//! at most `BENCH_DRAIN_SECONDS`. The baseline runs the closed loops and one
+//! open loop at the highest flood rate the bots were offered.
+//!
+//! With two or more CPUs the bot (and the baseline) run on CPU 0 and this
+//! process (load and fake) on CPU 1 (`taskset`; `BENCH_PIN=0` turns it off,
+//! `BENCH_BOT_CPUS` and `BENCH_LOAD_CPUS` choose). PostgreSQL and Redis are
+//! not pinned.
+//!
+//! Options (environment), with their defaults: `BENCH_BACKENDS=sqlite,postgres`,
+//! `BENCH_BASELINE=1`, `BENCH_SECONDS=10` (each closed and open loop),
+//! `BENCH_WARMUP=2`, `BENCH_CLOSED=8,32`, `BENCH_OPEN=0.5`, `BENCH_RATES=`
+//! (none), `BENCH_FLOOD_FACTOR=2`, `BENCH_FLOOD_SECONDS=30`,
+//! `BENCH_DRAIN_SECONDS=90`, `BENCH_SENDERS=50000`, `BENCH_CONNECTIONS=256`
+//! (of an open loop), `BENCH_SUSTAINABLE` (skip the estimate),
+//! `BENCH_BOT_LOG=info` (the bot's `RUST_LOG`), `CAMPANILE_BIN` (another
+//! build of the binary). The figures are in docs/benchmarks.md,
+//! "End to end (issue 12)".
+#![allow(clippy::expect_used, missing_docs)]
+
+mod baseline;
+mod fake;
+mod load;
+mod procs;
+mod report;
+
+use std::io::{BufRead as _, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fake::{ACCESS_TOKEN, FakeGraph, Ledger};
+use load::{APP_SECRET, Customers, Driver};
+use procs::{Proc, RssWatch, Watched};
+use report::{Load, Phase, thousands};
+
+/// The embedded default or the distributed mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres+redis",
+        }
+    }
+
+    /// Issue 12's target for sustained replies/s.
+    fn target(self) -> f64 {
+        match self {
+            Self::Sqlite => 4_000.0,
+            Self::Postgres => 5_000.0,
+        }
+    }
+}
+
+/// The options, from the environment.
+#[derive(Debug)]
+struct Knobs {
+    backends: Vec<Backend>,
+    baseline: bool,
+    window: Duration,
+    warmup: Duration,
+    closed: Vec<usize>,
+    open: Vec<f64>,
+    rates: Vec<f64>,
+    flood_factor: f64,
+    flood_window: Duration,
+    drain: Duration,
+    senders: u64,
+    connections: usize,
+    sustainable: Option<f64>,
+    /// CPUs of the server under test and of this process.
+    pin: Option<(String, String)>,
+    bin: String,
+    bot_log: String,
+    /// The machine's CPUs.
+    cpus: usize,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn number<T: std::str::FromStr>(name: &str, default: T) -> T {
+    var(name).map_or(default, |v| {
+        v.trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={v}: not a number"))
+    })
+}
+
+fn list<T: std::str::FromStr>(name: &str, default: &str) -> Vec<T> {
+    let value = std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.parse()
+                .unwrap_or_else(|_| panic!("{name}: {v:?} is not a number"))
+        })
+        .collect()
+}
+
+fn seconds(name: &str, default: f64) -> Duration {
+    Duration::from_secs_f64(number(name, default))
+}
+
+impl Knobs {
+    fn from_env() -> Self {
+        let backends = std::env::var("BENCH_BACKENDS")
+            .unwrap_or_else(|_| "sqlite,postgres".to_owned())
+            .split(',')
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+            .map(|b| match b {
+                "sqlite" => Backend::Sqlite,
+                "postgres" => Backend::Postgres,
+                other => panic!("BENCH_BACKENDS: {other:?} is neither sqlite nor postgres"),
+            })
+            .collect();
+        // Before this process is pinned: then it sees only its own CPUs.
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let pin = (var("BENCH_PIN").map_or(cpus >= 2, |v| v != "0")).then(|| {
+            (
+                var("BENCH_BOT_CPUS").unwrap_or_else(|| "0".to_owned()),
+                var("BENCH_LOAD_CPUS").unwrap_or_else(|| "1".to_owned()),
+            )
+        });
+        Self {
+            backends,
+            baseline: var("BENCH_BASELINE").is_none_or(|v| v != "0"),
+            window: seconds("BENCH_SECONDS", 10.0),
+            warmup: seconds("BENCH_WARMUP", 2.0),
+            closed: list("BENCH_CLOSED", "8,32"),
+            open: list("BENCH_OPEN", "0.5"),
+            rates: list("BENCH_RATES", ""),
+            flood_factor: number("BENCH_FLOOD_FACTOR", 2.0),
+            flood_window: seconds("BENCH_FLOOD_SECONDS", 30.0),
+            drain: seconds("BENCH_DRAIN_SECONDS", 90.0),
+            senders: number("BENCH_SENDERS", 50_000),
+            connections: number("BENCH_CONNECTIONS", 256),
+            sustainable: var("BENCH_SUSTAINABLE").map(|_| number("BENCH_SUSTAINABLE", 0.0)),
+            pin,
+            bin: var("CAMPANILE_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_campanile").to_owned()),
+            bot_log: var("BENCH_BOT_LOG").unwrap_or_else(|| "info".to_owned()),
+            cpus,
+        }
+    }
+
+    fn server_cpus(&self) -> Option<&str> {
+        self.pin.as_ref().map(|(server, _)| server.as_str())
+    }
+}
+
+/// A PostgreSQL database and a Redis key prefix for one run, removed when
+/// dropped (also when the bench panics).
+struct Scratch {
+    database: Option<infra::testing::TempDatabase>,
+    prefix: String,
+}
+
+impl Scratch {
+    fn create(runtime: &tokio::runtime::Runtime) -> Self {
+        let database =
+            runtime.block_on(infra::testing::TempDatabase::create("campanile_bench_e2e"));
+        Self {
+            database: Some(database),
+            prefix: format!("campanile-bench-e2e-{}", infra::testing::random_tag()),
+        }
+    }
+
+    fn name(&self) -> Option<String> {
+        self.database.as_ref().map(|d| d.name().to_owned())
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let database = self.database.take();
+        let prefix = self.prefix.clone();
+        // Its own thread and runtime: this may run while a runtime unwinds.
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async {
+                if let Some(database) = database {
+                    database.drop().await;
+                }
+                infra::testing::delete_redis_keys(&prefix).await;
+            });
+        })
+        .join();
+    }
+}
+
+/// A server under test: where it listens, what is measured.
+struct Target {
+    name: String,
+    addr: SocketAddr,
+    watched: Watched,
+    rss: RssWatch,
+}
+
+/// What every phase shares.
+struct Bench {
+    knobs: Knobs,
+    driver: Driver,
+    ticks_per_second: f64,
+}
+
+impl Bench {
+    /// One phase against `target`, then the drain; prints a line.
+    async fn phase(&self, target: &Target, load: Load, window: Duration) -> Phase {
+        let ledger = &self.driver.ledger;
+        let phase = ledger.new_phase();
+        let rss_start = target.rss.reset();
+        let cpu = target.watched.snapshot();
+        let (start, sent) = match load {
+            Load::Closed(users) => {
+                let start = Instant::now();
+                let sent = self
+                    .driver
+                    .closed_loop(target.addr, phase, users, window)
+                    .await;
+                (start, sent)
+            }
+            Load::Open(rate) | Load::Flood(rate) => {
+                // Time to open the connections before the schedule starts.
+                let start = Instant::now() + Duration::from_millis(200);
+                let sent = self
+                    .driver
+                    .open_loop(target.addr, phase, rate, window, start)
+                    .await;
+                (start, sent)
+            }
+        };
+        load::drain(ledger, phase, self.knobs.drain).await;
+        let cpu = target.watched.since(&cpu, self.ticks_per_second);
+        let (peak, end) = target.rss.peak_and_now();
+        let result = Phase {
+            cpu,
+            rss: (rss_start, peak, end),
+            ..Phase::new(&target.name, load, start, window, &sent, &ledger.log(phase))
+        };
+        println!(
+            "{} {}: {} webhooks/s, {} replies/s during, {} unanswered of {}, p99 {}",
+            result.server,
+            load.name(),
+            thousands(result.webhooks_per_sec),
+            thousands(result.during),
+            result.unanswered,
+            result.expected,
+            result
+                .p99
+                .map_or_else(|| "unknown".to_owned(), |d| format!("{d:.2?}")),
+        );
+        // Let the last sends' outcomes settle before the next phase.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        result
+    }
+
+    /// Warm-up, closed loops, open loops, flood; the phases and the
+    /// sustainable rate.
+    async fn bot_phases(&self, target: &Target) -> (Vec<Phase>, f64) {
+        self.warm_up(target).await;
+        let mut phases = Vec::new();
+        for &users in &self.knobs.closed {
+            phases.push(
+                self.phase(target, Load::Closed(users), self.knobs.window)
+                    .await,
+            );
+        }
+        let sustainable = self
+            .knobs
+            .sustainable
+            .unwrap_or_else(|| phases.iter().map(|p| p.during).fold(0.0, f64::max));
+        if sustainable <= 0.0 {
+            println!(
+                "{}: no replies in the closed loops; no open loop",
+                target.name
+            );
+            return (phases, sustainable);
+        }
+        let rates = self
+            .knobs
+            .open
+            .iter()
+            .map(|f| f * sustainable)
+            .chain(self.knobs.rates.iter().copied());
+        for rate in rates.collect::<Vec<_>>() {
+            phases.push(
+                self.phase(target, Load::Open(rate), self.knobs.window)
+                    .await,
+            );
+        }
+        if self.knobs.flood_factor > 0.0 && !self.knobs.flood_window.is_zero() {
+            let rate = self.knobs.flood_factor * sustainable;
+            phases.push(
+                self.phase(target, Load::Flood(rate), self.knobs.flood_window)
+                    .await,
+            );
+        }
+        (phases, sustainable)
+    }
+
+    async fn warm_up(&self, target: &Target) {
+        if self.knobs.warmup.is_zero() {
+            return;
+        }
+        let phase = self.driver.ledger.new_phase();
+        self.driver
+            .closed_loop(target.addr, phase, 4, self.knobs.warmup)
+            .await;
+        load::drain(&self.driver.ledger, phase, self.knobs.drain).await;
+    }
+}
+
+/// The bot on `backend`, its log file and its address, once it is ready.
+fn start_bot(
+    knobs: &Knobs,
+    backend: Backend,
+    dir: &Path,
+    fake: &FakeGraph,
+    scratch: Option<&Scratch>,
+) -> (Proc, SocketAddr, PathBuf) {
+    let addr = free_address();
+    let log = dir.join("campanile.log");
+    let file = std::fs::File::create(&log).expect("create the bot's log file");
+    let mut command = procs::command_on(&knobs.bin, knobs.server_cpus());
+    command
+        .args(["serve", "--addr", &addr.to_string()])
+        .current_dir(dir)
+        .env_clear();
+    for keep in ["PATH", "HOME", "TMPDIR", "LANG"] {
+        if let Some(value) = var(keep) {
+            command.env(keep, value);
+        }
+    }
+    command
+        .env("RUST_LOG", &knobs.bot_log)
+        .env("NO_COLOR", "1")
+        .env("META_APP_SECRET", APP_SECRET)
+        .env("META_VERIFY_TOKEN", "bench-verify-token")
+        .env("META_ACCESS_TOKEN", ACCESS_TOKEN)
+        .env("META_API_BASE", &fake.base_url)
+        .envs(passed_on());
+    if backend == Backend::Postgres {
+        let scratch = scratch.expect("a scratch database for PostgreSQL");
+        let url = scratch
+            .database
+            .as_ref()
+            .map(infra::testing::TempDatabase::url)
+            .expect("the scratch database");
+        command
+            .env("DATABASE_URL", url)
+            .env("REDIS_URL", infra::testing::REDIS_URL)
+            .env("REDIS_KEY_PREFIX", &scratch.prefix);
+    }
+    command
+        .stdout(file.try_clone().expect("the bot's log file"))
+        .stderr(file);
+    (Proc::spawn(&mut command), addr, log)
+}
+
+/// The bench's own `CAMPANILE_*` and `DATABASE_MAX_CONNECTIONS` settings,
+/// for the bot.
+fn passed_on() -> Vec<(String, String)> {
+    std::env::vars()
+        .filter(|(name, _)| {
+            (name.starts_with("CAMPANILE_")
+                && !["CAMPANILE_BIN", "CAMPANILE_ADDR", "CAMPANILE_CONFIG"]
+                    .contains(&name.as_str()))
+                || name == "DATABASE_MAX_CONNECTIONS"
+        })
+        .collect()
+}
+
+/// A port of 127.0.0.1 free a moment ago.
+fn free_address() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port on 127.0.0.1")
+}
+
+/// The baseline server, on the server's CPUs.
+fn start_baseline(knobs: &Knobs, fake: &FakeGraph) -> (Proc, SocketAddr) {
+    let exe = std::env::current_exe().expect("this bench's executable");
+    let exe = exe.to_str().expect("a UTF-8 path to this bench");
+    let mut command = procs::command_on(exe, knobs.server_cpus());
+    command
+        .env("BENCH_ROLE", "baseline")
+        .env(baseline::API_VARIABLE, &fake.base_url)
+        .stdout(Stdio::piped());
+    let mut proc = Proc::spawn(&mut command);
+    let stdout = proc.child().stdout.take().expect("the baseline's stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the baseline's address");
+    let addr = line
+        .trim()
+        .strip_prefix("listening ")
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("the baseline did not start: {line:?}"));
+    (proc, addr)
+}
+
+/// Warnings and errors in the bot's log: how many, and the first of each.
+fn log_summary(log: &Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let mut out = Vec::new();
+    for level in ["ERROR", "WARN"] {
+        let mut lines = text.lines().filter(|l| l.contains(&format!(" {level} ")));
+        if let Some(first) = lines.next() {
+            let first: String = first.chars().take(300).collect();
+            out.push(format!(
+                "{} {level} lines, the first: {first}",
+                lines.count() + 1
+            ));
+        }
+    }
+    if out.is_empty() {
+        "no warnings or errors in its log".to_owned()
+    } else {
+        out.join("\n  ")
+    }
+}
+
+/// The last lines of the bot's log, for a bot that did not start.
+fn log_tail(log: &Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(20)..].join("\n")
+}
+
+fn describe_machine(knobs: &Knobs, pinned: Option<bool>) {
+    let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
+    let model = read("/proc/cpuinfo")
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned())
+        })
+        .unwrap_or_default();
+    let memory = read("/proc/meminfo")
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .nth(1)
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .map_or(0, |kb| kb / 1024 / 1024);
+    println!("end-to-end benchmark (issue 12)");
+    println!(
+        "machine: {} CPUs ({model}), {memory} GiB, load average {}",
+        knobs.cpus,
+        read("/proc/loadavg")
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    match (&knobs.pin, pinned) {
+        (Some((server, load)), Some(true)) => println!(
+            "pinned: server under test on CPU {server}, load and fake Graph API on CPU {load}; PostgreSQL and Redis unpinned"
+        ),
+        (Some(_), _) => println!("not pinned: taskset failed"),
+        (None, _) => println!("not pinned"),
+    }
+    println!("binary: {}", knobs.bin);
+    let passed: Vec<String> = passed_on()
+        .into_iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    println!(
+        "bot settings passed on: {}",
+        if passed.is_empty() {
+            "none (defaults)".to_owned()
+        } else {
+            passed.join(" ")
+        }
+    );
+    println!(
+        "phases: {:.0} s each, closed {:?}, open {:?} × sustainable and {:?}/s, flood {} × sustainable for {:.0} s, drain ≤ {:.0} s; {} senders, {} connections per open loop",
+        knobs.window.as_secs_f64(),
+        knobs.closed,
+        knobs.open,
+        knobs.rates,
+        knobs.flood_factor,
+        knobs.flood_window.as_secs_f64(),
+        knobs.drain.as_secs_f64(),
+        knobs.senders,
+        knobs.connections
+    );
+}
+
+/// Runs `work` unless Ctrl-C comes first (`None`), so that the servers,
+/// the scratch database and the key prefix are still removed.
+fn interruptible<F: std::future::Future>(
+    runtime: &tokio::runtime::Runtime,
+    work: F,
+) -> Option<F::Output> {
+    runtime.block_on(async {
+        tokio::select! {
+            done = work => Some(done),
+            _ = tokio::signal::ctrl_c() => {
+                println!("interrupted: stopping the servers and removing the scratch data");
+                None
+            }
+        }
+    })
+}
+
+fn main() {
+    if std::env::var("BENCH_ROLE").as_deref() == Ok("baseline") {
+        baseline::run();
+        return;
+    }
+    let knobs = Knobs::from_env();
+    let pinned = knobs.pin.as_ref().map(|(_, load)| procs::pin_self(load));
+    describe_machine(&knobs, pinned);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("the load's runtime");
+    let ledger = Arc::new(Ledger::default());
+    let fake = runtime.block_on(fake::start(Arc::clone(&ledger)));
+    let bench = Bench {
+        driver: Driver {
+            ledger: Arc::clone(&ledger),
+            customers: Arc::new(Customers::new(knobs.senders)),
+            connections: knobs.connections,
+        },
+        ticks_per_second: procs::ticks_per_second(),
+        knobs,
+    };
+
+    let mut phases = Vec::new();
+    let mut verdicts = Vec::new();
+    let mut notes = Vec::new();
+    let mut interrupted = false;
+    for &backend in &bench.knobs.backends {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let scratch = (backend == Backend::Postgres).then(|| Scratch::create(&runtime));
+        let (mut bot, addr, log) =
+            start_bot(&bench.knobs, backend, dir.path(), &fake, scratch.as_ref());
+        let ready = runtime.block_on(load::wait_ready(addr, Duration::from_secs(120), || {
+            bot.alive()
+        }));
+        assert!(
+            ready,
+            "the bot ({}) did not become ready at {addr}; its log ends with:\n{}",
+            backend.name(),
+            log_tail(&log)
+        );
+        let target = Target {
+            name: backend.name().to_owned(),
+            addr,
+            watched: Watched {
+                server: bot.pid(),
+                database: scratch.as_ref().and_then(Scratch::name),
+                redis: backend == Backend::Postgres,
+            },
+            rss: RssWatch::start(bot.pid()),
+        };
+        println!("{}: ready at {addr} (pid {})", target.name, bot.pid());
+        let Some((ran, sustainable)) = interruptible(&runtime, bench.bot_phases(&target)) else {
+            // The bot, its database and directory go as this scope ends.
+            interrupted = true;
+            break;
+        };
+        let stopped = bot.stop();
+        notes.push(format!(
+            "{}: {}; stopped on SIGTERM {}\n  {}",
+            target.name,
+            if fake.refused() > 0 {
+                format!("the fake refused {} sends", fake.refused())
+            } else {
+                "the fake refused no send".to_owned()
+            },
+            stopped.map_or_else(|| "no: killed".to_owned(), |d| format!("in {d:.1?}")),
+            log_summary(&log),
+        ));
+        verdicts.push((
+            target.name.clone(),
+            ran.clone(),
+            sustainable,
+            backend.target(),
+        ));
+        phases.extend(ran);
+        drop(scratch);
+    }
+
+    let mut baseline_phases = Vec::new();
+    if bench.knobs.baseline && !interrupted {
+        let (server, addr) = start_baseline(&bench.knobs, &fake);
+        let ready = runtime.block_on(load::wait_ready(addr, Duration::from_secs(30), || true));
+        assert!(ready, "the baseline did not become ready at {addr}");
+        let target = Target {
+            name: "baseline".to_owned(),
+            addr,
+            watched: Watched {
+                server: server.pid(),
+                database: None,
+                redis: false,
+            },
+            rss: RssWatch::start(server.pid()),
+        };
+        let floods: Vec<f64> = phases
+            .iter()
+            .filter_map(|p| match p.load {
+                Load::Flood(rate) => Some(rate),
+                _ => None,
+            })
+            .collect();
+        interruptible(&runtime, async {
+            bench.warm_up(&target).await;
+            for &users in &bench.knobs.closed {
+                baseline_phases.push(
+                    bench
+                        .phase(&target, Load::Closed(users), bench.knobs.window)
+                        .await,
+                );
+            }
+            if let Some(rate) = floods.into_iter().reduce(f64::max) {
+                baseline_phases.push(
+                    bench
+                        .phase(&target, Load::Open(rate), bench.knobs.window)
+                        .await,
+                );
+            }
+        });
+        drop(server);
+    }
+
+    println!();
+    let all: Vec<Phase> = phases.iter().chain(&baseline_phases).cloned().collect();
+    report::print_latency(&all, &baseline_phases);
+    println!();
+    report::print_resources(&all);
+    println!();
+    for (name, ran, sustainable, target) in &verdicts {
+        report::print_verdict(name, ran, *sustainable, *target);
+    }
+    for note in &notes {
+        println!("{note}");
+    }
+    println!(
+        "replies matching no waiting message: {}; load average at the end {}",
+        ledger.strays(),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+}
