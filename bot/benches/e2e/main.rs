@@ -52,8 +52,15 @@
 //! (none), `BENCH_FLOOD_FACTOR=2`, `BENCH_FLOOD_SECONDS=30`,
 //! `BENCH_DRAIN_SECONDS=90`, `BENCH_SENDERS=50000`, `BENCH_CONNECTIONS=256`
 //! (of an open loop), `BENCH_SUSTAINABLE` (skip the estimate),
-//! `BENCH_BOT_LOG=info` (the bot's `RUST_LOG`), `CAMPANILE_BIN` (another
-//! build of the binary). The figures are in docs/benchmarks.md,
+//! `BENCH_BOT_LOG=info` (the bot's `RUST_LOG`), `BENCH_DATABASE_PARAMS`
+//! (added to the PostgreSQL URL, e.g. `sslmode=disable`), `BENCH_PG_SET`
+//! (settings of the scratch database for a diagnosis, e.g.
+//! `synchronous_commit=off`; `;` between two), `BENCH_PG_VACUUM` (seconds
+//! between two `VACUUM (ANALYZE)` of the scratch database; default 10 when
+//! the server's autovacuum is off, as on this project's CI server, else
+//! none), `BENCH_KEEP_LOGS` (a
+//! directory to copy the bots' logs to), `CAMPANILE_BIN` (another build of
+//! the binary). The figures are in docs/benchmarks.md,
 //! "End to end (issue 12)".
 #![allow(clippy::expect_used, missing_docs)]
 
@@ -119,6 +126,19 @@ struct Knobs {
     pin: Option<(String, String)>,
     bin: String,
     bot_log: String,
+    /// Appended to the PostgreSQL URL's query, e.g. `sslmode=disable`
+    /// (`BENCH_DATABASE_PARAMS`).
+    database_params: Option<String>,
+    /// Settings of the scratch database, for a diagnosis
+    /// (`BENCH_PG_SET=synchronous_commit=off;…`).
+    pg_settings: Vec<(String, String)>,
+    /// How often the bench vacuums and analyzes the scratch database
+    /// (`BENCH_PG_VACUUM`, seconds; zero: never). Defaults to 10 s when the
+    /// server runs without autovacuum (as this project's CI server does),
+    /// else never.
+    pg_vacuum: Duration,
+    /// Where to copy each bot's log file (`BENCH_KEEP_LOGS`).
+    keep_logs: Option<PathBuf>,
     /// The machine's CPUs.
     cpus: usize,
 }
@@ -190,6 +210,17 @@ impl Knobs {
             pin,
             bin: var("CAMPANILE_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_campanile").to_owned()),
             bot_log: var("BENCH_BOT_LOG").unwrap_or_else(|| "info".to_owned()),
+            database_params: var("BENCH_DATABASE_PARAMS"),
+            pg_settings: var("BENCH_PG_SET")
+                .unwrap_or_default()
+                .split(';')
+                .filter_map(|s| s.split_once('='))
+                .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+                .collect(),
+            // Decided once PostgreSQL can be asked (`main`).
+            pg_vacuum: var("BENCH_PG_VACUUM")
+                .map_or(Duration::MAX, |_| seconds("BENCH_PG_VACUUM", 0.0)),
+            keep_logs: var("BENCH_KEEP_LOGS").map(PathBuf::from),
             cpus,
         }
     }
@@ -207,13 +238,35 @@ struct Scratch {
 }
 
 impl Scratch {
-    fn create(runtime: &tokio::runtime::Runtime) -> Self {
+    /// A fresh database with `settings` (name and value) as its own
+    /// defaults (`ALTER DATABASE … SET`), and a fresh prefix.
+    fn create(runtime: &tokio::runtime::Runtime, settings: &[(String, String)]) -> Self {
         let database =
             runtime.block_on(infra::testing::TempDatabase::create("campanile_bench_e2e"));
-        Self {
+        let scratch = Self {
             database: Some(database),
             prefix: format!("campanile-bench-e2e-{}", infra::testing::random_tag()),
+        };
+        if !settings.is_empty() {
+            let name = scratch.name().unwrap_or_default();
+            runtime.block_on(async {
+                let admin = infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(
+                    infra::testing::POSTGRES_ADMIN_URL,
+                )))
+                .await
+                .expect("connect to PostgreSQL as its administrator");
+                for (setting, value) in settings {
+                    sea_orm::ConnectionTrait::execute_unprepared(
+                        admin.connection(),
+                        &format!("ALTER DATABASE {name} SET {setting} = '{value}'"),
+                    )
+                    .await
+                    .unwrap_or_else(|e| panic!("BENCH_PG_SET: {setting} = {value}: {e}"));
+                }
+                admin.close().await;
+            });
         }
+        scratch
     }
 
     fn name(&self) -> Option<String> {
@@ -366,6 +419,48 @@ impl Bench {
     }
 }
 
+/// `VACUUM (ANALYZE)` on the database at `url` every `every`, as
+/// autovacuum would keep its statistics current and its dead rows few.
+async fn vacuum_every(url: String, every: Duration) {
+    let Ok(db) = infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(&url))).await
+    else {
+        println!("cannot connect to vacuum the scratch database");
+        return;
+    };
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(e) =
+            sea_orm::ConnectionTrait::execute_unprepared(db.connection(), "VACUUM (ANALYZE)").await
+        {
+            println!("VACUUM (ANALYZE) of the scratch database failed: {e}");
+        }
+    }
+}
+
+/// Whether the local PostgreSQL server runs autovacuum.
+fn autovacuum_on(runtime: &tokio::runtime::Runtime) -> bool {
+    runtime.block_on(async {
+        let settings = infra::db::DatabaseSettings::new(Some(infra::testing::POSTGRES_ADMIN_URL));
+        let Ok(admin) = infra::db::Database::connect(&settings).await else {
+            return true;
+        };
+        let row = sea_orm::ConnectionTrait::query_one_raw(
+            admin.connection(),
+            sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT setting FROM pg_settings WHERE name = 'autovacuum'",
+            ),
+        )
+        .await;
+        admin.close().await;
+        let setting = row
+            .ok()
+            .flatten()
+            .and_then(|r| r.try_get::<String>("", "setting").ok());
+        setting.as_deref() != Some("off")
+    })
+}
+
 /// The bot on `backend`, its log file and its address, once it is ready.
 fn start_bot(
     knobs: &Knobs,
@@ -402,6 +497,10 @@ fn start_bot(
             .as_ref()
             .map(infra::testing::TempDatabase::url)
             .expect("the scratch database");
+        let url = match &knobs.database_params {
+            Some(params) => format!("{url}?{params}"),
+            None => url,
+        };
         command
             .env("DATABASE_URL", url)
             .env("REDIS_URL", infra::testing::REDIS_URL)
@@ -531,6 +630,21 @@ fn describe_machine(knobs: &Knobs, pinned: Option<bool>) {
             passed.join(" ")
         }
     );
+    if let Some(params) = &knobs.database_params {
+        println!("PostgreSQL URL parameters: {params}");
+    }
+    if !knobs.pg_vacuum.is_zero() && knobs.backends.contains(&Backend::Postgres) {
+        println!(
+            "PostgreSQL: the bench runs VACUUM (ANALYZE) on its database every {:.0} s (the server's autovacuum is off, or BENCH_PG_VACUUM says so)",
+            knobs.pg_vacuum.as_secs_f64()
+        );
+    }
+    if !knobs.pg_settings.is_empty() {
+        println!(
+            "PostgreSQL settings of the scratch database: {:?}",
+            knobs.pg_settings
+        );
+    }
     println!(
         "phases: {:.0} s each, closed {:?}, open {:?} × sustainable and {:?}/s, flood {} × sustainable for {:.0} s, drain ≤ {:.0} s; {} senders, {} connections per open loop",
         knobs.window.as_secs_f64(),
@@ -567,13 +681,21 @@ fn main() {
         baseline::run();
         return;
     }
-    let knobs = Knobs::from_env();
+    let mut knobs = Knobs::from_env();
     let pinned = knobs.pin.as_ref().map(|(_, load)| procs::pin_self(load));
-    describe_machine(&knobs, pinned);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("the load's runtime");
+    if knobs.pg_vacuum == Duration::MAX {
+        knobs.pg_vacuum = if knobs.backends.contains(&Backend::Postgres) && !autovacuum_on(&runtime)
+        {
+            Duration::from_secs(10)
+        } else {
+            Duration::ZERO
+        };
+    }
+    describe_machine(&knobs, pinned);
     let ledger = Arc::new(Ledger::default());
     let fake = runtime.block_on(fake::start(Arc::clone(&ledger)));
     let bench = Bench {
@@ -592,7 +714,8 @@ fn main() {
     let mut interrupted = false;
     for &backend in &bench.knobs.backends {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let scratch = (backend == Backend::Postgres).then(|| Scratch::create(&runtime));
+        let scratch = (backend == Backend::Postgres)
+            .then(|| Scratch::create(&runtime, &bench.knobs.pg_settings));
         let (mut bot, addr, log) =
             start_bot(&bench.knobs, backend, dir.path(), &fake, scratch.as_ref());
         let ready = runtime.block_on(load::wait_ready(addr, Duration::from_secs(120), || {
@@ -615,7 +738,17 @@ fn main() {
             rss: RssWatch::start(bot.pid()),
         };
         println!("{}: ready at {addr} (pid {})", target.name, bot.pid());
-        let Some((ran, sustainable)) = interruptible(&runtime, bench.bot_phases(&target)) else {
+        // Stands in for autovacuum where the server runs without it.
+        let vacuum = scratch
+            .as_ref()
+            .filter(|_| !bench.knobs.pg_vacuum.is_zero())
+            .and_then(|s| s.database.as_ref())
+            .map(|d| runtime.spawn(vacuum_every(d.url(), bench.knobs.pg_vacuum)));
+        let phases_run = interruptible(&runtime, bench.bot_phases(&target));
+        if let Some(vacuum) = vacuum {
+            vacuum.abort();
+        }
+        let Some((ran, sustainable)) = phases_run else {
             // The bot, its database and directory go as this scope ends.
             interrupted = true;
             break;
@@ -632,6 +765,17 @@ fn main() {
             stopped.map_or_else(|| "no: killed".to_owned(), |d| format!("in {d:.1?}")),
             log_summary(&log),
         ));
+        if let Some(keep) = &bench.knobs.keep_logs {
+            let copy = keep.join(format!("{}.log", backend.name()));
+            match std::fs::create_dir_all(keep).and_then(|()| std::fs::copy(&log, &copy)) {
+                Ok(_) => println!("{}: its log is in {}", target.name, copy.display()),
+                Err(e) => println!(
+                    "{}: cannot keep its log in {}: {e}",
+                    target.name,
+                    keep.display()
+                ),
+            }
+        }
         verdicts.push((
             target.name.clone(),
             ran.clone(),
