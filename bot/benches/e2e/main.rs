@@ -461,6 +461,130 @@ fn autovacuum_on(runtime: &tokio::runtime::Runtime) -> bool {
     })
 }
 
+/// What one bot's run gave.
+struct BotRun {
+    phases: Vec<Phase>,
+    sustainable: f64,
+    /// How it ended: the fake's refusals, the stop, its log's warnings.
+    note: String,
+}
+
+impl Bench {
+    /// The bot on `backend` through every phase, then stopped and its
+    /// scratch data removed; `None` when interrupted.
+    fn run_bot(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        fake: &FakeGraph,
+        backend: Backend,
+    ) -> Option<BotRun> {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let scratch = (backend == Backend::Postgres)
+            .then(|| Scratch::create(runtime, &self.knobs.pg_settings));
+        let (mut bot, addr, log) =
+            start_bot(&self.knobs, backend, dir.path(), fake, scratch.as_ref());
+        let ready = runtime.block_on(load::wait_ready(addr, Duration::from_secs(120), || {
+            bot.alive()
+        }));
+        assert!(
+            ready,
+            "the bot ({}) did not become ready at {addr}; its log ends with:\n{}",
+            backend.name(),
+            log_tail(&log)
+        );
+        let target = Target {
+            name: backend.name().to_owned(),
+            addr,
+            watched: Watched {
+                server: bot.pid(),
+                database: scratch.as_ref().and_then(Scratch::name),
+                redis: backend == Backend::Postgres,
+            },
+            rss: RssWatch::start(bot.pid()),
+        };
+        println!("{}: ready at {addr} (pid {})", target.name, bot.pid());
+        let refused_before = fake.refused();
+        // Stands in for autovacuum where the server runs without it.
+        let vacuum = scratch
+            .as_ref()
+            .filter(|_| !self.knobs.pg_vacuum.is_zero())
+            .and_then(|s| s.database.as_ref())
+            .map(|d| runtime.spawn(vacuum_every(d.url(), self.knobs.pg_vacuum)));
+        let ran = interruptible(runtime, self.bot_phases(&target));
+        if let Some(vacuum) = vacuum {
+            vacuum.abort();
+        }
+        // Interrupted: the bot, its database and directory go as this
+        // function returns.
+        let (phases, sustainable) = ran?;
+        let stopped = bot.stop();
+        let refused = fake.refused() - refused_before;
+        let note = format!(
+            "{}: the fake refused {refused} sends; stopped on SIGTERM {}\n  {}",
+            target.name,
+            stopped.map_or_else(|| "no: killed".to_owned(), |d| format!("in {d:.1?}")),
+            log_summary(&log),
+        );
+        if let Some(keep) = &self.knobs.keep_logs {
+            let copy = keep.join(format!("{}.log", backend.name()));
+            match std::fs::create_dir_all(keep).and_then(|()| std::fs::copy(&log, &copy)) {
+                Ok(_) => println!("{}: its log is in {}", target.name, copy.display()),
+                Err(e) => println!(
+                    "{}: cannot keep its log in {}: {e}",
+                    target.name,
+                    keep.display()
+                ),
+            }
+        }
+        Some(BotRun {
+            phases,
+            sustainable,
+            note,
+        })
+    }
+
+    /// The baseline through the closed loops and an open loop at `flood`
+    /// (the highest rate the bots were offered), if any.
+    fn run_baseline(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        fake: &FakeGraph,
+        flood: Option<f64>,
+    ) -> Vec<Phase> {
+        let (server, addr) = start_baseline(&self.knobs, fake);
+        let ready = runtime.block_on(load::wait_ready(addr, Duration::from_secs(30), || true));
+        assert!(ready, "the baseline did not become ready at {addr}");
+        let target = Target {
+            name: "baseline".to_owned(),
+            addr,
+            watched: Watched {
+                server: server.pid(),
+                database: None,
+                redis: false,
+            },
+            rss: RssWatch::start(server.pid()),
+        };
+        let mut phases = Vec::new();
+        interruptible(runtime, async {
+            self.warm_up(&target).await;
+            for &users in &self.knobs.closed {
+                phases.push(
+                    self.phase(&target, Load::Closed(users), self.knobs.window)
+                        .await,
+                );
+            }
+            if let Some(rate) = flood {
+                phases.push(
+                    self.phase(&target, Load::Open(rate), self.knobs.window)
+                        .await,
+                );
+            }
+        });
+        drop(server);
+        phases
+    }
+}
+
 /// The bot on `backend`, its log file and its address, once it is ready.
 fn start_bot(
     knobs: &Knobs,
@@ -713,120 +837,28 @@ fn main() {
     let mut notes = Vec::new();
     let mut interrupted = false;
     for &backend in &bench.knobs.backends {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let scratch = (backend == Backend::Postgres)
-            .then(|| Scratch::create(&runtime, &bench.knobs.pg_settings));
-        let (mut bot, addr, log) =
-            start_bot(&bench.knobs, backend, dir.path(), &fake, scratch.as_ref());
-        let ready = runtime.block_on(load::wait_ready(addr, Duration::from_secs(120), || {
-            bot.alive()
-        }));
-        assert!(
-            ready,
-            "the bot ({}) did not become ready at {addr}; its log ends with:\n{}",
-            backend.name(),
-            log_tail(&log)
-        );
-        let target = Target {
-            name: backend.name().to_owned(),
-            addr,
-            watched: Watched {
-                server: bot.pid(),
-                database: scratch.as_ref().and_then(Scratch::name),
-                redis: backend == Backend::Postgres,
-            },
-            rss: RssWatch::start(bot.pid()),
-        };
-        println!("{}: ready at {addr} (pid {})", target.name, bot.pid());
-        // Stands in for autovacuum where the server runs without it.
-        let vacuum = scratch
-            .as_ref()
-            .filter(|_| !bench.knobs.pg_vacuum.is_zero())
-            .and_then(|s| s.database.as_ref())
-            .map(|d| runtime.spawn(vacuum_every(d.url(), bench.knobs.pg_vacuum)));
-        let phases_run = interruptible(&runtime, bench.bot_phases(&target));
-        if let Some(vacuum) = vacuum {
-            vacuum.abort();
-        }
-        let Some((ran, sustainable)) = phases_run else {
-            // The bot, its database and directory go as this scope ends.
+        let Some(run) = bench.run_bot(&runtime, &fake, backend) else {
             interrupted = true;
             break;
         };
-        let stopped = bot.stop();
-        notes.push(format!(
-            "{}: {}; stopped on SIGTERM {}\n  {}",
-            target.name,
-            if fake.refused() > 0 {
-                format!("the fake refused {} sends", fake.refused())
-            } else {
-                "the fake refused no send".to_owned()
-            },
-            stopped.map_or_else(|| "no: killed".to_owned(), |d| format!("in {d:.1?}")),
-            log_summary(&log),
-        ));
-        if let Some(keep) = &bench.knobs.keep_logs {
-            let copy = keep.join(format!("{}.log", backend.name()));
-            match std::fs::create_dir_all(keep).and_then(|()| std::fs::copy(&log, &copy)) {
-                Ok(_) => println!("{}: its log is in {}", target.name, copy.display()),
-                Err(e) => println!(
-                    "{}: cannot keep its log in {}: {e}",
-                    target.name,
-                    keep.display()
-                ),
-            }
-        }
         verdicts.push((
-            target.name.clone(),
-            ran.clone(),
-            sustainable,
+            backend.name(),
+            run.phases.clone(),
+            run.sustainable,
             backend.target(),
         ));
-        phases.extend(ran);
-        drop(scratch);
+        notes.push(run.note);
+        phases.extend(run.phases);
     }
-
-    let mut baseline_phases = Vec::new();
-    if bench.knobs.baseline && !interrupted {
-        let (server, addr) = start_baseline(&bench.knobs, &fake);
-        let ready = runtime.block_on(load::wait_ready(addr, Duration::from_secs(30), || true));
-        assert!(ready, "the baseline did not become ready at {addr}");
-        let target = Target {
-            name: "baseline".to_owned(),
-            addr,
-            watched: Watched {
-                server: server.pid(),
-                database: None,
-                redis: false,
-            },
-            rss: RssWatch::start(server.pid()),
-        };
-        let floods: Vec<f64> = phases
-            .iter()
-            .filter_map(|p| match p.load {
-                Load::Flood(rate) => Some(rate),
-                _ => None,
-            })
-            .collect();
-        interruptible(&runtime, async {
-            bench.warm_up(&target).await;
-            for &users in &bench.knobs.closed {
-                baseline_phases.push(
-                    bench
-                        .phase(&target, Load::Closed(users), bench.knobs.window)
-                        .await,
-                );
-            }
-            if let Some(rate) = floods.into_iter().reduce(f64::max) {
-                baseline_phases.push(
-                    bench
-                        .phase(&target, Load::Open(rate), bench.knobs.window)
-                        .await,
-                );
-            }
+    let baseline_phases = if bench.knobs.baseline && !interrupted {
+        let floods = phases.iter().filter_map(|p| match p.load {
+            Load::Flood(rate) => Some(rate),
+            _ => None,
         });
-        drop(server);
-    }
+        bench.run_baseline(&runtime, &fake, floods.reduce(f64::max))
+    } else {
+        Vec::new()
+    };
 
     println!();
     let all: Vec<Phase> = phases.iter().chain(&baseline_phases).cloned().collect();
