@@ -1,0 +1,885 @@
+//! End-to-end benchmark (issue 12): signed Meta webhooks into the
+//! `campanile serve` release binary, replies counted where they arrive, at a
+//! fake Graph API over HTTP; on the embedded SQLite default and on
+//! PostgreSQL + Redis; next to a baseline measured in the same run.
+//!
+//! ```sh
+//! scripts/services.sh       # PostgreSQL and Redis on 127.0.0.1
+//! cargo bench --workspace --all-features --bench e2e
+//! ```
+//!
+//! What runs:
+//!
+//! - **the bot**: the `campanile` binary cargo builds for this bench (the
+//!   bench profile: release), started once per backend with `serve`, set
+//!   only through its environment: Meta's app secret, verify and access
+//!   tokens, `META_API_BASE` at the fake; the embedded default (no
+//!   `DATABASE_URL`: a `campanile.db` in a fresh temporary directory) or a
+//!   fresh PostgreSQL database (dropped afterwards) with Redis under a fresh
+//!   key prefix (deleted afterwards). Everything else at its default: the
+//!   dispatcher sends for real (`CAMPANILE_SEND_CONCURRENCY` 64), the job
+//!   workers run, logs at `info` go to a file. `CAMPANILE_*` and
+//!   `DATABASE_MAX_CONNECTIONS` set when running the bench are passed on.
+//! - **the fake Graph API** (`fake.rs`): answers the sends in Meta's wire
+//!   format and notes each reply's recipient and arrival.
+//! - **the load** (`load.rs`): "hi" from customers taken in turn from a
+//!   pool of `BENCH_SENDERS`, each webhook with a fresh wamid, signed
+//!   (`X-Hub-Signature-256`) with the framework's test kit. A customer's
+//!   reply answers their oldest message still waiting, so each message's
+//!   latency is its reply's arrival minus its send time (closed loop) or
+//!   its due time on the schedule (open loop: no coordinated omission).
+//! - **the baseline** (`baseline.rs`): this executable again as a server
+//!   that checks the signature, parses, renders a reply and posts it to the
+//!   fake before answering 200: the harness's ceiling.
+//!
+//! Phases, per server: a warm-up; closed loops (`BENCH_CLOSED` users, each
+//! waiting for its reply before writing again); the sustainable rate is the
+//! best closed loop's replies/s (or `BENCH_SUSTAINABLE`); open loops at
+//! `BENCH_OPEN` × that rate and at `BENCH_RATES`; then the flood,
+//! `BENCH_FLOOD_FACTOR` × that rate for `BENCH_FLOOD_SECONDS`. After each
+//! phase the bench waits until every acknowledged message has its reply,
+//! at most `BENCH_DRAIN_SECONDS`. The baseline runs the closed loops and one
+//! open loop at the highest flood rate the bots were offered.
+//!
+//! With two or more CPUs the bot (and the baseline) run on CPU 0 and this
+//! process (load and fake) on CPU 1 (`taskset`; `BENCH_PIN=0` turns it off,
+//! `BENCH_BOT_CPUS` and `BENCH_LOAD_CPUS` choose). PostgreSQL and Redis are
+//! not pinned.
+//!
+//! Options (environment), with their defaults: `BENCH_BACKENDS=sqlite,postgres`,
+//! `BENCH_BASELINE=1`, `BENCH_SECONDS=10` (each closed and open loop),
+//! `BENCH_WARMUP=2`, `BENCH_CLOSED=8,32`, `BENCH_OPEN=0.5`, `BENCH_RATES=`
+//! (none), `BENCH_FLOOD_FACTOR=2`, `BENCH_FLOOD_SECONDS=30`,
+//! `BENCH_DRAIN_SECONDS=90`, `BENCH_SENDERS=50000`, `BENCH_CONNECTIONS=256`
+//! (of an open loop), `BENCH_SUSTAINABLE` (skip the estimate),
+//! `BENCH_BOT_LOG=info` (the bot's `RUST_LOG`), `BENCH_DATABASE_PARAMS`
+//! (added to the PostgreSQL URL, e.g. `sslmode=disable`), `BENCH_PG_SET`
+//! (settings of the scratch database for a diagnosis, e.g.
+//! `synchronous_commit=off`; `;` between two), `BENCH_PG_VACUUM` (seconds
+//! between two `VACUUM (ANALYZE)` of the scratch database; default 10 when
+//! the server's autovacuum is off, as on this project's CI server, else
+//! none), `BENCH_KEEP_LOGS` (a
+//! directory to copy the bots' logs to), `CAMPANILE_BIN` (another build of
+//! the binary). The figures are in docs/benchmarks.md,
+//! "End to end (issue 12)".
+#![allow(clippy::expect_used, missing_docs)]
+
+mod baseline;
+mod fake;
+mod load;
+mod procs;
+mod report;
+
+use std::io::{BufRead as _, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fake::{ACCESS_TOKEN, FakeGraph, Ledger};
+use load::{APP_SECRET, Customers, Driver};
+use procs::{Proc, RssWatch, Watched};
+use report::{Load, Phase, thousands};
+
+/// The embedded default or the distributed mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres+redis",
+        }
+    }
+
+    /// Issue 12's target for sustained replies/s.
+    fn target(self) -> f64 {
+        match self {
+            Self::Sqlite => 4_000.0,
+            Self::Postgres => 5_000.0,
+        }
+    }
+}
+
+/// The options, from the environment.
+#[derive(Debug)]
+struct Knobs {
+    backends: Vec<Backend>,
+    baseline: bool,
+    window: Duration,
+    warmup: Duration,
+    closed: Vec<usize>,
+    open: Vec<f64>,
+    rates: Vec<f64>,
+    flood_factor: f64,
+    flood_window: Duration,
+    drain: Duration,
+    senders: u64,
+    connections: usize,
+    sustainable: Option<f64>,
+    /// CPUs of the server under test and of this process.
+    pin: Option<(String, String)>,
+    bin: String,
+    bot_log: String,
+    /// Appended to the PostgreSQL URL's query, e.g. `sslmode=disable`
+    /// (`BENCH_DATABASE_PARAMS`).
+    database_params: Option<String>,
+    /// Settings of the scratch database, for a diagnosis
+    /// (`BENCH_PG_SET=synchronous_commit=off;…`).
+    pg_settings: Vec<(String, String)>,
+    /// How often the bench vacuums and analyzes the scratch database
+    /// (`BENCH_PG_VACUUM`, seconds; zero: never). Defaults to 10 s when the
+    /// server runs without autovacuum (as this project's CI server does),
+    /// else never.
+    pg_vacuum: Duration,
+    /// Where to copy each bot's log file (`BENCH_KEEP_LOGS`).
+    keep_logs: Option<PathBuf>,
+    /// The machine's CPUs.
+    cpus: usize,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn number<T: std::str::FromStr>(name: &str, default: T) -> T {
+    var(name).map_or(default, |v| {
+        v.trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={v}: not a number"))
+    })
+}
+
+fn list<T: std::str::FromStr>(name: &str, default: &str) -> Vec<T> {
+    let value = std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.parse()
+                .unwrap_or_else(|_| panic!("{name}: {v:?} is not a number"))
+        })
+        .collect()
+}
+
+fn seconds(name: &str, default: f64) -> Duration {
+    Duration::from_secs_f64(number(name, default))
+}
+
+impl Knobs {
+    fn from_env() -> Self {
+        let backends = std::env::var("BENCH_BACKENDS")
+            .unwrap_or_else(|_| "sqlite,postgres".to_owned())
+            .split(',')
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+            .map(|b| match b {
+                "sqlite" => Backend::Sqlite,
+                "postgres" => Backend::Postgres,
+                other => panic!("BENCH_BACKENDS: {other:?} is neither sqlite nor postgres"),
+            })
+            .collect();
+        // Before this process is pinned: then it sees only its own CPUs.
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let pin = (var("BENCH_PIN").map_or(cpus >= 2, |v| v != "0")).then(|| {
+            (
+                var("BENCH_BOT_CPUS").unwrap_or_else(|| "0".to_owned()),
+                var("BENCH_LOAD_CPUS").unwrap_or_else(|| "1".to_owned()),
+            )
+        });
+        Self {
+            backends,
+            baseline: var("BENCH_BASELINE").is_none_or(|v| v != "0"),
+            window: seconds("BENCH_SECONDS", 10.0),
+            warmup: seconds("BENCH_WARMUP", 2.0),
+            closed: list("BENCH_CLOSED", "8,32"),
+            open: list("BENCH_OPEN", "0.5"),
+            rates: list("BENCH_RATES", ""),
+            flood_factor: number("BENCH_FLOOD_FACTOR", 2.0),
+            flood_window: seconds("BENCH_FLOOD_SECONDS", 30.0),
+            drain: seconds("BENCH_DRAIN_SECONDS", 90.0),
+            senders: number("BENCH_SENDERS", 50_000),
+            connections: number("BENCH_CONNECTIONS", 256),
+            sustainable: var("BENCH_SUSTAINABLE").map(|_| number("BENCH_SUSTAINABLE", 0.0)),
+            pin,
+            bin: var("CAMPANILE_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_campanile").to_owned()),
+            bot_log: var("BENCH_BOT_LOG").unwrap_or_else(|| "info".to_owned()),
+            database_params: var("BENCH_DATABASE_PARAMS"),
+            pg_settings: var("BENCH_PG_SET")
+                .unwrap_or_default()
+                .split(';')
+                .filter_map(|s| s.split_once('='))
+                .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+                .collect(),
+            // Decided once PostgreSQL can be asked (`main`).
+            pg_vacuum: var("BENCH_PG_VACUUM")
+                .map_or(Duration::MAX, |_| seconds("BENCH_PG_VACUUM", 0.0)),
+            keep_logs: var("BENCH_KEEP_LOGS").map(PathBuf::from),
+            cpus,
+        }
+    }
+
+    fn server_cpus(&self) -> Option<&str> {
+        self.pin.as_ref().map(|(server, _)| server.as_str())
+    }
+}
+
+/// A PostgreSQL database and a Redis key prefix for one run, removed when
+/// dropped (also when the bench panics).
+struct Scratch {
+    database: Option<infra::testing::TempDatabase>,
+    prefix: String,
+}
+
+impl Scratch {
+    /// A fresh database with `settings` (name and value) as its own
+    /// defaults (`ALTER DATABASE … SET`), and a fresh prefix.
+    fn create(runtime: &tokio::runtime::Runtime, settings: &[(String, String)]) -> Self {
+        let database =
+            runtime.block_on(infra::testing::TempDatabase::create("campanile_bench_e2e"));
+        let scratch = Self {
+            database: Some(database),
+            prefix: format!("campanile-bench-e2e-{}", infra::testing::random_tag()),
+        };
+        if !settings.is_empty() {
+            let name = scratch.name().unwrap_or_default();
+            runtime.block_on(async {
+                let admin = infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(
+                    infra::testing::POSTGRES_ADMIN_URL,
+                )))
+                .await
+                .expect("connect to PostgreSQL as its administrator");
+                for (setting, value) in settings {
+                    sea_orm::ConnectionTrait::execute_unprepared(
+                        admin.connection(),
+                        &format!("ALTER DATABASE {name} SET {setting} = '{value}'"),
+                    )
+                    .await
+                    .unwrap_or_else(|e| panic!("BENCH_PG_SET: {setting} = {value}: {e}"));
+                }
+                admin.close().await;
+            });
+        }
+        scratch
+    }
+
+    fn name(&self) -> Option<String> {
+        self.database.as_ref().map(|d| d.name().to_owned())
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let database = self.database.take();
+        let prefix = self.prefix.clone();
+        // Its own thread and runtime: this may run while a runtime unwinds.
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async {
+                if let Some(database) = database {
+                    database.drop().await;
+                }
+                infra::testing::delete_redis_keys(&prefix).await;
+            });
+        })
+        .join();
+    }
+}
+
+/// A server under test: where it listens, what is measured.
+struct Target {
+    name: String,
+    addr: SocketAddr,
+    watched: Watched,
+    rss: RssWatch,
+}
+
+/// What every phase shares.
+struct Bench {
+    knobs: Knobs,
+    driver: Driver,
+    ticks_per_second: f64,
+}
+
+impl Bench {
+    /// One phase against `target`, then the drain; prints a line.
+    async fn phase(&self, target: &Target, load: Load, window: Duration) -> Phase {
+        let ledger = &self.driver.ledger;
+        let phase = ledger.new_phase();
+        let rss_start = target.rss.reset();
+        let cpu = target.watched.snapshot();
+        let (start, sent) = match load {
+            Load::Closed(users) => {
+                let start = Instant::now();
+                let sent = self
+                    .driver
+                    .closed_loop(target.addr, phase, users, window)
+                    .await;
+                (start, sent)
+            }
+            Load::Open(rate) | Load::Flood(rate) => {
+                // Time to open the connections before the schedule starts.
+                let start = Instant::now() + Duration::from_millis(200);
+                let sent = self
+                    .driver
+                    .open_loop(target.addr, phase, rate, window, start)
+                    .await;
+                (start, sent)
+            }
+        };
+        load::drain(ledger, phase, self.knobs.drain).await;
+        let cpu = target.watched.since(&cpu, self.ticks_per_second);
+        let (peak, end) = target.rss.peak_and_now();
+        let result = Phase {
+            cpu,
+            rss: (rss_start, peak, end),
+            ..Phase::new(&target.name, load, start, window, &sent, &ledger.log(phase))
+        };
+        println!(
+            "{} {}: {} webhooks/s, {} replies/s during, {} unanswered of {}, p99 {}",
+            result.server,
+            load.name(),
+            thousands(result.webhooks_per_sec),
+            thousands(result.during),
+            result.unanswered,
+            result.expected,
+            result
+                .p99
+                .map_or_else(|| "unknown".to_owned(), |d| format!("{d:.2?}")),
+        );
+        // Let the last sends' outcomes settle before the next phase.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        result
+    }
+
+    /// Warm-up, closed loops, open loops, flood; the phases and the
+    /// sustainable rate.
+    async fn bot_phases(&self, target: &Target) -> (Vec<Phase>, f64) {
+        self.warm_up(target).await;
+        let mut phases = Vec::new();
+        for &users in &self.knobs.closed {
+            phases.push(
+                self.phase(target, Load::Closed(users), self.knobs.window)
+                    .await,
+            );
+        }
+        let sustainable = self
+            .knobs
+            .sustainable
+            .unwrap_or_else(|| phases.iter().map(|p| p.during).fold(0.0, f64::max));
+        if sustainable <= 0.0 {
+            println!(
+                "{}: no replies in the closed loops; no open loop",
+                target.name
+            );
+            return (phases, sustainable);
+        }
+        let rates = self
+            .knobs
+            .open
+            .iter()
+            .map(|f| f * sustainable)
+            .chain(self.knobs.rates.iter().copied());
+        for rate in rates.collect::<Vec<_>>() {
+            phases.push(
+                self.phase(target, Load::Open(rate), self.knobs.window)
+                    .await,
+            );
+        }
+        if self.knobs.flood_factor > 0.0 && !self.knobs.flood_window.is_zero() {
+            let rate = self.knobs.flood_factor * sustainable;
+            phases.push(
+                self.phase(target, Load::Flood(rate), self.knobs.flood_window)
+                    .await,
+            );
+        }
+        (phases, sustainable)
+    }
+
+    async fn warm_up(&self, target: &Target) {
+        if self.knobs.warmup.is_zero() {
+            return;
+        }
+        let phase = self.driver.ledger.new_phase();
+        self.driver
+            .closed_loop(target.addr, phase, 4, self.knobs.warmup)
+            .await;
+        load::drain(&self.driver.ledger, phase, self.knobs.drain).await;
+    }
+}
+
+/// `VACUUM (ANALYZE)` on the database at `url` every `every`, as
+/// autovacuum would keep its statistics current and its dead rows few.
+async fn vacuum_every(url: String, every: Duration) {
+    let Ok(db) = infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(&url))).await
+    else {
+        println!("cannot connect to vacuum the scratch database");
+        return;
+    };
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(e) =
+            sea_orm::ConnectionTrait::execute_unprepared(db.connection(), "VACUUM (ANALYZE)").await
+        {
+            println!("VACUUM (ANALYZE) of the scratch database failed: {e}");
+        }
+    }
+}
+
+/// Whether the local PostgreSQL server runs autovacuum.
+fn autovacuum_on(runtime: &tokio::runtime::Runtime) -> bool {
+    runtime.block_on(async {
+        let settings = infra::db::DatabaseSettings::new(Some(infra::testing::POSTGRES_ADMIN_URL));
+        let Ok(admin) = infra::db::Database::connect(&settings).await else {
+            return true;
+        };
+        let row = sea_orm::ConnectionTrait::query_one_raw(
+            admin.connection(),
+            sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT setting FROM pg_settings WHERE name = 'autovacuum'",
+            ),
+        )
+        .await;
+        admin.close().await;
+        let setting = row
+            .ok()
+            .flatten()
+            .and_then(|r| r.try_get::<String>("", "setting").ok());
+        setting.as_deref() != Some("off")
+    })
+}
+
+/// What one bot's run gave.
+struct BotRun {
+    phases: Vec<Phase>,
+    sustainable: f64,
+    /// How it ended: the fake's refusals, the stop, its log's warnings.
+    note: String,
+}
+
+impl Bench {
+    /// The bot on `backend` through every phase, then stopped and its
+    /// scratch data removed; `None` when interrupted.
+    fn run_bot(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        fake: &FakeGraph,
+        backend: Backend,
+    ) -> Option<BotRun> {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let scratch = (backend == Backend::Postgres)
+            .then(|| Scratch::create(runtime, &self.knobs.pg_settings));
+        let (mut bot, addr, log) =
+            start_bot(&self.knobs, backend, dir.path(), fake, scratch.as_ref());
+        let ready = runtime.block_on(load::wait_ready(addr, Duration::from_secs(120), || {
+            bot.alive()
+        }));
+        assert!(
+            ready,
+            "the bot ({}) did not become ready at {addr}; its log ends with:\n{}",
+            backend.name(),
+            log_tail(&log)
+        );
+        let target = Target {
+            name: backend.name().to_owned(),
+            addr,
+            watched: Watched {
+                server: bot.pid(),
+                database: scratch.as_ref().and_then(Scratch::name),
+                redis: backend == Backend::Postgres,
+            },
+            rss: RssWatch::start(bot.pid()),
+        };
+        println!("{}: ready at {addr} (pid {})", target.name, bot.pid());
+        let refused_before = fake.refused();
+        // Stands in for autovacuum where the server runs without it.
+        let vacuum = scratch
+            .as_ref()
+            .filter(|_| !self.knobs.pg_vacuum.is_zero())
+            .and_then(|s| s.database.as_ref())
+            .map(|d| runtime.spawn(vacuum_every(d.url(), self.knobs.pg_vacuum)));
+        let ran = interruptible(runtime, self.bot_phases(&target));
+        if let Some(vacuum) = vacuum {
+            vacuum.abort();
+        }
+        // Interrupted: the bot, its database and directory go as this
+        // function returns.
+        let (phases, sustainable) = ran?;
+        let stopped = bot.stop();
+        let refused = fake.refused() - refused_before;
+        let note = format!(
+            "{}: the fake refused {refused} sends; stopped on SIGTERM {}\n  {}",
+            target.name,
+            stopped.map_or_else(|| "no: killed".to_owned(), |d| format!("in {d:.1?}")),
+            log_summary(&log),
+        );
+        if let Some(keep) = &self.knobs.keep_logs {
+            let copy = keep.join(format!("{}.log", backend.name()));
+            match std::fs::create_dir_all(keep).and_then(|()| std::fs::copy(&log, &copy)) {
+                Ok(_) => println!("{}: its log is in {}", target.name, copy.display()),
+                Err(e) => println!(
+                    "{}: cannot keep its log in {}: {e}",
+                    target.name,
+                    keep.display()
+                ),
+            }
+        }
+        Some(BotRun {
+            phases,
+            sustainable,
+            note,
+        })
+    }
+
+    /// The baseline through the closed loops and an open loop at `flood`
+    /// (the highest rate the bots were offered), if any.
+    fn run_baseline(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        fake: &FakeGraph,
+        flood: Option<f64>,
+    ) -> Vec<Phase> {
+        let (server, addr) = start_baseline(&self.knobs, fake);
+        let ready = runtime.block_on(load::wait_ready(addr, Duration::from_secs(30), || true));
+        assert!(ready, "the baseline did not become ready at {addr}");
+        let target = Target {
+            name: "baseline".to_owned(),
+            addr,
+            watched: Watched {
+                server: server.pid(),
+                database: None,
+                redis: false,
+            },
+            rss: RssWatch::start(server.pid()),
+        };
+        let mut phases = Vec::new();
+        interruptible(runtime, async {
+            self.warm_up(&target).await;
+            for &users in &self.knobs.closed {
+                phases.push(
+                    self.phase(&target, Load::Closed(users), self.knobs.window)
+                        .await,
+                );
+            }
+            if let Some(rate) = flood {
+                phases.push(
+                    self.phase(&target, Load::Open(rate), self.knobs.window)
+                        .await,
+                );
+            }
+        });
+        drop(server);
+        phases
+    }
+}
+
+/// The bot on `backend`, its log file and its address, once it is ready.
+fn start_bot(
+    knobs: &Knobs,
+    backend: Backend,
+    dir: &Path,
+    fake: &FakeGraph,
+    scratch: Option<&Scratch>,
+) -> (Proc, SocketAddr, PathBuf) {
+    let addr = free_address();
+    let log = dir.join("campanile.log");
+    let file = std::fs::File::create(&log).expect("create the bot's log file");
+    let mut command = procs::command_on(&knobs.bin, knobs.server_cpus());
+    command
+        .args(["serve", "--addr", &addr.to_string()])
+        .current_dir(dir)
+        .env_clear();
+    for keep in ["PATH", "HOME", "TMPDIR", "LANG"] {
+        if let Some(value) = var(keep) {
+            command.env(keep, value);
+        }
+    }
+    command
+        .env("RUST_LOG", &knobs.bot_log)
+        .env("NO_COLOR", "1")
+        .env("META_APP_SECRET", APP_SECRET)
+        .env("META_VERIFY_TOKEN", "bench-verify-token")
+        .env("META_ACCESS_TOKEN", ACCESS_TOKEN)
+        .env("META_API_BASE", &fake.base_url)
+        .envs(passed_on());
+    if backend == Backend::Postgres {
+        let scratch = scratch.expect("a scratch database for PostgreSQL");
+        let url = scratch
+            .database
+            .as_ref()
+            .map(infra::testing::TempDatabase::url)
+            .expect("the scratch database");
+        let url = match &knobs.database_params {
+            Some(params) => format!("{url}?{params}"),
+            None => url,
+        };
+        command
+            .env("DATABASE_URL", url)
+            .env("REDIS_URL", infra::testing::REDIS_URL)
+            .env("REDIS_KEY_PREFIX", &scratch.prefix);
+    }
+    command
+        .stdout(file.try_clone().expect("the bot's log file"))
+        .stderr(file);
+    (Proc::spawn(&mut command), addr, log)
+}
+
+/// The bench's own `CAMPANILE_*` and `DATABASE_MAX_CONNECTIONS` settings,
+/// for the bot.
+fn passed_on() -> Vec<(String, String)> {
+    std::env::vars()
+        .filter(|(name, _)| {
+            (name.starts_with("CAMPANILE_")
+                && !["CAMPANILE_BIN", "CAMPANILE_ADDR", "CAMPANILE_CONFIG"]
+                    .contains(&name.as_str()))
+                || name == "DATABASE_MAX_CONNECTIONS"
+        })
+        .collect()
+}
+
+/// A port of 127.0.0.1 free a moment ago.
+fn free_address() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port on 127.0.0.1")
+}
+
+/// The baseline server, on the server's CPUs.
+fn start_baseline(knobs: &Knobs, fake: &FakeGraph) -> (Proc, SocketAddr) {
+    let exe = std::env::current_exe().expect("this bench's executable");
+    let exe = exe.to_str().expect("a UTF-8 path to this bench");
+    let mut command = procs::command_on(exe, knobs.server_cpus());
+    command
+        .env("BENCH_ROLE", "baseline")
+        .env(baseline::API_VARIABLE, &fake.base_url)
+        .stdout(Stdio::piped());
+    let mut proc = Proc::spawn(&mut command);
+    let stdout = proc.child().stdout.take().expect("the baseline's stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the baseline's address");
+    let addr = line
+        .trim()
+        .strip_prefix("listening ")
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("the baseline did not start: {line:?}"));
+    (proc, addr)
+}
+
+/// Warnings and errors in the bot's log: how many, and the first of each.
+fn log_summary(log: &Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let mut out = Vec::new();
+    for level in ["ERROR", "WARN"] {
+        let mut lines = text.lines().filter(|l| l.contains(&format!(" {level} ")));
+        if let Some(first) = lines.next() {
+            let first: String = first.chars().take(300).collect();
+            out.push(format!(
+                "{} {level} lines, the first: {first}",
+                lines.count() + 1
+            ));
+        }
+    }
+    if out.is_empty() {
+        "no warnings or errors in its log".to_owned()
+    } else {
+        out.join("\n  ")
+    }
+}
+
+/// The last lines of the bot's log, for a bot that did not start.
+fn log_tail(log: &Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(20)..].join("\n")
+}
+
+fn describe_machine(knobs: &Knobs, pinned: Option<bool>) {
+    let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
+    let model = read("/proc/cpuinfo")
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned())
+        })
+        .unwrap_or_default();
+    let memory = read("/proc/meminfo")
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .nth(1)
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .map_or(0, |kb| kb / 1024 / 1024);
+    println!("end-to-end benchmark (issue 12)");
+    println!(
+        "machine: {} CPUs ({model}), {memory} GiB, load average {}",
+        knobs.cpus,
+        read("/proc/loadavg")
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    match (&knobs.pin, pinned) {
+        (Some((server, load)), Some(true)) => println!(
+            "pinned: server under test on CPU {server}, load and fake Graph API on CPU {load}; PostgreSQL and Redis unpinned"
+        ),
+        (Some(_), _) => println!("not pinned: taskset failed"),
+        (None, _) => println!("not pinned"),
+    }
+    println!("binary: {}", knobs.bin);
+    let passed: Vec<String> = passed_on()
+        .into_iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    println!(
+        "bot settings passed on: {}",
+        if passed.is_empty() {
+            "none (defaults)".to_owned()
+        } else {
+            passed.join(" ")
+        }
+    );
+    if let Some(params) = &knobs.database_params {
+        println!("PostgreSQL URL parameters: {params}");
+    }
+    if !knobs.pg_vacuum.is_zero() && knobs.backends.contains(&Backend::Postgres) {
+        println!(
+            "PostgreSQL: the bench runs VACUUM (ANALYZE) on its database every {:.0} s (the server's autovacuum is off, or BENCH_PG_VACUUM says so)",
+            knobs.pg_vacuum.as_secs_f64()
+        );
+    }
+    if !knobs.pg_settings.is_empty() {
+        println!(
+            "PostgreSQL settings of the scratch database: {:?}",
+            knobs.pg_settings
+        );
+    }
+    println!(
+        "phases: {:.0} s each, closed {:?}, open {:?} × sustainable and {:?}/s, flood {} × sustainable for {:.0} s, drain ≤ {:.0} s; {} senders, {} connections per open loop",
+        knobs.window.as_secs_f64(),
+        knobs.closed,
+        knobs.open,
+        knobs.rates,
+        knobs.flood_factor,
+        knobs.flood_window.as_secs_f64(),
+        knobs.drain.as_secs_f64(),
+        knobs.senders,
+        knobs.connections
+    );
+}
+
+/// Runs `work` unless Ctrl-C comes first (`None`), so that the servers,
+/// the scratch database and the key prefix are still removed.
+fn interruptible<F: std::future::Future>(
+    runtime: &tokio::runtime::Runtime,
+    work: F,
+) -> Option<F::Output> {
+    runtime.block_on(async {
+        tokio::select! {
+            done = work => Some(done),
+            _ = tokio::signal::ctrl_c() => {
+                println!("interrupted: stopping the servers and removing the scratch data");
+                None
+            }
+        }
+    })
+}
+
+fn main() {
+    if std::env::var("BENCH_ROLE").as_deref() == Ok("baseline") {
+        baseline::run();
+        return;
+    }
+    let mut knobs = Knobs::from_env();
+    let pinned = knobs.pin.as_ref().map(|(_, load)| procs::pin_self(load));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("the load's runtime");
+    if knobs.pg_vacuum == Duration::MAX {
+        knobs.pg_vacuum = if knobs.backends.contains(&Backend::Postgres) && !autovacuum_on(&runtime)
+        {
+            Duration::from_secs(10)
+        } else {
+            Duration::ZERO
+        };
+    }
+    describe_machine(&knobs, pinned);
+    let ledger = Arc::new(Ledger::default());
+    let fake = runtime.block_on(fake::start(Arc::clone(&ledger)));
+    let bench = Bench {
+        driver: Driver {
+            ledger: Arc::clone(&ledger),
+            customers: Arc::new(Customers::new(knobs.senders)),
+            connections: knobs.connections,
+        },
+        ticks_per_second: procs::ticks_per_second(),
+        knobs,
+    };
+
+    let mut phases = Vec::new();
+    let mut verdicts = Vec::new();
+    let mut notes = Vec::new();
+    let mut interrupted = false;
+    for &backend in &bench.knobs.backends {
+        let Some(run) = bench.run_bot(&runtime, &fake, backend) else {
+            interrupted = true;
+            break;
+        };
+        verdicts.push((
+            backend.name(),
+            run.phases.clone(),
+            run.sustainable,
+            backend.target(),
+        ));
+        notes.push(run.note);
+        phases.extend(run.phases);
+    }
+    let baseline_phases = if bench.knobs.baseline && !interrupted {
+        let floods = phases.iter().filter_map(|p| match p.load {
+            Load::Flood(rate) => Some(rate),
+            _ => None,
+        });
+        bench.run_baseline(&runtime, &fake, floods.reduce(f64::max))
+    } else {
+        Vec::new()
+    };
+
+    println!();
+    let all: Vec<Phase> = phases.iter().chain(&baseline_phases).cloned().collect();
+    report::print_latency(&all, &baseline_phases);
+    println!();
+    report::print_resources(&all);
+    println!();
+    for (name, ran, sustainable, target) in &verdicts {
+        report::print_verdict(name, ran, *sustainable, *target);
+    }
+    for note in &notes {
+        println!("{note}");
+    }
+    println!(
+        "replies matching no waiting message: {}; load average at the end {}",
+        ledger.strays(),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+}
