@@ -326,6 +326,7 @@ impl Services {
             tower::util::BoxCloneSyncService::new(crate::pipeline(self.pipeline_deps())),
             crate::inbound::InboxConfig {
                 lease: self.settings.pipeline.in_flight_ttl,
+                turns: self.settings.pipeline.turn_concurrency,
                 ..crate::inbound::InboxConfig::default()
             },
         )

@@ -36,12 +36,18 @@ infra::settings! {
         /// request holds only its own customer [default: 64].
         #[var("CAMPANILE_SEND_CONCURRENCY")]
         pub send_concurrency: usize,
+        /// Turns that run at once on this instance; messages beyond it stay
+        /// recorded and run as turns finish, so a flood of webhooks cannot
+        /// take every database connection from the dispatcher [default: 8].
+        #[var("CAMPANILE_TURN_CONCURRENCY")]
+        pub turn_concurrency: usize,
     }
 }
 
 impl Default for PipelineSettings {
     /// 24 h sessions; 10 s in-flight claims, lanes and send leases (each
-    /// renewed while its work runs); 64 customers sent to at once.
+    /// renewed while its work runs); 64 customers sent to at once; 8 turns
+    /// at once.
     fn default() -> Self {
         Self {
             session_ttl: Duration::from_secs(24 * 60 * 60),
@@ -49,6 +55,7 @@ impl Default for PipelineSettings {
             lane_ttl: Duration::from_secs(10),
             send_lease: Duration::from_secs(10),
             send_concurrency: 64,
+            turn_concurrency: 8,
         }
     }
 }

@@ -334,6 +334,10 @@ fn validate_names_the_variable_and_its_value() {
             "CAMPANILE_SEND_CONCURRENCY=\"0\" is not valid: must be at least 1",
         ),
         (
+            &[("CAMPANILE_TURN_CONCURRENCY", "0")][..],
+            "CAMPANILE_TURN_CONCURRENCY=\"0\" is not valid: must be at least 1",
+        ),
+        (
             &[("CAMPANILE_PAYMENT_TERMS", "3651")][..],
             "CAMPANILE_PAYMENT_TERMS=\"3651\" is not valid: must be at most 3650 days",
         ),

@@ -50,6 +50,9 @@ impl Settings {
         if self.pipeline.send_concurrency == 0 {
             return invalid("CAMPANILE_SEND_CONCURRENCY", "0", "must be at least 1");
         }
+        if self.pipeline.turn_concurrency == 0 {
+            return invalid("CAMPANILE_TURN_CONCURRENCY", "0", "must be at least 1");
+        }
         if let Some(url) = &self.redis.url {
             let url = url.expose();
             if url.starts_with("rediss://") {

@@ -9,7 +9,13 @@
 //!   never run one conversation's messages out of order or at once.
 //! - [`Inbox::run_sweeps`] finds queues whose head is runnable (a message
 //!   whose worker died, once its lease expired; a message waiting for a
-//!   retry) and drains them, on every instance, every `poll`.
+//!   retry; a message recorded while every turn slot was taken) and drains
+//!   them, on every instance, every `poll` and as soon as a slot frees for
+//!   a message that waits for one.
+//! - At most [`InboxConfig::turns`] turns run at once
+//!   (`CAMPANILE_TURN_CONCURRENCY`): under a flood the backlog waits in
+//!   the database, and the dispatcher and the webhooks keep their share of
+//!   its connections.
 //!
 //! A message that cannot run now (its lane busy past the wait, a store
 //! down: [`Outcome::InFlight`]) is given back with a backoff (250 ms
@@ -22,6 +28,8 @@
 //! [`answer_without_turn`](super::turn::answer_without_turn).
 
 use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use framework::backoff::Backoff;
@@ -31,6 +39,7 @@ use framework::{ConversationKey, InboundMessage, Outcome, Provider, Response};
 use futures_util::StreamExt as _;
 use infra::db::messages::{InboundClaim, InboxQueue, QueuedInbound};
 use infra::outbox::DbOutbox;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
@@ -61,6 +70,10 @@ pub struct InboxConfig {
     pub poll: Duration,
     /// How many unfinished messages one sweep looks at.
     pub sweep_batch: u64,
+    /// Most turns running at once (drains started for new messages and by
+    /// sweeps together); a message recorded while all run waits for the
+    /// next sweep, which starts as soon as one finishes.
+    pub turns: usize,
 }
 
 impl Default for InboxConfig {
@@ -69,6 +82,7 @@ impl Default for InboxConfig {
             lease: Duration::from_secs(10),
             poll: Duration::from_millis(500),
             sweep_batch: 500,
+            turns: 8,
         }
     }
 }
@@ -82,6 +96,12 @@ pub struct Inbox {
     config: InboxConfig,
     tasks: TaskTracker,
     stopping: CancellationToken,
+    /// One permit per turn that may run ([`InboxConfig::turns`]).
+    turns: Arc<Semaphore>,
+    /// Set when a new message found every turn running; the next turn to
+    /// finish wakes the sweep ([`sweep_now`](Self::run_sweeps)).
+    deferred: Arc<AtomicBool>,
+    sweep_now: Arc<Notify>,
 }
 
 impl std::fmt::Debug for Inbox {
@@ -116,9 +136,12 @@ impl Inbox {
             queue,
             outbox,
             pipeline,
+            turns: Arc::new(Semaphore::new(config.turns.max(1))),
             config,
             tasks: TaskTracker::new(),
             stopping: CancellationToken::new(),
+            deferred: Arc::new(AtomicBool::new(false)),
+            sweep_now: Arc::new(Notify::new()),
         }
     }
 
@@ -133,11 +156,36 @@ impl Inbox {
     }
 
     /// Drains the conversation's queue on a task of its own (tracked, so a
-    /// shutdown waits for it).
+    /// shutdown waits for it), if a turn may start now; otherwise the
+    /// message stays recorded and the sweep runs it once a turn finishes
+    /// (a flood is held in the database, not in tasks waiting in memory,
+    /// and cannot take every connection from the dispatcher).
     pub fn spawn_drain(&self, provider: Provider, key: ConversationKey) {
+        let permit = match Arc::clone(&self.turns).try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                self.deferred.store(true, Ordering::Release);
+                // A turn that finished between the two lines did not see
+                // the flag: look once more.
+                let Ok(permit) = Arc::clone(&self.turns).try_acquire_owned() else {
+                    return;
+                };
+                permit
+            }
+        };
         let inbox = self.clone();
-        self.tasks
-            .spawn(async move { inbox.drain(provider, &key).await });
+        self.tasks.spawn(async move {
+            inbox.drain(provider, &key).await;
+            inbox.finished(permit);
+        });
+    }
+
+    /// Frees a turn's permit; wakes the sweep if a message waits for one.
+    fn finished(&self, permit: OwnedSemaphorePermit) {
+        drop(permit);
+        if self.deferred.swap(false, Ordering::AcqRel) {
+            self.sweep_now.notify_one();
+        }
     }
 
     /// Runs the conversation's messages from the head of its queue until it
@@ -292,9 +340,13 @@ impl Inbox {
             .collect();
         let mut drains = futures_util::stream::iter(queues)
             .map(|(provider, key)| async move {
+                let Ok(permit) = Arc::clone(&self.turns).acquire_owned().await else {
+                    return;
+                };
                 if !self.stopping.is_cancelled() {
                     self.drain(provider, &key).await;
                 }
+                self.finished(permit);
             })
             .buffer_unordered(SWEEP_CONCURRENCY);
         while drains.next().await.is_some() {}
@@ -309,6 +361,7 @@ impl Inbox {
             tokio::select! {
                 () = &mut shutdown => break,
                 () = tokio::time::sleep(self.config.poll) => {}
+                () = self.sweep_now.notified() => {}
             }
             tokio::select! {
                 () = &mut shutdown => break,
@@ -334,6 +387,87 @@ mod tests {
     use tokio::sync::Notify;
 
     use super::*;
+
+    #[tokio::test]
+    async fn a_flood_runs_at_most_the_turn_limit_at_once_and_every_message_runs() {
+        // Regression (issue 12): every webhook started its turn at once, and
+        // under a flood the turns took every database connection from the
+        // dispatcher (replies all but stopped until the flood was over).
+        let db = Database::connect(&DatabaseSettings::in_memory())
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        let queue = InboxQueue::new(db.clone());
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let ran = Arc::new(AtomicUsize::new(0));
+        let pipeline = {
+            let (running, most, ran) = (Arc::clone(&running), Arc::clone(&most), Arc::clone(&ran));
+            BoxCloneSyncService::new(tower::service_fn(move |_msg: InboundMessage| {
+                let (running, most, ran) =
+                    (Arc::clone(&running), Arc::clone(&most), Arc::clone(&ran));
+                async move {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    running.fetch_sub(1, Ordering::SeqCst);
+                    ran.fetch_add(1, Ordering::SeqCst);
+                    Ok::<_, Infallible>(Response::reply("ok"))
+                }
+            }))
+        };
+        // A poll far longer than the test: only a freed slot wakes the sweep.
+        let inbox = Inbox::new(
+            queue.clone(),
+            DbOutbox::new(db, RenderConfig::default()),
+            pipeline,
+            InboxConfig {
+                turns: 3,
+                poll: Duration::from_secs(600),
+                ..InboxConfig::default()
+            },
+        );
+        let stop = Arc::new(Notify::new());
+        let sweeps = tokio::spawn(inbox.clone().run_sweeps({
+            let stop = Arc::clone(&stop);
+            async move { stop.notified().await }
+        }));
+
+        // Act: 20 customers' messages recorded, each starting its drain as
+        // a webhook does.
+        let customers = 20;
+        for i in 0..customers {
+            let msg = InboundMessage::new(
+                Provider::Local,
+                framework::doc::fresh_id(),
+                framework::doc::key_for(&format!("+9198000005{i:02}")),
+                Content::Text {
+                    body: "hi".to_owned(),
+                },
+            );
+            queue.record(&msg).await.unwrap();
+            inbox.spawn_drain(msg.provider(), msg.key().clone());
+        }
+
+        // Assert: every message ran, never more than three at once.
+        for _ in 0..500 {
+            if ran.load(Ordering::SeqCst) == customers {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(ran.load(Ordering::SeqCst), customers);
+        assert!(
+            most.load(Ordering::SeqCst) <= 3,
+            "{} turns ran at once",
+            most.load(Ordering::SeqCst)
+        );
+        stop.notify_one();
+        tokio::time::timeout(Duration::from_secs(10), sweeps)
+            .await
+            .unwrap()
+            .unwrap();
+    }
 
     #[tokio::test]
     async fn a_slow_turn_holds_its_own_queue_not_the_sweeps_others() {

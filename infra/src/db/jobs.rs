@@ -28,9 +28,7 @@ use framework::jobs::{
     WorkerConfig,
 };
 use sea_orm::DbBackend;
-use sea_orm::sea_query::{
-    Expr, ExprTrait, Func, LockBehavior, LockType, OnConflict, Order, Query,
-};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LockBehavior, LockType, OnConflict, Order, Query};
 use tokio::sync::{Notify, Semaphore};
 use tower::ServiceExt;
 
