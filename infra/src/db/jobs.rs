@@ -85,12 +85,12 @@ impl DbJobQueue {
         let lapsed = Expr::col(Jobs::Status)
             .eq("active")
             .and(Expr::col(Jobs::LockedUntilMs).lte(now));
-        // Two ordered probes of the index `jobs_due` (queue, status,
-        // priority, due time), each reading its first rows, instead of one
-        // select of "waiting or lapsed" that no index returns in order
-        // (it sorted the whole backlog for every claim: 21 ms with 50,000
-        // jobs waiting). A job whose worker died comes first: it was
-        // claimed, so due, before any job still waiting.
+        // Two ordered probes of the index `jobs_queue_order` (queue,
+        // status, priority, due time, id; migration m0007), each reading
+        // its first rows, instead of one select of "waiting or lapsed" that
+        // no index returns in order (it sorted the whole backlog for every
+        // claim: 21 ms with 50,000 jobs waiting). A job whose worker died
+        // comes first: it was claimed, so due, before any job still waiting.
         let first = |due: Expr| {
             let mut next = Query::select()
                 .column(Jobs::Id)

@@ -85,7 +85,8 @@ async fn migrations_are_idempotent_and_listed() {
             "m0003_jobs",
             "m0004_invoices",
             "m0005_reminders",
-            "m0006_queue_order"
+            "m0006_queue_order",
+            "m0007_jobs_order"
         ],
         "each migration applied once"
     );
@@ -143,7 +144,8 @@ async fn concurrent_migrations_on_postgres_take_turns() {
             "m0003_jobs",
             "m0004_invoices",
             "m0005_reminders",
-            "m0006_queue_order"
+            "m0006_queue_order",
+            "m0007_jobs_order"
         ]
     );
     db.drop().await;

@@ -18,6 +18,7 @@
 //! | `m0004_invoices` | invoices, their lines, the shop's invoice counter |
 //! | `m0005_reminders` | reminders, reminder opt-outs, secrets |
 //! | `m0006_queue_order` | the inbox's and the outbox's queues read in order by an index |
+//! | `m0007_jobs_order` | the table job queue's claim read in order by an index (`jobs_queue_order` replaces `jobs_due`) |
 
 use sea_orm_migration::prelude::*;
 
@@ -28,6 +29,7 @@ mod m0003_jobs;
 mod m0004_invoices;
 mod m0005_reminders;
 mod m0006_queue_order;
+mod m0007_jobs_order;
 
 /// Applies the schema, one migration per change, in order.
 #[derive(Debug, Clone, Copy, Default)]
@@ -43,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_invoices::Migration),
             Box::new(m0005_reminders::Migration),
             Box::new(m0006_queue_order::Migration),
+            Box::new(m0007_jobs_order::Migration),
         ]
     }
 }
