@@ -218,15 +218,16 @@ async fn a_killed_instance_loses_no_message_and_doubles_nothing() {
 /// Issue 12's crash target, with the default leases (10 s, renewed while
 /// their work runs): 100 customers start ordering at 100 a second, instance
 /// A is SIGKILLed once replies flow and started again on its address 3 s
-/// later. Every message is answered within the lease plus the restart (and
-/// a margin for a loaded machine) of its webhook's 2xx; nothing is lost,
-/// no order doubled. Before, a killed instance's claimed messages waited
-/// for a 2-minute lease.
+/// later. Every message is answered within 18 s of its webhook's 2xx: the
+/// lease (10 s after the killed turn's last renewal), up to a third of it
+/// more for the dedup claim and the lane (renewed on their own schedules),
+/// the sweep's 500 ms, a backoff, and a margin for a loaded machine.
+/// Nothing is lost, no order doubled. Before, a killed instance's claimed
+/// messages waited for a 2-minute lease.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_killed_instance_s_conversations_run_again_within_the_lease() {
-    const LEASE: Duration = Duration::from_secs(10); // the default
     const RESTART: Duration = Duration::from_secs(3);
-    const MARGIN: Duration = Duration::from_secs(5);
+    const LONGEST: Duration = Duration::from_secs(18);
 
     // Arrange: a fresh database and prefix, a fake Twilio, two instances
     // on the default leases.
@@ -309,12 +310,12 @@ async fn a_killed_instance_s_conversations_run_again_within_the_lease() {
         "conversations retried by the provider: {retried}; messages run more than once: {rerun}; replies resent after an unrecorded acceptance: {resent}"
     );
     assert!(
-        retried + rerun > 0,
-        "the kill hit live traffic (a webhook went unanswered and was retried, or a claimed message was run again)"
+        rerun > 0,
+        "the kill hit claimed messages, which another instance ran again ({retried} conversations retried by the provider)"
     );
     assert!(
-        longest <= LEASE + RESTART + MARGIN,
-        "a message waited {longest:?} for its reply after its webhook's 2xx: longer than the lease ({LEASE:?}) plus the restart ({RESTART:?}) and a margin ({MARGIN:?})"
+        longest <= LONGEST,
+        "a message waited {longest:?} for its reply after its webhook's 2xx: longer than the lease and its margins ({LONGEST:?})"
     );
 
     // Clean up.

@@ -10,8 +10,9 @@
 //! - [`Inbox::run_sweeps`] finds queues whose head is runnable (a message
 //!   whose worker died, once its lease expired; a message waiting for a
 //!   retry; a message recorded while every turn slot was taken) and drains
-//!   them, on every instance, every `poll` and as soon as a slot frees for
-//!   a message that waits for one.
+//!   them, on every instance, every `poll`, and again right after a turn
+//!   finishes while a message waits for a slot (once the sweep in
+//!   progress, if any, is done).
 //! - At most [`InboxConfig::turns`] turns run at once
 //!   (`CAMPANILE_TURN_CONCURRENCY`): under a flood the backlog waits in
 //!   the database, and the dispatcher and the webhooks keep their share of
@@ -72,7 +73,7 @@ pub struct InboxConfig {
     pub sweep_batch: u64,
     /// Most turns running at once (drains started for new messages and by
     /// sweeps together); a message recorded while all run waits for the
-    /// next sweep, which starts as soon as one finishes.
+    /// next sweep, started right after a turn finishes.
     pub turns: usize,
 }
 
@@ -279,7 +280,7 @@ impl Inbox {
             Ok(false) => {
                 tracing::warn!(
                     message_id = claim.id,
-                    "a message's lease lapsed during its turn and another worker holds it"
+                    "a message's lease is no longer held during its turn (it finished, or lapsed and another worker may run it)"
                 );
                 Renewal::Lost
             }
@@ -363,9 +364,18 @@ impl Inbox {
                 () = tokio::time::sleep(self.config.poll) => {}
                 () = self.sweep_now.notified() => {}
             }
+            let sweep = self.sweep();
+            tokio::pin!(sweep);
             tokio::select! {
-                () = &mut shutdown => break,
-                _ = self.sweep() => {}
+                () = &mut shutdown => {
+                    // The sweep's turns in progress finish; it starts no
+                    // other (a turn cut off would hold its claim for the
+                    // lease).
+                    self.stopping.cancel();
+                    sweep.await;
+                    break;
+                }
+                _ = &mut sweep => {}
             }
         }
         self.stopping.cancel();

@@ -48,6 +48,27 @@ async fn fifty_concurrent_deliveries_of_one_message_run_once() {
     assert_eq!(in_flight, 49);
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_turn_longer_than_the_in_flight_ttl_keeps_its_claim() {
+    // The claim lasts 3 s and the turn 10 s: renewed while the turn runs, a
+    // delivery at 5 s still finds the message in flight (without renewal
+    // it would run the message a second time beside the first).
+    let rec = Recorder::default();
+    let svc = DedupLayer::new(InMemSeenStore::new())
+        .with_config(DedupConfig::default().with_in_flight_ttl(Duration::from_secs(3)))
+        .layer(rec.service(Duration::from_secs(10)));
+    let msg = framework::doc::text("hi");
+
+    let (first, second) = tokio::join!(call(&svc, msg.clone()), async {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        call(&svc, msg.clone()).await
+    });
+
+    assert_eq!(second.unwrap().outcome(), Outcome::InFlight);
+    assert_eq!(first.unwrap().outcome(), Outcome::Handled);
+    assert_eq!(rec.ids(), [msg.id().to_string()]);
+}
+
 #[tokio::test]
 async fn a_failed_turn_can_be_retried() {
     // The first attempt fails (e.g. a database hiccup); the provider's retry

@@ -90,7 +90,8 @@ impl DbJobQueue {
         // its first rows, instead of one select of "waiting or lapsed" that
         // no index returns in order (it sorted the whole backlog for every
         // claim: 21 ms with 50,000 jobs waiting). A job whose worker died
-        // comes first: it was claimed, so due, before any job still waiting.
+        // comes first, whatever its priority: it was started once already
+        // (before, all due jobs were ordered by priority together).
         let first = |due: Expr| {
             let mut next = Query::select()
                 .column(Jobs::Id)

@@ -216,7 +216,8 @@ impl<T: Transport> Dispatcher<T> {
                 Ok(None) => break, // another dispatcher has it; keep the order
                 Err(e) => {
                     tracing::warn!(error.message = %e, error.cause_chain = ?e, "cannot claim an outbox row");
-                    self.release_unanswered_claim(row.id, until_ms).await;
+                    self.release_unanswered_claim(row.id, until_ms, row.attempts.saturating_add(1))
+                        .await;
                     break;
                 }
             };
@@ -252,7 +253,7 @@ impl<T: Transport> Dispatcher<T> {
             Ok(false) => {
                 tracing::warn!(
                     row = row.id,
-                    "a reply's send lease lapsed during its send; another dispatcher may send it again"
+                    "a reply's send lease is no longer held during its send (its outcome is recorded, or it lapsed and another dispatcher may send it again)"
                 );
                 Renewal::Lost
             }
@@ -384,11 +385,11 @@ impl<T: Transport> Dispatcher<T> {
     /// Nothing was sent under it: give it back, trying again a few times
     /// (each try waits for a connection while the database restarts); a
     /// claim that did not take is left as it is.
-    async fn release_unanswered_claim(&self, id: i64, until_ms: i64) {
+    async fn release_unanswered_claim(&self, id: i64, until_ms: i64, attempts: i32) {
         let mut released = Ok(());
         for wait_ms in [0, 250, 1_000, 5_000] {
             tokio::time::sleep(Duration::from_millis(wait_ms)).await;
-            released = self.queue.release(id, until_ms).await;
+            released = self.queue.release(id, until_ms, attempts).await;
             if released.is_ok() {
                 return;
             }

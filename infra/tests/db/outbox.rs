@@ -624,13 +624,19 @@ async fn a_claim_given_back_unused_is_due_again(backend: Backend) {
     let until = db.db.now_ms() + 60_000;
     assert_eq!(log.outbox.claim(row, until).await.unwrap(), Some(1));
 
-    log.outbox.release(row, until + 1).await.unwrap();
+    log.outbox.release(row, until + 1, 1).await.unwrap();
     assert_eq!(
         log.outbox.claim(row, until + 5).await.unwrap(),
         None,
         "another claim's release leaves the row held"
     );
-    log.outbox.release(row, until).await.unwrap();
+    log.outbox.release(row, until, 2).await.unwrap();
+    assert_eq!(
+        log.outbox.claim(row, until + 5).await.unwrap(),
+        None,
+        "a release that counts another attempt leaves the row held"
+    );
+    log.outbox.release(row, until, 1).await.unwrap();
     assert_eq!(
         log.outbox.claim(row, until + 5).await.unwrap(),
         Some(2),

@@ -282,16 +282,17 @@ impl OutboxQueue {
         Ok(self.db.exec(&update).await? == 1)
     }
 
-    /// Gives back a claim of pending row `id` until `until_ms` that was not
-    /// used (nothing was sent under it): the row is due again at once. Does
-    /// nothing unless the row is still pending and held by exactly that
-    /// claim, so a claim that never took, or another dispatcher's, is left
-    /// alone.
+    /// Gives back a claim of pending row `id` until `until_ms`, counting
+    /// `attempts` (the row's count before the claim, plus one), that was
+    /// not used (nothing was sent under it): the row is due again at once.
+    /// Does nothing unless the row is still pending and held by exactly
+    /// that claim, so a claim that never took, or another dispatcher's, is
+    /// left alone.
     ///
     /// # Errors
     ///
     /// [`DbError::Query`].
-    pub async fn release(&self, id: i64, until_ms: i64) -> Result<(), DbError> {
+    pub async fn release(&self, id: i64, until_ms: i64, attempts: i32) -> Result<(), DbError> {
         let update = Query::update()
             .table(Messages::Table)
             .value(Messages::ClaimedUntilMs, Option::<i64>::None)
@@ -299,6 +300,7 @@ impl OutboxQueue {
             .and_where(Expr::col(Messages::Id).eq(id))
             .and_where(Expr::col(Messages::Status).eq(OutboundStatus::Pending))
             .and_where(Expr::col(Messages::ClaimedUntilMs).eq(until_ms))
+            .and_where(Expr::col(Messages::Attempts).eq(attempts))
             .to_owned();
         self.db.exec(&update).await?;
         Ok(())
