@@ -217,7 +217,8 @@ async fn a_killed_instance_loses_no_message_and_doubles_nothing() {
 
 /// Issue 12's crash target, with the default leases (10 s, renewed while
 /// their work runs): 100 customers start ordering at 100 a second on
-/// instance A alone; once A holds claimed messages it is SIGKILLed, and
+/// instance A alone; once A holds claimed messages (stopped with SIGSTOP
+/// to count them) it is SIGKILLed, and
 /// instance B starts 3 s later (the restart). B takes A's claims over once
 /// their leases lapse: every message is answered within 18 s of its
 /// webhook's 2xx (the lease, 10 s after the killed turn's last renewal; up
@@ -275,13 +276,35 @@ async fn a_killed_instance_s_conversations_run_again_within_the_lease() {
         while twilio.accepted().len() < 5 {
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
-        while claimed(&db).await == 0 {
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
+        // Stopped (SIGSTOP) first, so the claims counted are the ones it
+        // dies with: nobody else runs now, and its statements already sent
+        // have landed after a moment. None held: it goes on and is caught
+        // again.
+        let pid = a.child.id().to_string();
+        let signal = |sig: &str| {
+            let sent = Command::new("kill").args([sig, &pid]).status().unwrap();
+            assert!(sent.success(), "kill {sig} {pid}");
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let orphaned = loop {
+            assert!(
+                Instant::now() < deadline,
+                "instance A never held a claimed message"
+            );
+            if claimed(&db).await == 0 {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+                continue;
+            }
+            signal("-STOP");
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let held = claimed(&db).await;
+            if held > 0 {
+                break held;
+            }
+            signal("-CONT");
+        };
         a.child.kill().unwrap(); // SIGKILL
         let _ = a.child.wait();
-        // Nobody runs now: these are the killed instance's claims.
-        let orphaned = claimed(&db).await;
         tokio::time::sleep(RESTART).await;
         let b = start(
             &db_url,
