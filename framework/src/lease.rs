@@ -34,6 +34,10 @@
 use std::future::Future;
 use std::time::Duration;
 
+/// The shortest period between two renewals; a shorter `every` is raised
+/// to it.
+pub const MIN_PERIOD: Duration = Duration::from_millis(10);
+
 /// What one renewal came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Renewal {
@@ -45,7 +49,8 @@ pub enum Renewal {
     Lost,
 }
 
-/// Runs `work` to its end, calling `renew` every `every` while it runs.
+/// Runs `work` to its end, calling `renew` every `every` (at least
+/// [`MIN_PERIOD`]) while it runs.
 ///
 /// Renewals run beside the work, so a slow store never pauses it. Once a
 /// renewal answers [`Renewal::Lost`], renewing stops and the work still
@@ -56,6 +61,8 @@ where
     R: FnMut() -> F,
     F: Future<Output = Renewal>,
 {
+    // A zero period would renew in a busy loop.
+    let every = every.max(MIN_PERIOD);
     let keep = async {
         loop {
             tokio::time::sleep(every).await;

@@ -480,6 +480,61 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_turn_longer_than_its_lease_keeps_its_claim() {
+        // The lease is 300 ms and the turn runs 1.2 s: renewed while it
+        // runs, the message cannot be claimed beside it.
+        let db = Database::connect(&DatabaseSettings::in_memory())
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        let queue = InboxQueue::new(db.clone());
+        let msg = InboundMessage::new(
+            Provider::Local,
+            framework::doc::fresh_id(),
+            framework::doc::key_for("+919800000600"),
+            Content::Text {
+                body: "slow".to_owned(),
+            },
+        );
+        queue.record(&msg).await.unwrap();
+        let pipeline = BoxCloneSyncService::new(tower::service_fn(|_msg: InboundMessage| async {
+            tokio::time::sleep(Duration::from_millis(1200)).await;
+            Ok::<_, Infallible>(Response::reply("ok"))
+        }));
+        let inbox = Inbox::new(
+            queue.clone(),
+            DbOutbox::new(db.clone(), RenderConfig::default()),
+            pipeline,
+            InboxConfig {
+                lease: Duration::from_millis(300),
+                ..InboxConfig::default()
+            },
+        );
+        let head = queue
+            .head(msg.provider(), msg.key())
+            .await
+            .unwrap()
+            .unwrap();
+
+        let drain = tokio::spawn({
+            let inbox = inbox.clone();
+            let key = msg.key().clone();
+            async move { inbox.drain(Provider::Local, &key).await }
+        });
+        tokio::time::sleep(Duration::from_millis(900)).await;
+        let beside = queue
+            .claim(head.id, db.clock().ms_after(Duration::from_secs(60)))
+            .await
+            .unwrap();
+        drain.await.unwrap();
+
+        assert_eq!(
+            beside, None,
+            "a running turn keeps its claim past its lease"
+        );
+    }
+
+    #[tokio::test]
     async fn a_slow_turn_holds_its_own_queue_not_the_sweeps_others() {
         // Regression (issue 12): a sweep ran its queues in batches of eight
         // and waited for a batch's slowest turn before starting the next.

@@ -550,6 +550,68 @@ async fn a_hung_send_holds_only_its_own_customer() {
     db.drop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_longer_than_its_lease_keeps_its_claim() {
+    // The lease is 300 ms and the send hangs: renewed while it runs, the
+    // claim holds, so no other dispatcher sends the reply beside it.
+    let (db, log, outbox, _twilio) = setup_on(Backend::SqliteFile).await;
+    outbox
+        .deliver(turn(
+            Provider::Twilio,
+            "+919800000700",
+            "SMlong",
+            vec![Reply::text("hang")],
+        ))
+        .await
+        .unwrap();
+    let row = log.outbox.pending(10).await.unwrap()[0].id;
+    let provider = HangingProvider::default();
+    let dispatcher = outbox.dispatcher(
+        provider.clone(),
+        DispatchConfig {
+            lease: Duration::from_millis(300),
+            poll: Duration::from_millis(50),
+            ..fast()
+        },
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(dispatcher.run(async {
+        let _ = stopped.await;
+    }));
+    for _ in 0..400 {
+        if provider.hanging.load(std::sync::atomic::Ordering::SeqCst) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(provider.hanging.load(std::sync::atomic::Ordering::SeqCst));
+
+    // Three leases later, the claim still holds.
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(
+        log.outbox
+            .claim(row, db.db.now_ms() + 60_000)
+            .await
+            .unwrap(),
+        None,
+        "a send in progress keeps its claim past its lease"
+    );
+    provider.release.notify_one();
+    for _ in 0..200 {
+        if !provider.sent.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(10), running)
+        .await
+        .expect("the dispatcher stops when asked")
+        .unwrap();
+    assert_eq!(*provider.sent.lock().unwrap(), ["hang"], "sent once");
+    db.drop().await;
+}
+
 async fn a_claim_never_sends_early_or_out_of_order(backend: Backend) {
     // A dispatcher may act on an older read of the queue (its own, or
     // another instance's): the claim itself must refuse a reply whose
