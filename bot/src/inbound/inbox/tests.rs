@@ -1,0 +1,198 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use framework::message::Content;
+use infra::db::{Database, DatabaseSettings};
+use infra::outbox::RenderConfig;
+use tokio::sync::Notify;
+
+use super::*;
+
+/// A migrated in-memory message log and its inbox queue.
+async fn fresh_log() -> (Database, InboxQueue) {
+    let db = Database::connect(&DatabaseSettings::in_memory())
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    let queue = InboxQueue::new(db.clone());
+    (db, queue)
+}
+
+/// A terminal-chat text from `phone`.
+fn text_from(phone: &str, body: &str) -> InboundMessage {
+    InboundMessage::new(
+        Provider::Local,
+        framework::doc::fresh_id(),
+        framework::doc::key_for(phone),
+        Content::Text {
+            body: body.to_owned(),
+        },
+    )
+}
+
+#[tokio::test]
+async fn a_flood_runs_at_most_the_turn_limit_at_once_and_every_message_runs() {
+    // Regression (issue 12): every webhook started its turn at once, and
+    // under a flood the turns took every database connection from the
+    // dispatcher (replies all but stopped until the flood was over).
+    let (db, queue) = fresh_log().await;
+    let running = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let ran = Arc::new(AtomicUsize::new(0));
+    let pipeline = {
+        let (running, most, ran) = (Arc::clone(&running), Arc::clone(&most), Arc::clone(&ran));
+        BoxCloneSyncService::new(tower::service_fn(move |_msg: InboundMessage| {
+            let (running, most, ran) = (Arc::clone(&running), Arc::clone(&most), Arc::clone(&ran));
+            async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+                ran.fetch_add(1, Ordering::SeqCst);
+                Ok::<_, Infallible>(Response::reply("ok"))
+            }
+        }))
+    };
+    // A poll far longer than the test: only a freed slot wakes the sweep.
+    let inbox = Inbox::new(
+        queue.clone(),
+        DbOutbox::new(db, RenderConfig::default()),
+        pipeline,
+        InboxConfig {
+            turns: 3,
+            poll: Duration::from_secs(600),
+            ..InboxConfig::default()
+        },
+    );
+    let stop = Arc::new(Notify::new());
+    let sweeps = tokio::spawn(inbox.clone().run_sweeps({
+        let stop = Arc::clone(&stop);
+        async move { stop.notified().await }
+    }));
+
+    // Act: 20 customers' messages recorded, each starting its drain as
+    // a webhook does.
+    let customers = 20;
+    for i in 0..customers {
+        let msg = text_from(&format!("+9198000005{i:02}"), "hi");
+        queue.record(&msg).await.unwrap();
+        inbox.spawn_drain(msg.provider(), msg.key().clone());
+    }
+
+    // Assert: every message ran, never more than three at once.
+    for _ in 0..500 {
+        if ran.load(Ordering::SeqCst) == customers {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(ran.load(Ordering::SeqCst), customers);
+    assert!(
+        most.load(Ordering::SeqCst) <= 3,
+        "{} turns ran at once",
+        most.load(Ordering::SeqCst)
+    );
+    stop.notify_one();
+    tokio::time::timeout(Duration::from_secs(10), sweeps)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_turn_longer_than_its_lease_keeps_its_claim() {
+    // The lease is 300 ms and the turn runs 1.2 s: renewed while it
+    // runs, the message cannot be claimed beside it.
+    let (db, queue) = fresh_log().await;
+    let msg = text_from("+919800000600", "slow");
+    queue.record(&msg).await.unwrap();
+    let pipeline = BoxCloneSyncService::new(tower::service_fn(|_msg: InboundMessage| async {
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        Ok::<_, Infallible>(Response::reply("ok"))
+    }));
+    let inbox = Inbox::new(
+        queue.clone(),
+        DbOutbox::new(db.clone(), RenderConfig::default()),
+        pipeline,
+        InboxConfig {
+            lease: Duration::from_millis(300),
+            ..InboxConfig::default()
+        },
+    );
+    let head = queue
+        .head(msg.provider(), msg.key())
+        .await
+        .unwrap()
+        .unwrap();
+
+    let drain = tokio::spawn({
+        let inbox = inbox.clone();
+        let key = msg.key().clone();
+        async move { inbox.drain(Provider::Local, &key).await }
+    });
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let beside = queue
+        .claim(head.id, db.clock().ms_after(Duration::from_secs(60)))
+        .await
+        .unwrap();
+    drain.await.unwrap();
+
+    assert_eq!(
+        beside, None,
+        "a running turn keeps its claim past its lease"
+    );
+}
+
+#[tokio::test]
+async fn a_slow_turn_holds_its_own_queue_not_the_sweeps_others() {
+    // Regression (issue 12): a sweep ran its queues in batches of eight
+    // and waited for a batch's slowest turn before starting the next.
+    let (db, queue) = fresh_log().await;
+    let customers = SWEEP_CONCURRENCY + 4;
+    for i in 0..customers {
+        let body = if i == 0 { "slow" } else { "fast" };
+        let msg = text_from(&format!("+9198000004{i:02}"), body);
+        queue.record(&msg).await.unwrap();
+    }
+    let release = Arc::new(Notify::new());
+    let fast = Arc::new(AtomicUsize::new(0));
+    let pipeline = {
+        let (release, fast) = (Arc::clone(&release), Arc::clone(&fast));
+        BoxCloneSyncService::new(tower::service_fn(move |msg: InboundMessage| {
+            let (release, fast) = (Arc::clone(&release), Arc::clone(&fast));
+            async move {
+                if msg.text() == Some("slow") {
+                    release.notified().await;
+                } else {
+                    fast.fetch_add(1, Ordering::SeqCst);
+                }
+                Ok::<_, Infallible>(Response::reply("ok"))
+            }
+        }))
+    };
+    let inbox = Inbox::new(
+        queue,
+        DbOutbox::new(db, RenderConfig::default()),
+        pipeline,
+        InboxConfig::default(),
+    );
+    let sweep = tokio::spawn({
+        let inbox = inbox.clone();
+        async move { inbox.sweep().await }
+    });
+
+    // Every other queue runs while the slow turn holds its own.
+    for _ in 0..200 {
+        if fast.load(Ordering::SeqCst) == customers - 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(fast.load(Ordering::SeqCst), customers - 1);
+    release.notify_one();
+    let swept = tokio::time::timeout(Duration::from_secs(10), sweep)
+        .await
+        .expect("the sweep ends once the slow turn does")
+        .unwrap();
+    assert_eq!(swept, customers);
+}
