@@ -419,6 +419,10 @@ async fn the_inbox_queue_runs_in_order_one_claim_at_a_time(backend: Backend) {
     let waiting = log.inbox.heads(10).await.unwrap();
     assert_eq!(waiting.len(), 1, "one conversation, one head");
     assert!(!waiting[0].runnable);
+    assert!(
+        log.inbox.runnable_heads(10).await.unwrap().is_empty(),
+        "a head waiting for its time is not runnable, nor the message behind it"
+    );
     assert_eq!(
         log.inbox
             .claim(head.id, db.db.now_ms() + 60_000)
@@ -466,6 +470,59 @@ async fn the_inbox_queue_runs_in_order_one_claim_at_a_time_sqlite() {
 #[tokio::test]
 async fn the_inbox_queue_runs_in_order_one_claim_at_a_time_postgres() {
     the_inbox_queue_runs_in_order_one_claim_at_a_time(Backend::Postgres).await;
+}
+
+/// The sweep's heads: those held by a worker or waiting for their retry
+/// time never take the places of runnable ones, however many come first.
+async fn held_and_waiting_heads_do_not_hide_runnable_ones(backend: Backend) {
+    let (db, log) = log_on(backend).await;
+    let from = |customer: &str, id: &str| {
+        let key = ConversationKey::new(
+            PhoneNumber::parse("+14155238886").unwrap(),
+            PhoneNumber::parse(customer).unwrap(),
+        );
+        InboundMessage::new(
+            Provider::Twilio,
+            MessageId::new(id),
+            key,
+            Content::Text {
+                body: "hi".to_owned(),
+            },
+        )
+    };
+    let held = from("+919800000001", "SM-held");
+    let waiting = from("+919800000002", "SM-waiting");
+    let runnable = from("+919800000003", "SM-runnable");
+    for message in [&held, &waiting, &runnable] {
+        log.inbox.record(message).await.unwrap();
+    }
+    let heads = log.inbox.heads(10).await.unwrap();
+    assert_eq!(heads.len(), 3);
+    let until = db.db.now_ms() + 60_000;
+    log.inbox.claim(heads[0].id, until).await.unwrap().unwrap();
+    let claim = log.inbox.claim(heads[1].id, until).await.unwrap().unwrap();
+    log.inbox.retry(&claim, until).await.unwrap();
+
+    let first = log.inbox.runnable_heads(1).await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].message.id().as_str(), "SM-runnable");
+    assert!(first[0].runnable);
+    assert_eq!(
+        log.inbox.heads(1).await.unwrap()[0].message.id().as_str(),
+        "SM-held",
+        "all heads, oldest first, held or not"
+    );
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn held_and_waiting_heads_do_not_hide_runnable_ones_sqlite() {
+    held_and_waiting_heads_do_not_hide_runnable_ones(Backend::SqliteFile).await;
+}
+
+#[tokio::test]
+async fn held_and_waiting_heads_do_not_hide_runnable_ones_postgres() {
+    held_and_waiting_heads_do_not_hide_runnable_ones(Backend::Postgres).await;
 }
 
 /// A renewed claim holds past its first lease, by the database's clock;

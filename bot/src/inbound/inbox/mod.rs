@@ -325,14 +325,13 @@ impl Inbox {
     /// time (bounded: a backlog must not take every database connection
     /// from the webhooks), and returns how many it drained.
     pub async fn sweep(&self) -> usize {
-        let heads = match self.queue.heads(self.config.sweep_batch).await {
+        let runnable = match self.queue.runnable_heads(self.config.sweep_batch).await {
             Ok(heads) => heads,
             Err(e) => {
                 tracing::warn!(error.message = %e, error.cause_chain = ?e, "inbox sweep failed; trying again");
                 return 0;
             }
         };
-        let runnable: Vec<_> = heads.into_iter().filter(|h| h.runnable).collect();
         // A few queues at a time, each finished one making room for the
         // next: a slow turn holds its own queue, not a batch of others.
         let queues: Vec<(Provider, ConversationKey)> = runnable

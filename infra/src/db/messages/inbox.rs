@@ -351,13 +351,40 @@ impl InboxQueue {
     ///
     /// [`DbError::Query`], [`DbError::Corrupt`].
     pub async fn heads(&self, limit: u64) -> Result<Vec<QueuedInbound>, DbError> {
+        self.select_heads(limit, false).await
+    }
+
+    /// The heads of the conversations' queues that may run now (due and
+    /// held by nobody), oldest first, at most `limit` (for the inbox's
+    /// sweep). Heads waiting for their retry time or held by a worker are
+    /// left out by the query, so however many of them there are, they
+    /// never take the places of runnable ones.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`], [`DbError::Corrupt`].
+    pub async fn runnable_heads(&self, limit: u64) -> Result<Vec<QueuedInbound>, DbError> {
+        self.select_heads(limit, true).await
+    }
+
+    async fn select_heads(
+        &self,
+        limit: u64,
+        runnable_only: bool,
+    ) -> Result<Vec<QueuedInbound>, DbError> {
+        let now = self.db.now_ms();
         // Heads only, whatever the backlog of one conversation: a flood
         // behind one head does not hide the other conversations.
-        let select = Self::queued_select()
+        let mut select = Self::queued_select()
             .and_where(Expr::exists(Self::earlier_in_conversation(None)).not())
             .limit(limit)
             .to_owned();
-        let now = self.db.now_ms();
+        if runnable_only {
+            let lapsed = |c: Messages| Expr::col(c).is_null().or(Expr::col(c).lte(now));
+            select
+                .and_where(lapsed(Messages::NextAttemptAtMs))
+                .and_where(lapsed(Messages::ClaimedUntilMs));
+        }
         let mut seen = std::collections::HashSet::new();
         let mut heads = Vec::new();
         for row in self.db.all(&select).await? {
