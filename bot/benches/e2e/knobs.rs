@@ -42,6 +42,13 @@ pub(crate) struct Knobs {
     pub(crate) flood_window: Duration,
     pub(crate) drain: Duration,
     pub(crate) senders: u64,
+    /// What every customer writes (`BENCH_TEXT`, default "hi"; e.g.
+    /// "Cement x 100" leaves each customer a session holding a quote).
+    pub(crate) text: String,
+    /// How often to note the server's resident set during a phase
+    /// (`BENCH_RSS_EVERY`, seconds; zero: never), for a memory test over a
+    /// long phase.
+    pub(crate) rss_every: Duration,
     pub(crate) connections: usize,
     pub(crate) sustainable: Option<f64>,
     /// CPUs of the server under test and of this process.
@@ -127,6 +134,8 @@ impl Knobs {
             flood_window: seconds("BENCH_FLOOD_SECONDS", 30.0),
             drain: seconds("BENCH_DRAIN_SECONDS", 90.0),
             senders: number("BENCH_SENDERS", 50_000),
+            text: var("BENCH_TEXT").unwrap_or_else(|| "hi".to_owned()),
+            rss_every: seconds("BENCH_RSS_EVERY", 0.0),
             connections: number("BENCH_CONNECTIONS", 256),
             sustainable: var("BENCH_SUSTAINABLE").map(|_| number("BENCH_SUSTAINABLE", 0.0)),
             pin,

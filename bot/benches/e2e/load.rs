@@ -58,10 +58,10 @@ impl Customers {
     }
 }
 
-/// A "hi" from `customer` with a fresh wamid, as Meta sends it: the body and
+/// `text` from `customer` with a fresh wamid, as Meta sends it: the body and
 /// its `X-Hub-Signature-256`.
-fn webhook(customer: u64) -> (Bytes, String) {
-    let message = MetaMessage::text(&customer.to_string(), "hi").with_profile_name("Bench");
+fn webhook(customer: u64, text: &str) -> (Bytes, String) {
+    let message = MetaMessage::text(&customer.to_string(), text).with_profile_name("Bench");
     let body = MetaWebhook::new(PHONE_NUMBER_ID, BUSINESS)
         .message(message)
         .body();
@@ -176,12 +176,14 @@ impl Conn {
 pub(crate) struct Driver {
     pub(crate) ledger: Arc<Ledger>,
     pub(crate) customers: Arc<Customers>,
+    /// What each customer writes (one reply per message).
+    pub(crate) text: Arc<str>,
     /// Connections of an open loop.
     pub(crate) connections: usize,
 }
 
 impl Driver {
-    /// `users` customers at once, each sending a "hi" and waiting for its reply
+    /// `users` customers at once, each sending its message and waiting for its reply
     /// before the next, for `window`. Latency counts from each send.
     pub(crate) async fn closed_loop(
         &self,
@@ -195,12 +197,13 @@ impl Driver {
             .map(|_| {
                 let ledger = Arc::clone(&self.ledger);
                 let customers = Arc::clone(&self.customers);
+                let text = Arc::clone(&self.text);
                 tokio::spawn(async move {
                     let mut conn = Conn::new(addr);
                     let mut sent = Sent::default();
                     while Instant::now() < deadline {
                         let customer = customers.next();
-                        let (body, signature) = webhook(customer);
+                        let (body, signature) = webhook(customer, &text);
                         let (done, replied) = oneshot::channel();
                         let seq = SEQ.fetch_add(1, Ordering::Relaxed);
                         let since = Instant::now();
@@ -249,6 +252,7 @@ impl Driver {
             .map(|_| {
                 let ledger = Arc::clone(&self.ledger);
                 let customers = Arc::clone(&self.customers);
+                let text = Arc::clone(&self.text);
                 let next = Arc::clone(&next);
                 tokio::spawn(async move {
                     let mut conn = Conn::new(addr);
@@ -262,7 +266,7 @@ impl Driver {
                         }
                         let due = start + Duration::from_secs_f64(i as f64 / rate);
                         let customer = customers.next();
-                        let (body, signature) = webhook(customer);
+                        let (body, signature) = webhook(customer, &text);
                         tokio::time::sleep_until(due.into()).await;
                         let seq = SEQ.fetch_add(1, Ordering::Relaxed);
                         ledger.expect(phase, customer, seq, due, None);

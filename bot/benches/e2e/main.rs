@@ -82,7 +82,7 @@ use std::time::{Duration, Instant};
 use fake::{ACCESS_TOKEN, FakeGraph, Ledger};
 use knobs::{Backend, Knobs, var};
 use load::{APP_SECRET, Customers, Driver};
-use procs::{Proc, RssWatch, Watched};
+use procs::{Proc, RssTimeline, RssWatch, Watched};
 use report::{Load, Phase, thousands};
 use scratch::{Scratch, autovacuum_on, vacuum_every};
 
@@ -108,6 +108,10 @@ impl Bench {
         let phase = ledger.new_phase();
         let rss_start = target.rss.reset();
         let cpu = target.watched.snapshot();
+        let timeline = (!self.knobs.rss_every.is_zero()).then(|| {
+            let label = format!("{} {}", target.name, load.name());
+            RssTimeline::start(target.rss.pid(), self.knobs.rss_every, label)
+        });
         let (start, sent) = match load {
             Load::Closed(users) => {
                 let start = Instant::now();
@@ -127,6 +131,9 @@ impl Bench {
                 (start, sent)
             }
         };
+        if let Some(timeline) = timeline {
+            report::rss_flatness(&target.name, load, &timeline.finish());
+        }
         load::drain(ledger, phase, self.knobs.drain).await;
         let cpu = target.watched.since(&cpu, self.ticks_per_second);
         let (peak, end) = target.rss.peak_and_now();
@@ -573,6 +580,7 @@ fn main() {
         driver: Driver {
             ledger: Arc::clone(&ledger),
             customers: Arc::new(Customers::new(knobs.senders)),
+            text: Arc::from(knobs.text.as_str()),
             connections: knobs.connections,
         },
         ticks_per_second: procs::ticks_per_second(),

@@ -292,6 +292,11 @@ impl RssWatch {
         now
     }
 
+    /// The process watched.
+    pub(crate) fn pid(&self) -> u32 {
+        self.pid
+    }
+
     /// The peak since the last [`reset`](Self::reset), and the resident
     /// set now.
     pub(crate) fn peak_and_now(&self) -> (u64, u64) {
@@ -303,5 +308,44 @@ impl RssWatch {
 impl Drop for RssWatch {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The resident set of a process noted (and printed) at a fixed period,
+/// for a memory test over a long phase (`BENCH_RSS_EVERY`).
+pub(crate) struct RssTimeline {
+    samples: Arc<std::sync::Mutex<Vec<u64>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RssTimeline {
+    /// Notes `pid`'s resident set every `every`, the first one `every` from
+    /// now; each printed after `label`.
+    pub(crate) fn start(pid: u32, every: Duration, label: String) -> Self {
+        let samples = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let task = tokio::spawn({
+            let samples = Arc::clone(&samples);
+            async move {
+                let start = tokio::time::Instant::now();
+                let mut ticks = tokio::time::interval_at(start + every, every);
+                loop {
+                    ticks.tick().await;
+                    let kb = rss_kb(pid).unwrap_or(0);
+                    println!(
+                        "{label}: RSS {:.1} MB at {:.0} s",
+                        kb as f64 / 1024.0,
+                        start.elapsed().as_secs_f64()
+                    );
+                    samples.lock().expect("RSS samples").push(kb);
+                }
+            }
+        });
+        Self { samples, task }
+    }
+
+    /// Stops noting; the samples, in KiB, oldest first.
+    pub(crate) fn finish(self) -> Vec<u64> {
+        self.task.abort();
+        std::mem::take(&mut *self.samples.lock().expect("RSS samples"))
     }
 }

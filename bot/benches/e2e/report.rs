@@ -254,3 +254,35 @@ pub(crate) fn print_verdict(server: &str, phases: &[Phase], sustainable: f64, ta
         }
     }
 }
+
+/// How flat the resident set stayed over a phase (`BENCH_RSS_EVERY`):
+/// the samples' range and their largest distance from the mean, against
+/// issue 12's ±10 %. The first sample is left out: it is taken while the
+/// server's pools and caches are still filling.
+pub(crate) fn rss_flatness(server: &str, load: Load, samples_kb: &[u64]) {
+    let steady = samples_kb.get(1..).unwrap_or_default();
+    if steady.is_empty() {
+        println!("{server} {}: too short for an RSS timeline", load.name());
+        return;
+    }
+    let mean = steady.iter().sum::<u64>() as f64 / steady.len() as f64;
+    let (low, high) = (
+        steady.iter().copied().min().unwrap_or(0),
+        steady.iter().copied().max().unwrap_or(0),
+    );
+    let deviation = steady
+        .iter()
+        .map(|&kb| (kb as f64 - mean).abs())
+        .fold(0.0, f64::max)
+        / mean.max(1.0);
+    println!(
+        "{server} {}: RSS over {} samples after the first: {} to {} MB, mean {:.1} MB, at most {:.1} % from the mean (target ±10 %: {})",
+        load.name(),
+        steady.len(),
+        mb(low),
+        mb(high),
+        mean / 1024.0,
+        100.0 * deviation,
+        if deviation <= 0.10 { "met" } else { "not met" }
+    );
+}
