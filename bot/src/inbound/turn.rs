@@ -96,8 +96,10 @@ impl TurnScope for TurnCommit {
 
 /// Finishes a message answered without a committed turn: the replies left
 /// in `response` (the rate limit's notice, the error handler's apology) are
-/// stored and the message is marked handled, in one commit. On an error
-/// neither is kept, and the message runs again.
+/// stored and the message is marked handled, in one commit. The mark comes
+/// first: a message another run finished meanwhile gets no notice or
+/// apology from this one. On an error neither is kept, and the message runs
+/// again.
 ///
 /// # Errors
 ///
@@ -110,22 +112,31 @@ pub async fn answer_without_turn(
 ) -> Result<(), BoxError> {
     let outcome = response.outcome();
     let uow = UnitOfWork::new(inbox.database());
-    uow.run(async {
-        if !response.replies().is_empty() {
-            let turn = OutboundTurn {
-                outcome,
-                replies: response.into_replies(),
-                ..OutboundTurn::answering(msg)
-            };
-            outbox.deliver(turn).await?;
-        }
-        // A handled turn marked its message in its own commit.
-        if outcome != Outcome::Handled {
-            inbox.mark_handled(msg).await?;
-        }
-        Ok::<_, BoxError>(())
-    })
-    .await?;
+    let answered = uow
+        .run(async {
+            // A handled turn marked its message in its own commit.
+            if outcome != Outcome::Handled && !inbox.mark_handled(msg).await? {
+                return Ok(false);
+            }
+            if !response.replies().is_empty() {
+                let turn = OutboundTurn {
+                    outcome,
+                    replies: response.into_replies(),
+                    ..OutboundTurn::answering(msg)
+                };
+                outbox.deliver(turn).await?;
+            }
+            Ok::<_, BoxError>(true)
+        })
+        .await?;
+    if !answered {
+        tracing::info!(
+            message_id = %msg.id(),
+            outcome = ?outcome,
+            "another run of this message finished it first; this run's notice or apology is not sent"
+        );
+        return Ok(());
+    }
     uow.commit().await?;
     Ok(())
 }

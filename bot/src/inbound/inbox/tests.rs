@@ -196,3 +196,42 @@ async fn a_slow_turn_holds_its_own_queue_not_the_sweeps_others() {
         .unwrap();
     assert_eq!(swept, customers);
 }
+
+#[tokio::test]
+async fn a_message_another_run_finished_gets_no_apology_from_this_one() {
+    let (db, queue) = fresh_log().await;
+    let outbox = DbOutbox::new(db.clone(), RenderConfig::default());
+    let msg = text_from("+919800000700", "Cement x 100");
+    queue.record(&msg).await.unwrap();
+    // The first run committed its turn (and its mark) ...
+    assert!(queue.mark_handled(&msg).await.unwrap());
+    // ... while this one failed and would apologise.
+    let apology = Response::failed(Some(framework::reply::Reply::text("Sorry, try again")));
+    crate::inbound::turn::answer_without_turn(&queue, &outbox, &msg, apology)
+        .await
+        .unwrap();
+
+    let log = infra::db::messages::MessageQueries::new(db.clone())
+        .recent(None, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        log.len(),
+        1,
+        "only the inbound row: no apology stored: {log:?}"
+    );
+
+    // A message nobody finished gets its apology, and its mark.
+    let other = text_from("+919800000701", "Cement x 100");
+    queue.record(&other).await.unwrap();
+    let apology = Response::failed(Some(framework::reply::Reply::text("Sorry, try again")));
+    crate::inbound::turn::answer_without_turn(&queue, &outbox, &other, apology)
+        .await
+        .unwrap();
+    let log = infra::db::messages::MessageQueries::new(db)
+        .recent(None, 10)
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 3, "the apology stored: {log:?}");
+    assert!(!queue.mark_handled(&other).await.unwrap(), "and marked");
+}
