@@ -43,10 +43,15 @@ use tower::{Service, ServiceBuilder};
 
 use crate::flows::{Shop, ShopFlow};
 
-/// How long the dedup layer remembers a finished message: a few of the
-/// longest turns (the message log, not the dedup layer, keeps a finished
-/// message from running again).
-pub const DEDUP_DONE_TTL: Duration = Duration::from_secs(5 * 60);
+/// How long the dedup layer remembers a finished message. The message
+/// log's `handled` mark, not the dedup layer, keeps a finished message from
+/// running again (a second run finds it at its mark and rolls back); a done
+/// id only spares that turn to a second run that claimed the inbox row
+/// before the first committed, which reaches the dedup layer milliseconds
+/// later unless its process stalls: 60 s is a wide margin. Without Redis
+/// these ids live in the process's memory (about 250 bytes each, up to 1.5
+/// × rate × this TTL of them).
+pub const DEDUP_DONE_TTL: Duration = Duration::from_secs(60);
 
 /// What the pipeline is built from.
 #[derive(Debug, Clone)]
