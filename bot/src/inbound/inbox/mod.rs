@@ -69,7 +69,7 @@ pub struct InboxConfig {
     /// How often each instance looks for queues to run (after a crash, or a
     /// retry's time).
     pub poll: Duration,
-    /// How many unfinished messages one sweep looks at.
+    /// At most how many runnable heads (queues) one sweep drains.
     pub sweep_batch: u64,
     /// Most turns running at once (drains started for new messages and by
     /// sweeps together); a message recorded while all run waits for the

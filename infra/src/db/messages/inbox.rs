@@ -344,8 +344,8 @@ impl InboxQueue {
         Ok(())
     }
 
-    /// The heads of the conversations' queues among the oldest `limit`
-    /// unfinished inbound messages, due or not (for the inbox's sweep).
+    /// The oldest `limit` heads of the conversations' queues, whether they
+    /// may run now or not ([`QueuedInbound::runnable`] says).
     ///
     /// # Errors
     ///
@@ -358,7 +358,11 @@ impl InboxQueue {
     /// held by nobody), oldest first, at most `limit` (for the inbox's
     /// sweep). Heads waiting for their retry time or held by a worker are
     /// left out by the query, so however many of them there are, they
-    /// never take the places of runnable ones.
+    /// never take the places of runnable ones. They still hold their
+    /// conversations' later messages back. The price: when fewer than
+    /// `limit` heads may run, the query reads every unfinished inbound row
+    /// (in id order, on `messages_queue_order`) to find that out, where a
+    /// select of the first `limit` heads stopped there.
     ///
     /// # Errors
     ///
