@@ -43,7 +43,9 @@ pub(crate) struct Knobs {
     pub(crate) drain: Duration,
     pub(crate) senders: u64,
     /// What every customer writes (`BENCH_TEXT`, default "hi"; e.g.
-    /// "Cement x 100" leaves each customer a session holding a quote).
+    /// "Cement x 100" leaves each customer a session holding a quote). It
+    /// must get exactly one reply: the ledger matches each reply to the
+    /// customer's oldest waiting message.
     pub(crate) text: String,
     /// How often to note the server's resident set during a phase
     /// (`BENCH_RSS_EVERY`, seconds; zero: never), for a memory test over a

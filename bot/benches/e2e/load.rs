@@ -176,7 +176,7 @@ impl Conn {
 pub(crate) struct Driver {
     pub(crate) ledger: Arc<Ledger>,
     pub(crate) customers: Arc<Customers>,
-    /// What each customer writes (one reply per message).
+    /// What each customer writes; it must get exactly one reply.
     pub(crate) text: Arc<str>,
     /// Connections of an open loop.
     pub(crate) connections: usize,

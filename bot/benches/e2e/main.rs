@@ -58,7 +58,12 @@
 //! `synchronous_commit=off`; `;` between two), `BENCH_PG_VACUUM` (seconds
 //! between two `VACUUM (ANALYZE)` of the scratch database; default 10 when
 //! the server's autovacuum is off, as on this project's CI server, else
-//! none), `BENCH_KEEP_LOGS` (a
+//! none), `BENCH_TEXT=hi` (what every customer writes; "Cement x 100"
+//! leaves each customer a session holding a quote; it must get exactly one
+//! reply, as the ledger matches each reply to the customer's oldest
+//! waiting message), `BENCH_RSS_EVERY` (seconds: the server's RSS noted
+//! that often during each phase's load, not its drain, and how flat it
+//! stayed after the first two minutes), `BENCH_KEEP_LOGS` (a
 //! directory to copy the bots' logs to), `CAMPANILE_BIN` (another build of
 //! the binary). The figures are in docs/benchmarks.md,
 //! "End to end (issue 12)".
@@ -132,7 +137,9 @@ impl Bench {
             }
         };
         if let Some(timeline) = timeline {
-            report::rss_flatness(&target.name, load, &timeline.finish());
+            // Two of the dedup layer's windows: filled, and swept once.
+            let settle = 2 * bot::DEDUP_DONE_TTL;
+            report::rss_flatness(&target.name, load, &timeline.finish(), settle);
         }
         load::drain(ledger, phase, self.knobs.drain).await;
         let cpu = target.watched.since(&cpu, self.ticks_per_second);

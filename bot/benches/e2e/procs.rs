@@ -312,10 +312,12 @@ impl Drop for RssWatch {
 }
 
 /// The resident set of a process noted (and printed) at a fixed period,
-/// for a memory test over a long phase (`BENCH_RSS_EVERY`).
+/// for a memory test over a long phase (`BENCH_RSS_EVERY`). On a thread of
+/// its own, as [`RssWatch`], so that a busy runtime does not bunch the
+/// samples.
 pub(crate) struct RssTimeline {
-    samples: Arc<std::sync::Mutex<Vec<u64>>>,
-    task: tokio::task::JoinHandle<()>,
+    samples: Arc<std::sync::Mutex<Vec<(Duration, u64)>>>,
+    stop: Arc<AtomicBool>,
 }
 
 impl RssTimeline {
@@ -323,29 +325,44 @@ impl RssTimeline {
     /// now; each printed after `label`.
     pub(crate) fn start(pid: u32, every: Duration, label: String) -> Self {
         let samples = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let task = tokio::spawn({
-            let samples = Arc::clone(&samples);
-            async move {
-                let start = tokio::time::Instant::now();
-                let mut ticks = tokio::time::interval_at(start + every, every);
-                loop {
-                    ticks.tick().await;
-                    let kb = rss_kb(pid).unwrap_or(0);
+        let stop = Arc::new(AtomicBool::new(false));
+        std::thread::spawn({
+            let (samples, stop) = (Arc::clone(&samples), Arc::clone(&stop));
+            move || {
+                let start = Instant::now();
+                let mut next = start + every;
+                while !stop.load(Ordering::Relaxed) {
+                    let now = Instant::now();
+                    if now < next {
+                        // Short naps: a stop is seen within 100 ms.
+                        std::thread::sleep((next - now).min(Duration::from_millis(100)));
+                        continue;
+                    }
+                    next += every;
+                    // The server gone: no sample rather than a zero.
+                    let Some(kb) = rss_kb(pid) else { continue };
+                    let at = start.elapsed();
                     println!(
                         "{label}: RSS {:.1} MB at {:.0} s",
                         kb as f64 / 1024.0,
-                        start.elapsed().as_secs_f64()
+                        at.as_secs_f64()
                     );
-                    samples.lock().expect("RSS samples").push(kb);
+                    samples.lock().expect("RSS samples").push((at, kb));
                 }
             }
         });
-        Self { samples, task }
+        Self { samples, stop }
     }
 
-    /// Stops noting; the samples, in KiB, oldest first.
-    pub(crate) fn finish(self) -> Vec<u64> {
-        self.task.abort();
+    /// Stops noting; the samples (when, in KiB), oldest first.
+    pub(crate) fn finish(self) -> Vec<(Duration, u64)> {
+        self.stop.store(true, Ordering::Relaxed);
         std::mem::take(&mut *self.samples.lock().expect("RSS samples"))
+    }
+}
+
+impl Drop for RssTimeline {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
     }
 }

@@ -256,15 +256,29 @@ pub(crate) fn print_verdict(server: &str, phases: &[Phase], sustainable: f64, ta
 }
 
 /// How flat the resident set stayed over a phase (`BENCH_RSS_EVERY`):
-/// the samples' range and their largest distance from the mean, against
-/// issue 12's ±10 %. The first sample is left out: it is taken while the
-/// server's pools and caches are still filling.
-pub(crate) fn rss_flatness(server: &str, load: Load, samples_kb: &[u64]) {
-    let steady = samples_kb.get(1..).unwrap_or_default();
-    if steady.is_empty() {
-        println!("{server} {}: too short for an RSS timeline", load.name());
+/// the samples' range, their largest distance from the mean against
+/// issue 12's ±10 %, and first against last (a leak is a steady rise).
+/// Samples of the first `settle` are left out: the server's pools fill, and
+/// without Redis its in-memory dedup window (`bot::DEDUP_DONE_TTL`) too.
+pub(crate) fn rss_flatness(
+    server: &str,
+    load: Load,
+    samples: &[(Duration, u64)],
+    settle: Duration,
+) {
+    let steady: Vec<u64> = samples
+        .iter()
+        .filter(|(at, _)| *at >= settle)
+        .map(|&(_, kb)| kb)
+        .collect();
+    let (Some(&first), Some(&last)) = (steady.first(), steady.last()) else {
+        println!(
+            "{server} {}: no RSS sample after the first {:.0} s",
+            load.name(),
+            settle.as_secs_f64()
+        );
         return;
-    }
+    };
     let mean = steady.iter().sum::<u64>() as f64 / steady.len() as f64;
     let (low, high) = (
         steady.iter().copied().min().unwrap_or(0),
@@ -276,11 +290,14 @@ pub(crate) fn rss_flatness(server: &str, load: Load, samples_kb: &[u64]) {
         .fold(0.0, f64::max)
         / mean.max(1.0);
     println!(
-        "{server} {}: RSS over {} samples after the first: {} to {} MB, mean {:.1} MB, at most {:.1} % from the mean (target ±10 %: {})",
+        "{server} {}: RSS over {} samples after the first {:.0} s: {} to {} MB, first {:.1} → last {:.1} MB, mean {:.1} MB, at most {:.1} % from the mean (target ±10 %: {})",
         load.name(),
         steady.len(),
+        settle.as_secs_f64(),
         mb(low),
         mb(high),
+        first as f64 / 1024.0,
+        last as f64 / 1024.0,
         mean / 1024.0,
         100.0 * deviation,
         if deviation <= 0.10 { "met" } else { "not met" }
