@@ -79,6 +79,9 @@
 //! - [`webhook`]: the axum routes, [`Outbox`](webhook::Outbox) and
 //!   [`Ingress`](webhook::Ingress).
 //! - [`local`]: a terminal chat with any pipeline.
+//! - [`jobs`]: background jobs: the [`JobQueue`](jobs::JobQueue) trait (a
+//!   durable queue; its Redis and SQL implementations are in the shop's
+//!   `infra`), its options, workers and dead letters.
 //! - [`clock`]: the wall clock as one injected value ([`clock::Clock`]);
 //!   [`backoff`]: how long to wait before trying again; [`lease`]: a
 //!   short lease renewed while the work it covers runs.
