@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A child process, stopped (SIGTERM, then SIGKILL after 10 s) when
@@ -264,25 +264,67 @@ impl Watched {
 pub(crate) struct RssWatch {
     pid: u32,
     peak: Arc<AtomicU64>,
+    timeline: Arc<Mutex<Option<Timeline>>>,
     stop: Arc<AtomicBool>,
+}
+
+/// The resident set noted (and printed) at a fixed period during a phase,
+/// for a memory test over a long one (`BENCH_RSS_EVERY`).
+#[derive(Debug)]
+struct Timeline {
+    start: Instant,
+    every: Duration,
+    next: Instant,
+    label: String,
+    samples: Vec<(Duration, u64)>,
+}
+
+impl Timeline {
+    /// Notes `kb`, read at `now`, when a sample is due.
+    fn offer(&mut self, now: Instant, kb: u64) {
+        if now < self.next {
+            return;
+        }
+        self.next += self.every;
+        let at = now - self.start;
+        println!(
+            "{}: RSS {:.1} MB at {:.0} s",
+            self.label,
+            kb as f64 / 1024.0,
+            at.as_secs_f64()
+        );
+        self.samples.push((at, kb));
+    }
 }
 
 impl RssWatch {
     pub(crate) fn start(pid: u32) -> Self {
         let peak = Arc::new(AtomicU64::new(rss_kb(pid).unwrap_or(0)));
+        let timeline: Arc<Mutex<Option<Timeline>>> = Arc::new(Mutex::new(None));
         let stop = Arc::new(AtomicBool::new(false));
+        // A thread of its own, so that a busy runtime does not skip samples.
         std::thread::spawn({
-            let (peak, stop) = (Arc::clone(&peak), Arc::clone(&stop));
+            let (peak, timeline, stop) =
+                (Arc::clone(&peak), Arc::clone(&timeline), Arc::clone(&stop));
             move || {
                 while !stop.load(Ordering::Relaxed) {
+                    // The server gone: no sample rather than a zero.
                     if let Some(kb) = rss_kb(pid) {
                         peak.fetch_max(kb, Ordering::Relaxed);
+                        if let Some(timeline) = timeline.lock().expect("RSS timeline").as_mut() {
+                            timeline.offer(Instant::now(), kb);
+                        }
                     }
                     std::thread::sleep(Duration::from_millis(200));
                 }
             }
         });
-        Self { pid, peak, stop }
+        Self {
+            pid,
+            peak,
+            timeline,
+            stop,
+        }
     }
 
     /// The resident set now, and the peak starts again from it.
@@ -292,76 +334,39 @@ impl RssWatch {
         now
     }
 
-    /// The process watched.
-    pub(crate) fn pid(&self) -> u32 {
-        self.pid
-    }
-
     /// The peak since the last [`reset`](Self::reset), and the resident
     /// set now.
     pub(crate) fn peak_and_now(&self) -> (u64, u64) {
         let now = rss_kb(self.pid).unwrap_or(0);
         (self.peak.load(Ordering::Relaxed).max(now), now)
     }
+
+    /// From now on, also notes (and prints after `label`) the resident set
+    /// every `every`, the first `every` from now, until [`noted`](Self::noted).
+    pub(crate) fn note_every(&self, every: Duration, label: String) {
+        let start = Instant::now();
+        *self.timeline.lock().expect("RSS timeline") = Some(Timeline {
+            start,
+            every,
+            next: start + every,
+            label,
+            samples: Vec::new(),
+        });
+    }
+
+    /// Stops noting; the samples since [`note_every`](Self::note_every)
+    /// (when, in KiB), oldest first.
+    pub(crate) fn noted(&self) -> Vec<(Duration, u64)> {
+        self.timeline
+            .lock()
+            .expect("RSS timeline")
+            .take()
+            .map(|t| t.samples)
+            .unwrap_or_default()
+    }
 }
 
 impl Drop for RssWatch {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-}
-
-/// The resident set of a process noted (and printed) at a fixed period,
-/// for a memory test over a long phase (`BENCH_RSS_EVERY`). On a thread of
-/// its own, as [`RssWatch`], so that a busy runtime does not bunch the
-/// samples.
-pub(crate) struct RssTimeline {
-    samples: Arc<std::sync::Mutex<Vec<(Duration, u64)>>>,
-    stop: Arc<AtomicBool>,
-}
-
-impl RssTimeline {
-    /// Notes `pid`'s resident set every `every`, the first one `every` from
-    /// now; each printed after `label`.
-    pub(crate) fn start(pid: u32, every: Duration, label: String) -> Self {
-        let samples = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        std::thread::spawn({
-            let (samples, stop) = (Arc::clone(&samples), Arc::clone(&stop));
-            move || {
-                let start = Instant::now();
-                let mut next = start + every;
-                while !stop.load(Ordering::Relaxed) {
-                    let now = Instant::now();
-                    if now < next {
-                        // Short naps: a stop is seen within 100 ms.
-                        std::thread::sleep((next - now).min(Duration::from_millis(100)));
-                        continue;
-                    }
-                    next += every;
-                    // The server gone: no sample rather than a zero.
-                    let Some(kb) = rss_kb(pid) else { continue };
-                    let at = start.elapsed();
-                    println!(
-                        "{label}: RSS {:.1} MB at {:.0} s",
-                        kb as f64 / 1024.0,
-                        at.as_secs_f64()
-                    );
-                    samples.lock().expect("RSS samples").push((at, kb));
-                }
-            }
-        });
-        Self { samples, stop }
-    }
-
-    /// Stops noting; the samples (when, in KiB), oldest first.
-    pub(crate) fn finish(self) -> Vec<(Duration, u64)> {
-        self.stop.store(true, Ordering::Relaxed);
-        std::mem::take(&mut *self.samples.lock().expect("RSS samples"))
-    }
-}
-
-impl Drop for RssTimeline {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
     }
