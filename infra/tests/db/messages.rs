@@ -14,22 +14,29 @@ use infra::db::messages::{
 use crate::support::{Backend, TestDb};
 
 fn key() -> ConversationKey {
+    key_of("+919812345678")
+}
+
+fn key_of(customer: &str) -> ConversationKey {
     ConversationKey::new(
         PhoneNumber::parse("+14155238886").unwrap(),
-        PhoneNumber::parse("+919812345678").unwrap(),
+        PhoneNumber::parse(customer).unwrap(),
     )
 }
 
 fn inbound(id: &str, text: &str) -> InboundMessage {
+    inbound_from("+919812345678", id, text).with_profile_name("Asha")
+}
+
+fn inbound_from(customer: &str, id: &str, text: &str) -> InboundMessage {
     InboundMessage::new(
         Provider::Twilio,
         MessageId::new(id),
-        key(),
+        key_of(customer),
         Content::Text {
             body: text.to_owned(),
         },
     )
-    .with_profile_name("Asha")
 }
 
 fn out(in_reply_to: &str, seq: i32, body: &str) -> NewOutbound {
@@ -472,20 +479,7 @@ async fn the_inbox_queue_runs_in_order_one_claim_at_a_time_postgres() {
 /// time never take the places of runnable ones, however many come first.
 async fn held_and_waiting_heads_do_not_hide_runnable_ones(backend: Backend) {
     let (db, log) = log_on(backend).await;
-    let from = |customer: &str, id: &str| {
-        let key = ConversationKey::new(
-            PhoneNumber::parse("+14155238886").unwrap(),
-            PhoneNumber::parse(customer).unwrap(),
-        );
-        InboundMessage::new(
-            Provider::Twilio,
-            MessageId::new(id),
-            key,
-            Content::Text {
-                body: "hi".to_owned(),
-            },
-        )
-    };
+    let from = |customer: &str, id: &str| inbound_from(customer, id, "hi");
     let held = from("+919800000001", "SM-held");
     let waiting = from("+919800000002", "SM-waiting");
     let runnable = from("+919800000003", "SM-runnable");
