@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use features::invoices::{Invoice, InvoiceNumber};
 use hmac::{Hmac, KeyInit, Mac};
-use infra::pdf::{ShopDetails, render_invoice};
+use infra_shop::pdf::{ShopDetails, render_invoice};
 use sha2::Sha256;
 
 use crate::services::Invoices;
@@ -42,7 +42,7 @@ pub enum DocumentError {
     Invoice(#[from] features::invoices::InvoiceError),
     /// Rendering failed.
     #[error("cannot render the invoice PDF")]
-    Pdf(#[from] infra::pdf::PdfError),
+    Pdf(#[from] infra_shop::pdf::PdfError),
     /// Writing the file failed.
     #[error("cannot write {path}")]
     Write {

@@ -38,7 +38,7 @@ use framework::reply::Reply;
 use framework::session::SessionConfig;
 use framework::webhook::Outbox;
 use framework::{InboundMessage, Response, ServiceBuilderExt};
-use infra::db::messages::InboxQueue;
+use infra_sql::messages::InboxQueue;
 use tower::{Service, ServiceBuilder};
 
 use crate::flows::{Shop, ShopFlow};
@@ -92,7 +92,9 @@ pub fn pipeline<O: Outbox>(
             // with its backoff instead of the customer getting an apology.
             framework::handle_error::HandleErrorLayer::new()
                 .with_apology(Some(Reply::text(texts::APOLOGY)))
-                .with_retry_when(infra::transient::is_transient),
+                .with_retry_when(|e| {
+                    infra_sql::transient::is_transient(e) || infra_redis::is_transient(e)
+                }),
         )
         .layer(
             framework::dedup::DedupLayer::new(deps.stores.seen).with_config(

@@ -10,17 +10,17 @@ use features::orders::OrderService;
 use features::reminders::ReminderService;
 use features::shared::{Currency, Now};
 use framework::Provider;
-use infra::db::Database;
-use infra::db::invoices::DbInvoiceRepository;
-use infra::db::messages::{InboxQueue, MessageQueries};
-use infra::db::orders::DbOrderRepository;
-use infra::db::products::DbProductRepository;
-use infra::db::reminders::DbReminderRepository;
-use infra::db::sessions::DbSessionStore;
-use infra::meta::MetaClient;
-use infra::outbox::{DbOutbox, DispatchConfig, Dispatcher};
-use infra::providers::Providers;
-use infra::twilio::TwilioClient;
+use infra_providers::Providers;
+use infra_providers::meta::MetaClient;
+use infra_providers::twilio::TwilioClient;
+use infra_shop::invoices::DbInvoiceRepository;
+use infra_shop::orders::DbOrderRepository;
+use infra_shop::products::DbProductRepository;
+use infra_shop::reminders::DbReminderRepository;
+use infra_sql::Database;
+use infra_sql::messages::{InboxQueue, MessageQueries};
+use infra_sql::outbox::{DbOutbox, DispatchConfig, Dispatcher};
+use infra_sql::sessions::DbSessionStore;
 
 use crate::PipelineDeps;
 use crate::config::Settings;
@@ -62,7 +62,7 @@ pub struct Services {
     /// or on Redis).
     pub stores: crate::stores::Stores,
     /// The Redis connection, when `REDIS_URL` is set.
-    pub redis: Option<infra::redis::RedisConnection>,
+    pub redis: Option<infra_redis::RedisConnection>,
     /// Where replies are stored to be sent.
     pub outbox: DbOutbox,
     /// The provider clients (a provider without credentials: dry run).
@@ -76,7 +76,7 @@ pub struct Services {
     /// Invoice PDFs and their signed links.
     pub documents: crate::documents::Documents,
     /// With `REDIS_URL`: BullMQ runs the jobs the database queue relays.
-    pub job_runner: Option<infra::redis::jobs::RedisJobQueue>,
+    pub job_runner: Option<infra_redis::jobs::RedisJobQueue>,
     /// This deployment's id, made once and kept in the database.
     pub deployment: Arc<str>,
 }
@@ -126,7 +126,9 @@ impl Services {
             .await
             .context("cannot open the database")?
             .with_clock(clock.clone());
-        db.migrate().await.context("cannot migrate the database")?;
+        db.migrate_with::<infra_shop::Migrator>()
+            .await
+            .context("cannot migrate the database")?;
         let currency = Currency::INR;
         // The services' one time: this clock.
         let now = Now::from_fn({
@@ -139,7 +141,7 @@ impl Services {
                 max_quantity: settings.shop.max_quantity,
             },
         );
-        let jobs = infra::db::jobs::DbJobQueue::new(db.clone());
+        let jobs = infra_sql::jobs::DbJobQueue::new(db.clone());
         let orders = OrderService::new(
             DbOrderRepository::new(db.clone()),
             catalog.clone(),
@@ -147,15 +149,15 @@ impl Services {
             now.clone(),
         );
         let invoices = Arc::new(features::invoices::InvoiceService::new(
-            infra::db::invoices::DbInvoiceRepository::new(db.clone()),
+            infra_shop::invoices::DbInvoiceRepository::new(db.clone()),
             DbOrderRepository::new(db.clone()),
             settings.shop.tax(),
             now.clone(),
         ));
         let reminders = Arc::new(
             features::reminders::ReminderService::new(
-                infra::db::reminders::DbReminderRepository::new(db.clone()),
-                infra::db::invoices::DbInvoiceRepository::new(db.clone()),
+                infra_shop::reminders::DbReminderRepository::new(db.clone()),
+                infra_shop::invoices::DbInvoiceRepository::new(db.clone()),
                 settings
                     .shop
                     .clock()
@@ -164,12 +166,12 @@ impl Services {
             )
             .with_first_payment_reminder_after(settings.shop.payment_reminder_after),
         );
-        let deployment: Arc<str> = infra::db::secrets::secret(&db, "deployment")
+        let deployment: Arc<str> = infra_shop::secrets::secret(&db, "deployment")
             .await
             .map(|id| hex::encode(id.get(..8).unwrap_or(&id)))
             .context("cannot read or make the deployment's id")?
             .into();
-        let link_key = infra::db::secrets::secret(&db, "invoice-links")
+        let link_key = infra_shop::secrets::secret(&db, "invoice-links")
             .await
             .context("cannot read or make the invoice link key")?;
         let documents = crate::documents::Documents {
@@ -179,7 +181,7 @@ impl Services {
                 settings.shop.invoice_link_ttl,
             )
             .context("invoice link key")?,
-            shop: Arc::new(infra::pdf::ShopDetails {
+            shop: Arc::new(infra_shop::pdf::ShopDetails {
                 name: settings.shop.name.clone(),
                 address: settings.shop.address.clone(),
                 phone: settings
@@ -197,7 +199,7 @@ impl Services {
         let redis_config = settings.redis.config();
         let (stores, redis) = match &redis_config {
             Some(config) => {
-                let redis = infra::redis::connect(config)
+                let redis = infra_redis::connect(config)
                     .await
                     .context("cannot connect to Redis (REDIS_URL)")?;
                 let stores = Stores {
@@ -220,7 +222,7 @@ impl Services {
         };
         let job_runner = match &redis_config {
             Some(config) => Some(
-                infra::redis::jobs::RedisJobQueue::connect(config)
+                infra_redis::jobs::RedisJobQueue::connect(config)
                     .await
                     .context("cannot open the job queue on Redis (REDIS_URL)")?,
             ),

@@ -5,7 +5,7 @@
 //! Sessions live in the database in both modes: a session save commits in
 //! the same transaction as the turn's order, replies and `handled` mark
 //! (see [`crate::inbound::turn`] and docs/adr/0012-one-transaction-per-turn.md).
-//! `infra::redis::RedisSessionStore` stays available to bots whose turns
+//! `infra_redis::RedisSessionStore` stays available to bots whose turns
 //! have no database effects.
 //!
 //! Each store is an enum over the two implementations, so the pipeline has
@@ -16,8 +16,8 @@ use std::time::Duration;
 use framework::dedup::{Claim, ClaimToken, InMemSeenStore, SeenStore, SeenStoreError};
 use framework::rate_limit::{InMemRateStore, Quota, RateDecision, RateStore, RateStoreError};
 use framework::session::{ConversationLock, InMemConversationLock, Lease, LockError};
-use infra::db::sessions::DbSessionStore;
-use infra::redis::{RedisConversationLock, RedisRateStore, RedisSeenStore};
+use infra_redis::{RedisConversationLock, RedisRateStore, RedisSeenStore};
+use infra_sql::sessions::DbSessionStore;
 
 /// Dedup records.
 #[derive(Debug, Clone)]

@@ -12,8 +12,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use framework::testing::random_tag;
 use framework::testing::twilio::TwilioWebhook;
-use infra::testing::{FakeTwilio, TempDatabase, delete_redis_keys, random_tag};
+use infra_providers::testing::FakeTwilio;
+use infra_redis::testing::delete_redis_keys;
+use infra_sql::testing::TempDatabase;
 use sea_orm::ConnectionTrait as _;
 
 const SID: &str = "AC00000000000000000000000000000077";
@@ -64,7 +67,7 @@ fn start(
         .env("TWILIO_AUTH_TOKEN", TOKEN)
         .env("TWILIO_API_BASE", twilio_base)
         // This test is about messages; the job queue has its own SIGKILL
-        // tests (infra/tests/{db,redis}/kill.rs).
+        // tests (infra/sql/tests/db/kill.rs, infra/redis/tests/redis/kill.rs).
         .env("CAMPANILE_WORKERS", "off")
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
@@ -188,7 +191,7 @@ async fn a_killed_instance_loses_no_message_and_doubles_nothing() {
         }
     }
     tokio::time::sleep(Duration::from_secs(4)).await; // past every lease: any double would be here
-    let db = infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(&db_url)))
+    let db = infra_sql::Database::connect(&infra_sql::DatabaseSettings::new(Some(&db_url)))
         .await
         .unwrap();
     let resent_after_unknown_outcome = assert_effectively_once(&db, &twilio, &customers).await;
@@ -245,7 +248,7 @@ async fn a_killed_instance_s_conversations_run_again_within_the_lease() {
         .local_addr()
         .unwrap();
     let addrs = [a.addr, b_addr];
-    let db = infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(&db_url)))
+    let db = infra_sql::Database::connect(&infra_sql::DatabaseSettings::new(Some(&db_url)))
         .await
         .unwrap();
 
@@ -366,7 +369,7 @@ async fn a_killed_instance_s_conversations_run_again_within_the_lease() {
 /// was sent again after an acceptance its instance died before recording.
 /// Returns how many were.
 async fn assert_effectively_once(
-    db: &infra::db::Database,
+    db: &infra_sql::Database,
     twilio: &FakeTwilio,
     customers: &[String],
 ) -> usize {
@@ -427,7 +430,7 @@ async fn assert_effectively_once(
 
 /// Messages that ran more than once: a claim of the killed instance taken
 /// over after its lease, or a retry after a busy lane.
-async fn rerun(db: &infra::db::Database) -> usize {
+async fn rerun(db: &infra_sql::Database) -> usize {
     db.connection()
         .query_all_raw(sea_orm::Statement::from_string(
             sea_orm::DbBackend::Postgres,
@@ -439,7 +442,7 @@ async fn rerun(db: &infra::db::Database) -> usize {
 }
 
 /// Inbound messages claimed and unfinished right now.
-async fn claimed(db: &infra::db::Database) -> usize {
+async fn claimed(db: &infra_sql::Database) -> usize {
     db.connection()
         .query_all_raw(sea_orm::Statement::from_string(
             sea_orm::DbBackend::Postgres,

@@ -80,8 +80,11 @@
 //!   [`Ingress`](webhook::Ingress).
 //! - [`local`]: a terminal chat with any pipeline.
 //! - [`jobs`]: background jobs: the [`JobQueue`](jobs::JobQueue) trait (a
-//!   durable queue; its Redis and SQL implementations are in the shop's
-//!   `infra`), its options, workers and dead letters.
+//!   durable queue; its Redis and SQL implementations are in `infra_redis`
+//!   and `infra_sql`), its options, workers and dead letters.
+//! - [`settings`](mod@settings): settings as data: an adapter's
+//!   `XxxSettings` names the variables it is read from, once, on its fields
+//!   ([`settings!`]); the bot reads them, libraries never do.
 //! - [`clock`]: the wall clock as one injected value ([`clock::Clock`]);
 //!   [`backoff`]: how long to wait before trying again; [`lease`]: a
 //!   short lease renewed while the work it covers runs.
@@ -116,6 +119,7 @@ pub mod message;
 pub mod provider;
 pub mod rate_limit;
 pub mod session;
+pub mod settings;
 mod time;
 pub mod trace;
 pub mod webhook;

@@ -47,10 +47,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use framework::jobs::{Job, JobError, JobOptions, JobQueue, WorkerConfig};
-use infra::db::jobs::DbJobQueue;
-use infra::db::{Database, DatabaseSettings};
-use infra::redis::RedisConfig;
-use infra::redis::jobs::RedisJobQueue;
+use infra_redis::RedisConfig;
+use infra_redis::jobs::RedisJobQueue;
+use infra_sql::jobs::DbJobQueue;
+use infra_sql::{Database, DatabaseSettings};
 use sea_orm::ConnectionTrait as _;
 
 /// The one queue every run uses (in its own prefix or database).
@@ -142,7 +142,7 @@ async fn redis_cpu(conn: &mut redis::aio::MultiplexedConnection) -> Option<Durat
 }
 
 async fn redis_probe() -> redis::aio::MultiplexedConnection {
-    redis::Client::open(infra::testing::REDIS_URL)
+    redis::Client::open(infra_redis::testing::REDIS_URL)
         .unwrap()
         .get_multiplexed_async_connection()
         .await
@@ -219,8 +219,8 @@ where
 }
 
 async fn ours_on_redis(s: Settings) -> Figures {
-    let prefix = format!("campanile-bench-{}", infra::testing::random_tag());
-    let config = RedisConfig::new(infra::testing::REDIS_URL).with_key_prefix(prefix.clone());
+    let prefix = format!("campanile-bench-{}", framework::testing::random_tag());
+    let config = RedisConfig::new(infra_redis::testing::REDIS_URL).with_key_prefix(prefix.clone());
     let queue = RedisJobQueue::connect(&config)
         .await
         .expect("Redis on 127.0.0.1:6379 (scripts/services.sh)");
@@ -249,7 +249,7 @@ async fn ours_on_redis(s: Settings) -> Figures {
         .await
         .unwrap();
     assert_eq!(dead, 0, "no job fails");
-    infra::testing::delete_redis_keys(&prefix).await;
+    infra_redis::testing::delete_redis_keys(&prefix).await;
     Figures {
         name: "ours: BullMQ (Rust) on Redis".to_owned(),
         jobs: s.jobs,
@@ -273,7 +273,7 @@ fn node_on_redis(rt: &tokio::runtime::Runtime, s: Settings) -> Option<Figures> {
         );
         return None;
     }
-    let prefix = format!("campanile-bench-node-{}", infra::testing::random_tag());
+    let prefix = format!("campanile-bench-node-{}", framework::testing::random_tag());
     let mut probe = rt.block_on(redis_probe());
     let redis_before = rt.block_on(redis_cpu(&mut probe));
     let mut child = Command::new("node")
@@ -283,7 +283,7 @@ fn node_on_redis(rt: &tokio::runtime::Runtime, s: Settings) -> Option<Figures> {
         .env("CONCURRENCY", s.concurrency.to_string())
         .env("PREFIX", &prefix)
         .env("QUEUE", QUEUE)
-        .env("REDIS_URL", infra::testing::REDIS_URL)
+        .env("REDIS_URL", infra_redis::testing::REDIS_URL)
         .env("POLL_MS", s.poll.as_millis().to_string())
         .env("TIMEOUT_MS", s.timeout.as_millis().to_string())
         .stdout(Stdio::piped())
@@ -298,7 +298,7 @@ fn node_on_redis(rt: &tokio::runtime::Runtime, s: Settings) -> Option<Figures> {
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            rt.block_on(infra::testing::delete_redis_keys(&prefix));
+            rt.block_on(infra_redis::testing::delete_redis_keys(&prefix));
             panic!("node bench.js did not finish; killed");
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -311,7 +311,7 @@ fn node_on_redis(rt: &tokio::runtime::Runtime, s: Settings) -> Option<Figures> {
         .unwrap()
         .read_to_string(&mut stdout)
         .unwrap();
-    rt.block_on(infra::testing::delete_redis_keys(&prefix));
+    rt.block_on(infra_redis::testing::delete_redis_keys(&prefix));
     assert!(status.success(), "node bench.js failed ({status})");
     let report: serde_json::Value = serde_json::from_str(stdout.trim()).expect("bench.js's JSON");
     let ms = |field: &str| Duration::from_secs_f64(report[field].as_f64().unwrap() / 1000.0);
@@ -377,7 +377,7 @@ async fn table_queue(name: &str, db: Database, s: Settings) -> Figures {
 }
 
 async fn table_on_postgres(s: Settings) -> Figures {
-    let temp = infra::testing::TempDatabase::create("campanile_bench_jobs").await;
+    let temp = infra_sql::testing::TempDatabase::create("campanile_bench_jobs").await;
     let db = Database::connect(&DatabaseSettings::new(Some(&temp.url())))
         .await
         .unwrap();
@@ -389,7 +389,7 @@ async fn table_on_postgres(s: Settings) -> Figures {
 async fn table_on_sqlite(s: Settings) -> Figures {
     let file = std::env::temp_dir().join(format!(
         "campanile-bench-jobs-{}.db",
-        infra::testing::random_tag()
+        framework::testing::random_tag()
     ));
     let url = format!("sqlite://{}?mode=rwc", file.display());
     let db = Database::connect(&DatabaseSettings::new(Some(&url)))

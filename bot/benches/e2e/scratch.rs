@@ -6,7 +6,7 @@ use std::time::Duration;
 /// A PostgreSQL database and a Redis key prefix for one run, removed when
 /// dropped (also when the bench panics).
 pub(crate) struct Scratch {
-    pub(crate) database: Option<infra::testing::TempDatabase>,
+    pub(crate) database: Option<infra_sql::testing::TempDatabase>,
     pub(crate) prefix: String,
 }
 
@@ -14,17 +14,18 @@ impl Scratch {
     /// A fresh database with `settings` (name and value) as its own
     /// defaults (`ALTER DATABASE … SET`), and a fresh prefix.
     pub(crate) fn create(runtime: &tokio::runtime::Runtime, settings: &[(String, String)]) -> Self {
-        let database =
-            runtime.block_on(infra::testing::TempDatabase::create("campanile_bench_e2e"));
+        let database = runtime.block_on(infra_sql::testing::TempDatabase::create(
+            "campanile_bench_e2e",
+        ));
         let scratch = Self {
             database: Some(database),
-            prefix: format!("campanile-bench-e2e-{}", infra::testing::random_tag()),
+            prefix: format!("campanile-bench-e2e-{}", framework::testing::random_tag()),
         };
         if !settings.is_empty() {
             let name = scratch.name().unwrap_or_default();
             runtime.block_on(async {
-                let admin = infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(
-                    infra::testing::POSTGRES_ADMIN_URL,
+                let admin = infra_sql::Database::connect(&infra_sql::DatabaseSettings::new(Some(
+                    infra_sql::testing::POSTGRES_ADMIN_URL,
                 )))
                 .await
                 .expect("connect to PostgreSQL as its administrator");
@@ -63,7 +64,7 @@ impl Drop for Scratch {
                 if let Some(database) = database {
                     database.drop().await;
                 }
-                infra::testing::delete_redis_keys(&prefix).await;
+                infra_redis::testing::delete_redis_keys(&prefix).await;
             });
         })
         .join();
@@ -73,7 +74,7 @@ impl Drop for Scratch {
 /// `VACUUM (ANALYZE)` on the database at `url` every `every`, as
 /// autovacuum would keep its statistics current and its dead rows few.
 pub(crate) async fn vacuum_every(url: String, every: Duration) {
-    let Ok(db) = infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(&url))).await
+    let Ok(db) = infra_sql::Database::connect(&infra_sql::DatabaseSettings::new(Some(&url))).await
     else {
         println!("cannot connect to vacuum the scratch database");
         return;
@@ -91,8 +92,9 @@ pub(crate) async fn vacuum_every(url: String, every: Duration) {
 /// Whether the local PostgreSQL server runs autovacuum.
 pub(crate) fn autovacuum_on(runtime: &tokio::runtime::Runtime) -> bool {
     runtime.block_on(async {
-        let settings = infra::db::DatabaseSettings::new(Some(infra::testing::POSTGRES_ADMIN_URL));
-        let Ok(admin) = infra::db::Database::connect(&settings).await else {
+        let settings =
+            infra_sql::DatabaseSettings::new(Some(infra_sql::testing::POSTGRES_ADMIN_URL));
+        let Ok(admin) = infra_sql::Database::connect(&settings).await else {
             return true;
         };
         let row = sea_orm::ConnectionTrait::query_one_raw(

@@ -48,7 +48,7 @@ pub(crate) fn start_bot(
         let url = scratch
             .database
             .as_ref()
-            .map(infra::testing::TempDatabase::url)
+            .map(infra_sql::testing::TempDatabase::url)
             .expect("the scratch database");
         let url = match &knobs.database_params {
             Some(params) => format!("{url}?{params}"),
@@ -56,7 +56,7 @@ pub(crate) fn start_bot(
         };
         command
             .env("DATABASE_URL", url)
-            .env("REDIS_URL", infra::testing::REDIS_URL)
+            .env("REDIS_URL", infra_redis::testing::REDIS_URL)
             .env("REDIS_KEY_PREFIX", &scratch.prefix);
     }
     command

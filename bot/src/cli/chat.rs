@@ -90,7 +90,7 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
 /// the receiver is gone. The log, not this process, is read: with Redis,
 /// another instance's worker may have sent them.
 async fn job_notices(
-    log: infra::db::messages::MessageQueries,
+    log: infra_sql::messages::MessageQueries,
     customer: String,
     notices: tokio::sync::mpsc::UnboundedSender<String>,
 ) {

@@ -20,8 +20,8 @@ pub struct Args {
 /// When the database cannot be read.
 pub async fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
     super::with_database(&settings, async |db| {
-        db.migrate().await?;
-        let log = infra::db::messages::MessageQueries::new(db.clone());
+        db.migrate_with::<infra_shop::Migrator>().await?;
+        let log = infra_sql::messages::MessageQueries::new(db.clone());
         let rows = log.recent(args.customer.as_deref(), args.limit).await?;
         for row in rows.iter().rev() {
             println!(

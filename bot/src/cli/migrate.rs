@@ -10,8 +10,8 @@ use crate::config::Settings;
 /// When the database is unreachable or a migration fails.
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
     super::with_database(&settings, async |db| {
-        db.migrate().await?;
-        let applied = db.applied_migrations().await?;
+        db.migrate_with::<infra_shop::Migrator>().await?;
+        let applied = db.applied_migrations::<infra_shop::Migrator>().await?;
         println!(
             "database {} ({}) is up to date; {} migration(s) applied:",
             settings.database.redacted_url(),

@@ -220,9 +220,9 @@ pub async fn with_services<T>(
 /// When the database is unreachable, or what `f` returns.
 pub async fn with_database<T>(
     settings: &Settings,
-    f: impl AsyncFnOnce(&infra::db::Database) -> anyhow::Result<T>,
+    f: impl AsyncFnOnce(&infra_sql::Database) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
-    let db = infra::db::Database::connect(&settings.database).await?;
+    let db = infra_sql::Database::connect(&settings.database).await?;
     let result = f(&db).await;
     db.close().await;
     result

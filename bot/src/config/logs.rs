@@ -2,7 +2,7 @@
 
 use secrecy::SecretString;
 
-infra::settings! {
+framework::settings! {
     /// Logs.
     #[derive(Debug, Clone, Default)]
     pub struct LogSettings {

@@ -13,7 +13,7 @@
 //! | [`ShopSettings`] | the shop: orders, invoices, reminders, templates |
 //!
 //! Each field names its variable once, next to its doc comment, with
-//! [`infra::settings!`]; the doc comment is what `campanile --help` prints
+//! [`framework::settings!`]; the doc comment is what `campanile --help` prints
 //! ([`Settings::SECTIONS`]).
 //!
 //! The file (`--config FILE` or `CAMPANILE_CONFIG`) is TOML with the same
@@ -60,13 +60,13 @@ use std::path::Path;
 use secrecy::ExposeSecret as _;
 use serde::de::DeserializeOwned;
 
-use infra::settings::{Variable, Variables};
+use framework::settings::{Variable, Variables};
 
 pub use error::ConfigError;
-pub use infra::db::DatabaseSettings;
-pub use infra::meta::MetaSettings;
-pub use infra::redis::RedisSettings;
-pub use infra::twilio::TwilioSettings;
+pub use infra_providers::meta::MetaSettings;
+pub use infra_providers::twilio::TwilioSettings;
+pub use infra_redis::RedisSettings;
+pub use infra_sql::DatabaseSettings;
 pub use logs::LogSettings;
 pub use pipeline::{PipelineSettings, WorkerSettings};
 pub use server::ServerSettings;
@@ -272,8 +272,8 @@ impl Settings {
 
     /// How replies are addressed.
     #[must_use]
-    pub fn render_config(&self) -> infra::outbox::RenderConfig {
-        infra::outbox::RenderConfig {
+    pub fn render_config(&self) -> infra_providers::render::RenderConfig {
+        infra_providers::render::RenderConfig {
             twilio_from: self.twilio.whatsapp_from.clone(),
             twilio_status_callback: Some(format!(
                 "{}{}",

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::de::Error as _;
 use serde::{Deserialize as _, Deserializer};
 
-infra::settings! {
+framework::settings! {
     /// How long the pipeline, the inbox and the dispatcher hold things.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct PipelineSettings {
@@ -60,7 +60,7 @@ impl Default for PipelineSettings {
     }
 }
 
-infra::settings! {
+framework::settings! {
     /// The background job workers.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct WorkerSettings {

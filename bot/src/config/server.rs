@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-infra::settings! {
+framework::settings! {
     /// The HTTP server.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct ServerSettings {

@@ -8,7 +8,7 @@ use features::reminders::QuietHours;
 use serde::de::Error as _;
 use serde::{Deserialize as _, Deserializer};
 
-infra::settings! {
+framework::settings! {
     /// The shop's own settings: orders, invoices, reminders, templates.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct ShopSettings {

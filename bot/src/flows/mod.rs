@@ -18,7 +18,7 @@ use features::catalog::{CatalogService, Quote, QuoteRequest, Sku};
 use features::shared::Currency;
 use framework::conversation::FlowState;
 use framework::handler::{Router, RouterService};
-use infra::db::products::DbProductRepository;
+use infra_shop::products::DbProductRepository;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 

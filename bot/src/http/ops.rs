@@ -5,7 +5,7 @@
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use infra::db::Database;
+use infra_sql::Database;
 
 /// What the operator's endpoints check and show.
 #[derive(Clone)]
@@ -13,7 +13,7 @@ pub struct Ops {
     /// The database `/readyz` pings.
     pub db: Database,
     /// Redis, which `/readyz` pings when configured.
-    pub redis: Option<infra::redis::RedisConnection>,
+    pub redis: Option<infra_redis::RedisConnection>,
     /// The process's metrics recorder.
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }

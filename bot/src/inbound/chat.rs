@@ -85,9 +85,9 @@ mod tests {
 
     use framework::reply::Reply;
     use framework::{InboundMessage, Response};
-    use infra::db::messages::InboxQueue;
-    use infra::db::{Database, DatabaseSettings};
-    use infra::outbox::{DbOutbox, RenderConfig};
+    use infra_sql::messages::InboxQueue;
+    use infra_sql::outbox::{DbOutbox, RenderConfig};
+    use infra_sql::{Database, DatabaseSettings};
     use tower::util::BoxCloneSyncService;
 
     use super::*;
@@ -99,7 +99,7 @@ mod tests {
         let db = Database::connect(&DatabaseSettings::in_memory())
             .await
             .unwrap();
-        db.migrate().await.unwrap();
+        db.migrate_with::<infra_shop::Migrator>().await.unwrap();
         let pipeline = BoxCloneSyncService::new(tower::service_fn(move |msg: InboundMessage| {
             std::future::ready(Ok(answer(&msg)))
         }));

@@ -11,8 +11,8 @@
 
 use framework::webhook::{Ingress, OutboundTurn, Outbox as _};
 use framework::{BoxError, ConversationKey, MessageId, Provider, WebhookEvent};
-use infra::db::UnitOfWork;
-use infra::db::messages::InboundState;
+use infra_sql::UnitOfWork;
+use infra_sql::messages::InboundState;
 
 use super::inbox::Inbox;
 

@@ -30,7 +30,7 @@
 //!    could not run (its lane busy, a store down) is given back with a
 //!    backoff; its conversation's later messages wait behind it.
 //!
-//! From there the outbox's dispatcher (`infra::outbox`) sends the stored
+//! From there the outbox's dispatcher (`infra_sql::outbox`) sends the stored
 //! replies. The `handled` mark is written in [`turn`] only.
 
 pub mod chat;

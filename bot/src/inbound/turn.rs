@@ -9,7 +9,7 @@
 //! (the apology).
 //!
 //! [`TurnCommit`] is the session layer's [`TurnScope`]: it runs the turn in
-//! an [`infra::db::UnitOfWork`], so every statement of every repository in
+//! an [`infra_sql::UnitOfWork`], so every statement of every repository in
 //! the turn joins one transaction, and commits it inside the conversation's
 //! lane. The `handled` mark is the turn's idempotency check: it updates the
 //! inbound row only if no run of the same message committed before. On
@@ -30,9 +30,9 @@
 use framework::session::TurnScope;
 use framework::webhook::{OutboundTurn, Outbox as _};
 use framework::{BoxError, InboundMessage, Outcome, Response};
-use infra::db::UnitOfWork;
-use infra::db::messages::InboxQueue;
-use infra::outbox::DbOutbox;
+use infra_sql::UnitOfWork;
+use infra_sql::messages::InboxQueue;
+use infra_sql::outbox::DbOutbox;
 
 /// Commits each turn as one transaction of the message log's database; see
 /// the [module docs](self).

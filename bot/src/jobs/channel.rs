@@ -8,7 +8,7 @@ use features::invoices::Invoice;
 use framework::reply::{Reply, Template};
 use framework::webhook::{OutboundTurn, Outbox as _};
 use framework::{ConversationKey, MessageId, Outcome, PhoneNumber, Provider};
-use infra::db::DbError;
+use infra_sql::DbError;
 
 use super::JobDeps;
 use super::worker::{permanent, retryable};

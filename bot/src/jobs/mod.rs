@@ -36,9 +36,9 @@ use std::time::Duration;
 use framework::BoxError;
 use framework::clock::Clock;
 use framework::jobs::{Backoff, Job, JobError, JobOptions, JobQueue as _};
-use infra::db::Database;
-use infra::db::messages::MessageQueries;
-use infra::outbox::DbOutbox;
+use infra_sql::Database;
+use infra_sql::messages::MessageQueries;
+use infra_sql::outbox::DbOutbox;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -87,7 +87,7 @@ pub fn queues() -> Vec<&'static str> {
 
 /// The job queue the bot enqueues in (every job, in the transaction of
 /// its cause).
-pub type Queue = infra::db::jobs::DbJobQueue;
+pub type Queue = infra_sql::jobs::DbJobQueue;
 
 /// A kind of background job: its payload (ids only) is the type, its queue
 /// and retries are constants, and [`run`](ShopJob::run) handles one job.
@@ -137,7 +137,7 @@ pub struct JobDeps {
     pub deployment: Arc<str>,
     /// With Redis (`REDIS_URL`): BullMQ runs the jobs; the database queue
     /// relays each job to it once its transaction committed and it is due.
-    pub runner: Option<infra::redis::jobs::RedisJobQueue>,
+    pub runner: Option<infra_redis::jobs::RedisJobQueue>,
 }
 
 /// Enqueues `payload` on its queue with the queue's retries, the dedup id

@@ -9,7 +9,7 @@ use features::reminders::SchedulePaymentReminders;
 use features::shared::{OrderId, OrderNumber, RepositoryError};
 use framework::BoxError;
 use framework::jobs::{Job, JobError};
-use infra::db::UnitOfWork;
+use infra_sql::UnitOfWork;
 
 use super::worker::{by_kind, retryable};
 use super::{JobDeps, Queue, ShopJob, send_invoice, send_reminder};

@@ -10,7 +10,7 @@ use features::shared::CustomerPhone;
 use framework::BoxError;
 use framework::jobs::{Job, JobError};
 use framework::reply::{Reply, Template};
-use infra::db::UnitOfWork;
+use infra_sql::UnitOfWork;
 
 use super::channel::{address, deliver, due_date, template_for};
 use super::worker::{by_kind, permanent, retryable};

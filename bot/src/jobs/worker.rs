@@ -174,8 +174,8 @@ where
 /// job's, so a relay repeated after a crash adds nothing while the first
 /// copy is kept).
 async fn relay_to<J: ShopJob>(
-    relays: infra::db::jobs::DbJobQueue,
-    redis: infra::redis::jobs::RedisJobQueue,
+    relays: infra_sql::jobs::DbJobQueue,
+    redis: infra_redis::jobs::RedisJobQueue,
     deployment: Arc<str>,
     stop: CancellationToken,
 ) {
@@ -185,7 +185,7 @@ async fn relay_to<J: ShopJob>(
 
 /// Moves one database job to BullMQ.
 async fn relay<J: ShopJob>(
-    redis: infra::redis::jobs::RedisJobQueue,
+    redis: infra_redis::jobs::RedisJobQueue,
     deployment: Arc<str>,
     job: Job,
 ) -> Result<(), JobError> {

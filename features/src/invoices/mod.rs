@@ -3,7 +3,7 @@
 //! void.
 //!
 //! The bot issues invoices in a `process-order` job, renders the PDF
-//! (`infra::pdf`) and sends it in a `send-invoice` job.
+//! (`infra_shop::pdf`) and sends it in a `send-invoice` job.
 //!
 //! # Example
 //!

@@ -28,3 +28,17 @@ pub mod twilio;
 pub use self::chat::{TestChat, Transcript, Turn};
 pub use self::logs::LogBuffer;
 pub use self::outbox::RecordingOutbox;
+
+/// A random lower-case hex tag (12 digits), for names and key prefixes a
+/// test makes its own (a database, a Redis prefix).
+#[must_use]
+pub fn random_tag() -> String {
+    let mut bytes = [0_u8; 6];
+    if getrandom::fill(&mut bytes).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        bytes.copy_from_slice(&nanos.to_le_bytes()[..6]);
+    }
+    hex::encode(bytes)
+}

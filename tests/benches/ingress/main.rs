@@ -94,10 +94,10 @@ fn bot_app(db_url: String, redis_prefix: Option<String>) -> SocketAddr {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             let mut settings = Settings::local(addr);
-            settings.database = infra::db::DatabaseSettings::new(Some(&db_url));
+            settings.database = infra_sql::DatabaseSettings::new(Some(&db_url));
             settings.twilio.auth_token = Some(TOKEN.into());
             if let Some(prefix) = redis_prefix {
-                settings.redis = infra::redis::RedisConfig::new(infra::testing::REDIS_URL)
+                settings.redis = infra_redis::RedisConfig::new(infra_redis::testing::REDIS_URL)
                     .with_key_prefix(prefix)
                     .into();
             }
@@ -208,7 +208,7 @@ async fn drive(
 
 /// Waits until the bot has run every recorded message (no inbound row left
 /// `received`); returns how long that took.
-async fn drain(db: &infra::db::Database) -> Duration {
+async fn drain(db: &infra_sql::Database) -> Duration {
     use sea_orm::ConnectionTrait as _;
     let start = Instant::now();
     loop {
@@ -265,7 +265,7 @@ impl Target {
 /// A pipeline under load with its message log, to wait for its turns.
 struct Pipeline {
     target: Target,
-    log: infra::db::Database,
+    log: infra_sql::Database,
 }
 
 impl Pipeline {
@@ -280,17 +280,17 @@ impl Pipeline {
 }
 
 /// A fresh PostgreSQL database, migrated by the bot's migrations.
-async fn migrated_postgres(prefix: &str) -> infra::testing::TempDatabase {
-    let db = infra::testing::TempDatabase::create(prefix).await;
+async fn migrated_postgres(prefix: &str) -> infra_sql::testing::TempDatabase {
+    let db = infra_sql::testing::TempDatabase::create(prefix).await;
     migrate(&db.url()).await;
     db
 }
 
 async fn migrate(url: &str) {
-    let db = infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(url)))
+    let db = infra_sql::Database::connect(&infra_sql::DatabaseSettings::new(Some(url)))
         .await
         .unwrap();
-    db.migrate().await.unwrap();
+    db.migrate_with::<infra_shop::Migrator>().await.unwrap();
     db.close().await;
 }
 
@@ -312,7 +312,7 @@ fn main() {
     let backends = std::env::var("BENCH_BACKENDS").unwrap_or_else(|_| "postgres,sqlite".to_owned());
     let on_postgres = backends.contains("postgres");
     let on_sqlite = backends.contains("sqlite");
-    let tag = infra::testing::random_tag();
+    let tag = framework::testing::random_tag();
     let prefix = format!("campanile-bench-{tag}");
     let sqlite_dir = std::env::temp_dir().join(format!("campanile-bench-{tag}"));
 
@@ -326,7 +326,7 @@ fn main() {
     let postgres = on_postgres.then(|| {
         rt.block_on(async {
             (
-                infra::testing::TempDatabase::create("campanile_bench").await,
+                infra_sql::testing::TempDatabase::create("campanile_bench").await,
                 migrated_postgres("campanile_bench_insert").await,
             )
         })
@@ -337,8 +337,8 @@ fn main() {
         && std::env::var("BENCH_ASYNC_COMMIT").as_deref() == Ok("1")
     {
         rt.block_on(async {
-            let admin = infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(
-                infra::testing::POSTGRES_ADMIN_URL,
+            let admin = infra_sql::Database::connect(&infra_sql::DatabaseSettings::new(Some(
+                infra_sql::testing::POSTGRES_ADMIN_URL,
             )))
             .await
             .unwrap();
@@ -380,8 +380,8 @@ fn main() {
             base_reqs.clone(),
         );
         let addr = bot_app(bot_db.url(), Some(prefix.clone()));
-        let log = rt.block_on(infra::db::Database::connect(
-            &infra::db::DatabaseSettings::new(Some(&bot_db.url())),
+        let log = rt.block_on(infra_sql::Database::connect(
+            &infra_sql::DatabaseSettings::new(Some(&bot_db.url())),
         ));
         let pipeline = Pipeline {
             target: Target::new(addr, Arc::new(requests(addr, pipeline_budget, "P"))),
@@ -396,8 +396,8 @@ fn main() {
             base_reqs.clone(),
         );
         let addr = bot_app(bot_url.clone(), None);
-        let log = rt.block_on(infra::db::Database::connect(
-            &infra::db::DatabaseSettings::new(Some(bot_url)),
+        let log = rt.block_on(infra_sql::Database::connect(
+            &infra_sql::DatabaseSettings::new(Some(bot_url)),
         ));
         let pipeline = Pipeline {
             target: Target::new(addr, Arc::new(requests(addr, pipeline_budget, "S"))),
@@ -485,7 +485,7 @@ fn main() {
         for (_, pipeline) in pg.into_iter().chain(lite) {
             pipeline.log.close().await;
         }
-        infra::testing::delete_redis_keys(&prefix).await;
+        infra_redis::testing::delete_redis_keys(&prefix).await;
         if let Some((bot_db, base_db)) = postgres {
             bot_db.drop().await;
             base_db.drop().await;

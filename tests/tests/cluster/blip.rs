@@ -12,8 +12,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use framework::testing::LogBuffer;
+use framework::testing::random_tag;
 use framework::testing::twilio::TwilioWebhook;
-use infra::testing::{delete_redis_keys, random_tag};
+use infra_redis::testing::delete_redis_keys;
 
 use crate::scratch_postgres::ScratchPostgres;
 use crate::support::{self, ACCESS_TOKEN, ACCOUNT_SID, BUSINESS, TOKEN};
@@ -149,7 +150,7 @@ fn chat_texts(bot: &support::Bot, who: &str) -> Vec<String> {
 /// failure's message.
 async fn unfinished_messages(url: &str) -> Vec<String> {
     use sea_orm::ConnectionTrait as _;
-    let Ok(db) = infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(url))).await
+    let Ok(db) = infra_sql::Database::connect(&infra_sql::DatabaseSettings::new(Some(url))).await
     else {
         return vec!["(the database cannot be read)".to_owned()];
     };
@@ -204,11 +205,11 @@ async fn postgres_stopped_for_five_seconds_under_ten_orders_a_second_loses_nothi
             .unwrap(),
     );
     let prefix = format!("campanile-test-{}", random_tag());
-    let twilio = Arc::new(infra::testing::FakeTwilio::start(ACCOUNT_SID, TOKEN).await);
-    let meta = Arc::new(infra::testing::FakeMeta::start(ACCESS_TOKEN).await);
+    let twilio = Arc::new(infra_providers::testing::FakeTwilio::start(ACCOUNT_SID, TOKEN).await);
+    let meta = Arc::new(infra_providers::testing::FakeMeta::start(ACCESS_TOKEN).await);
     let bot = support::spawn_bot_sharing(twilio, meta, |s| {
-        s.database = infra::db::DatabaseSettings::new(Some(&pg.url()));
-        s.redis = infra::redis::RedisConfig::new(infra::testing::REDIS_URL)
+        s.database = infra_sql::DatabaseSettings::new(Some(&pg.url()));
+        s.redis = infra_redis::RedisConfig::new(infra_redis::testing::REDIS_URL)
             .with_key_prefix(prefix.clone())
             .into();
     })

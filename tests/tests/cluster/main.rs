@@ -14,9 +14,12 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
+use framework::testing::random_tag;
 use framework::testing::twilio::TwilioWebhook;
 use http::StatusCode;
-use infra::testing::{FakeMeta, FakeTwilio, TempDatabase, delete_redis_keys, random_tag};
+use infra_providers::testing::{FakeMeta, FakeTwilio};
+use infra_redis::testing::delete_redis_keys;
+use infra_sql::testing::TempDatabase;
 use support::{ACCESS_TOKEN, ACCOUNT_SID, BUSINESS, Bot, TOKEN, send, spawn_bot_sharing};
 
 /// N instances over one fresh database and one fresh Redis prefix.
@@ -37,8 +40,8 @@ impl Cluster {
         let starts = (0..n).map(|_| {
             let (url, prefix) = (url.clone(), prefix.clone());
             spawn_bot_sharing(twilio.clone(), meta.clone(), move |s| {
-                s.database = infra::db::DatabaseSettings::new(Some(&url)).with_max_connections(8);
-                s.redis = infra::redis::RedisConfig::new("redis://127.0.0.1:6379")
+                s.database = infra_sql::DatabaseSettings::new(Some(&url)).with_max_connections(8);
+                s.redis = infra_redis::RedisConfig::new("redis://127.0.0.1:6379")
                     .with_key_prefix(prefix)
                     .into();
             })
@@ -486,7 +489,7 @@ const FAULTS: [Fault; 5] = [
 async fn a_turn_that_fails_at_any_point_leaves_nothing_and_its_retry_makes_one_order() {
     let cluster = Cluster::start(2).await;
     let sql =
-        infra::db::Database::connect(&infra::db::DatabaseSettings::new(Some(&cluster.db.url())))
+        infra_sql::Database::connect(&infra_sql::DatabaseSettings::new(Some(&cluster.db.url())))
             .await
             .unwrap();
     let exec = |q: String| {
@@ -630,7 +633,7 @@ async fn a_turn_that_fails_at_any_point_leaves_nothing_and_its_retry_makes_one_o
 }
 
 /// The status and run count of an inbound message, by provider id.
-async fn inbound_row(sql: &infra::db::Database, sid: &str) -> (String, i32) {
+async fn inbound_row(sql: &infra_sql::Database, sid: &str) -> (String, i32) {
     use sea_orm::ConnectionTrait;
     let row = sql
         .connection()

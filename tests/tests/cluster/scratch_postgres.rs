@@ -41,7 +41,7 @@ impl ScratchPostgres {
         let bin = server_bin_dir();
         let as_postgres = is_root();
         let root =
-            std::env::temp_dir().join(format!("campanile-pg-{}", infra::testing::random_tag()));
+            std::env::temp_dir().join(format!("campanile-pg-{}", framework::testing::random_tag()));
         std::fs::create_dir(&root)
             .unwrap_or_else(|e| panic!("cannot create {}: {e}", root.display()));
         if as_postgres {

@@ -25,7 +25,7 @@ use framework::provider::twilio::compute_signature;
 use framework::testing::meta::meta_json;
 use futures_util::stream::{self, StreamExt};
 use http::{Request, StatusCode};
-use infra::db::schema::{DeliveryStatuses, Messages};
+use infra_sql::schema::{DeliveryStatuses, Messages};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use serde_json::Value;
@@ -515,7 +515,7 @@ async fn every_published_payload_is_taken_in_once_and_forgeries_are_refused() {
     // Let anything a repeat might have started run to its end: the inbox
     // empty, then a moment for a stray turn to store its replies.
     let start = Instant::now();
-    let inbox = infra::db::messages::InboxQueue::new(bot.services.db.clone());
+    let inbox = infra_sql::messages::InboxQueue::new(bot.services.db.clone());
     while !inbox.heads(10).await.unwrap().is_empty() {
         assert!(start.elapsed() < PATIENCE, "the inbox never emptied");
         tokio::time::sleep(Duration::from_millis(25)).await;

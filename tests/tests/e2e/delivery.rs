@@ -3,8 +3,8 @@
 use framework::testing::meta::{MetaStatus, MetaWebhook};
 use framework::testing::twilio::TwilioWebhook;
 use http::StatusCode;
-use infra::db::messages::{Direction, OutboundStatus};
-use infra::testing::FakeFailure;
+use infra_providers::testing::FakeFailure;
+use infra_sql::messages::{Direction, OutboundStatus};
 
 use crate::support::{PHONE_NUMBER_ID, spawn_bot, spawn_bot_with, wait_for};
 
@@ -125,7 +125,7 @@ async fn replies_stored_before_a_stop_are_sent_after_a_restart() {
     // The provider is down: the reply stays pending in the database.
     let first_url = url.clone();
     let bot =
-        spawn_bot_with(move |s| s.database = infra::db::DatabaseSettings::new(Some(&first_url)))
+        spawn_bot_with(move |s| s.database = infra_sql::DatabaseSettings::new(Some(&first_url)))
             .await;
     for _ in 0..20 {
         bot.twilio.fail_next(FakeFailure::ServerError);
@@ -138,7 +138,7 @@ async fn replies_stored_before_a_stop_are_sent_after_a_restart() {
 
     // A new process on the same database sends it.
     let bot =
-        spawn_bot_with(move |s| s.database = infra::db::DatabaseSettings::new(Some(&url))).await;
+        spawn_bot_with(move |s| s.database = infra_sql::DatabaseSettings::new(Some(&url))).await;
     let texts = bot.twilio_texts(1).await;
     assert!(
         texts[0].contains("Welcome"),
@@ -154,7 +154,10 @@ async fn replies_stored_before_a_stop_are_sent_after_a_restart() {
 }
 
 fn tempfile_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("campanile-e2e-{}", infra::testing::random_tag()));
+    let dir = std::env::temp_dir().join(format!(
+        "campanile-e2e-{}",
+        framework::testing::random_tag()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -172,7 +175,7 @@ async fn a_retry_of_a_finished_turn_after_a_restart_is_not_run_again() {
 
     let first_url = url.clone();
     let bot =
-        spawn_bot_with(move |s| s.database = infra::db::DatabaseSettings::new(Some(&first_url)))
+        spawn_bot_with(move |s| s.database = infra_sql::DatabaseSettings::new(Some(&first_url)))
             .await;
     assert_eq!(bot.twilio(&order).await.0, StatusCode::OK);
     assert_eq!(bot.twilio(&confirm).await.0, StatusCode::OK);
@@ -182,7 +185,7 @@ async fn a_retry_of_a_finished_turn_after_a_restart_is_not_run_again() {
     // A new process (its in-memory dedup is empty) gets the provider's
     // retries of both messages, then the customer says "yes".
     let bot =
-        spawn_bot_with(move |s| s.database = infra::db::DatabaseSettings::new(Some(&url))).await;
+        spawn_bot_with(move |s| s.database = infra_sql::DatabaseSettings::new(Some(&url))).await;
     assert_eq!(bot.twilio(&order).await.0, StatusCode::OK);
     assert_eq!(bot.twilio(&confirm).await.0, StatusCode::OK);
     let yes = bot.ask_twilio("yes").await;

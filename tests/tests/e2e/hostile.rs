@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use framework::testing::twilio::TwilioWebhook;
 use http::StatusCode;
-use infra::db::messages::Direction;
+use infra_sql::messages::Direction;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use features::invoices::InvoiceNumber;
 use features::shared::CustomerPhone;
 use http::StatusCode;
-use infra::testing::{FakeFailure, RecordedRequest};
+use infra_providers::testing::{FakeFailure, RecordedRequest};
 use sea_orm::{ConnectionTrait, Statement};
 
 use crate::support::{Bot, CUSTOMER, spawn_bot_with, wait_for, wait_for_async};
@@ -522,9 +522,9 @@ async fn outside_the_window_without_a_twilio_template_the_invoice_job_is_a_dead_
 async fn with_redis_a_new_database_behind_an_old_prefix_still_gets_its_jobs_run() {
     // BullMQ on a prefix that outlives the database (a reset SQLite file, a
     // restored PostgreSQL): the new database's job ids start again at 1.
-    let prefix = format!("campanile-e2e-{}", infra::testing::random_tag());
-    let redis =
-        infra::redis::RedisConfig::new(infra::testing::REDIS_URL).with_key_prefix(prefix.clone());
+    let prefix = format!("campanile-e2e-{}", framework::testing::random_tag());
+    let redis = infra_redis::RedisConfig::new(infra_redis::testing::REDIS_URL)
+        .with_key_prefix(prefix.clone());
     for run in 0..2 {
         let config = redis.clone();
         let bot = spawn_bot_with(move |s| {
@@ -543,7 +543,7 @@ async fn with_redis_a_new_database_behind_an_old_prefix_still_gets_its_jobs_run(
         );
         bot.stop().await;
     }
-    let client = redis::Client::open(infra::testing::REDIS_URL).unwrap();
+    let client = redis::Client::open(infra_redis::testing::REDIS_URL).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let keys: Vec<String> = redis::cmd("KEYS")
         .arg(format!("{prefix}:*"))

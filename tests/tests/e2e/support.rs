@@ -12,8 +12,8 @@ use framework::testing::twilio::TwilioWebhook;
 use http::{Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
-use infra::db::messages::{Direction, LogEntry};
-use infra::testing::{FakeMeta, FakeTwilio};
+use infra_providers::testing::{FakeMeta, FakeTwilio};
+use infra_sql::messages::{Direction, LogEntry};
 
 pub(crate) const ACCOUNT_SID: &str = "AC00000000000000000000000000000001";
 pub(crate) const TOKEN: &str = "e2e-twilio-token";
@@ -202,7 +202,7 @@ impl Bot {
 
     /// The requests to the fake Twilio for the customer that background jobs
     /// made (an invoice, a reminder), in order.
-    pub(crate) fn twilio_job_messages(&self) -> Vec<infra::testing::RecordedRequest> {
+    pub(crate) fn twilio_job_messages(&self) -> Vec<infra_providers::testing::RecordedRequest> {
         self.twilio
             .accepted()
             .into_iter()

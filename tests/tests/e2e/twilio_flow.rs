@@ -5,7 +5,7 @@ use features::catalog::ImportCatalog;
 use features::shared::Currency;
 use framework::testing::twilio::TwilioWebhook;
 use http::StatusCode;
-use infra::db::messages::Direction;
+use infra_sql::messages::Direction;
 
 use crate::support::{BUSINESS, CUSTOMER, spawn_bot, spawn_bot_with};
 

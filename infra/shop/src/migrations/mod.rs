@@ -1,0 +1,49 @@
+//! The shop's schema history: one migration per change, in order, one file
+//! each; the message log's migrations ([`infra_sql::migrations`]) are part
+//! of it, under the names the shop's databases recorded.
+//!
+//! A database records each migration by name when it runs it, and never
+//! runs it again; a released migration is history. So each migration names
+//! its tables and columns with identifiers of its own (private `DeriveIden`
+//! enums, as they were when it was written), never with the live ones in
+//! [`schema`](crate::schema), which follow the code. `tests/shop/migrations.rs`
+//! checks that every migration still builds, on SQLite and PostgreSQL, the
+//! statements it was released with. A change to the schema is a new
+//! migration (and the live identifiers follow it).
+//!
+//! | migration | what it adds |
+//! |---|---|
+//! | `m0001_shop_schema` | shops (with the demo shop), [`infra_sql`]'s customers, products, orders and their lines; then [`infra_sql`]'s sessions, message log and delivery statuses |
+//! | `m0002_inbox` ([`infra_sql`]) | the inbound message's payload and the conversation queue's index |
+//! | `m0003_jobs` ([`infra_sql`]) | the jobs table |
+//! | `m0004_invoices` | invoices, their lines, the shop's invoice counter |
+//! | `m0005_reminders` | reminders, reminder opt-outs, secrets |
+//! | `m0006_queue_order` ([`infra_sql`]) | the inbox's and the outbox's queues read in order by an index |
+//! | `m0007_jobs_order` ([`infra_sql`]) | the table job queue's claim read in order by an index |
+
+use infra_sql::migrations::{M0002Inbox, M0003Jobs, M0006QueueOrder, M0007JobsOrder};
+use sea_orm_migration::prelude::*;
+
+mod m0001_shop_schema;
+mod m0004_invoices;
+mod m0005_reminders;
+
+/// Applies the shop's schema, one migration per change, in order; run it
+/// with [`Database::migrate_with`](infra_sql::Database::migrate_with).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m0001_shop_schema::Migration),
+            Box::new(M0002Inbox),
+            Box::new(M0003Jobs),
+            Box::new(m0004_invoices::Migration),
+            Box::new(m0005_reminders::Migration),
+            Box::new(M0006QueueOrder),
+            Box::new(M0007JobsOrder),
+        ]
+    }
+}

@@ -1,0 +1,219 @@
+//! The shop's live schema: its tables and columns as the repositories name
+//! them (the message log's, the sessions' and the jobs' are in
+//! [`infra_sql::schema`]).
+//!
+//! These identifiers follow the code; the migrations that built the tables
+//! keep identifiers of their own ([`migrations`](super::migrations), and `infra_sql`'s), so a
+//! rename here cannot rewrite history. A change to a table is a new
+//! migration, then the change here. Money is integer minor units
+//! (`*_minor`) with a currency code; times are milliseconds since the Unix
+//! epoch (`*_ms`), portable across backends.
+
+use sea_orm::DeriveIden;
+
+/// Shops (one in the embedded default).
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum Shops {
+    /// The table.
+    Table,
+    /// The last invoice number issued (m0004).
+    InvoiceSeq,
+    /// Primary key.
+    Id,
+    /// Display name.
+    Name,
+    /// ISO currency code.
+    Currency,
+    /// Created at.
+    CreatedAtMs,
+}
+
+/// The catalog with inventory.
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum Products {
+    /// The table.
+    Table,
+    /// Primary key.
+    Id,
+    /// Unique SKU.
+    Sku,
+    /// Display name.
+    Name,
+    /// Aliases joined by `|`.
+    Aliases,
+    /// Unit (singular).
+    Unit,
+    /// Price in minor units.
+    PriceMinor,
+    /// ISO currency code.
+    Currency,
+    /// Units in stock; NULL = not tracked.
+    Stock,
+    /// Offered to customers.
+    Active,
+    /// Last change.
+    UpdatedAtMs,
+}
+
+/// Orders.
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum Orders {
+    /// The table.
+    Table,
+    /// Primary key (the order number is derived from it).
+    Id,
+    /// The shop.
+    ShopId,
+    /// E.164 number of the customer.
+    CustomerPhone,
+    /// ISO currency code.
+    Currency,
+    /// `draft`, `confirmed`, `cancelled`, `dispatched`, `delivered`.
+    Status,
+    /// Total in minor units, as the lines add up.
+    TotalMinor,
+    /// The inbound message id that created the order; unique.
+    IdempotencyKey,
+    /// Created at.
+    CreatedAtMs,
+    /// Last status change.
+    UpdatedAtMs,
+}
+
+/// Order lines, with the product's name, unit and price as they were when
+/// the order was made.
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum OrderLines {
+    /// The table.
+    Table,
+    /// Primary key.
+    Id,
+    /// The order.
+    OrderId,
+    /// Position in the order, from 0.
+    Position,
+    /// Product SKU.
+    Sku,
+    /// Product name then.
+    Name,
+    /// Unit then.
+    Unit,
+    /// Quantity.
+    Quantity,
+    /// Unit price then, in minor units.
+    UnitPriceMinor,
+}
+
+/// Invoices, one per order.
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum Invoices {
+    /// The table.
+    Table,
+    /// Primary key.
+    Id,
+    /// The shop.
+    ShopId,
+    /// The shop's invoice number (unique per shop, no gaps).
+    NumberSeq,
+    /// The order billed (unique).
+    OrderId,
+    /// E.164.
+    CustomerPhone,
+    /// ISO code.
+    Currency,
+    /// The shop's GSTIN when issued.
+    Gstin,
+    /// Issued at.
+    IssuedAtMs,
+    /// Due at.
+    DueAtMs,
+    /// `issued`, `paid` or `void`.
+    Status,
+    /// Payment reference.
+    PaidReference,
+    /// Paid at.
+    PaidAtMs,
+    /// Why it was voided.
+    VoidReason,
+    /// What the customer pays.
+    TotalMinor,
+}
+
+/// The lines of an invoice.
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum InvoiceLines {
+    /// The table.
+    Table,
+    /// The invoice.
+    InvoiceId,
+    /// Order of the line.
+    Position,
+    /// What was sold.
+    Description,
+    /// How many.
+    Quantity,
+    /// The unit.
+    Unit,
+    /// Price of one unit.
+    UnitPriceMinor,
+    /// GST rate in basis points.
+    RateBp,
+    /// Taxable value.
+    TaxableMinor,
+    /// Central GST.
+    CgstMinor,
+    /// State GST.
+    SgstMinor,
+    /// Line total.
+    TotalMinor,
+}
+
+/// Reminders: payment reminders and the shop's own (m0005).
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum Reminders {
+    /// The table.
+    Table,
+    /// Primary key.
+    Id,
+    /// E.164 number of the customer.
+    CustomerPhone,
+    /// `payment` or `custom`.
+    Kind,
+    /// The invoice's number (payment reminders).
+    InvoiceSeq,
+    /// The text (custom reminders).
+    Body,
+    /// When it is due.
+    DueAtMs,
+    /// `scheduled`, `sent` or `cancelled`.
+    Status,
+    /// When it was sent.
+    SentAtMs,
+    /// Why it was cancelled.
+    CancelReason,
+    /// Created at.
+    CreatedAtMs,
+}
+
+/// Customers who said "stop reminders" (m0005).
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum ReminderOptOuts {
+    /// The table.
+    Table,
+    /// E.164 number, primary key.
+    CustomerPhone,
+    /// When they asked.
+    AtMs,
+}
+
+/// Secrets the deployment makes for itself and shares through the database
+/// (m0005): the key that signs invoice links.
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum Secrets {
+    /// The table.
+    Table,
+    /// The secret's name, primary key.
+    Name,
+    /// Its value (hex).
+    Value,
+}

@@ -1,0 +1,422 @@
+//! The outbox: outbound rows waiting to be sent, in sending order, claimed
+//! by the [`Dispatcher`](crate::outbox::Dispatcher) one at a time per
+//! customer.
+//!
+//! A row is stored [`Pending`](OutboundStatus::Pending) (or
+//! [`Local`](OutboundStatus::Local), or [`Failed`](OutboundStatus::Failed)
+//! when it could not be rendered), claimed for a lease while it is sent, and
+//! ends [`Queued`](OutboundStatus::Queued) (the provider accepted it;
+//! [delivery statuses](super::DeliveryStatuses) move it further), `Failed`
+//! or [`DryRun`](OutboundStatus::DryRun), or waits for a retry time.
+
+use framework::Provider;
+use sea_orm::sea_query::{
+    Alias, DynIden, Expr, ExprTrait, IntoIden, OnConflict, Order, Query, SelectStatement,
+};
+
+use super::DeliveryStatuses;
+use super::plan::{literal, probed_per_row};
+use super::stored::{Direction, OutboundStatus};
+use crate::schema::Messages;
+use crate::{Database, DbError, corrupt};
+
+/// An outbound row to store: one provider request answering an inbound
+/// message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOutbound {
+    /// The provider it goes through.
+    pub provider: Provider,
+    /// The customer's E.164 number.
+    pub customer: String,
+    /// The business number.
+    pub business: String,
+    /// Reply kind (`text`, `buttons`, ...).
+    pub kind: String,
+    /// Text or summary, for the log.
+    pub body: Option<String>,
+    /// The inbound message answered.
+    pub in_reply_to: String,
+    /// Position among the rows answering `in_reply_to`.
+    pub seq: i32,
+    /// The rendered request (JSON), or `None` for rows never sent.
+    pub request: Option<String>,
+    /// [`Pending`](OutboundStatus::Pending) (to send),
+    /// [`Local`](OutboundStatus::Local), or [`Failed`](OutboundStatus::Failed)
+    /// (could not be rendered).
+    pub status: OutboundStatus,
+    /// Why it failed, for `failed`.
+    pub error: Option<String>,
+}
+
+/// An outbound row waiting to be sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingOutbound {
+    /// Row id (sending order).
+    pub id: i64,
+    /// The customer.
+    pub customer: String,
+    /// The rendered request (JSON).
+    pub request: String,
+    /// Attempts so far.
+    pub attempts: i32,
+    /// The inbound message answered.
+    pub in_reply_to: Option<String>,
+    /// Whether it is due (not waiting for a retry or claimed elsewhere).
+    pub due: bool,
+}
+
+/// The outbound rows of the log as the outbox; cheap to clone. See the
+/// [module docs](super) for the roles.
+#[derive(Debug, Clone)]
+pub struct OutboxQueue {
+    db: Database,
+    /// Reports that overtook a send are applied when it is accepted.
+    statuses: DeliveryStatuses,
+}
+
+impl OutboxQueue {
+    /// The outbox in `db`'s message log.
+    #[must_use]
+    pub fn new(db: Database) -> Self {
+        Self {
+            statuses: DeliveryStatuses::new(db.clone()),
+            db,
+        }
+    }
+
+    /// The database the log is in.
+    #[must_use]
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// Stores the outbound rows of one turn, all or nothing (one statement). Rows that exist
+    /// already (same inbound message and position: a replayed turn) are
+    /// left as they are. Returns how many were new.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`]; nothing is stored then.
+    pub async fn enqueue(&self, rows: &[NewOutbound]) -> Result<u64, DbError> {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let now = self.db.now_ms();
+        // One statement for all the rows: atomic by itself, and one round
+        // trip instead of a transaction's three or more.
+        let mut insert = Query::insert()
+            .into_table(Messages::Table)
+            .columns([
+                Messages::Direction,
+                Messages::Provider,
+                Messages::Customer,
+                Messages::Business,
+                Messages::Kind,
+                Messages::Body,
+                Messages::Status,
+                Messages::Error,
+                Messages::InReplyTo,
+                Messages::Seq,
+                Messages::Request,
+                Messages::Attempts,
+                Messages::NextAttemptAtMs,
+                Messages::CreatedAtMs,
+                Messages::UpdatedAtMs,
+            ])
+            .on_conflict(
+                OnConflict::columns([Messages::Direction, Messages::InReplyTo, Messages::Seq])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .to_owned();
+        for row in rows {
+            insert
+                .values([
+                    Direction::Out.into(),
+                    row.provider.as_str().into(),
+                    row.customer.clone().into(),
+                    row.business.clone().into(),
+                    row.kind.clone().into(),
+                    row.body.clone().into(),
+                    row.status.into(),
+                    row.error.clone().into(),
+                    row.in_reply_to.clone().into(),
+                    row.seq.into(),
+                    row.request.clone().into(),
+                    0_i32.into(),
+                    now.into(),
+                    now.into(),
+                    now.into(),
+                ])
+                .map_err(|e| corrupt("messages", e))?;
+        }
+        self.db.exec(&insert).await
+    }
+
+    /// Outbound rows due to be sent now, in sending order (at most `limit`):
+    /// pending, not waiting for a retry, not claimed, and with no earlier
+    /// row of the same customer still waiting (the customer's order holds).
+    /// Rows that are not due never hide due rows of other customers.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`], [`DbError::Corrupt`].
+    pub async fn due(&self, limit: u64) -> Result<Vec<PendingOutbound>, DbError> {
+        self.pending_rows(limit, true).await
+    }
+
+    /// Every outbound row still to send, due or not, in sending order (at
+    /// most `limit`), with whether each is due.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`], [`DbError::Corrupt`].
+    pub async fn pending(&self, limit: u64) -> Result<Vec<PendingOutbound>, DbError> {
+        self.pending_rows(limit, false).await
+    }
+
+    async fn pending_rows(
+        &self,
+        limit: u64,
+        due_only: bool,
+    ) -> Result<Vec<PendingOutbound>, DbError> {
+        let now = self.db.now_ms();
+        let mut select = Query::select()
+            .columns([
+                (Messages::Table, Messages::Id),
+                (Messages::Table, Messages::Provider),
+                (Messages::Table, Messages::Customer),
+                (Messages::Table, Messages::Request),
+                (Messages::Table, Messages::Attempts),
+                (Messages::Table, Messages::InReplyTo),
+                (Messages::Table, Messages::NextAttemptAtMs),
+                (Messages::Table, Messages::ClaimedUntilMs),
+            ])
+            .from(Messages::Table)
+            .and_where(
+                Expr::col((Messages::Table, Messages::Direction)).eq(literal(Direction::Out)),
+            )
+            .and_where(
+                Expr::col((Messages::Table, Messages::Status)).eq(literal(OutboundStatus::Pending)),
+            )
+            .order_by((Messages::Table, Messages::Id), Order::Asc)
+            .limit(limit)
+            .to_owned();
+        if due_only {
+            select
+                .and_where(waiting(Messages::Table.into_iden(), now).not())
+                .and_where(Expr::exists(earlier_unsent(Some(now))).not());
+        }
+        let rows = self.db.all(&select).await?;
+        rows.iter()
+            .map(|r| -> Result<PendingOutbound, DbError> {
+                let next: Option<i64> = r.try_get("", "next_attempt_at_ms")?;
+                let claimed: Option<i64> = r.try_get("", "claimed_until_ms")?;
+                let request: Option<String> = r.try_get("", "request")?;
+                Ok(PendingOutbound {
+                    id: r.try_get("", "id")?,
+                    customer: r.try_get("", "customer")?,
+                    request: request.unwrap_or_default(),
+                    attempts: r.try_get("", "attempts")?,
+                    in_reply_to: r.try_get("", "in_reply_to")?,
+                    due: next.is_none_or(|t| t <= now) && claimed.is_none_or(|t| t <= now),
+                })
+            })
+            .collect()
+    }
+
+    /// Claims a pending row until `until_ms`, so no other dispatcher sends
+    /// it meanwhile, and counts the send attempt. Returns the attempts so far
+    /// (this one included) when this caller got the row, `None` otherwise.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`]. The claim may have taken even so: the database
+    /// committed it and the connection dropped before the answer came (a
+    /// server stopped at that moment). The caller names the time, so that
+    /// it can [`release`](Self::release) the claim it may hold.
+    pub async fn claim(&self, id: i64, until_ms: i64) -> Result<Option<i32>, DbError> {
+        let now = self.db.now_ms();
+        // The claim counts the attempt: a send cut off by a crash (its
+        // outcome unknown) is still an attempt.
+        let update = Query::update()
+            .table(Messages::Table)
+            .value(Messages::ClaimedUntilMs, until_ms)
+            .value(Messages::Attempts, Expr::col(Messages::Attempts).add(1))
+            .value(Messages::UpdatedAtMs, now)
+            .and_where(Expr::col((Messages::Table, Messages::Id)).eq(id))
+            .and_where(Expr::col((Messages::Table, Messages::Status)).eq(OutboundStatus::Pending))
+            // Due now, and its customer's earlier replies all sent: the
+            // claim decides, so a dispatcher acting on an older read (its
+            // own, or another instance's) never sends early or out of order.
+            .and_where(waiting(Messages::Table.into_iden(), now).not())
+            .and_where(Expr::exists(earlier_unsent(None)).not())
+            .returning_col(Messages::Attempts)
+            .to_owned();
+        match self.db.one(&update).await? {
+            Some(row) => Ok(Some(row.try_get("", "attempts")?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Holds the claim of row `id` (made with `attempts`) for another
+    /// `lease_ms` from now, while its send runs; `false` when the claim is
+    /// no longer the caller's (its lease lapsed and another dispatcher
+    /// claimed the row, or its outcome is recorded).
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn renew(&self, id: i64, attempts: i32, lease_ms: i64) -> Result<bool, DbError> {
+        let update = Query::update()
+            .table(Messages::Table)
+            .value(
+                Messages::ClaimedUntilMs,
+                self.db.now_ms().saturating_add(lease_ms),
+            )
+            .and_where(Expr::col(Messages::Id).eq(id))
+            .and_where(Expr::col(Messages::Status).eq(OutboundStatus::Pending))
+            .and_where(Expr::col(Messages::ClaimedUntilMs).is_not_null())
+            .and_where(Expr::col(Messages::Attempts).eq(attempts))
+            .to_owned();
+        Ok(self.db.exec(&update).await? == 1)
+    }
+
+    /// Gives back a claim of pending row `id` until `until_ms`, counting
+    /// `attempts` (the row's count before the claim, plus one), that was
+    /// not used (nothing was sent under it): the row is due again at once.
+    /// Does nothing unless the row is still pending and held by exactly
+    /// that claim, so a claim that never took, or another dispatcher's, is
+    /// left alone.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn release(&self, id: i64, until_ms: i64, attempts: i32) -> Result<(), DbError> {
+        let update = Query::update()
+            .table(Messages::Table)
+            .value(Messages::ClaimedUntilMs, Option::<i64>::None)
+            .value(Messages::UpdatedAtMs, self.db.now_ms())
+            .and_where(Expr::col(Messages::Id).eq(id))
+            .and_where(Expr::col(Messages::Status).eq(OutboundStatus::Pending))
+            .and_where(Expr::col(Messages::ClaimedUntilMs).eq(until_ms))
+            .and_where(Expr::col(Messages::Attempts).eq(attempts))
+            .to_owned();
+        self.db.exec(&update).await?;
+        Ok(())
+    }
+
+    /// The provider accepted row `id` as `provider_message_id`. Any status
+    /// the provider already reported for that id is applied right away.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn mark_accepted(
+        &self,
+        id: i64,
+        provider_message_id: &str,
+        attempts: i32,
+    ) -> Result<(), DbError> {
+        let now = self.db.now_ms();
+        let update = Query::update()
+            .table(Messages::Table)
+            .value(Messages::ProviderMessageId, provider_message_id)
+            .value(Messages::Status, OutboundStatus::Queued)
+            .value(Messages::Attempts, attempts)
+            .value(Messages::Error, Option::<String>::None)
+            .value(Messages::ClaimedUntilMs, Option::<i64>::None)
+            .value(Messages::UpdatedAtMs, now)
+            .and_where(Expr::col(Messages::Id).eq(id))
+            .to_owned();
+        self.db.exec(&update).await?;
+
+        // Reports that overtook the send.
+        self.statuses.apply_early(id, provider_message_id).await
+    }
+
+    /// Row `id` failed to send and will be tried again at `next_attempt_at_ms`.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn mark_retry(
+        &self,
+        id: i64,
+        attempts: i32,
+        next_attempt_at_ms: i64,
+        error: &str,
+    ) -> Result<(), DbError> {
+        let update = Query::update()
+            .table(Messages::Table)
+            .value(Messages::Attempts, attempts)
+            .value(Messages::NextAttemptAtMs, next_attempt_at_ms)
+            .value(Messages::ClaimedUntilMs, Option::<i64>::None)
+            .value(Messages::Error, error)
+            .value(Messages::UpdatedAtMs, self.db.now_ms())
+            .and_where(Expr::col(Messages::Id).eq(id))
+            .to_owned();
+        self.db.exec(&update).await?;
+        Ok(())
+    }
+
+    /// Row `id` ends in `status` ([`Failed`](OutboundStatus::Failed) or
+    /// [`DryRun`](OutboundStatus::DryRun)) and is not sent again.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn mark_final(
+        &self,
+        id: i64,
+        status: OutboundStatus,
+        attempts: i32,
+        error: Option<&str>,
+    ) -> Result<(), DbError> {
+        let update = Query::update()
+            .table(Messages::Table)
+            .value(Messages::Status, status)
+            .value(Messages::Attempts, attempts)
+            .value(Messages::ClaimedUntilMs, Option::<i64>::None)
+            .value(Messages::Error, error.map(str::to_owned))
+            .value(Messages::UpdatedAtMs, self.db.now_ms())
+            .and_where(Expr::col(Messages::Id).eq(id))
+            .to_owned();
+        self.db.exec(&update).await?;
+        Ok(())
+    }
+}
+
+/// Whether a row (of `table`) waits: for a retry's time, or claimed by a
+/// dispatcher until after `now`. Spelled out with IS NOT NULL: a NULL
+/// comparison would make the whole condition unknown, and NOT unknown drops
+/// the row.
+fn waiting(table: DynIden, now: i64) -> Expr {
+    let next = Expr::col((table.clone(), Messages::NextAttemptAtMs));
+    let claimed = Expr::col((table, Messages::ClaimedUntilMs));
+    next.clone()
+        .is_not_null()
+        .and(next.gt(now))
+        .or(claimed.clone().is_not_null().and(claimed.gt(now)))
+}
+
+/// An earlier unsent reply to the same customer as the row of `messages`
+/// being selected or updated: with `Some(now)`, only one that waits at
+/// `now` (the due select: a due earlier row is read with it, in order);
+/// with `None`, any (a claim: the earlier one goes first).
+fn earlier_unsent(waiting_at: Option<i64>) -> SelectStatement {
+    let earlier = Alias::new("earlier");
+    let col = |c: Messages| Expr::col((earlier.clone(), c));
+    let mut select = Query::select()
+        .expr(Expr::val(1))
+        .from_as(Messages::Table, earlier.clone())
+        .and_where(col(Messages::Direction).eq(literal(Direction::Out)))
+        .and_where(col(Messages::Status).eq(literal(OutboundStatus::Pending)))
+        .and_where(col(Messages::Customer).equals((Messages::Table, Messages::Customer)))
+        .and_where(col(Messages::Id).lt(Expr::col((Messages::Table, Messages::Id))))
+        .to_owned();
+    if let Some(now) = waiting_at {
+        select.and_where(waiting(earlier.into_iden(), now));
+    }
+    probed_per_row(select)
+}

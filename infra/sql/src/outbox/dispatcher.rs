@@ -1,0 +1,461 @@
+//! The [`Dispatcher`]: sends the outbox's due rows, per customer in order,
+//! many customers at once, and records each outcome.
+
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use framework::backoff::Backoff;
+use framework::lease::{Renewal, renewing};
+use futures_util::StreamExt as _;
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+
+use crate::messages::{OutboundStatus, OutboxQueue, PendingOutbound};
+use crate::{DbError, duration_ms};
+use infra_providers::{OutboundRequest, SendError, Transport};
+
+/// How the [`Dispatcher`] paces itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DispatchConfig {
+    /// Rows read per round. Defaults to 200.
+    pub batch: u64,
+    /// Customers sent to at once: each has at most one send in flight, and
+    /// a slow or hung send holds only its own customer. Defaults to 64.
+    pub concurrency: usize,
+    /// How long a claimed row is held without renewal; the send renews it
+    /// every third of this, so after a dispatcher died another sends its
+    /// reply within this time. Defaults to 10 s.
+    pub lease: Duration,
+    /// Attempts before a retryable failure becomes final. Defaults to 8.
+    pub max_attempts: i32,
+    /// First retry delay, doubled per attempt. Defaults to 1 s.
+    pub backoff: Duration,
+    /// Longest retry delay. Defaults to 5 minutes.
+    pub max_backoff: Duration,
+    /// How often to look for due rows without being woken. Defaults to 1 s.
+    pub poll: Duration,
+}
+
+impl Default for DispatchConfig {
+    fn default() -> Self {
+        Self {
+            batch: 200,
+            concurrency: 64,
+            lease: Duration::from_secs(10),
+            max_attempts: 8,
+            backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(300),
+            poll: Duration::from_secs(1),
+        }
+    }
+}
+
+/// What one [`Dispatcher::run_once`] round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoundReport {
+    /// Accepted by a provider.
+    pub sent: u64,
+    /// Logged, not sent (no credentials).
+    pub dry_run: u64,
+    /// Will be retried.
+    pub retrying: u64,
+    /// Failed for good.
+    pub failed: u64,
+}
+
+impl RoundReport {
+    fn add(&mut self, other: Self) {
+        self.sent += other.sent;
+        self.dry_run += other.dry_run;
+        self.retrying += other.retrying;
+        self.failed += other.failed;
+    }
+
+    /// Rows this round finished or rescheduled.
+    #[must_use]
+    pub fn total(&self) -> u64 {
+        self.sent + self.dry_run + self.retrying + self.failed
+    }
+}
+
+/// Sends the outbox's pending rows; see the [outbox module docs](super).
+#[derive(Debug, Clone)]
+pub struct Dispatcher<T> {
+    queue: OutboxQueue,
+    transport: T,
+    wake: Arc<Notify>,
+    config: DispatchConfig,
+}
+
+impl<T: Transport> Dispatcher<T> {
+    pub(super) fn new(
+        queue: OutboxQueue,
+        transport: T,
+        wake: Arc<Notify>,
+        config: DispatchConfig,
+    ) -> Self {
+        Self {
+            queue,
+            transport,
+            wake,
+            config,
+        }
+    }
+
+    /// Sends until `shutdown` resolves, then finishes the sends in flight
+    /// (a send is never cut off half-way) and returns.
+    ///
+    /// Sends run continuously, not in rounds: up to
+    /// [`concurrency`](DispatchConfig::concurrency) customers' lanes are in
+    /// flight, and as one finishes the next lane read starts. So a hung
+    /// provider request delays only its own customer's replies, never
+    /// everybody's. The queue is read again only when the lanes read are all
+    /// started and it may hold more: after a wake (new replies), a poll tick
+    /// (retries coming due), a full batch, or a lane put off because its
+    /// customer was still being sent to — not once per send.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send) {
+        tokio::pin!(shutdown);
+        let this = Arc::new(self);
+        let capacity = this.config.concurrency.max(1);
+        // Lanes are tasks of their own: they progress (and give their
+        // database connections back) while this loop reads the queue.
+        let mut in_flight: JoinSet<RoundReport> = JoinSet::new();
+        // The customers whose lanes are in flight, by task.
+        let mut busy: HashMap<tokio::task::Id, String> = HashMap::new();
+        // Lanes read and not started yet, in sending order.
+        let mut ready: VecDeque<Vec<PendingOutbound>> = VecDeque::new();
+        // Whether the queue may hold due rows that `ready` does not.
+        let mut unread = true;
+        let mut poll = tokio::time::interval(this.config.poll);
+        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut stopping = false;
+        loop {
+            if !stopping && in_flight.len() < capacity {
+                if ready.is_empty() && unread {
+                    unread = false;
+                    match this.queue.due(this.config.batch).await {
+                        Ok(rows) => {
+                            unread = rows.len() as u64 >= this.config.batch;
+                            ready.extend(lanes(rows));
+                        }
+                        Err(e) => {
+                            tracing::error!(error.message = %e, error.cause_chain = ?e, "outbox dispatcher cannot read due replies; retrying");
+                        }
+                    }
+                }
+                while in_flight.len() < capacity {
+                    let Some(lane) = ready.pop_front() else { break };
+                    let customer = &lane[0].customer;
+                    if busy.values().any(|c| c == customer) {
+                        // Read again once its lane is done.
+                        unread = true;
+                        continue;
+                    }
+                    let customer = customer.clone();
+                    let dispatcher = Arc::clone(&this);
+                    let task = in_flight.spawn(async move { dispatcher.send_lane(lane).await });
+                    busy.insert(task.id(), customer);
+                }
+            }
+            if stopping && in_flight.is_empty() {
+                break;
+            }
+            tokio::select! {
+                biased;
+                () = &mut shutdown, if !stopping => stopping = true,
+                Some(done) = in_flight.join_next_with_id(), if !in_flight.is_empty() => {
+                    let task = match done {
+                        Ok((task, _)) => task,
+                        Err(e) => {
+                            // Its customer's row stays claimed until its
+                            // lease ends, then is sent again.
+                            tracing::error!(error.message = %e, "an outbox lane failed");
+                            e.id()
+                        }
+                    };
+                    busy.remove(&task);
+                }
+                () = this.wake.notified(), if !stopping => unread = true,
+                _ = poll.tick(), if !stopping => unread = true,
+            }
+        }
+        tracing::info!("outbox dispatcher stopped; unsent replies stay stored");
+    }
+
+    /// One round: sends the due rows (per customer in order, at most
+    /// `batch` of them), reschedules failures.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError`] when the log cannot be read; a failure to record one
+    /// row's outcome is logged and the row is sent again after its lease.
+    pub async fn run_once(&self) -> Result<RoundReport, DbError> {
+        let pending = self.queue.due(self.config.batch).await?;
+        let mut report = RoundReport::default();
+        let mut results = futures_util::stream::iter(lanes(pending))
+            .map(|lane| self.send_lane(lane))
+            .buffer_unordered(self.config.concurrency.max(1));
+        while let Some(r) = results.next().await {
+            report.add(r);
+        }
+        Ok(report)
+    }
+
+    async fn send_lane(&self, lane: Vec<PendingOutbound>) -> RoundReport {
+        let mut report = RoundReport::default();
+        for row in lane {
+            if !row.due {
+                break;
+            }
+            // The time by the log's database, whose statements judge the lease.
+            let until_ms = self.queue.database().clock().ms_after(self.config.lease);
+            let attempts = match self.queue.claim(row.id, until_ms).await {
+                Ok(Some(attempts)) => attempts,
+                Ok(None) => break, // another dispatcher has it; keep the order
+                Err(e) => {
+                    tracing::warn!(error.message = %e, error.cause_chain = ?e, "cannot claim an outbox row");
+                    self.release_unanswered_claim(row.id, until_ms, row.attempts.saturating_add(1))
+                        .await;
+                    break;
+                }
+            };
+            // The lease is short (a crashed dispatcher's reply goes out
+            // soon) and renewed while the send runs.
+            let outcome = renewing(self.send_row(&row, attempts), self.config.lease / 3, || {
+                self.renew(&row, attempts)
+            })
+            .await;
+            let stop = outcome == Outcome::Retrying;
+            match outcome {
+                Outcome::Sent => report.sent += 1,
+                Outcome::DryRun => report.dry_run += 1,
+                Outcome::Retrying => report.retrying += 1,
+                Outcome::Failed => report.failed += 1,
+            }
+            if stop {
+                break;
+            }
+        }
+        report
+    }
+
+    /// Holds the claim of `row` for another lease; [`Renewal::Lost`] once
+    /// another dispatcher holds it.
+    async fn renew(&self, row: &PendingOutbound, attempts: i32) -> Renewal {
+        match self
+            .queue
+            .renew(row.id, attempts, duration_ms(self.config.lease))
+            .await
+        {
+            Ok(true) => Renewal::Held,
+            Ok(false) => {
+                tracing::warn!(
+                    row = row.id,
+                    "a reply's send lease is no longer held during its send (its outcome is recorded, or it lapsed and another dispatcher may send it again)"
+                );
+                Renewal::Lost
+            }
+            Err(e) => {
+                tracing::warn!(error.message = %e, "cannot renew a reply's send lease; trying again");
+                Renewal::Held
+            }
+        }
+    }
+
+    async fn send_row(&self, row: &PendingOutbound, attempts: i32) -> Outcome {
+        let request: OutboundRequest = match serde_json::from_str(&row.request) {
+            Ok(r) => r,
+            Err(e) => {
+                let error = format!("stored request is unreadable: {e}");
+                Self::record(
+                    row,
+                    Outcome::Failed,
+                    self.queue
+                        .mark_final(row.id, OutboundStatus::Failed, attempts, Some(&error))
+                        .await,
+                );
+                return Outcome::Failed;
+            }
+        };
+        let provider = request.provider();
+        let result = self.transport.send(&request).await;
+        let (outcome, stored) = match &result {
+            Ok(accepted) => {
+                tracing::info!(
+                    provider = provider.as_str(),
+                    message_id = %accepted.provider_message_id,
+                    in_reply_to = row.in_reply_to.as_deref().unwrap_or_default(),
+                    "reply sent"
+                );
+                // The provider has it: recording that must not fail lightly,
+                // or the row would be sent again when its claim expires.
+                let mut stored = Ok(());
+                for wait_ms in [0, 50, 250, 1_000] {
+                    tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+                    stored = self
+                        .queue
+                        .mark_accepted(row.id, &accepted.provider_message_id, attempts)
+                        .await;
+                    if stored.is_ok() {
+                        break;
+                    }
+                }
+                (Outcome::Sent, stored)
+            }
+            Err(SendError::NotConfigured(_)) => {
+                tracing::info!(
+                    provider = provider.as_str(),
+                    in_reply_to = row.in_reply_to.as_deref().unwrap_or_default(),
+                    body = %request.summary(),
+                    "dry run: reply not sent (no credentials for this provider)"
+                );
+                (
+                    Outcome::DryRun,
+                    self.queue
+                        .mark_final(row.id, OutboundStatus::DryRun, attempts, None)
+                        .await,
+                )
+            }
+            Err(e @ SendError::Retryable { retry_after, .. })
+                if attempts < self.config.max_attempts =>
+            {
+                let delay = retry_after
+                    .unwrap_or_default()
+                    .max(self.backoff(attempts, row.id));
+                tracing::warn!(
+                    provider = provider.as_str(),
+                    attempts,
+                    retry_in_ms = duration_ms(delay),
+                    error.message = %e,
+                    "reply not sent yet; will retry"
+                );
+                (
+                    Outcome::Retrying,
+                    self.queue
+                        .mark_retry(
+                            row.id,
+                            attempts,
+                            self.queue.database().clock().ms_after(delay),
+                            &e.to_string(),
+                        )
+                        .await,
+                )
+            }
+            Err(e) => {
+                tracing::error!(
+                    provider = provider.as_str(),
+                    attempts,
+                    error.message = %e,
+                    "reply failed for good"
+                );
+                (
+                    Outcome::Failed,
+                    self.queue
+                        .mark_final(
+                            row.id,
+                            OutboundStatus::Failed,
+                            attempts,
+                            Some(&e.to_string()),
+                        )
+                        .await,
+                )
+            }
+        };
+        let unrecorded = stored.is_err();
+        Self::record(row, outcome, stored);
+        metrics::counter!(
+            "campanile_messages_out_total",
+            "provider" => provider.as_str(),
+            "outcome" => outcome.as_str(),
+        )
+        .increment(1);
+        if unrecorded {
+            // The customer's next reply must not overtake this one if it is
+            // sent again after its claim expires.
+            return Outcome::Retrying;
+        }
+        outcome
+    }
+
+    /// A claim that failed may have taken even so (committed, and the
+    /// connection dropped before the answer: a database stopped at that
+    /// moment); it would hold the customer's replies for the whole lease.
+    /// Nothing was sent under it: give it back, trying again a few times
+    /// (each try waits for a connection while the database restarts); a
+    /// claim that did not take is left as it is.
+    async fn release_unanswered_claim(&self, id: i64, until_ms: i64, attempts: i32) {
+        let mut released = Ok(());
+        for wait_ms in [0, 250, 1_000, 5_000] {
+            tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+            released = self.queue.release(id, until_ms, attempts).await;
+            if released.is_ok() {
+                return;
+            }
+        }
+        if let Err(e) = released {
+            tracing::warn!(row = id, error.message = %e, "cannot give back an outbox claim that may have taken; the row waits for its lease");
+        }
+    }
+
+    fn record(row: &PendingOutbound, outcome: Outcome, stored: Result<(), DbError>) {
+        if let Err(e) = stored {
+            tracing::error!(
+                row = row.id,
+                outcome = outcome.as_str(),
+                error.message = %e,
+                "cannot record a send's outcome; the row is retried after its lease"
+            );
+        }
+    }
+
+    /// The [backoff](Backoff) from `config.backoff` before the attempt
+    /// after `attempts`, capped at `config.max_backoff`, plus up to 250 ms
+    /// of jitter spread by row so retries of many rows do not arrive
+    /// together.
+    fn backoff(&self, attempts: i32, id: i64) -> Duration {
+        let next = u32::try_from(attempts.saturating_add(1)).unwrap_or(1);
+        let base = Backoff::Exponential(self.config.backoff)
+            .delay_before_at_most(next, self.config.max_backoff);
+        let jitter = Duration::from_millis(u64::try_from(id.rem_euclid(250)).unwrap_or_default());
+        base + jitter
+    }
+}
+
+/// Each customer's rows in order, customers in the order of their first
+/// row; never an empty lane.
+fn lanes(rows: Vec<PendingOutbound>) -> Vec<Vec<PendingOutbound>> {
+    let mut order: Vec<String> = Vec::new();
+    let mut by_customer: HashMap<String, Vec<PendingOutbound>> = HashMap::new();
+    for row in rows {
+        let lane = by_customer.entry(row.customer.clone()).or_insert_with(|| {
+            order.push(row.customer.clone());
+            Vec::new()
+        });
+        lane.push(row);
+    }
+    order
+        .into_iter()
+        .filter_map(|c| by_customer.remove(&c))
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Sent,
+    DryRun,
+    Retrying,
+    Failed,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Sent => "accepted",
+            Self::DryRun => "dry_run",
+            Self::Retrying => "retrying",
+            Self::Failed => "failed",
+        }
+    }
+}

@@ -1,0 +1,774 @@
+//! The message log: inbound once, outbound stored once per turn, statuses
+//! only forward, claims exclusive.
+
+use framework::{
+    Content, ConversationKey, DeliveryFailure, DeliveryStatus, InboundMessage, MessageId,
+    PhoneNumber, Provider, StatusEvent,
+};
+use infra_sql::Database;
+use infra_sql::messages::{
+    DeliveryStatuses, Direction, InboundState, InboundStatus, InboxQueue, MessageQueries,
+    NewOutbound, OutboundStatus, OutboxQueue,
+};
+
+use infra_sql::testing::{Backend, TestDb};
+
+fn key() -> ConversationKey {
+    key_of("+919812345678")
+}
+
+fn key_of(customer: &str) -> ConversationKey {
+    ConversationKey::new(
+        PhoneNumber::parse("+14155238886").unwrap(),
+        PhoneNumber::parse(customer).unwrap(),
+    )
+}
+
+fn inbound(id: &str, text: &str) -> InboundMessage {
+    inbound_from("+919812345678", id, text).with_profile_name("Asha")
+}
+
+fn inbound_from(customer: &str, id: &str, text: &str) -> InboundMessage {
+    InboundMessage::new(
+        Provider::Twilio,
+        MessageId::new(id),
+        key_of(customer),
+        Content::Text {
+            body: text.to_owned(),
+        },
+    )
+}
+
+fn out(in_reply_to: &str, seq: i32, body: &str) -> NewOutbound {
+    NewOutbound {
+        provider: Provider::Twilio,
+        customer: "+919812345678".to_owned(),
+        business: "+14155238886".to_owned(),
+        kind: "text".to_owned(),
+        body: Some(body.to_owned()),
+        in_reply_to: in_reply_to.to_owned(),
+        seq,
+        request: Some("{}".to_owned()),
+        status: OutboundStatus::Pending,
+        error: None,
+    }
+}
+
+fn status(id: &str, s: DeliveryStatus) -> StatusEvent {
+    StatusEvent {
+        provider: Provider::Twilio,
+        message_id: MessageId::new(id),
+        recipient: None,
+        status: s,
+        timestamp: None,
+    }
+}
+
+/// The message log's four roles over one database.
+#[derive(Clone)]
+pub(crate) struct Log {
+    pub(crate) inbox: InboxQueue,
+    pub(crate) outbox: OutboxQueue,
+    pub(crate) statuses: DeliveryStatuses,
+    pub(crate) queries: MessageQueries,
+}
+
+impl Log {
+    pub(crate) fn new(db: &Database) -> Self {
+        Self {
+            inbox: InboxQueue::new(db.clone()),
+            outbox: OutboxQueue::new(db.clone()),
+            statuses: DeliveryStatuses::new(db.clone()),
+            queries: MessageQueries::new(db.clone()),
+        }
+    }
+}
+
+async fn log_on(backend: Backend) -> (TestDb, Log) {
+    let db = TestDb::new(backend).await;
+    let log = Log::new(&db.db);
+    (db, log)
+}
+
+#[tokio::test]
+async fn inbound_messages_are_recorded_once() {
+    let (db, log) = log_on(Backend::SqliteFile).await;
+    let msg = inbound("SM1", "Cement x 100");
+    assert_eq!(log.inbox.record(&msg).await.unwrap(), InboundState::New);
+    assert_eq!(
+        log.inbox.record(&msg).await.unwrap(),
+        InboundState::Unfinished,
+        "seen, but its turn never finished: run it again"
+    );
+    log.inbox.mark_handled(&msg).await.unwrap();
+    assert_eq!(
+        log.inbox.record(&msg).await.unwrap(),
+        InboundState::Handled,
+        "a retry of a finished turn is a replay"
+    );
+    let rows = log.queries.recent(None, 10).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].direction(), Direction::In);
+    assert_eq!(rows[0].provider_message_id.as_deref(), Some("SM1"));
+    assert_eq!(rows[0].body.as_deref(), Some("Cement x 100"));
+    assert_eq!(rows[0].status, InboundStatus::Handled);
+    db.drop().await;
+}
+
+async fn a_message_without_a_phone_number_is_kept_once_and_never_runs(backend: Backend) {
+    let (db, log) = log_on(backend).await;
+    let msg = framework::UnaddressableMessage {
+        provider: Provider::Meta,
+        message_id: MessageId::new("wamid.BSUID1"),
+        user_id: Some("US.13491208655302741918".to_owned()),
+        kind: "text".to_owned(),
+        channel_id: Some("106540352242922".to_owned()),
+    };
+
+    assert!(
+        log.inbox.record_unaddressable(&msg).await.unwrap(),
+        "first sight"
+    );
+    assert!(
+        !log.inbox.record_unaddressable(&msg).await.unwrap(),
+        "a redelivery is no second row"
+    );
+
+    let rows = log.queries.recent(None, 10).await.unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].status, InboundStatus::Unsupported);
+    assert_eq!(rows[0].customer, "US.13491208655302741918");
+    assert!(
+        log.inbox.heads(10).await.unwrap().is_empty(),
+        "nothing to run: no phone number to answer"
+    );
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn a_message_without_a_phone_number_is_kept_once_and_never_runs_on_sqlite() {
+    a_message_without_a_phone_number_is_kept_once_and_never_runs(Backend::SqliteFile).await;
+}
+
+#[tokio::test]
+async fn a_message_without_a_phone_number_is_kept_once_and_never_runs_on_postgres() {
+    a_message_without_a_phone_number_is_kept_once_and_never_runs(Backend::Postgres).await;
+}
+
+async fn replayed_turns_store_their_replies_once(backend: Backend) {
+    let (db, log) = log_on(backend).await;
+    let turn = [out("SM1", 0, "summary"), out("SM1", 1, "menu")];
+    assert_eq!(log.outbox.enqueue(&turn).await.unwrap(), 2);
+    assert_eq!(
+        log.outbox.enqueue(&turn).await.unwrap(),
+        0,
+        "a replay stores nothing new"
+    );
+    let pending = log.outbox.pending(10).await.unwrap();
+    assert_eq!(pending.len(), 2);
+    assert!(
+        pending[0].id < pending[1].id,
+        "sending order is storing order"
+    );
+    assert!(pending.iter().all(|p| p.due));
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn replayed_turns_store_their_replies_once_on_sqlite() {
+    replayed_turns_store_their_replies_once(Backend::SqliteFile).await;
+}
+
+#[tokio::test]
+async fn replayed_turns_store_their_replies_once_on_postgres() {
+    replayed_turns_store_their_replies_once(Backend::Postgres).await;
+}
+
+async fn statuses_move_forward_only(backend: Backend) {
+    let (db, log) = log_on(backend).await;
+    log.outbox
+        .enqueue(&[out("SM1", 0, "hello"), out("SM1", 1, "second")])
+        .await
+        .unwrap();
+    let pending = log.outbox.pending(10).await.unwrap();
+    let (a, b) = (pending[0].id, pending[1].id);
+
+    // A claim is exclusive while it lasts.
+    assert!(
+        log.outbox
+            .claim(a, db.db.now_ms() + 60_000)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        log.outbox
+            .claim(a, db.db.now_ms() + 60_000)
+            .await
+            .unwrap()
+            .is_none(),
+        "a claimed row cannot be claimed again"
+    );
+    assert!(
+        !log.outbox.pending(10).await.unwrap()[0].due,
+        "a claimed row is not due"
+    );
+
+    log.outbox.mark_accepted(a, "SMout1", 1).await.unwrap();
+    assert!(
+        log.statuses
+            .record(&status("SMout1", DeliveryStatus::Delivered))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !log.statuses
+            .record(&status("SMout1", DeliveryStatus::Sent))
+            .await
+            .unwrap(),
+        "a late 'sent' does not move a delivered message back"
+    );
+    assert!(
+        log.statuses
+            .record(&status("SMout1", DeliveryStatus::Read))
+            .await
+            .unwrap()
+    );
+
+    // A report that overtakes the send is applied when the send returns.
+    assert!(
+        !log.statuses
+            .record(&status(
+                "SMout2",
+                DeliveryStatus::Failed(DeliveryFailure {
+                    code: Some("63016".to_owned()),
+                    message: Some("outside the window".to_owned()),
+                })
+            ))
+            .await
+            .unwrap(),
+        "no message has that id yet"
+    );
+    assert!(
+        log.outbox
+            .claim(b, db.db.now_ms() + 60_000)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    log.outbox.mark_accepted(b, "SMout2", 1).await.unwrap();
+
+    let rows = log.queries.recent(None, 10).await.unwrap();
+    let first = rows.iter().find(|r| r.id == a).unwrap();
+    let second = rows.iter().find(|r| r.id == b).unwrap();
+    assert_eq!(first.status, OutboundStatus::Read);
+    assert_eq!(second.status, OutboundStatus::Failed);
+    assert_eq!(second.error.as_deref(), Some("63016: outside the window"));
+    assert!(log.outbox.pending(10).await.unwrap().is_empty());
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn statuses_move_forward_only_on_sqlite() {
+    statuses_move_forward_only(Backend::SqliteFile).await;
+}
+
+#[tokio::test]
+async fn statuses_move_forward_only_on_postgres() {
+    statuses_move_forward_only(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn retries_wait_until_due() {
+    let (db, log) = log_on(Backend::SqliteFile).await;
+    log.outbox.enqueue(&[out("SM9", 0, "x")]).await.unwrap();
+    let id = log.outbox.pending(1).await.unwrap()[0].id;
+    assert!(
+        log.outbox
+            .claim(id, db.db.now_ms() + 60_000)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    log.outbox
+        .mark_retry(id, 1, db.db.now_ms() + 60_000, "503")
+        .await
+        .unwrap();
+    let row = &log.outbox.pending(1).await.unwrap()[0];
+    assert!(!row.due, "not due before its time");
+    assert_eq!(row.attempts, 1);
+    log.outbox
+        .mark_retry(id, 2, db.db.now_ms() - 1, "503")
+        .await
+        .unwrap();
+    assert!(
+        log.outbox.pending(1).await.unwrap()[0].due,
+        "due once its time passed"
+    );
+    log.outbox
+        .mark_final(id, OutboundStatus::DryRun, 3, None)
+        .await
+        .unwrap();
+    assert!(log.outbox.pending(1).await.unwrap().is_empty());
+    db.drop().await;
+}
+
+/// Two runs of one message, each in its own unit of work, both storing a
+/// reply and marking the message handled: the first to commit wins; the
+/// second's mark waits for that commit (PostgreSQL row lock), then finds the
+/// row handled, and rolling it back leaves only the winner's reply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_second_run_of_a_message_finds_it_handled_at_its_mark_and_rolls_back() {
+    use infra_sql::UnitOfWork;
+    let (db, log) = log_on(Backend::Postgres).await;
+    let msg = inbound("SM-race", "1");
+    log.inbox.record(&msg).await.unwrap();
+
+    let first = UnitOfWork::new(&db.db);
+    first
+        .run(log.outbox.enqueue(&[out("SM-race", 0, "first run")]))
+        .await
+        .unwrap();
+    assert!(first.run(log.inbox.mark_handled(&msg)).await.unwrap());
+
+    // The second run starts while the first has not committed.
+    let (log2, msg2, pool) = (log.clone(), msg.clone(), db.db.clone());
+    let second = tokio::spawn(async move {
+        let uow = UnitOfWork::new(&pool);
+        // A different position, so the two inserts do not wait on each
+        // other's unique key; only the mark decides.
+        uow.run(log2.outbox.enqueue(&[out("SM-race", 1, "second run")]))
+            .await
+            .unwrap();
+        let won = uow.run(log2.inbox.mark_handled(&msg2)).await.unwrap();
+        if won {
+            uow.commit().await.unwrap();
+        }
+        won
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !second.is_finished(),
+        "the second mark waits for the first run's commit"
+    );
+    first.commit().await.unwrap();
+
+    assert!(!second.await.unwrap(), "the second run lost");
+    let bodies: Vec<_> = log
+        .queries
+        .recent(None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|row| row.direction() == Direction::Out)
+        .map(|row| row.body)
+        .collect();
+    assert_eq!(bodies, [Some("first run".to_owned())]);
+    db.drop().await;
+}
+
+/// The inbox: a conversation's queue runs from its head, one claim at a
+/// time; a message given back waits for its time and holds the messages
+/// behind it; the stored message comes back whole.
+async fn the_inbox_queue_runs_in_order_one_claim_at_a_time(backend: Backend) {
+    let (db, log) = log_on(backend).await;
+    let first = inbound("SM-q1", "Cement x 100").with_channel_id("MG1");
+    let second = inbound("SM-q2", "1");
+    log.inbox.record(&first).await.unwrap();
+    log.inbox.record(&second).await.unwrap();
+
+    let head = log
+        .inbox
+        .head(Provider::Twilio, &key())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(head.message.id().as_str(), "SM-q1", "the oldest first");
+    assert_eq!(head.message.text(), Some("Cement x 100"));
+    assert_eq!(head.message.profile_name(), Some("Asha"), "stored whole");
+    assert_eq!(head.message.channel_id(), Some("MG1"));
+    assert!(head.runnable);
+
+    let claim = log
+        .inbox
+        .claim(head.id, db.db.now_ms() + 60_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claim.attempts, 1);
+    assert_eq!(
+        log.inbox
+            .claim(head.id, db.db.now_ms() + 60_000)
+            .await
+            .unwrap(),
+        None,
+        "one worker at a time"
+    );
+    let held = log
+        .inbox
+        .head(Provider::Twilio, &key())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(held.id, head.id, "the second waits behind the first");
+    assert!(!held.runnable);
+    assert_eq!(
+        log.inbox
+            .claim(head.id + 1, db.db.now_ms() + 60_000)
+            .await
+            .unwrap(),
+        None,
+        "a message behind an unfinished one cannot be claimed"
+    );
+
+    // Given back for later: still the head, not runnable until then.
+    log.inbox.retry(&claim, db.db.now_ms() + 300).await.unwrap();
+    let waiting = log.inbox.heads(10).await.unwrap();
+    assert_eq!(waiting.len(), 1, "one conversation, one head");
+    assert!(!waiting[0].runnable);
+    assert_eq!(
+        log.inbox
+            .claim(head.id, db.db.now_ms() + 60_000)
+            .await
+            .unwrap(),
+        None,
+        "not due"
+    );
+
+    // Due again: claimed (second run). A stale holder's give-back (its
+    // claim is not the current one) changes nothing.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let again = log
+        .inbox
+        .claim(head.id, db.db.now_ms() + 60_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.attempts, 2);
+    log.inbox.retry(&claim, 0).await.unwrap();
+    assert_eq!(
+        log.inbox
+            .claim(head.id, db.db.now_ms() + 60_000)
+            .await
+            .unwrap(),
+        None,
+        "still held by the second run"
+    );
+    assert!(log.inbox.mark_handled(&first).await.unwrap());
+    let next = log
+        .inbox
+        .head(Provider::Twilio, &key())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(next.message.id().as_str(), "SM-q2");
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn the_inbox_queue_runs_in_order_one_claim_at_a_time_sqlite() {
+    the_inbox_queue_runs_in_order_one_claim_at_a_time(Backend::SqliteFile).await;
+}
+
+#[tokio::test]
+async fn the_inbox_queue_runs_in_order_one_claim_at_a_time_postgres() {
+    the_inbox_queue_runs_in_order_one_claim_at_a_time(Backend::Postgres).await;
+}
+
+/// The sweep's heads: those held by a worker or waiting for their retry
+/// time never take the places of runnable ones, however many come first.
+async fn held_and_waiting_heads_do_not_hide_runnable_ones(backend: Backend) {
+    let (db, log) = log_on(backend).await;
+    let from = |customer: &str, id: &str| inbound_from(customer, id, "hi");
+    let held = from("+919800000001", "SM-held");
+    let waiting = from("+919800000002", "SM-waiting");
+    let runnable = from("+919800000003", "SM-runnable");
+    // Each held back by its conversation's head, whatever that head's state.
+    let behind_held = from("+919800000001", "SM-behind-held");
+    let behind_waiting = from("+919800000002", "SM-behind-waiting");
+    for message in [&held, &waiting, &runnable, &behind_held, &behind_waiting] {
+        log.inbox.record(message).await.unwrap();
+    }
+    let heads = log.inbox.heads(10).await.unwrap();
+    assert_eq!(heads.len(), 3);
+    let until = db.db.now_ms() + 60_000;
+    log.inbox.claim(heads[0].id, until).await.unwrap().unwrap();
+    let claim = log.inbox.claim(heads[1].id, until).await.unwrap().unwrap();
+    log.inbox.retry(&claim, until).await.unwrap();
+
+    let first = log.inbox.runnable_heads(1).await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].message.id().as_str(), "SM-runnable");
+    assert!(first[0].runnable);
+    let all: Vec<_> = log
+        .inbox
+        .runnable_heads(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.message.id().as_str().to_owned())
+        .collect();
+    assert_eq!(
+        all,
+        ["SM-runnable"],
+        "the messages behind a held or waiting head never run before it"
+    );
+    assert_eq!(
+        log.inbox.heads(1).await.unwrap()[0].message.id().as_str(),
+        "SM-held",
+        "all heads, oldest first, held or not"
+    );
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn held_and_waiting_heads_do_not_hide_runnable_ones_sqlite() {
+    held_and_waiting_heads_do_not_hide_runnable_ones(Backend::SqliteFile).await;
+}
+
+#[tokio::test]
+async fn held_and_waiting_heads_do_not_hide_runnable_ones_postgres() {
+    held_and_waiting_heads_do_not_hide_runnable_ones(Backend::Postgres).await;
+}
+
+/// A renewed claim holds past its first lease, by the database's clock;
+/// only the claim that holds the row renews it or gives it back.
+async fn a_renewed_claim_holds_and_only_its_holder_renews(backend: Backend) {
+    use std::time::Duration;
+
+    // Arrange: a claimed message, on a manual clock far from any test day.
+    let hand = framework::clock::ManualClock::new(1_795_329_000_000);
+    let db = TestDb::new(backend).await;
+    let log = Log::new(&db.db.clone().with_clock(hand.clock()));
+    log.inbox.record(&inbound("SM-renew", "hi")).await.unwrap();
+    let head = log
+        .inbox
+        .head(Provider::Twilio, &key())
+        .await
+        .unwrap()
+        .unwrap();
+    let claim = log
+        .inbox
+        .claim(head.id, hand.now_ms() + 10_000)
+        .await
+        .unwrap()
+        .unwrap();
+
+    // Act: renewed twice while it runs, 8 s apart.
+    hand.advance(Duration::from_secs(8));
+    assert!(log.inbox.renew(&claim, 10_000).await.unwrap());
+    hand.advance(Duration::from_secs(8));
+    assert!(log.inbox.renew(&claim, 10_000).await.unwrap());
+
+    // Assert: 16 s after the claim, its 10 s lease still holds.
+    hand.advance(Duration::from_secs(8));
+    assert_eq!(
+        log.inbox
+            .claim(head.id, hand.now_ms() + 10_000)
+            .await
+            .unwrap(),
+        None,
+        "a renewed claim holds past its first lease"
+    );
+    // Once it lapses, another worker claims the row; the first can then
+    // neither renew nor give it back.
+    hand.advance(Duration::from_secs(3));
+    let taken = log
+        .inbox
+        .claim(head.id, hand.now_ms() + 10_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !log.inbox.renew(&claim, 10_000).await.unwrap(),
+        "a claim taken over is not renewed by its first holder"
+    );
+    log.inbox.retry(&claim, hand.now_ms()).await.unwrap();
+    assert_eq!(
+        log.inbox
+            .claim(head.id, hand.now_ms() + 10_000)
+            .await
+            .unwrap(),
+        None,
+        "a claim taken over is not given back by its first holder"
+    );
+    // A claim whose answer was lost is known by its exact end: one that
+    // counts the same run but ends at another time is not given back.
+    let lost = infra_sql::messages::InboundClaim::unanswered(
+        head.id,
+        taken.until_ms + 1,
+        taken.attempts - 1,
+    );
+    log.inbox.retry(&lost, hand.now_ms()).await.unwrap();
+    assert_eq!(
+        log.inbox
+            .claim(head.id, hand.now_ms() + 10_000)
+            .await
+            .unwrap(),
+        None,
+        "an unanswered claim does not give back another worker's claim of the same run"
+    );
+    let lost =
+        infra_sql::messages::InboundClaim::unanswered(head.id, taken.until_ms, taken.attempts - 1);
+    log.inbox.retry(&lost, hand.now_ms()).await.unwrap();
+    assert!(
+        log.inbox
+            .claim(head.id, hand.now_ms() + 10_000)
+            .await
+            .unwrap()
+            .is_some(),
+        "an unanswered claim that took is given back"
+    );
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn a_renewed_claim_holds_and_only_its_holder_renews_sqlite() {
+    a_renewed_claim_holds_and_only_its_holder_renews(Backend::SqliteFile).await;
+}
+
+#[tokio::test]
+async fn a_renewed_claim_holds_and_only_its_holder_renews_postgres() {
+    a_renewed_claim_holds_and_only_its_holder_renews(Backend::Postgres).await;
+}
+
+/// A message recorded before the inbox stored whole messages (no payload),
+/// whose turn never finished, becomes runnable when the provider delivers
+/// it again, instead of being acknowledged and never run.
+#[tokio::test]
+async fn a_redelivered_message_recorded_without_its_payload_gets_it() {
+    use sea_orm::ConnectionTrait;
+    let (db, log) = log_on(Backend::SqliteFile).await;
+    let msg = inbound("SM-old", "Cement x 100");
+    log.inbox.record(&msg).await.unwrap();
+    db.db
+        .connection()
+        .execute_unprepared("UPDATE messages SET payload = NULL")
+        .await
+        .unwrap();
+    assert!(
+        log.inbox
+            .head(Provider::Twilio, &key())
+            .await
+            .unwrap()
+            .is_none(),
+        "without its payload it cannot run"
+    );
+
+    assert_eq!(
+        log.inbox.record(&msg).await.unwrap(),
+        InboundState::Unfinished
+    );
+    let head = log
+        .inbox
+        .head(Provider::Twilio, &key())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(head.message.text(), Some("Cement x 100"));
+    db.drop().await;
+}
+
+/// The log reads the time from its database's clock only: on a manual
+/// clock, rows are stamped with the manual time, and leases and retry times
+/// end by it, whatever the wall clock says.
+#[tokio::test]
+async fn the_log_stamps_and_judges_times_by_the_database_clock() {
+    use sea_orm::ConnectionTrait;
+    use std::time::Duration;
+
+    // Arrange: 2026-11-22T06:30:00Z, far from any day the test runs on.
+    let hand = framework::clock::ManualClock::new(1_795_329_000_000);
+    let db = TestDb::new(Backend::SqliteFile).await;
+    let log = Log::new(&db.db.clone().with_clock(hand.clock()));
+    let at = hand.now_ms();
+
+    // Act: an inbound message recorded, claimed.
+    log.inbox
+        .record(&inbound("SM-clock", "hello"))
+        .await
+        .unwrap();
+    let head = log
+        .inbox
+        .head(Provider::Twilio, &key())
+        .await
+        .unwrap()
+        .unwrap();
+    let claim = log
+        .inbox
+        .claim(head.id, hand.now_ms() + 60_000)
+        .await
+        .unwrap()
+        .unwrap();
+
+    // Assert: stamped with the manual time; the lease ends by it.
+    let row = db
+        .db
+        .connection()
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "SELECT m.created_at_ms, m.updated_at_ms, c.first_seen_ms, c.last_inbound_ms \
+             FROM messages m JOIN customers c ON c.phone = m.customer",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    for column in [
+        "created_at_ms",
+        "updated_at_ms",
+        "first_seen_ms",
+        "last_inbound_ms",
+    ] {
+        assert_eq!(row.try_get::<i64>("", column).unwrap(), at, "{column}");
+    }
+    let contact = log
+        .queries
+        .last_contact("+919812345678")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(contact.last_inbound_ms, at);
+    assert_eq!(claim.until_ms, at + 60_000);
+    hand.advance(Duration::from_secs(59));
+    assert_eq!(
+        log.inbox
+            .claim(head.id, hand.now_ms() + 60_000)
+            .await
+            .unwrap(),
+        None,
+        "held until its lease ends by the manual clock"
+    );
+    hand.advance(Duration::from_secs(2));
+    let again = log
+        .inbox
+        .claim(head.id, hand.now_ms() + 60_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.attempts, 2, "the lease ended by the manual clock");
+
+    // An outbound retry is due by the manual clock too.
+    log.outbox
+        .enqueue(&[out("SM-clock", 0, "hi")])
+        .await
+        .unwrap();
+    let id = log.outbox.pending(1).await.unwrap()[0].id;
+    assert!(
+        log.outbox
+            .claim(id, hand.now_ms() + 60_000)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    log.outbox
+        .mark_retry(id, 1, hand.now_ms() + 10_000, "503")
+        .await
+        .unwrap();
+    assert!(!log.outbox.pending(1).await.unwrap()[0].due, "not due yet");
+    hand.advance(Duration::from_secs(11));
+    assert!(
+        log.outbox.pending(1).await.unwrap()[0].due,
+        "due by the manual clock"
+    );
+    db.drop().await;
+}
