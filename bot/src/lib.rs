@@ -9,7 +9,8 @@
 //!   built once from the settings and closed once.
 //! - [`server`]: `serve`'s tasks (HTTP, inbox, dispatcher, workers),
 //!   started and stopped together; [`http`]: the routes.
-//! - [`inbound`]: the one path of an inbound message: record, run, commit.
+//! - The path of an inbound message (record, run, commit) is
+//!   [`infra_sql::inbound`]; the bot gives it its pipeline.
 //! - [`pipeline`]: the message pipeline, top to bottom in one
 //!   `ServiceBuilder`; [`stores`]: its stores for each way to run.
 //! - [`flows`]: the shop conversation; [`texts`]: everything it says.
@@ -22,7 +23,6 @@ pub mod config;
 pub mod documents;
 pub mod flows;
 pub mod http;
-pub mod inbound;
 pub mod jobs;
 pub mod server;
 pub mod services;
@@ -76,7 +76,7 @@ pub struct PipelineDeps<O> {
 
 /// The inbound pipeline, outermost layer first (see docs/ARCHITECTURE.md for
 /// why this order); replies go to the outbox before the turn completes.
-/// Messages reach it recorded ([`inbound`]): it runs them.
+/// Messages reach it recorded ([`infra_sql::inbound`]): it runs them.
 pub fn pipeline<O: Outbox>(
     deps: PipelineDeps<O>,
 ) -> impl Service<InboundMessage, Response = Response, Error = Infallible, Future = impl Send>
@@ -122,7 +122,7 @@ pub fn pipeline<O: Outbox>(
                         .with_ttl(deps.session_ttl)
                         .with_lease_ttl(deps.lane_ttl),
                 )
-                .with_turn_scope(inbound::TurnCommit::new(deps.inbox)),
+                .with_turn_scope(infra_sql::inbound::TurnCommit::new(deps.inbox)),
         )
         .deliver(deps.outbox)
         .menus()

@@ -269,8 +269,7 @@ impl Services {
             clock: self.clock.clone(),
             invoices: Arc::clone(&self.invoices),
             reminders: Arc::clone(&self.reminders),
-            messages: self.messages.clone(),
-            outbox: self.outbox.clone(),
+            sender: infra_sql::sender::Sender::new(self.outbox.clone()),
             documents: self.documents.clone(),
             templates: crate::jobs::TemplateSids {
                 invoice: self.settings.shop.twilio_invoice_content_sid.clone(),
@@ -321,15 +320,15 @@ impl Services {
 
     /// The inbox recorded messages run from, through the pipeline.
     #[must_use]
-    pub fn inbox(&self) -> crate::inbound::Inbox {
-        crate::inbound::Inbox::new(
+    pub fn inbox(&self) -> infra_sql::inbound::Inbox {
+        infra_sql::inbound::Inbox::new(
             InboxQueue::new(self.db.clone()),
             self.outbox.clone(),
             tower::util::BoxCloneSyncService::new(crate::pipeline(self.pipeline_deps())),
-            crate::inbound::InboxConfig {
+            infra_sql::inbound::InboxConfig {
                 lease: self.settings.pipeline.in_flight_ttl,
                 turns: self.settings.pipeline.turn_concurrency,
-                ..crate::inbound::InboxConfig::default()
+                ..infra_sql::inbound::InboxConfig::default()
             },
         )
     }
@@ -337,8 +336,8 @@ impl Services {
     /// The ingress webhooks (and the terminal chat) record into, with a new
     /// [`inbox`](Self::inbox) running what it records.
     #[must_use]
-    pub fn ingress(&self) -> crate::inbound::InboxIngress {
-        crate::inbound::InboxIngress::new(self.inbox())
+    pub fn ingress(&self) -> infra_sql::inbound::InboxIngress {
+        infra_sql::inbound::InboxIngress::new(self.inbox())
     }
 
     /// A dispatcher sending the outbox through the provider clients.

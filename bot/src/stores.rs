@@ -4,7 +4,7 @@
 //!
 //! Sessions live in the database in both modes: a session save commits in
 //! the same transaction as the turn's order, replies and `handled` mark
-//! (see [`crate::inbound::turn`] and docs/adr/0012-one-transaction-per-turn.md).
+//! (see [`infra_sql::inbound::turn`] and docs/adr/0012-one-transaction-per-turn.md).
 //! `infra_redis::RedisSessionStore` stays available to bots whose turns
 //! have no database effects.
 //!

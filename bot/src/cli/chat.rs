@@ -10,7 +10,7 @@ use framework::PhoneNumber;
 use framework::local::Terminal;
 
 use crate::config::Settings;
-use crate::inbound::ChatIngress;
+use infra_sql::inbound::ChatIngress;
 
 /// How often the log is read for the job messages to print.
 const NOTICE_POLL: Duration = Duration::from_millis(300);

@@ -1,10 +1,10 @@
 //! The HTTP application: the provider webhooks (recorded by the
-//! [inbound path](crate::inbound), answered, then run), the invoice links,
+//! [inbound path](infra_sql::inbound), answered, then run), the invoice links,
 //! and the operator's endpoints.
 //!
 //! | route | module |
 //! |---|---|
-//! | `POST /webhooks/twilio`, `GET`/`POST /webhooks/meta` | `framework::webhook` over [`crate::inbound::InboxIngress`] |
+//! | `POST /webhooks/twilio`, `GET`/`POST /webhooks/meta` | `framework::webhook` over [`infra_sql::inbound::InboxIngress`] |
 //! | `GET /invoices/{number}.pdf` | [`invoices`] |
 //! | `GET /healthz`, `GET /readyz`, `GET /metrics` | [`ops`] |
 //!
@@ -18,8 +18,8 @@ pub mod serve;
 use axum::routing::get;
 use framework::webhook;
 
-use crate::inbound::InboxIngress;
 use crate::services::Services;
+use infra_sql::inbound::InboxIngress;
 
 /// The application: webhooks recorded into `ingress`, the invoice links,
 /// health, readiness and metrics.

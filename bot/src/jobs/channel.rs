@@ -1,28 +1,18 @@
-//! How a job reaches a customer outside a turn: the customer's last channel,
-//! the 24-hour customer-service window (free-form messages inside it, an
-//! approved template outside it), and the outbox under the job's key.
-
-use std::time::Duration;
+//! How a job reaches a customer outside a turn: through the
+//! [`Sender`](infra_sql::sender::Sender) (the customer's last channel, the
+//! 24-hour window, the template when it has closed, the outbox under the
+//! job's key), with its refusals turned into retryable or permanent job
+//! errors.
 
 use features::invoices::Invoice;
-use framework::reply::{Reply, Template};
-use framework::webhook::{OutboundTurn, Outbox as _};
-use framework::{ConversationKey, MessageId, Outcome, PhoneNumber, Provider};
+use framework::PhoneNumber;
+use framework::jobs::JobError;
+use framework::reply::Template;
 use infra_sql::DbError;
+use infra_sql::sender::{Outgoing, Reach, SenderError, Sent};
 
 use super::JobDeps;
 use super::worker::{permanent, retryable};
-use framework::jobs::JobError;
-
-/// The customer-service window: free-form messages only this long after
-/// the customer's last message (WhatsApp's rule, for Twilio and Meta
-/// alike).
-pub const SERVICE_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// How long before the window closes a job already uses the template: a
-/// free-form message decided just inside it may be sent (after the
-/// outbox's retries) just outside it, and then be refused.
-const WINDOW_MARGIN: Duration = Duration::from_secs(30 * 60);
 
 /// Template Content SIDs on Twilio (Meta addresses templates by name).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -35,106 +25,60 @@ pub struct TemplateSids {
     pub notice: Option<String>,
 }
 
-/// Where and how a job's message goes: the customer's last channel.
-#[derive(Debug)]
-pub(crate) struct Addressed {
-    pub(crate) provider: Provider,
-    key: ConversationKey,
-    channel_id: Option<String>,
-    /// Whether a free-form message may be sent (inside the window, with
-    /// the margin).
-    pub(crate) in_window: bool,
-}
-
-impl Addressed {
-    /// Whether free-form text may go: inside the window, or a terminal
-    /// chat (no window there).
-    pub(crate) fn free_form(&self) -> bool {
-        self.in_window || self.provider == Provider::Local
-    }
-}
-
-/// The customer's last channel and whether the window is open now.
+/// How `customer` can be reached now.
 ///
 /// # Errors
 ///
 /// Retryable when the log cannot be read; permanent when the customer never
 /// wrote (no channel to reach them) or wrote through a provider we cannot
 /// send through.
-pub(crate) async fn address(deps: &JobDeps, customer: &str) -> Result<Addressed, JobError> {
-    let contact = deps
-        .messages
-        .last_contact(customer)
+pub(crate) async fn reach(deps: &JobDeps, customer: &str) -> Result<Reach, JobError> {
+    let customer = PhoneNumber::parse(customer).map_err(permanent)?;
+    deps.sender
+        .reach(&customer)
         .await
-        .map_err(|e| match e {
-            // A provider this version does not know: no way to reach them.
-            DbError::Corrupt { .. } => permanent(e),
-            e => retryable(e),
-        })?
-        .ok_or_else(|| {
-            permanent("the customer never wrote to the shop: no channel to reach them")
-        })?;
-    let provider = contact.provider;
-    let key = ConversationKey::new(
-        PhoneNumber::parse(&contact.business).map_err(permanent)?,
-        PhoneNumber::parse(customer).map_err(permanent)?,
-    );
-    let window =
-        i64::try_from(SERVICE_WINDOW.saturating_sub(WINDOW_MARGIN).as_millis()).unwrap_or(i64::MAX);
-    Ok(Addressed {
-        provider,
-        key,
-        channel_id: contact.channel_id,
-        in_window: deps.clock.now_ms().saturating_sub(contact.last_inbound_ms) < window,
-    })
+        .map_err(|e| job_error(e, ""))?
+        .ok_or_else(|| permanent("the customer never wrote to the shop: no channel to reach them"))
 }
 
-/// Stores a job's `replies` in the outbox under the idempotency key
-/// `job_key`: a second run stores nothing.
+/// Stores a job's message for `to` (its template when the window has
+/// closed) under the idempotency key in `outgoing`: a second run stores
+/// nothing. `setting` names the variable of the template's Content SID.
 ///
 /// # Errors
 ///
-/// Retryable when the outbox cannot store them.
-pub(crate) async fn deliver(
+/// Retryable when the outbox cannot store it; permanent on Twilio without
+/// the template's Content SID: a dead letter to fix (set the SID, then
+/// `campanile jobs retry`), not a message stored as failed.
+pub(crate) async fn send(
     deps: &JobDeps,
-    to: Addressed,
-    job_key: String,
-    replies: Vec<Reply>,
-) -> Result<(), JobError> {
-    deps.outbox
-        .deliver(OutboundTurn {
-            provider: to.provider,
-            key: to.key,
-            in_reply_to: MessageId::new(job_key),
-            channel_id: to.channel_id,
-            outcome: Outcome::Handled,
-            replies,
-        })
+    to: &Reach,
+    outgoing: Outgoing,
+    setting: &str,
+) -> Result<Sent, JobError> {
+    deps.sender
+        .send_to(to, outgoing)
         .await
-        .map_err(retryable)?;
-    Ok(())
+        .map_err(|e| job_error(e, setting))
 }
 
-/// A template for `to`: on Twilio it needs its Content SID, else the
-/// provider could never send it; that is a dead letter to fix (set the SID,
-/// then `campanile jobs retry`), not a message stored as failed.
-///
-/// # Errors
-///
-/// Permanent on Twilio without the SID (`setting` names the variable).
-pub(crate) fn template_for(
-    to: &Addressed,
-    template: Template,
-    sid: Option<&String>,
-    setting: &str,
-) -> Result<Reply, JobError> {
+/// `template` with its Twilio Content SID, when one is configured.
+pub(crate) fn with_sid(template: Template, sid: Option<&String>) -> Template {
     match sid {
-        Some(sid) => Ok(Reply::Template(template.with_content_sid(sid.clone()))),
-        None if to.provider == Provider::Twilio => Err(permanent(format!(
-            "outside the 24-hour window Twilio needs the {} template's Content SID: set {setting}",
-            template.name
-        ))),
-        None => Ok(Reply::Template(template)),
+        Some(sid) => template.with_content_sid(sid.clone()),
+        None => template,
+    }
+}
+
+fn job_error(error: SenderError, setting: &str) -> JobError {
+    match error {
+        SenderError::TemplateNeedsContentSid { name } => permanent(format!(
+            "outside the 24-hour window Twilio needs the {name} template's Content SID: set {setting}"
+        )),
+        // A provider this version does not know: no way to reach them.
+        SenderError::Log(e @ DbError::Corrupt { .. }) => permanent(e),
+        e if e.is_retryable() => retryable(e),
+        e => permanent(e),
     }
 }
 

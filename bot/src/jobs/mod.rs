@@ -37,8 +37,7 @@ use framework::BoxError;
 use framework::clock::Clock;
 use framework::jobs::{Backoff, Job, JobError, JobOptions, JobQueue as _};
 use infra_sql::Database;
-use infra_sql::messages::MessageQueries;
-use infra_sql::outbox::DbOutbox;
+use infra_sql::sender::Sender;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -123,10 +122,9 @@ pub struct JobDeps {
     pub invoices: Arc<Invoices>,
     /// Reminders.
     pub reminders: Arc<Reminders>,
-    /// Where customers' last messages are (the 24-hour window).
-    pub messages: MessageQueries,
-    /// Where messages go to be sent.
-    pub outbox: DbOutbox,
+    /// How messages reach customers outside a turn (their last channel,
+    /// the 24-hour window, the outbox).
+    pub sender: Sender,
     /// PDFs and their links.
     pub documents: Documents,
     /// Twilio's template SIDs.

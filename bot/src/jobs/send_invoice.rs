@@ -10,7 +10,9 @@ use framework::jobs::{Job, JobError};
 use framework::reply::{MediaReply, Reply, Template, TemplateHeader};
 use framework::{BoxError, Provider};
 
-use super::channel::{address, deliver, due_date, template_for};
+use infra_sql::sender::{Outgoing, Sent};
+
+use super::channel::{due_date, reach, send, with_sid};
 use super::worker::{by_kind, permanent};
 use super::{JobDeps, Queue, ShopJob};
 use crate::texts;
@@ -59,52 +61,53 @@ impl ShopJob for SendInvoice {
             tracing::info!(invoice = %number, "the invoice is void; not sent");
             return Ok(());
         }
-        let to = address(&deps, invoice.customer().as_str()).await?;
+        let to = reach(&deps, invoice.customer().as_str()).await?;
         let order = OrderNumber::from(invoice.order());
         let summary =
             texts::invoice_summary(number, order, invoice.total(), &due_date(&deps, &invoice));
-        let (reply, shown) = if to.provider == Provider::Local {
+        let (outgoing, shown) = if to.provider == Provider::Local {
             // The terminal chat: the PDF is a file on this machine.
             let path = deps.documents.write_file(&invoice).await.map_err(by_kind)?;
             let path = path.display().to_string();
-            (Reply::text(texts::invoice_file(&summary, &path)), path)
+            (
+                Outgoing::new(Reply::text(texts::invoice_file(&summary, &path))),
+                path,
+            )
         } else {
             let url = deps.documents.links.url(number, deps.clock.now_ms());
             let filename = format!("{number}.pdf");
-            let reply = if to.in_window {
-                Reply::Media(
-                    MediaReply::document(url.clone(), filename)
-                        .and_then(|m| m.with_caption(texts::invoice_caption(&summary)))
-                        .map_err(permanent)?,
-                )
+            let document = Reply::Media(
+                MediaReply::document(url.clone(), filename.clone())
+                    .and_then(|m| m.with_caption(texts::invoice_caption(&summary)))
+                    .map_err(permanent)?,
+            );
+            let template = Template::new(INVOICE_TEMPLATE, "en")
+                .param(number.to_string())
+                .param(invoice.total().to_string())
+                .param(due_date(&deps, &invoice));
+            let template = if to.provider == Provider::Meta {
+                template.with_header(TemplateHeader::Document {
+                    url: url.clone(),
+                    filename,
+                })
             } else {
-                let template = Template::new(INVOICE_TEMPLATE, "en")
-                    .param(number.to_string())
-                    .param(invoice.total().to_string())
-                    .param(due_date(&deps, &invoice));
-                let template = if to.provider == Provider::Meta {
-                    template.with_header(TemplateHeader::Document {
-                        url: url.clone(),
-                        filename,
-                    })
-                } else {
-                    // Twilio content templates take no header parameters:
-                    // the link is variable 4 (the template's media URL or
-                    // text).
-                    template.param(url.clone())
-                };
-                template_for(
-                    &to,
-                    template,
-                    deps.templates.invoice.as_ref(),
-                    "TWILIO_CONTENT_SID_INVOICE",
-                )?
+                // Twilio content templates take no header parameters: the
+                // link is variable 4 (the template's media URL or text).
+                template.param(url.clone())
             };
-            (reply, url)
+            let outgoing = Outgoing::new(document)
+                .or_template(with_sid(template, deps.templates.invoice.as_ref()));
+            (outgoing, url)
         };
-        let template = matches!(reply, Reply::Template(_));
         let key = format!("job:{}:{number}:{}", Self::QUEUE, self.request);
-        deliver(&deps, to, key, vec![reply]).await?;
+        let sent = send(
+            &deps,
+            &to,
+            outgoing.with_key(key),
+            "TWILIO_CONTENT_SID_INVOICE",
+        )
+        .await?;
+        let template = sent == Sent::Template;
         tracing::info!(
             invoice = %number,
             order = %order,

@@ -12,7 +12,9 @@ use framework::jobs::{Job, JobError};
 use framework::reply::{Reply, Template};
 use infra_sql::UnitOfWork;
 
-use super::channel::{address, deliver, due_date, template_for};
+use infra_sql::sender::Outgoing;
+
+use super::channel::{due_date, reach, send, with_sid};
 use super::worker::{by_kind, permanent, retryable};
 use super::{JobDeps, Queue, ShopJob};
 use crate::texts;
@@ -122,8 +124,8 @@ impl ShopJob for SendReminder {
             }
             Fire::Send(reminder) => reminder,
         };
-        let to = address(&deps, reminder.customer.as_str()).await?;
-        let reply = match &reminder.kind {
+        let to = reach(&deps, reminder.customer.as_str()).await?;
+        let (outgoing, setting) = match &reminder.kind {
             ReminderKind::Payment { invoice: number } => {
                 let invoice = deps
                     .documents
@@ -132,33 +134,24 @@ impl ShopJob for SendReminder {
                     .map_err(by_kind)?
                     .ok_or_else(|| permanent(format!("no invoice {number}")))?;
                 let due = due_date(&deps, &invoice);
-                if to.free_form() {
-                    Reply::text(texts::payment_reminder(*number, invoice.total(), &due))
-                } else {
-                    let t = Template::new(PAYMENT_REMINDER_TEMPLATE, "en")
-                        .param(number.to_string())
-                        .param(invoice.total().to_string())
-                        .param(due);
-                    template_for(
-                        &to,
-                        t,
-                        deps.templates.reminder.as_ref(),
-                        "TWILIO_CONTENT_SID_REMINDER",
-                    )?
-                }
+                let text = texts::payment_reminder(*number, invoice.total(), &due);
+                let template = Template::new(PAYMENT_REMINDER_TEMPLATE, "en")
+                    .param(number.to_string())
+                    .param(invoice.total().to_string())
+                    .param(due);
+                (
+                    Outgoing::new(Reply::text(text))
+                        .or_template(with_sid(template, deps.templates.reminder.as_ref())),
+                    "TWILIO_CONTENT_SID_REMINDER",
+                )
             }
             ReminderKind::Custom { text } => {
-                if to.free_form() {
-                    Reply::text(texts::shop_reminder(text))
-                } else {
-                    let t = Template::new(REMINDER_TEMPLATE, "en").param(text.clone());
-                    template_for(
-                        &to,
-                        t,
-                        deps.templates.notice.as_ref(),
-                        "TWILIO_CONTENT_SID_NOTICE",
-                    )?
-                }
+                let template = Template::new(REMINDER_TEMPLATE, "en").param(text.clone());
+                (
+                    Outgoing::new(Reply::text(texts::shop_reminder(text)))
+                        .or_template(with_sid(template, deps.templates.notice.as_ref())),
+                    "TWILIO_CONTENT_SID_NOTICE",
+                )
             }
         };
         // The message and "sent" commit together: a reminder sent or
@@ -168,7 +161,7 @@ impl ShopJob for SendReminder {
         let key = format!("job:{}:{id}", Self::QUEUE);
         let marked = uow
             .run(async {
-                deliver(&deps, to, key, vec![reply]).await?;
+                send(&deps, &to, outgoing.with_key(key), setting).await?;
                 deps.reminders
                     .mark_reminder_sent(MarkReminderSent { id, reminder })
                     .await

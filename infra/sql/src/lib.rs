@@ -13,6 +13,7 @@
 //!
 //! | module | what it is |
 //! |---|---|
+//! | [`inbound`] | the durable inbound path: record before acknowledging, run each conversation in order, commit a turn as one transaction ([`Inbox`](inbound::Inbox), [`InboxIngress`](inbound::InboxIngress), [`TurnCommit`](inbound::TurnCommit)) |
 //! | [`messages`] | the message log by role: the inbox and outbox queues, delivery statuses, reads |
 //! | [`outbox`] | `framework::webhook::Outbox` on the message log, and the [`Dispatcher`](outbox::Dispatcher) that sends its rows |
 //! | [`sessions`] | `framework::session::SessionStore` (sessions that survive a restart) |
@@ -67,11 +68,13 @@ use sea_orm_migration::MigratorTrait;
 
 use framework::settings::SecretUrl;
 
+pub mod inbound;
 pub mod jobs;
 pub mod messages;
 pub mod migrations;
 pub mod outbox;
 pub mod schema;
+pub mod sender;
 pub mod sessions;
 #[cfg(feature = "test-util")]
 pub mod testing;

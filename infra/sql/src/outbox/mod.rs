@@ -66,6 +66,46 @@ impl DbOutbox {
         Dispatcher::new(self.queue.clone(), transport, self.wake.clone(), config)
     }
 
+    /// Renders `turn`'s replies and stores them; returns how many rows were
+    /// new (a replayed turn's, stored before under the same
+    /// `in_reply_to` and positions, are not stored twice). Inside a
+    /// [`UnitOfWork`](crate::UnitOfWork) the dispatcher is woken once it
+    /// commits.
+    ///
+    /// # Errors
+    ///
+    /// [`OutboxError::Backend`] when the database fails.
+    pub async fn store(&self, turn: OutboundTurn) -> Result<u64, OutboxError> {
+        let rows = self.render(&turn);
+        let stored = self
+            .queue
+            .enqueue(&rows)
+            .await
+            .map_err(|e| OutboxError::Backend(Box::new(e)))?;
+        if stored < rows.len() as u64 {
+            tracing::info!(
+                in_reply_to = %turn.in_reply_to,
+                replayed = rows.len() as u64 - stored,
+                "replies of a replayed turn were stored before; not stored twice"
+            );
+        }
+        if stored > 0 {
+            // Inside a turn's unit of work the rows are visible only after
+            // its commit: wake the dispatcher then, not before.
+            let wake = Arc::clone(&self.wake);
+            self.queue
+                .database()
+                .after_commit(move || wake.notify_one());
+        }
+        Ok(stored)
+    }
+
+    /// The database the outbox stores into.
+    #[must_use]
+    pub fn database(&self) -> &Database {
+        self.queue.database()
+    }
+
     /// The rows for one turn, in order.
     fn render(&self, turn: &OutboundTurn) -> Vec<NewOutbound> {
         let customer = turn.key.customer();
@@ -144,27 +184,7 @@ impl DbOutbox {
 
 impl Outbox for DbOutbox {
     async fn deliver(&self, turn: OutboundTurn) -> Result<Delivery, OutboxError> {
-        let rows = self.render(&turn);
-        let stored = self
-            .queue
-            .enqueue(&rows)
-            .await
-            .map_err(|e| OutboxError::Backend(Box::new(e)))?;
-        if stored < rows.len() as u64 {
-            tracing::info!(
-                in_reply_to = %turn.in_reply_to,
-                replayed = rows.len() as u64 - stored,
-                "replies of a replayed turn were stored before; not stored twice"
-            );
-        }
-        if stored > 0 {
-            // Inside a turn's unit of work the rows are visible only after
-            // its commit: wake the dispatcher then, not before.
-            let wake = Arc::clone(&self.wake);
-            self.queue
-                .database()
-                .after_commit(move || wake.notify_one());
-        }
+        self.store(turn).await?;
         Ok(Delivery::Accepted)
     }
 

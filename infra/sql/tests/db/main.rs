@@ -7,6 +7,7 @@ mod jobs;
 mod kill;
 mod messages;
 mod outbox;
+mod sender;
 
 use framework::testing::time::Clock;
 use infra_sql::sessions::DbSessionStore;

@@ -3,7 +3,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use framework::message::Content;
 use infra_providers::render::RenderConfig;
-use infra_sql::{Database, DatabaseSettings};
+
+use crate::{Database, DatabaseSettings};
 use tokio::sync::Notify;
 
 use super::*;
@@ -13,7 +14,7 @@ async fn fresh_log() -> (Database, InboxQueue) {
     let db = Database::connect(&DatabaseSettings::in_memory())
         .await
         .unwrap();
-    db.migrate_with::<infra_shop::Migrator>().await.unwrap();
+    db.migrate().await.unwrap();
     let queue = InboxQueue::new(db.clone());
     (db, queue)
 }
@@ -211,7 +212,7 @@ async fn a_message_another_run_finished_gets_no_apology_from_this_one() {
         .await
         .unwrap();
 
-    let log = infra_sql::messages::MessageQueries::new(db.clone())
+    let log = crate::messages::MessageQueries::new(db.clone())
         .recent(None, 10)
         .await
         .unwrap();
@@ -228,7 +229,7 @@ async fn a_message_another_run_finished_gets_no_apology_from_this_one() {
     crate::inbound::turn::answer_without_turn(&queue, &outbox, &other, apology)
         .await
         .unwrap();
-    let log = infra_sql::messages::MessageQueries::new(db)
+    let log = crate::messages::MessageQueries::new(db)
         .recent(None, 10)
         .await
         .unwrap();

@@ -1,9 +1,15 @@
-//! The one path of an inbound message, from the webhook to the turn's
-//! commit. A webhook and a terminal chat take it alike.
+//! The durable inbound path of a bot, from the webhook to the turn's
+//! commit: acknowledge only what is recorded, run each conversation's
+//! messages one at a time in arrival order, commit a turn's session,
+//! effects, replies and `handled` mark as one transaction. A webhook and a
+//! terminal chat take it alike. Any bot on `framework` can use it: give
+//! [`Inbox`] its pipeline (built with the session layer's turn scope set to
+//! [`TurnCommit`]) and serve [`InboxIngress`] with
+//! `framework::webhook::routes_with_ingress`.
 //!
 //! 1. **Webhook** (`framework::webhook::routes_with_ingress`): body size,
 //!    content type, signature (403), parse (400) into `WebhookEvent`s.
-//!    `campanile chat` makes the same events from what is typed
+//!    A terminal chat (`campanile chat`) makes the same events from what is typed
 //!    (`framework::local::Terminal`).
 //! 2. **Record** ([`InboxIngress`], [`ingress`]): the webhook's messages
 //!    (whole, one row each, unique on the provider's message id) and
@@ -17,7 +23,7 @@
 //!    arrival order; every instance sweeps for heads whose worker died or
 //!    whose retry time came. The terminal's ingress drains at once and
 //!    waits for the answer.
-//! 4. **Pipeline** ([`crate::pipeline`]): trace → handle_error → dedup →
+//! 4. **Pipeline** (the bot's, e.g. the shop's `bot::pipeline`): trace → handle_error → dedup →
 //!    rate_limit → session → deliver → menu → conversation → router →
 //!    handlers (see docs/ARCHITECTURE.md).
 //! 5. **Commit the turn** ([`TurnCommit`], [`turn`]): inside the session
@@ -30,7 +36,7 @@
 //!    could not run (its lane busy, a store down) is given back with a
 //!    backoff; its conversation's later messages wait behind it.
 //!
-//! From there the outbox's dispatcher (`infra_sql::outbox`) sends the stored
+//! From there the outbox's dispatcher (`crate::outbox`) sends the stored
 //! replies. The `handled` mark is written in [`turn`] only.
 
 pub mod chat;

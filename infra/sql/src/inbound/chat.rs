@@ -83,11 +83,11 @@ impl Ingress for ChatIngress {
 mod tests {
     use std::time::Duration;
 
+    use crate::messages::InboxQueue;
+    use crate::outbox::{DbOutbox, RenderConfig};
+    use crate::{Database, DatabaseSettings};
     use framework::reply::Reply;
     use framework::{InboundMessage, Response};
-    use infra_sql::messages::InboxQueue;
-    use infra_sql::outbox::{DbOutbox, RenderConfig};
-    use infra_sql::{Database, DatabaseSettings};
     use tower::util::BoxCloneSyncService;
 
     use super::*;
@@ -99,7 +99,7 @@ mod tests {
         let db = Database::connect(&DatabaseSettings::in_memory())
             .await
             .unwrap();
-        db.migrate_with::<infra_shop::Migrator>().await.unwrap();
+        db.migrate().await.unwrap();
         let pipeline = BoxCloneSyncService::new(tower::service_fn(move |msg: InboundMessage| {
             std::future::ready(Ok(answer(&msg)))
         }));

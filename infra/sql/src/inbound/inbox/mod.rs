@@ -33,13 +33,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use crate::messages::{InboundClaim, InboxQueue, QueuedInbound};
+use crate::outbox::DbOutbox;
 use framework::backoff::Backoff;
 use framework::lease::{Renewal, renewing};
 use framework::webhook::OutboundTurn;
 use framework::{ConversationKey, InboundMessage, Outcome, Provider, Response};
 use futures_util::StreamExt as _;
-use infra_sql::messages::{InboundClaim, InboxQueue, QueuedInbound};
-use infra_sql::outbox::DbOutbox;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;

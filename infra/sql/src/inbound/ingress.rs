@@ -9,10 +9,10 @@
 //! stored (invariant 1). A message whose turn finished before is a replay:
 //! recorded once, never run again.
 
+use crate::UnitOfWork;
+use crate::messages::InboundState;
 use framework::webhook::{Ingress, OutboundTurn, Outbox as _};
 use framework::{BoxError, ConversationKey, MessageId, Provider, WebhookEvent};
-use infra_sql::UnitOfWork;
-use infra_sql::messages::InboundState;
 
 use super::inbox::Inbox;
 

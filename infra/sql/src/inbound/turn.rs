@@ -9,7 +9,7 @@
 //! (the apology).
 //!
 //! [`TurnCommit`] is the session layer's [`TurnScope`]: it runs the turn in
-//! an [`infra_sql::UnitOfWork`], so every statement of every repository in
+//! an [`crate::UnitOfWork`], so every statement of every repository in
 //! the turn joins one transaction, and commits it inside the conversation's
 //! lane. The `handled` mark is the turn's idempotency check: it updates the
 //! inbound row only if no run of the same message committed before. On
@@ -27,12 +27,12 @@
 //! | the mark or the commit failed | nothing | the message is given back, runs again after a backoff |
 //! | a timeout or a crash | nothing | a timeout: the apology; a crash: another worker runs it after the claim's lease |
 
+use crate::UnitOfWork;
+use crate::messages::InboxQueue;
+use crate::outbox::DbOutbox;
 use framework::session::TurnScope;
 use framework::webhook::{OutboundTurn, Outbox as _};
 use framework::{BoxError, InboundMessage, Outcome, Response};
-use infra_sql::UnitOfWork;
-use infra_sql::messages::InboxQueue;
-use infra_sql::outbox::DbOutbox;
 
 /// Commits each turn as one transaction of the message log's database; see
 /// the [module docs](self).
