@@ -218,7 +218,7 @@ fn run_id() -> &'static str {
 
 /// The text shown for the turns that answered one message, options numbered
 /// across all their menus; a turn with no replies shows its outcome unless
-/// it was handled.
+/// it was handled (so an ignored message shows `(ignored)`).
 fn render(turns: &[OutboundTurn]) -> String {
     let mut out = String::new();
     let mut number = 0;
@@ -313,6 +313,17 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("bot> you said hello"), "{shown}");
+    }
+
+    #[test]
+    fn an_ignored_message_shows_its_outcome_and_a_handled_silence_does_not() {
+        let msg = crate::doc::text("a sticker");
+        let turn = |outcome| OutboundTurn {
+            outcome,
+            ..OutboundTurn::answering(&msg)
+        };
+        assert_eq!(render(&[turn(Outcome::Ignored)]), "   (ignored)\n");
+        assert_eq!(render(&[turn(Outcome::Handled)]), "");
     }
 
     #[tokio::test]

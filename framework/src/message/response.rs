@@ -26,6 +26,12 @@ pub struct Response {
 pub enum Outcome {
     /// A handler ran (it may have chosen to send nothing).
     Handled,
+    /// A handler ran and deliberately let the message go: not for this bot
+    /// (a reaction, a sticker, a message in a group it does not serve).
+    /// The turn finished like a handled one (its effects commit, a retry is
+    /// a duplicate); logs and `campanile_turns_total{outcome="ignored"}`
+    /// tell it apart from a message that was answered.
+    Ignored,
     /// The message was seen before (a provider retry); nothing ran.
     Duplicate,
     /// The message is being processed right now (by another instance, or
@@ -47,12 +53,23 @@ impl Outcome {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Handled => "handled",
+            Self::Ignored => "ignored",
             Self::Duplicate => "duplicate",
             Self::InFlight => "in_flight",
             Self::RateLimited => "rate_limited",
             Self::Stale => "stale",
             Self::Failed => "failed",
         }
+    }
+}
+
+impl Outcome {
+    /// Whether a handler ran to its end ([`Handled`](Self::Handled) or
+    /// [`Ignored`](Self::Ignored)): the turn's own commit finished the
+    /// message, as opposed to a layer that stopped it before a handler.
+    #[must_use]
+    pub const fn handler_ran(self) -> bool {
+        matches!(self, Self::Handled | Self::Ignored)
     }
 }
 
@@ -91,6 +108,31 @@ impl Response {
         Self {
             replies: Vec::new(),
             outcome: Outcome::Handled,
+            delivered: Vec::new(),
+            inline: false,
+        }
+    }
+
+    /// A handler that deliberately lets the message go: nothing is sent and
+    /// the outcome is [`Outcome::Ignored`], not "handled".
+    ///
+    /// ```
+    /// use framework::{Content, InboundMessage, Outcome, Response};
+    ///
+    /// async fn only_text(msg: InboundMessage) -> Response {
+    ///     match msg.content() {
+    ///         Content::Text { body } => Response::reply(format!("You said: {body}")),
+    ///         _ => Response::ignored(),
+    ///     }
+    /// }
+    /// # assert_eq!(Response::ignored().outcome(), Outcome::Ignored);
+    /// # assert!(Response::ignored().replies().is_empty());
+    /// ```
+    #[must_use]
+    pub fn ignored() -> Self {
+        Self {
+            replies: Vec::new(),
+            outcome: Outcome::Ignored,
             delivered: Vec::new(),
             inline: false,
         }

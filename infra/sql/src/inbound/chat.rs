@@ -128,6 +128,21 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_ignored_message_finishes_with_its_outcome_and_nothing_to_send() {
+        let chat = chat(|_| Response::ignored()).await;
+        let msg = framework::doc::text("a sticker");
+
+        let answers = chat
+            .accept(vec![WebhookEvent::Message(msg.clone())])
+            .await
+            .unwrap();
+
+        assert_eq!(answers.len(), 1, "{answers:?}");
+        assert_eq!(answers[0].outcome, Outcome::Ignored);
+        assert!(answers[0].replies.is_empty());
+    }
+
+    #[tokio::test]
     async fn a_message_that_cannot_run_is_shown_in_flight_not_silence() {
         // Regression: the terminal printed nothing when a message was given
         // back (its lane busy) for longer than the chat waited.

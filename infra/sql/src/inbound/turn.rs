@@ -114,8 +114,8 @@ pub async fn answer_without_turn(
     let uow = UnitOfWork::new(inbox.database());
     let answered = uow
         .run(async {
-            // A handled turn marked its message in its own commit.
-            if outcome != Outcome::Handled && !inbox.mark_handled(msg).await? {
+            // A handler's turn marked its message in its own commit.
+            if !outcome.handler_ran() && !inbox.mark_handled(msg).await? {
                 return Ok(false);
             }
             if !response.replies().is_empty() {

@@ -258,7 +258,9 @@ impl Inbox {
                 return Ran::Waiting;
             }
             // The turn marked its message in its own commit.
-            Outcome::Handled if response.replies().is_empty() => return Ran::Finished(answer),
+            outcome if outcome.handler_ran() && response.replies().is_empty() => {
+                return Ran::Finished(answer);
+            }
             _ => {}
         }
         if let Err(e) =
