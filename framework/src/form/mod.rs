@@ -80,6 +80,9 @@ mod field;
 mod parse;
 mod route;
 mod state;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests;
 mod texts;
 
 pub use self::definition::{Form, FormBuilder, FormStep, SESSION_KEY_PREFIX};
