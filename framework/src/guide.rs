@@ -9,5 +9,8 @@ pub mod writing_a_layer {}
 #[doc = include_str!("docs/conversations.md")]
 pub mod conversations {}
 
+#[doc = include_str!("docs/forms.md")]
+pub mod forms {}
+
 #[doc = include_str!("docs/testing.md")]
 pub mod testing {}

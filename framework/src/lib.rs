@@ -76,6 +76,9 @@
 //! - [`menu`]: typed answers to a menu ("2", "Confirm") become choices, so
 //!   buttons work on Twilio's numbered text menus too.
 //! - [`handler`]: handlers, extractors and the [`Router`](handler::Router).
+//! - [`form`]: forms: questions with parsers and validators, reasons and
+//!   retries, back / skip / cancel, a summary to confirm or edit, an
+//!   inactivity timeout, the answers as your own type.
 //! - [`webhook`]: the axum routes, [`Outbox`](webhook::Outbox) and
 //!   [`Ingress`](webhook::Ingress).
 //! - [`local`]: a terminal chat with any pipeline.
@@ -91,7 +94,7 @@
 //! - `testing` (feature `test-util`): message builders, signed webhooks,
 //!   transcripts, virtual time, storage contract suites.
 //! - [`guide`]: longer pages: the pipeline, writing a layer, conversations,
-//!   testing.
+//!   forms, testing.
 //!
 //! # Feature flags
 //!
@@ -108,6 +111,7 @@ pub mod dedup;
 pub mod deliver;
 #[doc(hidden)]
 pub mod doc;
+pub mod form;
 pub mod guide;
 pub mod handle_error;
 pub mod handler;

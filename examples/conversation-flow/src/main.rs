@@ -3,7 +3,9 @@
 //!
 //! Booking a delivery slot as a typed state machine: the steps are the
 //! variants of an enum ([`Booking`]), each step has its own handler, routed
-//! with `Router::state`, and the state lives in the session between messages.
+//! with `Router::on_state` (which hands the handler the step's fields as a
+//! `Step`, so no handler matches the state again), and the state lives in
+//! the session between messages.
 //!
 //! ```text
 //! you> hi
@@ -28,11 +30,11 @@ use std::convert::Infallible;
 use framework::ServiceBuilderExt;
 use framework::conversation::{Conversation, FlowState};
 use framework::dedup::InMemSeenStore;
-use framework::handler::{Choice, ProfileName, Router, RouterService};
+use framework::handler::{Choice, ProfileName, Router, RouterService, Step};
 use framework::local::Terminal;
 use framework::reply::{Buttons, Reply, ReplyError};
 use framework::session::{InMemConversationLock, InMemSessionStore};
-use framework::{BoxError, InboundMessage, Response};
+use framework::{InboundMessage, Response};
 use serde::{Deserialize, Serialize};
 use tower::{Service, ServiceBuilder};
 
@@ -48,6 +50,32 @@ enum Booking {
     ChoosingSlot { day: String },
     /// We asked the customer to confirm.
     Confirming { day: String, slot: Slot },
+}
+
+/// What each step's handler gets from the state: the router calls these to
+/// pick the route and hands the result to the handler.
+impl Booking {
+    fn idle(&self) -> Option<()> {
+        matches!(self, Self::Idle).then_some(())
+    }
+
+    fn asking_day(&self) -> Option<()> {
+        matches!(self, Self::AskingDay).then_some(())
+    }
+
+    fn choosing_slot(&self) -> Option<String> {
+        match self {
+            Self::ChoosingSlot { day } => Some(day.clone()),
+            _ => None,
+        }
+    }
+
+    fn confirming(&self) -> Option<(String, Slot)> {
+        match self {
+            Self::Confirming { day, slot } => Some((day.clone(), *slot)),
+            _ => None,
+        }
+    }
 }
 
 /// The state is stored as `{"version": 2, "state": ...}`. A deploy that changes
@@ -163,10 +191,6 @@ fn confirm_menu(day: &str, slot: Slot) -> Result<Buttons, ReplyError> {
         .build()
 }
 
-/// The router sends each state to its own handler; reaching one in another
-/// state is a wiring bug, answered with the apology.
-const WRONG_STATE: &str = "handler reached in a state it does not handle";
-
 /// `Idle`: greet and ask for the day.
 async fn start(
     flow: Conversation<Booking>,
@@ -198,14 +222,12 @@ async fn choose_day(flow: Conversation<Booking>, msg: InboundMessage) -> Result<
 /// `ChoosingSlot`: a tapped slot; ask to confirm. Anything else gets the slots
 /// again (the customer may have typed instead of tapping).
 async fn choose_slot(
+    Step(day): Step<String>,
     flow: Conversation<Booking>,
     choice: Option<Choice>,
-) -> Result<Buttons, BoxError> {
-    let Booking::ChoosingSlot { day } = flow.get() else {
-        return Err(WRONG_STATE.into());
-    };
+) -> Result<Buttons, ReplyError> {
     let Some(slot) = choice.and_then(|Choice(id)| Slot::from_id(&id)) else {
-        return Ok(slot_menu("Please tap one of the times below.".to_owned())?);
+        return slot_menu("Please tap one of the times below.".to_owned());
     };
     let menu = confirm_menu(&day, slot)?;
     flow.update(Booking::Confirming { day, slot });
@@ -214,10 +236,11 @@ async fn choose_slot(
 
 /// `Confirming`: "Confirm" books and ends the flow ("Cancel" is routed to
 /// [`cancel`] before the states).
-async fn confirm(flow: Conversation<Booking>, choice: Option<Choice>) -> Result<Reply, BoxError> {
-    let Booking::Confirming { day, slot } = flow.get() else {
-        return Err(WRONG_STATE.into());
-    };
+async fn confirm(
+    Step((day, slot)): Step<(String, Slot)>,
+    flow: Conversation<Booking>,
+    choice: Option<Choice>,
+) -> Result<Reply, ReplyError> {
     if choice.is_none_or(|Choice(id)| id != "confirm") {
         return Ok(confirm_menu(&day, slot)?.into());
     }
@@ -242,17 +265,11 @@ fn router() -> RouterService<()> {
         // In every state: give up.
         .keyword(["cancel", "stop"], cancel)
         .choice(["cancel"], cancel)
-        // One handler per state.
-        .state(|s: &Booking| matches!(s, Booking::Idle), start)
-        .state(|s: &Booking| matches!(s, Booking::AskingDay), choose_day)
-        .state(
-            |s: &Booking| matches!(s, Booking::ChoosingSlot { .. }),
-            choose_slot,
-        )
-        .state(
-            |s: &Booking| matches!(s, Booking::Confirming { .. }),
-            confirm,
-        )
+        // One handler per state, given that state's fields.
+        .on_state(Booking::idle, start)
+        .on_state(Booking::asking_day, choose_day)
+        .on_state(Booking::choosing_slot, choose_slot)
+        .on_state(Booking::confirming, confirm)
         .into_service()
 }
 

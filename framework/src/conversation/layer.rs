@@ -38,45 +38,92 @@ struct Stored {
     state: serde_json::Value,
 }
 
-/// Reads the state from the session, migrating or resetting it when it was
-/// stored by another version of `S`. The flag says whether the stored form
-/// must be rewritten (it was migrated or reset), so that happens once, not on
-/// every turn.
-fn load<S: FlowState>(session: &Session, key: &str) -> (S, bool) {
+/// What a session holds under a flow's key, read with [`load_versioned`].
+#[derive(Debug)]
+pub(crate) enum Loaded<S> {
+    /// Nothing is stored under the key.
+    Absent,
+    /// A state of the current version.
+    Current(S),
+    /// A state of an earlier version, carried over by [`FlowState::migrate`].
+    Migrated(S),
+    /// Something that cannot be read: not the versioned form, a state that
+    /// no longer fits its type, or another version `migrate` refused.
+    Unreadable,
+}
+
+/// Reads the versioned state under `key`, migrating a state stored by
+/// another version of `S` (the conversation layer's and the forms' shared
+/// rule; each logs its own outcome).
+pub(crate) fn load_versioned<S: FlowState>(session: &Session, key: &str) -> Loaded<S> {
     let stored = match session.get::<Stored>(key) {
         Ok(Some(stored)) => stored,
-        Ok(None) => return (S::default(), false),
+        Ok(None) => return Loaded::Absent,
         Err(e) => {
-            tracing::warn!(error.message = %e, "conversation state is unreadable; starting over");
-            return (S::default(), true);
+            tracing::warn!(error.message = %e, key, "flow state is unreadable");
+            return Loaded::Unreadable;
         }
     };
     if stored.version == S::VERSION {
         match S::deserialize(stored.state) {
-            Ok(state) => (state, false),
+            Ok(state) => Loaded::Current(state),
             Err(e) => {
                 tracing::warn!(
                     error.message = %e,
                     version = stored.version,
-                    "conversation state no longer fits its type (bump FlowState::VERSION when the enum changes); starting over"
+                    key,
+                    "flow state no longer fits its type (bump FlowState::VERSION when the type changes)"
                 );
-                (S::default(), true)
+                Loaded::Unreadable
             }
         }
     } else if let Some(state) = S::migrate(stored.version, stored.state) {
         tracing::info!(
             from = stored.version,
             to = S::VERSION,
-            "conversation state migrated"
+            key,
+            "flow state migrated"
         );
-        (state, true)
+        Loaded::Migrated(state)
     } else {
         tracing::info!(
             from = stored.version,
             to = S::VERSION,
-            "conversation state from another version; starting over"
+            key,
+            "flow state from another version"
         );
-        (S::default(), true)
+        Loaded::Unreadable
+    }
+}
+
+/// Writes `state` under `key` in the versioned form [`load_versioned`] reads.
+pub(crate) fn store_versioned<S: FlowState>(
+    session: &Session,
+    key: &str,
+    state: &S,
+) -> Result<(), SessionDataError> {
+    session.insert(
+        key,
+        &StoredRef {
+            version: S::VERSION,
+            state,
+        },
+    )
+}
+
+/// Reads the state from the session, migrating or resetting it when it was
+/// stored by another version of `S`. The flag says whether the stored form
+/// must be rewritten (it was migrated or reset), so that happens once, not on
+/// every turn.
+fn load<S: FlowState>(session: &Session, key: &str) -> (S, bool) {
+    match load_versioned(session, key) {
+        Loaded::Absent => (S::default(), false),
+        Loaded::Current(state) => (state, false),
+        Loaded::Migrated(state) => (state, true),
+        Loaded::Unreadable => {
+            tracing::info!(key, "conversation starts over");
+            (S::default(), true)
+        }
     }
 }
 
@@ -187,15 +234,7 @@ where
             let response = inner.call(msg).await.map_err(Into::into)?;
             if conversation.is_changed() {
                 let state = conversation.get();
-                session
-                    .insert(
-                        key,
-                        &StoredRef {
-                            version: S::VERSION,
-                            state: &state,
-                        },
-                    )
-                    .map_err(ConversationError::from)?;
+                store_versioned(&session, key, &state).map_err(ConversationError::from)?;
             }
             Ok(response)
         })

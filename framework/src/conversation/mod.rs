@@ -76,3 +76,4 @@ pub use self::dialogue::{Conversation, FlowState};
 pub use self::layer::{
     ConversationError, ConversationLayer, ConversationService, DEFAULT_SESSION_KEY,
 };
+pub(crate) use self::layer::{Loaded, load_versioned, store_versioned};

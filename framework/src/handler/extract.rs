@@ -3,7 +3,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 
-use super::rejection::{MissingConversation, MissingSession, NotAChoice, NotText};
+use super::rejection::{MissingConversation, MissingSession, MissingStep, NotAChoice, NotText};
 use super::response::IntoHandlerResult;
 use crate::conversation::{Conversation, FlowState};
 use crate::session::Session;
@@ -143,6 +143,21 @@ impl<S: Sync, D: FlowState> FromMessage<S> for Conversation<D> {
             .get::<Self>()
             .cloned()
             .ok_or(MissingConversation)
+    }
+}
+
+/// What the conversation state gave the route that chose this handler
+/// ([`Router::on_state`](super::Router::on_state)): the fields of the state's
+/// variant, typed. Rejects with [`MissingStep`] (a wiring error) when the
+/// handler was not reached through `on_state` with this type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Step<T>(pub T);
+
+impl<S: Sync, T: Clone + Send + Sync + 'static> FromMessage<S> for Step<T> {
+    type Rejection = MissingStep;
+
+    async fn from_message(msg: &InboundMessage, _: &S) -> Result<Self, MissingStep> {
+        msg.extensions().get::<Self>().cloned().ok_or(MissingStep)
     }
 }
 

@@ -32,7 +32,9 @@
 //!
 //! Extractors: [`Text`], [`Choice`] (button / list / quick-reply id),
 //! [`ProfileName`], [`State`], [`Session`](crate::session::Session),
-//! [`Conversation`](crate::conversation::Conversation),
+//! [`Conversation`](crate::conversation::Conversation), [`Step`] (the fields
+//! of the state a [`Router::on_state`] route matched), a form's
+//! [`Answers`](crate::form::Answers),
 //! [`ConversationKey`](crate::ConversationKey), the whole
 //! [`InboundMessage`](crate::InboundMessage), and `Option<T>` of any of them.
 //! When an extractor cannot find its value the handler does not run: the
@@ -40,16 +42,16 @@
 //! wiring error.
 //!
 //! The [`Router`] tries its routes in the order they were added: keywords,
-//! prefixes, button/list ids, conversation states and predicates, then the
-//! fallback.
+//! prefixes, button/list ids, conversation states, forms and predicates,
+//! then the fallback.
 
 mod extract;
 mod function;
 pub mod rejection;
 mod response;
-mod router;
+pub(crate) mod router;
 
-pub use self::extract::{Choice, FromMessage, FromRef, ProfileName, State, Text};
+pub use self::extract::{Choice, FromMessage, FromRef, ProfileName, State, Step, Text};
 pub use self::function::{Handler, HandlerService, handler_fn};
 pub use self::response::{IntoHandlerResult, IntoResponse};
 pub use self::router::{DEFAULT_FALLBACK_REPLY, Router, RouterService, normalize_text};

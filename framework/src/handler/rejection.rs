@@ -72,3 +72,16 @@ define_error_rejection!(
     /// but the conversation layer for that state type is not in the pipeline.
     MissingConversation => "the handler needs the conversation layer for its state type (no Conversation<S> in the message's extensions)"
 );
+
+define_error_rejection!(
+    /// The handler takes a [`Step`](super::Step) but was not reached through
+    /// [`Router::on_state`](super::Router::on_state) with that type.
+    MissingStep => "the handler needs a Step<T>: route it with Router::on_state for that type"
+);
+
+define_error_rejection!(
+    /// The handler takes [`Answers`](crate::form::Answers) but was not reached
+    /// as the finishing handler of a form of that type
+    /// ([`Router::form`](super::Router::form)).
+    MissingAnswers => "the handler needs a form's Answers<T>: give it to Router::form for a form of that type"
+);

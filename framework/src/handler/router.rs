@@ -7,15 +7,16 @@ use std::task::{Context, Poll};
 use futures_util::future::BoxFuture;
 use tower::Service;
 
+use super::extract::Step;
 use super::function::Handler;
 use crate::conversation::{Conversation, FlowState};
 use crate::reply::Reply;
 use crate::{BoxError, InboundMessage, Response};
 
-type BoxedHandler<S> =
+pub(crate) type BoxedHandler<S> =
     Arc<dyn Fn(InboundMessage, S) -> BoxFuture<'static, Result<Response, BoxError>> + Send + Sync>;
 
-type Predicate = Arc<dyn Fn(&InboundMessage) -> bool + Send + Sync>;
+pub(crate) type Predicate = Arc<dyn Fn(&InboundMessage) -> bool + Send + Sync>;
 
 fn boxed<H, T, S>(handler: H) -> BoxedHandler<S>
 where
@@ -28,7 +29,7 @@ where
 
 /// What a route matches.
 #[derive(Clone)]
-enum Matcher {
+pub(crate) enum Matcher {
     /// The whole (normalized) text equals one of these.
     Keywords(Vec<String>),
     /// The (normalized) text starts with one of these, followed by a space or
@@ -231,6 +232,73 @@ where
                 .is_some_and(|c| c.with(&predicate))
         }));
         self.route(matcher, handler)
+    }
+
+    /// Routes messages whose conversation state `select` picks something
+    /// from, and hands that to the handler as its [`Step`] argument: the
+    /// state's fields arrive typed, without matching the state a second time.
+    /// (Needs the [conversation layer](crate::conversation) for `D`.)
+    ///
+    /// ```
+    /// use framework::conversation::{Conversation, FlowState};
+    /// use framework::handler::{Router, Step, Text};
+    /// # #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+    /// # enum Flow { #[default] Idle, AskedQuantity { product: String } }
+    /// # impl FlowState for Flow {}
+    ///
+    /// impl Flow {
+    ///     fn asked_quantity(&self) -> Option<String> {
+    ///         match self {
+    ///             Flow::AskedQuantity { product } => Some(product.clone()),
+    ///             _ => None,
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// async fn quantity(Step(product): Step<String>, Text(n): Text) -> String {
+    ///     format!("{n} of {product}")
+    /// }
+    ///
+    /// let router: Router = Router::new().on_state(Flow::asked_quantity, quantity);
+    /// ```
+    #[must_use]
+    pub fn on_state<D, X, H, T>(
+        self,
+        select: impl Fn(&D) -> Option<X> + Send + Sync + 'static,
+        handler: H,
+    ) -> Self
+    where
+        D: FlowState,
+        X: Clone + Send + Sync + 'static,
+        H: Handler<T, S>,
+        T: 'static,
+    {
+        let select = Arc::new(select);
+        let selected = {
+            let select = Arc::clone(&select);
+            move |msg: &InboundMessage| {
+                msg.extensions()
+                    .get::<Conversation<D>>()
+                    .and_then(|c| c.with(|state| select(state)))
+            }
+        };
+        let matches = selected.clone();
+        let matcher =
+            Matcher::Predicate(Arc::new(move |msg: &InboundMessage| matches(msg).is_some()));
+        let boxed: BoxedHandler<S> = Arc::new(move |mut msg: InboundMessage, state: S| {
+            if let Some(step) = selected(&msg) {
+                msg.extensions_mut().insert(Step(step));
+            }
+            handler.clone().call(msg, state)
+        });
+        self.route_boxed(matcher, boxed)
+    }
+
+    /// Adds a route with an already boxed handler (for routes built
+    /// elsewhere in the crate, such as forms).
+    pub(crate) fn route_boxed(mut self, matcher: Matcher, handler: BoxedHandler<S>) -> Self {
+        self.routes.push((matcher, handler));
+        self
     }
 
     /// Routes messages `predicate` accepts (e.g. every image).
