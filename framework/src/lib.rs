@@ -62,7 +62,9 @@
 //! ```
 //!
 //! The [`guide::pipeline`] page explains the order. Build it with
-//! [`ServiceBuilderExt`]; every layer is also usable on its own.
+//! [`ServiceBuilderExt`]; every layer is also usable on its own. Return it
+//! as `impl` [`Pipeline`](pipeline::Pipeline), keep it as a
+//! [`BoxPipeline`](pipeline::BoxPipeline).
 //!
 //! # Layout
 //!
@@ -72,6 +74,8 @@
 //! - Layers, one module each: [`trace`], [`handle_error`], [`dedup`],
 //!   [`rate_limit`], [`session`], [`conversation`]. Each storage need is a
 //!   trait with an in-memory implementation.
+//! - [`pipeline`]: a name for the whole stack ([`Pipeline`](pipeline::Pipeline),
+//!   [`BoxPipeline`](pipeline::BoxPipeline)).
 //! - [`deliver`]: replies go to the outbox before the turn completes.
 //! - [`menu`]: typed answers to a menu ("2", "Confirm") become choices, so
 //!   buttons work on Twilio's numbered text menus too.
@@ -95,6 +99,8 @@
 //!   transcripts, virtual time, storage contract suites.
 //! - [`guide`]: longer pages: the pipeline, writing a layer, conversations,
 //!   forms, testing.
+//! - [`doc`]: fixtures the documentation's examples use (not an API to
+//!   build on).
 //!
 //! # Feature flags
 //!
@@ -120,6 +126,7 @@ pub mod lease;
 pub mod local;
 pub mod menu;
 pub mod message;
+pub mod pipeline;
 pub mod provider;
 pub mod rate_limit;
 pub mod session;

@@ -25,18 +25,17 @@
 //! bot> Booked: Friday, 9:00-12:00. The driver will call you 30 minutes before.
 //! ```
 
-use std::convert::Infallible;
-
+use framework::InboundMessage;
 use framework::ServiceBuilderExt;
 use framework::conversation::{Conversation, FlowState};
 use framework::dedup::InMemSeenStore;
 use framework::handler::{Choice, ProfileName, Router, RouterService, Step};
 use framework::local::Terminal;
+use framework::pipeline::Pipeline;
 use framework::reply::{Buttons, Reply, ReplyError};
 use framework::session::{InMemConversationLock, InMemSessionStore};
-use framework::{InboundMessage, Response};
 use serde::{Deserialize, Serialize};
-use tower::{Service, ServiceBuilder};
+use tower::ServiceBuilder;
 
 /// Where the customer is in booking a delivery.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -274,13 +273,7 @@ fn router() -> RouterService<()> {
 }
 
 /// The pipeline, with sessions (and so the booking state) kept in `sessions`.
-fn pipeline(
-    sessions: InMemSessionStore,
-) -> impl Service<InboundMessage, Response = Response, Error = Infallible, Future = impl Send>
-+ Clone
-+ Send
-+ Sync
-+ 'static {
+fn pipeline(sessions: InMemSessionStore) -> impl Pipeline + Clone + Send + Sync + 'static {
     ServiceBuilder::new()
         .trace()
         .handle_errors()
@@ -313,8 +306,7 @@ mod tests {
 
     const SLOTS: [&str; 3] = ["9:00-12:00", "12:00-15:00", "15:00-18:00"];
 
-    fn chat()
-    -> TestChat<impl Service<InboundMessage, Response = Response, Error = Infallible> + Clone> {
+    fn chat() -> TestChat<impl Pipeline> {
         TestChat::new(pipeline(InMemSessionStore::new()))
     }
 

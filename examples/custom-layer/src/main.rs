@@ -22,7 +22,6 @@
 //! ("stock" stands for a handler whose backend is down: its error still
 //! becomes the apology of `handle_errors`, through our layer.)
 
-use std::convert::Infallible;
 use std::io::IsTerminal as _;
 
 use anyhow::Context as _;
@@ -30,9 +29,10 @@ use example_custom_layer::{Clock, OpeningHoursConfig, OpeningHoursLayer, SystemC
 use framework::dedup::InMemSeenStore;
 use framework::handler::{Router, Text};
 use framework::local::Terminal;
+use framework::pipeline::Pipeline;
 use framework::rate_limit::{InMemRateStore, RateLimitConfig};
-use framework::{BoxError, InboundMessage, Response, ServiceBuilderExt};
-use tower::{Service, ServiceBuilder};
+use framework::{BoxError, ServiceBuilderExt};
+use tower::ServiceBuilder;
 
 /// The shop is in India: UTC+5:30.
 const SHOP_UTC_OFFSET_MINUTES: i32 = 5 * 60 + 30;
@@ -57,13 +57,7 @@ async fn fallback() -> &'static str {
 
 /// The whole pipeline, outermost layer first, with the opening hours read
 /// from `clock`.
-fn pipeline(
-    clock: impl Clock,
-) -> impl Service<InboundMessage, Response = Response, Error = Infallible, Future = impl Send>
-+ Clone
-+ Send
-+ Sync
-+ 'static {
+fn pipeline(clock: impl Clock) -> impl Pipeline + Clone + Send + Sync + 'static {
     ServiceBuilder::new()
         .trace()
         .handle_errors()

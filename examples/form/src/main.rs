@@ -37,18 +37,18 @@
 //! bot> Thanks Asha (30), you're registered for deliveries on Saturday.
 //! ```
 
-use std::convert::Infallible;
 use std::time::Duration;
 
+use framework::ServiceBuilderExt;
 use framework::clock::Clock;
 use framework::dedup::InMemSeenStore;
 use framework::form::{Answers, Field, Form, FormError};
 use framework::handler::Router;
 use framework::local::Terminal;
+use framework::pipeline::Pipeline;
 use framework::session::{InMemConversationLock, InMemSessionStore};
-use framework::{InboundMessage, Response, ServiceBuilderExt};
 use serde::Deserialize;
-use tower::{Service, ServiceBuilder};
+use tower::ServiceBuilder;
 
 #[cfg(test)]
 mod tests;
@@ -61,20 +61,16 @@ const TIMEOUT: Duration = Duration::from_secs(15 * 60);
 struct Signup {
     name: String,
     age: i64,
-    day: Day,
+    day: String,
     note: Option<String>,
 }
 
-/// A delivery day; the ids of the form's options.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum Day {
-    Mon,
-    Wed,
-    Sat,
-}
-
-const DAYS: [(&str, &str); 3] = [("mon", "Monday"), ("wed", "Wednesday"), ("sat", "Saturday")];
+/// The delivery days: the answer's value and the option's title.
+const DAYS: [(&str, &str); 3] = [
+    ("Monday", "Monday"),
+    ("Wednesday", "Wednesday"),
+    ("Saturday", "Saturday"),
+];
 
 fn signup(clock: Clock) -> Result<Form<Signup>, FormError> {
     Form::builder("signup")
@@ -90,32 +86,19 @@ fn signup(clock: Clock) -> Result<Form<Signup>, FormError> {
 }
 
 /// The finished form.
-async fn registered(Answers(signup): Answers<Signup>) -> String {
-    let day = match signup.day {
-        Day::Mon => "Monday",
-        Day::Wed => "Wednesday",
-        Day::Sat => "Saturday",
-    };
-    let note = signup
+async fn registered(Answers(s): Answers<Signup>) -> String {
+    let note = s
         .note
         .map(|n| format!(" Note for the driver: {n}."))
         .unwrap_or_default();
-    let Signup { name, age, .. } = signup;
-    format!("Thanks {name} ({age}), you're registered for deliveries on {day}.{note}")
+    format!(
+        "Thanks {} ({}), you're registered for deliveries on {}.{note}",
+        s.name, s.age, s.day
+    )
 }
 
 /// The pipeline, with sessions (and so the form's answers) kept in `sessions`.
-fn pipeline(
-    sessions: InMemSessionStore,
-    clock: Clock,
-) -> Result<
-    impl Service<InboundMessage, Response = Response, Error = Infallible, Future = impl Send>
-    + Clone
-    + Send
-    + Sync
-    + 'static,
-    FormError,
-> {
+fn pipeline(sessions: InMemSessionStore, clock: Clock) -> Result<impl Pipeline, FormError> {
     let router = Router::new()
         .form(signup(clock)?, registered)
         .fallback(|| async { "Hi! Send *register* to sign up for deliveries." })

@@ -19,15 +19,11 @@ const NOTE: &str = "Any note for the driver?\n(Send *skip* to leave this one out
 const DAYS_SHOWN: [&str; 3] = ["Monday", "Wednesday", "Saturday"];
 const SUMMARY_BUTTONS: [&str; 3] = ["Confirm", "Edit", "Cancel"];
 
-fn chat() -> TestChat<impl Service<InboundMessage, Response = Response, Error = Infallible> + Clone>
-{
+fn chat() -> TestChat<impl Pipeline> {
     chat_on(InMemSessionStore::new(), ManualClock::new(NOW_MS).clock())
 }
 
-fn chat_on(
-    sessions: InMemSessionStore,
-    clock: Clock,
-) -> TestChat<impl Service<InboundMessage, Response = Response, Error = Infallible> + Clone> {
+fn chat_on(sessions: InMemSessionStore, clock: Clock) -> TestChat<impl Pipeline> {
     TestChat::new(pipeline(sessions, clock).expect("the form is valid"))
 }
 

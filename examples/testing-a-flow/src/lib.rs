@@ -22,18 +22,18 @@
 //! - `src/main.rs`: the flow in a terminal.
 //! - `tests/flow/`: one module per testing technique.
 
-use std::convert::Infallible;
 use std::time::Duration;
 
 use framework::conversation::{Conversation, FlowState};
 use framework::dedup::InMemSeenStore;
-use framework::handler::{Choice, ProfileName, Router, RouterService, Text};
+use framework::handler::{Choice, ProfileName, Router, RouterService, Step, Text};
+use framework::pipeline::Pipeline;
 use framework::rate_limit::{InMemRateStore, Quota, RateLimitConfig};
 use framework::reply::{Buttons, Reply, ReplyError};
 use framework::session::{InMemConversationLock, InMemSessionStore, SessionConfig, SessionLayer};
-use framework::{BoxError, InboundMessage, Response, ServiceBuilderExt};
+use framework::{BoxError, ServiceBuilderExt};
 use serde::{Deserialize, Serialize};
-use tower::{Service, ServiceBuilder};
+use tower::ServiceBuilder;
 
 /// How long a conversation is remembered after its last message.
 pub const SESSION_TTL: Duration = Duration::from_secs(30 * 60);
@@ -110,9 +110,23 @@ enum Order {
 
 impl FlowState for Order {}
 
-/// The router sends each state to its own handler; reaching one in another
-/// state is a wiring bug, answered with the apology.
-const WRONG_STATE: &str = "handler reached in a state it does not handle";
+impl Order {
+    /// The product asked about, while waiting for its quantity.
+    fn asked_quantity(&self) -> Option<Product> {
+        match self {
+            Self::AskedQuantity { product } => Some(*product),
+            _ => None,
+        }
+    }
+
+    /// The order to confirm.
+    fn confirming(&self) -> Option<(Product, u32)> {
+        match self {
+            Self::Confirming { product, quantity } => Some((*product, *quantity)),
+            _ => None,
+        }
+    }
+}
 
 /// Any text while browsing (and "hi" or "menu" at any time): the products.
 async fn greet(
@@ -142,10 +156,11 @@ async fn pick_product(flow: Conversation<Order>, Choice(id): Choice) -> Result<S
 }
 
 /// `AskedQuantity`: a number; ask to confirm.
-async fn quantity(flow: Conversation<Order>, text: Option<Text>) -> Result<Reply, BoxError> {
-    let Order::AskedQuantity { product } = flow.get() else {
-        return Err(WRONG_STATE.into());
-    };
+async fn quantity(
+    flow: Conversation<Order>,
+    Step(product): Step<Product>,
+    text: Option<Text>,
+) -> Result<Reply, BoxError> {
     let quantity = text
         .and_then(|Text(t)| t.trim().parse::<u32>().ok())
         .filter(|q| (1..=MAX_QUANTITY).contains(q));
@@ -166,10 +181,11 @@ async fn quantity(flow: Conversation<Order>, text: Option<Text>) -> Result<Reply
 }
 
 /// `Confirming`: place the order or drop it.
-async fn confirm(flow: Conversation<Order>, choice: Option<Choice>) -> Result<String, BoxError> {
-    let Order::Confirming { product, quantity } = flow.get() else {
-        return Err(WRONG_STATE.into());
-    };
+async fn confirm(
+    flow: Conversation<Order>,
+    Step((product, quantity)): Step<(Product, u32)>,
+    choice: Option<Choice>,
+) -> Result<String, BoxError> {
     let answer = match choice.as_ref().map(|Choice(id)| id.as_str()) {
         Some("place") => format!(
             "Order placed: {}. We'll confirm the delivery time soon.",
@@ -193,22 +209,14 @@ fn router() -> RouterService<()> {
     Router::new()
         .keyword(["hi", "hello", "menu"], greet)
         .choice(Product::ALL.map(Product::id), pick_product)
-        .state(
-            |s: &Order| matches!(s, Order::AskedQuantity { .. }),
-            quantity,
-        )
-        .state(|s: &Order| matches!(s, Order::Confirming { .. }), confirm)
+        .on_state(Order::asked_quantity, quantity)
+        .on_state(Order::confirming, confirm)
         .fallback(greet)
         .into_service()
 }
 
 /// The whole pipeline, outermost layer first, with in-memory stores.
-pub fn pipeline()
--> impl Service<InboundMessage, Response = Response, Error = Infallible, Future = impl Send>
-+ Clone
-+ Send
-+ Sync
-+ 'static {
+pub fn pipeline() -> impl Pipeline + Clone + Send + Sync + 'static {
     let rate_limit = RateLimitConfig::default().with_quota(Quota::per_minute(MESSAGES_PER_MINUTE));
     let sessions = SessionLayer::new(InMemSessionStore::new(), InMemConversationLock::new())
         .with_config(SessionConfig::default().with_ttl(SESSION_TTL));

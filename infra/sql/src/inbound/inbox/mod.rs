@@ -28,7 +28,6 @@
 //! A message answered without a turn is finished by
 //! [`answer_without_turn`](super::turn::answer_without_turn).
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -38,13 +37,12 @@ use crate::outbox::DbOutbox;
 use framework::backoff::Backoff;
 use framework::lease::{Renewal, renewing};
 use framework::webhook::OutboundTurn;
-use framework::{ConversationKey, InboundMessage, Outcome, Provider, Response};
+use framework::{ConversationKey, Outcome, Provider};
 use futures_util::StreamExt as _;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
-use tower::util::BoxCloneSyncService;
 
 /// How long a message given back waits before it runs again, doubling
 /// with each run: 250 ms, 500 ms, 1 s, … at most [`MAX_RETRY_DELAY`].
@@ -57,7 +55,7 @@ const MAX_RETRY_DELAY: Duration = Duration::from_secs(10);
 const SWEEP_CONCURRENCY: usize = 8;
 
 /// The pipeline as the inbox runs it.
-pub type Pipeline = BoxCloneSyncService<InboundMessage, Response, Infallible>;
+pub type Pipeline = framework::pipeline::BoxPipeline;
 
 /// How the inbox runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

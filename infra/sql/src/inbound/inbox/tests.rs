@@ -1,11 +1,14 @@
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use framework::message::Content;
+use framework::{InboundMessage, Response};
 use infra_providers::render::RenderConfig;
 
 use crate::{Database, DatabaseSettings};
 use tokio::sync::Notify;
+use tower::util::BoxCloneSyncService;
 
 use super::*;
 
