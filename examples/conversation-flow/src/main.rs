@@ -273,7 +273,7 @@ fn router() -> RouterService<()> {
 }
 
 /// The pipeline, with sessions (and so the booking state) kept in `sessions`.
-fn pipeline(sessions: InMemSessionStore) -> impl Pipeline + Clone + Send + Sync + 'static {
+fn pipeline(sessions: InMemSessionStore) -> impl Pipeline {
     ServiceBuilder::new()
         .trace()
         .handle_errors()

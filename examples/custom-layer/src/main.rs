@@ -57,7 +57,7 @@ async fn fallback() -> &'static str {
 
 /// The whole pipeline, outermost layer first, with the opening hours read
 /// from `clock`.
-fn pipeline(clock: impl Clock) -> impl Pipeline + Clone + Send + Sync + 'static {
+fn pipeline(clock: impl Clock) -> impl Pipeline {
     ServiceBuilder::new()
         .trace()
         .handle_errors()

@@ -216,7 +216,7 @@ fn router() -> RouterService<()> {
 }
 
 /// The whole pipeline, outermost layer first, with in-memory stores.
-pub fn pipeline() -> impl Pipeline + Clone + Send + Sync + 'static {
+pub fn pipeline() -> impl Pipeline {
     let rate_limit = RateLimitConfig::default().with_quota(Quota::per_minute(MESSAGES_PER_MINUTE));
     let sessions = SessionLayer::new(InMemSessionStore::new(), InMemConversationLock::new())
         .with_config(SessionConfig::default().with_ttl(SESSION_TTL));
