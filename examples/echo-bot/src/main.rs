@@ -1,109 +1,129 @@
-//! Run with `TWILIO_AUTH_TOKEN=<your token> cargo run -p example-echo-bot`, point a
-//! Twilio WhatsApp sandbox at `<your public URL>/webhooks/twilio` (e.g. through
-//! `ngrok http 3000`) and set `PUBLIC_URL` to that URL's origin.
+//! Run with `cargo run -p example-echo-bot` and point Twilio's WhatsApp
+//! sandbox at `{PUBLIC_URL}/webhooks/twilio`, Meta's webhook at
+//! `{PUBLIC_URL}/webhooks/meta` (e.g. through `ngrok http 3000`).
 //!
-//! The smallest working bot: the webhook routes on axum, Twilio's signature
-//! checked on every request, and the echo answered inline as TwiML
-//! ([`InlineOutbox`]), so no Twilio API client or credentials beyond the auth
-//! token are needed.
+//! An echo bot on both providers: the webhook routes verify each request's
+//! signature, the echo is stored in a durable outbox (a SQLite file) before
+//! the webhook is answered, and a dispatcher sends it through the Twilio
+//! Messages API or the Meta Cloud API. A crash between the two loses
+//! nothing: the next start sends what is stored.
+//!
+//! | variable | what |
+//! |---|---|
+//! | `PUBLIC_URL` | the URL the providers call (Twilio signs it) [default: `http://127.0.0.1:3000`] |
+//! | `DATABASE_URL` | where the outbox is [default: `sqlite://echo.db?mode=rwc`] |
+//! | `TWILIO_ACCOUNT_SID`, `TWILIO_AUTH_TOKEN` | Twilio's webhooks and sends (both unset: Twilio off) |
+//! | `META_APP_SECRET`, `META_VERIFY_TOKEN`, `META_ACCESS_TOKEN` | Meta's webhooks and sends (unset: Meta off) |
+//! | `TWILIO_API_BASE`, `META_API_BASE` | the providers' APIs, e.g. a fake's [default: the real ones] |
 //!
 //! ```text
 //! customer: Cement x 100
 //! bot:      You said: Cement x 100
 //! ```
+
 use anyhow::Context as _;
-use framework::ServiceBuilderExt;
+use framework::ServiceBuilderExt as _;
 use framework::dedup::InMemSeenStore;
 use framework::handler::{Router, Text};
-use framework::webhook::{self, InlineOutbox, WebhookConfig};
+use framework::webhook::{self, WebhookConfig};
+use infra_providers::Providers;
+use infra_providers::meta::{MetaClient, MetaConfig};
+use infra_providers::twilio::{TwilioClient, TwilioConfig};
+use infra_sql::outbox::{DbOutbox, DispatchConfig, Dispatcher, RenderConfig};
+use infra_sql::{Database, DatabaseSettings};
 use tower::ServiceBuilder;
 
 async fn echo(Text(text): Text) -> String {
     format!("You said: {text}")
 }
 
-/// The webhook routes: Twilio requests signed with `auth_token` for `public_url`.
-fn app(auth_token: String, public_url: String) -> axum::Router {
-    let bot = ServiceBuilder::new()
+/// The bot's settings; [`Settings::from_env`] reads them.
+#[derive(Debug, Clone, Default)]
+struct Settings {
+    public_url: String,
+    database_url: String,
+    /// Account SID and auth token.
+    twilio: Option<(String, String)>,
+    twilio_api_base: Option<String>,
+    /// App secret, verify token and access token.
+    meta: Option<(String, String, String)>,
+    meta_api_base: Option<String>,
+}
+
+impl Settings {
+    fn from_env() -> Self {
+        let var = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
+        Self {
+            public_url: var("PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:3000".to_owned()),
+            database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://echo.db?mode=rwc".into()),
+            twilio: var("TWILIO_ACCOUNT_SID").zip(var("TWILIO_AUTH_TOKEN")),
+            twilio_api_base: var("TWILIO_API_BASE"),
+            meta: var("META_APP_SECRET")
+                .zip(var("META_VERIFY_TOKEN"))
+                .zip(var("META_ACCESS_TOKEN"))
+                .map(|((secret, verify), token)| (secret, verify, token)),
+            meta_api_base: var("META_API_BASE"),
+        }
+    }
+}
+
+/// The webhook routes, and the dispatcher that sends what they store.
+async fn bot(settings: &Settings) -> anyhow::Result<(axum::Router, Dispatcher<Providers>)> {
+    let db = Database::connect(&DatabaseSettings::new(Some(&settings.database_url))).await?;
+    db.migrate().await?;
+    let (mut providers, mut webhooks) = (Providers::new(), WebhookConfig::new());
+    if let Some((sid, token)) = &settings.twilio {
+        let mut config = TwilioConfig::new(sid, token);
+        if let Some(base) = &settings.twilio_api_base {
+            config = config.with_base_url(base);
+        }
+        providers = providers.with_twilio(TwilioClient::new(config)?);
+        webhooks = webhooks.with_twilio(token, &settings.public_url);
+    }
+    if let Some((app_secret, verify_token, access_token)) = &settings.meta {
+        let mut config = MetaConfig::new(access_token);
+        if let Some(base) = &settings.meta_api_base {
+            config = config.with_base_url(base);
+        }
+        providers = providers.with_meta(MetaClient::new(config)?);
+        webhooks = webhooks.with_meta(app_secret, verify_token);
+    }
+    let outbox = DbOutbox::new(db, RenderConfig::default());
+    let dispatcher = outbox.dispatcher(providers, DispatchConfig::default());
+    let pipeline = ServiceBuilder::new()
         .trace()
         .handle_errors()
         .dedup(InMemSeenStore::new())
         .service(Router::new().fallback(echo).into_service());
-    let config = WebhookConfig::new().with_twilio(auth_token, public_url);
-    webhook::routes(bot, InlineOutbox, config)
+    Ok((webhook::routes(pipeline, outbox, webhooks), dispatcher))
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt::init();
-    let token = std::env::var("TWILIO_AUTH_TOKEN").context("set TWILIO_AUTH_TOKEN")?;
-    let public_url = std::env::var("PUBLIC_URL").unwrap_or("http://127.0.0.1:3000".into());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
-    axum::serve(listener, app(token, public_url)).await?;
+    let settings = Settings::from_env();
+    anyhow::ensure!(
+        settings.twilio.is_some() || settings.meta.is_some(),
+        "set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or META_APP_SECRET, META_VERIFY_TOKEN and META_ACCESS_TOKEN"
+    );
+    let (app, dispatcher) = bot(&settings).await?;
+    let (stop, stopped) = tokio::sync::watch::channel(());
+    let sending = tokio::spawn(dispatcher.run(async move {
+        let mut stopped = stopped;
+        let _ = stopped.changed().await;
+    }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:3000")
+        .await
+        .context("cannot listen on 127.0.0.1:3000")?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    drop(stop);
+    sending.await?;
     Ok(())
 }
 
 #[cfg(test)]
-mod tests {
-    use axum::body::{self, Body};
-    use axum::http::{Request, StatusCode, header};
-    use framework::testing::twilio::{BUSINESS_NUMBER, CUSTOMER_NUMBER, TwilioWebhook};
-    use tower::ServiceExt;
-
-    use super::app;
-
-    const TOKEN: &str = "test-auth-token";
-    const PUBLIC_URL: &str = "https://bot.example.com";
-    /// The URL Twilio calls, and signs.
-    const WEBHOOK_URL: &str = "https://bot.example.com/webhooks/twilio";
-
-    /// Sends one request to a fresh app; returns the status, content type and body.
-    async fn send(request: Request<Body>) -> (StatusCode, Option<String>, String) {
-        let app = app(TOKEN.to_owned(), PUBLIC_URL.to_owned());
-        let response = app.oneshot(request).await.unwrap();
-        let status = response.status();
-        let content_type = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .map(|v| v.to_str().unwrap().to_owned());
-        let body = body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        (
-            status,
-            content_type,
-            String::from_utf8(body.to_vec()).unwrap(),
-        )
-    }
-
-    #[tokio::test]
-    async fn a_signed_message_is_echoed_inline_as_twiml() {
-        // Arrange
-        let hook = TwilioWebhook::text(CUSTOMER_NUMBER, BUSINESS_NUMBER, "Cement x 100");
-
-        // Act
-        let (status, content_type, body) = send(hook.signed_request(TOKEN, WEBHOOK_URL)).await;
-
-        // Assert
-        assert_eq!(status, StatusCode::OK, "{body}");
-        assert_eq!(content_type.as_deref(), Some("text/xml"));
-        assert_eq!(
-            body,
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>\
-             <Message><Body>You said: Cement x 100</Body></Message></Response>"
-        );
-    }
-
-    #[tokio::test]
-    async fn a_forged_signature_is_refused_with_403() {
-        // Arrange: signed with another token than the bot's.
-        let hook = TwilioWebhook::text(CUSTOMER_NUMBER, BUSINESS_NUMBER, "Cement x 100");
-
-        // Act
-        let (status, _, body) = send(hook.signed_request("not-the-token", WEBHOOK_URL)).await;
-
-        // Assert
-        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-        assert!(!body.contains("You said"), "{body}");
-    }
-}
+mod tests;
