@@ -2,7 +2,7 @@
 //! domain / commands / queries / ports / service / error.
 //!
 //! Pure logic: no IO, no async runtime. Services are generic over the
-//! repository traits (ports) each feature declares; `infra` implements them
+//! repository traits (ports) each feature declares; `infra_shop` implements them
 //! on a database, `testing` (feature `test-util`) in memory.
 //!
 //! **Architecture Invariant:** this crate depends on no workspace crate.

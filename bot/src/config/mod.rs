@@ -40,7 +40,7 @@
 //!
 //! - this module: [`Settings`], what it is made of, and how it loads;
 //! - [`server`], [`logs`], [`pipeline`], [`shop`]: the bot's own concerns (the
-//!   adapters' settings live with the adapters in `infra`);
+//!   adapters' settings live with the adapters in the `infra/` crates);
 //! - `sources`: the file, the environment and the flags as layers, and
 //!   names that are no setting;
 //! - `validate`: the rules between values;

@@ -10,7 +10,7 @@ use framework::jobs::{Job, JobError};
 use framework::reply::{MediaReply, Reply, Template, TemplateHeader};
 use framework::{BoxError, Provider};
 
-use infra_sql::sender::{Outgoing, Sent};
+use infra_sql::sender::Outgoing;
 
 use super::channel::{due_date, reach, send, with_sid};
 use super::worker::{by_kind, permanent};
@@ -76,11 +76,6 @@ impl ShopJob for SendInvoice {
         } else {
             let url = deps.documents.links.url(number, deps.clock.now_ms());
             let filename = format!("{number}.pdf");
-            let document = Reply::Media(
-                MediaReply::document(url.clone(), filename.clone())
-                    .and_then(|m| m.with_caption(texts::invoice_caption(&summary)))
-                    .map_err(permanent)?,
-            );
             let template = Template::new(INVOICE_TEMPLATE, "en")
                 .param(number.to_string())
                 .param(invoice.total().to_string())
@@ -88,15 +83,26 @@ impl ShopJob for SendInvoice {
             let template = if to.provider == Provider::Meta {
                 template.with_header(TemplateHeader::Document {
                     url: url.clone(),
-                    filename,
+                    filename: filename.clone(),
                 })
             } else {
                 // Twilio content templates take no header parameters: the
                 // link is variable 4 (the template's media URL or text).
                 template.param(url.clone())
             };
-            let outgoing = Outgoing::new(document)
-                .or_template(with_sid(template, deps.templates.invoice.as_ref()));
+            let template = with_sid(template, deps.templates.invoice.as_ref());
+            // The document only when it may go: one the provider refuses
+            // must not stop the template.
+            let outgoing = if to.free_form() {
+                let document = Reply::Media(
+                    MediaReply::document(url.clone(), filename)
+                        .and_then(|m| m.with_caption(texts::invoice_caption(&summary)))
+                        .map_err(permanent)?,
+                );
+                Outgoing::new(document).or_template(template)
+            } else {
+                Outgoing::template(template)
+            };
             (outgoing, url)
         };
         let key = format!("job:{}:{number}:{}", Self::QUEUE, self.request);
@@ -107,13 +113,12 @@ impl ShopJob for SendInvoice {
             "TWILIO_CONTENT_SID_INVOICE",
         )
         .await?;
-        let template = sent == Sent::Template;
         tracing::info!(
             invoice = %number,
             order = %order,
             // The link works for days: never logged whole.
             document = %crate::telemetry::redact_signatures(&shown),
-            template,
+            sent = ?sent,
             "invoice sent"
         );
         Ok(())

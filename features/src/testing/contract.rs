@@ -1,5 +1,5 @@
 //! Contract suites: one async function per port, run against every
-//! implementation (in-memory here, the database in `infra`). Each takes
+//! implementation (in-memory here, the database in `infra_shop`). Each takes
 //! FRESH, EMPTY repositories and panics with a message naming the broken
 //! rule.
 //!

@@ -43,7 +43,7 @@
 //! # Storage
 //!
 //! [`InMemSeenStore`] serves one process. Several instances share a Redis
-//! implementation from the `infra` crate; every implementation passes
+//! implementation from `infra_redis`; every implementation passes
 //! [`crate::testing::contract::seen_store`].
 //!
 //! # Errors

@@ -129,11 +129,33 @@ impl Default for FormTexts {
 
 /// Replaces each `{name}` of `template` by its value.
 pub(crate) fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    values
-        .iter()
-        .fold(template.to_owned(), |text, (name, value)| {
-            text.replace(&format!("{{{name}}}"), value)
-        })
+    // One pass over the template: a value (a reason that quotes the
+    // customer's text, say) is never read again for placeholders.
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            values
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v, close))
+        });
+        match value {
+            Some((value, close)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -146,5 +168,17 @@ mod tests {
             fill("{a} and {b}, {a} again, {c}", &[("a", "x"), ("b", "y")]),
             "x and y, x again, {c}"
         );
+    }
+
+    #[test]
+    fn a_value_is_not_read_again_for_placeholders() {
+        assert_eq!(
+            fill(
+                "{reason}\n\n{question}",
+                &[("reason", "not {question}"), ("question", "Age?")]
+            ),
+            "not {question}\n\nAge?"
+        );
+        assert_eq!(fill("{ {a} }{", &[("a", "x")]), "{ x }{");
     }
 }

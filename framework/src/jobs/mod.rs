@@ -22,7 +22,7 @@
 //!   that cannot renew it for a whole lease (its database unreachable) may
 //!   see it taken over, and then abandons it.
 //!
-//! Implementations live in `infra` (a table in the database for the
+//! Implementations live in `infra_sql` and `infra_redis` (a table in the database for the
 //! embedded default, Redis for many instances); each passes
 //! [`crate::testing::contract::job_queue`].
 //!

@@ -18,6 +18,9 @@ pub struct Response {
     /// Whether `replies` were already offered to the outbox, which handed
     /// them back to be answered inline.
     inline: bool,
+    /// Whether a [`TurnScope`](crate::session::TurnScope) committed the
+    /// turn and finished the message with it.
+    committed: bool,
 }
 
 /// What happened to an inbound message, for logs, metrics and callers.
@@ -88,6 +91,7 @@ impl Response {
             outcome: Outcome::Handled,
             delivered: Vec::new(),
             inline: false,
+            committed: false,
         }
     }
 
@@ -99,6 +103,7 @@ impl Response {
             outcome: Outcome::Handled,
             delivered: Vec::new(),
             inline: false,
+            committed: false,
         }
     }
 
@@ -110,6 +115,7 @@ impl Response {
             outcome: Outcome::Handled,
             delivered: Vec::new(),
             inline: false,
+            committed: false,
         }
     }
 
@@ -135,6 +141,7 @@ impl Response {
             outcome: Outcome::Ignored,
             delivered: Vec::new(),
             inline: false,
+            committed: false,
         }
     }
 
@@ -146,6 +153,7 @@ impl Response {
             outcome: Outcome::Duplicate,
             delivered: Vec::new(),
             inline: false,
+            committed: false,
         }
     }
 
@@ -158,6 +166,7 @@ impl Response {
             outcome: Outcome::InFlight,
             delivered: Vec::new(),
             inline: false,
+            committed: false,
         }
     }
 
@@ -169,6 +178,7 @@ impl Response {
             outcome: Outcome::Stale,
             delivered: Vec::new(),
             inline: false,
+            committed: false,
         }
     }
 
@@ -181,6 +191,7 @@ impl Response {
             outcome: Outcome::RateLimited,
             delivered: Vec::new(),
             inline: false,
+            committed: false,
         }
     }
 
@@ -192,7 +203,25 @@ impl Response {
             outcome: Outcome::Failed,
             delivered: Vec::new(),
             inline: false,
+            committed: false,
         }
+    }
+
+    /// Marks the turn as committed by a
+    /// [`TurnScope`](crate::session::TurnScope) that also recorded the
+    /// message as finished (a durable inbox's turn commit does): whoever
+    /// runs the pipeline need not finish it again.
+    #[must_use]
+    pub fn committed(mut self) -> Self {
+        self.committed = true;
+        self
+    }
+
+    /// Whether a turn scope committed this turn and finished its message
+    /// ([`committed`](Self::committed)).
+    #[must_use]
+    pub fn is_committed(&self) -> bool {
+        self.committed
     }
 
     /// The replies to send, in order.

@@ -3,7 +3,7 @@
 //! No IO happens here: each adapter turns raw webhook bytes into
 //! [`WebhookEvent`](crate::WebhookEvent)s, checks signatures, and turns
 //! [`Reply`](crate::reply::Reply)s into the provider's outbound request payloads.
-//! HTTP calls live in the `infra` crate; the axum routes that call these
+//! HTTP calls live in `infra_providers`; the axum routes that call these
 //! functions live in [`crate::webhook`].
 //!
 //! - [`twilio`]: form-encoded webhooks, `X-Twilio-Signature`, Messages API form fields.

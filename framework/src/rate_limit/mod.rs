@@ -54,7 +54,7 @@
 //! # Storage
 //!
 //! [`InMemRateStore`] limits one process. Across instances use the Redis store
-//! of the `infra` crate, which runs GCRA in a Lua script on the server's clock.
+//! of `infra_redis` (`RedisRateStore`), which runs GCRA in a Lua script on the server's clock.
 
 mod config;
 mod key;

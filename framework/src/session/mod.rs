@@ -46,7 +46,7 @@
 //! # Storage
 //!
 //! [`InMemSessionStore`] and [`InMemConversationLock`] serve one process. With
-//! several instances, use the Redis implementations of the `infra` crate: a lease
+//! several instances, use the Redis implementations of `infra_redis`: a lease
 //! with expiry and fencing tokens, so a crashed holder frees the lane after the
 //! lease TTL and a stale holder's writes are refused. Every implementation
 //! passes [`crate::testing::contract::session_store`] and

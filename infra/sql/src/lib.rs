@@ -298,6 +298,11 @@ impl Database {
     /// ([`migrations::Migrator`]); a bot with tables of its own runs its own
     /// migrator with [`migrate_with`](Self::migrate_with) instead.
     ///
+    /// A database keeps one history: this fails on a database another
+    /// migrator made (the shop bot's `campanile.db`, say, which
+    /// `infra_shop::Migrator` made) with "Migration file of version … is
+    /// missing". Give your bot a file of its own.
+    ///
     /// # Errors
     ///
     /// [`DbError::Migrate`], or [`DbError::Connect`] for the migration

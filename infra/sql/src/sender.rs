@@ -3,6 +3,15 @@
 //! durable outbox as the turns' replies, so they go out in the customer's
 //! conversation order and survive a crash.
 //!
+//! The customer's last channel and message come from the message log,
+//! which the durable inbound path records
+//! ([`InboxIngress`](crate::inbound::InboxIngress)); a bot that answers
+//! webhooks with `framework::webhook::routes` and a
+//! `DbOutbox` alone records no inbound messages,
+//! and every send answers [`SenderError::NeverWrote`]. The time is the
+//! outbox's [`Database`](crate::Database) clock
+//! ([`Database::with_clock`](crate::Database::with_clock) in tests).
+//!
 //! WhatsApp lets a business send free-form messages only within 24 hours of
 //! the customer's last message (the customer-service window); after that,
 //! only an approved template. [`Sender::send`] finds the customer's last
@@ -45,6 +54,7 @@
 //! default): a message stored just inside the window may be sent after the
 //! outbox's retries, just outside it, and be refused.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use framework::reply::{Reply, Template};
@@ -128,9 +138,10 @@ pub enum SenderError {
         /// Who.
         customer: PhoneNumber,
     },
-    /// Outside the 24-hour window, and no template was given.
+    /// Outside the 24-hour window (less the margin), and no template was
+    /// given.
     #[error(
-        "{customer} last wrote more than 24 hours ago: only a template may go, and none was given"
+        "{customer} is outside the 24-hour window (less its margin): only a template may go, and none was given"
     )]
     WindowClosed {
         /// Who.
@@ -145,6 +156,9 @@ pub enum SenderError {
         /// The template's name.
         name: String,
     },
+    /// Nothing to send: no replies and no template.
+    #[error("nothing to send: no replies and no template")]
+    Empty,
     /// The message log could not be read.
     #[error("cannot read the message log: {0}")]
     Log(#[source] DbError),
@@ -163,7 +177,8 @@ impl SenderError {
             Self::Log(_) | Self::Outbox(_) => true,
             Self::NeverWrote { .. }
             | Self::WindowClosed { .. }
-            | Self::TemplateNeedsContentSid { .. } => false,
+            | Self::TemplateNeedsContentSid { .. }
+            | Self::Empty => false,
         }
     }
 }
@@ -185,6 +200,13 @@ impl Outgoing {
         }
     }
 
+    /// Only `template`, inside the window and outside it (a template may
+    /// always go).
+    #[must_use]
+    pub fn template(template: Template) -> Self {
+        Self::replies(vec![Reply::Template(template.clone())]).or_template(template)
+    }
+
     /// Sends `template` instead when the window has closed.
     #[must_use]
     pub fn or_template(mut self, template: Template) -> Self {
@@ -192,13 +214,15 @@ impl Outgoing {
         self
     }
 
-    /// Stores the message once per `key`: a second send with the same key
-    /// (a job's retry) stores nothing and answers [`Sent::AlreadySent`].
+    /// Stores the message once per customer and `key`: a second send to
+    /// the same customer with the same key (a job's retry) stores nothing
+    /// and answers [`Sent::AlreadySent`]; the same key for another customer
+    /// is another message (a broadcast may use one key for everyone).
     /// Without a key every send is a new message (keyed `send:…`).
     ///
     /// The outbox keeps a turn's replies under the id of the message they
-    /// answer, so give keys a prefix no provider's message id has (the
-    /// shop's jobs use `job:{queue}:…`).
+    /// answer (here `{key}:{customer}`), so give keys a prefix no
+    /// provider's message id has (the shop's jobs use `job:{queue}:…`).
     #[must_use]
     pub fn with_key(mut self, key: impl Into<String>) -> Self {
         self.key = Some(key.into());
@@ -294,23 +318,33 @@ impl Sender {
         outgoing: impl Into<Outgoing>,
     ) -> Result<Sent, SenderError> {
         let outgoing = outgoing.into();
-        let (replies, sent) = if reach.free_form() {
+        if outgoing.replies.is_empty() && outgoing.template.is_none() {
+            return Err(SenderError::Empty);
+        }
+        let (replies, sent) = if reach.free_form() && !outgoing.replies.is_empty() {
             (outgoing.replies, Sent::FreeForm)
         } else {
             let template = outgoing.template.ok_or_else(|| SenderError::WindowClosed {
                 customer: reach.key.customer().clone(),
                 last_inbound_ms: reach.last_inbound_ms,
             })?;
-            if reach.provider == Provider::Twilio && template.content_sid.is_none() {
-                return Err(SenderError::TemplateNeedsContentSid {
-                    name: template.name,
-                });
-            }
             (vec![Reply::Template(template)], Sent::Template)
         };
-        let key = outgoing
-            .key
-            .unwrap_or_else(|| format!("send:{}", fresh_key(self.outbox.database().now_ms())));
+        // A template on Twilio goes by its Content SID: without one the
+        // provider could never send it, so it is not stored.
+        if reach.provider == Provider::Twilio
+            && let Some(Reply::Template(t)) = replies
+                .iter()
+                .find(|r| matches!(r, Reply::Template(t) if t.content_sid.is_none()))
+        {
+            return Err(SenderError::TemplateNeedsContentSid {
+                name: t.name.clone(),
+            });
+        }
+        let key = match outgoing.key {
+            Some(key) => format!("{key}:{}", reach.key.customer()),
+            None => format!("send:{}", fresh_key(self.outbox.database().now_ms())),
+        };
         let stored = self
             .outbox
             .store(OutboundTurn {
@@ -327,10 +361,13 @@ impl Sender {
     }
 }
 
-/// A key no other message has: the time and 64 random bits.
+/// A key no other message has: the time, 64 random bits and a counter of
+/// this process (so two sends in one millisecond differ even without
+/// randomness).
 fn fresh_key(now_ms: i64) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut bytes = [0_u8; 8];
-    // Without randomness the time alone still tells most sends apart.
     let _ = getrandom::fill(&mut bytes);
-    format!("{now_ms:x}-{:016x}", u64::from_le_bytes(bytes))
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{now_ms:x}-{:016x}-{n:x}", u64::from_le_bytes(bytes))
 }

@@ -1,6 +1,6 @@
 //! Cloud API send responses → [`SendOutcome`] or [`ApiError`].
 //!
-//! Pure parsing for the HTTP client in `infra`: it passes the status code and
+//! Pure parsing for the HTTP client in `infra_providers`: it passes the status code and
 //! the body bytes, whatever they are, and gets either the accepted message or
 //! an error that says whether to retry.
 

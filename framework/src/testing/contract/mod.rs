@@ -1,5 +1,5 @@
 //! Contract suites: one test suite per storage trait, run against every
-//! implementation (in-memory here, Redis and databases in `infra`).
+//! implementation (in-memory here, Redis and databases in `infra_redis` and `infra_sql`).
 //!
 //! Each suite is an async function taking the store under test and a
 //! [`Clock`](super::time::Clock): [`Clock::Virtual`](super::time::Clock::Virtual)

@@ -82,3 +82,33 @@ async fn every_migration_builds_the_statements_it_was_released_with() {
         );
     }
 }
+
+#[test]
+fn the_shop_s_history_holds_every_message_log_migration_in_order() {
+    // The shop lists `infra_sql`'s migrations by hand, under the names its
+    // databases recorded: a migration added there must be added here too,
+    // or the shop's databases never get the message log's new schema.
+    let shop: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let log: Vec<String> = infra_sql::migrations::Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        // The shop made the message log's first tables in its own m0001.
+        .filter(|name| name != "m0001_message_log")
+        .collect();
+    let positions: Vec<Option<usize>> = log
+        .iter()
+        .map(|name| shop.iter().position(|s| s == name))
+        .collect();
+    assert!(
+        positions.iter().all(Option::is_some),
+        "missing from the shop's history: {log:?} in {shop:?}"
+    );
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "out of order in the shop's history: {log:?} in {shop:?}"
+    );
+    assert_eq!(shop.first().map(String::as_str), Some("m0001_shop_schema"));
+}

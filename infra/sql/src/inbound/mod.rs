@@ -45,6 +45,6 @@ pub mod ingress;
 pub mod turn;
 
 pub use chat::ChatIngress;
-pub use inbox::{Inbox, InboxConfig, Pipeline};
+pub use inbox::{Inbox, InboxConfig};
 pub use ingress::InboxIngress;
 pub use turn::TurnCommit;

@@ -89,7 +89,7 @@ impl TurnScope for TurnCommit {
                     .increment(1);
                 return Ok(Response::in_flight());
             }
-            Ok(response)
+            Ok(response.committed())
         }
     }
 }
@@ -111,11 +111,13 @@ pub async fn answer_without_turn(
     response: Response,
 ) -> Result<(), BoxError> {
     let outcome = response.outcome();
+    let committed = response.is_committed();
     let uow = UnitOfWork::new(inbox.database());
     let answered = uow
         .run(async {
-            // A handler's turn marked its message in its own commit.
-            if !outcome.handler_ran() && !inbox.mark_handled(msg).await? {
+            // A turn committed by `TurnCommit` marked its message itself;
+            // any other answer (a pipeline without it too) is marked here.
+            if !committed && !inbox.mark_handled(msg).await? {
                 return Ok(false);
             }
             if !response.replies().is_empty() {

@@ -189,6 +189,72 @@ async fn a_key_stores_the_message_once() {
 }
 
 #[tokio::test]
+async fn a_key_is_per_customer_so_a_broadcast_reaches_everyone() {
+    let s = setup(Backend::SqliteFile).await;
+    let other = PhoneNumber::parse("+919800000002").unwrap();
+    s.inbox
+        .record(&message(Provider::Twilio, "SM1"))
+        .await
+        .unwrap();
+    let from_other = InboundMessage::new(
+        Provider::Twilio,
+        MessageId::new("SM2"),
+        ConversationKey::new(PhoneNumber::parse("+14155238886").unwrap(), other.clone()),
+        Content::Text {
+            body: "hi".to_owned(),
+        },
+    );
+    s.inbox.record(&from_other).await.unwrap();
+    let promo = || Outgoing::new(Reply::text("20% off today")).with_key("promo:2026-12");
+    for customer in [customer(), other.clone()] {
+        assert_eq!(
+            s.sender.send(&customer, promo()).await.unwrap(),
+            Sent::FreeForm,
+            "{customer}"
+        );
+        assert_eq!(
+            s.sender.send(&customer, promo()).await.unwrap(),
+            Sent::AlreadySent
+        );
+    }
+    s.db.drop().await;
+}
+
+#[tokio::test]
+async fn nothing_to_send_is_an_error_and_a_template_alone_goes_in_and_out_of_the_window() {
+    let s = setup(Backend::SqliteFile).await;
+    s.inbox
+        .record(&message(Provider::Meta, "wamid.1").with_channel_id("1065403"))
+        .await
+        .unwrap();
+    let empty = s
+        .sender
+        .send(&customer(), Outgoing::replies(Vec::new()))
+        .await
+        .unwrap_err();
+    assert!(matches!(empty, SenderError::Empty), "{empty}");
+    let only = || Outgoing::template(Template::new("order_shipped", "en"));
+    assert_eq!(
+        s.sender.send(&customer(), only()).await.unwrap(),
+        Sent::FreeForm
+    );
+    s.hand.advance(25 * HOUR);
+    assert_eq!(
+        s.sender.send(&customer(), only()).await.unwrap(),
+        Sent::Template
+    );
+    assert_eq!(
+        stored(&s)
+            .await
+            .iter()
+            .map(|(kind, _)| kind.as_str())
+            .collect::<Vec<_>>(),
+        ["template", "template"]
+    );
+    s.db.drop().await;
+}
+
+#[tokio::test]
 async fn a_twilio_template_needs_its_content_sid() {
     let s = setup(Backend::SqliteFile).await;
     s.inbox

@@ -36,6 +36,7 @@ use crate::messages::{InboundClaim, InboxQueue, QueuedInbound};
 use crate::outbox::DbOutbox;
 use framework::backoff::Backoff;
 use framework::lease::{Renewal, renewing};
+use framework::pipeline::BoxPipeline;
 use framework::webhook::OutboundTurn;
 use framework::{ConversationKey, Outcome, Provider};
 use futures_util::StreamExt as _;
@@ -53,9 +54,6 @@ const MAX_RETRY_DELAY: Duration = Duration::from_secs(10);
 
 /// How many queues one sweep drains at once.
 const SWEEP_CONCURRENCY: usize = 8;
-
-/// The pipeline as the inbox runs it.
-pub type Pipeline = framework::pipeline::BoxPipeline;
 
 /// How the inbox runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,7 +89,7 @@ impl Default for InboxConfig {
 pub struct Inbox {
     queue: InboxQueue,
     outbox: DbOutbox,
-    pipeline: Pipeline,
+    pipeline: BoxPipeline,
     config: InboxConfig,
     tasks: TaskTracker,
     stopping: CancellationToken,
@@ -124,11 +122,17 @@ enum Ran {
 impl Inbox {
     /// An inbox over `queue`, running messages through `pipeline`, storing
     /// left-over replies in `outbox`.
+    ///
+    /// Give the pipeline's session layer [`TurnCommit`](super::TurnCommit)
+    /// as its turn scope, so a turn's session, effects, replies and the
+    /// message's `handled` mark commit as one transaction. Without it each
+    /// store commits on its own and the inbox marks the message after the
+    /// turn (a crash between the two runs the message again).
     #[must_use]
     pub fn new(
         queue: InboxQueue,
         outbox: DbOutbox,
-        pipeline: Pipeline,
+        pipeline: BoxPipeline,
         config: InboxConfig,
     ) -> Self {
         Self {
@@ -256,7 +260,9 @@ impl Inbox {
                 return Ran::Waiting;
             }
             // The turn marked its message in its own commit.
-            outcome if outcome.handler_ran() && response.replies().is_empty() => {
+            // The turn's commit finished the message, and nothing is left
+            // to store.
+            _ if response.is_committed() && response.replies().is_empty() => {
                 return Ran::Finished(answer);
             }
             _ => {}

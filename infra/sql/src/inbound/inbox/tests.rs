@@ -239,3 +239,51 @@ async fn a_message_another_run_finished_gets_no_apology_from_this_one() {
     assert_eq!(log.len(), 3, "the apology stored: {log:?}");
     assert!(!queue.mark_handled(&other).await.unwrap(), "and marked");
 }
+
+#[tokio::test]
+async fn a_pipeline_without_the_turn_commit_still_finishes_its_messages() {
+    // Regression: the inbox took every handler's answer for one the turn
+    // commit had marked; a bot without `TurnCommit` left its messages
+    // unfinished, so each ran again after every lease and held back its
+    // conversation's later messages for good.
+    let (db, queue) = fresh_log().await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let pipeline = {
+        let runs = Arc::clone(&runs);
+        BoxCloneSyncService::new(tower::service_fn(move |msg: InboundMessage| {
+            runs.fetch_add(1, Ordering::SeqCst);
+            let answer = match msg.text() {
+                Some("quiet") => Response::empty(),
+                Some("sticker") => Response::ignored(),
+                _ => Response::reply("ok"),
+            };
+            std::future::ready(Ok::<_, Infallible>(answer))
+        }))
+    };
+    let inbox = Inbox::new(
+        queue.clone(),
+        DbOutbox::new(db, RenderConfig::default()),
+        pipeline,
+        InboxConfig::default(),
+    );
+    let customer = "+919800000700";
+    for text in ["quiet", "sticker", "hello"] {
+        queue.record(&text_from(customer, text)).await.unwrap();
+    }
+
+    inbox
+        .drain(Provider::Local, &framework::doc::key_for(customer))
+        .await;
+
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        3,
+        "each message ran once, in turn"
+    );
+    assert!(
+        queue.runnable_heads(10).await.unwrap().is_empty(),
+        "every message is finished"
+    );
+    assert_eq!(inbox.sweep().await, 0, "nothing to run again");
+    assert_eq!(runs.load(Ordering::SeqCst), 3);
+}
