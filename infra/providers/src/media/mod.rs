@@ -2,11 +2,11 @@
 //! inbound message becomes its bytes.
 //!
 //! - Twilio: [`TwilioClient::download`] (or
-//!   [`download_url`](TwilioClient::download_url)) fetches the `MediaUrlN`
+//!   [`download_url`](crate::twilio::TwilioClient::download_url)) fetches the `MediaUrlN`
 //!   with HTTP Basic `AccountSid:AuthToken`; Twilio answers with a redirect to
 //!   a signed storage URL, which is fetched **without** the credentials.
 //! - Meta: [`MetaClient::download`] (or
-//!   [`download_id`](MetaClient::download_id)) asks
+//!   [`download_id`](crate::meta::MetaClient::download_id)) asks
 //!   `GET {base}/{version}/{media-id}` (Bearer token) for the file's metadata
 //!   (`url`, `mime_type`, `sha256`, `file_size`), then fetches that short-lived
 //!   `url` with the same token, as Meta documents, and checks the SHA-256.
