@@ -8,6 +8,12 @@
 //!   [`OutboundRequest`], get [`Accepted`] or a [`SendError`] that says
 //!   whether to retry. [`Providers`] routes each request to its provider's
 //!   client.
+//! - [`media`]: downloading what a customer sent: a
+//!   [`Media`](framework::Media) reference becomes its bytes
+//!   ([`Downloaded`]), through [`TwilioClient::download`](twilio::TwilioClient::download),
+//!   [`MetaClient::download`](meta::MetaClient::download) or, whatever the
+//!   provider, [`MediaDownloader`] (implemented by [`Providers`]); size,
+//!   time, host and checksum checks included.
 //! - [`render`]: a [`Reply`](framework::reply::Reply) as the requests a
 //!   provider's API takes.
 //! - `testing` (feature `test-util`): fake Twilio and Meta servers on
@@ -44,6 +50,7 @@
 //! **Architecture Invariant:** depends on `framework` and well-kept crates
 //! only. Provider wire types never leave the client that speaks them.
 
+pub mod media;
 pub mod meta;
 pub mod render;
 #[cfg(feature = "test-util")]
@@ -51,6 +58,7 @@ pub mod testing;
 pub mod transport;
 pub mod twilio;
 
+pub use self::media::{DownloadError, Downloaded, MediaDownloader};
 pub use self::transport::{Accepted, OutboundRequest, Providers, SendError, Transport};
 
 /// The README's examples, run as doctests.

@@ -82,6 +82,8 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::Value;
 use tracing::Instrument as _;
 
+use crate::media::MediaConfig;
+use crate::media::fetch::{self, MediaHttp};
 use crate::transport::{self as providers, Accepted, SendError};
 
 /// The production Graph API base.
@@ -92,6 +94,11 @@ pub const DEFAULT_API_VERSION: &str = "v25.0";
 
 /// How long a send may take, connection and answer included, by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The host of the media URLs Meta hands out (`https://lookaside.fbsbx.com/
+/// whatsapp_business/attachments/?mid=…`), the one host besides the API base
+/// a download sends the token to by default.
+pub const DEFAULT_MEDIA_HOST: &str = "lookaside.fbsbx.com";
 
 /// Where and with which token to call the Cloud API.
 ///
@@ -109,6 +116,8 @@ pub struct MetaConfig {
     api_version: String,
     access_token: String,
     timeout: Duration,
+    media: MediaConfig,
+    media_hosts: Vec<String>,
 }
 
 impl MetaConfig {
@@ -122,6 +131,8 @@ impl MetaConfig {
             api_version: DEFAULT_API_VERSION.to_owned(),
             access_token: access_token.into(),
             timeout: DEFAULT_TIMEOUT,
+            media: MediaConfig::default(),
+            media_hosts: vec![DEFAULT_MEDIA_HOST.to_owned()],
         }
     }
 
@@ -146,6 +157,32 @@ impl MetaConfig {
         self
     }
 
+    /// Downloads media within `media`'s limits (size, deadline); see
+    /// [`MetaClient::download`].
+    #[must_use]
+    pub fn with_media(mut self, media: MediaConfig) -> Self {
+        self.media = media;
+        self
+    }
+
+    /// The hosts, besides the API base's origin, whose media URLs a download
+    /// fetches with the token (over https only), replacing the default
+    /// [`DEFAULT_MEDIA_HOST`]. Compared case-insensitively, exactly (no
+    /// subdomains).
+    #[must_use]
+    pub fn with_media_hosts<I, H>(mut self, hosts: I) -> Self
+    where
+        I: IntoIterator<Item = H>,
+        H: Into<String>,
+    {
+        self.media_hosts = hosts
+            .into_iter()
+            .map(|h| h.into().trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect();
+        self
+    }
+
     /// The API base.
     #[must_use]
     pub fn base_url(&self) -> &str {
@@ -163,6 +200,18 @@ impl MetaConfig {
     pub fn timeout(&self) -> Duration {
         self.timeout
     }
+
+    /// The limits of a media download.
+    #[must_use]
+    pub fn media(&self) -> &MediaConfig {
+        &self.media
+    }
+
+    /// The hosts whose media URLs get the token, besides the API base.
+    #[must_use]
+    pub fn media_hosts(&self) -> &[String] {
+        &self.media_hosts
+    }
 }
 
 impl fmt::Debug for MetaConfig {
@@ -172,6 +221,8 @@ impl fmt::Debug for MetaConfig {
             .field("api_version", &self.api_version)
             .field("access_token", &"[redacted]")
             .field("timeout", &self.timeout)
+            .field("media", &self.media)
+            .field("media_hosts", &self.media_hosts)
             .finish()
     }
 }
@@ -261,6 +312,9 @@ pub enum MetaError {
     /// The access token is empty.
     #[error("the meta access token is empty")]
     MissingAccessToken,
+    /// The access token cannot be sent in an HTTP header (control characters).
+    #[error("the meta access token has characters that cannot be sent in a header")]
+    InvalidAccessToken,
     /// The timeout is zero.
     #[error("the meta timeout must be more than zero")]
     ZeroTimeout,
@@ -269,7 +323,8 @@ pub enum MetaError {
     Client(#[from] reqwest::Error),
 }
 
-/// Sends Cloud API message requests. Cheap to clone: clones share one
+/// Sends Cloud API message requests and downloads inbound media
+/// ([`download`](Self::download)). Cheap to clone: clones share one
 /// connection pool.
 #[derive(Debug, Clone)]
 pub struct MetaClient {
@@ -277,6 +332,7 @@ pub struct MetaClient {
     config: MetaConfig,
     /// `{base}/{version}`.
     prefix: String,
+    media: MediaHttp,
 }
 
 impl MetaClient {
@@ -309,11 +365,34 @@ impl MetaClient {
             .user_agent(concat!("campanile/", env!("CARGO_PKG_VERSION")))
             .build()?;
         let prefix = format!("{base}/{}", config.api_version);
+        let mut authorization =
+            http::HeaderValue::from_str(&format!("Bearer {}", config.access_token))
+                .map_err(|_| MetaError::InvalidAccessToken)?;
+        authorization.set_sensitive(true);
+        let media = MediaHttp {
+            http: fetch::client(config.timeout)?,
+            base: reqwest::Url::parse(&base).map_err(|_| MetaError::InvalidBaseUrl {
+                url: config.base_url.clone(),
+                reason: "not an absolute URL",
+            })?,
+            authorization,
+        };
         Ok(Self {
             http,
             config,
             prefix,
+            media,
         })
+    }
+
+    /// What a media download needs.
+    pub(crate) fn media_http(&self) -> &MediaHttp {
+        &self.media
+    }
+
+    /// `{base}/{version}`, where the Graph API's objects are.
+    pub(crate) fn prefix(&self) -> &str {
+        &self.prefix
     }
 
     /// The configuration.

@@ -80,6 +80,8 @@ use framework::{PhoneNumber, Provider};
 use secrecy::{ExposeSecret as _, SecretString};
 use tracing::Instrument as _;
 
+use crate::media::MediaConfig;
+use crate::media::fetch::{self, MediaHttp};
 use crate::transport::{self as providers, Accepted, SendError};
 
 /// The production API base.
@@ -106,6 +108,7 @@ pub struct TwilioConfig {
     account_sid: String,
     auth_token: String,
     timeout: Duration,
+    media: MediaConfig,
 }
 
 impl TwilioConfig {
@@ -118,6 +121,7 @@ impl TwilioConfig {
             account_sid: account_sid.into(),
             auth_token: auth_token.into(),
             timeout: DEFAULT_TIMEOUT,
+            media: MediaConfig::default(),
         }
     }
 
@@ -132,6 +136,14 @@ impl TwilioConfig {
     #[must_use]
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Downloads media within `media`'s limits (size, deadline); see
+    /// [`TwilioClient::download`].
+    #[must_use]
+    pub fn with_media(mut self, media: MediaConfig) -> Self {
+        self.media = media;
         self
     }
 
@@ -152,6 +164,12 @@ impl TwilioConfig {
     pub fn timeout(&self) -> Duration {
         self.timeout
     }
+
+    /// The limits of a media download.
+    #[must_use]
+    pub fn media(&self) -> &MediaConfig {
+        &self.media
+    }
 }
 
 impl fmt::Debug for TwilioConfig {
@@ -161,6 +179,7 @@ impl fmt::Debug for TwilioConfig {
             .field("account_sid", &self.account_sid)
             .field("auth_token", &"[redacted]")
             .field("timeout", &self.timeout)
+            .field("media", &self.media)
             .finish()
     }
 }
@@ -242,6 +261,9 @@ pub enum TwilioError {
     /// The auth token is empty.
     #[error("the twilio auth token is empty")]
     MissingAuthToken,
+    /// The auth token cannot be sent in an HTTP header (control characters).
+    #[error("the twilio auth token has characters that cannot be sent in a header")]
+    InvalidAuthToken,
     /// The timeout is zero.
     #[error("the twilio timeout must be more than zero")]
     ZeroTimeout,
@@ -250,13 +272,15 @@ pub enum TwilioError {
     Client(#[from] reqwest::Error),
 }
 
-/// Sends Messages API requests. Cheap to clone: clones share one connection
-/// pool.
+/// Sends Messages API requests and downloads inbound media
+/// ([`download`](Self::download)). Cheap to clone: clones share one
+/// connection pool.
 #[derive(Debug, Clone)]
 pub struct TwilioClient {
     http: reqwest::Client,
     config: TwilioConfig,
     url: String,
+    media: MediaHttp,
 }
 
 impl TwilioClient {
@@ -289,7 +313,26 @@ impl TwilioClient {
             .user_agent(concat!("campanile/", env!("CARGO_PKG_VERSION")))
             .build()?;
         let url = format!("{base}{}", MessageRequest::path(&config.account_sid));
-        Ok(Self { http, config, url })
+        let media = MediaHttp {
+            http: fetch::client(config.timeout)?,
+            base: reqwest::Url::parse(&base).map_err(|_| TwilioError::InvalidBaseUrl {
+                url: config.base_url.clone(),
+                reason: "not an absolute URL",
+            })?,
+            authorization: basic_authorization(&config.account_sid, &config.auth_token)
+                .ok_or(TwilioError::InvalidAuthToken)?,
+        };
+        Ok(Self {
+            http,
+            config,
+            url,
+            media,
+        })
+    }
+
+    /// What a media download needs.
+    pub(crate) fn media_http(&self) -> &MediaHttp {
+        &self.media
     }
 
     /// The configuration.
@@ -363,6 +406,16 @@ impl TwilioClient {
             }
         }
     }
+}
+
+/// `Basic base64(sid:token)`, marked sensitive (never in a `Debug`).
+fn basic_authorization(account_sid: &str, auth_token: &str) -> Option<http::HeaderValue> {
+    use base64::Engine as _;
+    let encoded =
+        base64::engine::general_purpose::STANDARD.encode(format!("{account_sid}:{auth_token}"));
+    let mut value = http::HeaderValue::from_str(&format!("Basic {encoded}")).ok()?;
+    value.set_sensitive(true);
+    Some(value)
 }
 
 /// Maps the framework's reading of an error answer to what the dispatcher does.

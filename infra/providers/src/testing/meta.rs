@@ -5,13 +5,17 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, Uri, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
+use framework::{Media, MediaKind};
 use serde_json::{Map, Value, json};
 
-use super::{Answer, FakeFailure, RecordedRequest, Recorder, Server, header_string};
+use super::{Answer, FakeFailure, FakeMedia, RecordedRequest, Recorder, Server, header_string};
 use crate::meta::{DEFAULT_API_VERSION, MetaConfig};
+
+/// Where the fake's media URLs point, as Meta's lookaside host's do.
+const LOOKASIDE_PATH: &str = "/whatsapp_business/attachments/";
 
 /// The longest `text.body` the Cloud API accepts.
 const TEXT_LIMIT: usize = 4096;
@@ -34,8 +38,20 @@ const TEXT_LIMIT: usize = 4096;
 /// | A text without `body`, or over 4,096 characters | 400, code 100 |
 /// | Otherwise | 200, `{"messaging_product":"whatsapp","contacts":[{"input","wa_id"}],"messages":[{"id":"wamid.…"}]}` (templates add `"message_status":"accepted"`) |
 ///
+/// It serves the media [added](Self::add_media) to it like the Cloud API:
+///
+/// | Request | Answer |
+/// |---|---|
+/// | `GET /{version}/{media_id}` without the token | 401, code 190 |
+/// | … for an id it does not hold | 400, code 100, subcode 33 (`GraphMethodException`) |
+/// | … otherwise | 200, `{"messaging_product":"whatsapp","url","mime_type","sha256","file_size","id"}`, the `url` on this fake: `/whatsapp_business/attachments/?mid=…&ext=…&hash=…` |
+/// | `GET` of that `url` without the token | 401, code 190 |
+/// | … with a wrong `hash` or an unknown `mid` | 404 |
+/// | … otherwise | 200, the bytes |
+///
 /// [Scripted failures](Self::fail_next) come after the token and path checks
-/// and before the body checks. See the [module docs](super).
+/// and before the body checks (for media: before the metadata). See the
+/// [module docs](super).
 #[derive(Debug)]
 #[must_use = "the server stops when this value is dropped"]
 pub struct FakeMeta {
@@ -125,6 +141,42 @@ impl FakeMeta {
     pub fn fail_next(&self, failure: FakeFailure) {
         self.state.recorder.fail_next(failure);
     }
+
+    /// Holds `media` as the media of a new inbound message, and answers the
+    /// reference a webhook would carry: `id`, `mime_type`, `sha256` (hex;
+    /// the [announced](FakeMedia::announcing_sha256) one if set) and a
+    /// document's `filename`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use infra_providers::testing::{FakeMedia, FakeMeta};
+    ///
+    /// let fake = FakeMeta::start("token").await;
+    /// let file = FakeMedia::new("application/pdf", b"%PDF".to_vec()).with_file_name("a.pdf");
+    /// let media = fake.add_media(file.clone());
+    /// assert!(media.id.unwrap().bytes().all(|b| b.is_ascii_digit()));
+    /// assert_eq!(media.sha256, Some(file.sha256()));
+    /// assert_eq!(media.filename.as_deref(), Some("a.pdf"));
+    /// # }
+    /// ```
+    pub fn add_media(&self, media: FakeMedia) -> Media {
+        let hex = super::unique_hex();
+        let digits = u64::from_str_radix(hex.get(..13).unwrap_or("1"), 16).unwrap_or(1);
+        let id = format!("10{digits:015}");
+        let mut reference = Media::new(MediaKind::from_mime(&media.mime_type));
+        reference.id = Some(id.clone());
+        reference.mime_type = Some(media.mime_type.clone());
+        reference.sha256 = Some(
+            media
+                .announced_sha256
+                .clone()
+                .unwrap_or_else(|| media.sha256()),
+        );
+        reference.filename.clone_from(&media.file_name);
+        self.state.recorder.add_media(&id, media);
+        reference
+    }
 }
 
 async fn handle(
@@ -136,6 +188,25 @@ async fn handle(
 ) -> Response {
     if let Some(stopped) = state.recorder.stopped() {
         return stopped;
+    }
+    if method == Method::GET
+        && let Some((status, response, answer, delay)) = media(&state, &uri, &headers)
+    {
+        state.recorder.record(RecordedRequest {
+            method: method.to_string(),
+            path: uri.path().to_owned(),
+            content_type: None,
+            authorization: header_string(&headers, &header::AUTHORIZATION),
+            fields: Vec::new(),
+            phone_number_id: None,
+            json: None,
+            status,
+            response,
+        });
+        if let Some(delay) = delay {
+            state.recorder.hang(delay).await;
+        }
+        return answer;
     }
     let json = serde_json::from_slice::<Value>(&body).ok();
     let phone_number_id = messages_path(uri.path()).map(|(_, id)| id.to_owned());
@@ -155,6 +226,132 @@ async fn handle(
         state.recorder.hang(delay).await;
     }
     answer.into_response()
+}
+
+/// What a media GET is answered: status, the JSON answered (for the
+/// record), the answer, a delay.
+type MediaAnswer = (u16, Value, Response, Option<Duration>);
+
+/// Answers a GET of a media id or of a lookaside URL; `None` for other
+/// paths.
+fn media(state: &MetaState, uri: &Uri, headers: &HeaderMap) -> Option<MediaAnswer> {
+    let path = uri.path();
+    let json = |answer: Answer| {
+        let value = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
+        (answer.status, value, answer.into_response(), None)
+    };
+    if path == LOOKASIDE_PATH {
+        if !authorized(state, headers) {
+            return Some(json(unauthorized()));
+        }
+        let query = super::decode_form(uri.query().unwrap_or_default().as_bytes());
+        let get = |name: &str| {
+            query
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let known = get("mid").and_then(|mid| state.recorder.media(mid));
+        return Some(match known {
+            Some((file, signature)) if get("hash") == Some(signature.as_str()) => {
+                let response = file.response();
+                (response.status().as_u16(), Value::Null, response, None)
+            }
+            _ => {
+                let response = (StatusCode::NOT_FOUND, "").into_response();
+                (404, Value::Null, response, None)
+            }
+        });
+    }
+    let mut segments = path.strip_prefix('/')?.split('/');
+    let (version, id) = (segments.next()?, segments.next()?);
+    if segments.next().is_some() || id.is_empty() {
+        return None;
+    }
+    if !authorized(state, headers) {
+        return Some(json(unauthorized()));
+    }
+    if !is_version(version) {
+        return Some(json(error(
+            400,
+            2500,
+            &format!("Unknown path components: {path}"),
+            None,
+        )));
+    }
+    let Some((file, signature)) = state.recorder.media(id) else {
+        return Some(json(unknown_object("get", id)));
+    };
+    let failure = state.recorder.next_failure();
+    let delay = match &failure {
+        Some(FakeFailure::Hang(delay)) => Some(*delay),
+        _ => None,
+    };
+    let answer = match failure {
+        None | Some(FakeFailure::Hang(_)) => {
+            let url = file.served_from.clone().unwrap_or_else(|| {
+                format!(
+                    "{}{LOOKASIDE_PATH}?mid={id}&ext=1893456000&hash={signature}",
+                    state.recorder.base_url()
+                )
+            });
+            let size = file
+                .announced_size
+                .unwrap_or_else(|| u64::try_from(file.bytes.len()).unwrap_or(u64::MAX));
+            Answer::json(
+                200,
+                &json!({
+                    "messaging_product": "whatsapp",
+                    "url": url,
+                    "mime_type": file.mime_type,
+                    "sha256": file.announced_sha256.clone().unwrap_or_else(|| file.sha256()),
+                    "file_size": size,
+                    "id": id,
+                }),
+            )
+        }
+        Some(other) => failure_answer(other),
+    };
+    let (status, value, response, _) = json(answer);
+    Some((status, value, response, delay))
+}
+
+/// Graph's answer to an id it does not know (code 100, subcode 33).
+fn unknown_object(method: &str, id: &str) -> Answer {
+    let message = format!(
+        "Unsupported {method} request. Object with ID '{id}' does not exist, cannot be loaded \
+         due to missing permissions, or does not support this operation. Please read the \
+         Graph API documentation at https://developers.facebook.com/docs/graph-api"
+    );
+    let body = json!({
+        "error": {
+            "message": message,
+            "type": "GraphMethodException",
+            "code": 100,
+            "error_subcode": 33,
+            "fbtrace_id": fbtrace_id(),
+        }
+    });
+    Answer::json(400, &body)
+}
+
+/// Whether the request carries the access token.
+fn authorized(state: &MetaState, headers: &HeaderMap) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(super::bearer_token)
+        .is_some_and(|token| token == state.access_token)
+}
+
+/// Graph's answer to a missing or wrong token (code 190).
+fn unauthorized() -> Answer {
+    error(
+        401,
+        190,
+        "Invalid OAuth access token - Cannot parse access token",
+        None,
+    )
 }
 
 /// `(version, phone_number_id)` of `/{version}/{id}/messages`.
@@ -206,21 +403,8 @@ fn answer(
     headers: &HeaderMap,
     json: Option<&Value>,
 ) -> (Answer, Option<Duration>) {
-    let authorized = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(super::bearer_token)
-        .is_some_and(|token| token == state.access_token);
-    if !authorized {
-        return (
-            error(
-                401,
-                190,
-                "Invalid OAuth access token - Cannot parse access token",
-                None,
-            ),
-            None,
-        );
+    if !authorized(state, headers) {
+        return (unauthorized(), None);
     }
     let Some((_, id)) = messages_path(path).filter(|(v, _)| is_version(v)) else {
         return (
@@ -232,35 +416,27 @@ fn answer(
         return (error(400, 100, "Unsupported get request.", None), None);
     }
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
-        let message = format!(
-            "Unsupported post request. Object with ID '{id}' does not exist, cannot be loaded \
-             due to missing permissions, or does not support this operation. Please read the \
-             Graph API documentation at https://developers.facebook.com/docs/graph-api"
-        );
-        let body = json!({
-            "error": {
-                "message": message,
-                "type": "GraphMethodException",
-                "code": 100,
-                "error_subcode": 33,
-                "fbtrace_id": fbtrace_id(),
-            }
-        });
-        return (Answer::json(400, &body), None);
+        return (unknown_object("post", id), None);
     }
     match state.recorder.next_failure() {
         None => (accepted(json), None),
         Some(FakeFailure::Hang(delay)) => (accepted(json), Some(delay)),
-        Some(FakeFailure::ServerError) => (
-            error(
-                500,
-                131_000,
-                "(#131000) Something went wrong",
-                Some("Something went wrong"),
-            ),
-            None,
+        Some(other) => (failure_answer(other), None),
+    }
+}
+
+/// The answer of a scripted failure (not [`FakeFailure::Hang`], which
+/// answers normally, later).
+fn failure_answer(failure: FakeFailure) -> Answer {
+    match failure {
+        FakeFailure::Hang(_) => error(500, 1, "An unknown error occurred", None),
+        FakeFailure::ServerError => error(
+            500,
+            131_000,
+            "(#131000) Something went wrong",
+            Some("Something went wrong"),
         ),
-        Some(FakeFailure::RateLimited { retry_after_secs }) => {
+        FakeFailure::RateLimited { retry_after_secs } => {
             let mut answer = error(
                 400,
                 130_429,
@@ -268,38 +444,29 @@ fn answer(
                 Some("Cloud API message throughput has been reached."),
             );
             answer.retry_after = retry_after_secs;
-            (answer, None)
+            answer
         }
-        Some(FakeFailure::InvalidRecipient) => (
-            error(
-                400,
-                131_026,
-                "(#131026) Message undeliverable",
-                Some("Message Undeliverable."),
+        FakeFailure::InvalidRecipient => error(
+            400,
+            131_026,
+            "(#131026) Message undeliverable",
+            Some("Message Undeliverable."),
+        ),
+        FakeFailure::OutsideWindow => error(
+            400,
+            131_047,
+            "(#131047) Re-engagement message",
+            Some(
+                "Message failed to send because more than 24 hours have passed since the \
+                 customer last replied to this number.",
             ),
-            None,
         ),
-        Some(FakeFailure::OutsideWindow) => (
-            error(
-                400,
-                131_047,
-                "(#131047) Re-engagement message",
-                Some(
-                    "Message failed to send because more than 24 hours have passed since the \
-                     customer last replied to this number.",
-                ),
-            ),
-            None,
-        ),
-        Some(FakeFailure::Raw { status, body }) => (
-            Answer {
-                status,
-                body,
-                retry_after: None,
-                www_authenticate: None,
-            },
-            None,
-        ),
+        FakeFailure::Raw { status, body } => Answer {
+            status,
+            body,
+            retry_after: None,
+            www_authenticate: None,
+        },
     }
 }
 

@@ -6,6 +6,10 @@
 //! - [`FakeMeta`]: the Cloud API (`POST /{version}/{phone_number_id}/messages`),
 //!   Bearer auth, Graph error envelopes (190, 100, 131047, 130429, ...).
 //!
+//! Both also serve inbound media the way the providers do
+//! ([`FakeTwilio::add_media`], [`FakeMeta::add_media`]; see [`FakeMedia`]),
+//! for [`crate::media`].
+//!
 //! Each records every attempt as a [`RecordedRequest`] with the status it
 //! answered, so a test can assert both what was tried and what got through
 //! ([`FakeTwilio::accepted`]). Failures are scripted with `fail_next`
@@ -54,7 +58,7 @@
 mod meta;
 mod twilio;
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
@@ -103,6 +107,144 @@ pub enum FakeFailure {
     },
 }
 
+/// A file a fake serves as inbound media (the customer's photo, voice note
+/// or document); `add_media` answers the [`Media`](framework::Media)
+/// reference a webhook would carry.
+///
+/// ```
+/// use infra_providers::testing::FakeMedia;
+///
+/// // A document served chunked, whose size a client learns only by reading.
+/// let file = FakeMedia::new("application/pdf", b"%PDF-1.7".to_vec())
+///     .with_file_name("invoice.pdf")
+///     .without_content_length();
+/// assert_eq!(file.sha256().len(), 64);
+/// ```
+///
+/// See [`FakeTwilio::add_media`] and [`FakeMeta::add_media`] for how each
+/// fake serves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeMedia {
+    pub(crate) mime_type: String,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) file_name: Option<String>,
+    pub(crate) content_length: bool,
+    pub(crate) announced_sha256: Option<String>,
+    pub(crate) announced_size: Option<u64>,
+    pub(crate) served_from: Option<String>,
+}
+
+impl FakeMedia {
+    /// `bytes` of type `mime_type`, served with its `Content-Type` and
+    /// `Content-Length`.
+    #[must_use]
+    pub fn new(mime_type: impl Into<String>, bytes: Vec<u8>) -> Self {
+        Self {
+            mime_type: mime_type.into(),
+            bytes,
+            file_name: None,
+            content_length: true,
+            announced_sha256: None,
+            announced_size: None,
+            served_from: None,
+        }
+    }
+
+    /// A document's file name: in the webhook's `filename` (Meta) and the
+    /// `Content-Disposition` it is served with.
+    #[must_use]
+    pub fn with_file_name(mut self, name: impl Into<String>) -> Self {
+        self.file_name = Some(name.into());
+        self
+    }
+
+    /// Serves the bytes chunked, without a `Content-Length`: a client learns
+    /// the size only by reading.
+    #[must_use]
+    pub fn without_content_length(mut self) -> Self {
+        self.content_length = false;
+        self
+    }
+
+    /// Meta: announces this SHA-256 (in the webhook and the metadata)
+    /// instead of the file's, as a corrupted or swapped file would.
+    #[must_use]
+    pub fn announcing_sha256(mut self, sha256: impl Into<String>) -> Self {
+        self.announced_sha256 = Some(sha256.into());
+        self
+    }
+
+    /// Meta: announces this `file_size` in the metadata instead of the
+    /// file's.
+    #[must_use]
+    pub fn announcing_size(mut self, size: u64) -> Self {
+        self.announced_size = Some(size);
+        self
+    }
+
+    /// Where the provider sends the client for the bytes, instead of the
+    /// fake itself: Twilio's redirect `Location`, Meta's metadata `url`
+    /// (e.g. another server, to check that no credentials go there).
+    #[must_use]
+    pub fn served_from(mut self, url: impl Into<String>) -> Self {
+        self.served_from = Some(url.into());
+        self
+    }
+
+    /// The lower-case hex SHA-256 of the bytes.
+    #[must_use]
+    pub fn sha256(&self) -> String {
+        crate::media::fetch::sha256_hex(&self.bytes)
+    }
+
+    /// The answer that serves the file.
+    fn response(&self) -> Response {
+        let mut headers = HeaderMap::new();
+        if let Ok(value) = HeaderValue::from_str(&self.mime_type) {
+            headers.insert(header::CONTENT_TYPE, value);
+        }
+        if let Some(name) = &self.file_name
+            && let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+        {
+            headers.insert(header::CONTENT_DISPOSITION, value);
+        }
+        if self.content_length {
+            return (StatusCode::OK, headers, self.bytes.clone()).into_response();
+        }
+        let chunks = self
+            .bytes
+            .chunks(1024)
+            .map(axum::body::Bytes::copy_from_slice)
+            .collect();
+        (
+            StatusCode::OK,
+            headers,
+            axum::body::Body::new(Chunked(chunks)),
+        )
+            .into_response()
+    }
+}
+
+/// A body in chunks, of unknown size: served without `Content-Length`.
+struct Chunked(VecDeque<axum::body::Bytes>);
+
+impl http_body::Body for Chunked {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Ready(
+            self.get_mut()
+                .0
+                .pop_front()
+                .map(|b| Ok(http_body::Frame::data(b))),
+        )
+    }
+}
+
 /// One request a fake received, and what it answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedRequest {
@@ -127,10 +269,11 @@ pub struct RecordedRequest {
 }
 
 impl RecordedRequest {
-    /// Whether the fake accepted the message (a 2xx answer).
+    /// Whether the fake accepted the message (a POST answered 2xx; media
+    /// downloads are GETs).
     #[must_use]
     pub fn is_accepted(&self) -> bool {
-        (200..300).contains(&self.status)
+        self.method == "POST" && (200..300).contains(&self.status)
     }
 
     /// Twilio: the first value of a form field.
@@ -195,12 +338,16 @@ impl RecordedRequest {
     }
 }
 
-/// What both fakes share: the log of requests, the failure script and the
-/// shutdown signal.
+/// What both fakes share: the log of requests, the failure script, the
+/// media served and the shutdown signal.
 #[derive(Debug)]
 struct Recorder {
     requests: Mutex<Vec<RecordedRequest>>,
     failures: Mutex<VecDeque<FakeFailure>>,
+    /// By media id: the file and the signature its storage URL carries.
+    media: Mutex<HashMap<String, (FakeMedia, String)>>,
+    /// `http://127.0.0.1:{port}`, once listening.
+    base_url: OnceLock<String>,
     arrived: Notify,
     shutdown: watch::Sender<bool>,
 }
@@ -210,9 +357,26 @@ impl Recorder {
         Self {
             requests: Mutex::new(Vec::new()),
             failures: Mutex::new(VecDeque::new()),
+            media: Mutex::new(HashMap::new()),
+            base_url: OnceLock::new(),
             arrived: Notify::new(),
             shutdown: watch::Sender::new(false),
         }
+    }
+
+    fn base_url(&self) -> &str {
+        self.base_url.get().map_or("", String::as_str)
+    }
+
+    /// Stores `media` under `id` with a fresh signature for its storage URL.
+    fn add_media(&self, id: &str, media: FakeMedia) -> String {
+        let signature = unique_hex();
+        lock(&self.media).insert(id.to_owned(), (media, signature.clone()));
+        signature
+    }
+
+    fn media(&self, id: &str) -> Option<(FakeMedia, String)> {
+        lock(&self.media).get(id).cloned()
     }
 
     fn requests(&self) -> Vec<RecordedRequest> {
@@ -314,8 +478,10 @@ impl Server {
                 tracing::warn!(error.message = %e, "fake provider server stopped");
             }
         });
+        let base_url = format!("http://{addr}");
+        recorder.base_url.get_or_init(|| base_url.clone());
         Self {
-            base_url: format!("http://{addr}"),
+            base_url,
             task,
             recorder,
         }

@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use framework::{Media, MediaKind};
 use serde_json::{Value, json};
 
-use super::{Answer, FakeFailure, RecordedRequest, Recorder, Server, header_string};
+use super::{Answer, FakeFailure, FakeMedia, RecordedRequest, Recorder, Server, header_string};
 use crate::twilio::TwilioConfig;
 
 /// The longest `Body` Twilio accepts.
@@ -31,9 +32,17 @@ const BODY_LIMIT: usize = 1600;
 /// | `Body` over 1,600 characters | 400, code 21617 |
 /// | Otherwise | 201 and the Message resource: `sid` `SM…` (`MM…` with media), `status` `queued` (`accepted` through a Messaging Service without `From`) |
 ///
+/// It serves the media [added](Self::add_media) to it like Twilio with
+/// "HTTP Basic auth for media" on: `GET
+/// /2010-04-01/Accounts/{sid}/Messages/{MM…}/Media/{ME…}` answers 401 code
+/// 20003 without the credentials, 404 code 20404 for media it does not hold,
+/// and otherwise **307** to a signed storage URL on the same fake
+/// (`/storage/{ME…}?Signature=…`), which serves the bytes to anyone with the
+/// signature (403 `AccessDenied` XML without it, as S3 does).
+///
 /// [Scripted failures](Self::fail_next) come after the credential and path
-/// checks and before the parameter checks. See the [module docs](super) for
-/// an example.
+/// checks and before the parameter checks (for media: before the redirect).
+/// See the [module docs](super) for an example.
 #[derive(Debug)]
 #[must_use = "the server stops when this value is dropped"]
 pub struct FakeTwilio {
@@ -130,6 +139,36 @@ impl FakeTwilio {
     pub fn fail_next(&self, failure: FakeFailure) {
         self.state.recorder.fail_next(failure);
     }
+
+    /// Holds `media` as the media of a new inbound message, and answers the
+    /// reference a webhook would carry: `url` (`MediaUrl0`) and
+    /// `mime_type` (`MediaContentType0`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use infra_providers::testing::{FakeMedia, FakeTwilio};
+    ///
+    /// let fake = FakeTwilio::start("AC0123456789abcdef0123456789abcdef", "token").await;
+    /// let media = fake.add_media(FakeMedia::new("image/jpeg", vec![0xff, 0xd8]));
+    /// let url = media.url.unwrap();
+    /// assert!(url.starts_with(&format!("{}/2010-04-01/Accounts/AC", fake.base_url())));
+    /// assert!(url.contains("/Messages/MM") && url.contains("/Media/ME"));
+    /// # }
+    /// ```
+    pub fn add_media(&self, media: FakeMedia) -> Media {
+        let message_sid = format!("MM{}", super::unique_hex());
+        let media_sid = format!("ME{}", super::unique_hex());
+        let mut reference = Media::new(MediaKind::from_mime(&media.mime_type));
+        reference.mime_type = Some(media.mime_type.clone());
+        reference.url = Some(format!(
+            "{}/2010-04-01/Accounts/{}/Messages/{message_sid}/Media/{media_sid}",
+            self.base_url(),
+            self.account_sid()
+        ));
+        self.state.recorder.add_media(&media_sid, media);
+        reference
+    }
 }
 
 async fn handle(
@@ -141,6 +180,25 @@ async fn handle(
 ) -> Response {
     if let Some(stopped) = state.recorder.stopped() {
         return stopped;
+    }
+    if method == Method::GET
+        && let Some((status, response, delay)) = media(&state, &uri, &headers)
+    {
+        state.recorder.record(RecordedRequest {
+            method: method.to_string(),
+            path: uri.path().to_owned(),
+            content_type: None,
+            authorization: header_string(&headers, &header::AUTHORIZATION),
+            fields: Vec::new(),
+            phone_number_id: None,
+            json: None,
+            status,
+            response: Value::Null,
+        });
+        if let Some(delay) = delay {
+            state.recorder.hang(delay).await;
+        }
+        return response;
     }
     let fields = super::decode_form(&body);
     let (answer, delay) = answer(&state, &method, uri.path(), &headers, &fields);
@@ -161,6 +219,102 @@ async fn handle(
     answer.into_response()
 }
 
+/// Answers a GET of a media or storage path: the status, the answer and a
+/// delay; `None` for other paths.
+fn media(
+    state: &TwilioState,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Option<(u16, Response, Option<Duration>)> {
+    let path = uri.path();
+    if let Some(media_sid) = path.strip_prefix("/storage/") {
+        let response = storage(state, media_sid, uri.query().unwrap_or_default());
+        return Some((response.status().as_u16(), response, None));
+    }
+    let rest = path.strip_prefix("/2010-04-01/Accounts/")?;
+    let segments: Vec<&str> = rest.split('/').collect();
+    let [account, "Messages", _message, "Media", media_sid] = segments.as_slice() else {
+        return None;
+    };
+    let json = |answer: Answer| (answer.status, answer.into_response(), None);
+    if !authorized(state, headers) {
+        return Some(json(unauthorized()));
+    }
+    let known = state.recorder.media(media_sid);
+    let Some((file, signature)) = known.filter(|_| *account == state.account_sid) else {
+        return Some(json(error(
+            404,
+            20404,
+            &format!("The requested resource {path} was not found"),
+        )));
+    };
+    let location = file.served_from.unwrap_or_else(|| {
+        format!(
+            "{}/storage/{media_sid}?Expires=1893456000&Signature={signature}",
+            state.recorder.base_url()
+        )
+    });
+    let redirect = || {
+        let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
+        if let Ok(value) = HeaderValue::from_str(&location) {
+            response.headers_mut().insert(header::LOCATION, value);
+        }
+        response
+    };
+    Some(match state.recorder.next_failure() {
+        None => (307, redirect(), None),
+        Some(FakeFailure::Hang(delay)) => (307, redirect(), Some(delay)),
+        Some(FakeFailure::ServerError) => {
+            json(error(500, 20500, "An internal server error has occurred"))
+        }
+        Some(FakeFailure::RateLimited { retry_after_secs }) => {
+            let mut answer = error(429, 20429, "Too Many Requests");
+            answer.retry_after = retry_after_secs;
+            json(answer)
+        }
+        Some(FakeFailure::InvalidRecipient | FakeFailure::OutsideWindow) => json(error(
+            404,
+            20404,
+            &format!("The requested resource {path} was not found"),
+        )),
+        Some(FakeFailure::Raw { status, body }) => json(Answer {
+            status,
+            body,
+            retry_after: None,
+            www_authenticate: None,
+        }),
+    })
+}
+
+/// The signed storage URL: the bytes, to anyone with the signature.
+fn storage(state: &TwilioState, media_sid: &str, query: &str) -> Response {
+    let xml = |status: StatusCode, code: &str, message: &str| {
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/xml")],
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code>\
+                 <Message>{message}</Message></Error>"
+            ),
+        )
+            .into_response()
+    };
+    let Some((file, signature)) = state.recorder.media(media_sid) else {
+        return xml(
+            StatusCode::NOT_FOUND,
+            "NoSuchKey",
+            "The specified key does not exist.",
+        );
+    };
+    let signed = super::decode_form(query.as_bytes())
+        .iter()
+        .any(|(name, value)| name == "Signature" && *value == signature);
+    if !signed {
+        return xml(StatusCode::FORBIDDEN, "AccessDenied", "Access Denied");
+    }
+    file.response()
+}
+
 /// Twilio's error body.
 fn error(status: u16, code: u32, message: &str) -> Answer {
     Answer::json(
@@ -174,6 +328,31 @@ fn error(status: u16, code: u32, message: &str) -> Answer {
     )
 }
 
+/// Whether the request carries the account's HTTP Basic credentials.
+fn authorized(state: &TwilioState, headers: &HeaderMap) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(super::basic_credentials)
+        .is_some_and(|(user, password)| user == state.account_sid && password == state.auth_token)
+}
+
+/// Twilio's answer to wrong credentials: 401, code 20003.
+fn unauthorized() -> Answer {
+    let mut answer = Answer::json(
+        401,
+        &json!({
+            "code": 20003,
+            "detail": "Your AccountSid or AuthToken was incorrect.",
+            "message": "Authenticate",
+            "more_info": "https://www.twilio.com/docs/errors/20003",
+            "status": 401,
+        }),
+    );
+    answer.www_authenticate = Some("Basic realm=\"Twilio API\"");
+    answer
+}
+
 /// What to answer, and after how long.
 fn answer(
     state: &TwilioState,
@@ -182,24 +361,8 @@ fn answer(
     headers: &HeaderMap,
     fields: &[(String, String)],
 ) -> (Answer, Option<Duration>) {
-    let authorized = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(super::basic_credentials)
-        .is_some_and(|(user, password)| user == state.account_sid && password == state.auth_token);
-    if !authorized {
-        let mut answer = Answer::json(
-            401,
-            &json!({
-                "code": 20003,
-                "detail": "Your AccountSid or AuthToken was incorrect.",
-                "message": "Authenticate",
-                "more_info": "https://www.twilio.com/docs/errors/20003",
-                "status": 401,
-            }),
-        );
-        answer.www_authenticate = Some("Basic realm=\"Twilio API\"");
-        return (answer, None);
+    if !authorized(state, headers) {
+        return (unauthorized(), None);
     }
     let messages_path = format!("/2010-04-01/Accounts/{}/Messages.json", state.account_sid);
     if path != messages_path {

@@ -372,6 +372,16 @@ impl Providers {
         self
     }
 
+    /// The Twilio client, if any.
+    pub(crate) fn twilio(&self) -> Option<&TwilioClient> {
+        self.twilio.as_ref()
+    }
+
+    /// The Meta client, if any.
+    pub(crate) fn meta(&self) -> Option<&MetaClient> {
+        self.meta.as_ref()
+    }
+
     /// Whether requests for `provider` can be sent.
     #[must_use]
     pub fn configured(&self, provider: Provider) -> bool {
@@ -435,7 +445,7 @@ pub(crate) fn network_error(provider: Provider, error: reqwest::Error) -> SendEr
 }
 
 /// `error: source: source…` (the URL was removed by the caller: it holds account ids).
-fn cause_chain(error: &reqwest::Error) -> String {
+pub(crate) fn cause_chain(error: &reqwest::Error) -> String {
     let mut out = String::new();
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = current {
