@@ -368,8 +368,9 @@ impl MediaKind {
 
 /// A reference to a media item held by the provider.
 ///
-/// Downloading it is IO and lives outside this crate: Twilio media URLs may need
-/// HTTP Basic auth, Meta media ids must be exchanged for a short-lived URL.
+/// Downloading it is IO and lives outside this crate, in
+/// `infra_providers::media` (`Providers::download`): Twilio media URLs need
+/// HTTP Basic auth, Meta media ids are exchanged for a short-lived URL.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Media {
     /// Image, audio, video, document or sticker.
