@@ -2,11 +2,15 @@
 //! sandbox at `{PUBLIC_URL}/webhooks/twilio`, Meta's webhook at
 //! `{PUBLIC_URL}/webhooks/meta` (e.g. through `ngrok http 3000`).
 //!
-//! An echo bot on both providers: the webhook routes verify each request's
-//! signature, the echo is stored in a durable outbox (a SQLite file) before
-//! the webhook is answered, and a dispatcher sends it through the Twilio
-//! Messages API or the Meta Cloud API. A crash between the two loses
-//! nothing: the next start sends what is stored.
+//! An echo bot on both providers, durable end to end: the webhook routes
+//! verify each request's signature; each message is recorded in a SQLite
+//! file before the webhook is answered, then run (one at a time per
+//! customer) with its session and its echo committed together
+//! ([`TurnCommit`]); a dispatcher sends the stored echo through the Twilio
+//! Messages API or the Meta Cloud API. A crash anywhere loses nothing: the
+//! next start runs what was recorded and sends what was stored. Because
+//! every message is recorded, an `infra_sql::sender::Sender` on the same
+//! outbox can reach these customers later.
 //!
 //! | variable | what |
 //! |---|---|
@@ -25,11 +29,16 @@ use anyhow::Context as _;
 use framework::ServiceBuilderExt as _;
 use framework::dedup::InMemSeenStore;
 use framework::handler::{Router, Text};
-use framework::webhook::{self, WebhookConfig};
+use framework::pipeline::boxed;
+use framework::session::{InMemConversationLock, SessionLayer};
+use framework::webhook::{WebhookConfig, routes_with_ingress};
 use infra_providers::Providers;
 use infra_providers::meta::{MetaClient, MetaConfig};
 use infra_providers::twilio::{TwilioClient, TwilioConfig};
+use infra_sql::inbound::{Inbox, InboxConfig, InboxIngress, TurnCommit};
+use infra_sql::messages::InboxQueue;
 use infra_sql::outbox::{DbOutbox, DispatchConfig, Dispatcher, RenderConfig};
+use infra_sql::sessions::DbSessionStore;
 use infra_sql::{Database, DatabaseSettings};
 use tower::ServiceBuilder;
 
@@ -67,8 +76,18 @@ impl Settings {
     }
 }
 
-/// The webhook routes, and the dispatcher that sends what they store.
-async fn bot(settings: &Settings) -> anyhow::Result<(axum::Router, Dispatcher<Providers>)> {
+/// The bot's parts: the webhook routes, the inbox that runs what they
+/// record, the dispatcher that sends what the turns store.
+struct Bot {
+    app: axum::Router,
+    inbox: Inbox,
+    dispatcher: Dispatcher<Providers>,
+    /// Where a `Sender` stores proactive messages (the tests send one).
+    #[cfg_attr(not(test), allow(dead_code))]
+    outbox: DbOutbox,
+}
+
+async fn bot(settings: &Settings) -> anyhow::Result<Bot> {
     let db = Database::connect(&DatabaseSettings::new(Some(&settings.database_url))).await?;
     db.migrate().await?;
     let (mut providers, mut webhooks) = (Providers::new(), WebhookConfig::new());
@@ -88,14 +107,31 @@ async fn bot(settings: &Settings) -> anyhow::Result<(axum::Router, Dispatcher<Pr
         providers = providers.with_meta(MetaClient::new(config)?);
         webhooks = webhooks.with_meta(app_secret, verify_token);
     }
-    let outbox = DbOutbox::new(db, RenderConfig::default());
-    let dispatcher = outbox.dispatcher(providers, DispatchConfig::default());
+    let (queue, outbox) = (
+        InboxQueue::new(db.clone()),
+        DbOutbox::new(db.clone(), RenderConfig::default()),
+    );
+    let sessions = SessionLayer::new(DbSessionStore::new(db), InMemConversationLock::new())
+        .with_turn_scope(TurnCommit::new(queue.clone()));
     let pipeline = ServiceBuilder::new()
         .trace()
         .handle_errors()
         .dedup(InMemSeenStore::new())
+        .layer(sessions)
+        .deliver(outbox.clone())
         .service(Router::new().fallback(echo).into_service());
-    Ok((webhook::routes(pipeline, outbox, webhooks), dispatcher))
+    let inbox = Inbox::new(
+        queue,
+        outbox.clone(),
+        boxed(pipeline),
+        InboxConfig::default(),
+    );
+    Ok(Bot {
+        app: routes_with_ingress(InboxIngress::new(inbox.clone()), webhooks),
+        inbox,
+        dispatcher: outbox.dispatcher(providers, DispatchConfig::default()),
+        outbox,
+    })
 }
 
 #[tokio::main]
@@ -106,12 +142,21 @@ async fn main() -> anyhow::Result<()> {
         settings.twilio.is_some() || settings.meta.is_some(),
         "set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or META_APP_SECRET, META_VERIFY_TOKEN and META_ACCESS_TOKEN"
     );
-    let (app, dispatcher) = bot(&settings).await?;
+    let Bot {
+        app,
+        inbox,
+        dispatcher,
+        ..
+    } = bot(&settings).await?;
     let (stop, stopped) = tokio::sync::watch::channel(());
-    let sending = tokio::spawn(dispatcher.run(async move {
-        let mut stopped = stopped;
-        let _ = stopped.changed().await;
-    }));
+    let until_stopped = move || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.changed().await;
+        }
+    };
+    let running = tokio::spawn(inbox.run_sweeps(until_stopped()));
+    let sending = tokio::spawn(dispatcher.run(until_stopped()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000")
         .await
         .context("cannot listen on 127.0.0.1:3000")?;
@@ -121,6 +166,7 @@ async fn main() -> anyhow::Result<()> {
         })
         .await?;
     drop(stop);
+    running.await?;
     sending.await?;
     Ok(())
 }
