@@ -136,7 +136,10 @@ async fn bot(settings: &Settings) -> anyhow::Result<Bot> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt::init();
+    // Each turn, each refused signature, each send: `info` unless RUST_LOG says otherwise.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).init();
     let settings = Settings::from_env();
     anyhow::ensure!(
         settings.twilio.is_some() || settings.meta.is_some(),
