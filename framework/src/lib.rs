@@ -86,9 +86,11 @@
 //! - [`webhook`]: the axum routes, [`Outbox`](webhook::Outbox) and
 //!   [`Ingress`](webhook::Ingress).
 //! - [`local`]: a terminal chat with any pipeline.
-//! - [`jobs`]: background jobs: the [`JobQueue`](jobs::JobQueue) trait (a
-//!   durable queue; its Redis and SQL implementations are in `infra_redis`
-//!   and `infra_sql`), its options, workers and dead letters.
+//! - [`jobs`]: background jobs: the [`JobQueue`](jobs::JobQueue) trait (its
+//!   durable Redis and SQL implementations are in `infra_redis` and
+//!   `infra_sql`), [`InMemJobQueue`](jobs::InMemJobQueue) in process memory
+//!   (tests and single-process bots; its jobs do not survive a restart),
+//!   job options, workers and dead letters.
 //! - [`settings`](mod@settings): settings as data: an adapter's
 //!   `XxxSettings` names the variables it is read from, once, on its fields
 //!   ([`settings!`]); the bot reads them, libraries never do.

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use framework::dedup::{Claim, ClaimToken, InMemSeenStore, SeenStore, SeenStoreError};
+use framework::jobs::InMemJobQueue;
 use framework::rate_limit::{InMemRateStore, Quota, RateDecision, RateStore, RateStoreError};
 use framework::session::{
     ConversationLock, FencingToken, InMemConversationLock, InMemSessionStore, Lease, LockError,
@@ -40,6 +41,14 @@ async fn in_memory_stores_meet_the_contracts_on_a_real_clock() {
     contract::session_store(InMemSessionStore::new(), Clock::Real).await;
     contract::conversation_lock(InMemConversationLock::new(), Clock::Real).await;
     contract::rate_store(InMemRateStore::new(), Clock::Real).await;
+}
+
+// The job-queue suite keeps time on a real clock (as the queues in `infra`
+// keep it in their storage), and its workers run on two threads, as they do
+// against the database and Redis.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_memory_job_queue_meets_the_contract() {
+    contract::job_queue(InMemJobQueue::new()).await;
 }
 
 // --- Broken stores: each suite must reject them. ---

@@ -22,8 +22,11 @@
 //!   that cannot renew it for a whole lease (its database unreachable) may
 //!   see it taken over, and then abandons it.
 //!
-//! Implementations live in `infra_sql` and `infra_redis` (a table in the database for the
-//! embedded default, Redis for many instances); each passes
+//! Durable implementations live in `infra_sql` (a table in the database
+//! for the embedded default) and `infra_redis` (BullMQ, for many
+//! instances). [`InMemJobQueue`] keeps its jobs in process memory, for
+//! tests and single-process bots whose jobs need not survive a restart.
+//! Each passes
 //! [`crate::testing::contract::job_queue`].
 //!
 //! # Example
@@ -44,6 +47,10 @@ use std::time::Duration;
 
 use crate::BoxError;
 pub use crate::backoff::Backoff;
+
+mod memory;
+
+pub use self::memory::InMemJobQueue;
 
 /// A job's id, unique in its queue.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -231,7 +238,7 @@ impl Default for WorkerConfig {
 #[error("job queue backend failed")]
 pub struct JobQueueError(#[source] pub BoxError);
 
-/// A durable job queue; see the [module docs](self).
+/// A job queue; see the [module docs](self).
 pub trait JobQueue: Clone + Send + Sync + 'static {
     /// Adds a job to `queue`.
     ///
