@@ -12,7 +12,7 @@
 //!   enqueued, retried or rescheduled; all of them happen in this process,
 //!   so it never needs to poll.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -22,10 +22,13 @@ use tokio::time::Instant;
 use tower::ServiceExt as _;
 
 use super::{
-    Backoff, DeadJob, Enqueued, Job, JobError, JobId, JobOptions, JobQueue, JobQueueError,
-    WorkerConfig,
+    DeadJob, Enqueued, Job, JobError, JobId, JobOptions, JobQueue, JobQueueError, WorkerConfig,
 };
 use crate::time::after;
+
+use self::book::{Entry, Queue, Status};
+
+mod book;
 
 /// A [`JobQueue`] in process memory, for tests and for single-process bots
 /// whose jobs need not survive a restart.
@@ -37,7 +40,7 @@ use crate::time::after;
 ///
 /// Otherwise it keeps every rule of the trait and passes
 /// [`crate::testing::contract::job_queue`]: delays, priorities, dedup ids,
-/// attempts with their [`Backoff`], [`JobError::Permanent`] to the dead
+/// attempts with their [`Backoff`](super::Backoff), [`JobError::Permanent`] to the dead
 /// letters at once, [`dead`](JobQueue::dead) and
 /// [`retry_dead`](JobQueue::retry_dead), leases renewed while a job runs
 /// (a worker whose task is aborted loses its jobs to another worker after
@@ -133,51 +136,6 @@ struct State {
     last_id: u64,
 }
 
-/// One queue's jobs and indexes.
-#[derive(Debug, Default)]
-struct Queue {
-    jobs: HashMap<u64, Entry>,
-    /// Waiting jobs not yet due: (due, id).
-    delayed: BTreeSet<(Instant, u64)>,
-    /// Waiting jobs that are due: (priority, due, id), the order they run in.
-    ready: BTreeSet<(u32, Instant, u64)>,
-    /// Jobs a worker holds.
-    active: HashSet<u64>,
-    /// Dead jobs, oldest death first: death number → id.
-    dead: BTreeMap<u64, u64>,
-    /// The last death number given out.
-    last_death: u64,
-    /// Dedup id → the job that holds it, kept after the job completed.
-    dedup: HashMap<String, u64>,
-    /// Wakes this queue's idle workers when a job may be due sooner.
-    wake: Arc<Notify>,
-}
-
-/// A job as the queue keeps it.
-#[derive(Debug)]
-struct Entry {
-    payload: String,
-    priority: u32,
-    max_attempts: u32,
-    backoff: Backoff,
-    /// Runs started so far.
-    attempts: u32,
-    /// Claims so far; fences a worker's writes to the claim it holds.
-    claims: u64,
-    last_error: Option<String>,
-    status: Status,
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Status {
-    /// In `delayed` or `ready`.
-    Waiting,
-    /// Held by a worker until its lease runs out (unless renewed).
-    Active(Instant),
-    /// In `dead` under this death number.
-    Dead(u64),
-}
-
 /// A job a worker holds.
 #[derive(Debug)]
 struct Claimed {
@@ -194,86 +152,6 @@ enum Claim {
     Spent,
     /// Nothing due; the next job or lease is due at this time, if any.
     Idle(Option<Instant>),
-}
-
-impl Queue {
-    /// Moves the delayed jobs that are due by `now` to `ready`.
-    fn promote(&mut self, now: Instant) {
-        while let Some(&(due, id)) = self.delayed.first() {
-            if due > now {
-                break;
-            }
-            self.delayed.pop_first();
-            if let Some(entry) = self.jobs.get(&id) {
-                self.ready.insert((entry.priority, due, id));
-            }
-        }
-    }
-
-    /// Puts a job back among the waiting, due at `due`.
-    fn schedule(&mut self, id: u64, due: Instant, now: Instant) {
-        let Some(entry) = self.jobs.get_mut(&id) else {
-            return;
-        };
-        entry.status = Status::Waiting;
-        if due <= now {
-            self.ready.insert((entry.priority, due, id));
-        } else {
-            self.delayed.insert((due, id));
-        }
-    }
-
-    /// The earliest time something may become due: a delayed job or the
-    /// lease of a running one.
-    fn next_event(&self) -> Option<Instant> {
-        let leases = self.active.iter().filter_map(|id| match self.jobs.get(id) {
-            Some(Entry {
-                status: Status::Active(until),
-                ..
-            }) => Some(*until),
-            _ => None,
-        });
-        self.delayed
-            .first()
-            .map(|(due, _)| *due)
-            .into_iter()
-            .chain(leases)
-            .min()
-    }
-
-    /// Moves a job to the dead letters.
-    fn kill(&mut self, id: u64, error: String) {
-        self.active.remove(&id);
-        if let Some(entry) = self.jobs.get_mut(&id) {
-            self.last_death += 1;
-            entry.status = Status::Dead(self.last_death);
-            entry.last_error = Some(error);
-            self.dead.insert(self.last_death, id);
-        }
-    }
-
-    /// An active job whose lease ran out by `now` (its worker died).
-    fn lapsed(&self, now: Instant) -> Option<u64> {
-        self.active
-            .iter()
-            .filter_map(|id| match self.jobs.get(id)?.status {
-                Status::Active(until) if until <= now => Some((until, *id)),
-                _ => None,
-            })
-            .min()
-            .map(|(_, id)| id)
-    }
-}
-
-impl Entry {
-    fn dead_job(&self, id: u64) -> DeadJob {
-        DeadJob {
-            id: JobId::new(id.to_string()),
-            payload: self.payload.clone(),
-            attempts: self.attempts,
-            error: self.last_error.clone(),
-        }
-    }
 }
 
 impl InMemJobQueue {

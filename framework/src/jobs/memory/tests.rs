@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep};
 
 use super::*;
+use crate::jobs::Backoff;
 
 /// What a handler saw: (payload, attempt, seconds since the start).
 type Runs = Arc<Mutex<Vec<(String, u32, u64)>>>;
