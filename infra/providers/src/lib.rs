@@ -14,6 +14,9 @@
 //!   [`MetaClient::download`](meta::MetaClient::download) or, whatever the
 //!   provider, [`MediaDownloader`] (implemented by [`Providers`]); size,
 //!   time, host and checksum checks included.
+//! - [`policy`]: the outbound policy in front of every provider call:
+//!   deadline → retry (safe errors only) → circuit breaker → throughput
+//!   shaper → client ([`policy::Resilient`], a [`Transport`] itself).
 //! - [`render`]: a [`Reply`](framework::reply::Reply) as the requests a
 //!   provider's API takes.
 //! - `testing` (feature `test-util`): fake Twilio and Meta servers on
@@ -52,6 +55,7 @@
 
 pub mod media;
 pub mod meta;
+pub mod policy;
 pub mod render;
 #[cfg(feature = "test-util")]
 pub mod testing;

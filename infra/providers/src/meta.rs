@@ -45,10 +45,12 @@
 //! statuses vary (most errors are 400), so the classification branches on the
 //! Graph error `code`:
 //!
-//! - [`SendError::Retryable`] for HTTP 429 and 5xx, codes 4 and 80007 (app and
-//!   WABA rate limits), 130429 (throughput), 131056 (pair rate limit), 131000,
-//!   131016, 131057, and network errors or timeouts (see [the providers
-//!   module](crate::transport) on unknown outcomes). `retry_after` is the
+//! - [`SendError::Throttled`] for HTTP 429, codes 4 and 80007 (app and
+//!   WABA rate limits), 130429 (throughput), 131056 (pair rate limit);
+//!   [`SendError::Retryable`] for 5xx, 131000, 131016, 131057 and
+//!   connections that could not be opened; [`SendError::Unknown`] for
+//!   timeouts and connections lost after the request was written (see [the
+//!   providers module](crate::transport)). `retry_after` is the
 //!   `Retry-After` header when Meta sends one, else our minimum for the code:
 //!
 //!   | Code | Wait at least | Why |
@@ -70,7 +72,7 @@
 //! Each send runs in a `meta.send` span and logs one line with its outcome;
 //! the access token and phone numbers are never logged (the dispatcher's span
 //! carries the conversation's pseudonym). Metrics:
-//! `campanile_outbound_requests_total{provider="meta",outcome="accepted|retryable|permanent"}`
+//! `campanile_outbound_requests_total{provider="meta",outcome="accepted|retryable|throttled|unknown|permanent"}`
 //! and `campanile_outbound_request_seconds{provider="meta"}`.
 
 use std::fmt;
@@ -523,7 +525,13 @@ impl MetaClient {
 /// Maps the framework's reading of an error answer to what the dispatcher does.
 fn send_error(e: &ApiError, retry_after: Option<Duration>) -> SendError {
     let code = e.code.map(|c| c.to_string());
-    if e.is_retryable() {
+    if e.is_rate_limited() {
+        SendError::Throttled {
+            message: e.to_string(),
+            retry_after: retry_after.or_else(|| policy_retry_after(e.code)),
+            code,
+        }
+    } else if e.is_retryable() {
         SendError::Retryable {
             message: e.to_string(),
             retry_after: retry_after.or_else(|| policy_retry_after(e.code)),

@@ -47,9 +47,11 @@
 //! [`TwilioClient::new`] fails with [`TwilioError`] for an unusable
 //! configuration. [`TwilioClient::send`] answers [`SendError`]:
 //!
-//! - [`SendError::Retryable`] for HTTP 429 and 5xx, codes 20429, 21611, 63017,
-//!   63018, and network errors or timeouts (see [the providers
-//!   module](crate::transport) on unknown outcomes). `retry_after` is the
+//! - [`SendError::Throttled`] for HTTP 429 and codes 20429, 21611, 63017,
+//!   63018; [`SendError::Retryable`] for 5xx and connections that could not
+//!   be opened; [`SendError::Unknown`] for timeouts and connections lost
+//!   after the request was written (see [the providers
+//!   module](crate::transport)). `retry_after` is the
 //!   `Retry-After` header when Twilio sends one, else our minimum for the code:
 //!
 //!   | Code | Wait at least | Why |
@@ -69,7 +71,7 @@
 //! Each send runs in a `twilio.send` span and logs one line with its outcome;
 //! the auth token and phone numbers are never logged (the dispatcher's span
 //! carries the conversation's pseudonym). Metrics:
-//! `campanile_outbound_requests_total{provider="twilio",outcome="accepted|retryable|permanent"}`
+//! `campanile_outbound_requests_total{provider="twilio",outcome="accepted|retryable|throttled|unknown|permanent"}`
 //! and `campanile_outbound_request_seconds{provider="twilio"}`.
 
 use std::fmt;
@@ -421,7 +423,13 @@ fn basic_authorization(account_sid: &str, auth_token: &str) -> Option<http::Head
 /// Maps the framework's reading of an error answer to what the dispatcher does.
 fn send_error(e: &ApiError, retry_after: Option<Duration>) -> SendError {
     let code = e.code.map(|c| c.to_string());
-    if e.is_retryable() {
+    if e.is_rate_limited() {
+        SendError::Throttled {
+            message: e.to_string(),
+            retry_after: retry_after.or_else(|| policy_retry_after(e.code)),
+            code,
+        }
+    } else if e.is_retryable() {
         SendError::Retryable {
             message: e.to_string(),
             retry_after: retry_after.or_else(|| policy_retry_after(e.code)),

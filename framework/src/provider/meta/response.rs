@@ -64,6 +64,10 @@ pub struct ApiError {
 /// maintenance (131057).
 const RETRYABLE_CODES: [i64; 7] = [4, 80007, 130429, 131000, 131016, 131056, 131057];
 
+/// Throughput and rate limits: app (4), WABA (80007), the number's
+/// throughput (130429), the pair rate to one customer (131056).
+const RATE_LIMIT_CODES: [i64; 4] = [4, 80007, 130429, 131056];
+
 /// The "re-engagement" error: more than 24 hours since the customer last wrote.
 const REENGAGEMENT: i64 = 131047;
 
@@ -77,6 +81,14 @@ impl ApiError {
         self.code.is_some_and(|c| RETRYABLE_CODES.contains(&c))
             || self.http_status == 429
             || (500..600).contains(&self.http_status)
+    }
+
+    /// Whether the error is a throughput or rate limit (HTTP 429, codes 4,
+    /// 80007, 130429, 131056) rather than a failure of this request: slow
+    /// down, then send the same request again.
+    #[must_use]
+    pub fn is_rate_limited(&self) -> bool {
+        self.http_status == 429 || self.code.is_some_and(|c| RATE_LIMIT_CODES.contains(&c))
     }
 
     /// Whether retrying the same request can never succeed (invalid recipient,

@@ -45,8 +45,11 @@
 //! | Cause | Variant |
 //! |---|---|
 //! | No client for the provider | [`SendError::NotConfigured`] (dry run) |
-//! | HTTP 429, 5xx; Twilio 20429, 21611, 63017, 63018; Meta 4, 80007, 130429, 131000, 131016, 131056, 131057 | [`SendError::Retryable`] |
-//! | Connection refused or reset, DNS failure, timeout | [`SendError::Retryable`] (see below) |
+//! | HTTP 429; Twilio 20429, 21611, 63017, 63018; Meta 4, 80007, 130429, 131056 | [`SendError::Throttled`] |
+//! | HTTP 5xx; Meta 131000, 131016, 131057 | [`SendError::Retryable`] |
+//! | Connection refused, DNS failure (nothing written) | [`SendError::Retryable`] |
+//! | Timeout or connection lost after the request was written | [`SendError::Unknown`] (see below) |
+//! | An open circuit breaker ([`policy`](crate::policy)) | [`SendError::CircuitOpen`] |
 //! | Any other 4xx: invalid recipient, bad parameters, outside the 24 h window, bad credentials | [`SendError::Permanent`] |
 //! | A 2xx whose body has no message id | [`SendError::Permanent`] (probably sent; never sent twice) |
 //!
@@ -55,15 +58,15 @@
 //! [`meta::ApiError`]); this module only
 //! adds how long to wait ([`SendError::retry_after`]).
 //!
-//! **Unknown outcomes are retried (at-least-once).** A timeout, or a
-//! connection reset after the request was written, leaves the outcome unknown:
-//! the provider may have accepted the message. Such errors are
-//! [`SendError::Retryable`], so a message is never lost, and in the rare case
-//! that the provider did accept it, the customer gets it twice. Neither API
-//! takes an idempotency key for sends, so there is no way to do better; the
-//! error's message says "the provider may have accepted the message" so logs
-//! show which retries could be duplicates. A connection that could not be
-//! opened says "the message was not sent" instead.
+//! **Unknown outcomes are their own kind.** A timeout, or a connection lost
+//! after the request was written, leaves the outcome unknown: the provider
+//! may have accepted the message. Neither API takes an idempotency key for
+//! sends, so whether to send again is a decision per kind of message, made
+//! by the caller: the outbox (`infra_sql::outbox`) re-sends a
+//! conversational reply once (at-least-once, counted) and never a proactive
+//! message (at-most-once: marked unknown, counted, listed for review). A
+//! connection that could not be opened says "the message was not sent" and
+//! is [`SendError::Retryable`].
 //!
 //! **Bad credentials are permanent for the message** (Twilio 20003 / HTTP 401,
 //! Meta 190 / 0 / HTTP 401): the same request cannot succeed until someone
@@ -246,10 +249,10 @@ pub enum SendError {
     /// configure the provider.
     #[error("{0} is not configured (no credentials): the message was not sent")]
     NotConfigured(Provider),
-    /// May succeed later (429, 5xx, network errors, timeouts, throughput
-    /// codes). `retry_after` when the provider said how long (`Retry-After`
-    /// header) or our policy for the code; otherwise back off exponentially
-    /// with jitter.
+    /// Not sent, and may succeed later (5xx, a connection that could not be
+    /// opened). `retry_after` when the provider said how long
+    /// (`Retry-After` header) or our policy for the code; otherwise back
+    /// off exponentially with jitter.
     #[error("send failed, retry later: {message}")]
     Retryable {
         /// What happened (the provider's error, or the network error).
@@ -258,6 +261,38 @@ pub enum SendError {
         retry_after: Option<Duration>,
         /// The provider's error code (`"20429"`, `"130429"`), when there is one.
         code: Option<String>,
+    },
+    /// Not sent: a throughput limit (HTTP 429; Twilio 20429, 21611, 63017,
+    /// 63018; Meta 4, 80007, 130429, 131056). Always safe to
+    /// send again, after `retry_after`. It slows the sender down rather than
+    /// tripping a circuit breaker.
+    #[error("the provider asks to slow down: {message}")]
+    Throttled {
+        /// What happened (the provider's error).
+        message: String,
+        /// The least time to wait before trying again, when known.
+        retry_after: Option<Duration>,
+        /// The provider's error code, when there is one.
+        code: Option<String>,
+    },
+    /// The outcome is unknown: the request was written and no answer came
+    /// (a timeout, a connection dropped mid-answer). The provider may have
+    /// accepted the message, so sending it again may deliver it twice; the
+    /// outbox decides per kind of message whether to.
+    #[error("outcome unknown: {message}")]
+    Unknown {
+        /// What happened.
+        message: String,
+    },
+    /// Not sent: the provider's circuit breaker is open after repeated
+    /// failures, and nothing goes to the provider until it lets a probe
+    /// through. The message waits, with no attempt counted.
+    #[error("{target}'s circuit breaker is open: the message was not sent; it waits")]
+    CircuitOpen {
+        /// The breaker's target (`twilio`, `meta`).
+        target: &'static str,
+        /// How long until the breaker lets a probe through, when known.
+        retry_in: Option<Duration>,
     },
     /// Will never succeed as is (4xx validation, invalid recipient, outside the
     /// 24 h window, auth errors).
@@ -274,10 +309,30 @@ pub enum SendError {
 }
 
 impl SendError {
-    /// Whether sending the same request again later may succeed.
+    /// Whether the request was certainly not sent and sending it again later
+    /// may succeed ([`Retryable`](Self::Retryable),
+    /// [`Throttled`](Self::Throttled), [`CircuitOpen`](Self::CircuitOpen)).
+    /// An [`Unknown`](Self::Unknown) outcome is not: the provider may have
+    /// the message.
     #[must_use]
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Retryable { .. })
+        matches!(
+            self,
+            Self::Retryable { .. } | Self::Throttled { .. } | Self::CircuitOpen { .. }
+        )
+    }
+
+    /// Whether the provider asked to slow down.
+    #[must_use]
+    pub fn is_throttled(&self) -> bool {
+        matches!(self, Self::Throttled { .. })
+    }
+
+    /// Whether the provider may have accepted the message although no answer
+    /// said so.
+    #[must_use]
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown { .. })
     }
 
     /// How long to wait before the next attempt, when the provider said so or
@@ -286,8 +341,11 @@ impl SendError {
     #[must_use]
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Self::Retryable { retry_after, .. } => *retry_after,
-            Self::NotConfigured(_) | Self::Permanent { .. } => None,
+            Self::Retryable { retry_after, .. } | Self::Throttled { retry_after, .. } => {
+                *retry_after
+            }
+            Self::CircuitOpen { retry_in, .. } => *retry_in,
+            Self::NotConfigured(_) | Self::Permanent { .. } | Self::Unknown { .. } => None,
         }
     }
 
@@ -295,8 +353,10 @@ impl SendError {
     #[must_use]
     pub fn code(&self) -> Option<&str> {
         match self {
-            Self::Retryable { code, .. } | Self::Permanent { code, .. } => code.as_deref(),
-            Self::NotConfigured(_) => None,
+            Self::Retryable { code, .. }
+            | Self::Throttled { code, .. }
+            | Self::Permanent { code, .. } => code.as_deref(),
+            Self::NotConfigured(_) | Self::Unknown { .. } | Self::CircuitOpen { .. } => None,
         }
     }
 
@@ -330,6 +390,15 @@ pub trait Transport: Clone + Send + Sync + 'static {
         &self,
         request: &OutboundRequest,
     ) -> impl Future<Output = Result<Accepted, SendError>> + Send;
+
+    /// How long `provider` will still refuse every request without trying
+    /// (an open circuit breaker), so a caller can leave its messages where
+    /// they are instead of taking them out to be refused. `None` (the
+    /// default) when a request may go.
+    fn refusing(&self, provider: Provider) -> Option<Duration> {
+        let _ = provider;
+        None
+    }
 }
 
 /// Routes each request to the client of its provider; a provider without a
@@ -414,17 +483,24 @@ impl Transport for Providers {
 // ---------------------------------------------------------------------------
 // Shared by the clients.
 
-/// Maps an IO error of reqwest (no HTTP answer was read) to a
-/// [`SendError::Retryable`], saying whether the provider may have the message.
+/// Maps an IO error of reqwest (no HTTP answer was read): a connection that
+/// could not be opened is [`SendError::Retryable`] (nothing was written);
+/// anything later is [`SendError::Unknown`] (the provider may have the
+/// message).
 pub(crate) fn network_error(provider: Provider, error: reqwest::Error) -> SendError {
     let error = error.without_url();
-    let message = if error.is_connect() {
+    if error.is_connect() {
         // Nothing was written: the provider certainly does not have it.
-        format!(
-            "could not connect to {provider}: {}; the message was not sent",
-            cause_chain(&error)
-        )
-    } else if error.is_timeout() {
+        return SendError::Retryable {
+            message: format!(
+                "could not connect to {provider}: {}; the message was not sent",
+                cause_chain(&error)
+            ),
+            retry_after: None,
+            code: None,
+        };
+    }
+    let message = if error.is_timeout() {
         format!(
             "{provider} did not answer in time ({}); the provider may have accepted the \
              message, so a retry can deliver it twice",
@@ -437,11 +513,7 @@ pub(crate) fn network_error(provider: Provider, error: reqwest::Error) -> SendEr
             cause_chain(&error)
         )
     };
-    SendError::Retryable {
-        message,
-        retry_after: None,
-        code: None,
-    }
+    SendError::Unknown { message }
 }
 
 /// `error: source: source…` (the URL was removed by the caller: it holds account ids).
@@ -509,14 +581,26 @@ pub(crate) fn record_outcome(
             );
             "accepted"
         }
-        Err(e @ SendError::Retryable { .. }) => {
+        Err(e @ (SendError::Retryable { .. } | SendError::Throttled { .. })) => {
             tracing::warn!(
                 error.message = %e,
                 error.cause_chain = ?e,
                 elapsed_ms = elapsed.as_millis(),
                 "send failed, retryable"
             );
-            "retryable"
+            if e.is_throttled() {
+                "throttled"
+            } else {
+                "retryable"
+            }
+        }
+        Err(e @ SendError::Unknown { .. }) => {
+            tracing::warn!(
+                error.message = %e,
+                elapsed_ms = elapsed.as_millis(),
+                "send's outcome unknown: the provider may have the message"
+            );
+            "unknown"
         }
         Err(e) if auth_failed => {
             tracing::error!(

@@ -9,6 +9,7 @@
 mod media;
 mod meta;
 mod observability;
+mod policy;
 mod transport;
 mod twilio;
 

@@ -144,7 +144,9 @@ async fn every_send_counts_its_outcome_and_latency_per_provider() {
     assert_eq!(requests("twilio", "retryable"), 1);
     assert_eq!(requests("twilio", "permanent"), 1);
     assert_eq!(requests("meta", "accepted"), 1);
-    assert_eq!(requests("meta", "retryable"), 1);
+    // A throughput answer is counted apart: it slows down, it is no failure.
+    assert_eq!(requests("meta", "throttled"), 1);
+    assert_eq!(requests("meta", "retryable"), 0);
     assert_eq!(requests("meta", "permanent"), 0);
     assert_eq!(
         captured.samples("campanile_outbound_request_seconds{provider=twilio}"),

@@ -1,0 +1,204 @@
+//! One circuit breaker per target, on tower-resilience-circuitbreaker
+//! (ADR 0009), wrapped here so a future swap touches this file only.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use tower_resilience_circuitbreaker::{
+    CircuitBreakerError, CircuitBreakerHandle, CircuitBreakerLayer, CircuitState, FnClassifier,
+};
+
+use super::BreakerConfig;
+use crate::transport::{Accepted, SendError};
+
+/// The classifier's function type: which results count as failures.
+type Classify = fn(&Result<Accepted, SendError>) -> bool;
+
+/// What counts against a provider: it failed to answer (5xx, a connection
+/// refused, a timeout). Its answers about the request (4xx validation, an
+/// invalid number, the 24-hour window) and its requests to slow down
+/// (throughput codes: they slow the shaper instead) do not.
+fn is_failure(result: &Result<Accepted, SendError>) -> bool {
+    matches!(
+        result,
+        Err(SendError::Retryable { .. } | SendError::Unknown { .. })
+    )
+}
+
+/// A breaker's state, as `campanile_breaker_state{target}` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakerState {
+    /// Calls go through (gauge 0).
+    Closed,
+    /// Calls are refused without reaching the provider (gauge 1).
+    Open,
+    /// One probe is let through; its outcome closes or reopens the breaker
+    /// (gauge 2).
+    HalfOpen,
+}
+
+impl BreakerState {
+    /// The gauge's value.
+    #[must_use]
+    pub fn gauge(self) -> u8 {
+        match self {
+            Self::Closed => 0,
+            Self::Open => 1,
+            Self::HalfOpen => 2,
+        }
+    }
+
+    /// `closed`, `open` or `half_open`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Closed => "closed",
+            Self::Open => "open",
+            Self::HalfOpen => "half_open",
+        }
+    }
+
+    fn from_circuit(state: CircuitState) -> Self {
+        match state {
+            CircuitState::Closed => Self::Closed,
+            CircuitState::Open => Self::Open,
+            CircuitState::HalfOpen => Self::HalfOpen,
+        }
+    }
+}
+
+/// One target's breaker: the layer that goes into its stack, and what the
+/// operator's endpoints read.
+#[derive(Clone)]
+pub(super) struct Breaker {
+    target: &'static str,
+    layer: CircuitBreakerLayer<FnClassifier<Classify>>,
+    handle: CircuitBreakerHandle<FnClassifier<Classify>>,
+    open_for: Duration,
+    /// When it last opened (for how long it still refuses).
+    opened_at: Arc<Mutex<Option<Instant>>>,
+    /// Times it opened since the process started.
+    openings: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for Breaker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Breaker")
+            .field("target", &self.target)
+            .field("state", &self.state())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a breaker cannot be built.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid circuit breaker settings for {target}: {source}")]
+pub struct BreakerConfigError {
+    target: &'static str,
+    #[source]
+    source: tower_resilience_circuitbreaker::CircuitBreakerConfigError,
+}
+
+impl Breaker {
+    pub(super) fn new(
+        target: &'static str,
+        config: &BreakerConfig,
+    ) -> Result<Self, BreakerConfigError> {
+        let opened_at = Arc::new(Mutex::new(None));
+        let openings = Arc::new(AtomicU64::new(0));
+        let on_transition = {
+            let opened_at = Arc::clone(&opened_at);
+            let openings = Arc::clone(&openings);
+            move |from: CircuitState, to: CircuitState| {
+                let (from, to) = (
+                    BreakerState::from_circuit(from),
+                    BreakerState::from_circuit(to),
+                );
+                metrics::gauge!("campanile_breaker_state", "target" => target)
+                    .set(f64::from(to.gauge()));
+                if to == BreakerState::Open {
+                    *opened_at.lock().unwrap_or_else(PoisonError::into_inner) =
+                        Some(Instant::now());
+                    openings.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(
+                        target_name = target,
+                        from = from.as_str(),
+                        "circuit breaker opened: nothing is sent to {target} until a probe succeeds; messages wait in the outbox"
+                    );
+                } else {
+                    tracing::info!(
+                        target_name = target,
+                        from = from.as_str(),
+                        to = to.as_str(),
+                        "circuit breaker changed state"
+                    );
+                }
+            }
+        };
+        let (layer, handle) = CircuitBreakerLayer::builder()
+            .name(target)
+            .consecutive_failures(config.failure_threshold.max(1))
+            .wait_duration_in_open(config.open_for)
+            .permitted_calls_in_half_open(config.half_open_probes.max(1))
+            .failure_classifier(is_failure as Classify)
+            .on_state_transition(on_transition)
+            .build_with_handle()
+            .map_err(|source| BreakerConfigError { target, source })?;
+        metrics::gauge!("campanile_breaker_state", "target" => target).set(0.0);
+        Ok(Self {
+            target,
+            layer,
+            handle,
+            open_for: config.open_for,
+            opened_at,
+            openings,
+        })
+    }
+
+    pub(super) fn layer(&self) -> &CircuitBreakerLayer<FnClassifier<Classify>> {
+        &self.layer
+    }
+
+    pub(super) fn target(&self) -> &'static str {
+        self.target
+    }
+
+    pub(super) fn state(&self) -> BreakerState {
+        BreakerState::from_circuit(self.handle.state())
+    }
+
+    pub(super) fn openings(&self) -> u64 {
+        self.openings.load(Ordering::Relaxed)
+    }
+
+    /// How long the breaker still refuses every call: while it is open and
+    /// its open time has not run out. `None` once a probe may go.
+    pub(super) fn refusing_for(&self) -> Option<Duration> {
+        if self.state() != BreakerState::Open {
+            return None;
+        }
+        let opened = (*self
+            .opened_at
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner))?;
+        self.open_for
+            .checked_sub(opened.elapsed())
+            .filter(|left| !left.is_zero())
+    }
+
+    /// The breaker's error as a [`SendError`].
+    pub(super) fn error(&self, e: CircuitBreakerError<SendError>) -> SendError {
+        match e {
+            CircuitBreakerError::Inner(e) => e,
+            CircuitBreakerError::OpenCircuit => {
+                metrics::counter!("campanile_outbound_attempts_total", "target" => self.target, "outcome" => "breaker_open").increment(1);
+                SendError::CircuitOpen {
+                    target: self.target,
+                    retry_in: self.refusing_for(),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! The throughput shaper: paces sends to what the provider takes, per
+//! sender number and per (sender, customer) pair, on a GCRA
+//! [`RateStore`] — in process, or shared by every instance through Redis.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use framework::rate_limit::{Quota, RateDecision, RateStore};
+use serde_json::Value;
+use tokio::time::Instant;
+
+use super::ThroughputConfig;
+use crate::transport::OutboundRequest;
+
+/// Waits until a request may go; see the [module docs](self).
+#[derive(Debug, Clone)]
+pub(super) struct Shaper<R> {
+    target: &'static str,
+    store: R,
+    sender: Option<Quota>,
+    pair: Option<Quota>,
+    /// Senders the provider asked to slow down, until when (this process).
+    paused: Arc<Mutex<HashMap<String, Instant>>>,
+}
+
+/// The quota that allows `per_second` sends a second, in bursts of a tenth
+/// of a second's worth (at least one).
+fn per_second(per_second: u32) -> Option<Quota> {
+    if per_second == 0 {
+        return None;
+    }
+    let burst = (per_second / 10).max(1);
+    let period = Duration::from_secs_f64(f64::from(burst) / f64::from(per_second));
+    Some(Quota::new(burst, period))
+}
+
+impl<R: RateStore> Shaper<R> {
+    pub(super) fn new(target: &'static str, store: R, config: &ThroughputConfig) -> Self {
+        Self {
+            target,
+            store,
+            sender: per_second(config.per_second),
+            pair: config.pair,
+            paused: Arc::default(),
+        }
+    }
+
+    /// Waits until `request` may be sent: its sender's pause (after a
+    /// throughput error) is over and both its sender's and its pair's
+    /// quotas allow one more. Records the wait in
+    /// `campanile_shaper_wait_seconds`.
+    pub(super) async fn wait(&self, request: &OutboundRequest) {
+        let started = Instant::now();
+        let (sender, recipient) = addresses(request);
+        loop {
+            let until = self
+                .paused
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get(&sender)
+                .copied();
+            match until {
+                Some(until) if until > Instant::now() => tokio::time::sleep_until(until).await,
+                _ => break,
+            }
+        }
+        if let Some(quota) = &self.sender {
+            self.take(&format!("shaper:{}:{sender}", self.target), quota)
+                .await;
+        }
+        if let (Some(quota), Some(recipient)) = (&self.pair, recipient) {
+            self.take(
+                &format!("shaper:{}:{sender}:{recipient}", self.target),
+                quota,
+            )
+            .await;
+        }
+        metrics::histogram!("campanile_shaper_wait_seconds", "target" => self.target)
+            .record(started.elapsed().as_secs_f64());
+    }
+
+    /// Takes one send from `key`'s quota, waiting as long as the store says.
+    /// A store that fails lets the send go (the provider's own limits still
+    /// hold; a Redis outage must not stop every reply).
+    async fn take(&self, key: &str, quota: &Quota) {
+        loop {
+            match self.store.check(key, quota).await {
+                Ok(RateDecision::Allowed) => return,
+                Ok(RateDecision::Limited { retry_after, .. }) => {
+                    tokio::time::sleep(retry_after.max(Duration::from_millis(1))).await;
+                }
+                Err(e) => {
+                    tracing::warn!(error.message = %e, error.cause_chain = ?e, target_name = self.target, "throughput shaper's store failed; sending unshaped");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The provider asked `request`'s sender to slow down: nothing more goes
+    /// from it (in this process) for `wait`.
+    pub(super) fn pause(&self, request: &OutboundRequest, wait: Duration) {
+        let (sender, _) = addresses(request);
+        let until = Instant::now() + wait;
+        let mut paused = self.paused.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
+        paused.retain(|_, u| *u > now);
+        let entry = paused.entry(sender).or_insert(until);
+        *entry = (*entry).max(until);
+    }
+}
+
+/// The request's sender (Twilio `From` or `MessagingServiceSid`, Meta phone
+/// number id) and recipient (`To` / `to`; none for a read receipt).
+fn addresses(request: &OutboundRequest) -> (String, Option<String>) {
+    match request {
+        OutboundRequest::Twilio { fields } => {
+            let get = |name: &str| {
+                fields
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.clone())
+            };
+            let sender = get("From")
+                .or_else(|| get("MessagingServiceSid"))
+                .unwrap_or_default();
+            (sender, get("To"))
+        }
+        OutboundRequest::Meta {
+            phone_number_id,
+            body,
+        } => (
+            phone_number_id.clone(),
+            body.get("to").and_then(Value::as_str).map(str::to_owned),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rate_becomes_bursts_of_a_tenth_of_a_second() {
+        let quota = per_second(200).unwrap();
+        assert_eq!(quota.limit(), 20);
+        assert_eq!(quota.interval(), Duration::from_millis(5));
+        let slow = per_second(3).unwrap();
+        assert_eq!(slow.limit(), 1);
+        assert_eq!(slow.interval().as_millis(), 333);
+        assert!(per_second(0).is_none());
+    }
+
+    #[test]
+    fn senders_and_recipients_come_from_either_wire_format() {
+        let twilio = OutboundRequest::Twilio {
+            fields: vec![
+                ("To".into(), "whatsapp:+1555".into()),
+                ("From".into(), "whatsapp:+1444".into()),
+            ],
+        };
+        assert_eq!(
+            addresses(&twilio),
+            ("whatsapp:+1444".into(), Some("whatsapp:+1555".into()))
+        );
+        let receipt = OutboundRequest::Meta {
+            phone_number_id: "123".into(),
+            body: serde_json::json!({"status": "read", "message_id": "wamid.1"}),
+        };
+        assert_eq!(addresses(&receipt), ("123".into(), None));
+    }
+}
