@@ -66,6 +66,11 @@ pub enum Messages {
     ClaimedUntilMs,
     /// Inbound: the whole message as it arrived (JSON), run from the inbox.
     Payload,
+    /// Outbound: never sent again after an unknown outcome (proactive
+    /// messages); conversational replies may be, once.
+    AtMostOnce,
+    /// Outbound: sends of this row whose outcome was unknown.
+    UnknownOutcomes,
     /// Created at.
     CreatedAtMs,
     /// Last change.

@@ -347,7 +347,7 @@ impl Sender {
         };
         let stored = self
             .outbox
-            .store(OutboundTurn {
+            .store_proactive(OutboundTurn {
                 provider: reach.provider,
                 key: reach.key.clone(),
                 in_reply_to: MessageId::new(key),

@@ -20,8 +20,11 @@
 //! | `m0005_reminders` | reminders, reminder opt-outs, secrets |
 //! | `m0006_queue_order` ([`infra_sql`]) | the inbox's and the outbox's queues read in order by an index |
 //! | `m0007_jobs_order` ([`infra_sql`]) | the table job queue's claim read in order by an index |
+//! | `m0008_send_outcomes` ([`infra_sql`]) | outbound rows say whether they may be sent again after an unknown outcome, and count those outcomes |
 
-use infra_sql::migrations::{M0002Inbox, M0003Jobs, M0006QueueOrder, M0007JobsOrder};
+use infra_sql::migrations::{
+    M0002Inbox, M0003Jobs, M0006QueueOrder, M0007JobsOrder, M0008SendOutcomes,
+};
 use sea_orm_migration::prelude::*;
 
 mod m0001_shop_schema;
@@ -44,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_reminders::Migration),
             Box::new(M0006QueueOrder),
             Box::new(M0007JobsOrder),
+            Box::new(M0008SendOutcomes),
         ]
     }
 }

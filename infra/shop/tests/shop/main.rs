@@ -64,7 +64,8 @@ async fn migrations_are_idempotent_and_listed() {
             "m0004_invoices",
             "m0005_reminders",
             "m0006_queue_order",
-            "m0007_jobs_order"
+            "m0007_jobs_order",
+            "m0008_send_outcomes"
         ],
         "each migration applied once"
     );
@@ -123,7 +124,8 @@ async fn concurrent_migrations_on_postgres_take_turns() {
             "m0004_invoices",
             "m0005_reminders",
             "m0006_queue_order",
-            "m0007_jobs_order"
+            "m0007_jobs_order",
+            "m0008_send_outcomes"
         ]
     );
     db.drop().await;

@@ -58,7 +58,7 @@ mod statuses;
 mod stored;
 
 pub use inbox::{InboundClaim, InboundState, InboxQueue, QueuedInbound};
-pub use outbox::{NewOutbound, OutboxQueue, PendingOutbound};
+pub use outbox::{NewOutbound, OutboxQueue, PendingOutbound, SendClaim};
 pub use queries::{Contact, LogEntry, MessageQueries};
 pub use statuses::DeliveryStatuses;
 pub use stored::{Direction, InboundStatus, MessageStatus, OutboundStatus};

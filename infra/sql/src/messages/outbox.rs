@@ -46,6 +46,9 @@ pub struct NewOutbound {
     pub status: OutboundStatus,
     /// Why it failed, for `failed`.
     pub error: Option<String>,
+    /// Never sent again after an unknown outcome (a proactive message);
+    /// `false` for a conversational reply, which is sent again once.
+    pub at_most_once: bool,
 }
 
 /// An outbound row waiting to be sent.
@@ -63,6 +66,20 @@ pub struct PendingOutbound {
     pub in_reply_to: Option<String>,
     /// Whether it is due (not waiting for a retry or claimed elsewhere).
     pub due: bool,
+    /// Never sent again after an unknown outcome.
+    pub at_most_once: bool,
+    /// Sends whose outcome was unknown so far.
+    pub unknown_outcomes: i32,
+}
+
+/// A claim of an outbound row ([`OutboxQueue::claim_send`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendClaim {
+    /// Attempts so far, this one included.
+    pub attempts: i32,
+    /// Sends whose outcome was unknown so far, counting the previous
+    /// claim's if it lapsed unrecorded (its dispatcher died mid-send).
+    pub unknown_outcomes: i32,
 }
 
 /// The outbound rows of the log as the outbox; cheap to clone. See the
@@ -122,6 +139,7 @@ impl OutboxQueue {
                 Messages::NextAttemptAtMs,
                 Messages::CreatedAtMs,
                 Messages::UpdatedAtMs,
+                Messages::AtMostOnce,
             ])
             .on_conflict(
                 OnConflict::columns([Messages::Direction, Messages::InReplyTo, Messages::Seq])
@@ -147,6 +165,7 @@ impl OutboxQueue {
                     now.into(),
                     now.into(),
                     now.into(),
+                    row.at_most_once.into(),
                 ])
                 .map_err(|e| corrupt("messages", e))?;
         }
@@ -191,6 +210,8 @@ impl OutboxQueue {
                 (Messages::Table, Messages::InReplyTo),
                 (Messages::Table, Messages::NextAttemptAtMs),
                 (Messages::Table, Messages::ClaimedUntilMs),
+                (Messages::Table, Messages::AtMostOnce),
+                (Messages::Table, Messages::UnknownOutcomes),
             ])
             .from(Messages::Table)
             .and_where(
@@ -220,6 +241,8 @@ impl OutboxQueue {
                     attempts: r.try_get("", "attempts")?,
                     in_reply_to: r.try_get("", "in_reply_to")?,
                     due: next.is_none_or(|t| t <= now) && claimed.is_none_or(|t| t <= now),
+                    at_most_once: r.try_get("", "at_most_once")?,
+                    unknown_outcomes: r.try_get("", "unknown_outcomes")?,
                 })
             })
             .collect()
@@ -236,13 +259,32 @@ impl OutboxQueue {
     /// server stopped at that moment). The caller names the time, so that
     /// it can [`release`](Self::release) the claim it may hold.
     pub async fn claim(&self, id: i64, until_ms: i64) -> Result<Option<i32>, DbError> {
+        Ok(self.claim_send(id, until_ms).await?.map(|c| c.attempts))
+    }
+
+    /// [`claim`](Self::claim), also counting the previous claim's send as an
+    /// unknown outcome when that claim lapsed without a recorded outcome
+    /// (its dispatcher died, or stalled past its lease, mid-send): a row
+    /// whose outcome was recorded, or whose claim was given back, holds no
+    /// claim.
+    ///
+    /// # Errors
+    ///
+    /// As [`claim`](Self::claim).
+    pub async fn claim_send(&self, id: i64, until_ms: i64) -> Result<Option<SendClaim>, DbError> {
         let now = self.db.now_ms();
         // The claim counts the attempt: a send cut off by a crash (its
-        // outcome unknown) is still an attempt.
+        // outcome unknown) is still an attempt. An UPDATE's right-hand
+        // sides read the row as it was: the lapsed claim is still there.
+        let lapsed = Expr::case(Expr::col(Messages::ClaimedUntilMs).is_not_null(), 1).finally(0);
         let update = Query::update()
             .table(Messages::Table)
             .value(Messages::ClaimedUntilMs, until_ms)
             .value(Messages::Attempts, Expr::col(Messages::Attempts).add(1))
+            .value(
+                Messages::UnknownOutcomes,
+                Expr::col(Messages::UnknownOutcomes).add(lapsed),
+            )
             .value(Messages::UpdatedAtMs, now)
             .and_where(Expr::col((Messages::Table, Messages::Id)).eq(id))
             .and_where(Expr::col((Messages::Table, Messages::Status)).eq(OutboundStatus::Pending))
@@ -251,10 +293,13 @@ impl OutboxQueue {
             // own, or another instance's) never sends early or out of order.
             .and_where(waiting(Messages::Table.into_iden(), now).not())
             .and_where(Expr::exists(earlier_unsent(None)).not())
-            .returning_col(Messages::Attempts)
+            .returning(Query::returning().columns([Messages::Attempts, Messages::UnknownOutcomes]))
             .to_owned();
         match self.db.one(&update).await? {
-            Some(row) => Ok(Some(row.try_get("", "attempts")?)),
+            Some(row) => Ok(Some(SendClaim {
+                attempts: row.try_get("", "attempts")?,
+                unknown_outcomes: row.try_get("", "unknown_outcomes")?,
+            })),
             None => Ok(None),
         }
     }
@@ -360,8 +405,82 @@ impl OutboxQueue {
         Ok(())
     }
 
+    /// Row `id`'s send ended with an unknown outcome and it is sent again
+    /// at `next_attempt_at_ms` (a conversational reply, once): counted in
+    /// its unknown outcomes.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn mark_unknown_retry(
+        &self,
+        id: i64,
+        attempts: i32,
+        unknown_outcomes: i32,
+        next_attempt_at_ms: i64,
+        error: &str,
+    ) -> Result<(), DbError> {
+        self.mark_unknown_outcome(
+            id,
+            attempts,
+            unknown_outcomes,
+            Some(next_attempt_at_ms),
+            error,
+        )
+        .await
+    }
+
+    /// Row `id`'s send ended with an unknown outcome and it is not sent
+    /// again: it ends [`Unknown`](OutboundStatus::Unknown), with
+    /// `unknown_outcomes` counted, listed for review.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn mark_unknown(
+        &self,
+        id: i64,
+        attempts: i32,
+        unknown_outcomes: i32,
+        error: &str,
+    ) -> Result<(), DbError> {
+        self.mark_unknown_outcome(id, attempts, unknown_outcomes, None, error)
+            .await
+    }
+
+    /// Records an unknown outcome: sent again at `next_attempt_at_ms`, or
+    /// (`None`) never: status `unknown`.
+    async fn mark_unknown_outcome(
+        &self,
+        id: i64,
+        attempts: i32,
+        unknown_outcomes: i32,
+        next_attempt_at_ms: Option<i64>,
+        error: &str,
+    ) -> Result<(), DbError> {
+        let mut update = Query::update()
+            .table(Messages::Table)
+            .value(Messages::Attempts, attempts)
+            .value(Messages::UnknownOutcomes, unknown_outcomes)
+            .value(Messages::ClaimedUntilMs, Option::<i64>::None)
+            .to_owned();
+        match next_attempt_at_ms {
+            Some(at) => update.value(Messages::NextAttemptAtMs, at),
+            None => update.value(Messages::Status, OutboundStatus::Unknown),
+        };
+        let update = update
+            .value(Messages::Error, error)
+            .value(Messages::UpdatedAtMs, self.db.now_ms())
+            .and_where(Expr::col(Messages::Id).eq(id))
+            .to_owned();
+        self.db.exec(&update).await?;
+        Ok(())
+    }
+
     /// Row `id` ends in `status` ([`Failed`](OutboundStatus::Failed) or
-    /// [`DryRun`](OutboundStatus::DryRun)) and is not sent again.
+    /// [`DryRun`](OutboundStatus::DryRun), or
+    /// [`Unknown`](OutboundStatus::Unknown) with `unknown_outcomes`) and is
+    /// not sent again.
     ///
     /// # Errors
     ///

@@ -83,6 +83,11 @@ pub enum OutboundStatus {
     DryRun,
     /// A terminal chat's: shown there, never sent (stored `local`).
     Local,
+    /// Sent, but whether the provider took it is unknown (a timeout after
+    /// the request was written, or a dispatcher that died mid-send), and it
+    /// is not sent again: a proactive message (at-most-once), or a reply
+    /// already sent again once. Listed for review (stored `unknown`).
+    Unknown,
 }
 
 /// The statuses reports move through, in rank order.
@@ -108,12 +113,13 @@ impl OutboundStatus {
             Self::Failed => "failed",
             Self::DryRun => "dry_run",
             Self::Local => "local",
+            Self::Unknown => "unknown",
         }
     }
 
     /// The rank a report moves a message forward by: `pending` < `queued`
     /// < `sent` < `delivered` < `read` < `failed` (`failed` ranks highest:
-    /// nothing follows it). `None` for `dry_run` and `local`, which no
+    /// nothing follows it). `None` for `dry_run`, `local` and `unknown`, which no
     /// report moves a message to or from.
     #[must_use]
     pub const fn rank(self) -> Option<u8> {
@@ -124,7 +130,7 @@ impl OutboundStatus {
             Self::Delivered => Some(3),
             Self::Read => Some(4),
             Self::Failed => Some(5),
-            Self::DryRun | Self::Local => None,
+            Self::DryRun | Self::Local | Self::Unknown => None,
         }
     }
 
@@ -225,6 +231,7 @@ impl Stored for OutboundStatus {
         Self::Failed,
         Self::DryRun,
         Self::Local,
+        Self::Unknown,
     ];
     fn text(self) -> &'static str {
         self.as_str()

@@ -16,6 +16,7 @@
 //! | [`m0003_jobs`](M0003Jobs) | the jobs table |
 //! | [`m0006_queue_order`](M0006QueueOrder) | the inbox's and the outbox's queues read in order by an index |
 //! | [`m0007_jobs_order`](M0007JobsOrder) | the table job queue's claim read in order by an index (`jobs_queue_order` replaces `jobs_due`) |
+//! | [`m0008_send_outcomes`](M0008SendOutcomes) | outbound rows say whether they may be sent again after an unknown outcome, and count those outcomes |
 //!
 //! # With tables of your own
 //!
@@ -50,6 +51,7 @@ mod m0002_inbox;
 mod m0003_jobs;
 mod m0006_queue_order;
 mod m0007_jobs_order;
+mod m0008_send_outcomes;
 
 pub use self::m0001_message_log::{
     Migration as M0001MessageLog, create_customers, create_message_log,
@@ -58,6 +60,7 @@ pub use self::m0002_inbox::Migration as M0002Inbox;
 pub use self::m0003_jobs::Migration as M0003Jobs;
 pub use self::m0006_queue_order::Migration as M0006QueueOrder;
 pub use self::m0007_jobs_order::Migration as M0007JobsOrder;
+pub use self::m0008_send_outcomes::Migration as M0008SendOutcomes;
 
 /// Applies the message log's schema, one migration per change, in order.
 #[derive(Debug, Clone, Copy, Default)]
@@ -72,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0003Jobs),
             Box::new(M0006QueueOrder),
             Box::new(M0007JobsOrder),
+            Box::new(M0008SendOutcomes),
         ]
     }
 }

@@ -12,7 +12,7 @@ use futures_util::StreamExt as _;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 
-use crate::messages::{OutboundStatus, OutboxQueue, PendingOutbound};
+use crate::messages::{OutboundStatus, OutboxQueue, PendingOutbound, SendClaim};
 use crate::{DbError, duration_ms};
 use infra_providers::{OutboundRequest, SendError, Transport};
 
@@ -63,6 +63,11 @@ pub struct RoundReport {
     pub retrying: u64,
     /// Failed for good.
     pub failed: u64,
+    /// Sent with an unknown outcome and not sent again (status `unknown`).
+    pub unknown: u64,
+    /// Left in the outbox unclaimed: their provider's circuit breaker is
+    /// open.
+    pub held: u64,
 }
 
 impl RoundReport {
@@ -71,12 +76,14 @@ impl RoundReport {
         self.dry_run += other.dry_run;
         self.retrying += other.retrying;
         self.failed += other.failed;
+        self.unknown += other.unknown;
+        self.held += other.held;
     }
 
     /// Rows this round finished or rescheduled.
     #[must_use]
     pub fn total(&self) -> u64 {
-        self.sent + self.dry_run + self.retrying + self.failed
+        self.sent + self.dry_run + self.retrying + self.failed + self.unknown
     }
 }
 
@@ -209,10 +216,19 @@ impl<T: Transport> Dispatcher<T> {
             if !row.due {
                 break;
             }
+            let request = serde_json::from_str::<OutboundRequest>(&row.request);
+            if let Ok(request) = &request
+                && self.transport.refusing(request.provider()).is_some()
+            {
+                // Its breaker is open: the row stays where it is, unclaimed
+                // and in order, until a probe may go.
+                report.held += 1;
+                break;
+            }
             // The time by the log's database, whose statements judge the lease.
             let until_ms = self.queue.database().clock().ms_after(self.config.lease);
-            let attempts = match self.queue.claim(row.id, until_ms).await {
-                Ok(Some(attempts)) => attempts,
+            let claim = match self.queue.claim_send(row.id, until_ms).await {
+                Ok(Some(claim)) => claim,
                 Ok(None) => break, // another dispatcher has it; keep the order
                 Err(e) => {
                     tracing::warn!(error.message = %e, error.cause_chain = ?e, "cannot claim an outbox row");
@@ -221,24 +237,80 @@ impl<T: Transport> Dispatcher<T> {
                     break;
                 }
             };
-            // The lease is short (a crashed dispatcher's reply goes out
-            // soon) and renewed while the send runs.
-            let outcome = renewing(self.send_row(&row, attempts), self.config.lease / 3, || {
-                self.renew(&row, attempts)
-            })
-            .await;
+            let outcome = if claim.unknown_outcomes > row.unknown_outcomes {
+                // The previous claim lapsed mid-send: its outcome is unknown.
+                self.after_lapsed_claim(&row, claim, request).await
+            } else {
+                self.send_claimed(&row, claim, request).await
+            };
             let stop = outcome == Outcome::Retrying;
             match outcome {
                 Outcome::Sent => report.sent += 1,
                 Outcome::DryRun => report.dry_run += 1,
                 Outcome::Retrying => report.retrying += 1,
                 Outcome::Failed => report.failed += 1,
+                Outcome::Unknown => report.unknown += 1,
             }
             if stop {
                 break;
             }
         }
         report
+    }
+
+    /// Sends a claimed row, renewing its short lease while the send runs
+    /// (so a crashed dispatcher's reply goes out soon).
+    async fn send_claimed(
+        &self,
+        row: &PendingOutbound,
+        claim: SendClaim,
+        request: Result<OutboundRequest, serde_json::Error>,
+    ) -> Outcome {
+        renewing(
+            self.send_row(row, claim, request),
+            self.config.lease / 3,
+            || self.renew(row, claim.attempts),
+        )
+        .await
+    }
+
+    /// A row whose previous claim lapsed without a recorded outcome (its
+    /// dispatcher died or stalled mid-send): the provider may have it. A
+    /// conversational reply is sent again, once; a proactive message
+    /// (at-most-once) never: it ends `unknown`, listed for review.
+    async fn after_lapsed_claim(
+        &self,
+        row: &PendingOutbound,
+        claim: SendClaim,
+        request: Result<OutboundRequest, serde_json::Error>,
+    ) -> Outcome {
+        let target = request
+            .as_ref()
+            .map(|r| r.provider().as_str())
+            .unwrap_or("unknown");
+        metrics::counter!("campanile_outbound_unknown_total", "target" => target).increment(1);
+        if resend_after_unknown(row.at_most_once, claim.unknown_outcomes) {
+            tracing::warn!(
+                row = row.id,
+                in_reply_to = row.in_reply_to.as_deref().unwrap_or_default(),
+                "a reply's previous send lapsed with its outcome unknown; sending it once more (the customer may get it twice)"
+            );
+            metrics::counter!("campanile_outbound_resent_total", "target" => target).increment(1);
+            return self.send_claimed(row, claim, request).await;
+        }
+        let error = "a send lapsed with its outcome unknown (its dispatcher stopped mid-send); not sent again";
+        tracing::warn!(
+            row = row.id,
+            at_most_once = row.at_most_once,
+            in_reply_to = row.in_reply_to.as_deref().unwrap_or_default(),
+            "{error}"
+        );
+        let stored = self
+            .queue
+            .mark_unknown(row.id, claim.attempts, claim.unknown_outcomes, error)
+            .await;
+        Self::record(row, Outcome::Unknown, stored);
+        Outcome::Unknown
     }
 
     /// Holds the claim of `row` for another lease; [`Renewal::Lost`] once
@@ -264,8 +336,14 @@ impl<T: Transport> Dispatcher<T> {
         }
     }
 
-    async fn send_row(&self, row: &PendingOutbound, attempts: i32) -> Outcome {
-        let request: OutboundRequest = match serde_json::from_str(&row.request) {
+    async fn send_row(
+        &self,
+        row: &PendingOutbound,
+        claim: SendClaim,
+        request: Result<OutboundRequest, serde_json::Error>,
+    ) -> Outcome {
+        let attempts = claim.attempts;
+        let request = match request {
             Ok(r) => r,
             Err(e) => {
                 let error = format!("stored request is unreadable: {e}");
@@ -317,6 +395,68 @@ impl<T: Transport> Dispatcher<T> {
                         .mark_final(row.id, OutboundStatus::DryRun, attempts, None)
                         .await,
                 )
+            }
+            Err(e @ (SendError::CircuitOpen { .. } | SendError::Throttled { .. })) => {
+                // Not sent, and not this message's fault: the attempt is not
+                // counted. It waits (durably, in order) for the breaker's
+                // probe or the provider's throughput.
+                let delay = e
+                    .retry_after()
+                    .unwrap_or(Duration::from_secs(1))
+                    .max(Duration::from_millis(100));
+                tracing::info!(
+                    provider = provider.as_str(),
+                    retry_in_ms = duration_ms(delay),
+                    error.message = %e,
+                    "reply waits for its provider"
+                );
+                (
+                    Outcome::Retrying,
+                    self.queue
+                        .mark_retry(
+                            row.id,
+                            attempts.saturating_sub(1),
+                            self.queue.database().clock().ms_after(delay),
+                            &e.to_string(),
+                        )
+                        .await,
+                )
+            }
+            Err(e @ SendError::Unknown { .. }) => {
+                let unknown = claim.unknown_outcomes.saturating_add(1);
+                if resend_after_unknown(row.at_most_once, unknown) {
+                    tracing::warn!(
+                        provider = provider.as_str(),
+                        error.message = %e,
+                        "a reply's outcome is unknown; sending it once more (the customer may get it twice)"
+                    );
+                    metrics::counter!("campanile_outbound_resent_total", "target" => provider.as_str()).increment(1);
+                    (
+                        Outcome::Retrying,
+                        self.queue
+                            .mark_unknown_retry(
+                                row.id,
+                                attempts,
+                                unknown,
+                                self.queue.database().clock().ms_after(Duration::ZERO),
+                                &e.to_string(),
+                            )
+                            .await,
+                    )
+                } else {
+                    tracing::warn!(
+                        provider = provider.as_str(),
+                        at_most_once = row.at_most_once,
+                        error.message = %e,
+                        "a message's outcome is unknown; not sent again, listed for review"
+                    );
+                    (
+                        Outcome::Unknown,
+                        self.queue
+                            .mark_unknown(row.id, attempts, unknown, &e.to_string())
+                            .await,
+                    )
+                }
             }
             Err(e @ SendError::Retryable { retry_after, .. })
                 if attempts < self.config.max_attempts =>
@@ -441,12 +581,20 @@ fn lanes(rows: Vec<PendingOutbound>) -> Vec<Vec<PendingOutbound>> {
         .collect()
 }
 
+/// Whether a row whose send ended with its `unknown_outcomes`-th unknown
+/// outcome is sent again: a conversational reply once (at-least-once), a
+/// proactive message never (at-most-once).
+fn resend_after_unknown(at_most_once: bool, unknown_outcomes: i32) -> bool {
+    !at_most_once && unknown_outcomes <= 1
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
     Sent,
     DryRun,
     Retrying,
     Failed,
+    Unknown,
 }
 
 impl Outcome {
@@ -456,6 +604,7 @@ impl Outcome {
             Self::DryRun => "dry_run",
             Self::Retrying => "retrying",
             Self::Failed => "failed",
+            Self::Unknown => "unknown",
         }
     }
 }

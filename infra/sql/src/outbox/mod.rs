@@ -76,7 +76,28 @@ impl DbOutbox {
     ///
     /// [`OutboxError::Backend`] when the database fails.
     pub async fn store(&self, turn: OutboundTurn) -> Result<u64, OutboxError> {
-        let rows = self.render(&turn);
+        self.store_rows(&turn, false).await
+    }
+
+    /// [`store`](Self::store) for a proactive message (a notification, a
+    /// reminder, a campaign's): stored at-most-once, so a send whose
+    /// outcome is unknown is never sent again but marked
+    /// [`Unknown`](OutboundStatus::Unknown) for review. A conversational
+    /// reply ([`store`](Self::store)) is sent again once instead.
+    ///
+    /// # Errors
+    ///
+    /// As [`store`](Self::store).
+    pub async fn store_proactive(&self, turn: OutboundTurn) -> Result<u64, OutboxError> {
+        self.store_rows(&turn, true).await
+    }
+
+    async fn store_rows(
+        &self,
+        turn: &OutboundTurn,
+        at_most_once: bool,
+    ) -> Result<u64, OutboxError> {
+        let rows = self.render(turn, at_most_once);
         let stored = self
             .queue
             .enqueue(&rows)
@@ -107,7 +128,7 @@ impl DbOutbox {
     }
 
     /// The rows for one turn, in order.
-    fn render(&self, turn: &OutboundTurn) -> Vec<NewOutbound> {
+    fn render(&self, turn: &OutboundTurn, at_most_once: bool) -> Vec<NewOutbound> {
         let customer = turn.key.customer();
         let mut rows = Vec::new();
         let base = |reply: &Reply| NewOutbound {
@@ -121,6 +142,7 @@ impl DbOutbox {
             request: None,
             status: OutboundStatus::Pending,
             error: None,
+            at_most_once,
         };
         for reply in &turn.replies {
             if !matches!(turn.provider, Provider::Twilio | Provider::Meta) {

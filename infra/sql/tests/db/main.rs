@@ -46,7 +46,8 @@ async fn migrations_are_idempotent_and_listed() {
             "m0002_inbox",
             "m0003_jobs",
             "m0006_queue_order",
-            "m0007_jobs_order"
+            "m0007_jobs_order",
+            "m0008_send_outcomes"
         ],
         "each migration applied once"
     );

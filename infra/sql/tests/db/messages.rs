@@ -51,6 +51,7 @@ fn out(in_reply_to: &str, seq: i32, body: &str) -> NewOutbound {
         request: Some("{}".to_owned()),
         status: OutboundStatus::Pending,
         error: None,
+        at_most_once: false,
     }
 }
 
