@@ -7,6 +7,7 @@ mod jobs;
 mod kill;
 mod messages;
 mod outbox;
+mod send_outcomes;
 mod sender;
 
 use framework::testing::time::Clock;

@@ -18,7 +18,7 @@ use infra_sql::testing::{Backend, TestDb};
 const SID: &str = "AC00000000000000000000000000000009";
 const TOKEN: &str = "outbox-token";
 
-fn turn(
+pub(crate) fn turn(
     provider: Provider,
     customer: &str,
     in_reply_to: &str,
