@@ -12,6 +12,7 @@ use features::shared::{Currency, Now};
 use framework::Provider;
 use infra_providers::Providers;
 use infra_providers::meta::MetaClient;
+use infra_providers::policy::Resilient;
 use infra_providers::twilio::TwilioClient;
 use infra_shop::invoices::DbInvoiceRepository;
 use infra_shop::orders::DbOrderRepository;
@@ -67,6 +68,10 @@ pub struct Services {
     pub outbox: DbOutbox,
     /// The provider clients (a provider without credentials: dry run).
     pub providers: Providers,
+    /// The same clients, each behind its outbound policy (deadline, retry,
+    /// circuit breaker, throughput shaper): what the dispatcher sends
+    /// through, and whose breakers `/readyz` reports.
+    pub outbound: Resilient<Rates>,
     /// Background jobs.
     pub jobs: crate::jobs::Queue,
     /// Invoices.
@@ -229,6 +234,12 @@ impl Services {
             None => None,
         };
         let outbox = DbOutbox::new(db.clone(), settings.render_config());
+        let mut outbound = Resilient::new(providers.clone(), stores.rates.clone());
+        for provider in [Provider::Twilio, Provider::Meta] {
+            outbound = outbound
+                .with_policy(provider, settings.outbound.policy(provider))
+                .context("the outbound policy's settings")?;
+        }
         Ok(Self {
             shop: Shop {
                 catalog: Arc::new(catalog),
@@ -243,6 +254,7 @@ impl Services {
             messages,
             outbox,
             providers,
+            outbound,
             jobs,
             invoices,
             reminders,
@@ -342,9 +354,9 @@ impl Services {
 
     /// A dispatcher sending the outbox through the provider clients.
     #[must_use]
-    pub fn dispatcher(&self) -> Dispatcher<Providers> {
+    pub fn dispatcher(&self) -> Dispatcher<Resilient<Rates>> {
         self.outbox.dispatcher(
-            self.providers.clone(),
+            self.outbound.clone(),
             DispatchConfig {
                 lease: self.settings.pipeline.send_lease,
                 concurrency: self.settings.pipeline.send_concurrency,

@@ -22,6 +22,7 @@ pub mod messages;
 pub mod migrate;
 pub mod remind;
 pub mod serve;
+pub mod status;
 pub mod worker;
 
 use std::fmt::Write as _;
@@ -123,6 +124,10 @@ enum Command {
     Jobs(jobs::Command),
     /// Show the latest entries of the message log.
     Messages(messages::Args),
+    /// Ask a running instance whether it is ready: its database, Redis, and
+    /// each provider's circuit breaker (closed, open, half_open). Exits 1
+    /// when it is not ready or does not answer.
+    Status(status::Args),
 }
 
 /// Runs the command line: logs, settings, then the subcommand.
@@ -149,6 +154,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Remind(args)) => remind::run(settings, args).await,
         Some(Command::Jobs(command)) => jobs::run(settings, command).await,
         Some(Command::Messages(args)) => messages::run(settings, args).await,
+        Some(Command::Status(args)) => status::run(settings, args).await,
     }
 }
 

@@ -48,6 +48,7 @@
 
 mod error;
 pub mod logs;
+pub mod outbound;
 pub mod pipeline;
 pub mod server;
 pub mod shop;
@@ -68,6 +69,7 @@ pub use infra_providers::twilio::TwilioSettings;
 pub use infra_redis::RedisSettings;
 pub use infra_sql::DatabaseSettings;
 pub use logs::LogSettings;
+pub use outbound::OutboundSettings;
 pub use pipeline::{PipelineSettings, WorkerSettings};
 pub use server::ServerSettings;
 pub use shop::ShopSettings;
@@ -101,6 +103,8 @@ pub struct Settings {
     pub twilio: TwilioSettings,
     /// Meta.
     pub meta: MetaSettings,
+    /// The outbound policy: breakers and throughput.
+    pub outbound: OutboundSettings,
     /// Logs.
     pub log: LogSettings,
     /// Leases and TTLs.
@@ -133,6 +137,10 @@ impl Settings {
         Section {
             title: "Meta (WhatsApp Cloud API)",
             variables: MetaSettings::VARIABLES,
+        },
+        Section {
+            title: "Outbound (circuit breakers, throughput)",
+            variables: OutboundSettings::VARIABLES,
         },
         Section {
             title: "Logs",
@@ -233,6 +241,7 @@ impl Settings {
             redis: section(&merged, layers)?,
             twilio: section(&merged, layers)?,
             meta: section(&merged, layers)?,
+            outbound: section(&merged, layers)?,
             log: section(&merged, layers)?,
             pipeline: section(&merged, layers)?,
             workers: section(&merged, layers)?,

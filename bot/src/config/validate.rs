@@ -41,6 +41,23 @@ impl Settings {
                 return invalid(name, "0s", "must be more than 0s");
             }
         }
+        for (name, value) in [
+            (
+                "CAMPANILE_TWILIO_BREAKER_FAILURES",
+                self.outbound.twilio_breaker_failures,
+            ),
+            (
+                "CAMPANILE_META_BREAKER_FAILURES",
+                self.outbound.meta_breaker_failures,
+            ),
+        ] {
+            if value == 0 {
+                return invalid(name, "0", "must be at least 1");
+            }
+        }
+        if self.outbound.timeout.is_zero() {
+            return invalid("CAMPANILE_OUTBOUND_TIMEOUT", "0s", "must be more than 0s");
+        }
         if self.server.max_connections == 0 {
             return invalid("CAMPANILE_MAX_CONNECTIONS", "0", "must be at least 1");
         }

@@ -28,6 +28,7 @@ pub fn app(services: &Services, ingress: InboxIngress) -> axum::Router {
         db: services.db.clone(),
         redis: services.redis.clone(),
         metrics: crate::telemetry::metrics(),
+        outbound: services.outbound.clone(),
     };
     let files = invoices::InvoiceFiles {
         documents: services.documents.clone(),

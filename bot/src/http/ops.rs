@@ -1,11 +1,17 @@
 //! The operator's endpoints: `GET /healthz` (the process is alive),
-//! `GET /readyz` (the database and Redis, if configured, answer) and
-//! `GET /metrics` (Prometheus text format).
+//! `GET /readyz` (the database and Redis, if configured, answer; with each
+//! provider's circuit breaker in its JSON body) and `GET /metrics`
+//! (Prometheus text format).
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
+use infra_providers::policy::{BreakerReport, Resilient};
 use infra_sql::Database;
+use serde::Serialize;
+
+use crate::stores::Rates;
 
 /// What the operator's endpoints check and show.
 #[derive(Clone)]
@@ -16,6 +22,8 @@ pub struct Ops {
     pub redis: Option<infra_redis::RedisConnection>,
     /// The process's metrics recorder.
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// The providers behind their policies, whose breakers `/readyz` shows.
+    pub outbound: Resilient<Rates>,
 }
 
 impl std::fmt::Debug for Ops {
@@ -33,28 +41,57 @@ pub async fn healthz() -> &'static str {
     "ok\n"
 }
 
-/// `GET /readyz`: 200 when every store answers, 503 naming the first that
-/// does not.
+/// What `/readyz` answers (JSON), and `campanile status` prints.
+#[derive(Debug, Serialize)]
+pub struct Readiness {
+    /// `ready` or `not ready`.
+    pub status: &'static str,
+    /// `ok` or `unreachable`.
+    pub database: &'static str,
+    /// `ok`, `unreachable`, or `off` (no `REDIS_URL`).
+    pub redis: &'static str,
+    /// Each configured provider's circuit breaker. An open breaker does not
+    /// make the instance unready: the outage is the provider's, and every
+    /// instance would see it; replies wait in the outbox meanwhile.
+    pub breakers: Vec<BreakerReport>,
+}
+
+/// `GET /readyz`: 200 when the database and Redis (if configured) answer,
+/// 503 otherwise; the body says which, and how each breaker stands.
 pub async fn readyz(State(ops): State<Ops>) -> impl IntoResponse {
-    if let Err(e) = ops.db.ping().await {
-        tracing::warn!(error.message = %e, "readiness check failed: database");
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not ready: database unreachable\n".to_owned(),
-        );
-    }
-    if let Some(redis) = &ops.redis
-        && let Err(e) = redis::cmd("PING")
+    let database = match ops.db.ping().await {
+        Ok(()) => "ok",
+        Err(e) => {
+            tracing::warn!(error.message = %e, "readiness check failed: database");
+            "unreachable"
+        }
+    };
+    let redis = match &ops.redis {
+        None => "off",
+        Some(redis) => match redis::cmd("PING")
             .query_async::<String>(&mut redis.manager().clone())
             .await
-    {
-        tracing::warn!(error.message = %e, "readiness check failed: redis");
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not ready: redis unreachable\n".to_owned(),
-        );
-    }
-    (StatusCode::OK, "ready\n".to_owned())
+        {
+            Ok(_) => "ok",
+            Err(e) => {
+                tracing::warn!(error.message = %e, "readiness check failed: redis");
+                "unreachable"
+            }
+        },
+    };
+    let ready = database == "ok" && redis != "unreachable";
+    let body = Readiness {
+        status: if ready { "ready" } else { "not ready" },
+        database,
+        redis,
+        breakers: ops.outbound.breakers(),
+    };
+    let code = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, Json(body))
 }
 
 /// `GET /metrics`.

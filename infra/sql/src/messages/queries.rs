@@ -177,6 +177,22 @@ impl MessageQueries {
         customer: Option<&str>,
         limit: u64,
     ) -> Result<Vec<LogEntry>, DbError> {
+        self.recent_in(customer, None, limit).await
+    }
+
+    /// [`recent`](Self::recent), only rows in `status` when given (e.g.
+    /// the outbound messages whose outcome is
+    /// [`Unknown`](super::OutboundStatus::Unknown), for review).
+    ///
+    /// # Errors
+    ///
+    /// As [`recent`](Self::recent).
+    pub async fn recent_in(
+        &self,
+        customer: Option<&str>,
+        status: Option<MessageStatus>,
+        limit: u64,
+    ) -> Result<Vec<LogEntry>, DbError> {
         let mut select = Query::select()
             .columns([
                 Messages::Id,
@@ -197,6 +213,11 @@ impl MessageQueries {
             .to_owned();
         if let Some(c) = customer {
             select.and_where(Expr::col(Messages::Customer).eq(c));
+        }
+        if let Some(status) = status {
+            select
+                .and_where(Expr::col(Messages::Direction).eq(status.direction().as_str()))
+                .and_where(Expr::col(Messages::Status).eq(status.as_str()));
         }
         let rows = self.db.all(&select).await?;
         rows.iter()

@@ -117,6 +117,15 @@ impl OutboundStatus {
         }
     }
 
+    /// The status stored as `text`, if any.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        <Self as Stored>::ALL
+            .iter()
+            .copied()
+            .find(|s| s.as_str() == text)
+    }
+
     /// The rank a report moves a message forward by: `pending` < `queued`
     /// < `sent` < `delivered` < `read` < `failed` (`failed` ranks highest:
     /// nothing follows it). `None` for `dry_run`, `local` and `unknown`, which no
