@@ -22,6 +22,10 @@ pub(super) struct Shaper<R> {
     pair: Option<Quota>,
     /// Senders the provider asked to slow down, until when (this process).
     paused: Arc<Mutex<HashMap<String, Instant>>>,
+    /// One queue per key in this process: its sends take turns (first come,
+    /// first served) to ask the store, so a hundred waiting sends make one
+    /// store call per slot, not a hundred.
+    turns: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 /// The quota that allows `per_second` sends a second, in bursts of a tenth
@@ -43,6 +47,7 @@ impl<R: RateStore> Shaper<R> {
             sender: per_second(config.per_second),
             pair: config.pair,
             paused: Arc::default(),
+            turns: Arc::default(),
         }
     }
 
@@ -84,6 +89,15 @@ impl<R: RateStore> Shaper<R> {
     /// A store that fails lets the send go (the provider's own limits still
     /// hold; a Redis outage must not stop every reply).
     async fn take(&self, key: &str, quota: &Quota) {
+        let turn = {
+            let mut turns = self.turns.lock().unwrap_or_else(PoisonError::into_inner);
+            if turns.len() > 10_000 {
+                // Keys nobody waits on any more.
+                turns.retain(|_, t| Arc::strong_count(t) > 1);
+            }
+            Arc::clone(turns.entry(key.to_owned()).or_default())
+        };
+        let _turn = turn.lock().await;
         loop {
             match self.store.check(key, quota).await {
                 Ok(RateDecision::Allowed) => return,
@@ -150,6 +164,81 @@ mod tests {
         assert_eq!(slow.limit(), 1);
         assert_eq!(slow.interval().as_millis(), 333);
         assert!(per_second(0).is_none());
+    }
+
+    fn text_to(customer: usize) -> OutboundRequest {
+        OutboundRequest::Meta {
+            phone_number_id: "123".into(),
+            body: serde_json::json!({"to": format!("+1555{customer:07}"), "type": "text"}),
+        }
+    }
+
+    /// Two instances' shapers on one store (virtual time): together they
+    /// send at the configured rate, after the first burst.
+    #[tokio::test(start_paused = true)]
+    async fn shapers_sharing_a_store_keep_the_rate_together() {
+        let store = framework::rate_limit::InMemRateStore::new();
+        let config = ThroughputConfig {
+            per_second: 200,
+            pair: None,
+            ..ThroughputConfig::default()
+        };
+        let shapers = [
+            Shaper::new("meta", store.clone(), &config),
+            Shaper::new("meta", store, &config),
+        ];
+        let start = Instant::now();
+        let mut sends = tokio::task::JoinSet::new();
+        for i in 0..1_000 {
+            let shaper = shapers[i % 2].clone();
+            sends.spawn(async move {
+                shaper.wait(&text_to(i)).await;
+                Instant::now()
+            });
+        }
+        let mut at: Vec<Duration> = sends.join_all().await.iter().map(|t| *t - start).collect();
+        at.sort();
+
+        // A burst of 20 (a tenth of a second), then one every 5 ms.
+        assert_eq!(at.iter().filter(|t| t.is_zero()).count(), 20);
+        let last = at[999];
+        assert!(
+            (Duration::from_millis(4_890)..=Duration::from_millis(4_910)).contains(&last),
+            "{last:?}"
+        );
+        for second in 1..4 {
+            let from = Duration::from_secs(second);
+            let sent = at
+                .iter()
+                .filter(|t| **t >= from && **t < from + Duration::from_secs(1))
+                .count();
+            assert_eq!(sent, 200, "second {second}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_throughput_answer_pauses_its_sender_only() {
+        let config = ThroughputConfig {
+            per_second: 0,
+            pair: None,
+            ..ThroughputConfig::default()
+        };
+        let shaper = Shaper::new(
+            "meta",
+            framework::rate_limit::InMemRateStore::new(),
+            &config,
+        );
+        let other = OutboundRequest::Meta {
+            phone_number_id: "456".into(),
+            body: serde_json::json!({"to": "+15550000001"}),
+        };
+        shaper.pause(&text_to(1), Duration::from_secs(3));
+
+        let start = Instant::now();
+        shaper.wait(&other).await;
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        shaper.wait(&text_to(2)).await;
+        assert_eq!(start.elapsed(), Duration::from_secs(3));
     }
 
     #[test]
