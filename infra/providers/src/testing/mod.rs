@@ -39,7 +39,7 @@
 //!
 //! fake.fail_next(FakeFailure::RateLimited { retry_after_secs: Some(2) });
 //! let err = client.send(&fields).await.unwrap_err();
-//! assert!(matches!(err, SendError::Retryable { .. }));
+//! assert!(matches!(err, SendError::Throttled { .. }));
 //! assert_eq!(fake.requests().len(), 2);
 //! assert_eq!(fake.accepted().len(), 1);
 //! # }
