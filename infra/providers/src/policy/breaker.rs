@@ -238,6 +238,13 @@ where
             .filter(|left| !left.is_zero())
     }
 
+    /// Opens the breaker now, whatever the count of failures (a cause
+    /// known to last, such as a spent daily quota). It refuses every call
+    /// for its open time, then lets a probe through as usual.
+    pub(crate) async fn force_open(&self) {
+        self.handle.force_open().await;
+    }
+
     /// The breaker's error as the guarded call's error type.
     pub(crate) fn error(&self, e: CircuitBreakerError<E>) -> E {
         match e {
