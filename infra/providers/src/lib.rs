@@ -19,8 +19,11 @@
 //!   shaper → client ([`policy::Resilient`], a [`Transport`] itself).
 //! - [`render`]: a [`Reply`](framework::reply::Reply) as the requests a
 //!   provider's API takes.
-//! - `testing` (feature `test-util`): fake Twilio and Meta servers on
-//!   127.0.0.1 that speak the real wire format, errors included.
+//! - [`zoho`]: a Zoho CRM (API v8) client: the inventory from `Products`,
+//!   orders upserted into `Sales_Orders` or `Deals`; tokens cached and
+//!   refreshed by one caller at a time, a bulkhead, a circuit breaker.
+//! - `testing` (feature `test-util`): fake Twilio, Meta and Zoho CRM servers
+//!   on 127.0.0.1 that speak the real wire format, errors included.
 //!
 //! The durable outbox that stores rendered requests and the dispatcher that
 //! sends them through a [`Transport`] are in `infra_sql::outbox`.
@@ -61,6 +64,7 @@ pub mod render;
 pub mod testing;
 pub mod transport;
 pub mod twilio;
+pub mod zoho;
 
 pub use self::media::{DownloadError, Downloaded, MediaDownloader};
 pub use self::transport::{Accepted, OutboundRequest, Providers, SendError, Transport};

@@ -1,5 +1,11 @@
 //! One circuit breaker per target, on tower-resilience-circuitbreaker
 //! (ADR 0009), wrapped here so a future swap touches this file only.
+//!
+//! [`Breaker`] is generic over what the guarded call answers: the outbound
+//! policy guards sends (`Result<Accepted, SendError>`, the default), the
+//! Zoho client guards its API calls with its own error type. Each user
+//! gives a classifier (which results count as failures) and a function
+//! that turns an open circuit into its error type.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -13,7 +19,11 @@ use super::BreakerConfig;
 use crate::transport::{Accepted, SendError};
 
 /// The classifier's function type: which results count as failures.
-type Classify = fn(&Result<Accepted, SendError>) -> bool;
+pub(crate) type Classify<Res, E> = fn(&Result<Res, E>) -> bool;
+
+/// Makes the error a refused call answers: the target, and how long the
+/// breaker still refuses every call.
+pub(crate) type OpenError<E> = fn(&'static str, Option<Duration>) -> E;
 
 /// What counts against a provider: it failed to answer (5xx, a connection
 /// refused, a timeout). Its answers about the request (4xx validation, an
@@ -71,19 +81,36 @@ impl BreakerState {
 
 /// One target's breaker: the layer that goes into its stack, and what the
 /// operator's endpoints read.
-#[derive(Clone)]
-pub(super) struct Breaker {
+pub(crate) struct Breaker<Res = Accepted, E = SendError> {
     target: &'static str,
-    layer: CircuitBreakerLayer<FnClassifier<Classify>>,
-    handle: CircuitBreakerHandle<FnClassifier<Classify>>,
+    layer: CircuitBreakerLayer<FnClassifier<Classify<Res, E>>>,
+    handle: CircuitBreakerHandle<FnClassifier<Classify<Res, E>>>,
     open_for: Duration,
     /// When it last opened (for how long it still refuses).
     opened_at: Arc<Mutex<Option<Instant>>>,
     /// Times it opened since the process started.
     openings: Arc<AtomicU64>,
+    /// The error a refused call answers.
+    open_error: OpenError<E>,
 }
 
-impl std::fmt::Debug for Breaker {
+// By hand: a derive would ask `Res: Clone, E: Clone`, which a breaker does
+// not need.
+impl<Res, E> Clone for Breaker<Res, E> {
+    fn clone(&self) -> Self {
+        Self {
+            target: self.target,
+            layer: self.layer.clone(),
+            handle: self.handle.clone(),
+            open_for: self.open_for,
+            opened_at: Arc::clone(&self.opened_at),
+            openings: Arc::clone(&self.openings),
+            open_error: self.open_error,
+        }
+    }
+}
+
+impl<Res: 'static, E: 'static> std::fmt::Debug for Breaker<Res, E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Breaker")
             .field("target", &self.target)
@@ -102,9 +129,31 @@ pub struct BreakerConfigError {
 }
 
 impl Breaker {
-    pub(super) fn new(
+    /// A breaker for sends: [`SendError::Retryable`] and
+    /// [`SendError::Unknown`] count as failures, a refused call answers
+    /// [`SendError::CircuitOpen`].
+    pub(crate) fn new(
         target: &'static str,
         config: &BreakerConfig,
+    ) -> Result<Self, BreakerConfigError> {
+        Self::with_classifier(target, config, is_failure, |target, retry_in| {
+            SendError::CircuitOpen { target, retry_in }
+        })
+    }
+}
+
+impl<Res, E> Breaker<Res, E>
+where
+    Res: 'static,
+    E: 'static,
+{
+    /// A breaker whose failures are what `classify` says, and whose refused
+    /// calls answer `open_error`.
+    pub(crate) fn with_classifier(
+        target: &'static str,
+        config: &BreakerConfig,
+        classify: Classify<Res, E>,
+        open_error: OpenError<E>,
     ) -> Result<Self, BreakerConfigError> {
         let opened_at = Arc::new(Mutex::new(None));
         let openings = Arc::new(AtomicU64::new(0));
@@ -142,7 +191,7 @@ impl Breaker {
             .consecutive_failures(config.failure_threshold.max(1))
             .wait_duration_in_open(config.open_for)
             .permitted_calls_in_half_open(config.half_open_probes.max(1))
-            .failure_classifier(is_failure as Classify)
+            .failure_classifier(classify)
             .on_state_transition(on_transition)
             .build_with_handle()
             .map_err(|source| BreakerConfigError { target, source })?;
@@ -154,28 +203,29 @@ impl Breaker {
             open_for: config.open_for,
             opened_at,
             openings,
+            open_error,
         })
     }
 
-    pub(super) fn layer(&self) -> &CircuitBreakerLayer<FnClassifier<Classify>> {
+    pub(crate) fn layer(&self) -> &CircuitBreakerLayer<FnClassifier<Classify<Res, E>>> {
         &self.layer
     }
 
-    pub(super) fn target(&self) -> &'static str {
+    pub(crate) fn target(&self) -> &'static str {
         self.target
     }
 
-    pub(super) fn state(&self) -> BreakerState {
+    pub(crate) fn state(&self) -> BreakerState {
         BreakerState::from_circuit(self.handle.state())
     }
 
-    pub(super) fn openings(&self) -> u64 {
+    pub(crate) fn openings(&self) -> u64 {
         self.openings.load(Ordering::Relaxed)
     }
 
     /// How long the breaker still refuses every call: while it is open and
     /// its open time has not run out. `None` once a probe may go.
-    pub(super) fn refusing_for(&self) -> Option<Duration> {
+    pub(crate) fn refusing_for(&self) -> Option<Duration> {
         if self.state() != BreakerState::Open {
             return None;
         }
@@ -188,16 +238,20 @@ impl Breaker {
             .filter(|left| !left.is_zero())
     }
 
-    /// The breaker's error as a [`SendError`].
-    pub(super) fn error(&self, e: CircuitBreakerError<SendError>) -> SendError {
+    /// Opens the breaker now, whatever the count of failures (a cause
+    /// known to last, such as a spent daily quota). It refuses every call
+    /// for its open time, then lets a probe through as usual.
+    pub(crate) async fn force_open(&self) {
+        self.handle.force_open().await;
+    }
+
+    /// The breaker's error as the guarded call's error type.
+    pub(crate) fn error(&self, e: CircuitBreakerError<E>) -> E {
         match e {
             CircuitBreakerError::Inner(e) => e,
             CircuitBreakerError::OpenCircuit => {
                 metrics::counter!("campanile_outbound_attempts_total", "target" => self.target, "outcome" => "breaker_open").increment(1);
-                SendError::CircuitOpen {
-                    target: self.target,
-                    retry_in: self.refusing_for(),
-                }
+                (self.open_error)(self.target, self.refusing_for())
             }
         }
     }

@@ -76,7 +76,7 @@
 //! # }
 //! ```
 
-mod breaker;
+pub(crate) mod breaker;
 mod retry;
 mod shaper;
 mod stack;

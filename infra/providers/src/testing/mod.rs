@@ -1,10 +1,15 @@
-//! Fake Twilio and Meta servers on `127.0.0.1` that speak the real wire
-//! format, errors included (feature `test-util`).
+//! Fake Twilio, Meta and Zoho CRM servers on `127.0.0.1` that speak the
+//! real wire format, errors included (feature `test-util`).
 //!
 //! - [`FakeTwilio`]: the Messages API (`POST /2010-04-01/Accounts/{sid}/Messages.json`),
 //!   HTTP Basic auth, Twilio's error JSON (20003, 20404, 21211, 21602, 21604, ...).
 //! - [`FakeMeta`]: the Cloud API (`POST /{version}/{phone_number_id}/messages`),
 //!   Bearer auth, Graph error envelopes (190, 100, 131047, 130429, ...).
+//! - [`FakeZoho`]: Zoho's token endpoint and the CRM v8 API (records, paging,
+//!   upsert, update), with Zoho's errors ("Access Denied" with HTTP 200,
+//!   `INVALID_TOKEN`, `TOO_MANY_REQUESTS`, `DUPLICATE_DATA`, …), scripted
+//!   with [`ZohoFailure`]; see the [`zoho`](crate::zoho) module for an
+//!   example.
 //!
 //! Both also serve inbound media the way the providers do
 //! ([`FakeTwilio::add_media`], [`FakeMeta::add_media`]; see [`FakeMedia`]),
@@ -39,7 +44,7 @@
 //!
 //! fake.fail_next(FakeFailure::RateLimited { retry_after_secs: Some(2) });
 //! let err = client.send(&fields).await.unwrap_err();
-//! assert!(matches!(err, SendError::Retryable { .. }));
+//! assert!(matches!(err, SendError::Throttled { .. }));
 //! assert_eq!(fake.requests().len(), 2);
 //! assert_eq!(fake.accepted().len(), 1);
 //! # }
@@ -58,6 +63,7 @@
 mod media;
 mod meta;
 mod twilio;
+mod zoho;
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, RandomState};
@@ -76,6 +82,10 @@ use tokio::task::JoinHandle;
 pub use self::media::FakeMedia;
 pub use self::meta::FakeMeta;
 pub use self::twilio::FakeTwilio;
+pub use self::zoho::{
+    FAKE_ZOHO_CLIENT_ID, FAKE_ZOHO_CLIENT_SECRET, FAKE_ZOHO_REFRESH_TOKEN, FakeZoho, ZohoFailure,
+    ZohoRequest,
+};
 
 /// A failure to answer the next request with (the next one with the right
 /// credentials and path).

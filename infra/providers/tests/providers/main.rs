@@ -12,6 +12,7 @@ mod observability;
 mod policy;
 mod transport;
 mod twilio;
+mod zoho;
 
 use framework::PhoneNumber;
 
