@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod blip;
+mod outage;
 mod scratch_postgres;
 #[path = "../e2e/support.rs"]
 #[allow(dead_code)]
@@ -31,6 +32,11 @@ struct Cluster {
 
 impl Cluster {
     async fn start(n: usize) -> Self {
+        Self::start_with(n, |_| {}).await
+    }
+
+    /// [`start`](Self::start), each instance's settings changed by `tweak`.
+    async fn start_with(n: usize, tweak: impl Fn(&mut bot::config::Settings) + Clone) -> Self {
         let db = TempDatabase::create("campanile_cluster").await;
         let url = db.url();
         let prefix = format!("campanile-test-{}", random_tag());
@@ -38,8 +44,9 @@ impl Cluster {
         let meta = Arc::new(FakeMeta::start(ACCESS_TOKEN).await);
         // The instances start together, as behind a load balancer.
         let starts = (0..n).map(|_| {
-            let (url, prefix) = (url.clone(), prefix.clone());
+            let (url, prefix, tweak) = (url.clone(), prefix.clone(), tweak.clone());
             spawn_bot_sharing(twilio.clone(), meta.clone(), move |s| {
+                tweak(s);
                 s.database = infra_sql::DatabaseSettings::new(Some(&url)).with_max_connections(8);
                 s.redis = infra_redis::RedisConfig::new("redis://127.0.0.1:6379")
                     .with_key_prefix(prefix)

@@ -218,6 +218,9 @@ impl RecordedRequest {
 struct Recorder {
     requests: Mutex<Vec<RecordedRequest>>,
     failures: Mutex<VecDeque<FakeFailure>>,
+    /// Until when every request gets this failure (an outage), after the
+    /// scripted ones.
+    outage: Mutex<Option<(std::time::Instant, FakeFailure)>>,
     /// By media id: the file and the signature its storage URL carries.
     media: Mutex<HashMap<String, (FakeMedia, String)>>,
     /// `http://127.0.0.1:{port}`, once listening.
@@ -231,6 +234,7 @@ impl Recorder {
         Self {
             requests: Mutex::new(Vec::new()),
             failures: Mutex::new(VecDeque::new()),
+            outage: Mutex::new(None),
             media: Mutex::new(HashMap::new()),
             base_url: OnceLock::new(),
             arrived: Notify::new(),
@@ -267,7 +271,17 @@ impl Recorder {
     }
 
     fn next_failure(&self) -> Option<FakeFailure> {
-        lock(&self.failures).pop_front()
+        if let Some(failure) = lock(&self.failures).pop_front() {
+            return Some(failure);
+        }
+        match &*lock(&self.outage) {
+            Some((until, failure)) if std::time::Instant::now() < *until => Some(failure.clone()),
+            _ => None,
+        }
+    }
+
+    fn outage(&self, duration: Duration, failure: FakeFailure) {
+        *lock(&self.outage) = Some((std::time::Instant::now() + duration, failure));
     }
 
     async fn wait_for_requests(&self, n: usize, timeout: Duration) -> Vec<RecordedRequest> {

@@ -140,6 +140,13 @@ impl FakeTwilio {
         self.state.recorder.fail_next(failure);
     }
 
+    /// An outage: for `duration` from now, every request (after any
+    /// [scripted failures](Self::fail_next)) is answered with `failure`,
+    /// e.g. [`FakeFailure::ServerError`]; then the fake recovers.
+    pub fn outage(&self, duration: Duration, failure: FakeFailure) {
+        self.state.recorder.outage(duration, failure);
+    }
+
     /// Holds `media` as the media of a new inbound message, and answers the
     /// reference a webhook would carry: `url` (`MediaUrl0`) and
     /// `mime_type` (`MediaContentType0`).
