@@ -79,6 +79,10 @@ impl BreakerState {
     }
 }
 
+/// How long a caller is told to wait while a half-open breaker's probe is
+/// out.
+const PROBE_WAIT: Duration = Duration::from_millis(200);
+
 /// One target's breaker: the layer that goes into its stack, and what the
 /// operator's endpoints read.
 pub(crate) struct Breaker<Res = Accepted, E = SendError> {
@@ -90,6 +94,10 @@ pub(crate) struct Breaker<Res = Accepted, E = SendError> {
     opened_at: Arc<Mutex<Option<Instant>>>,
     /// Times it opened since the process started.
     openings: Arc<AtomicU64>,
+    /// When a caller was last let go to probe an open breaker whose open
+    /// time ran out (so the others wait instead of being refused one by
+    /// one).
+    probe_admitted_at: Arc<Mutex<Option<Instant>>>,
     /// The error a refused call answers.
     open_error: OpenError<E>,
 }
@@ -105,6 +113,7 @@ impl<Res, E> Clone for Breaker<Res, E> {
             open_for: self.open_for,
             opened_at: Arc::clone(&self.opened_at),
             openings: Arc::clone(&self.openings),
+            probe_admitted_at: Arc::clone(&self.probe_admitted_at),
             open_error: self.open_error,
         }
     }
@@ -203,6 +212,7 @@ where
             open_for: config.open_for,
             opened_at,
             openings,
+            probe_admitted_at: Arc::default(),
             open_error,
         })
     }
@@ -223,11 +233,15 @@ where
         self.openings.load(Ordering::Relaxed)
     }
 
-    /// How long the breaker still refuses every call: while it is open and
-    /// its open time has not run out. `None` once a probe may go.
+    /// How long the breaker still refuses every call but a probe: while it
+    /// is open and its open time has not run out, and while its probe is out
+    /// (half-open: the probe was let through and its outcome decides). `None`
+    /// once a probe may go, or when closed.
     pub(crate) fn refusing_for(&self) -> Option<Duration> {
-        if self.state() != BreakerState::Open {
-            return None;
+        match self.state() {
+            BreakerState::Closed => return None,
+            BreakerState::HalfOpen => return Some(PROBE_WAIT),
+            BreakerState::Open => {}
         }
         let opened = (*self
             .opened_at
@@ -236,6 +250,37 @@ where
         self.open_for
             .checked_sub(opened.elapsed())
             .filter(|left| !left.is_zero())
+    }
+
+    /// Whether a caller may send now: [`refusing_for`](Self::refusing_for)
+    /// is `None`, and when the breaker's open time has just run out, only
+    /// one caller is let go to probe (again after [`PROBE_WAIT`] × 5 if
+    /// that caller never sent); the others are told to wait.
+    pub(crate) fn admit(&self) -> Option<Duration> {
+        if let Some(wait) = self.refusing_for() {
+            return Some(wait);
+        }
+        if self.state() != BreakerState::Open {
+            return None;
+        }
+        let mut admitted = self
+            .probe_admitted_at
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let opened = *self
+            .opened_at
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match *admitted {
+            // A probe was let go since the breaker last opened, recently.
+            Some(at) if opened.is_none_or(|o| at > o) && at.elapsed() < PROBE_WAIT * 5 => {
+                Some(PROBE_WAIT)
+            }
+            _ => {
+                *admitted = Some(Instant::now());
+                None
+            }
+        }
     }
 
     /// Opens the breaker now, whatever the count of failures (a cause

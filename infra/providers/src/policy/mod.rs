@@ -182,8 +182,8 @@ pub struct BreakerReport {
     pub target: &'static str,
     /// Its state now.
     pub state: BreakerState,
-    /// Milliseconds it still refuses every call (open, before a probe may
-    /// go).
+    /// Milliseconds it still refuses every call but its probe (open, before
+    /// a probe may go; or half-open, while the probe is out).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refusing_ms: Option<u64>,
     /// Times it opened since the process started.
@@ -298,6 +298,6 @@ impl<R: RateStore> Transport for Resilient<R> {
     fn refusing(&self, provider: Provider) -> Option<Duration> {
         self.targets
             .get(&provider)
-            .and_then(|(_, breaker)| breaker.refusing_for())
+            .and_then(|(_, breaker)| breaker.admit())
     }
 }
