@@ -71,6 +71,9 @@ pub enum Messages {
     AtMostOnce,
     /// Outbound: sends of this row whose outcome was unknown.
     UnknownOutcomes,
+    /// Outbound: the request (JSON) sent instead when the provider refuses
+    /// this one for the 24-hour window; none for most rows.
+    Fallback,
     /// Created at.
     CreatedAtMs,
     /// Last change.

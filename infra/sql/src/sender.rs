@@ -321,14 +321,17 @@ impl Sender {
         if outgoing.replies.is_empty() && outgoing.template.is_none() {
             return Err(SenderError::Empty);
         }
-        let (replies, sent) = if reach.free_form() && !outgoing.replies.is_empty() {
-            (outgoing.replies, Sent::FreeForm)
+        let (replies, sent, fallback) = if reach.free_form() && !outgoing.replies.is_empty() {
+            // The template, if any, goes instead should the provider say the
+            // window closed after all (at once, or in a later status).
+            let fallback = outgoing.template.map(Reply::Template);
+            (outgoing.replies, Sent::FreeForm, fallback)
         } else {
             let template = outgoing.template.ok_or_else(|| SenderError::WindowClosed {
                 customer: reach.key.customer().clone(),
                 last_inbound_ms: reach.last_inbound_ms,
             })?;
-            (vec![Reply::Template(template)], Sent::Template)
+            (vec![Reply::Template(template)], Sent::Template, None)
         };
         // A template on Twilio goes by its Content SID: without one the
         // provider could never send it, so it is not stored.
@@ -347,14 +350,17 @@ impl Sender {
         };
         let stored = self
             .outbox
-            .store_proactive(OutboundTurn {
-                provider: reach.provider,
-                key: reach.key.clone(),
-                in_reply_to: MessageId::new(key),
-                channel_id: reach.channel_id.clone(),
-                outcome: Outcome::Handled,
-                replies,
-            })
+            .store_proactive(
+                OutboundTurn {
+                    provider: reach.provider,
+                    key: reach.key.clone(),
+                    in_reply_to: MessageId::new(key),
+                    channel_id: reach.channel_id.clone(),
+                    outcome: Outcome::Handled,
+                    replies,
+                },
+                fallback,
+            )
             .await
             .map_err(SenderError::Outbox)?;
         Ok(if stored == 0 { Sent::AlreadySent } else { sent })

@@ -50,6 +50,7 @@
 //! cost, whatever the history or the backlog: statuses written as literals
 //! and per-row probes of a conversation's earlier rows (the `plan` module).
 
+mod fallback;
 mod inbox;
 mod outbox;
 mod plan;

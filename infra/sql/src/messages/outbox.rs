@@ -49,6 +49,9 @@ pub struct NewOutbound {
     /// Never sent again after an unknown outcome (a proactive message);
     /// `false` for a conversational reply, which is sent again once.
     pub at_most_once: bool,
+    /// The request (JSON) to send instead when the provider refuses this
+    /// one for the 24-hour window (a template with the same information).
+    pub fallback: Option<String>,
 }
 
 /// An outbound row waiting to be sent.
@@ -140,6 +143,7 @@ impl OutboxQueue {
                 Messages::CreatedAtMs,
                 Messages::UpdatedAtMs,
                 Messages::AtMostOnce,
+                Messages::Fallback,
             ])
             .on_conflict(
                 OnConflict::columns([Messages::Direction, Messages::InReplyTo, Messages::Seq])
@@ -166,6 +170,7 @@ impl OutboxQueue {
                     now.into(),
                     now.into(),
                     row.at_most_once.into(),
+                    row.fallback.clone().into(),
                 ])
                 .map_err(|e| corrupt("messages", e))?;
         }
@@ -403,6 +408,20 @@ impl OutboxQueue {
             .to_owned();
         self.db.exec(&update).await?;
         Ok(())
+    }
+
+    /// Row `id` was refused for the 24-hour window: stores its fallback (a
+    /// template), if it has one, to be sent next. Returns whether one was
+    /// stored.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn enqueue_fallback_of(&self, id: i64) -> Result<bool, DbError> {
+        super::fallback::enqueue_fallback(&self.db, |select| {
+            select.and_where(Expr::col(Messages::Id).eq(id));
+        })
+        .await
     }
 
     /// Row `id`'s send ended with an unknown outcome and it is sent again

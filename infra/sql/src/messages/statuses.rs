@@ -102,7 +102,33 @@ impl DeliveryStatuses {
             .and_where(Expr::col(Messages::ProviderMessageId).eq(event.message_id.as_str()))
             .and_where(Expr::col(Messages::Status).is_in(status.ranked_below()))
             .to_owned();
-        Ok(self.db.exec(&update).await? > 0)
+        let moved = self.db.exec(&update).await? > 0;
+        if let framework::DeliveryStatus::Failed(failure) = &event.status
+            && failure
+                .code
+                .as_deref()
+                .is_some_and(|c| super::fallback::WINDOW_CODES.contains(&c))
+        {
+            // Accepted, then refused for the 24-hour window: the template
+            // it carries goes instead (once, however often this is reported).
+            let fallback = super::fallback::enqueue_fallback(&self.db, |select| {
+                select
+                    .and_where(Expr::col(Messages::Provider).eq(event.provider.as_str()))
+                    .and_where(
+                        Expr::col(Messages::ProviderMessageId).eq(event.message_id.as_str()),
+                    );
+            })
+            .await?;
+            if moved {
+                metrics::counter!(
+                    "campanile_outbound_window_failures_total",
+                    "provider" => event.provider.as_str(),
+                    "fallback" => if fallback { "template" } else { "none" },
+                )
+                .increment(1);
+            }
+        }
+        Ok(moved)
     }
 
     /// Applies to row `id`, just accepted as `provider_message_id`, the

@@ -2,7 +2,10 @@
 //! timeout after the request was written, or a dispatcher that died between
 //! sending and recording): `at_most_once` (a proactive message: never sent
 //! again, marked `unknown`) and `unknown_outcomes` (how many sends of the
-//! row ended unknown; a conversational reply is sent again once).
+//! row ended unknown; a conversational reply is sent again once), and
+//! `fallback`: the request to send instead when the provider refuses the
+//! row for the 24-hour window, at once or later in a `failed` status
+//! (a template carrying the same information).
 
 use sea_orm_migration::prelude::*;
 
@@ -21,6 +24,7 @@ enum Messages {
     Table,
     AtMostOnce,
     UnknownOutcomes,
+    Fallback,
 }
 
 #[allow(elided_lifetimes_in_paths)]
@@ -49,6 +53,13 @@ impl MigrationTrait for Migration {
                         .not_null()
                         .default(0),
                 )
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Messages::Table)
+                .add_column(ColumnDef::new(Messages::Fallback).text().null())
                 .to_owned(),
         )
         .await?;

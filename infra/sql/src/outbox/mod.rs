@@ -85,11 +85,36 @@ impl DbOutbox {
     /// [`Unknown`](OutboundStatus::Unknown) for review. A conversational
     /// reply ([`store`](Self::store)) is sent again once instead.
     ///
+    /// `fallback` (a template carrying the same information) is sent
+    /// instead when the provider refuses the first row for the 24-hour
+    /// window (Twilio 63016, Meta 131047), whether at once or later in a
+    /// `failed` status report: the window can close between deciding and
+    /// delivering.
+    ///
     /// # Errors
     ///
     /// As [`store`](Self::store).
-    pub async fn store_proactive(&self, turn: OutboundTurn) -> Result<u64, OutboxError> {
-        self.store_rows(&turn, true).await
+    pub async fn store_proactive(
+        &self,
+        turn: OutboundTurn,
+        fallback: Option<Reply>,
+    ) -> Result<u64, OutboxError> {
+        let mut rows = self.render(&turn, true);
+        if let (Some(fallback), Some(first)) = (
+            fallback,
+            rows.iter_mut()
+                .find(|r| r.status == OutboundStatus::Pending),
+        ) {
+            let rendered = self.render(
+                &OutboundTurn {
+                    replies: vec![fallback],
+                    ..turn.clone()
+                },
+                true,
+            );
+            first.fallback = rendered.into_iter().find_map(|r| r.request);
+        }
+        self.store_rendered(&turn, rows).await
     }
 
     async fn store_rows(
@@ -98,6 +123,14 @@ impl DbOutbox {
         at_most_once: bool,
     ) -> Result<u64, OutboxError> {
         let rows = self.render(turn, at_most_once);
+        self.store_rendered(turn, rows).await
+    }
+
+    async fn store_rendered(
+        &self,
+        turn: &OutboundTurn,
+        rows: Vec<NewOutbound>,
+    ) -> Result<u64, OutboxError> {
         let stored = self
             .queue
             .enqueue(&rows)
@@ -143,6 +176,7 @@ impl DbOutbox {
             status: OutboundStatus::Pending,
             error: None,
             at_most_once,
+            fallback: None,
         };
         for reply in &turn.replies {
             if !matches!(turn.provider, Provider::Twilio | Provider::Meta) {

@@ -52,6 +52,7 @@ fn out(in_reply_to: &str, seq: i32, body: &str) -> NewOutbound {
         status: OutboundStatus::Pending,
         error: None,
         at_most_once: false,
+        fallback: None,
     }
 }
 

@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use framework::Provider;
 use framework::rate_limit::InMemRateStore;
-use framework::reply::Reply;
+use framework::reply::{Reply, Template};
 use framework::webhook::Outbox;
+use framework::{DeliveryFailure, DeliveryStatus, MessageId, StatusEvent};
 use infra_providers::Providers;
 use infra_providers::policy::{
     BreakerConfig, BreakerState, PolicyConfig, Resilient, ThroughputConfig,
@@ -72,13 +73,15 @@ impl Setup {
     }
 
     async fn proactive(&self, key: &str, text: &str) {
+        self.proactive_or_template(key, text, None).await;
+    }
+
+    async fn proactive_or_template(&self, key: &str, text: &str, template: Option<Reply>) {
         self.outbox
-            .store_proactive(turn(
-                Provider::Twilio,
-                CUSTOMER,
-                key,
-                vec![Reply::text(text)],
-            ))
+            .store_proactive(
+                turn(Provider::Twilio, CUSTOMER, key, vec![Reply::text(text)]),
+                template,
+            )
             .await
             .unwrap();
     }
@@ -317,5 +320,102 @@ async fn a_throughput_answer_waits_without_counting_an_attempt() {
         .find(|r| r.body.as_deref() == Some("slow down"))
         .unwrap();
     assert_eq!(row.attempts, 1);
+    s.db.drop().await;
+}
+
+fn invoice_template() -> Reply {
+    Reply::Template(
+        Template::new("invoice_ready", "en")
+            .param("INV-7")
+            .with_content_sid("HX0000000000000000000000000000invc"),
+    )
+}
+
+#[tokio::test]
+async fn a_window_refusal_sends_the_template_instead() {
+    let s = setup(Backend::SqliteFile).await;
+    s.proactive_or_template("invoice:7", "Your invoice INV-7", Some(invoice_template()))
+        .await;
+    s.twilio.fail_next(FakeFailure::OutsideWindow);
+    let dispatcher = s.outbox.dispatcher(s.providers(), config());
+
+    rounds_until(&dispatcher, |r| r.sent == 1).await;
+
+    assert_eq!(
+        s.status_of("Your invoice INV-7").await,
+        OutboundStatus::Failed
+    );
+    let sent = s.twilio.accepted();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].field("ContentSid"),
+        Some("HX0000000000000000000000000000invc")
+    );
+    s.db.drop().await;
+}
+
+#[tokio::test]
+async fn a_window_failure_reported_later_sends_the_template_once() {
+    for backend in [Backend::SqliteFile, Backend::Postgres] {
+        let s = setup(backend).await;
+        s.proactive_or_template("invoice:7", "Your invoice INV-7", Some(invoice_template()))
+            .await;
+        let dispatcher = s.outbox.dispatcher(s.providers(), config());
+        assert_eq!(dispatcher.run_once().await.unwrap().sent, 1);
+        let sid = s.twilio.accepted()[0]
+            .provider_message_id()
+            .unwrap()
+            .to_owned();
+
+        // Twilio accepted it, then reports it failed: outside the window.
+        let failed = StatusEvent {
+            provider: Provider::Twilio,
+            message_id: MessageId::new(sid),
+            recipient: None,
+            status: DeliveryStatus::Failed(DeliveryFailure {
+                code: Some("63016".to_owned()),
+                message: Some("outside the allowed window".to_owned()),
+            }),
+            timestamp: None,
+        };
+        for _ in 0..3 {
+            s.log.statuses.record(&failed).await.unwrap();
+        }
+        rounds_until(&dispatcher, |r| r.sent == 1).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(dispatcher.run_once().await.unwrap().sent, 0);
+
+        let sent = s.twilio.accepted();
+        assert_eq!(sent.len(), 2, "{backend:?}: the text, then one template");
+        assert!(sent[1].field("ContentSid").is_some(), "{:?}", sent[1]);
+        assert_eq!(
+            s.status_of("Your invoice INV-7").await,
+            OutboundStatus::Failed
+        );
+        s.db.drop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_window_refusal_without_a_template_is_failed_with_its_reason() {
+    let s = setup(Backend::SqliteFile).await;
+    s.reply("SMw1", &["your order shipped"]).await;
+    s.twilio.fail_next(FakeFailure::OutsideWindow);
+    let dispatcher = s.outbox.dispatcher(s.providers(), config());
+
+    let report = dispatcher.run_once().await.unwrap();
+
+    assert_eq!(report.failed, 1, "{report:?}");
+    let row = s
+        .rows()
+        .await
+        .into_iter()
+        .find(|r| r.body.as_deref() == Some("your order shipped"))
+        .unwrap();
+    assert!(
+        row.error.as_deref().unwrap_or_default().contains("63016"),
+        "{row:?}"
+    );
+    assert_eq!(s.twilio.requests().len(), 1);
     s.db.drop().await;
 }
