@@ -252,16 +252,22 @@ where
             .filter(|left| !left.is_zero())
     }
 
-    /// Whether a caller may send now: [`refusing_for`](Self::refusing_for)
-    /// is `None`, and when the breaker's open time has just run out, only
-    /// one caller is let go to probe (again after [`PROBE_WAIT`] × 5 if
-    /// that caller never sent); the others are told to wait.
+    /// Whether a caller may send now (`None`) or should wait (how long).
+    /// Closed: yes. Open, with open time left: wait. Open with its open
+    /// time run out, or half-open: one caller per [`PROBE_WAIT`] × 5 goes
+    /// (the probe, or a call the breaker itself refuses while its probe is
+    /// out, at no cost to the provider); the others wait. So a probe that
+    /// was cancelled before its outcome was recorded is followed by another,
+    /// and a breaker that needs several probes gets them.
     pub(crate) fn admit(&self) -> Option<Duration> {
-        if let Some(wait) = self.refusing_for() {
-            return Some(wait);
-        }
-        if self.state() != BreakerState::Open {
-            return None;
+        match self.state() {
+            BreakerState::Closed => return None,
+            BreakerState::Open => {
+                if let Some(left) = self.refusing_for() {
+                    return Some(left);
+                }
+            }
+            BreakerState::HalfOpen => {}
         }
         let mut admitted = self
             .probe_admitted_at
@@ -272,7 +278,7 @@ where
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         match *admitted {
-            // A probe was let go since the breaker last opened, recently.
+            // A caller was let go since the breaker last opened, recently.
             Some(at) if opened.is_none_or(|o| at > o) && at.elapsed() < PROBE_WAIT * 5 => {
                 Some(PROBE_WAIT)
             }
@@ -299,5 +305,35 @@ where
                 (self.open_error)(self.target, self.refusing_for())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An open breaker whose open time ran out lets one caller go to probe
+    /// and tells the others to wait; if that caller never sends (its row
+    /// was taken by another instance, its probe cancelled), another goes a
+    /// second later: the breaker never stays stuck.
+    #[tokio::test]
+    async fn one_caller_goes_to_probe_and_another_if_it_never_did() {
+        let config = BreakerConfig {
+            open_for: Duration::from_millis(50),
+            ..BreakerConfig::default()
+        };
+        let breaker = Breaker::new("twilio", &config).unwrap();
+        assert_eq!(breaker.admit(), None, "closed");
+        breaker.force_open().await;
+        *breaker.opened_at.lock().unwrap() = Some(Instant::now());
+        assert!(breaker.admit().is_some(), "open, with open time left");
+
+        tokio::time::sleep(Duration::from_millis(80)).await;
+        assert_eq!(breaker.admit(), None, "the probe goes");
+        assert_eq!(breaker.admit(), Some(PROBE_WAIT), "the others wait");
+        assert_eq!(breaker.admit(), Some(PROBE_WAIT));
+
+        tokio::time::sleep(PROBE_WAIT * 5 + Duration::from_millis(50)).await;
+        assert_eq!(breaker.admit(), None, "no outcome came: another goes");
     }
 }

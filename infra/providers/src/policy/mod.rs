@@ -9,7 +9,7 @@
 //!
 //! | stage | what it does |
 //! |---|---|
-//! | deadline | the whole call, waits and retries included, gets [`PolicyConfig::timeout`]; cut off while the client was sending, the outcome is [unknown](SendError::Unknown), otherwise [not sent](SendError::Retryable) |
+//! | deadline | a budget per send, waits and retries included: [`PolicyConfig::timeout`] (at least one client call). It never cuts a call in flight (the client's own timeout bounds each call, and only the client knows whether the request was written: [`SendError::Unknown`] or not); no retry starts that could outlast it, and the shaper answers [`SendError::Throttled`] rather than wait past it |
 //! | retry | sends again only what certainly was not sent ([`Retryable`](SendError::Retryable), [`Throttled`](SendError::Throttled)) and only for waits up to [`PolicyConfig::retry_max_wait`]; longer waits go back to the caller, whose outbox keeps the message durably |
 //! | circuit breaker | opens after [`BreakerConfig::failure_threshold`] failures in a row (5xx, connections refused, timeouts; never 4xx validation errors, never throughput answers), refuses every call for [`BreakerConfig::open_for`] with [`SendError::CircuitOpen`], then lets [`BreakerConfig::half_open_probes`] probe(s) through: success closes it, failure opens it again |
 //! | shaper | GCRA pacing per sender number ([`ThroughputConfig::per_second`]) and per (sender, customer) pair ([`ThroughputConfig::pair`]); a throughput answer pauses the sender for its `Retry-After` |
@@ -144,8 +144,9 @@ impl Default for ThroughputConfig {
 /// One target's outbound policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyConfig {
-    /// The whole call, shaper waits and retries included. Defaults to 30 s
-    /// (the clients' own timeout per HTTP call is shorter).
+    /// The budget of one send, shaper waits and retries included (never
+    /// less than the client's timeout for one call, 10 s by default).
+    /// Defaults to 30 s.
     pub timeout: Duration,
     /// Extra tries for a request that certainly was not sent. Defaults to 2.
     pub retries: u32,
@@ -190,13 +191,21 @@ pub struct BreakerReport {
     pub openings: u64,
 }
 
+/// One provider's stack, breaker and send budget.
+#[derive(Clone)]
+struct Target {
+    stack: Stack,
+    breaker: Breaker,
+    budget: Duration,
+}
+
 /// The configured providers, each behind its outbound policy; see the
 /// [module docs](self).
 #[derive(Clone)]
 pub struct Resilient<R> {
     providers: Providers,
     rates: R,
-    targets: Arc<HashMap<Provider, (Stack, Breaker)>>,
+    targets: Arc<HashMap<Provider, Target>>,
 }
 
 impl<R> std::fmt::Debug for Resilient<R> {
@@ -205,7 +214,11 @@ impl<R> std::fmt::Debug for Resilient<R> {
             .field("providers", &self.providers)
             .field(
                 "targets",
-                &self.targets.values().map(|(_, b)| b).collect::<Vec<_>>(),
+                &self
+                    .targets
+                    .values()
+                    .map(|t| &t.breaker)
+                    .collect::<Vec<_>>(),
             )
             .finish_non_exhaustive()
     }
@@ -248,15 +261,27 @@ impl<R: RateStore> Resilient<R> {
         }
         let target = provider.as_str();
         let breaker = Breaker::new(target, &config.breaker)?;
+        let attempt_timeout = self.providers.timeout(provider);
         let stack = stack::build(
             target,
             self.providers.clone(),
             &config,
+            attempt_timeout,
             &breaker,
             self.rates.clone(),
         );
+        // The budget holds at least one whole call: a call in flight is
+        // never cut (only the client knows whether it wrote the request).
+        let budget = config.timeout.max(attempt_timeout);
         let mut targets = (*self.targets).clone();
-        targets.insert(provider, (stack, breaker));
+        targets.insert(
+            provider,
+            Target {
+                stack,
+                breaker,
+                budget,
+            },
+        );
         self.targets = Arc::new(targets);
         Ok(self)
     }
@@ -267,7 +292,7 @@ impl<R: RateStore> Resilient<R> {
         let mut reports: Vec<BreakerReport> = self
             .targets
             .values()
-            .map(|(_, breaker)| BreakerReport {
+            .map(|Target { breaker, .. }| BreakerReport {
                 target: breaker.target(),
                 state: breaker.state(),
                 refusing_ms: breaker
@@ -290,7 +315,10 @@ impl<R: RateStore> Resilient<R> {
 impl<R: RateStore> Transport for Resilient<R> {
     async fn send(&self, request: &OutboundRequest) -> Result<Accepted, SendError> {
         match self.targets.get(&request.provider()) {
-            Some((stack, _)) => stack.clone().oneshot(Attempt::new(request.clone())).await,
+            Some(target) => {
+                let attempt = Attempt::new(request.clone(), target.budget);
+                target.stack.clone().oneshot(attempt).await
+            }
             None => self.providers.send(request).await,
         }
     }
@@ -298,6 +326,6 @@ impl<R: RateStore> Transport for Resilient<R> {
     fn refusing(&self, provider: Provider) -> Option<Duration> {
         self.targets
             .get(&provider)
-            .and_then(|(_, breaker)| breaker.admit())
+            .and_then(|target| target.breaker.admit())
     }
 }

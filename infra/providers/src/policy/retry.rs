@@ -20,6 +20,9 @@ pub(super) struct RetrySafe {
     pub(super) done: u32,
     pub(super) backoff: Duration,
     pub(super) max_wait: Duration,
+    /// The client's timeout for one call: no retry starts that could end
+    /// after the send's deadline.
+    pub(super) attempt_timeout: Duration,
 }
 
 impl Policy<Attempt, Accepted, SendError> for RetrySafe {
@@ -27,7 +30,7 @@ impl Policy<Attempt, Accepted, SendError> for RetrySafe {
 
     fn retry(
         &mut self,
-        _req: &mut Attempt,
+        req: &mut Attempt,
         result: &mut Result<Accepted, SendError>,
     ) -> Option<Self::Future> {
         let Err(e @ (SendError::Retryable { .. } | SendError::Throttled { .. })) = result else {
@@ -40,7 +43,9 @@ impl Policy<Attempt, Accepted, SendError> for RetrySafe {
         let wait = e.retry_after().unwrap_or_else(|| {
             Backoff::Exponential(self.backoff).delay_before_at_most(self.done, self.max_wait)
         });
-        if wait > self.max_wait {
+        if wait > self.max_wait
+            || tokio::time::Instant::now() + wait + self.attempt_timeout > req.deadline
+        {
             return None;
         }
         self.left -= 1;

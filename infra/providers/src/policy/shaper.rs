@@ -11,7 +11,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::ThroughputConfig;
-use crate::transport::OutboundRequest;
+use crate::transport::{OutboundRequest, SendError};
 
 /// Waits until a request may go; see the [module docs](self).
 #[derive(Debug, Clone)]
@@ -51,44 +51,79 @@ impl<R: RateStore> Shaper<R> {
         }
     }
 
-    /// Waits until `request` may be sent: its sender's pause (after a
-    /// throughput error) is over and both its sender's and its pair's
-    /// quotas allow one more. Records the wait in
+    /// Waits until `request` may be sent: the pauses of its sender and its
+    /// pair (after throughput answers) are over and both its pair's and its
+    /// sender's quotas allow one more (the sender's last, closest to the
+    /// send, so pair waits never bunch sends up). Records the wait in
     /// `campanile_shaper_wait_seconds`.
-    pub(super) async fn wait(&self, request: &OutboundRequest) {
+    ///
+    /// # Errors
+    ///
+    /// [`SendError::Throttled`], sent nothing, when the wait would end
+    /// after `deadline`: the caller tries again later.
+    pub(super) async fn wait(
+        &self,
+        request: &OutboundRequest,
+        deadline: Instant,
+    ) -> Result<(), SendError> {
         let started = Instant::now();
         let (sender, recipient) = addresses(request);
-        loop {
+        let pair = recipient.map(|r| format!("{sender}:{r}"));
+        let result = self.waits(&sender, pair.as_deref(), deadline).await;
+        metrics::histogram!("campanile_shaper_wait_seconds", "target" => self.target)
+            .record(started.elapsed().as_secs_f64());
+        result
+    }
+
+    async fn waits(
+        &self,
+        sender: &str,
+        pair: Option<&str>,
+        deadline: Instant,
+    ) -> Result<(), SendError> {
+        for key in std::iter::once(sender).chain(pair) {
             let until = self
                 .paused
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .get(&sender)
+                .get(key)
                 .copied();
-            match until {
-                Some(until) if until > Instant::now() => tokio::time::sleep_until(until).await,
-                _ => break,
+            if let Some(until) = until.filter(|u| *u > Instant::now()) {
+                if until > deadline {
+                    return Err(self.too_long(until));
+                }
+                tokio::time::sleep_until(until).await;
             }
         }
+        if let (Some(quota), Some(pair)) = (&self.pair, pair) {
+            self.take(&format!("shaper:{}:{pair}", self.target), quota, deadline)
+                .await?;
+        }
         if let Some(quota) = &self.sender {
-            self.take(&format!("shaper:{}:{sender}", self.target), quota)
-                .await;
+            self.take(&format!("shaper:{}:{sender}", self.target), quota, deadline)
+                .await?;
         }
-        if let (Some(quota), Some(recipient)) = (&self.pair, recipient) {
-            self.take(
-                &format!("shaper:{}:{sender}:{recipient}", self.target),
-                quota,
-            )
-            .await;
-        }
-        metrics::histogram!("campanile_shaper_wait_seconds", "target" => self.target)
-            .record(started.elapsed().as_secs_f64());
+        Ok(())
     }
 
-    /// Takes one send from `key`'s quota, waiting as long as the store says.
-    /// A store that fails lets the send go (the provider's own limits still
-    /// hold; a Redis outage must not stop every reply).
-    async fn take(&self, key: &str, quota: &Quota) {
+    /// The answer to a send whose turn comes only at `until`, after its
+    /// deadline.
+    fn too_long(&self, until: Instant) -> SendError {
+        SendError::Throttled {
+            message: format!(
+                "{}'s throughput allows no send before this send's deadline; not sent",
+                self.target
+            ),
+            retry_after: Some(until.saturating_duration_since(Instant::now())),
+            code: None,
+        }
+    }
+
+    /// Takes one send from `key`'s quota, waiting as long as the store says
+    /// (unless that ends after `deadline`). A store that fails lets the
+    /// send go (the provider's own limits still hold; a Redis outage must
+    /// not stop every reply).
+    async fn take(&self, key: &str, quota: &Quota, deadline: Instant) -> Result<(), SendError> {
         let turn = {
             let mut turns = self.turns.lock().unwrap_or_else(PoisonError::into_inner);
             if turns.len() > 10_000 {
@@ -100,13 +135,17 @@ impl<R: RateStore> Shaper<R> {
         let _turn = turn.lock().await;
         loop {
             match self.store.check(key, quota).await {
-                Ok(RateDecision::Allowed) => return,
+                Ok(RateDecision::Allowed) => return Ok(()),
                 Ok(RateDecision::Limited { retry_after, .. }) => {
-                    tokio::time::sleep(retry_after.max(Duration::from_millis(1))).await;
+                    let until = Instant::now() + retry_after.max(Duration::from_millis(1));
+                    if until > deadline {
+                        return Err(self.too_long(until));
+                    }
+                    tokio::time::sleep_until(until).await;
                 }
                 Err(e) => {
                     tracing::warn!(error.message = %e, error.cause_chain = ?e, target_name = self.target, "throughput shaper's store failed; sending unshaped");
-                    return;
+                    return Ok(());
                 }
             }
         }
@@ -116,11 +155,25 @@ impl<R: RateStore> Shaper<R> {
     /// from it (in this process) for `wait`.
     pub(super) fn pause(&self, request: &OutboundRequest, wait: Duration) {
         let (sender, _) = addresses(request);
+        self.pause_key(sender, wait);
+    }
+
+    /// The provider asked to slow down to `request`'s customer only (Meta's
+    /// pair rate): nothing more goes to them from this sender (in this
+    /// process) for `wait`; other customers are not held.
+    pub(super) fn pause_pair(&self, request: &OutboundRequest, wait: Duration) {
+        match addresses(request) {
+            (sender, Some(recipient)) => self.pause_key(format!("{sender}:{recipient}"), wait),
+            (sender, None) => self.pause_key(sender, wait),
+        }
+    }
+
+    fn pause_key(&self, key: String, wait: Duration) {
         let until = Instant::now() + wait;
         let mut paused = self.paused.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
         paused.retain(|_, u| *u > now);
-        let entry = paused.entry(sender).or_insert(until);
+        let entry = paused.entry(key).or_insert(until);
         *entry = (*entry).max(until);
     }
 }
@@ -166,6 +219,11 @@ mod tests {
         assert!(per_second(0).is_none());
     }
 
+    /// A deadline no test reaches.
+    fn far() -> Instant {
+        Instant::now() + Duration::from_secs(3_600)
+    }
+
     fn text_to(customer: usize) -> OutboundRequest {
         OutboundRequest::Meta {
             phone_number_id: "123".into(),
@@ -192,7 +250,7 @@ mod tests {
         for i in 0..1_000 {
             let shaper = shapers[i % 2].clone();
             sends.spawn(async move {
-                shaper.wait(&text_to(i)).await;
+                shaper.wait(&text_to(i), far()).await.unwrap();
                 Instant::now()
             });
         }
@@ -235,9 +293,9 @@ mod tests {
         shaper.pause(&text_to(1), Duration::from_secs(3));
 
         let start = Instant::now();
-        shaper.wait(&other).await;
+        shaper.wait(&other, far()).await.unwrap();
         assert_eq!(start.elapsed(), Duration::ZERO);
-        shaper.wait(&text_to(2)).await;
+        shaper.wait(&text_to(2), far()).await.unwrap();
         assert_eq!(start.elapsed(), Duration::from_secs(3));
     }
 

@@ -1,13 +1,22 @@
-//! The stages of one target's stack, outermost first: deadline → retry →
-//! circuit breaker → shaper → client; and the constructor that puts them
-//! together.
+//! The stages of one target's stack, outermost first: retry → circuit
+//! breaker → shaper → client, within one budget per send (the deadline);
+//! and the constructor that puts them together.
+//!
+//! The deadline is a budget, not a cut: a call in flight is never cut off
+//! (the client's own timeout bounds it, and the client alone knows whether
+//! the request was written: [`SendError::Unknown`] or not). The budget is
+//! checked before each wait: the retry stage does not start an attempt that
+//! could outlast it, and the shaper answers [`SendError::Throttled`] rather
+//! than wait past it. So a send never ends "unknown" for want of time, and a
+//! result the provider gave is never lost on the way back.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use framework::rate_limit::RateStore;
 use futures_util::future::BoxFuture;
+use tokio::time::Instant;
 use tower::util::BoxCloneSyncService;
 use tower::{Layer as _, Service, ServiceExt as _};
 
@@ -17,20 +26,19 @@ use super::retry::RetrySafe;
 use super::shaper::Shaper;
 use crate::transport::{Accepted, OutboundRequest, Providers, SendError, Transport as _};
 
-/// One request on its way through a stack: the request, and whether the
-/// client is sending it right now (so the deadline knows whether its
-/// outcome is unknown). Retries share the flag.
+/// One request on its way through a stack, with the time its send must be
+/// done by (retries and waits included).
 #[derive(Debug, Clone)]
 pub(super) struct Attempt {
     pub(super) request: Arc<OutboundRequest>,
-    in_client: Arc<AtomicBool>,
+    pub(super) deadline: Instant,
 }
 
 impl Attempt {
-    pub(super) fn new(request: OutboundRequest) -> Self {
+    pub(super) fn new(request: OutboundRequest, budget: Duration) -> Self {
         Self {
             request: Arc::new(request),
-            in_client: Arc::default(),
+            deadline: Instant::now() + budget,
         }
     }
 }
@@ -59,9 +67,7 @@ impl Service<Attempt> for Client {
     fn call(&mut self, attempt: Attempt) -> Self::Future {
         let (target, providers) = (self.target, self.providers.clone());
         Box::pin(async move {
-            attempt.in_client.store(true, Ordering::SeqCst);
             let result = providers.send(&attempt.request).await;
-            attempt.in_client.store(false, Ordering::SeqCst);
             let outcome = match &result {
                 Ok(_) => "accepted",
                 Err(SendError::Throttled { .. }) => "throttled",
@@ -81,14 +87,20 @@ impl Service<Attempt> for Client {
 }
 
 /// The shaper stage: waits for the sender's (and pair's) turn, then sends;
-/// a throughput answer pauses the sender.
+/// a throughput answer pauses the sender (or, for Meta's pair rate, the
+/// pair). A wait longer than the send's budget is answered
+/// [`SendError::Throttled`] without sending.
 #[derive(Debug, Clone)]
 struct Shaped<S, R> {
     inner: S,
     shaper: Shaper<R>,
     /// How long a throughput answer without a hint pauses the sender.
-    default_pause: std::time::Duration,
+    default_pause: Duration,
 }
+
+/// Meta's pair rate limit: too many messages to one customer, not from
+/// the number.
+const PAIR_RATE_CODE: &str = "131056";
 
 impl<S, R> Service<Attempt> for Shaped<S, R>
 where
@@ -110,76 +122,30 @@ where
         let shaper = self.shaper.clone();
         let default_pause = self.default_pause;
         Box::pin(async move {
-            shaper.wait(&attempt.request).await;
+            shaper.wait(&attempt.request, attempt.deadline).await?;
             let request = Arc::clone(&attempt.request);
             let result = inner.oneshot(attempt).await;
             if let Err(e @ SendError::Throttled { .. }) = &result {
-                shaper.pause(&request, e.retry_after().unwrap_or(default_pause));
+                let wait = e.retry_after().unwrap_or(default_pause);
+                if e.code() == Some(PAIR_RATE_CODE) {
+                    shaper.pause_pair(&request, wait);
+                } else {
+                    shaper.pause(&request, wait);
+                }
             }
             result
         })
     }
 }
 
-/// The outermost stage: the whole call (shaper waits and retries included)
-/// gets `total`; cut off while the client was sending, its outcome is
-/// unknown, otherwise it was not sent.
-#[derive(Debug, Clone)]
-struct Deadline<S> {
-    inner: S,
-    target: &'static str,
-    total: std::time::Duration,
-}
-
-impl<S> Service<Attempt> for Deadline<S>
-where
-    S: Service<Attempt, Response = Accepted, Error = SendError> + Clone + Send + 'static,
-    S::Future: Send,
-{
-    type Response = Accepted;
-    type Error = SendError;
-    type Future = BoxFuture<'static, Result<Accepted, SendError>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), SendError>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, attempt: Attempt) -> Self::Future {
-        let clone = self.inner.clone();
-        let inner = std::mem::replace(&mut self.inner, clone);
-        let (target, total) = (self.target, self.total);
-        Box::pin(async move {
-            let in_client = Arc::clone(&attempt.in_client);
-            match tokio::time::timeout(total, inner.oneshot(attempt)).await {
-                Ok(result) => result,
-                Err(_) if in_client.load(Ordering::SeqCst) => {
-                    metrics::counter!("campanile_outbound_unknown_total", "target" => target)
-                        .increment(1);
-                    Err(SendError::Unknown {
-                        message: format!(
-                            "{target} did not answer within {total:?}; the provider may have \
-                             accepted the message"
-                        ),
-                    })
-                }
-                Err(_) => Err(SendError::Retryable {
-                    message: format!(
-                        "the send to {target} did not start within {total:?} (waiting for \
-                         throughput or a retry); the message was not sent"
-                    ),
-                    retry_after: None,
-                    code: None,
-                }),
-            }
-        })
-    }
-}
-
-/// One target's stack: deadline → retry → breaker → shaper → client.
+/// One target's stack: retry → breaker → shaper → client, each send within
+/// `config.timeout`; `attempt_timeout` is the client's own timeout for one
+/// HTTP call (no attempt starts that could outlast the budget).
 pub(super) fn build<R: RateStore>(
     target: &'static str,
     providers: Providers,
     config: &PolicyConfig,
+    attempt_timeout: Duration,
     breaker: &Breaker,
     rates: R,
 ) -> Stack {
@@ -201,11 +167,8 @@ pub(super) fn build<R: RateStore>(
         done: 0,
         backoff: config.retry_backoff,
         max_wait: config.retry_max_wait,
+        attempt_timeout,
     })
     .layer(guarded);
-    BoxCloneSyncService::new(Deadline {
-        inner: retried,
-        target,
-        total: config.timeout,
-    })
+    BoxCloneSyncService::new(retried)
 }

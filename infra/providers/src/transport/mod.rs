@@ -451,6 +451,18 @@ impl Providers {
         self.meta.as_ref()
     }
 
+    /// The timeout of one HTTP call by `provider`'s client (zero without
+    /// one).
+    #[must_use]
+    pub fn timeout(&self, provider: Provider) -> Duration {
+        match provider {
+            Provider::Twilio => self.twilio.as_ref().map(|c| c.config().timeout()),
+            Provider::Meta => self.meta.as_ref().map(|c| c.config().timeout()),
+            _ => None,
+        }
+        .unwrap_or_default()
+    }
+
     /// Whether requests for `provider` can be sent.
     #[must_use]
     pub fn configured(&self, provider: Provider) -> bool {

@@ -194,16 +194,45 @@ async fn a_timeout_after_the_request_was_written_is_unknown_and_never_retried_he
 }
 
 #[tokio::test]
-async fn the_overall_deadline_cuts_a_hung_call_as_unknown() {
-    let mut config = quick();
-    config.timeout = Duration::from_millis(300);
+async fn no_retry_starts_that_could_outlast_the_sends_budget() {
+    // The client's own timeout is 10 s and the budget 5 s: the budget is
+    // one whole call, and a retry would end after it.
+    let config = PolicyConfig {
+        retries: 3,
+        timeout: Duration::from_secs(5),
+        ..quick()
+    };
     let (fake, resilient) = twilio(config).await;
-    fake.fail_next(FakeFailure::Hang(Duration::from_secs(30)));
+    fake.fail_next(FakeFailure::ServerError);
 
     let err = resilient.send(&text("hi")).await.unwrap_err();
 
-    assert!(err.is_unknown(), "{err:?}");
-    assert!(err.to_string().contains("may have accepted"), "{err}");
+    assert!(matches!(err, SendError::Retryable { .. }), "{err:?}");
+    assert_eq!(fake.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_throughput_wait_past_the_budget_is_answered_without_sending() {
+    let config = PolicyConfig {
+        timeout: Duration::from_secs(12),
+        ..quick()
+    };
+    let (fake, resilient) = twilio(config).await;
+    // Twilio asks to wait 30 s: this sender is paused past the next send's
+    // budget.
+    fake.fail_next(FakeFailure::RateLimited {
+        retry_after_secs: Some(30),
+    });
+    resilient.send(&text("first")).await.unwrap_err();
+
+    let err = resilient.send(&text("second")).await.unwrap_err();
+
+    assert!(err.is_throttled(), "{err:?}");
+    assert!(
+        err.retry_after().unwrap() > Duration::from_secs(25),
+        "{err:?}"
+    );
+    assert_eq!(fake.requests().len(), 1, "the second was not sent");
 }
 
 #[tokio::test]
