@@ -119,7 +119,7 @@ where
     /// active flag of known ones (matched by product code = SKU), and
     /// deactivates products synced earlier that it no longer lists;
     /// products that were never synced are left alone (rules in
-    /// [`sync`](super::sync)). Nothing is stored when nothing changed.
+    /// [`sync`]). Nothing is stored when nothing changed.
     ///
     /// # Errors
     ///
