@@ -29,6 +29,7 @@ pub mod services;
 pub mod stores;
 pub mod telemetry;
 pub mod texts;
+pub mod zoho;
 
 use std::convert::Infallible;
 use std::time::Duration;

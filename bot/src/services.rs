@@ -32,12 +32,15 @@ use framework::dedup::InMemSeenStore;
 use framework::rate_limit::InMemRateStore;
 use framework::session::InMemConversationLock;
 
+/// The catalog over the database.
+pub type Catalog = CatalogService<DbProductRepository>;
+
 /// Orders over the database, priced again by the catalog when placed and
-/// followed up by their `process-order` job.
+/// followed up by their jobs (`process-order`; `sync-order` with Zoho).
 pub type Orders = OrderService<
     DbOrderRepository,
     CatalogService<DbProductRepository>,
-    crate::jobs::process_order::InvoiceFollowUp,
+    crate::jobs::sync_order::OrderJobs,
 >;
 
 /// Invoices over the database.
@@ -84,6 +87,8 @@ pub struct Services {
     pub job_runner: Option<infra_redis::jobs::RedisJobQueue>,
     /// This deployment's id, made once and kept in the database.
     pub deployment: Arc<str>,
+    /// Zoho CRM, when its credentials are set.
+    pub zoho: Option<crate::zoho::Zoho>,
 }
 
 /// The provider clients the settings configure.
@@ -147,10 +152,12 @@ impl Services {
             },
         );
         let jobs = infra_sql::jobs::DbJobQueue::new(db.clone());
+        let zoho = crate::zoho::Zoho::from_settings(&settings.zoho, currency)
+            .context("Zoho CRM client (ZOHO_*)")?;
         let orders = OrderService::new(
             DbOrderRepository::new(db.clone()),
             catalog.clone(),
-            crate::jobs::process_order::InvoiceFollowUp::new(jobs.clone()),
+            crate::jobs::sync_order::OrderJobs::new(jobs.clone(), zoho.is_some()),
             now.clone(),
         );
         let invoices = Arc::new(features::invoices::InvoiceService::new(
@@ -261,6 +268,7 @@ impl Services {
             documents,
             job_runner,
             deployment,
+            zoho,
             db,
             clock,
             settings,
@@ -281,6 +289,9 @@ impl Services {
             clock: self.clock.clone(),
             invoices: Arc::clone(&self.invoices),
             reminders: Arc::clone(&self.reminders),
+            catalog: Arc::clone(&self.shop.catalog),
+            orders: Arc::clone(&self.shop.orders),
+            zoho: self.zoho.clone(),
             sender: infra_sql::sender::Sender::new(self.outbox.clone()),
             documents: self.documents.clone(),
             templates: crate::jobs::TemplateSids {

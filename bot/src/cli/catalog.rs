@@ -1,5 +1,5 @@
-//! `campanile catalog import|list`: the catalog from a CSV file, and what
-//! is on sale.
+//! `campanile catalog import|sync|list`: the catalog from a CSV file or
+//! from Zoho CRM, and what is on sale.
 
 use std::path::PathBuf;
 
@@ -23,6 +23,14 @@ pub enum Command {
         #[arg(long)]
         replace: bool,
     },
+    /// Sync the catalog from Zoho CRM now (needs ZOHO_CLIENT_ID,
+    /// ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN): products only Zoho has are
+    /// added, known ones (product code = SKU) take Zoho's name, price and
+    /// stock, products synced earlier that Zoho no longer lists are
+    /// deactivated; products never synced are left alone. Every page is
+    /// read before anything changes: when Zoho fails, the catalog is as it
+    /// was.
+    Sync,
     /// List the active products.
     List,
 }
@@ -58,6 +66,39 @@ pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
             );
             for row in &outcome.rejected {
                 println!("  line {}: {}", row.line, row.reason);
+            }
+            Ok(())
+        }
+        Command::Sync => {
+            let Some(zoho) = services.zoho.clone() else {
+                anyhow::bail!(
+                    "Zoho CRM is not configured: set ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET and ZOHO_REFRESH_TOKEN (see campanile --help)"
+                );
+            };
+            let bar = indicatif::ProgressBar::new_spinner().with_message("reading products from Zoho CRM");
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            let progress = bar.clone();
+            let report = crate::zoho::sync_catalog(&zoho, &services.shop.catalog, &services.db, move |n| {
+                progress.set_message(format!("{n} products read from Zoho CRM"));
+            })
+            .await;
+            bar.finish_and_clear();
+            let report = report.context("catalog sync failed; the catalog is unchanged")?;
+            let c = report.outcome.counts;
+            println!(
+                "synced {} products from Zoho CRM: {} added, {} updated, {} deactivated, {} unchanged, {} skipped",
+                report.fetched,
+                c.added,
+                c.updated,
+                c.deactivated,
+                c.unchanged,
+                report.outcome.skipped.len() + report.unusable.len()
+            );
+            for reason in &report.unusable {
+                println!("  skipped: {reason}");
+            }
+            for skipped in &report.outcome.skipped {
+                println!("  skipped {}: {}", skipped.sku, skipped.reason);
             }
             Ok(())
         }

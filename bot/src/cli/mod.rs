@@ -8,7 +8,7 @@
 //! | `chat` | [`chat`] |
 //! | `worker` | [`worker`] |
 //! | `migrate` | [`migrate`] |
-//! | `catalog import`, `catalog list` | [`catalog`] |
+//! | `catalog import`, `catalog sync`, `catalog list` | [`catalog`] |
 //! | `invoices show`, `pay`, `send` | [`invoices`] |
 //! | `remind` | [`remind`] |
 //! | `jobs dead`, `jobs retry` | [`jobs`] |

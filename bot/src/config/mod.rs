@@ -11,6 +11,7 @@
 //! | [`PipelineSettings`] | how long the pipeline, the inbox and the dispatcher hold things |
 //! | [`WorkerSettings`] | the background job workers |
 //! | [`ShopSettings`] | the shop: orders, invoices, reminders, templates |
+//! | [`ZohoSettings`] | Zoho CRM: the catalog synced from it, orders sent to it (infra) |
 //!
 //! Each field names its variable once, next to its doc comment, with
 //! [`framework::settings!`]; the doc comment is what `campanile --help` prints
@@ -66,6 +67,7 @@ use framework::settings::{Variable, Variables};
 pub use error::ConfigError;
 pub use infra_providers::meta::MetaSettings;
 pub use infra_providers::twilio::TwilioSettings;
+pub use infra_providers::zoho::ZohoSettings;
 pub use infra_redis::RedisSettings;
 pub use infra_sql::DatabaseSettings;
 pub use logs::LogSettings;
@@ -113,6 +115,8 @@ pub struct Settings {
     pub workers: WorkerSettings,
     /// Orders, invoices, reminders, templates.
     pub shop: ShopSettings,
+    /// Zoho CRM (off without its credentials).
+    pub zoho: ZohoSettings,
 }
 
 impl Settings {
@@ -157,6 +161,10 @@ impl Settings {
         Section {
             title: "Shop (orders, invoices, reminders, templates)",
             variables: ShopSettings::VARIABLES,
+        },
+        Section {
+            title: "Zoho CRM",
+            variables: ZohoSettings::VARIABLES,
         },
     ];
 
@@ -246,6 +254,7 @@ impl Settings {
             pipeline: section(&merged, layers)?,
             workers: section(&merged, layers)?,
             shop: section(&merged, layers)?,
+            zoho: section(&merged, layers)?,
         })
     }
 

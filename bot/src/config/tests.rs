@@ -437,6 +437,8 @@ fn every_setting_is_declared_once_with_help() {
             "META_VERIFY_TOKEN",
             "META_ACCESS_TOKEN",
             "CAMPANILE_LOG_PSEUDONYM_KEY",
+            "ZOHO_CLIENT_SECRET",
+            "ZOHO_REFRESH_TOKEN",
         ]
     );
     // Every section is read: one variable of each changes its field.

@@ -29,6 +29,7 @@ pub fn app(services: &Services, ingress: InboxIngress) -> axum::Router {
         redis: services.redis.clone(),
         metrics: crate::telemetry::metrics(),
         outbound: services.outbound.clone(),
+        zoho: services.zoho.is_some(),
     };
     let files = invoices::InvoiceFiles {
         documents: services.documents.clone(),

@@ -24,6 +24,9 @@ pub struct Ops {
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     /// The providers behind their policies, whose breakers `/readyz` shows.
     pub outbound: Resilient<Rates>,
+    /// Whether Zoho CRM is configured (then `/readyz` shows the last
+    /// catalog sync).
+    pub zoho: bool,
 }
 
 impl std::fmt::Debug for Ops {
@@ -54,6 +57,20 @@ pub struct Readiness {
     /// make the instance unready: the outage is the provider's, and every
     /// instance would see it; replies wait in the outbox meanwhile.
     pub breakers: Vec<BreakerReport>,
+    /// With Zoho CRM configured: when the catalog was last synced from it.
+    /// A stale sync does not make the instance unready: the last synced
+    /// catalog keeps serving.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub catalog: Option<CatalogSync>,
+}
+
+/// The last successful catalog sync from Zoho CRM, in [`Readiness`].
+#[derive(Debug, Serialize)]
+pub struct CatalogSync {
+    /// When (RFC 3339, UTC), or `None` if never.
+    pub catalog_synced_at: Option<String>,
+    /// How long ago, in seconds, or `None` if never.
+    pub age_seconds: Option<u64>,
 }
 
 /// `GET /readyz`: 200 when the database and Redis (if configured) answer,
@@ -80,11 +97,31 @@ pub async fn readyz(State(ops): State<Ops>) -> impl IntoResponse {
         },
     };
     let ready = database == "ok" && redis != "unreachable";
+    let catalog = if ops.zoho {
+        let last = infra_shop::sync_marks::last(&ops.db, infra_shop::sync_marks::CATALOG)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error.message = %e, "cannot read the last catalog sync");
+                None
+            });
+        Some(CatalogSync {
+            catalog_synced_at: last.and_then(|ms| {
+                jiff::Timestamp::from_millisecond(ms)
+                    .ok()
+                    .map(|t| t.to_string())
+            }),
+            age_seconds: last
+                .map(|ms| u64::try_from(ops.db.now_ms().saturating_sub(ms) / 1000).unwrap_or(0)),
+        })
+    } else {
+        None
+    };
     let body = Readiness {
         status: if ready { "ready" } else { "not ready" },
         database,
         redis,
         breakers: ops.outbound.breakers(),
+        catalog,
     };
     let code = if ready {
         StatusCode::OK

@@ -7,6 +7,8 @@
 //! | [`process-order`](process_order) | the confirming turn, in its transaction (dedup `order:{id}`) | issues the order's invoice (at most one per order), schedules its payment reminders and its `send-invoice`, all in one transaction |
 //! | [`send-invoice`](send_invoice) | `process-order` (`invoice:{n}:issued`); "invoice INV-…" (`invoice:{n}:{message id}`) | sends the invoice: a PDF document at a signed link inside the 24-hour window, the invoice template outside it; in `campanile chat`, a PDF file |
 //! | [`send-reminder`](send_reminder) | `process-order` and `campanile remind`, delayed (`reminder:{id}:{time}`) | checks the reminder now (paid, void, "stop reminders", quiet hours), then sends it or waits again |
+//! | [`sync-order`](sync_order) | with Zoho CRM configured: the confirming turn (`sync-order:{id}:confirmed`) and the cancelling one (`sync-order:{id}:cancelled`), in their transactions | upserts the order into `ZOHO_ORDERS_MODULE` by its number: a retry updates the one record |
+//! | [`zoho-sync`](sync_catalog) | with Zoho CRM configured: the workers as they start, and each run for the next tick, delayed (`zoho-sync:{tick_ms}`) | syncs the catalog from Zoho's products (one instance per tick) and records when |
 //! | `send-campaign-message` | the campaigns issue (not built yet) | – |
 //!
 //! A job's messages go through the outbox like a turn's replies, under an
@@ -27,6 +29,8 @@ pub mod channel;
 pub mod process_order;
 pub mod send_invoice;
 pub mod send_reminder;
+pub mod sync_catalog;
+pub mod sync_order;
 pub mod worker;
 
 use std::future::Future;
@@ -42,7 +46,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::documents::Documents;
-use crate::services::{Invoices, Reminders};
+use crate::services::{Catalog, Invoices, Orders, Reminders};
 
 pub use channel::TemplateSids;
 
@@ -52,11 +56,13 @@ pub const SEND_CAMPAIGN_MESSAGE: &str = "send-campaign-message";
 /// Every job, registered once: [`run_workers`] runs a worker for each, and
 /// `campanile jobs` knows their queues.
 #[must_use]
-pub fn registry() -> [Registered; 3] {
+pub fn registry() -> [Registered; 5] {
     [
         Registered::of::<process_order::ProcessOrder>(),
         Registered::of::<send_invoice::SendInvoice>(),
         Registered::of::<send_reminder::SendReminder>(),
+        Registered::of::<sync_order::SyncOrder>(),
+        Registered::of::<sync_catalog::SyncCatalog>(),
     ]
 }
 
@@ -122,6 +128,12 @@ pub struct JobDeps {
     pub invoices: Arc<Invoices>,
     /// Reminders.
     pub reminders: Arc<Reminders>,
+    /// The catalog (synced from Zoho).
+    pub catalog: Arc<Catalog>,
+    /// Orders (sent to Zoho).
+    pub orders: Arc<Orders>,
+    /// Zoho CRM, when configured.
+    pub zoho: Option<crate::zoho::Zoho>,
     /// How messages reach customers outside a turn (their last channel,
     /// the 24-hour window, the outbox).
     pub sender: Sender,
@@ -160,6 +172,9 @@ pub async fn enqueue<J: ShopJob>(
 /// Runs the workers of every [registered](registry) job until `shutdown`
 /// resolves, then lets the jobs in progress finish.
 pub async fn run_workers(deps: JobDeps, shutdown: impl Future<Output = ()> + Send + 'static) {
+    if let Err(e) = sync_catalog::ensure_scheduled(&deps).await {
+        tracing::error!(error.message = %e, "cannot schedule the Zoho catalog sync; the next start tries again");
+    }
     let workers = worker::Workers::new(deps, shutdown);
     futures_util::future::join_all(registry().iter().map(|job| (job.start)(&workers))).await;
 }

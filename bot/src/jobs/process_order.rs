@@ -4,9 +4,8 @@
 use std::time::Duration;
 
 use features::invoices::{InvoiceError, IssueInvoice, OrderInvoice};
-use features::orders::OrderFollowUp;
 use features::reminders::SchedulePaymentReminders;
-use features::shared::{OrderId, OrderNumber, RepositoryError};
+use features::shared::{OrderId, OrderNumber};
 use framework::BoxError;
 use framework::jobs::{Job, JobError};
 use infra_sql::UnitOfWork;
@@ -33,32 +32,6 @@ pub async fn enqueue(queue: &Queue, order: OrderId) -> Result<(), BoxError> {
     };
     let dedup = format!("order:{}", order.get());
     super::enqueue(queue, &payload, dedup, Duration::ZERO).await
-}
-
-/// The orders' [`OrderFollowUp`] port on the job queue: a placed order's
-/// `process-order` job ([`enqueue`], dedup `order:{id}`, so asking twice
-/// for one order enqueues one job). The queue enqueues into the unit of
-/// work in progress, so inside a turn the job commits with the order's
-/// confirmation, or neither does.
-#[derive(Debug, Clone)]
-pub struct InvoiceFollowUp {
-    queue: Queue,
-}
-
-impl InvoiceFollowUp {
-    /// Follow-ups enqueued on `queue`.
-    #[must_use]
-    pub fn new(queue: Queue) -> Self {
-        Self { queue }
-    }
-}
-
-impl OrderFollowUp for InvoiceFollowUp {
-    async fn order_placed(&self, order: OrderId) -> Result<(), RepositoryError> {
-        enqueue(&self.queue, order)
-            .await
-            .map_err(|e| RepositoryError::Backend(anyhow::Error::from_boxed(e)))
-    }
 }
 
 impl ShopJob for ProcessOrder {

@@ -2,6 +2,7 @@
 
 use super::import::RejectedRow;
 use super::ports::UpsertCounts;
+use super::sync::{SkippedProduct, SyncCounts, SyncedProduct};
 use crate::shared::Currency;
 
 /// Import products from a CSV file (see [`parse_csv`](super::parse_csv) for
@@ -30,3 +31,21 @@ pub struct ImportOutcome {
 /// Carried out by [`CatalogService::seed_demo`](super::CatalogService::seed_demo).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct SeedDemoCatalog;
+
+/// Bring the catalog in step with the external catalog's full list of
+/// products (see [`sync`](super::sync) for the rules). Carried out by
+/// [`CatalogService::sync`](super::CatalogService::sync).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SyncCatalog {
+    /// Every product the external catalog lists.
+    pub products: Vec<SyncedProduct>,
+}
+
+/// What a [`SyncCatalog`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SyncOutcome {
+    /// Products added, updated, deactivated and unchanged.
+    pub counts: SyncCounts,
+    /// Products that could not be stored, with reasons.
+    pub skipped: Vec<SkippedProduct>,
+}

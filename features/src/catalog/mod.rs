@@ -42,6 +42,8 @@
 //! - [`quote`]: [`Quote`], [`QuoteLine`], [`QuoteProblem`].
 //! - [`import`]: CSV → products ([`parse_csv`]).
 //! - [`demo`]: a demo construction-materials catalog.
+//! - [`sync`]: keeping the catalog in step with an external one (the
+//!   shop's CRM): [`SyncedProduct`], the rules.
 //! - [`commands`], [`queries`], [`ports`], [`service`], [`error`]: the
 //!   usual feature shape.
 //!
@@ -62,15 +64,17 @@ pub mod ports;
 pub mod queries;
 pub mod quote;
 pub mod service;
+pub mod sync;
 mod text;
 
-pub use commands::{ImportCatalog, ImportOutcome, SeedDemoCatalog};
+pub use commands::{ImportCatalog, ImportOutcome, SeedDemoCatalog, SyncCatalog, SyncOutcome};
 pub use domain::{OrderLimits, Product, ProductDraft, Sku, Unit};
 pub use error::{CatalogError, ProductError};
 pub use import::{CsvReport, ImportError, RejectedRow, parse_csv};
 pub use matching::{Catalog, ProductMatch};
 pub use parse::{ParseError, QuantitySpec, RequestedItem, parse_request};
-pub use ports::{ProductRepository, UpsertCounts};
+pub use ports::{ProductRepository, SourcedProduct, SyncChanges, UpsertCounts};
 pub use queries::{ListProducts, QuoteRequest};
 pub use quote::{Quote, QuoteLine, QuoteProblem};
 pub use service::CatalogService;
+pub use sync::{SkippedProduct, SyncCounts, SyncedProduct};

@@ -1,7 +1,7 @@
 //! [`CatalogService`]: quoting order messages, importing and listing
 //! products. The only place with catalog business rules.
 
-use super::commands::{ImportCatalog, ImportOutcome};
+use super::commands::{ImportCatalog, ImportOutcome, SyncCatalog, SyncOutcome};
 use super::demo;
 use super::domain::{OrderLimits, Product, Sku};
 use super::error::CatalogError;
@@ -11,6 +11,7 @@ use super::parse::{ParseError, QuantitySpec, parse_request};
 use super::ports::ProductRepository;
 use super::queries::{ListProducts, QuoteRequest};
 use super::quote::{Quote, QuoteLine, QuoteProblem};
+use super::sync;
 use super::text;
 use crate::shared::Currency;
 
@@ -111,6 +112,26 @@ where
         }
         self.repo.upsert(demo::products(), false).await?;
         Ok(true)
+    }
+
+    /// Brings the catalog in step with the external catalog's full list:
+    /// adds the products only it has, updates the name, price, stock and
+    /// active flag of known ones (matched by product code = SKU), and
+    /// deactivates products synced earlier that it no longer lists;
+    /// products that were never synced are left alone (rules in
+    /// [`sync`]). Nothing is stored when nothing changed.
+    ///
+    /// # Errors
+    ///
+    /// [`CatalogError::Unexpected`] when storage fails; then nothing
+    /// changed.
+    pub async fn sync(&self, cmd: SyncCatalog) -> Result<SyncOutcome, CatalogError> {
+        let stored = self.repo.list_all().await?;
+        let (changes, counts, skipped) = sync::plan(&stored, cmd.products);
+        if !changes.is_empty() {
+            self.repo.save_synced(changes).await?;
+        }
+        Ok(SyncOutcome { counts, skipped })
     }
 
     /// The active products, by name.

@@ -145,4 +145,19 @@ pub trait OrderFollowUp: Clone + Send + Sync + 'static {
         &self,
         order: OrderId,
     ) -> impl Future<Output = Result<(), RepositoryError>> + Send;
+
+    /// Confirmed order `order` was cancelled: tell whoever was told it was
+    /// placed (the CRM). Not asked for a draft that was never confirmed.
+    /// Does nothing by default.
+    ///
+    /// # Errors
+    ///
+    /// As [`order_placed`](Self::order_placed).
+    fn order_cancelled(
+        &self,
+        order: OrderId,
+    ) -> impl Future<Output = Result<(), RepositoryError>> + Send {
+        let _ = order;
+        async { Ok(()) }
+    }
 }

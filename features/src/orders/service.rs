@@ -281,7 +281,8 @@ where
     }
 
     /// Cancels the customer's draft or confirmed order; a confirmed order's
-    /// stock is returned.
+    /// stock is returned and the follow-up told
+    /// ([`OrderFollowUp::order_cancelled`]).
     ///
     /// # Errors
     ///
@@ -294,7 +295,14 @@ where
         let from = order.status();
         order.cancel()?;
         match self.repo.transition(&order, from).await {
-            Ok(()) => Ok(order),
+            Ok(()) => {
+                if from == OrderStatus::Confirmed
+                    && let Some(id) = order.id()
+                {
+                    self.follow_up.order_cancelled(id).await?;
+                }
+                Ok(order)
+            }
             Err(TransitionError::Conflict) => {
                 let current = self.owned(cmd.order_id, &cmd.customer).await?;
                 Err(match current.status() {

@@ -15,14 +15,17 @@
 //! # }
 //! ```
 
-use crate::catalog::{Product, ProductDraft, ProductRepository, Sku, Unit, UpsertCounts};
+use crate::catalog::{
+    Product, ProductDraft, ProductRepository, Sku, SourcedProduct, SyncChanges, Unit, UpsertCounts,
+};
 use crate::orders::{Order, OrderLine, OrderRepository, OrderStatus, TransitionError};
 use crate::shared::{Currency, CustomerPhone, Money, OrderId};
 
 /// Checks a [`ProductRepository`]: counting, inserting and updating by SKU
 /// with exact counts, `deactivate_others`, reactivation, `list_active`
-/// ordered by name without inactive products, and exact round trips of
-/// every field (non-ASCII text, aliases, large prices, untracked stock).
+/// ordered by name without inactive products, exact round trips of every
+/// field (non-ASCII text, aliases, large prices, untracked stock), and a
+/// sync's changes (`list_all`, `save_synced` with external ids).
 ///
 /// # Panics
 ///
@@ -226,6 +229,69 @@ where
         "nothing active after an empty replace"
     );
     assert_eq!(repo.count().await.unwrap(), 6, "count after everything");
+
+    // A sync's changes: upserts carry their external id, deactivations keep it.
+    let all = repo.list_all().await.unwrap();
+    assert_eq!(all.len(), 6, "list_all lists inactive products too");
+    assert!(
+        all.iter().all(|s| s.source_id.is_none()),
+        "products never synced have no external id"
+    );
+    let fox = product("FOX", "Fox Paint", &[], paise(99, 0), Some(4), true);
+    let alpha_synced = product(
+        "ALPHA",
+        "Alpha Cement 53",
+        &["opc"],
+        paise(360, 0),
+        Some(1),
+        true,
+    );
+    repo.save_synced(SyncChanges {
+        upserts: vec![
+            (fox.clone(), "z-1".to_owned()),
+            (alpha_synced.clone(), "z-2".to_owned()),
+        ],
+        deactivate: Vec::new(),
+    })
+    .await
+    .unwrap();
+    let sourced = |all: &[SourcedProduct], sku: &str| {
+        all.iter()
+            .find(|s| s.product.sku().as_str() == sku)
+            .cloned()
+            .unwrap_or_else(|| panic!("{sku} is listed"))
+    };
+    let all = repo.list_all().await.unwrap();
+    assert_eq!(all.len(), 7, "a synced insert adds one product");
+    assert_eq!(
+        sourced(&all, "FOX"),
+        SourcedProduct {
+            product: fox.clone(),
+            source_id: Some("z-1".to_owned())
+        },
+        "a synced insert round-trips with its external id"
+    );
+    assert_eq!(
+        sourced(&all, "ALPHA").product,
+        alpha_synced,
+        "a synced update overwrites every field"
+    );
+    assert_eq!(sourced(&all, "ALPHA").source_id.as_deref(), Some("z-2"));
+    repo.save_synced(SyncChanges {
+        upserts: Vec::new(),
+        deactivate: vec![Sku::parse("FOX").unwrap(), Sku::parse("NOPE").unwrap()],
+    })
+    .await
+    .unwrap();
+    let all = repo.list_all().await.unwrap();
+    let fox_now = sourced(&all, "FOX");
+    assert!(!fox_now.product.is_active(), "deactivated by a sync");
+    assert_eq!(
+        fox_now.source_id.as_deref(),
+        Some("z-1"),
+        "a deactivated product keeps its external id"
+    );
+    assert_eq!(all.len(), 7, "an unknown SKU to deactivate is ignored");
 }
 
 /// Checks an [`OrderRepository`] sharing its store with `products`:

@@ -20,6 +20,7 @@ pub struct RecordingFollowUp {
 #[derive(Debug, Default)]
 struct Recorded {
     orders: Vec<OrderId>,
+    cancelled: Vec<OrderId>,
     failing: bool,
 }
 
@@ -33,6 +34,12 @@ impl RecordingFollowUp {
     #[must_use]
     pub fn orders(&self) -> Vec<OrderId> {
         self.lock().orders.clone()
+    }
+
+    /// Every confirmed order it was told was cancelled, in order.
+    #[must_use]
+    pub fn cancelled(&self) -> Vec<OrderId> {
+        self.lock().cancelled.clone()
     }
 
     /// Makes every call fail with [`RepositoryError::Backend`] (as a job
@@ -51,6 +58,17 @@ impl OrderFollowUp for RecordingFollowUp {
             )));
         }
         recorded.orders.push(order);
+        Ok(())
+    }
+
+    async fn order_cancelled(&self, order: OrderId) -> Result<(), RepositoryError> {
+        let mut recorded = self.lock();
+        if recorded.failing {
+            return Err(RepositoryError::Backend(anyhow!(
+                "in-memory follow-up set to fail"
+            )));
+        }
+        recorded.cancelled.push(order);
         Ok(())
     }
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use anyhow::anyhow;
 
-use crate::catalog::{Product, ProductRepository, Sku, UpsertCounts};
+use crate::catalog::{Product, ProductRepository, Sku, SourcedProduct, SyncChanges, UpsertCounts};
 use crate::orders::{Order, OrderRepository, OrderStatus, TransitionError};
 use crate::shared::{CustomerPhone, OrderId, RepositoryError};
 
@@ -14,6 +14,8 @@ use crate::shared::{CustomerPhone, OrderId, RepositoryError};
 #[derive(Debug, Default)]
 struct Store {
     products: BTreeMap<Sku, Product>,
+    /// The external ids of synced products.
+    sources: HashMap<Sku, String>,
     orders: BTreeMap<OrderId, Order>,
     /// Idempotency key → the order it created.
     keys: HashMap<String, OrderId>,
@@ -169,6 +171,32 @@ impl ProductRepository for InMemProductRepository {
             }
         }
         Ok(counts)
+    }
+
+    async fn list_all(&self) -> Result<Vec<SourcedProduct>, RepositoryError> {
+        let store = self.store.check()?;
+        Ok(store
+            .products
+            .values()
+            .map(|p| SourcedProduct {
+                product: p.clone(),
+                source_id: store.sources.get(p.sku()).cloned(),
+            })
+            .collect())
+    }
+
+    async fn save_synced(&self, changes: SyncChanges) -> Result<(), RepositoryError> {
+        let mut store = self.store.check()?;
+        for (product, source) in changes.upserts {
+            store.sources.insert(product.sku().clone(), source);
+            store.products.insert(product.sku().clone(), product);
+        }
+        for sku in changes.deactivate {
+            if let Some(product) = store.products.get_mut(&sku) {
+                *product = product.clone().with_active(false);
+            }
+        }
+        Ok(())
     }
 }
 

@@ -9,6 +9,7 @@
 //! | [`invoices`] | `features::invoices::InvoiceRepository` |
 //! | [`reminders`] | `features::reminders::ReminderRepository` |
 //! | [`secrets`] | secrets a deployment makes for itself (invoice link keys) |
+//! | [`sync_marks`] | when each sync last succeeded (the Zoho catalog's) |
 //! | [`pdf`] | invoices as PDF documents |
 //! | [`migrations`] | the shop's schema history ([`Migrator`]), with `infra_sql`'s |
 //! | [`schema`] | the shop's tables as the repositories name them |
@@ -46,6 +47,7 @@ pub mod products;
 pub mod reminders;
 pub mod schema;
 pub mod secrets;
+pub mod sync_marks;
 
 pub use self::migrations::Migrator;
 

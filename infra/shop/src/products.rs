@@ -1,9 +1,11 @@
 //! [`ProductRepository`] in the database: the catalog with its inventory.
 
-use features::catalog::{Product, ProductDraft, ProductRepository, Sku, Unit, UpsertCounts};
+use features::catalog::{
+    Product, ProductDraft, ProductRepository, Sku, SourcedProduct, SyncChanges, Unit, UpsertCounts,
+};
 use features::shared::{Currency, Money, RepositoryError};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
-use sea_orm::{ConnectionTrait, QueryResult};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, QueryResult};
 
 use crate::schema::Products;
 use infra_sql::{Database, DbError};
@@ -106,71 +108,11 @@ impl ProductRepository for DbProductRepository {
         let txn = self.db.begin().await.map_err(repo_error)?;
         let mut counts = UpsertCounts::default();
         for p in &products {
-            let aliases = p.aliases().join(&ALIAS_SEPARATOR.to_string());
-            let stock: Option<i64> = p.stock().map(i64::from);
-            let update = Query::update()
-                .table(Products::Table)
-                .value(Products::Name, p.name())
-                .value(Products::Aliases, aliases.clone())
-                .value(Products::Unit, p.unit().as_str())
-                .value(Products::PriceMinor, p.price().minor())
-                .value(Products::Currency, p.price().currency().code())
-                .value(Products::Stock, stock)
-                .value(Products::Active, p.is_active())
-                .value(Products::UpdatedAtMs, now)
-                .and_where(Expr::col(Products::Sku).eq(p.sku().as_str()))
-                .to_owned();
-            let updated = txn
-                .execute_raw(backend.build(&update))
-                .await
-                .map_err(repo_error)?
-                .rows_affected();
-            if updated > 0 {
-                counts.updated += 1;
-                continue;
-            }
-            let insert = Query::insert()
-                .into_table(Products::Table)
-                .columns([
-                    Products::Sku,
-                    Products::Name,
-                    Products::Aliases,
-                    Products::Unit,
-                    Products::PriceMinor,
-                    Products::Currency,
-                    Products::Stock,
-                    Products::Active,
-                    Products::UpdatedAtMs,
-                ])
-                .values([
-                    p.sku().as_str().into(),
-                    p.name().into(),
-                    aliases.into(),
-                    p.unit().as_str().into(),
-                    p.price().minor().into(),
-                    p.price().currency().code().into(),
-                    stock.into(),
-                    p.is_active().into(),
-                    now.into(),
-                ])
-                .map_err(repo_error)?
-                .on_conflict(OnConflict::column(Products::Sku).do_nothing().to_owned())
-                .to_owned();
-            let inserted = txn
-                .execute_raw(backend.build(&insert))
-                .await
-                .map_err(repo_error)?
-                .rows_affected();
-            if inserted == 1 {
+            if store(&txn, backend, now, p, None).await? {
                 counts.inserted += 1;
-                continue;
+            } else {
+                counts.updated += 1;
             }
-            // Another process inserted this SKU since our update looked:
-            // update it now.
-            txn.execute_raw(backend.build(&update))
-                .await
-                .map_err(repo_error)?;
-            counts.updated += 1;
         }
         if deactivate_others {
             let skus: Vec<String> = products
@@ -195,4 +137,138 @@ impl ProductRepository for DbProductRepository {
         txn.commit().await.map_err(repo_error)?;
         Ok(counts)
     }
+
+    async fn list_all(&self) -> Result<Vec<SourcedProduct>, RepositoryError> {
+        let select = Query::select()
+            .columns([
+                Products::Sku,
+                Products::Name,
+                Products::Aliases,
+                Products::Unit,
+                Products::PriceMinor,
+                Products::Currency,
+                Products::Stock,
+                Products::Active,
+                Products::SourceId,
+            ])
+            .from(Products::Table)
+            .order_by(Products::Sku, Order::Asc)
+            .to_owned();
+        let rows = self.db.all(&select).await.map_err(repo_error)?;
+        rows.iter()
+            .map(|row| {
+                Ok(SourcedProduct {
+                    product: product_from_row(row)?,
+                    source_id: row.try_get("", "source_id").map_err(repo_error)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn save_synced(&self, changes: SyncChanges) -> Result<(), RepositoryError> {
+        let backend = self.db.backend();
+        let now = self.db.now_ms();
+        let txn = self.db.begin().await.map_err(repo_error)?;
+        for (p, source) in &changes.upserts {
+            store(&txn, backend, now, p, Some(source)).await?;
+        }
+        let skus: Vec<String> = changes
+            .deactivate
+            .iter()
+            .map(|sku| sku.as_str().to_owned())
+            .collect();
+        if !skus.is_empty() {
+            let update = Query::update()
+                .table(Products::Table)
+                .value(Products::Active, false)
+                .value(Products::UpdatedAtMs, now)
+                .and_where(Expr::col(Products::Sku).is_in(skus))
+                .to_owned();
+            txn.execute_raw(backend.build(&update))
+                .await
+                .map_err(repo_error)?;
+        }
+        txn.commit().await.map_err(repo_error)?;
+        Ok(())
+    }
+}
+
+/// Stores `p` by SKU in `txn` with every field (and, for a synced product,
+/// its external id: a local product keeps whatever it had); returns
+/// whether it was inserted (else updated).
+async fn store(
+    txn: &DatabaseTransaction,
+    backend: DbBackend,
+    now: i64,
+    p: &Product,
+    source: Option<&String>,
+) -> Result<bool, RepositoryError> {
+    let aliases = p.aliases().join(&ALIAS_SEPARATOR.to_string());
+    let stock: Option<i64> = p.stock().map(i64::from);
+    let mut update = Query::update()
+        .table(Products::Table)
+        .value(Products::Name, p.name())
+        .value(Products::Aliases, aliases.clone())
+        .value(Products::Unit, p.unit().as_str())
+        .value(Products::PriceMinor, p.price().minor())
+        .value(Products::Currency, p.price().currency().code())
+        .value(Products::Stock, stock)
+        .value(Products::Active, p.is_active())
+        .value(Products::UpdatedAtMs, now)
+        .and_where(Expr::col(Products::Sku).eq(p.sku().as_str()))
+        .to_owned();
+    if let Some(source) = source {
+        update.value(Products::SourceId, source.as_str());
+    }
+    let updated = txn
+        .execute_raw(backend.build(&update))
+        .await
+        .map_err(repo_error)?
+        .rows_affected();
+    if updated > 0 {
+        return Ok(false);
+    }
+    let insert = Query::insert()
+        .into_table(Products::Table)
+        .columns([
+            Products::Sku,
+            Products::Name,
+            Products::Aliases,
+            Products::Unit,
+            Products::PriceMinor,
+            Products::Currency,
+            Products::Stock,
+            Products::Active,
+            Products::UpdatedAtMs,
+            Products::SourceId,
+        ])
+        .values([
+            p.sku().as_str().into(),
+            p.name().into(),
+            aliases.into(),
+            p.unit().as_str().into(),
+            p.price().minor().into(),
+            p.price().currency().code().into(),
+            stock.into(),
+            p.is_active().into(),
+            now.into(),
+            source.cloned().into(),
+        ])
+        .map_err(repo_error)?
+        .on_conflict(OnConflict::column(Products::Sku).do_nothing().to_owned())
+        .to_owned();
+    let inserted = txn
+        .execute_raw(backend.build(&insert))
+        .await
+        .map_err(repo_error)?
+        .rows_affected();
+    if inserted == 1 {
+        return Ok(true);
+    }
+    // Another process inserted this SKU since our update looked: update it
+    // now.
+    txn.execute_raw(backend.build(&update))
+        .await
+        .map_err(repo_error)?;
+    Ok(false)
 }

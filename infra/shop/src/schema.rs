@@ -53,6 +53,9 @@ pub enum Products {
     Active,
     /// Last change.
     UpdatedAtMs,
+    /// The Zoho CRM record id of a product a sync stored; NULL for one
+    /// never synced (m0009).
+    SourceId,
 }
 
 /// Orders.
@@ -216,4 +219,16 @@ pub enum Secrets {
     Name,
     /// Its value (hex).
     Value,
+}
+
+/// When each kind of sync last succeeded (m0009): `catalog` for the Zoho
+/// catalog sync.
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum SyncMarks {
+    /// The table.
+    Table,
+    /// The sync's name, primary key.
+    Name,
+    /// When it last succeeded (ms since the epoch, the database's clock).
+    AtMs,
 }

@@ -12,3 +12,4 @@ mod meta_flow;
 mod phone_rule;
 mod support;
 mod twilio_flow;
+mod zoho;

@@ -543,6 +543,36 @@ async fn a_refused_confirmation_cancels_the_draft() {
     assert_eq!(stored[0].status(), OrderStatus::Cancelled, "no draft left");
     assert_eq!(products.stock_of("CEM"), Some(2));
     assert!(follow_up.orders().is_empty());
+    assert!(follow_up.cancelled().is_empty(), "a draft was never placed");
+}
+
+#[tokio::test]
+async fn cancelling_a_confirmed_order_tells_the_follow_up_once() {
+    // Arrange: a placed order.
+    let products = InMemProductRepository::with_products(vec![cement()]);
+    let orders = InMemOrderRepository::new(products.clone());
+    let follow_up = RecordingFollowUp::default();
+    let catalog = CatalogService::new(products.clone(), OrderLimits::default());
+    let svc = OrderService::new(orders, catalog, follow_up.clone(), fixtures::now());
+    let order = svc
+        .place_order(place("cement x 4", vec![line(&cement(), 4)], "c1"))
+        .await
+        .unwrap();
+    let id = order.id().unwrap();
+
+    // Act: cancel it, then try again.
+    svc.cancel_order(cancel(id.get(), customer()))
+        .await
+        .unwrap();
+    let again = svc.cancel_order(cancel(id.get(), customer())).await;
+
+    // Assert
+    assert!(
+        matches!(again, Err(OrderError::AlreadyCancelled)),
+        "{again:?}"
+    );
+    assert_eq!(follow_up.orders(), [id]);
+    assert_eq!(follow_up.cancelled(), [id]);
 }
 
 #[tokio::test]

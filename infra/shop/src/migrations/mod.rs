@@ -21,6 +21,7 @@
 //! | `m0006_queue_order` ([`infra_sql`]) | the inbox's and the outbox's queues read in order by an index |
 //! | `m0007_jobs_order` ([`infra_sql`]) | the table job queue's claim read in order by an index |
 //! | `m0008_send_outcomes` ([`infra_sql`]) | outbound rows say whether they may be sent again after an unknown outcome, count those outcomes, and carry a fallback for the 24-hour window |
+//! | `m0009_catalog_sync` | products' Zoho record ids (`source_id`), the last successful syncs (`sync_marks`) |
 
 use infra_sql::migrations::{
     M0002Inbox, M0003Jobs, M0006QueueOrder, M0007JobsOrder, M0008SendOutcomes,
@@ -30,6 +31,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_shop_schema;
 mod m0004_invoices;
 mod m0005_reminders;
+mod m0009_catalog_sync;
 
 /// Applies the shop's schema, one migration per change, in order; run it
 /// with [`Database::migrate_with`](infra_sql::Database::migrate_with).
@@ -48,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0006QueueOrder),
             Box::new(M0007JobsOrder),
             Box::new(M0008SendOutcomes),
+            Box::new(m0009_catalog_sync::Migration),
         ]
     }
 }

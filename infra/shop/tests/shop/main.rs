@@ -65,7 +65,8 @@ async fn migrations_are_idempotent_and_listed() {
             "m0005_reminders",
             "m0006_queue_order",
             "m0007_jobs_order",
-            "m0008_send_outcomes"
+            "m0008_send_outcomes",
+            "m0009_catalog_sync"
         ],
         "each migration applied once"
     );
@@ -125,8 +126,40 @@ async fn concurrent_migrations_on_postgres_take_turns() {
             "m0005_reminders",
             "m0006_queue_order",
             "m0007_jobs_order",
-            "m0008_send_outcomes"
+            "m0008_send_outcomes",
+            "m0009_catalog_sync"
         ]
     );
     db.drop().await;
+}
+
+async fn sync_marks_on(backend: Backend) {
+    let db = TestDb::migrated_with::<Migrator>(backend).await;
+    let marks = infra_shop::sync_marks::CATALOG;
+    assert_eq!(
+        infra_shop::sync_marks::last(&db.db, marks).await.unwrap(),
+        None
+    );
+    let first = infra_shop::sync_marks::mark(&db.db, marks).await.unwrap();
+    assert_eq!(
+        infra_shop::sync_marks::last(&db.db, marks).await.unwrap(),
+        Some(first)
+    );
+    let second = infra_shop::sync_marks::mark(&db.db, marks).await.unwrap();
+    assert!(second >= first);
+    assert_eq!(
+        infra_shop::sync_marks::last(&db.db, marks).await.unwrap(),
+        Some(second)
+    );
+    db.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_marks_on_sqlite() {
+    sync_marks_on(Backend::SqliteFile).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_marks_on_postgres() {
+    sync_marks_on(Backend::Postgres).await;
 }
