@@ -15,7 +15,7 @@ use crate::{Database, DbError};
 pub(super) const WINDOW_CODES: [&str; 2] = ["63016", "131047"];
 
 /// Stores the fallback of the outbound row `filter` selects, if it has
-/// one: a new pending row right after it (same customer, `in_reply_to`
+/// one: a new pending row at the end of its customer's queue (`in_reply_to`
 /// with `:fallback` appended, so a repeated report stores it once).
 /// Returns whether a fallback was stored now.
 pub(super) async fn enqueue_fallback(

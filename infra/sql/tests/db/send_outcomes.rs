@@ -191,6 +191,18 @@ async fn a_proactive_message_whose_outcome_is_unknown_is_never_sent_again() {
     s.db.drop().await;
 }
 
+/// The row's count of unknown outcomes, read from the table.
+async fn unknown_outcomes_of(s: &Setup, body: &str) -> i32 {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, Query};
+    let select = Query::select()
+        .column(Alias::new("unknown_outcomes"))
+        .from(Alias::new("messages"))
+        .and_where(Expr::col(Alias::new("body")).eq(body))
+        .to_owned();
+    let row = s.db.db.one(&select).await.unwrap().unwrap();
+    row.try_get("", "unknown_outcomes").unwrap()
+}
+
 /// A dispatcher that died mid-send left its claim to lapse.
 async fn lapsed_claim_of_first_row(s: &Setup) {
     let rows = s.log.outbox.pending(10).await.unwrap();
@@ -215,6 +227,11 @@ async fn a_lapsed_claim_sends_a_reply_again_once_and_a_proactive_message_never()
         let report = dispatcher.run_once().await.unwrap();
         assert_eq!(report.sent, 1, "{backend:?}: {report:?}");
         assert_eq!(s.twilio.texts_to(CUSTOMER), ["lapsed reply"]);
+        assert_eq!(
+            unknown_outcomes_of(&s, "lapsed reply").await,
+            1,
+            "{backend:?}: the lapse was counted"
+        );
         s.db.drop().await;
 
         // A proactive message.

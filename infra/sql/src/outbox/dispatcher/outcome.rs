@@ -160,21 +160,23 @@ impl<T: Transport> Dispatcher<T> {
             }
             Err(e) if e.needs_template() => {
                 // Refused for the 24-hour window: its fallback (a template)
-                // goes instead, when it has one.
-                let stored = self
-                    .queue
-                    .mark_final(
-                        row.id,
-                        OutboundStatus::Failed,
-                        attempts,
-                        Some(&e.to_string()),
-                    )
-                    .await;
-                let fallback = match &stored {
-                    Ok(()) => self.queue.enqueue_fallback_of(row.id).await.map_err(|e| {
-                        tracing::error!(row = row.id, error.message = %e, "cannot store a message's template fallback");
-                    }).unwrap_or(false),
-                    Err(_) => false,
+                // goes instead, when it has one. Stored first (storing it
+                // twice stores it once): a failure here leaves the row to be
+                // sent again, and refused again, rather than lose the
+                // template.
+                let (fallback, stored) = match self.queue.enqueue_fallback_of(row.id).await {
+                    Ok(fallback) => (
+                        fallback,
+                        self.queue
+                            .mark_final(
+                                row.id,
+                                OutboundStatus::Failed,
+                                attempts,
+                                Some(&e.to_string()),
+                            )
+                            .await,
+                    ),
+                    Err(e) => (false, Err(e)),
                 };
                 tracing::warn!(
                     provider = provider.as_str(),
