@@ -10,9 +10,10 @@ framework::settings! {
     /// The outbound policy: each provider's circuit breaker and throughput.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct OutboundSettings {
-        /// How long one send may take in all, throughput waits and quick
-        /// retries included; cut off mid-request, its outcome is unknown
-        /// [default: 30s].
+        /// The budget of one send, throughput waits and quick retries
+        /// included: no retry starts and no throughput wait runs past it (a
+        /// request in flight is never cut: the client's own timeout ends
+        /// it) [default: 30s].
         #[var("CAMPANILE_OUTBOUND_TIMEOUT")]
         #[serde(with = "humantime_serde")]
         pub timeout: Duration,
