@@ -152,12 +152,11 @@ impl Services {
             },
         );
         let jobs = infra_sql::jobs::DbJobQueue::new(db.clone());
-        let zoho = crate::zoho::Zoho::from_settings(&settings.zoho, currency)
-            .context("Zoho CRM client (ZOHO_*)")?;
+        let zoho_on = settings.zoho.client_config().is_some();
         let orders = OrderService::new(
             DbOrderRepository::new(db.clone()),
             catalog.clone(),
-            crate::jobs::sync_order::OrderJobs::new(jobs.clone(), zoho.is_some()),
+            crate::jobs::sync_order::OrderJobs::new(jobs.clone(), zoho_on),
             now.clone(),
         );
         let invoices = Arc::new(features::invoices::InvoiceService::new(
@@ -232,6 +231,9 @@ impl Services {
                 None,
             ),
         };
+        // With Redis, every instance shares Zoho's access token.
+        let zoho = crate::zoho::Zoho::from_settings(&settings.zoho, currency, redis.as_ref())
+            .context("Zoho CRM client (ZOHO_*)")?;
         let job_runner = match &redis_config {
             Some(config) => Some(
                 infra_redis::jobs::RedisJobQueue::connect(config)

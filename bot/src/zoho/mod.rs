@@ -24,6 +24,10 @@ use features::orders::{Order, OrderStatus};
 use features::shared::{Currency, Money};
 use infra_providers::zoho::{OrdersModule, Product, ZohoClient, ZohoError, ZohoSettings};
 use infra_sql::{Database, DbError};
+
+mod tokens;
+
+pub use self::tokens::{RedisTokenStore, Tokens, TokensLease};
 use serde_json::{Value, json};
 
 /// Zoho, when configured: the client and what the bot does with it.
@@ -31,7 +35,7 @@ use serde_json::{Value, json};
 pub struct Zoho {
     /// The CRM client (its token cache, bulkhead and breaker are shared by
     /// every clone).
-    pub client: ZohoClient,
+    pub client: ZohoClient<Tokens>,
     /// Where orders go.
     pub orders_module: OrdersModule,
     /// How often the catalog is synced.
@@ -50,12 +54,13 @@ impl Zoho {
     pub fn from_settings(
         settings: &ZohoSettings,
         currency: Currency,
+        redis: Option<&infra_redis::RedisConnection>,
     ) -> Result<Option<Self>, infra_providers::zoho::ZohoConfigError> {
         let Some(config) = settings.client_config() else {
             return Ok(None);
         };
         Ok(Some(Self {
-            client: ZohoClient::new(config)?,
+            client: ZohoClient::with_token_store(config, Tokens::new(redis))?,
             orders_module: settings.orders_module,
             sync_every: settings.sync_every.max(Duration::from_secs(1)),
             currency,
