@@ -68,6 +68,7 @@ use sea_orm_migration::MigratorTrait;
 
 use framework::settings::SecretUrl;
 
+pub mod consent;
 pub mod inbound;
 pub mod jobs;
 pub mod messages;

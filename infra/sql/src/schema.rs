@@ -155,3 +155,17 @@ pub enum Customers {
     /// Last inbound message (the 24-hour customer-service window starts here).
     LastInboundMs,
 }
+
+/// Customers who stopped marketing messages (Meta 131050): never sent a
+/// campaign again.
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum MarketingOptOuts {
+    /// The table.
+    Table,
+    /// The customer's E.164 number (primary key).
+    Phone,
+    /// When it was learned.
+    AtMs,
+    /// How (`131050: …`).
+    Reason,
+}

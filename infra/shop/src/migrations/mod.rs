@@ -20,7 +20,7 @@
 //! | `m0005_reminders` | reminders, reminder opt-outs, secrets |
 //! | `m0006_queue_order` ([`infra_sql`]) | the inbox's and the outbox's queues read in order by an index |
 //! | `m0007_jobs_order` ([`infra_sql`]) | the table job queue's claim read in order by an index |
-//! | `m0008_send_outcomes` ([`infra_sql`]) | outbound rows say whether they may be sent again after an unknown outcome, count those outcomes, and carry a fallback for the 24-hour window |
+//! | `m0008_send_outcomes` ([`infra_sql`]) | outbound rows say whether they may be sent again after an unknown outcome, count those outcomes, and carry a fallback for the 24-hour window; customers who stopped marketing messages (`marketing_opt_outs`) |
 //! | `m0009_catalog_sync` | products' Zoho record ids (`source_id`), the last successful syncs (`sync_marks`) |
 
 use infra_sql::migrations::{

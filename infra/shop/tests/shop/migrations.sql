@@ -47,6 +47,7 @@ DROP INDEX IF EXISTS "jobs_due";
 ALTER TABLE "messages" ADD COLUMN "at_most_once" boolean NOT NULL DEFAULT FALSE;
 ALTER TABLE "messages" ADD COLUMN "unknown_outcomes" integer NOT NULL DEFAULT 0;
 ALTER TABLE "messages" ADD COLUMN "fallback" text NULL;
+CREATE TABLE IF NOT EXISTS "marketing_opt_outs" ( "phone" text NOT NULL PRIMARY KEY, "at_ms" integer NOT NULL, "reason" text NOT NULL );
 
 -- m0009_catalog_sync (Sqlite)
 ALTER TABLE "products" ADD COLUMN "source_id" text NULL;
@@ -101,6 +102,7 @@ DROP INDEX IF EXISTS "jobs_due";
 ALTER TABLE "messages" ADD COLUMN "at_most_once" bool NOT NULL DEFAULT FALSE;
 ALTER TABLE "messages" ADD COLUMN "unknown_outcomes" integer NOT NULL DEFAULT 0;
 ALTER TABLE "messages" ADD COLUMN "fallback" text NULL;
+CREATE TABLE IF NOT EXISTS "marketing_opt_outs" ( "phone" text NOT NULL PRIMARY KEY, "at_ms" bigint NOT NULL, "reason" text NOT NULL );
 
 -- m0009_catalog_sync (Postgres)
 ALTER TABLE "products" ADD COLUMN "source_id" text NULL;

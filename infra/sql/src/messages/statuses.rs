@@ -128,7 +128,54 @@ impl DeliveryStatuses {
                 .increment(1);
             }
         }
+        if let framework::DeliveryStatus::Failed(failure) = &event.status
+            && failure.code.as_deref() == Some(crate::consent::STOPPED_MARKETING)
+        {
+            self.stopped_marketing(event, failure).await?;
+        }
         Ok(moved)
+    }
+
+    /// The customer of the message `event` reports on stopped marketing
+    /// messages: recorded, so no campaign reaches them again.
+    async fn stopped_marketing(
+        &self,
+        event: &StatusEvent,
+        failure: &framework::DeliveryFailure,
+    ) -> Result<(), DbError> {
+        let select = Query::select()
+            .column(Messages::Customer)
+            .from(Messages::Table)
+            .and_where(Expr::col(Messages::Direction).eq(Direction::Out))
+            .and_where(Expr::col(Messages::Provider).eq(event.provider.as_str()))
+            .and_where(Expr::col(Messages::ProviderMessageId).eq(event.message_id.as_str()))
+            .limit(1)
+            .to_owned();
+        let customer: Option<String> = match self.db.one(&select).await? {
+            Some(row) => Some(row.try_get("", "customer")?),
+            None => event.recipient.as_ref().map(|r| r.as_str().to_owned()),
+        };
+        if let Some(customer) = customer {
+            let reason = format!(
+                "{}: {}",
+                crate::consent::STOPPED_MARKETING,
+                failure
+                    .message
+                    .as_deref()
+                    .unwrap_or("user stopped marketing messages")
+            );
+            if crate::consent::MarketingOptOuts::new(self.db.clone())
+                .opt_out(&customer, &reason)
+                .await?
+            {
+                tracing::info!(
+                    provider = event.provider.as_str(),
+                    "a customer stopped marketing messages; no campaign reaches them again"
+                );
+                metrics::counter!("campanile_marketing_opt_outs_total", "provider" => event.provider.as_str()).increment(1);
+            }
+        }
+        Ok(())
     }
 
     /// Applies to row `id`, just accepted as `provider_message_id`, the

@@ -5,9 +5,13 @@
 //! row ended unknown; a conversational reply is sent again once), and
 //! `fallback`: the request to send instead when the provider refuses the
 //! row for the 24-hour window, at once or later in a `failed` status
-//! (a template carrying the same information).
+//! (a template carrying the same information). And `marketing_opt_outs`:
+//! customers who told WhatsApp to stop marketing messages (Meta 131050 in a
+//! `failed` status), never sent a campaign again.
 
 use sea_orm_migration::prelude::*;
+
+use super::columns::{big, text};
 
 /// The migration; its name is recorded in every database it ran on.
 #[derive(Debug)]
@@ -17,6 +21,14 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m0008_send_outcomes"
     }
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum MarketingOptOuts {
+    Table,
+    Phone,
+    AtMs,
+    Reason,
 }
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -60,6 +72,16 @@ impl MigrationTrait for Migration {
             Table::alter()
                 .table(Messages::Table)
                 .add_column(ColumnDef::new(Messages::Fallback).text().null())
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(MarketingOptOuts::Table)
+                .if_not_exists()
+                .col(text(MarketingOptOuts::Phone).primary_key())
+                .col(big(MarketingOptOuts::AtMs))
+                .col(text(MarketingOptOuts::Reason))
                 .to_owned(),
         )
         .await?;

@@ -16,7 +16,7 @@
 //! | [`m0003_jobs`](M0003Jobs) | the jobs table |
 //! | [`m0006_queue_order`](M0006QueueOrder) | the inbox's and the outbox's queues read in order by an index |
 //! | [`m0007_jobs_order`](M0007JobsOrder) | the table job queue's claim read in order by an index (`jobs_queue_order` replaces `jobs_due`) |
-//! | [`m0008_send_outcomes`](M0008SendOutcomes) | outbound rows say whether they may be sent again after an unknown outcome, count those outcomes, and carry a fallback for the 24-hour window |
+//! | [`m0008_send_outcomes`](M0008SendOutcomes) | outbound rows say whether they may be sent again after an unknown outcome, count those outcomes, and carry a fallback for the 24-hour window; customers who stopped marketing messages (`marketing_opt_outs`) |
 //!
 //! # With tables of your own
 //!

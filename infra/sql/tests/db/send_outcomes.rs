@@ -436,3 +436,40 @@ async fn a_window_refusal_without_a_template_is_failed_with_its_reason() {
     assert_eq!(s.twilio.requests().len(), 1);
     s.db.drop().await;
 }
+
+#[tokio::test]
+async fn a_customer_who_stopped_marketing_messages_is_recorded_once() {
+    for backend in [Backend::SqliteFile, Backend::Postgres] {
+        let s = setup(backend).await;
+        s.proactive("offer:1", "Diwali offer").await;
+        let dispatcher = s.outbox.dispatcher(s.providers(), config());
+        assert_eq!(dispatcher.run_once().await.unwrap().sent, 1);
+        let sid = s.twilio.accepted()[0]
+            .provider_message_id()
+            .unwrap()
+            .to_owned();
+        let opt_outs = infra_sql::consent::MarketingOptOuts::new(s.db.db.clone());
+        assert!(!opt_outs.is_opted_out(CUSTOMER).await.unwrap());
+
+        let stopped = StatusEvent {
+            provider: Provider::Twilio,
+            message_id: MessageId::new(sid),
+            recipient: None,
+            status: DeliveryStatus::Failed(DeliveryFailure {
+                code: Some("131050".to_owned()),
+                message: Some("user stopped marketing messages".to_owned()),
+            }),
+            timestamp: None,
+        };
+        s.log.statuses.record(&stopped).await.unwrap();
+        s.log.statuses.record(&stopped).await.unwrap();
+
+        assert!(
+            opt_outs.is_opted_out(CUSTOMER).await.unwrap(),
+            "{backend:?}"
+        );
+        assert!(!opt_outs.is_opted_out("+919800000000").await.unwrap());
+        assert!(!opt_outs.opt_out(CUSTOMER, "again").await.unwrap(), "once");
+        s.db.drop().await;
+    }
+}
