@@ -1,6 +1,7 @@
 //! The outbound policy in front of Twilio and Meta: deadline, retries,
 //! circuit breakers and throughput (`infra_providers::policy`).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use framework::Provider;
@@ -48,6 +49,13 @@ framework::settings! {
         /// 0: unshaped [default: 80].
         #[var("CAMPANILE_META_MPS")]
         pub meta_mps: u32,
+        /// Rates of particular senders over the two above, comma-separated
+        /// `sender=rate`: an E.164 number, a Meta phone number id or a Twilio
+        /// Messaging Service SID, e.g. `+14155238886=200,106540352242922=1000`
+        /// [default: none].
+        #[var("CAMPANILE_SENDER_MPS")]
+        #[serde(deserialize_with = "sender_rates")]
+        pub sender_mps: BTreeMap<String, u32>,
     }
 }
 
@@ -67,6 +75,7 @@ impl Default for OutboundSettings {
             meta_breaker_failures: breaker.failure_threshold,
             meta_breaker_open_for: breaker.open_for,
             meta_mps: throughput.per_second,
+            sender_mps: BTreeMap::new(),
         }
     }
 }
@@ -97,9 +106,79 @@ impl OutboundSettings {
             },
             throughput: ThroughputConfig {
                 per_second: mps,
+                per_sender: self.sender_mps.clone(),
                 ..ThroughputConfig::default()
             },
             ..PolicyConfig::default()
         }
+    }
+}
+
+/// `sender=rate,sender=rate`: rates by sender (empty: none).
+fn sender_rates<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<String, u32>, D::Error> {
+    use serde::Deserialize as _;
+    use serde::de::Error as _;
+    let text = String::deserialize(deserializer)?;
+    parse_sender_rates(&text).map_err(D::Error::custom)
+}
+
+fn parse_sender_rates(text: &str) -> Result<BTreeMap<String, u32>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            let (sender, rate) = entry
+                .split_once('=')
+                .ok_or_else(|| format!("`{entry}` is not sender=rate"))?;
+            let sender = sender.trim();
+            if sender.is_empty() {
+                return Err(format!("`{entry}` names no sender"));
+            }
+            let rate = rate.trim().parse::<u32>().map_err(|_| {
+                format!("`{entry}`: the rate must be a whole number of messages a second")
+            })?;
+            Ok((sender.to_owned(), rate))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sender_rates_read_as_pairs_and_refuse_what_is_not() {
+        assert_eq!(
+            parse_sender_rates(" +14155238886=200, 106540352242922=1000 ,").unwrap(),
+            BTreeMap::from([
+                ("+14155238886".to_owned(), 200),
+                ("106540352242922".to_owned(), 1000)
+            ])
+        );
+        assert!(parse_sender_rates("").unwrap().is_empty());
+        assert!(
+            parse_sender_rates("+1415=fast")
+                .unwrap_err()
+                .contains("whole number")
+        );
+        assert!(
+            parse_sender_rates("+1415")
+                .unwrap_err()
+                .contains("sender=rate")
+        );
+        assert!(parse_sender_rates("=5").unwrap_err().contains("no sender"));
+    }
+
+    #[test]
+    fn a_sender_rate_reaches_the_policy() {
+        let settings = OutboundSettings {
+            sender_mps: BTreeMap::from([("+14155238886".to_owned(), 200)]),
+            ..OutboundSettings::default()
+        };
+        let policy = settings.policy(Provider::Twilio);
+        assert_eq!(policy.throughput.per_sender.get("+14155238886"), Some(&200));
+        assert_eq!(policy.throughput.per_second, 80);
     }
 }

@@ -122,6 +122,11 @@ pub struct ThroughputConfig {
     /// Sends a second per sender number; 0 turns shaping off. Defaults to 80
     /// (Meta's default per number, and Twilio's per WhatsApp sender).
     pub per_second: u32,
+    /// Sends a second for particular senders, over `per_second`: by E.164
+    /// number (`+14155238886`, for Twilio's `whatsapp:+14155238886` too),
+    /// Meta phone number id or Twilio Messaging Service SID. Empty by
+    /// default.
+    pub per_sender: std::collections::BTreeMap<String, u32>,
     /// Sends to one customer from one sender: defaults to Meta's pair rate,
     /// one per 6 s with bursts of up to 45 (45 per 270 s). `None` turns it
     /// off.
@@ -135,6 +140,7 @@ impl Default for ThroughputConfig {
     fn default() -> Self {
         Self {
             per_second: 80,
+            per_sender: std::collections::BTreeMap::new(),
             pair: Some(Quota::new(45, Duration::from_secs(270))),
             pause: Duration::from_secs(1),
         }

@@ -19,6 +19,8 @@ pub(super) struct Shaper<R> {
     target: &'static str,
     store: R,
     sender: Option<Quota>,
+    /// Quotas of particular senders (`None`: unshaped), by sender key.
+    per_sender: Arc<HashMap<String, Option<Quota>>>,
     pair: Option<Quota>,
     /// Senders the provider asked to slow down, until when (this process).
     paused: Arc<Mutex<HashMap<String, Instant>>>,
@@ -45,6 +47,13 @@ impl<R: RateStore> Shaper<R> {
             target,
             store,
             sender: per_second(config.per_second),
+            per_sender: Arc::new(
+                config
+                    .per_sender
+                    .iter()
+                    .map(|(sender, rate)| (sender.clone(), per_second(*rate)))
+                    .collect(),
+            ),
             pair: config.pair,
             paused: Arc::default(),
             turns: Arc::default(),
@@ -99,7 +108,11 @@ impl<R: RateStore> Shaper<R> {
             self.take(&format!("shaper:{}:{pair}", self.target), quota, deadline)
                 .await?;
         }
-        if let Some(quota) = &self.sender {
+        let quota = self
+            .per_sender
+            .get(sender.strip_prefix("whatsapp:").unwrap_or(sender))
+            .unwrap_or(&self.sender);
+        if let Some(quota) = quota {
             self.take(&format!("shaper:{}:{sender}", self.target), quota, deadline)
                 .await?;
         }
@@ -272,6 +285,38 @@ mod tests {
                 .count();
             assert_eq!(sent, 200, "second {second}");
         }
+    }
+
+    /// A sender configured on its own gets its own rate; the others the
+    /// default.
+    #[tokio::test(start_paused = true)]
+    async fn a_sender_of_its_own_gets_its_own_rate() {
+        let config = ThroughputConfig {
+            per_second: 10,
+            per_sender: [("+14155238886".to_owned(), 100)].into(),
+            pair: None,
+            ..ThroughputConfig::default()
+        };
+        let shaper = Shaper::new(
+            "twilio",
+            framework::rate_limit::InMemRateStore::new(),
+            &config,
+        );
+        let from = |sender: &str| OutboundRequest::Twilio {
+            fields: vec![("From".into(), format!("whatsapp:{sender}"))],
+        };
+        let start = Instant::now();
+        for _ in 0..21 {
+            shaper.wait(&from("+14155238886"), far()).await.unwrap();
+        }
+        // 100/s: bursts of 10, then one every 10 ms.
+        assert_eq!(start.elapsed(), Duration::from_millis(110));
+        let start = Instant::now();
+        for _ in 0..3 {
+            shaper.wait(&from("+14155230000"), far()).await.unwrap();
+        }
+        // 10/s: one at once, then one every 100 ms.
+        assert_eq!(start.elapsed(), Duration::from_millis(200));
     }
 
     #[tokio::test(start_paused = true)]
