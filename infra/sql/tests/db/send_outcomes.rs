@@ -340,6 +340,20 @@ async fn a_throughput_answer_waits_without_counting_an_attempt() {
     s.db.drop().await;
 }
 
+/// Twilio's report that the message it accepted as `sid` failed with `code`.
+fn failed_report(sid: &str, code: &str, message: &str) -> StatusEvent {
+    StatusEvent {
+        provider: Provider::Twilio,
+        message_id: MessageId::new(sid),
+        recipient: None,
+        status: DeliveryStatus::Failed(DeliveryFailure {
+            code: Some(code.to_owned()),
+            message: Some(message.to_owned()),
+        }),
+        timestamp: None,
+    }
+}
+
 fn invoice_template() -> Reply {
     Reply::Template(
         Template::new("invoice_ready", "en")
@@ -385,16 +399,7 @@ async fn a_window_failure_reported_later_sends_the_template_once() {
             .to_owned();
 
         // Twilio accepted it, then reports it failed: outside the window.
-        let failed = StatusEvent {
-            provider: Provider::Twilio,
-            message_id: MessageId::new(sid),
-            recipient: None,
-            status: DeliveryStatus::Failed(DeliveryFailure {
-                code: Some("63016".to_owned()),
-                message: Some("outside the allowed window".to_owned()),
-            }),
-            timestamp: None,
-        };
+        let failed = failed_report(&sid, "63016", "outside the allowed window");
         for _ in 0..3 {
             s.log.statuses.record(&failed).await.unwrap();
         }
@@ -451,16 +456,7 @@ async fn a_customer_who_stopped_marketing_messages_is_recorded_once() {
         let opt_outs = infra_sql::consent::MarketingOptOuts::new(s.db.db.clone());
         assert!(!opt_outs.is_opted_out(CUSTOMER).await.unwrap());
 
-        let stopped = StatusEvent {
-            provider: Provider::Twilio,
-            message_id: MessageId::new(sid),
-            recipient: None,
-            status: DeliveryStatus::Failed(DeliveryFailure {
-                code: Some("131050".to_owned()),
-                message: Some("user stopped marketing messages".to_owned()),
-            }),
-            timestamp: None,
-        };
+        let stopped = failed_report(&sid, "131050", "user stopped marketing messages");
         s.log.statuses.record(&stopped).await.unwrap();
         s.log.statuses.record(&stopped).await.unwrap();
 
