@@ -74,6 +74,9 @@ pub enum Messages {
     /// Outbound: the request (JSON) sent instead when the provider refuses
     /// this one for the 24-hour window; none for most rows.
     Fallback,
+    /// Outbound: not sent before then, and outside its customer's order (no
+    /// later row waits for it): a send put off on its own (m0010).
+    NotBeforeMs,
     /// Created at.
     CreatedAtMs,
     /// Last change.

@@ -22,9 +22,10 @@
 //! | `m0007_jobs_order` ([`infra_sql`]) | the table job queue's claim read in order by an index |
 //! | `m0008_send_outcomes` ([`infra_sql`]) | outbound rows say whether they may be sent again after an unknown outcome, count those outcomes, and carry a fallback for the 24-hour window; customers who stopped marketing messages (`marketing_opt_outs`) |
 //! | `m0009_catalog_sync` | products' Zoho record ids (`source_id`), the last successful syncs (`sync_marks`) |
+//! | `m0010_deferred_sends` ([`infra_sql`]) | outbound rows put off on their own until a time (`not_before_ms`), outside their customer's order: a capped marketing template sent again a day later |
 
 use infra_sql::migrations::{
-    M0002Inbox, M0003Jobs, M0006QueueOrder, M0007JobsOrder, M0008SendOutcomes,
+    M0002Inbox, M0003Jobs, M0006QueueOrder, M0007JobsOrder, M0008SendOutcomes, M0010DeferredSends,
 };
 use sea_orm_migration::prelude::*;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0007JobsOrder),
             Box::new(M0008SendOutcomes),
             Box::new(m0009_catalog_sync::Migration),
+            Box::new(M0010DeferredSends),
         ]
     }
 }

@@ -66,7 +66,8 @@ async fn migrations_are_idempotent_and_listed() {
             "m0006_queue_order",
             "m0007_jobs_order",
             "m0008_send_outcomes",
-            "m0009_catalog_sync"
+            "m0009_catalog_sync",
+            "m0010_deferred_sends"
         ],
         "each migration applied once"
     );
@@ -127,7 +128,8 @@ async fn concurrent_migrations_on_postgres_take_turns() {
             "m0006_queue_order",
             "m0007_jobs_order",
             "m0008_send_outcomes",
-            "m0009_catalog_sync"
+            "m0009_catalog_sync",
+            "m0010_deferred_sends"
         ]
     );
     db.drop().await;

@@ -52,6 +52,10 @@ pub struct NewOutbound {
     /// The request (JSON) to send instead when the provider refuses this
     /// one for the 24-hour window (a template with the same information).
     pub fallback: Option<String>,
+    /// Not sent before then (milliseconds since the epoch), and outside its
+    /// customer's order: later rows do not wait for it. `None` for a row
+    /// sent in order as soon as it can be.
+    pub not_before_ms: Option<i64>,
 }
 
 /// An outbound row waiting to be sent.
@@ -144,6 +148,7 @@ impl OutboxQueue {
                 Messages::UpdatedAtMs,
                 Messages::AtMostOnce,
                 Messages::Fallback,
+                Messages::NotBeforeMs,
             ])
             .on_conflict(
                 OnConflict::columns([Messages::Direction, Messages::InReplyTo, Messages::Seq])
@@ -171,6 +176,7 @@ impl OutboxQueue {
                     now.into(),
                     row.at_most_once.into(),
                     row.fallback.clone().into(),
+                    row.not_before_ms.into(),
                 ])
                 .map_err(|e| corrupt("messages", e))?;
         }
@@ -217,6 +223,7 @@ impl OutboxQueue {
                 (Messages::Table, Messages::ClaimedUntilMs),
                 (Messages::Table, Messages::AtMostOnce),
                 (Messages::Table, Messages::UnknownOutcomes),
+                (Messages::Table, Messages::NotBeforeMs),
             ])
             .from(Messages::Table)
             .and_where(
@@ -238,6 +245,7 @@ impl OutboxQueue {
             .map(|r| -> Result<PendingOutbound, DbError> {
                 let next: Option<i64> = r.try_get("", "next_attempt_at_ms")?;
                 let claimed: Option<i64> = r.try_get("", "claimed_until_ms")?;
+                let not_before: Option<i64> = r.try_get("", "not_before_ms")?;
                 let request: Option<String> = r.try_get("", "request")?;
                 Ok(PendingOutbound {
                     id: r.try_get("", "id")?,
@@ -245,7 +253,10 @@ impl OutboxQueue {
                     request: request.unwrap_or_default(),
                     attempts: r.try_get("", "attempts")?,
                     in_reply_to: r.try_get("", "in_reply_to")?,
-                    due: next.is_none_or(|t| t <= now) && claimed.is_none_or(|t| t <= now),
+                    due: [next, claimed, not_before]
+                        .into_iter()
+                        .flatten()
+                        .all(|t| t <= now),
                     at_most_once: r.try_get("", "at_most_once")?,
                     unknown_outcomes: r.try_get("", "unknown_outcomes")?,
                 })
@@ -418,7 +429,7 @@ impl OutboxQueue {
     ///
     /// [`DbError::Query`].
     pub async fn enqueue_fallback_of(&self, id: i64) -> Result<bool, DbError> {
-        super::fallback::enqueue_fallback(&self.db, |select| {
+        super::refused::enqueue_fallback(&self.db, |select| {
             select.and_where(Expr::col(Messages::Id).eq(id));
         })
         .await
@@ -525,17 +536,18 @@ impl OutboxQueue {
     }
 }
 
-/// Whether a row (of `table`) waits: for a retry's time, or claimed by a
-/// dispatcher until after `now`. Spelled out with IS NOT NULL: a NULL
-/// comparison would make the whole condition unknown, and NOT unknown drops
-/// the row.
+/// Whether a row (of `table`) waits: for a retry's time, for the time it
+/// was put off to, or claimed by a dispatcher until after `now`. Spelled
+/// out with IS NOT NULL: a NULL comparison would make the whole condition
+/// unknown, and NOT unknown drops the row.
 fn waiting(table: DynIden, now: i64) -> Expr {
-    let next = Expr::col((table.clone(), Messages::NextAttemptAtMs));
-    let claimed = Expr::col((table, Messages::ClaimedUntilMs));
-    next.clone()
-        .is_not_null()
-        .and(next.gt(now))
-        .or(claimed.clone().is_not_null().and(claimed.gt(now)))
+    let after_now = |column: Messages| {
+        let column = Expr::col((table.clone(), column));
+        column.clone().is_not_null().and(column.gt(now))
+    };
+    after_now(Messages::NextAttemptAtMs)
+        .or(after_now(Messages::ClaimedUntilMs))
+        .or(after_now(Messages::NotBeforeMs))
 }
 
 /// An earlier unsent reply to the same customer as the row of `messages`
@@ -552,6 +564,8 @@ fn earlier_unsent(waiting_at: Option<i64>) -> SelectStatement {
         .and_where(col(Messages::Status).eq(literal(OutboundStatus::Pending)))
         .and_where(col(Messages::Customer).equals((Messages::Table, Messages::Customer)))
         .and_where(col(Messages::Id).lt(Expr::col((Messages::Table, Messages::Id))))
+        // A row put off on its own holds up no later row.
+        .and_where(col(Messages::NotBeforeMs).is_null())
         .to_owned();
     if let Some(now) = waiting_at {
         select.and_where(waiting(earlier.into_iden(), now));

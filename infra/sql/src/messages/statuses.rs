@@ -3,8 +3,9 @@
 //! (forward only), whatever order the reports arrive in.
 
 use framework::{DeliveryStatus, StatusEvent};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query, SelectStatement};
 
+use super::refused::{self, CAPPED_CODES, WINDOW_CODES};
 use super::stored::{self, Direction, OutboundStatus};
 use crate::schema::{DeliveryStatuses as Reports, Messages};
 use crate::{Database, DbError, corrupt};
@@ -104,75 +105,94 @@ impl DeliveryStatuses {
             .to_owned();
         let moved = self.db.exec(&update).await? > 0;
         if let framework::DeliveryStatus::Failed(failure) = &event.status
-            && failure
-                .code
-                .as_deref()
-                .is_some_and(|c| super::fallback::WINDOW_CODES.contains(&c))
+            && let Some(code) = failure.code.as_deref()
         {
-            // Accepted, then refused for the 24-hour window: the template
-            // it carries goes instead (once, however often this is reported).
-            let fallback = super::fallback::enqueue_fallback(&self.db, |select| {
-                select
-                    .and_where(Expr::col(Messages::Provider).eq(event.provider.as_str()))
-                    .and_where(
-                        Expr::col(Messages::ProviderMessageId).eq(event.message_id.as_str()),
-                    );
-            })
-            .await?;
-            if moved {
-                metrics::counter!(
-                    "campanile_outbound_window_failures_total",
-                    "provider" => event.provider.as_str(),
-                    "fallback" => if fallback { "template" } else { "none" },
-                )
-                .increment(1);
-            }
-        }
-        if let framework::DeliveryStatus::Failed(failure) = &event.status
-            && failure.code.as_deref() == Some(crate::consent::STOPPED_MARKETING)
-        {
-            self.stopped_marketing(event, failure).await?;
+            let refused = Refused {
+                provider: event.provider.as_str(),
+                message_id: event.message_id.as_str(),
+                code,
+                reason: failure.message.as_deref(),
+                recipient: event.recipient.as_ref().map(|r| r.as_str()),
+            };
+            self.follow_up(&refused, moved).await?;
         }
         Ok(moved)
     }
 
-    /// The customer of the message `event` reports on stopped marketing
+    /// What a `failed` report sets off beyond the status (once, however
+    /// often it is reported): the window's fallback, a capped marketing
+    /// template put off a day, a stopped-marketing opt-out. `moved` says
+    /// whether this report failed the message (and is counted).
+    async fn follow_up(&self, refused: &Refused<'_>, moved: bool) -> Result<(), DbError> {
+        let this_message = |select: &mut SelectStatement| {
+            select
+                .and_where(Expr::col(Messages::Provider).eq(refused.provider))
+                .and_where(Expr::col(Messages::ProviderMessageId).eq(refused.message_id));
+        };
+        if WINDOW_CODES.contains(&refused.code) {
+            // Accepted, then refused for the 24-hour window: the template
+            // it carries goes instead.
+            let fallback = refused::enqueue_fallback(&self.db, this_message).await?;
+            if moved {
+                metrics::counter!(
+                    "campanile_outbound_window_failures_total",
+                    "provider" => refused.provider.to_owned(),
+                    "fallback" => if fallback { "template" } else { "none" },
+                )
+                .increment(1);
+            }
+        } else if CAPPED_CODES.contains(&refused.code) {
+            let capped = refused::defer_capped(&self.db, refused.code, this_message).await?;
+            if moved {
+                tracing::info!(
+                    provider = refused.provider,
+                    code = refused.code,
+                    outcome = capped.as_str(),
+                    "WhatsApp capped a marketing template for this customer"
+                );
+                metrics::counter!(
+                    "campanile_marketing_capped_total",
+                    "provider" => refused.provider.to_owned(),
+                    "outcome" => capped.as_str(),
+                )
+                .increment(1);
+            }
+        } else if refused.code == crate::consent::STOPPED_MARKETING {
+            self.stopped_marketing(refused).await?;
+        }
+        Ok(())
+    }
+
+    /// The customer of the message `refused` reports on stopped marketing
     /// messages: recorded, so no campaign reaches them again.
-    async fn stopped_marketing(
-        &self,
-        event: &StatusEvent,
-        failure: &framework::DeliveryFailure,
-    ) -> Result<(), DbError> {
+    async fn stopped_marketing(&self, refused: &Refused<'_>) -> Result<(), DbError> {
         let select = Query::select()
             .column(Messages::Customer)
             .from(Messages::Table)
             .and_where(Expr::col(Messages::Direction).eq(Direction::Out))
-            .and_where(Expr::col(Messages::Provider).eq(event.provider.as_str()))
-            .and_where(Expr::col(Messages::ProviderMessageId).eq(event.message_id.as_str()))
+            .and_where(Expr::col(Messages::Provider).eq(refused.provider))
+            .and_where(Expr::col(Messages::ProviderMessageId).eq(refused.message_id))
             .limit(1)
             .to_owned();
         let customer: Option<String> = match self.db.one(&select).await? {
             Some(row) => Some(row.try_get("", "customer")?),
-            None => event.recipient.as_ref().map(|r| r.as_str().to_owned()),
+            None => refused.recipient.map(str::to_owned),
         };
         if let Some(customer) = customer {
             let reason = format!(
                 "{}: {}",
                 crate::consent::STOPPED_MARKETING,
-                failure
-                    .message
-                    .as_deref()
-                    .unwrap_or("user stopped marketing messages")
+                refused.reason.unwrap_or("user stopped marketing messages")
             );
             if crate::consent::MarketingOptOuts::new(self.db.clone())
                 .opt_out(&customer, &reason)
                 .await?
             {
                 tracing::info!(
-                    provider = event.provider.as_str(),
+                    provider = refused.provider,
                     "a customer stopped marketing messages; no campaign reaches them again"
                 );
-                metrics::counter!("campanile_marketing_opt_outs_total", "provider" => event.provider.as_str()).increment(1);
+                metrics::counter!("campanile_marketing_opt_outs_total", "provider" => refused.provider.to_owned()).increment(1);
             }
         }
         Ok(())
@@ -199,11 +219,30 @@ impl DeliveryStatuses {
                 let status: String = r.try_get("", "status").ok()?;
                 let status = stored::parse::<OutboundStatus>(&status, "delivery_statuses").ok()?;
                 let error: Option<String> = r.try_get("", "error").ok()?;
-                Some((status.rank()?, status, error))
+                let provider: String = r.try_get("", "provider").ok()?;
+                Some((status.rank()?, status, error, provider))
             })
-            .max_by_key(|(r, _, _)| *r);
-        if let Some((_, status, error)) = best {
-            self.advance_by_id(id, status, error.as_deref()).await?;
+            .max_by_key(|(r, _, _, _)| *r);
+        let Some((_, status, error, provider)) = best else {
+            return Ok(());
+        };
+        let moved = self.advance_by_id(id, status, error.as_deref()).await?;
+        // A failure reported before the send returned sets off what it
+        // would have set off after: the stored error is "code: message".
+        if status == OutboundStatus::Failed
+            && let Some(error) = error.as_deref()
+        {
+            let (code, reason) = error.split_once(": ").unwrap_or((error, ""));
+            if !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit()) {
+                let refused = Refused {
+                    provider: &provider,
+                    message_id: provider_message_id,
+                    code,
+                    reason: Some(reason).filter(|r| !r.is_empty()),
+                    recipient: None,
+                };
+                self.follow_up(&refused, moved).await?;
+            }
         }
         Ok(())
     }
@@ -213,7 +252,7 @@ impl DeliveryStatuses {
         id: i64,
         status: OutboundStatus,
         error: Option<&str>,
-    ) -> Result<(), DbError> {
+    ) -> Result<bool, DbError> {
         let update = Query::update()
             .table(Messages::Table)
             .value(Messages::Status, status)
@@ -222,7 +261,17 @@ impl DeliveryStatuses {
             .and_where(Expr::col(Messages::Id).eq(id))
             .and_where(Expr::col(Messages::Status).is_in(status.ranked_below()))
             .to_owned();
-        self.db.exec(&update).await?;
-        Ok(())
+        Ok(self.db.exec(&update).await? > 0)
     }
+}
+
+/// A `failed` report with a provider error code, for its follow-ups.
+struct Refused<'a> {
+    provider: &'a str,
+    /// The provider's id of the refused message.
+    message_id: &'a str,
+    code: &'a str,
+    reason: Option<&'a str>,
+    /// The customer as the report names them, if it does.
+    recipient: Option<&'a str>,
 }

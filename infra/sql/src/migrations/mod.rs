@@ -17,6 +17,7 @@
 //! | [`m0006_queue_order`](M0006QueueOrder) | the inbox's and the outbox's queues read in order by an index |
 //! | [`m0007_jobs_order`](M0007JobsOrder) | the table job queue's claim read in order by an index (`jobs_queue_order` replaces `jobs_due`) |
 //! | [`m0008_send_outcomes`](M0008SendOutcomes) | outbound rows say whether they may be sent again after an unknown outcome, count those outcomes, and carry a fallback for the 24-hour window; customers who stopped marketing messages (`marketing_opt_outs`) |
+//! | [`m0010_deferred_sends`](M0010DeferredSends) | outbound rows put off on their own until a time (`not_before_ms`), outside their customer's order: a capped marketing template sent again a day later |
 //!
 //! # With tables of your own
 //!
@@ -24,7 +25,7 @@
 //! migrations (the shop's `infra_shop::Migrator` interleaves them with its
 //! own, under the names its databases already recorded) and runs it with
 //! [`Database::migrate_with`](crate::Database::migrate_with). The numbers
-//! missing here (m0004, m0005) are the shop's.
+//! missing here (m0004, m0005, m0009) are the shop's.
 //!
 //! ```
 //! use infra_sql::migrations::{self, M0001MessageLog};
@@ -52,6 +53,7 @@ mod m0003_jobs;
 mod m0006_queue_order;
 mod m0007_jobs_order;
 mod m0008_send_outcomes;
+mod m0010_deferred_sends;
 
 pub use self::m0001_message_log::{
     Migration as M0001MessageLog, create_customers, create_message_log,
@@ -61,6 +63,7 @@ pub use self::m0003_jobs::Migration as M0003Jobs;
 pub use self::m0006_queue_order::Migration as M0006QueueOrder;
 pub use self::m0007_jobs_order::Migration as M0007JobsOrder;
 pub use self::m0008_send_outcomes::Migration as M0008SendOutcomes;
+pub use self::m0010_deferred_sends::Migration as M0010DeferredSends;
 
 /// Applies the message log's schema, one migration per change, in order.
 #[derive(Debug, Clone, Copy, Default)]
@@ -76,6 +79,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0006QueueOrder),
             Box::new(M0007JobsOrder),
             Box::new(M0008SendOutcomes),
+            Box::new(M0010DeferredSends),
         ]
     }
 }

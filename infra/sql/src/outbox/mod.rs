@@ -177,6 +177,7 @@ impl DbOutbox {
             error: None,
             at_most_once,
             fallback: None,
+            not_before_ms: None,
         };
         for reply in &turn.replies {
             if !matches!(turn.provider, Provider::Twilio | Provider::Meta) {

@@ -7,6 +7,7 @@ mod jobs;
 mod kill;
 mod messages;
 mod outbox;
+mod refused;
 mod send_outcomes;
 mod sender;
 
@@ -48,7 +49,8 @@ async fn migrations_are_idempotent_and_listed() {
             "m0003_jobs",
             "m0006_queue_order",
             "m0007_jobs_order",
-            "m0008_send_outcomes"
+            "m0008_send_outcomes",
+            "m0010_deferred_sends"
         ],
         "each migration applied once"
     );

@@ -53,6 +53,7 @@ fn out(in_reply_to: &str, seq: i32, body: &str) -> NewOutbound {
         error: None,
         at_most_once: false,
         fallback: None,
+        not_before_ms: None,
     }
 }
 

@@ -5,9 +5,8 @@ use std::time::Duration;
 
 use framework::Provider;
 use framework::rate_limit::InMemRateStore;
-use framework::reply::{Reply, Template};
+use framework::reply::Reply;
 use framework::webhook::Outbox;
-use framework::{DeliveryFailure, DeliveryStatus, MessageId, StatusEvent};
 use infra_providers::Providers;
 use infra_providers::policy::{
     BreakerConfig, BreakerState, PolicyConfig, Resilient, ThroughputConfig,
@@ -23,9 +22,9 @@ use crate::outbox::turn;
 
 const SID: &str = "AC00000000000000000000000000000009";
 const TOKEN: &str = "outbox-token";
-const CUSTOMER: &str = "+919812345678";
+pub(crate) const CUSTOMER: &str = "+919812345678";
 
-fn config() -> DispatchConfig {
+pub(crate) fn config() -> DispatchConfig {
     DispatchConfig {
         backoff: Duration::from_millis(20),
         max_backoff: Duration::from_millis(40),
@@ -34,15 +33,19 @@ fn config() -> DispatchConfig {
     }
 }
 
-struct Setup {
-    db: TestDb,
-    log: Log,
-    outbox: DbOutbox,
-    twilio: FakeTwilio,
+pub(crate) struct Setup {
+    pub(crate) db: TestDb,
+    pub(crate) log: Log,
+    pub(crate) outbox: DbOutbox,
+    pub(crate) twilio: FakeTwilio,
 }
 
-async fn setup(backend: Backend) -> Setup {
-    let db = TestDb::new(backend).await;
+pub(crate) async fn setup(backend: Backend) -> Setup {
+    setup_on(TestDb::new(backend).await).await
+}
+
+/// [`setup`] on `db` (its clock, say).
+pub(crate) async fn setup_on(db: TestDb) -> Setup {
     let log = Log::new(&db.db);
     let outbox = DbOutbox::new(db.db.clone(), infra_sql::outbox::RenderConfig::default());
     let twilio = FakeTwilio::start(SID, TOKEN).await;
@@ -56,7 +59,7 @@ async fn setup(backend: Backend) -> Setup {
 
 impl Setup {
     /// A client that gives up after 300 ms: a hang is an unknown outcome.
-    fn providers(&self) -> Providers {
+    pub(crate) fn providers(&self) -> Providers {
         let config = self
             .twilio
             .config()
@@ -64,7 +67,7 @@ impl Setup {
         Providers::new().with_twilio(TwilioClient::new(config).unwrap())
     }
 
-    async fn reply(&self, in_reply_to: &str, texts: &[&str]) {
+    pub(crate) async fn reply(&self, in_reply_to: &str, texts: &[&str]) {
         let replies = texts.iter().map(|t| Reply::text(*t)).collect();
         self.outbox
             .deliver(turn(Provider::Twilio, CUSTOMER, in_reply_to, replies))
@@ -72,11 +75,16 @@ impl Setup {
             .unwrap();
     }
 
-    async fn proactive(&self, key: &str, text: &str) {
+    pub(crate) async fn proactive(&self, key: &str, text: &str) {
         self.proactive_or_template(key, text, None).await;
     }
 
-    async fn proactive_or_template(&self, key: &str, text: &str, template: Option<Reply>) {
+    pub(crate) async fn proactive_or_template(
+        &self,
+        key: &str,
+        text: &str,
+        template: Option<Reply>,
+    ) {
         self.outbox
             .store_proactive(
                 turn(Provider::Twilio, CUSTOMER, key, vec![Reply::text(text)]),
@@ -86,13 +94,13 @@ impl Setup {
             .unwrap();
     }
 
-    async fn rows(&self) -> Vec<LogEntry> {
+    pub(crate) async fn rows(&self) -> Vec<LogEntry> {
         let mut rows = self.log.queries.recent(None, 50).await.unwrap();
         rows.sort_by_key(|r| r.id);
         rows
     }
 
-    async fn status_of(&self, body: &str) -> OutboundStatus {
+    pub(crate) async fn status_of(&self, body: &str) -> OutboundStatus {
         let rows = self.rows().await;
         let row = rows
             .iter()
@@ -106,7 +114,7 @@ impl Setup {
 }
 
 /// Runs rounds until `done` holds for the last report, for at most 10 s.
-async fn rounds_until<T: infra_providers::Transport>(
+pub(crate) async fn rounds_until<T: infra_providers::Transport>(
     dispatcher: &Dispatcher<T>,
     mut done: impl FnMut(&RoundReport) -> bool,
 ) -> RoundReport {
@@ -338,134 +346,4 @@ async fn a_throughput_answer_waits_without_counting_an_attempt() {
         .unwrap();
     assert_eq!(row.attempts, 1);
     s.db.drop().await;
-}
-
-/// Twilio's report that the message it accepted as `sid` failed with `code`.
-fn failed_report(sid: &str, code: &str, message: &str) -> StatusEvent {
-    StatusEvent {
-        provider: Provider::Twilio,
-        message_id: MessageId::new(sid),
-        recipient: None,
-        status: DeliveryStatus::Failed(DeliveryFailure {
-            code: Some(code.to_owned()),
-            message: Some(message.to_owned()),
-        }),
-        timestamp: None,
-    }
-}
-
-fn invoice_template() -> Reply {
-    Reply::Template(
-        Template::new("invoice_ready", "en")
-            .param("INV-7")
-            .with_content_sid("HX0000000000000000000000000000invc"),
-    )
-}
-
-#[tokio::test]
-async fn a_window_refusal_sends_the_template_instead() {
-    let s = setup(Backend::SqliteFile).await;
-    s.proactive_or_template("invoice:7", "Your invoice INV-7", Some(invoice_template()))
-        .await;
-    s.twilio.fail_next(FakeFailure::OutsideWindow);
-    let dispatcher = s.outbox.dispatcher(s.providers(), config());
-
-    rounds_until(&dispatcher, |r| r.sent == 1).await;
-
-    assert_eq!(
-        s.status_of("Your invoice INV-7").await,
-        OutboundStatus::Failed
-    );
-    let sent = s.twilio.accepted();
-    assert_eq!(sent.len(), 1);
-    assert_eq!(
-        sent[0].field("ContentSid"),
-        Some("HX0000000000000000000000000000invc")
-    );
-    s.db.drop().await;
-}
-
-#[tokio::test]
-async fn a_window_failure_reported_later_sends_the_template_once() {
-    for backend in [Backend::SqliteFile, Backend::Postgres] {
-        let s = setup(backend).await;
-        s.proactive_or_template("invoice:7", "Your invoice INV-7", Some(invoice_template()))
-            .await;
-        let dispatcher = s.outbox.dispatcher(s.providers(), config());
-        assert_eq!(dispatcher.run_once().await.unwrap().sent, 1);
-        let sid = s.twilio.accepted()[0]
-            .provider_message_id()
-            .unwrap()
-            .to_owned();
-
-        // Twilio accepted it, then reports it failed: outside the window.
-        let failed = failed_report(&sid, "63016", "outside the allowed window");
-        for _ in 0..3 {
-            s.log.statuses.record(&failed).await.unwrap();
-        }
-        rounds_until(&dispatcher, |r| r.sent == 1).await;
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        assert_eq!(dispatcher.run_once().await.unwrap().sent, 0);
-
-        let sent = s.twilio.accepted();
-        assert_eq!(sent.len(), 2, "{backend:?}: the text, then one template");
-        assert!(sent[1].field("ContentSid").is_some(), "{:?}", sent[1]);
-        assert_eq!(
-            s.status_of("Your invoice INV-7").await,
-            OutboundStatus::Failed
-        );
-        s.db.drop().await;
-    }
-}
-
-#[tokio::test]
-async fn a_window_refusal_without_a_template_is_failed_with_its_reason() {
-    let s = setup(Backend::SqliteFile).await;
-    s.reply("SMw1", &["your order shipped"]).await;
-    s.twilio.fail_next(FakeFailure::OutsideWindow);
-    let dispatcher = s.outbox.dispatcher(s.providers(), config());
-
-    let report = dispatcher.run_once().await.unwrap();
-
-    assert_eq!(report.failed, 1, "{report:?}");
-    let row = s
-        .rows()
-        .await
-        .into_iter()
-        .find(|r| r.body.as_deref() == Some("your order shipped"))
-        .unwrap();
-    assert!(
-        row.error.as_deref().unwrap_or_default().contains("63016"),
-        "{row:?}"
-    );
-    assert_eq!(s.twilio.requests().len(), 1);
-    s.db.drop().await;
-}
-
-#[tokio::test]
-async fn a_customer_who_stopped_marketing_messages_is_recorded_once() {
-    for backend in [Backend::SqliteFile, Backend::Postgres] {
-        let s = setup(backend).await;
-        s.proactive("offer:1", "Diwali offer").await;
-        let dispatcher = s.outbox.dispatcher(s.providers(), config());
-        assert_eq!(dispatcher.run_once().await.unwrap().sent, 1);
-        let sid = s.twilio.accepted()[0]
-            .provider_message_id()
-            .unwrap()
-            .to_owned();
-        let opt_outs = infra_sql::consent::MarketingOptOuts::new(s.db.db.clone());
-        assert!(!opt_outs.is_opted_out(CUSTOMER).await.unwrap());
-
-        let stopped = failed_report(&sid, "131050", "user stopped marketing messages");
-        s.log.statuses.record(&stopped).await.unwrap();
-        s.log.statuses.record(&stopped).await.unwrap();
-
-        assert!(
-            opt_outs.is_opted_out(CUSTOMER).await.unwrap(),
-            "{backend:?}"
-        );
-        assert!(!opt_outs.is_opted_out("+919800000000").await.unwrap());
-        assert!(!opt_outs.opt_out(CUSTOMER, "again").await.unwrap(), "once");
-        s.db.drop().await;
-    }
 }
