@@ -204,3 +204,67 @@ async fn a_retry_of_a_finished_turn_after_a_restart_is_not_run_again() {
     bot.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invoice_refused_later_for_the_window_is_followed_by_its_template_once() {
+    let bot = spawn_bot_with(|s| {
+        s.shop.quiet_hours = None;
+        s.shop.twilio_invoice_content_sid = Some("HXinvoice".to_owned());
+    })
+    .await;
+    bot.ask_twilio("Cement x 100").await;
+    let confirmed = bot.ask_twilio("1").await;
+    assert!(confirmed.contains("Order confirmed"), "{confirmed}");
+    let invoice = wait_for(|| bot.twilio_job_messages().into_iter().next())
+        .await
+        .expect("the invoice is sent inside the window");
+    assert!(invoice.field("MediaUrl").is_some(), "{invoice:?}");
+    let sid = invoice.provider_message_id().unwrap().to_owned();
+
+    // Twilio accepted the document, then reports (twice) that the window
+    // had closed.
+    let failed = TwilioWebhook::status(&sid, "failed", Some("63016"));
+    for _ in 0..2 {
+        assert_eq!(bot.twilio(&failed).await.0, StatusCode::OK);
+    }
+
+    let template = wait_for(|| {
+        bot.twilio_job_messages()
+            .into_iter()
+            .find(|r| r.field("ContentSid").is_some())
+    })
+    .await
+    .expect("the invoice template follows");
+    assert_eq!(template.field("ContentSid"), Some("HXinvoice"));
+    let rows = bot.log().await;
+    let invoice_row = rows
+        .iter()
+        .find(|r| r.provider_message_id.as_deref() == Some(&*sid))
+        .unwrap();
+    assert_eq!(
+        invoice_row.status,
+        OutboundStatus::Failed,
+        "{invoice_row:?}"
+    );
+    assert!(
+        invoice_row
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("63016"),
+        "{invoice_row:?}"
+    );
+    let fallbacks = rows
+        .iter()
+        .filter(|r| {
+            r.in_reply_to
+                .as_deref()
+                .is_some_and(|k| k.ends_with(":fallback"))
+        })
+        .count();
+    assert_eq!(
+        fallbacks, 1,
+        "one template however often reported: {rows:?}"
+    );
+    bot.stop().await;
+}

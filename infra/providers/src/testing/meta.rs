@@ -428,15 +428,18 @@ fn answer(
     match state.recorder.next_failure() {
         None => (accepted(json), None),
         Some(FakeFailure::Hang(delay)) => (accepted(json), Some(delay)),
+        Some(FakeFailure::Dropped) => (accepted(json).dropped(), None),
         Some(other) => (failure_answer(other), None),
     }
 }
 
-/// The answer of a scripted failure (not [`FakeFailure::Hang`], which
-/// answers normally, later).
+/// The answer of a scripted failure (not [`FakeFailure::Hang`] or
+/// [`FakeFailure::Dropped`], which accept the message).
 fn failure_answer(failure: FakeFailure) -> Answer {
     match failure {
-        FakeFailure::Hang(_) => error(500, 1, "An unknown error occurred", None),
+        FakeFailure::Hang(_) | FakeFailure::Dropped => {
+            error(500, 1, "An unknown error occurred", None)
+        }
         FakeFailure::ServerError => error(
             500,
             131_000,
@@ -473,6 +476,7 @@ fn failure_answer(failure: FakeFailure) -> Answer {
             body,
             retry_after: None,
             www_authenticate: None,
+            dropped: false,
         },
     }
 }

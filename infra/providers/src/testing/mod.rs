@@ -113,6 +113,11 @@ pub enum FakeFailure {
     /// that gave up has then seen no answer although the fake accepted the
     /// message: the "unknown outcome" case.
     Hang(Duration),
+    /// Handles the request normally (recording it as accepted, with the id
+    /// it got) but closes the connection before the answer is complete: the
+    /// other "unknown outcome" case, a connection lost after the request
+    /// was written.
+    Dropped,
     /// Answers exactly this status and body (`Content-Type: application/json`).
     Raw {
         /// The HTTP status.

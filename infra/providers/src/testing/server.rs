@@ -188,6 +188,8 @@ pub(super) struct Answer {
     pub(super) body: String,
     pub(super) retry_after: Option<u64>,
     pub(super) www_authenticate: Option<&'static str>,
+    /// The connection closes before the body is sent ([`FakeFailure::Dropped`]).
+    pub(super) dropped: bool,
 }
 
 impl Answer {
@@ -197,7 +199,14 @@ impl Answer {
             body: body.to_string(),
             retry_after: None,
             www_authenticate: None,
+            dropped: false,
         }
+    }
+
+    /// This answer's head, then a connection closed instead of its body.
+    pub(super) fn dropped(mut self) -> Self {
+        self.dropped = true;
+        self
     }
 }
 
@@ -217,6 +226,17 @@ impl IntoResponse for Answer {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(challenge),
             );
+        }
+        if self.dropped {
+            // A body that fails at once: hyper closes the connection
+            // without completing the answer.
+            let lost = futures_util::stream::once(std::future::ready(Err::<axum::body::Bytes, _>(
+                std::io::Error::new(
+                    std::io::ErrorKind::ConnectionAborted,
+                    "the fake dropped the connection",
+                ),
+            )));
+            return (status, headers, axum::body::Body::from_stream(lost)).into_response();
         }
         (status, headers, self.body).into_response()
     }

@@ -279,6 +279,9 @@ fn media(
             answer.retry_after = retry_after_secs;
             json(answer)
         }
+        Some(FakeFailure::Dropped) => {
+            json(error(500, 20500, "An internal server error has occurred").dropped())
+        }
         Some(FakeFailure::InvalidRecipient | FakeFailure::OutsideWindow) => json(error(
             404,
             20404,
@@ -289,6 +292,7 @@ fn media(
             body,
             retry_after: None,
             www_authenticate: None,
+            dropped: false,
         }),
     })
 }
@@ -388,6 +392,7 @@ fn answer(
     match state.recorder.next_failure() {
         None => (created(state, fields), None),
         Some(FakeFailure::Hang(delay)) => (created(state, fields), Some(delay)),
+        Some(FakeFailure::Dropped) => (created(state, fields).dropped(), None),
         Some(FakeFailure::ServerError) => (
             error(500, 20500, "An internal server error has occurred"),
             None,
@@ -413,6 +418,7 @@ fn answer(
                 body,
                 retry_after: None,
                 www_authenticate: None,
+                dropped: false,
             },
             None,
         ),

@@ -267,6 +267,20 @@ async fn a_hang_longer_than_the_timeout_is_an_unknown_outcome() {
 }
 
 #[tokio::test]
+async fn a_connection_dropped_before_the_answer_is_an_unknown_outcome() {
+    let fake = fake().await;
+    fake.fail_next(FakeFailure::Dropped);
+    let client = client(&fake);
+
+    let err = client.send(PHONE_NUMBER_ID, &text("hi")).await.unwrap_err();
+
+    assert!(err.is_unknown() && !err.is_retryable(), "{err:?}");
+    assert!(err.to_string().contains("may have accepted"), "{err}");
+    assert_eq!(fake.accepted().len(), 1);
+    assert!(client.send(PHONE_NUMBER_ID, &text("again")).await.is_ok());
+}
+
+#[tokio::test]
 async fn bad_bodies_and_ids_are_refused_permanently() {
     let fake = fake().await;
     let client = client(&fake);

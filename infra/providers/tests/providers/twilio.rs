@@ -325,6 +325,21 @@ async fn a_hang_longer_than_the_timeout_is_an_unknown_outcome() {
 }
 
 #[tokio::test]
+async fn a_connection_dropped_before_the_answer_is_an_unknown_outcome() {
+    let fake = fake().await;
+    fake.fail_next(FakeFailure::Dropped);
+    let client = TwilioClient::new(fake.config()).unwrap();
+
+    let err = client.send(&text("hi")).await.unwrap_err();
+
+    assert!(err.is_unknown() && !err.is_retryable(), "{err:?}");
+    assert!(err.to_string().contains("may have accepted"), "{err}");
+    assert_eq!(fake.accepted().len(), 1);
+    // The next send gets a fresh connection and goes through.
+    assert!(client.send(&text("again")).await.is_ok());
+}
+
+#[tokio::test]
 async fn a_refused_connection_is_retryable_and_was_not_sent() {
     let fake = fake().await;
     let config = fake.config();

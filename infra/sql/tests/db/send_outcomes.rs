@@ -134,69 +134,80 @@ pub(crate) async fn rounds_until<T: infra_providers::Transport>(
     panic!("not done after 10 s: {total:?}");
 }
 
+/// The two ways a send's outcome is lost after the request was written:
+/// no answer in time, and a connection dropped before the answer.
+fn unknown_outcomes() -> [FakeFailure; 2] {
+    [
+        FakeFailure::Hang(Duration::from_secs(30)),
+        FakeFailure::Dropped,
+    ]
+}
+
 #[tokio::test]
 async fn a_reply_whose_outcome_is_unknown_is_sent_again_once() {
-    let s = setup(Backend::SqliteFile).await;
-    s.reply("SMu1", &["your total is 500"]).await;
-    s.twilio
-        .fail_next(FakeFailure::Hang(Duration::from_secs(30)));
-    let dispatcher = s.outbox.dispatcher(s.providers(), config());
+    for unknown in unknown_outcomes() {
+        let s = setup(Backend::SqliteFile).await;
+        s.reply("SMu1", &["your total is 500"]).await;
+        s.twilio.fail_next(unknown.clone());
+        let dispatcher = s.outbox.dispatcher(s.providers(), config());
 
-    let first = dispatcher.run_once().await.unwrap();
-    assert_eq!((first.sent, first.retrying), (0, 1), "{first:?}");
-    rounds_until(&dispatcher, |r| r.sent == 1).await;
+        let first = dispatcher.run_once().await.unwrap();
+        assert_eq!((first.sent, first.retrying), (0, 1), "{first:?}");
+        rounds_until(&dispatcher, |r| r.sent == 1).await;
 
-    // Twilio took it twice: the price of at-least-once, paid once at most.
-    assert_eq!(s.twilio.requests().len(), 2);
-    assert_eq!(
-        s.status_of("your total is 500").await,
-        OutboundStatus::Queued
-    );
-    s.db.drop().await;
+        // Twilio took it twice: the price of at-least-once, paid once at most.
+        assert_eq!(s.twilio.requests().len(), 2);
+        assert_eq!(
+            s.status_of("your total is 500").await,
+            OutboundStatus::Queued
+        );
+        s.db.drop().await;
+    }
 }
 
 #[tokio::test]
 async fn a_second_unknown_outcome_ends_the_reply_unknown_and_frees_the_customers_next_reply() {
-    let s = setup(Backend::SqliteFile).await;
-    s.reply("SMu2", &["first", "second"]).await;
-    s.twilio
-        .fail_next(FakeFailure::Hang(Duration::from_secs(30)));
-    s.twilio
-        .fail_next(FakeFailure::Hang(Duration::from_secs(30)));
-    let dispatcher = s.outbox.dispatcher(s.providers(), config());
+    for unknown in unknown_outcomes() {
+        let s = setup(Backend::SqliteFile).await;
+        s.reply("SMu2", &["first", "second"]).await;
+        s.twilio.fail_next(unknown.clone());
+        s.twilio.fail_next(unknown.clone());
+        let dispatcher = s.outbox.dispatcher(s.providers(), config());
 
-    let total = rounds_until(&dispatcher, |r| r.sent == 1).await;
+        let total = rounds_until(&dispatcher, |r| r.sent == 1).await;
 
-    assert_eq!(total.unknown, 1, "{total:?}");
-    assert_eq!(s.status_of("first").await, OutboundStatus::Unknown);
-    assert_eq!(s.status_of("second").await, OutboundStatus::Queued);
-    assert_eq!(s.twilio.requests().len(), 3);
-    s.db.drop().await;
+        assert_eq!(total.unknown, 1, "{total:?}");
+        assert_eq!(s.status_of("first").await, OutboundStatus::Unknown);
+        assert_eq!(s.status_of("second").await, OutboundStatus::Queued);
+        assert_eq!(s.twilio.requests().len(), 3);
+        s.db.drop().await;
+    }
 }
 
 #[tokio::test]
 async fn a_proactive_message_whose_outcome_is_unknown_is_never_sent_again() {
-    let s = setup(Backend::SqliteFile).await;
-    s.proactive("reminder:inv-7", "invoice 7 is due").await;
-    s.proactive("reminder:inv-8", "invoice 8 is due").await;
-    s.twilio
-        .fail_next(FakeFailure::Hang(Duration::from_secs(30)));
-    let dispatcher = s.outbox.dispatcher(s.providers(), config());
+    for unknown in unknown_outcomes() {
+        let s = setup(Backend::SqliteFile).await;
+        s.proactive("reminder:inv-7", "invoice 7 is due").await;
+        s.proactive("reminder:inv-8", "invoice 8 is due").await;
+        s.twilio.fail_next(unknown.clone());
+        let dispatcher = s.outbox.dispatcher(s.providers(), config());
 
-    let total = rounds_until(&dispatcher, |r| r.sent == 1).await;
+        let total = rounds_until(&dispatcher, |r| r.sent == 1).await;
 
-    assert_eq!(total.unknown, 1, "{total:?}");
-    assert_eq!(
-        s.status_of("invoice 7 is due").await,
-        OutboundStatus::Unknown
-    );
-    assert_eq!(
-        s.status_of("invoice 8 is due").await,
-        OutboundStatus::Queued
-    );
-    // One request each: the unknown one was not repeated.
-    assert_eq!(s.twilio.requests().len(), 2);
-    s.db.drop().await;
+        assert_eq!(total.unknown, 1, "{total:?}");
+        assert_eq!(
+            s.status_of("invoice 7 is due").await,
+            OutboundStatus::Unknown
+        );
+        assert_eq!(
+            s.status_of("invoice 8 is due").await,
+            OutboundStatus::Queued
+        );
+        // One request each: the unknown one was not repeated.
+        assert_eq!(s.twilio.requests().len(), 2);
+        s.db.drop().await;
+    }
 }
 
 /// The row's count of unknown outcomes, read from the table.

@@ -113,6 +113,7 @@ pub(super) fn answer(
                 body,
                 retry_after: None,
                 www_authenticate: None,
+                dropped: false,
             }
             .into();
         }

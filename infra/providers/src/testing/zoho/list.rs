@@ -82,6 +82,7 @@ pub(super) fn list(data: &mut Data, module: &str, query: &[(String, String)]) ->
             body: String::new(),
             retry_after: None,
             www_authenticate: None,
+            dropped: false,
         };
     }
     let more = offset + per_page < records.len();
