@@ -256,6 +256,18 @@ fn describe() {
         "campanile_delivery_status_total",
         "Delivery status reports from providers"
     );
+    metrics::describe_counter!(
+        "campanile_outbound_window_failures_total",
+        "Sends refused for the 24-hour window (Twilio 63016, Meta 131047), by whether a template followed"
+    );
+    metrics::describe_counter!(
+        "campanile_marketing_capped_total",
+        "Marketing templates WhatsApp capped for the customer (131049, 63049): deferred 24 h, or suppressed after a second cap"
+    );
+    metrics::describe_counter!(
+        "campanile_marketing_opt_outs_total",
+        "Customers who stopped marketing messages (Meta 131050), recorded once each"
+    );
     metrics::describe_gauge!(
         crate::http::serve::CONNECTIONS_METRIC,
         "HTTP connections open"
