@@ -75,226 +75,24 @@
 //! `campanile_outbound_requests_total{provider="meta",outcome="accepted|retryable|throttled|unknown|permanent"}`
 //! and `campanile_outbound_request_seconds{provider="meta"}`.
 
-use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use framework::Provider;
-use framework::provider::meta::{self, ApiError, SendOutcome};
-use secrecy::{ExposeSecret as _, SecretString};
+use framework::provider::meta::{self, SendOutcome};
 use serde_json::Value;
 use tracing::Instrument as _;
 
-use crate::media::MediaConfig;
 use crate::media::fetch::{self, MediaHttp};
 use crate::transport::{self as providers, Accepted, SendError};
 
-/// The production Graph API base.
-pub const DEFAULT_BASE_URL: &str = "https://graph.facebook.com";
+mod config;
+mod outcome;
 
-/// The Graph API version used unless configured otherwise.
-pub const DEFAULT_API_VERSION: &str = "v25.0";
-
-/// How long a send may take, connection and answer included, by default.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The host of the media URLs Meta hands out (`https://lookaside.fbsbx.com/
-/// whatsapp_business/attachments/?mid=…`), the one host besides the API base
-/// a download sends the token to by default.
-pub const DEFAULT_MEDIA_HOST: &str = "lookaside.fbsbx.com";
-
-/// Where and with which token to call the Cloud API.
-///
-/// ```
-/// use infra_providers::meta::MetaConfig;
-///
-/// let config = MetaConfig::new("EAAG-secret").with_api_version("v24.0");
-/// assert_eq!(config.base_url(), "https://graph.facebook.com");
-/// assert_eq!(config.api_version(), "v24.0");
-/// assert!(!format!("{config:?}").contains("EAAG-secret"));
-/// ```
-#[derive(Clone, PartialEq, Eq)]
-pub struct MetaConfig {
-    base_url: String,
-    api_version: String,
-    access_token: String,
-    timeout: Duration,
-    media: MediaConfig,
-    media_hosts: Vec<String>,
-}
-
-impl MetaConfig {
-    /// Calls the production API ([`DEFAULT_BASE_URL`],
-    /// [`DEFAULT_API_VERSION`]) with a system-user `access_token`, with the
-    /// [`DEFAULT_TIMEOUT`].
-    #[must_use]
-    pub fn new(access_token: impl Into<String>) -> Self {
-        Self {
-            base_url: DEFAULT_BASE_URL.to_owned(),
-            api_version: DEFAULT_API_VERSION.to_owned(),
-            access_token: access_token.into(),
-            timeout: DEFAULT_TIMEOUT,
-            media: MediaConfig::default(),
-            media_hosts: vec![DEFAULT_MEDIA_HOST.to_owned()],
-        }
-    }
-
-    /// Calls another API base (a fake server, a proxy).
-    #[must_use]
-    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = base_url.into();
-        self
-    }
-
-    /// Uses another Graph API version, e.g. `v24.0`.
-    #[must_use]
-    pub fn with_api_version(mut self, api_version: impl Into<String>) -> Self {
-        self.api_version = api_version.into();
-        self
-    }
-
-    /// Gives up on a send after `timeout` (connection and answer included).
-    #[must_use]
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Downloads media within `media`'s limits (size, deadline); see
-    /// [`MetaClient::download`].
-    #[must_use]
-    pub fn with_media(mut self, media: MediaConfig) -> Self {
-        self.media = media;
-        self
-    }
-
-    /// The hosts, besides the API base's origin, whose media URLs a download
-    /// fetches with the token (over https only), replacing the default
-    /// [`DEFAULT_MEDIA_HOST`]. Compared case-insensitively, exactly (no
-    /// subdomains).
-    #[must_use]
-    pub fn with_media_hosts<I, H>(mut self, hosts: I) -> Self
-    where
-        I: IntoIterator<Item = H>,
-        H: Into<String>,
-    {
-        self.media_hosts = hosts
-            .into_iter()
-            .map(|h| h.into().trim().to_ascii_lowercase())
-            .filter(|h| !h.is_empty())
-            .collect();
-        self
-    }
-
-    /// The API base.
-    #[must_use]
-    pub fn base_url(&self) -> &str {
-        &self.base_url
-    }
-
-    /// The Graph API version.
-    #[must_use]
-    pub fn api_version(&self) -> &str {
-        &self.api_version
-    }
-
-    /// The timeout of one send.
-    #[must_use]
-    pub fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
-    /// The limits of a media download.
-    #[must_use]
-    pub fn media(&self) -> &MediaConfig {
-        &self.media
-    }
-
-    /// The hosts whose media URLs get the token, besides the API base.
-    #[must_use]
-    pub fn media_hosts(&self) -> &[String] {
-        &self.media_hosts
-    }
-}
-
-impl fmt::Debug for MetaConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MetaConfig")
-            .field("base_url", &self.base_url)
-            .field("api_version", &self.api_version)
-            .field("access_token", &"[redacted]")
-            .field("timeout", &self.timeout)
-            .field("media", &self.media)
-            .field("media_hosts", &self.media_hosts)
-            .finish()
-    }
-}
-
-framework::settings! {
-    /// Meta's settings: the secrets its webhooks are verified with and the
-    /// token replies are sent with. `Debug` never shows a secret.
-    ///
-    /// ```
-    /// use infra_providers::meta::MetaSettings;
-    ///
-    /// let mut settings = MetaSettings::default();
-    /// assert_eq!(settings.api_version, "v25.0");
-    /// assert!(settings.client_config().is_none(), "no token: dry run");
-    /// settings.access_token = Some("EAAG-secret".into());
-    /// assert_eq!(settings.client_config().unwrap().base_url(), "https://graph.facebook.com");
-    /// assert!(!format!("{settings:?}").contains("EAAG-secret"));
-    /// ```
-    #[derive(Debug, Clone)]
-    pub struct MetaSettings {
-        /// Verifies Meta webhooks (refused when unset).
-        #[var("META_APP_SECRET", secret)]
-        pub app_secret: Option<SecretString>,
-        /// Answers Meta's subscription handshake.
-        #[var("META_VERIFY_TOKEN", secret)]
-        pub verify_token: Option<SecretString>,
-        /// Authenticates Cloud API sends; unset: dry run.
-        #[var("META_ACCESS_TOKEN", secret)]
-        pub access_token: Option<SecretString>,
-        /// Sender [default: the phone_number_id the webhook named].
-        #[var("META_PHONE_NUMBER_ID")]
-        pub phone_number_id: Option<String>,
-        /// API base, e.g. a fake server's [default:
-        /// `https://graph.facebook.com`].
-        #[var("META_API_BASE")]
-        pub api_base: String,
-        /// Graph API version [default: v25.0].
-        #[var("META_API_VERSION")]
-        pub api_version: String,
-    }
-}
-
-impl Default for MetaSettings {
-    /// No secrets (dry run, webhooks refused), the production API at
-    /// [`DEFAULT_API_VERSION`].
-    fn default() -> Self {
-        Self {
-            app_secret: None,
-            verify_token: None,
-            access_token: None,
-            phone_number_id: None,
-            api_base: DEFAULT_BASE_URL.to_owned(),
-            api_version: DEFAULT_API_VERSION.to_owned(),
-        }
-    }
-}
-
-impl MetaSettings {
-    /// What a client sends with, when the access token is set (else
-    /// replies are not sent: dry run).
-    #[must_use]
-    pub fn client_config(&self) -> Option<MetaConfig> {
-        let token = self.access_token.as_ref()?;
-        Some(
-            MetaConfig::new(token.expose_secret())
-                .with_base_url(self.api_base.clone())
-                .with_api_version(self.api_version.clone()),
-        )
-    }
-}
+pub use config::{
+    DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_MEDIA_HOST, DEFAULT_TIMEOUT, MetaConfig,
+    MetaSettings,
+};
+use outcome::{send_error, unreadable_success};
 
 /// Why a [`MetaClient`] could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -522,54 +320,6 @@ impl MetaClient {
     }
 }
 
-/// Maps the framework's reading of an error answer to what the dispatcher does.
-fn send_error(e: &ApiError, retry_after: Option<Duration>) -> SendError {
-    let code = e.code.map(|c| c.to_string());
-    if e.is_rate_limited() {
-        SendError::Throttled {
-            message: e.to_string(),
-            retry_after: retry_after.or_else(|| policy_retry_after(e.code)),
-            code,
-        }
-    } else if e.is_retryable() {
-        SendError::Retryable {
-            message: e.to_string(),
-            retry_after: retry_after.or_else(|| policy_retry_after(e.code)),
-            code,
-        }
-    } else {
-        SendError::Permanent {
-            message: e.to_string(),
-            code,
-            needs_template: e.needs_template(),
-        }
-    }
-}
-
-/// Our least wait for codes whose cause does not clear up at once; see the
-/// [module docs](self).
-fn policy_retry_after(code: Option<i64>) -> Option<Duration> {
-    match code? {
-        131_056 => Some(Duration::from_secs(6)),
-        130_429 => Some(Duration::from_secs(1)),
-        4 | 80_007 | 131_057 => Some(Duration::from_secs(60)),
-        _ => None,
-    }
-}
-
-/// Meta said yes but the answer could not be read: the message is probably
-/// created, so it is never sent again.
-fn unreadable_success(status: u16, e: &reqwest::Error) -> SendError {
-    SendError::Permanent {
-        message: format!(
-            "meta accepted the message (HTTP {status}) but its answer could not be read \
-             ({e}); it was probably sent and is not sent again"
-        ),
-        code: None,
-        needs_template: false,
-    }
-}
-
 /// The message `type`, or `read` for a read receipt, for the span.
 fn kind(body: &Value) -> &str {
     body.get("type")
@@ -580,41 +330,9 @@ fn kind(body: &Value) -> &str {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
-
-    fn error(http_status: u16, code: Option<i64>) -> ApiError {
-        ApiError {
-            http_status,
-            code,
-            subcode: None,
-            kind: None,
-            message: "m".to_owned(),
-            details: None,
-            fbtrace_id: None,
-        }
-    }
-
-    #[test]
-    fn throughput_codes_wait_by_policy_unless_told() {
-        let e = send_error(&error(400, Some(131_056)), None);
-        assert!(e.is_retryable());
-        assert_eq!(e.retry_after(), Some(Duration::from_secs(6)));
-        assert_eq!(e.code(), Some("131056"));
-        let e = send_error(&error(400, Some(80_007)), Some(Duration::from_secs(2)));
-        assert_eq!(e.retry_after(), Some(Duration::from_secs(2)));
-        let e = send_error(&error(503, None), None);
-        assert!(e.is_retryable());
-        assert_eq!((e.retry_after(), e.code()), (None, None));
-    }
-
-    #[test]
-    fn window_and_auth_errors_are_permanent() {
-        let e = send_error(&error(400, Some(131_047)), Some(Duration::from_secs(2)));
-        assert!(!e.is_retryable() && e.needs_template());
-        assert_eq!(e.retry_after(), None);
-        let e = send_error(&error(401, Some(190)), None);
-        assert!(!e.is_retryable() && !e.needs_template());
-    }
 
     #[test]
     fn bad_configurations_are_refused() {
