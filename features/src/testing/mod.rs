@@ -37,6 +37,8 @@
 //!
 //! - [`InMemProductRepository`], [`InMemOrderRepository`]: one shared
 //!   in-memory store, with the stock effects a database applies.
+//! - [`InMemCampaigns`], [`FixedAudience`], [`OptOutList`], [`NoReports`]:
+//!   the campaigns' ports in memory.
 //! - [`RecordingFollowUp`]: the [`OrderFollowUp`](crate::orders::OrderFollowUp)
 //!   port, recording the orders it is asked to follow up.
 //! - [`InMemOrderService`]: the order service over these fakes (pricing
@@ -50,12 +52,14 @@
 // Test helpers report failures by panicking, like `assert!`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
 
+mod campaigns;
 pub mod contract;
 pub mod fixtures;
 mod follow_up;
 mod harness;
 mod inmem;
 
+pub use campaigns::{FixedAudience, InMemCampaigns, NoReports, OptOutList};
 pub use follow_up::RecordingFollowUp;
 pub use harness::{Then, catalog, orders};
 pub use inmem::{InMemOrderRepository, InMemProductRepository};
