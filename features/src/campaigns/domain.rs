@@ -155,6 +155,17 @@ impl Variable {
         }
     }
 
+    /// As written: `{{name}}`, `{{last_order}}` or the text
+    /// ([`parse`](Self::parse) reads it back).
+    #[must_use]
+    pub fn as_text(&self) -> &str {
+        match self {
+            Self::Name => "{{name}}",
+            Self::LastOrder => "{{last_order}}",
+            Self::Text(text) => text,
+        }
+    }
+
     /// Its value for `recipient`.
     #[must_use]
     pub fn value(&self, recipient: &Recipient) -> String {

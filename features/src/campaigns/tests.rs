@@ -304,3 +304,8 @@ async fn bad_names_and_unknown_campaigns_are_refused() {
         CampaignError::NotFound(_)
     ));
 }
+
+#[tokio::test]
+async fn the_in_memory_repository_keeps_the_contract() {
+    crate::testing::contract::campaign_repository(InMemCampaigns::default()).await;
+}

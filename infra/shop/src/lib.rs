@@ -39,6 +39,7 @@
 //! **Architecture Invariant:** depends on `framework`, `features` and
 //! `infra_sql`; nothing reusable lives here.
 
+pub mod campaigns;
 pub mod invoices;
 pub mod migrations;
 pub mod orders;

@@ -15,9 +15,11 @@
 //! # }
 //! ```
 
+mod campaigns;
 mod orders;
 mod products;
 
+pub use self::campaigns::campaign_repository;
 pub use self::orders::order_repository;
 pub use self::products::product_repository;
 
