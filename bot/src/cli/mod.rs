@@ -8,12 +8,14 @@
 //! | `chat` | [`chat`] |
 //! | `worker` | [`worker`] |
 //! | `migrate` | [`migrate`] |
+//! | `campaign create`, `list`, `status`, `preview`, `start`, `pause`, `resume`, `cancel`, `watch`, `recipients` | [`campaign`] |
 //! | `catalog import`, `catalog sync`, `catalog list` | [`catalog`] |
 //! | `invoices show`, `pay`, `send` | [`invoices`] |
 //! | `remind` | [`remind`] |
 //! | `jobs dead`, `jobs retry` | [`jobs`] |
 //! | `messages` | [`messages`] |
 
+pub mod campaign;
 pub mod catalog;
 pub mod chat;
 pub mod invoices;
@@ -111,6 +113,9 @@ enum Command {
     /// Manage the catalog.
     #[command(subcommand)]
     Catalog(catalog::Command),
+    /// Campaigns: write, preview, start, pause, resume, cancel, watch.
+    #[command(subcommand)]
+    Campaign(campaign::Command),
     /// Invoices: show one (and write its PDF), record a payment, send it
     /// again.
     #[command(subcommand)]
@@ -150,6 +155,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Worker) => worker::run(settings).await,
         Some(Command::Migrate) => migrate::run(settings).await,
         Some(Command::Catalog(command)) => catalog::run(settings, command).await,
+        Some(Command::Campaign(command)) => campaign::run(settings, command).await,
         Some(Command::Invoices(command)) => invoices::run(settings, command).await,
         Some(Command::Remind(args)) => remind::run(settings, args).await,
         Some(Command::Jobs(command)) => jobs::run(settings, command).await,

@@ -17,6 +17,9 @@
 //! - [`domain`]: [`Campaign`] and its life cycle ([`CampaignState`]:
 //!   draft → scheduled → running ⇄ paused → completed, or cancelled),
 //!   [`Audience`], [`CampaignMessage`] and [`Recipient`].
+//! - [`limits`]: WhatsApp's messaging limit per business number
+//!   ([`MessagingLimits`]), which a campaign waits for instead of being
+//!   refused by the provider.
 //! - [`numbers`]: an uploaded list of numbers, each validated
 //!   ([`parse_numbers`]).
 //! - [`commands`]: [`CreateCampaign`], [`EditCampaign`], a life-cycle
@@ -31,6 +34,7 @@
 pub mod commands;
 pub mod domain;
 pub mod error;
+pub mod limits;
 pub mod numbers;
 pub mod ports;
 pub mod queries;
@@ -42,6 +46,7 @@ pub use domain::{
     Recipient, TemplateMessage, Variable,
 };
 pub use error::CampaignError;
+pub use limits::{DEFAULT_MESSAGING_LIMIT, LIMIT_WINDOW, MessagingLimits};
 pub use numbers::{NumberList, parse_numbers};
 pub use ports::{
     AudienceSource, CampaignId, CampaignRepository, DeliveryCounts, DeliveryReports,

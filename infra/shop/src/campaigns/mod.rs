@@ -1,11 +1,13 @@
 //! Campaigns in the database: [`DbCampaignRepository`] (campaigns and
-//! their frozen recipients), [`DbAudience`] (who matches an audience) and
+//! their frozen recipients), [`DbAudience`] (who matches an audience),
+//! [`DbMarketingConsent`] (who opted out of marketing) and
 //! [`DbDeliveryReports`] (what the message log says about the sends).
 //!
 //! A recipient's row is keyed by campaign and number and never deleted; it
 //! leaves `pending` once (the update is conditional on it).
 
 mod audience;
+mod consent;
 mod delivery;
 mod stored;
 
@@ -17,6 +19,7 @@ use features::shared::{CustomerPhone, RepositoryError};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 
 pub use self::audience::DbAudience;
+pub use self::consent::DbMarketingConsent;
 pub use self::delivery::{DbDeliveryReports, campaign_key, campaign_key_prefix};
 use crate::products::repo_error;
 use crate::schema::{CampaignRecipients as Recipients, Campaigns};
