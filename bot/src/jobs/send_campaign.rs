@@ -21,7 +21,7 @@
 //! starts a new one. A scheduled campaign's job waits for its time and
 //! starts it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use features::campaigns::{
@@ -141,7 +141,7 @@ enum Ended {
 struct Allowances<'a> {
     deps: &'a JobDeps,
     limits: &'a MessagingLimits,
-    by_business: HashMap<String, (u32, Option<i64>, Vec<String>)>,
+    by_business: HashMap<String, (u32, Option<i64>, HashSet<String>)>,
 }
 
 impl Allowances<'_> {
@@ -169,7 +169,7 @@ impl Allowances<'_> {
             return Ok(Ok(()));
         };
         // Already counted in the window: no new place taken.
-        if customers.iter().any(|c| c == customer) {
+        if customers.contains(customer) {
             return Ok(Ok(()));
         }
         if *left == 0 {
@@ -177,7 +177,7 @@ impl Allowances<'_> {
             return Ok(Err(at));
         }
         *left -= 1;
-        customers.push(customer.to_owned());
+        customers.insert(customer.to_owned());
         Ok(Ok(()))
     }
 }
