@@ -1,27 +1,29 @@
 //! `send-campaign`: sends a running campaign, a batch at a time, each
 //! recipient at most once.
 //!
-//! Each run takes the next batch of pending recipients whose consent holds
+//! A run sends batches for up to ten seconds, then enqueues the next run.
+//! Each batch is the next pending recipients whose consent holds
 //! ([`CampaignService::next_batch`](features::campaigns::CampaignService::next_batch)),
-//! personalises each message by the recipient's window (text inside it,
-//! the template outside), stores it in the outbox under the key
+//! each message personalised by the recipient's window (text inside it,
+//! the template outside), stored in the outbox under the key
 //! `campaign:{id}:{number}` (kept for good: a retried, resumed or crashed
-//! run never stores it twice) and marks the recipient sent, all in one
-//! transaction; then it enqueues the next run. It waits instead when:
+//! run never stores it twice), the recipient marked sent, all in one
+//! transaction. Before each batch the run waits:
 //!
-//! - the shop's quiet hours are on (until they end);
-//! - the outbox still holds a batch of the campaign (a second: so a pause
-//!   stops sends within about a batch, and the campaign goes at the
-//!   outbox's pace, shaped per sender number);
-//! - a template would take a business number past its messaging limit
-//!   (distinct customers sent templates in the rolling 24 hours,
-//!   `CAMPANILE_MESSAGING_LIMIT`): until the window next frees a place.
+//! - while the outbox still holds a batch of the campaign (looking every
+//!   50 ms): the campaign goes at the outbox's pace, shaped per sender
+//!   number, and a pause stops sends within about a batch;
+//! - during the shop's quiet hours (a new run when they end);
+//! - when a template would take a business number past its messaging limit
+//!   (distinct customers sent templates in the rolling 24 hours, counted
+//!   from the message log at the start of each run,
+//!   `CAMPANILE_MESSAGING_LIMIT`): a new run when the window frees a place.
 //!
 //! A paused, cancelled or completed campaign ends the chain; resuming
 //! starts a new one. A scheduled campaign's job waits for its time and
 //! starts it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::Duration;
 
 use features::campaigns::{
@@ -38,8 +40,13 @@ use super::channel::send;
 use super::worker::{by_kind, permanent, retryable};
 use super::{JobDeps, Queue, ShopJob};
 
-/// How long a run waits for the outbox to send the campaign's last batch.
-const BACKLOG_WAIT: Duration = Duration::from_secs(1);
+/// How often a run looks whether the outbox has sent the campaign's last
+/// batch.
+const BACKLOG_POLL: Duration = Duration::from_millis(50);
+
+/// How long one run sends before it hands over to the next (well within
+/// the job's lease).
+const RUN_FOR: Duration = Duration::from_secs(10);
 
 /// The payload of a `send-campaign` job.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -129,55 +136,67 @@ impl SendCampaign {
     }
 }
 
-/// What a batch ended with.
-enum Ended {
-    /// Everyone in it was sent to or skipped.
-    All,
-    /// A business number reached its messaging limit: wait until then.
+/// What one step of a run did.
+enum Next {
+    /// Sent a batch: go on.
+    Sent,
+    /// The outbox still holds a batch of the campaign: look again shortly.
+    Backlog,
+    /// Wait this long (quiet hours, the messaging limit), in a new run.
+    Wait(Duration),
+    /// The campaign is not running (or is done): the chain ends.
+    Stop,
+}
+
+/// What held a batch back.
+enum Held {
+    /// Nothing: all of it went.
+    No,
+    /// The campaign stopped running before it began: none of it went.
+    Stopped,
+    /// The messaging limit, until then: the rest waits.
     Limit(i64),
 }
 
-/// Messaging-limit places left per business number in this run.
+/// Messaging-limit places left per business number, counted from the
+/// message log once per run and spent as the run sends templates.
 struct Allowances<'a> {
     deps: &'a JobDeps,
     limits: &'a MessagingLimits,
-    by_business: HashMap<String, (u32, Option<i64>, HashSet<String>)>,
+    /// Places left and when the window frees one next.
+    by_business: HashMap<String, (u32, Option<i64>)>,
 }
 
 impl Allowances<'_> {
-    /// Takes a place for a template from `business` to `customer`; `Err`
-    /// with when a place frees up when there is none.
-    async fn take(&mut self, business: &str, customer: &str) -> Result<Result<(), i64>, JobError> {
+    /// Takes a place for a template from `business`; `Err` with when one
+    /// frees up when there is none.
+    async fn take(&mut self, business: &str) -> Result<Result<(), i64>, JobError> {
         if !self.by_business.contains_key(business) {
             let now = self.deps.clock.now_ms();
             let window = i64::try_from(LIMIT_WINDOW.as_millis()).unwrap_or(i64::MAX);
-            let counted = self
+            let (used, oldest) = self
                 .deps
                 .sender_log()
-                .template_recipients_since(business, now.saturating_sub(window))
+                .template_reach_since(business, now.saturating_sub(window))
                 .await
                 .map_err(retryable)?;
-            let used = counted.len() as u64;
-            let release = MessagingLimits::next_release(counted.iter().map(|(_, t)| *t));
-            let customers = counted.into_iter().map(|(c, _)| c).collect();
             self.by_business.insert(
                 business.to_owned(),
-                (self.limits.allowance(business, used), release, customers),
+                (
+                    self.limits.allowance(business, used),
+                    MessagingLimits::next_release(oldest),
+                ),
             );
         }
-        let Some((left, release, customers)) = self.by_business.get_mut(business) else {
+        let Some((left, release)) = self.by_business.get_mut(business) else {
             return Ok(Ok(()));
         };
-        // Already counted in the window: no new place taken.
-        if customers.contains(customer) {
-            return Ok(Ok(()));
-        }
         if *left == 0 {
-            let at = release.unwrap_or_else(|| self.deps.clock.now_ms() + 60_000);
-            return Ok(Err(at));
+            return Ok(Err(
+                release.unwrap_or_else(|| self.deps.clock.now_ms() + 60_000)
+            ));
         }
         *left -= 1;
-        customers.insert(customer.to_owned());
         Ok(Ok(()))
     }
 }
@@ -187,79 +206,110 @@ impl ShopJob for SendCampaign {
 
     async fn run(self, deps: JobDeps, job: Job) -> Result<(), JobError> {
         let id = CampaignId::new(self.campaign_id);
-        let now = deps.clock.now_ms();
-        let allowed = deps.reminders.clock().next_allowed(now);
-        if allowed > now {
-            tracing::info!(campaign = %id, until_ms = allowed, "quiet hours: the campaign waits");
-            return self.again(&deps, &job, delay_until(allowed, now)).await;
-        }
-        let backlog = deps
-            .sender_log()
-            .pending_keyed(&infra_shop::campaigns::campaign_key_prefix(id))
-            .await
-            .map_err(retryable)?;
-        let size = deps.pacing.batch.max(1);
-        if backlog >= u64::from(size) {
-            return self.again(&deps, &job, BACKLOG_WAIT).await;
-        }
-        let batch = deps
-            .campaigns
-            .next_batch(NextBatch { id, limit: size })
-            .await
-            .map_err(by_kind)?;
-        let (campaign, recipients) = match batch {
-            Batch::Send {
-                campaign,
-                recipients,
-            } => (campaign, recipients),
-            Batch::Done => {
-                tracing::info!(campaign = %id, "campaign completed: every recipient sent to or skipped");
-                return Ok(());
-            }
-            Batch::Stopped(CampaignState::Scheduled) => {
-                let (started, failed) = deps.campaigns.start_due().await.map_err(by_kind)?;
-                for (campaign, e) in failed {
-                    tracing::warn!(%campaign, error.message = %e, "a scheduled campaign could not start");
-                }
-                if started.contains(&id) {
-                    return self.again(&deps, &job, Duration::ZERO).await;
-                }
-                // Not due yet (rescheduled later): its own job starts it.
-                return Ok(());
-            }
-            Batch::Stopped(state) => {
-                tracing::info!(campaign = %id, %state, "campaign not running: sending stops");
-                return Ok(());
-            }
-        };
+        let started = std::time::Instant::now();
         let mut allowances = Allowances {
             deps: &deps,
             limits: &deps.pacing.messaging_limit,
             by_business: HashMap::new(),
         };
-        let uow = UnitOfWork::new(&deps.db);
-        let ended = uow
-            .run(async {
-                for recipient in &recipients {
-                    if let Err(at) =
-                        send_one(&deps, id, &campaign.message, recipient, &mut allowances).await?
-                    {
-                        return Ok::<_, JobError>(Ended::Limit(at));
-                    }
+        loop {
+            match step_once(&deps, id, &mut allowances).await? {
+                Next::Sent if started.elapsed() < RUN_FOR => {}
+                Next::Sent => return self.again(&deps, &job, Duration::ZERO).await,
+                Next::Backlog if started.elapsed() < RUN_FOR => {
+                    tokio::time::sleep(BACKLOG_POLL).await;
                 }
-                Ok(Ended::All)
-            })
-            .await?;
-        uow.commit().await.map_err(retryable)?;
-        match ended {
-            Ended::All => self.again(&deps, &job, Duration::ZERO).await,
-            Ended::Limit(at) => {
-                tracing::info!(campaign = %id, until_ms = at, "messaging limit reached: the campaign waits for the 24-hour window to roll");
-                self.again(&deps, &job, delay_until(at, deps.clock.now_ms()))
-                    .await
+                Next::Backlog => return self.again(&deps, &job, BACKLOG_POLL).await,
+                Next::Wait(delay) => return self.again(&deps, &job, delay).await,
+                Next::Stop => return Ok(()),
             }
         }
     }
+}
+
+/// One step of a run: waits for quiet hours or the outbox, or sends the
+/// next batch.
+async fn step_once(
+    deps: &JobDeps,
+    id: CampaignId,
+    allowances: &mut Allowances<'_>,
+) -> Result<Next, JobError> {
+    let now = deps.clock.now_ms();
+    let allowed = deps.reminders.clock().next_allowed(now);
+    if allowed > now {
+        tracing::info!(campaign = %id, until_ms = allowed, "quiet hours: the campaign waits");
+        return Ok(Next::Wait(delay_until(allowed, now)));
+    }
+    let backlog = deps
+        .sender_log()
+        .pending_keyed(&infra_shop::campaigns::campaign_key_prefix(id))
+        .await
+        .map_err(retryable)?;
+    let size = deps.pacing.batch.max(1);
+    if backlog >= u64::from(size) {
+        return Ok(Next::Backlog);
+    }
+    let batch = deps
+        .campaigns
+        .next_batch(NextBatch { id, limit: size })
+        .await
+        .map_err(by_kind)?;
+    let (campaign, recipients) = match batch {
+        Batch::Send {
+            campaign,
+            recipients,
+        } => (campaign, recipients),
+        Batch::Done => {
+            tracing::info!(campaign = %id, "campaign completed: every recipient sent to or skipped");
+            return Ok(Next::Stop);
+        }
+        Batch::Stopped(CampaignState::Scheduled) => {
+            let (started, failed) = deps.campaigns.start_due().await.map_err(by_kind)?;
+            for (campaign, e) in failed {
+                tracing::warn!(%campaign, error.message = %e, "a scheduled campaign could not start");
+            }
+            // Not due yet (rescheduled later): its own job starts it.
+            return Ok(if started.contains(&id) {
+                Next::Sent
+            } else {
+                Next::Stop
+            });
+        }
+        Batch::Stopped(state) => {
+            tracing::info!(campaign = %id, %state, "campaign not running: sending stops");
+            return Ok(Next::Stop);
+        }
+    };
+    let uow = UnitOfWork::new(&deps.db);
+    let held = uow
+        .run(async {
+            // Paused or cancelled since the batch was taken: nothing of it
+            // goes (and a pause from now on waits for this commit).
+            if !deps.campaigns.hold_running(id).await.map_err(by_kind)? {
+                return Ok::<_, JobError>(Held::Stopped);
+            }
+            for recipient in &recipients {
+                if let Err(at) =
+                    send_one(deps, id, &campaign.message, recipient, allowances).await?
+                {
+                    return Ok(Held::Limit(at));
+                }
+            }
+            Ok(Held::No)
+        })
+        .await?;
+    if matches!(held, Held::Stopped) {
+        // Nothing was written: the unit of work rolls back as it drops.
+        return Ok(Next::Stop);
+    }
+    uow.commit().await.map_err(retryable)?;
+    Ok(match held {
+        Held::No | Held::Stopped => Next::Sent,
+        Held::Limit(at) => {
+            tracing::info!(campaign = %id, until_ms = at, "messaging limit reached: the campaign waits for the 24-hour window to roll");
+            Next::Wait(delay_until(at, deps.clock.now_ms()))
+        }
+    })
 }
 
 /// Sends campaign `id`'s message to `recipient` (or marks why not);
@@ -295,7 +345,7 @@ async fn send_one(
             params,
         } => {
             let business = reach.key.business().as_str().to_owned();
-            if let Err(at) = allowances.take(&business, recipient.phone.as_str()).await? {
+            if let Err(at) = allowances.take(&business).await? {
                 return Ok(Err(at));
             }
             let mut template = params

@@ -86,16 +86,14 @@ impl MessagingLimits {
         u32::try_from(left).unwrap_or(u32::MAX)
     }
 
-    /// When the window next frees a place, given the latest time each
-    /// customer counted now was reached: the earliest of those plus the
-    /// window. `None` when nobody counts.
+    /// When the window frees a place at the earliest, given the oldest
+    /// message it counts now: that time plus the window (a customer
+    /// reached again since counts until later, so the caller looks again
+    /// then). `None` when nothing counts.
     #[must_use]
-    pub fn next_release(latest_per_customer: impl IntoIterator<Item = i64>) -> Option<i64> {
+    pub fn next_release(oldest_counted_ms: Option<i64>) -> Option<i64> {
         let window = i64::try_from(LIMIT_WINDOW.as_millis()).unwrap_or(i64::MAX);
-        latest_per_customer
-            .into_iter()
-            .min()
-            .map(|t| t.saturating_add(window))
+        oldest_counted_ms.map(|t| t.saturating_add(window))
     }
 }
 
@@ -130,11 +128,11 @@ mod tests {
     }
 
     #[test]
-    fn the_window_rolls_from_the_oldest_latest_send() {
-        assert_eq!(MessagingLimits::next_release([]), None);
+    fn the_window_rolls_from_the_oldest_counted_send() {
+        assert_eq!(MessagingLimits::next_release(None), None);
         let day = 86_400_000;
         assert_eq!(
-            MessagingLimits::next_release([5_000, 2_000, 9_000]),
+            MessagingLimits::next_release(Some(2_000)),
             Some(2_000 + day)
         );
         assert_eq!(MessagingLimits::default().allowance("+1", 300), 0);

@@ -126,6 +126,15 @@ pub trait CampaignRepository: Clone + Send + Sync + 'static {
         was: CampaignState,
     ) -> impl Future<Output = Result<bool, RepositoryError>> + Send;
 
+    /// Whether campaign `id` is still running; inside a transaction, it
+    /// also holds the campaign until the transaction ends, so that no step
+    /// (a pause, a cancel) takes effect between this answer and the
+    /// commit: a batch commits wholly before a pause, or not at all.
+    fn hold_running(
+        &self,
+        id: CampaignId,
+    ) -> impl Future<Output = Result<bool, RepositoryError>> + Send;
+
     /// Campaigns newest first, after `before` when given, at most `limit`.
     fn list(
         &self,

@@ -217,6 +217,17 @@ where
         })
     }
 
+    /// Whether campaign `id` still runs, holding it (inside a transaction)
+    /// until the transaction ends: a batch's sends commit wholly before a
+    /// pause or cancel, or not at all.
+    ///
+    /// # Errors
+    ///
+    /// [`CampaignError::Storage`].
+    pub async fn hold_running(&self, id: CampaignId) -> Result<bool, CampaignError> {
+        Ok(self.campaigns.hold_running(id).await?)
+    }
+
     /// Records what became of one recipient (only from pending: a
     /// recipient is sent to once).
     ///

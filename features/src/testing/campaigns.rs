@@ -56,6 +56,13 @@ impl CampaignRepository for InMemCampaigns {
         }
     }
 
+    async fn hold_running(&self, id: CampaignId) -> Result<bool, RepositoryError> {
+        Ok(lock(&self.0)
+            .campaigns
+            .get(&id)
+            .is_some_and(|c| c.state == CampaignState::Running))
+    }
+
     async fn list(
         &self,
         before: Option<CampaignId>,

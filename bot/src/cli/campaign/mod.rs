@@ -156,11 +156,10 @@ fn create_command(args: CreateArgs) -> anyhow::Result<(CreateCampaign, Vec<Strin
                     row.reason
                 ));
             }
-            if list.duplicates > 0 {
-                notes.push(format!(
-                    "{} numbers listed twice were kept once",
-                    list.duplicates
-                ));
+            match list.duplicates {
+                0 => {}
+                1 => notes.push("1 number listed twice was kept once".to_owned()),
+                n => notes.push(format!("{n} numbers listed twice were kept once")),
             }
             list.numbers
         }
@@ -227,7 +226,7 @@ pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
                 .await?;
             println!("{:>5}  {:<10}  name", "id", "state");
             for (id, c) in page {
-                println!("{id:>5}  {:<10}  {}", c.state.as_str(), c.name);
+                println!("{:>5}  {:<10}  {}", id.get(), c.state.as_str(), c.name);
             }
             Ok(())
         }

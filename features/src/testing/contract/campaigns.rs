@@ -82,6 +82,30 @@ where
         "the same step twice stores once"
     );
 
+    assert!(
+        repo.hold_running(id).await.unwrap(),
+        "a running campaign is held"
+    );
+    let mut paused = running.clone();
+    paused.pause().unwrap();
+    assert!(
+        repo.save(id, &paused, CampaignState::Running)
+            .await
+            .unwrap()
+    );
+    assert!(!repo.hold_running(id).await.unwrap(), "a paused one is not");
+    assert!(
+        repo.save(id, &running, CampaignState::Paused)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !repo
+            .hold_running(CampaignId::new(id.get() + 1000))
+            .await
+            .unwrap()
+    );
+
     // Listing: newest first, paged.
     let second = repo.add(&campaign()).await.unwrap();
     let mut scheduled = campaign();

@@ -158,6 +158,18 @@ impl CampaignRepository for DbCampaignRepository {
         Ok(self.db.exec(&update).await.map_err(repo_error)? == 1)
     }
 
+    async fn hold_running(&self, id: CampaignId) -> Result<bool, RepositoryError> {
+        // An update locks the row (PostgreSQL) or the database (SQLite)
+        // until the transaction ends: a pause waits for this batch.
+        let touch = Query::update()
+            .table(Campaigns::Table)
+            .value(Campaigns::UpdatedAtMs, self.db.now_ms())
+            .and_where(Expr::col(Campaigns::Id).eq(id.get()))
+            .and_where(Expr::col(Campaigns::State).eq(CampaignState::Running.as_str()))
+            .to_owned();
+        Ok(self.db.exec(&touch).await.map_err(repo_error)? == 1)
+    }
+
     async fn list(
         &self,
         before: Option<CampaignId>,

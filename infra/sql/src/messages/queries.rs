@@ -142,23 +142,23 @@ impl MessageQueries {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    /// The distinct customers `business` sent a template to (business-
-    /// initiated messages, sent or about to be) since `since_ms`, each with
-    /// their latest such message's time: what WhatsApp's messaging limit
-    /// (distinct recipients per rolling 24 hours) counts. Dry runs and
+    /// How many distinct customers `business` sent a template to
+    /// (business-initiated messages, sent or about to be) since `since_ms`,
+    /// and the earliest such message's time: what WhatsApp's messaging
+    /// limit counts (distinct recipients per rolling 24 hours). Dry runs and
     /// terminal chats do not count.
     ///
     /// # Errors
     ///
     /// [`DbError::Query`].
-    pub async fn template_recipients_since(
+    pub async fn template_reach_since(
         &self,
         business: &str,
         since_ms: i64,
-    ) -> Result<Vec<(String, i64)>, DbError> {
+    ) -> Result<(u64, Option<i64>), DbError> {
         let select = Query::select()
-            .column(Messages::Customer)
-            .expr_as(Expr::col(Messages::CreatedAtMs).max(), "last_ms")
+            .expr_as(Expr::col(Messages::Customer).count_distinct(), "customers")
+            .expr_as(Expr::col(Messages::CreatedAtMs).min(), "oldest_ms")
             .from(Messages::Table)
             .and_where(Expr::col(Messages::Direction).eq(Direction::Out))
             .and_where(Expr::col(Messages::Business).eq(business))
@@ -168,14 +168,15 @@ impl MessageQueries {
                 OutboundStatus::DryRun.as_str(),
                 OutboundStatus::Local.as_str(),
             ]))
-            .group_by_col(Messages::Customer)
             .to_owned();
-        self.db
-            .all(&select)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get("", "customer")?, r.try_get("", "last_ms")?)))
-            .collect()
+        let Some(row) = self.db.one(&select).await? else {
+            return Ok((0, None));
+        };
+        let customers: i64 = row.try_get("", "customers")?;
+        Ok((
+            u64::try_from(customers).unwrap_or(0),
+            row.try_get("", "oldest_ms")?,
+        ))
     }
 
     /// Messages background jobs stored for `customer` (their replies are
