@@ -37,6 +37,7 @@
 //!
 //! - [`InMemProductRepository`], [`InMemOrderRepository`]: one shared
 //!   in-memory store, with the stock effects a database applies.
+//! - [`InMemCustomerRepository`]: customers' tags and opt-outs.
 //! - [`RecordingFollowUp`]: the [`OrderFollowUp`](crate::orders::OrderFollowUp)
 //!   port, recording the orders it is asked to follow up.
 //! - [`InMemOrderService`]: the order service over these fakes (pricing
@@ -45,17 +46,20 @@
 //!   [`Then`].
 //! - [`fixtures`]: phones, products, lines and orders for tests, and the
 //!   one pinned time ([`fixtures::now`], [`fixtures::NOW_MS`]).
-//! - [`contract`]: `product_repository` and `order_repository` suites.
+//! - [`contract`]: `product_repository`, `order_repository` and
+//!   `customer_repository` suites.
 
 // Test helpers report failures by panicking, like `assert!`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
 
 pub mod contract;
+mod customers;
 pub mod fixtures;
 mod follow_up;
 mod harness;
 mod inmem;
 
+pub use customers::InMemCustomerRepository;
 pub use follow_up::RecordingFollowUp;
 pub use harness::{Then, catalog, orders};
 pub use inmem::{InMemOrderRepository, InMemProductRepository};
