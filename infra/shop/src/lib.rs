@@ -4,6 +4,7 @@
 //!
 //! | module | implements |
 //! |---|---|
+//! | [`customers`] | `features::customers::CustomerRepository` (tags, and consent in `infra_sql`'s `marketing_opt_outs`) |
 //! | [`products`] | `features::catalog::ProductRepository` |
 //! | [`orders`] | `features::orders::OrderRepository` |
 //! | [`invoices`] | `features::invoices::InvoiceRepository` |
@@ -39,6 +40,7 @@
 //! **Architecture Invariant:** depends on `framework`, `features` and
 //! `infra_sql`; nothing reusable lives here.
 
+pub mod customers;
 pub mod invoices;
 pub mod migrations;
 pub mod orders;

@@ -3,6 +3,7 @@
 //! and the shop's schema history.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod customers;
 mod invoices;
 mod migrations;
 mod pdf;
@@ -67,7 +68,8 @@ async fn migrations_are_idempotent_and_listed() {
             "m0007_jobs_order",
             "m0008_send_outcomes",
             "m0009_catalog_sync",
-            "m0010_deferred_sends"
+            "m0010_deferred_sends",
+            "m0011_customers_consent"
         ],
         "each migration applied once"
     );
@@ -129,7 +131,8 @@ async fn concurrent_migrations_on_postgres_take_turns() {
             "m0007_jobs_order",
             "m0008_send_outcomes",
             "m0009_catalog_sync",
-            "m0010_deferred_sends"
+            "m0010_deferred_sends",
+            "m0011_customers_consent"
         ]
     );
     db.drop().await;
