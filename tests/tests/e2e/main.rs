@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod conformance;
+mod consent;
 mod delivery;
 mod hostile;
 mod http_edge;
