@@ -9,6 +9,7 @@
 //! | `worker` | [`worker`] |
 //! | `migrate` | [`migrate`] |
 //! | `catalog import`, `catalog sync`, `catalog list` | [`catalog`] |
+//! | `customers tag`, `untag`, `show`, `opt-out`, `opt-in` | [`customers`] |
 //! | `invoices show`, `pay`, `send` | [`invoices`] |
 //! | `remind` | [`remind`] |
 //! | `jobs dead`, `jobs retry` | [`jobs`] |
@@ -16,6 +17,7 @@
 
 pub mod catalog;
 pub mod chat;
+pub mod customers;
 pub mod invoices;
 pub mod jobs;
 pub mod messages;
@@ -111,6 +113,10 @@ enum Command {
     /// Manage the catalog.
     #[command(subcommand)]
     Catalog(catalog::Command),
+    /// Customers: tag them (campaign audiences), show their tags and
+    /// consent, opt them out or back in.
+    #[command(subcommand)]
+    Customers(customers::Command),
     /// Invoices: show one (and write its PDF), record a payment, send it
     /// again.
     #[command(subcommand)]
@@ -150,6 +156,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Worker) => worker::run(settings).await,
         Some(Command::Migrate) => migrate::run(settings).await,
         Some(Command::Catalog(command)) => catalog::run(settings, command).await,
+        Some(Command::Customers(command)) => customers::run(settings, command).await,
         Some(Command::Invoices(command)) => invoices::run(settings, command).await,
         Some(Command::Remind(args)) => remind::run(settings, args).await,
         Some(Command::Jobs(command)) => jobs::run(settings, command).await,
