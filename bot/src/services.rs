@@ -55,6 +55,15 @@ pub type Customers = CustomerService<DbCustomerRepository>;
 /// Reminders over the database.
 pub type Reminders = ReminderService<DbReminderRepository, DbInvoiceRepository>;
 
+/// Campaigns over the database: the shop's customers as audiences, their
+/// marketing opt-outs, the message log's reports.
+pub type Campaigns = features::campaigns::CampaignService<
+    infra_shop::campaigns::DbCampaignRepository,
+    infra_shop::campaigns::DbAudience,
+    infra_shop::campaigns::DbMarketingConsent,
+    infra_shop::campaigns::DbDeliveryReports,
+>;
+
 /// Everything the bot runs on, built once at start.
 #[derive(Debug, Clone)]
 pub struct Services {
@@ -87,6 +96,8 @@ pub struct Services {
     pub invoices: Arc<Invoices>,
     /// Reminders.
     pub reminders: Arc<Reminders>,
+    /// Campaigns.
+    pub campaigns: Arc<Campaigns>,
     /// Invoice PDFs and their signed links.
     pub documents: crate::documents::Documents,
     /// With `REDIS_URL`: BullMQ runs the jobs the database queue relays.
@@ -183,10 +194,17 @@ impl Services {
                     .shop
                     .clock()
                     .context("CAMPANILE_TIMEZONE / CAMPANILE_QUIET_HOURS")?,
-                now,
+                now.clone(),
             )
             .with_first_payment_reminder_after(settings.shop.payment_reminder_after),
         );
+        let campaigns = Arc::new(features::campaigns::CampaignService::new(
+            infra_shop::campaigns::DbCampaignRepository::new(db.clone()),
+            infra_shop::campaigns::DbAudience::new(db.clone()),
+            infra_shop::campaigns::DbMarketingConsent::new(db.clone()),
+            infra_shop::campaigns::DbDeliveryReports::new(db.clone()),
+            now,
+        ));
         let deployment: Arc<str> = infra_shop::secrets::secret(&db, "deployment")
             .await
             .map(|id| hex::encode(id.get(..8).unwrap_or(&id)))
@@ -279,6 +297,7 @@ impl Services {
             jobs,
             invoices,
             reminders,
+            campaigns,
             documents,
             job_runner,
             deployment,
@@ -303,6 +322,9 @@ impl Services {
             clock: self.clock.clone(),
             invoices: Arc::clone(&self.invoices),
             reminders: Arc::clone(&self.reminders),
+            campaigns: Arc::clone(&self.campaigns),
+            pacing: self.settings.campaigns.clone(),
+            twilio_from: self.settings.twilio.whatsapp_from.clone(),
             catalog: Arc::clone(&self.shop.catalog),
             orders: Arc::clone(&self.shop.orders),
             zoho: self.zoho.clone(),

@@ -25,6 +25,8 @@
 //!   CGST/SGST split, due dates, paid or void.
 //! - [`reminders`]: payment and custom reminders, checked when they fire,
 //!   quiet hours in the shop's time zone.
+//! - [`campaigns`]: a message to an audience of customers, each at most
+//!   once, paced and reported exactly.
 //! - `testing` (feature `test-util`): in-memory repositories, a
 //!   given/when/then harness per service, fixtures, and the repository
 //!   contract suites every storage implementation must pass.
@@ -39,13 +41,14 @@
 //!
 //! Each feature has one `thiserror` enum in its `error` module
 //! (`CatalogError`, `CustomerError`, `OrderError`, `InvoiceError`,
-//! `ReminderError`) with
+//! `ReminderError`, `CampaignError`) with
 //! `is_user_error()`: `true` means the message is written for the customer
 //! (or the operator), `false` means log the cause chain and apologise.
 //! Repository failures reach services as `RepositoryError` and leave them
 //! as `Unexpected` (catalog, orders) or `Storage` (invoices, reminders,
 //! whose errors also say `is_retryable()`, for the jobs that run them).
 
+pub mod campaigns;
 pub mod catalog;
 pub mod customers;
 pub mod invoices;

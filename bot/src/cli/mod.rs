@@ -8,6 +8,7 @@
 //! | `chat` | [`chat`] |
 //! | `worker` | [`worker`] |
 //! | `migrate` | [`migrate`] |
+//! | `campaign create`, `list`, `status`, `preview`, `start`, `pause`, `resume`, `cancel`, `watch`, `recipients` | [`campaign`] |
 //! | `catalog import`, `catalog sync`, `catalog list` | [`catalog`] |
 //! | `customers tag`, `untag`, `show`, `opt-out`, `opt-in` | [`customers`] |
 //! | `invoices show`, `pay`, `send` | [`invoices`] |
@@ -15,6 +16,7 @@
 //! | `jobs dead`, `jobs retry` | [`jobs`] |
 //! | `messages` | [`messages`] |
 
+pub mod campaign;
 pub mod catalog;
 pub mod chat;
 pub mod customers;
@@ -117,6 +119,9 @@ enum Command {
     /// consent, opt them out or back in.
     #[command(subcommand)]
     Customers(customers::Command),
+    /// Campaigns: write, preview, start, pause, resume, cancel, watch.
+    #[command(subcommand)]
+    Campaign(campaign::Command),
     /// Invoices: show one (and write its PDF), record a payment, send it
     /// again.
     #[command(subcommand)]
@@ -157,6 +162,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Migrate) => migrate::run(settings).await,
         Some(Command::Catalog(command)) => catalog::run(settings, command).await,
         Some(Command::Customers(command)) => customers::run(settings, command).await,
+        Some(Command::Campaign(command)) => campaign::run(settings, command).await,
         Some(Command::Invoices(command)) => invoices::run(settings, command).await,
         Some(Command::Remind(args)) => remind::run(settings, args).await,
         Some(Command::Jobs(command)) => jobs::run(settings, command).await,

@@ -47,6 +47,7 @@
 //! - `validate`: the rules between values;
 //! - `error`: [`ConfigError`].
 
+pub mod campaigns;
 mod error;
 pub mod logs;
 pub mod outbound;
@@ -64,6 +65,7 @@ use serde::de::DeserializeOwned;
 
 use framework::settings::{Variable, Variables};
 
+pub use campaigns::CampaignSettings;
 pub use error::ConfigError;
 pub use infra_providers::meta::MetaSettings;
 pub use infra_providers::twilio::TwilioSettings;
@@ -117,6 +119,8 @@ pub struct Settings {
     pub shop: ShopSettings,
     /// Zoho CRM (off without its credentials).
     pub zoho: ZohoSettings,
+    /// Campaign pacing.
+    pub campaigns: CampaignSettings,
 }
 
 impl Settings {
@@ -165,6 +169,10 @@ impl Settings {
         Section {
             title: "Zoho CRM",
             variables: ZohoSettings::VARIABLES,
+        },
+        Section {
+            title: "Campaigns",
+            variables: CampaignSettings::VARIABLES,
         },
     ];
 
@@ -255,6 +263,7 @@ impl Settings {
             workers: section(&merged, layers)?,
             shop: section(&merged, layers)?,
             zoho: section(&merged, layers)?,
+            campaigns: section(&merged, layers)?,
         })
     }
 

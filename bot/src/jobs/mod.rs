@@ -9,7 +9,7 @@
 //! | [`send-reminder`](send_reminder) | `process-order` and `campanile remind`, delayed (`reminder:{id}:{time}`) | checks the reminder now (paid, void, "stop reminders", quiet hours), then sends it or waits again |
 //! | [`sync-order`](sync_order) | with Zoho CRM configured: the confirming turn (`sync-order:{id}:confirmed`) and the cancelling one (`sync-order:{id}:cancelled`), in their transactions | upserts the order into `ZOHO_ORDERS_MODULE` by its number: a retry updates the one record |
 //! | [`zoho-sync`](sync_catalog) | with Zoho CRM configured: the workers as they start, and each run for the next tick, delayed (`zoho-sync:{tick_ms}`) | syncs the catalog from Zoho's products (one instance per tick) and records when |
-//! | `send-campaign-message` | the campaigns issue (not built yet) | – |
+//! | [`send-campaign`](send_campaign) | `campanile campaign start` / `resume` and the operator API (`campaign:{id}:{cause}`), then each run for the next (`campaign:{id}:after:{job}`) | sends the next batch of a running campaign, each recipient once, within quiet hours, the outbox's pace and the messaging limit |
 //!
 //! A job's messages go through the outbox like a turn's replies, under an
 //! idempotency key of the job (`job:send-invoice:INV-00001:issued`): a
@@ -27,6 +27,7 @@
 
 pub mod channel;
 pub mod process_order;
+pub mod send_campaign;
 pub mod send_invoice;
 pub mod send_reminder;
 pub mod sync_catalog;
@@ -46,19 +47,17 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::documents::Documents;
-use crate::services::{Catalog, Invoices, Orders, Reminders};
+use crate::services::{Campaigns, Catalog, Invoices, Orders, Reminders};
 
 pub use channel::TemplateSids;
-
-/// Sends one campaign message (the campaigns issue; no worker yet).
-pub const SEND_CAMPAIGN_MESSAGE: &str = "send-campaign-message";
 
 /// Every job, registered once: [`run_workers`] runs a worker for each, and
 /// `campanile jobs` knows their queues.
 #[must_use]
-pub fn registry() -> [Registered; 5] {
+pub fn registry() -> [Registered; 6] {
     [
         Registered::of::<process_order::ProcessOrder>(),
+        Registered::of::<send_campaign::SendCampaign>(),
         Registered::of::<send_invoice::SendInvoice>(),
         Registered::of::<send_reminder::SendReminder>(),
         Registered::of::<sync_order::SyncOrder>(),
@@ -128,6 +127,13 @@ pub struct JobDeps {
     pub invoices: Arc<Invoices>,
     /// Reminders.
     pub reminders: Arc<Reminders>,
+    /// Campaigns.
+    pub campaigns: Arc<Campaigns>,
+    /// Campaign pacing: messaging limits and batch size.
+    pub pacing: crate::config::CampaignSettings,
+    /// The Twilio sender (`TWILIO_WHATSAPP_FROM`), which reaches campaign
+    /// recipients who never wrote.
+    pub twilio_from: Option<framework::PhoneNumber>,
     /// The catalog (synced from Zoho).
     pub catalog: Arc<Catalog>,
     /// Orders (sent to Zoho).
@@ -148,6 +154,14 @@ pub struct JobDeps {
     /// With Redis (`REDIS_URL`): BullMQ runs the jobs; the database queue
     /// relays each job to it once its transaction committed and it is due.
     pub runner: Option<infra_redis::jobs::RedisJobQueue>,
+}
+
+impl JobDeps {
+    /// Reads of the message log (windows, backlogs, messaging limits).
+    #[must_use]
+    pub fn sender_log(&self) -> infra_sql::messages::MessageQueries {
+        infra_sql::messages::MessageQueries::new(self.db.clone())
+    }
 }
 
 /// Enqueues `payload` on its queue with the queue's retries, the dedup id

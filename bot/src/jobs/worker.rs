@@ -95,6 +95,12 @@ impl Failure for features::reminders::ReminderError {
     }
 }
 
+impl Failure for features::campaigns::CampaignError {
+    fn is_retryable(&self) -> bool {
+        Self::is_retryable(self)
+    }
+}
+
 impl Failure for crate::documents::DocumentError {
     fn is_retryable(&self) -> bool {
         match self {

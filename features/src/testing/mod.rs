@@ -38,6 +38,8 @@
 //! - [`InMemProductRepository`], [`InMemOrderRepository`]: one shared
 //!   in-memory store, with the stock effects a database applies.
 //! - [`InMemCustomerRepository`]: customers' tags and opt-outs.
+//! - [`InMemCampaigns`], [`FixedAudience`], [`OptOutList`], [`NoReports`]:
+//!   the campaigns' ports in memory.
 //! - [`RecordingFollowUp`]: the [`OrderFollowUp`](crate::orders::OrderFollowUp)
 //!   port, recording the orders it is asked to follow up.
 //! - [`InMemOrderService`]: the order service over these fakes (pricing
@@ -52,6 +54,7 @@
 // Test helpers report failures by panicking, like `assert!`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
 
+mod campaigns;
 pub mod contract;
 mod customers;
 pub mod fixtures;
@@ -59,6 +62,7 @@ mod follow_up;
 mod harness;
 mod inmem;
 
+pub use campaigns::{FixedAudience, InMemCampaigns, NoReports, OptOutList};
 pub use customers::InMemCustomerRepository;
 pub use follow_up::RecordingFollowUp;
 pub use harness::{Then, catalog, orders};

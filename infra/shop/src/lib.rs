@@ -40,6 +40,7 @@
 //! **Architecture Invariant:** depends on `framework`, `features` and
 //! `infra_sql`; nothing reusable lives here.
 
+pub mod campaigns;
 pub mod customers;
 pub mod invoices;
 pub mod migrations;

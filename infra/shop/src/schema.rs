@@ -265,3 +265,50 @@ pub enum MarketingOptOuts {
     /// `provider`, `keyword` or `operator`.
     Source,
 }
+
+/// Campaigns (m0012).
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum Campaigns {
+    /// The table.
+    Table,
+    /// Primary key.
+    Id,
+    /// Its name.
+    Name,
+    /// `draft`, `scheduled`, `running`, `paused`, `completed`, `cancelled`.
+    State,
+    /// Who it reaches (JSON).
+    Audience,
+    /// What it sends (JSON).
+    Message,
+    /// When a scheduled campaign starts.
+    StartAtMs,
+    /// Created at.
+    CreatedAtMs,
+    /// When it started running.
+    StartedAtMs,
+    /// When it completed or was cancelled.
+    FinishedAtMs,
+    /// Last change.
+    UpdatedAtMs,
+}
+
+/// A campaign's frozen recipients (m0012): one row per campaign and
+/// number, kept for good.
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum CampaignRecipients {
+    /// The table.
+    Table,
+    /// The campaign.
+    CampaignId,
+    /// E.164 number.
+    Phone,
+    /// Their name when frozen.
+    Name,
+    /// Their last order when frozen.
+    LastOrder,
+    /// `pending`, `sent`, `opted_out`, `unreachable`.
+    State,
+    /// When they left `pending`.
+    AtMs,
+}

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod blip;
+mod campaign_kill;
 mod outage;
 mod scratch_postgres;
 #[path = "../e2e/support.rs"]

@@ -15,10 +15,12 @@
 //! # }
 //! ```
 
+mod campaigns;
 mod customers;
 mod orders;
 mod products;
 
+pub use self::campaigns::campaign_repository;
 pub use self::customers::customer_repository;
 pub use self::orders::order_repository;
 pub use self::products::product_repository;

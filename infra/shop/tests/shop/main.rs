@@ -10,9 +10,27 @@ mod pdf;
 mod reminders;
 
 use infra_shop::Migrator;
+use infra_shop::campaigns::DbCampaignRepository;
 use infra_shop::orders::DbOrderRepository;
 use infra_shop::products::DbProductRepository;
 use infra_sql::testing::{Backend, TestDb};
+
+async fn campaigns_on(backend: Backend) {
+    let db = TestDb::migrated_with::<Migrator>(backend).await;
+    features::testing::contract::campaign_repository(DbCampaignRepository::new(db.db.clone()))
+        .await;
+    db.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaign_repository_contract_on_sqlite() {
+    campaigns_on(Backend::SqliteFile).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaign_repository_contract_on_postgres() {
+    campaigns_on(Backend::Postgres).await;
+}
 
 async fn products_on(backend: Backend) {
     let db = TestDb::migrated_with::<Migrator>(backend).await;
@@ -69,7 +87,8 @@ async fn migrations_are_idempotent_and_listed() {
             "m0008_send_outcomes",
             "m0009_catalog_sync",
             "m0010_deferred_sends",
-            "m0011_customers_consent"
+            "m0011_customers_consent",
+            "m0012_campaigns"
         ],
         "each migration applied once"
     );
@@ -132,7 +151,8 @@ async fn concurrent_migrations_on_postgres_take_turns() {
             "m0008_send_outcomes",
             "m0009_catalog_sync",
             "m0010_deferred_sends",
-            "m0011_customers_consent"
+            "m0011_customers_consent",
+            "m0012_campaigns"
         ]
     );
     db.drop().await;

@@ -4,7 +4,7 @@
 use framework::{InboundMessage, Provider};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 
-use super::stored::{self, Direction, MessageStatus};
+use super::stored::{self, Direction, MessageStatus, OutboundStatus};
 use crate::schema::Messages;
 use crate::{Database, DbError};
 
@@ -119,6 +119,64 @@ impl MessageQueries {
             channel_id,
             last_inbound_ms: sent.map_or(received, |s| Ord::min(s, received)),
         }))
+    }
+
+    /// How many outbound rows whose key (`in_reply_to`) starts with
+    /// `prefix` still wait to be sent: a campaign's backlog in the outbox.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn pending_keyed(&self, prefix: &str) -> Result<u64, DbError> {
+        let select = Query::select()
+            .expr_as(Expr::col(Messages::Id).count(), "n")
+            .from(Messages::Table)
+            .and_where(Expr::col(Messages::Direction).eq(Direction::Out))
+            .and_where(Expr::col(Messages::Status).eq(OutboundStatus::Pending.as_str()))
+            .and_where(Expr::col(Messages::InReplyTo).like(format!("{prefix}%")))
+            .to_owned();
+        let n: i64 = match self.db.one(&select).await? {
+            Some(row) => row.try_get("", "n")?,
+            None => 0,
+        };
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// How many distinct customers `business` sent a template to
+    /// (business-initiated messages, sent or about to be) since `since_ms`,
+    /// and the earliest such message's time: what WhatsApp's messaging
+    /// limit counts (distinct recipients per rolling 24 hours). Dry runs and
+    /// terminal chats do not count.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn template_reach_since(
+        &self,
+        business: &str,
+        since_ms: i64,
+    ) -> Result<(u64, Option<i64>), DbError> {
+        let select = Query::select()
+            .expr_as(Expr::col(Messages::Customer).count_distinct(), "customers")
+            .expr_as(Expr::col(Messages::CreatedAtMs).min(), "oldest_ms")
+            .from(Messages::Table)
+            .and_where(Expr::col(Messages::Direction).eq(Direction::Out))
+            .and_where(Expr::col(Messages::Business).eq(business))
+            .and_where(Expr::col(Messages::Kind).eq("template"))
+            .and_where(Expr::col(Messages::CreatedAtMs).gte(since_ms))
+            .and_where(Expr::col(Messages::Status).is_not_in([
+                OutboundStatus::DryRun.as_str(),
+                OutboundStatus::Local.as_str(),
+            ]))
+            .to_owned();
+        let Some(row) = self.db.one(&select).await? else {
+            return Ok((0, None));
+        };
+        let customers: i64 = row.try_get("", "customers")?;
+        Ok((
+            u64::try_from(customers).unwrap_or(0),
+            row.try_get("", "oldest_ms")?,
+        ))
     }
 
     /// Messages background jobs stored for `customer` (their replies are

@@ -1,0 +1,38 @@
+//! Campaigns: how fast and how wide they go.
+
+use features::campaigns::MessagingLimits;
+
+framework::settings! {
+    /// Campaign pacing: the messaging limit and the batch size.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct CampaignSettings {
+        /// Distinct customers a business number may send templates to per
+        /// rolling 24 hours (WhatsApp's messaging limit of its tier): `250`,
+        /// or per number `+14155238886=1000`, comma-separated; a campaign
+        /// that reaches it waits for the window to roll [default: 250].
+        #[var("CAMPANILE_MESSAGING_LIMIT")]
+        #[serde(deserialize_with = "limits")]
+        pub messaging_limit: MessagingLimits,
+        /// Recipients a campaign hands to the outbox at a time; the next
+        /// batch waits until the outbox has sent most of it, so a pause
+        /// stops sends within about a batch [default: 50].
+        #[var("CAMPANILE_CAMPAIGN_BATCH")]
+        pub batch: u32,
+    }
+}
+
+impl Default for CampaignSettings {
+    fn default() -> Self {
+        Self {
+            messaging_limit: MessagingLimits::default(),
+            batch: 50,
+        }
+    }
+}
+
+fn limits<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<MessagingLimits, D::Error> {
+    use serde::Deserialize as _;
+    use serde::de::Error as _;
+    let text = String::deserialize(deserializer)?;
+    MessagingLimits::parse(&text).map_err(D::Error::custom)
+}

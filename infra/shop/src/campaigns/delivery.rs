@@ -1,0 +1,162 @@
+//! [`DbDeliveryReports`]: a campaign's delivery metrics, read from the
+//! message log: its sends (outbound rows keyed `campaign:{id}:{number}`,
+//! with their window fallbacks and capped retries) and every status report
+//! the providers sent about them (`delivery_statuses`, kept as they came).
+//!
+//! Each recipient counts once per stage, however many reports came and in
+//! whatever order: delivered when any report said `delivered` or `read`,
+//! read when any said `read`; failed (by the provider's code) or unknown
+//! when their last send ended so and nothing was delivered.
+
+use std::collections::BTreeMap;
+
+use features::campaigns::{CampaignId, DeliveryCounts, DeliveryReports};
+use features::shared::RepositoryError;
+use infra_sql::Database;
+use infra_sql::schema::{DeliveryStatuses as Reports, Messages};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
+
+use crate::products::repo_error;
+
+/// How long after a campaign message a customer's message counts as a
+/// reply to it.
+const REPLY_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// The outbox key of campaign `id`'s message to `phone`: kept for good, so
+/// it is stored (and sent) once.
+#[must_use]
+pub fn campaign_key(id: CampaignId, phone: &str) -> String {
+    format!("{}{phone}", campaign_key_prefix(id))
+}
+
+/// What every outbox key of campaign `id` starts with.
+#[must_use]
+pub fn campaign_key_prefix(id: CampaignId) -> String {
+    format!("campaign:{id}:")
+}
+
+/// Delivery metrics from the message log; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct DbDeliveryReports {
+    db: Database,
+}
+
+impl DbDeliveryReports {
+    /// The message log in `db`.
+    #[must_use]
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+/// `EXISTS` a report about the outbound row `m` with one of `statuses`.
+fn reported(statuses: &[&str]) -> SelectStatement {
+    let d = Alias::new("d");
+    let m = Alias::new("m");
+    Query::select()
+        .expr(Expr::val(1))
+        .from_as(Reports::Table, d.clone())
+        .and_where(
+            Expr::col((d.clone(), Reports::Provider)).equals((m.clone(), Messages::Provider)),
+        )
+        .and_where(
+            Expr::col((d.clone(), Reports::ProviderMessageId))
+                .equals((m, Messages::ProviderMessageId)),
+        )
+        .and_where(Expr::col((d, Reports::Status)).is_in(statuses.iter().copied()))
+        .to_owned()
+}
+
+/// One recipient's sends, folded.
+#[derive(Debug, Default)]
+struct Fold {
+    sent: bool,
+    delivered: bool,
+    read: bool,
+    replied: bool,
+    /// The last send's status and error.
+    last: Option<(String, Option<String>)>,
+}
+
+impl DeliveryReports for DbDeliveryReports {
+    async fn delivery(&self, id: CampaignId) -> Result<DeliveryCounts, RepositoryError> {
+        let m = Alias::new("m");
+        let i = Alias::new("i");
+        let col = |c: Messages| Expr::col((m.clone(), c));
+        let replied = Query::select()
+            .expr(Expr::val(1))
+            .from_as(Messages::Table, i.clone())
+            .and_where(Expr::col((i.clone(), Messages::Direction)).eq("in"))
+            .and_where(
+                Expr::col((i.clone(), Messages::Customer)).equals((m.clone(), Messages::Customer)),
+            )
+            .and_where(Expr::col((i.clone(), Messages::CreatedAtMs)).gt(col(Messages::CreatedAtMs)))
+            .and_where(
+                Expr::col((i, Messages::CreatedAtMs))
+                    .lte(col(Messages::CreatedAtMs).add(REPLY_WINDOW_MS)),
+            )
+            .to_owned();
+        let select = Query::select()
+            .expr_as(col(Messages::InReplyTo), "key")
+            .expr_as(col(Messages::Status), "status")
+            .expr_as(col(Messages::Error), "error")
+            .expr_as(col(Messages::ProviderMessageId), "provider_message_id")
+            .expr_as(Expr::exists(reported(&["delivered", "read"])), "delivered")
+            .expr_as(Expr::exists(reported(&["read"])), "was_read")
+            .expr_as(Expr::exists(replied), "replied")
+            .from_as(Messages::Table, m.clone())
+            .and_where(col(Messages::Direction).eq("out"))
+            .and_where(col(Messages::InReplyTo).like(format!("{}%", campaign_key_prefix(id))))
+            .order_by((m, Messages::Id), Order::Asc)
+            .to_owned();
+        let rows = self.db.all(&select).await.map_err(repo_error)?;
+        let prefix = campaign_key_prefix(id);
+        let mut by_recipient: BTreeMap<String, Fold> = BTreeMap::new();
+        for row in rows {
+            let key: String = row.try_get("", "key").map_err(repo_error)?;
+            // `campaign:{id}:{number}`, maybe with `:fallback` or `:capped`.
+            let rest = key.strip_prefix(&prefix).unwrap_or(&key);
+            let number = rest.split(':').next().unwrap_or(rest).to_owned();
+            let fold = by_recipient.entry(number).or_default();
+            let status: String = row.try_get("", "status").map_err(repo_error)?;
+            let error: Option<String> = row.try_get("", "error").map_err(repo_error)?;
+            let accepted: Option<String> =
+                row.try_get("", "provider_message_id").map_err(repo_error)?;
+            let flag = |c: &str| -> Result<bool, RepositoryError> {
+                row.try_get::<bool>("", c)
+                    .or_else(|_| row.try_get::<i32>("", c).map(|n| n != 0))
+                    .map_err(repo_error)
+            };
+            fold.sent |= accepted.is_some();
+            fold.delivered |= flag("delivered")?;
+            fold.read |= flag("was_read")?;
+            fold.replied |= flag("replied")?;
+            fold.last = Some((status, error));
+        }
+        let mut counts = DeliveryCounts::default();
+        for fold in by_recipient.values() {
+            counts.sent += u64::from(fold.sent);
+            counts.delivered += u64::from(fold.delivered || fold.read);
+            counts.read += u64::from(fold.read);
+            counts.replied += u64::from(fold.replied);
+            let Some((status, error)) = &fold.last else {
+                continue;
+            };
+            match status.as_str() {
+                "pending" => counts.queued += 1,
+                "unknown" if !fold.delivered => counts.unknown += 1,
+                "failed" if !fold.delivered && !fold.read => {
+                    let code = error
+                        .as_deref()
+                        .and_then(|e| e.split(':').next())
+                        .map(str::trim)
+                        .filter(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()))
+                        .unwrap_or("unknown");
+                    *counts.failed.entry(code.to_owned()).or_default() += 1;
+                }
+                _ => {}
+            }
+        }
+        Ok(counts)
+    }
+}
