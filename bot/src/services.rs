@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use features::catalog::{CatalogService, OrderLimits};
+use features::customers::CustomerService;
 use features::invoices::InvoiceService;
 use features::orders::OrderService;
 use features::reminders::ReminderService;
@@ -14,6 +15,7 @@ use infra_providers::Providers;
 use infra_providers::meta::MetaClient;
 use infra_providers::policy::Resilient;
 use infra_providers::twilio::TwilioClient;
+use infra_shop::customers::DbCustomerRepository;
 use infra_shop::invoices::DbInvoiceRepository;
 use infra_shop::orders::DbOrderRepository;
 use infra_shop::products::DbProductRepository;
@@ -45,6 +47,10 @@ pub type Orders = OrderService<
 
 /// Invoices over the database.
 pub type Invoices = InvoiceService<DbInvoiceRepository, DbOrderRepository>;
+
+/// Customers' tags and consent over the database (consent in the table
+/// where a Meta 131050 is recorded too).
+pub type Customers = CustomerService<DbCustomerRepository>;
 
 /// Reminders over the database.
 pub type Reminders = ReminderService<DbReminderRepository, DbInvoiceRepository>;
@@ -176,6 +182,10 @@ impl Services {
             settings.shop.tax(),
             now.clone(),
         ));
+        let customers = Arc::new(CustomerService::new(
+            DbCustomerRepository::new(db.clone()),
+            now.clone(),
+        ));
         let reminders = Arc::new(
             features::reminders::ReminderService::new(
                 infra_shop::reminders::DbReminderRepository::new(db.clone()),
@@ -275,6 +285,8 @@ impl Services {
                 jobs: jobs.clone(),
                 invoices: Arc::clone(&invoices),
                 reminders: Arc::clone(&reminders),
+                customers,
+                consent_words: Arc::new(settings.shop.consent_keywords()),
             },
             stores,
             redis,

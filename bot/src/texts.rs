@@ -375,6 +375,27 @@ pub fn invoice_file(summary: &str, path: &str) -> String {
     format!("🧾 {summary}\nPDF: {path}")
 }
 
+/// STOP (or another opt-out word): the one confirmation.
+pub const OPTED_OUT: &str = "You won't get offers or campaign messages from us any more. Reply START to opt back in. You can still order and ask here as usual.";
+
+/// STOP again: nothing changed.
+pub const ALREADY_OPTED_OUT: &str =
+    "You're already opted out of offers and campaign messages. Reply START to opt back in.";
+
+/// STOP with a cart open: it is discarded too.
+pub const DISCARDED_ON_OPT_OUT: &str = "I've discarded the order in progress; nothing was placed.";
+
+/// CANCEL with no cart opts out; in case a placed order was meant.
+pub const HOW_TO_CANCEL_AN_ORDER: &str = "To cancel a placed order instead, say \"cancel order\" and its number, e.g. \"cancel order ORD-00012\".";
+
+/// START (or another opt-in word) after an opt-out.
+pub const OPTED_IN: &str =
+    "Welcome back! You'll get our offers and news again. Reply STOP any time to opt out.";
+
+/// UNSTOP (or a shop's own opt-in word) without an opt-out.
+pub const ALREADY_OPTED_IN: &str =
+    "You're already getting our offers and news. Reply STOP any time to opt out.";
+
 /// "stop reminders".
 pub const REMINDERS_STOPPED: &str =
     "Okay, no more reminders. Say \"start reminders\" if you want them again.";

@@ -299,3 +299,50 @@ fn serve_starts_on_the_embedded_default_and_stops_gracefully_on_sigterm() {
     assert!(seen.contains("shutting down"), "{seen}");
     assert!(dir.path().join("campanile.db").exists());
 }
+
+#[test]
+fn customers_are_tagged_shown_opted_out_and_back_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = campanile(dir.path(), args, "");
+        let shown = text(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{args:?}: {shown}\n{}",
+            text(&out.stderr)
+        );
+        shown
+    };
+    let tagged = run(&["customers", "tag", "+919812345678", "Wholesale", "delhi"]);
+    assert!(
+        tagged.contains("tagged wholesale, delhi (2 new)"),
+        "{tagged}"
+    );
+    run(&["customers", "untag", "+919812345678", "delhi"]);
+    let out = run(&["customers", "opt-out", "+919812345678"]);
+    assert!(
+        out.contains("opted out (all)") && out.contains("by operator"),
+        "{out}"
+    );
+    let shown = run(&["customers", "show", "+919812345678"]);
+    assert!(shown.contains("tags: wholesale"), "{shown}");
+    assert!(shown.contains("consent: opted out (all)"), "{shown}");
+    let back = run(&["customers", "opt-in", "+919812345678"]);
+    assert!(back.contains("opted back in"), "{back}");
+    let shown = run(&["customers", "show", "+919812345678"]);
+    assert!(shown.contains("consent: subscribed"), "{shown}");
+
+    let bad = campanile(
+        dir.path(),
+        &["customers", "tag", "+919812345678", "no way"],
+        "",
+    );
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad.stderr).contains("letters, digits"),
+        "{}",
+        text(&bad.stderr)
+    );
+    let help = campanile(dir.path(), &["customers", "--help"], "");
+    assert!(text(&help.stdout).contains("opt-out"));
+}

@@ -15,6 +15,9 @@
 //!   time.
 //! - [`catalog`]: products, reading order messages ("Cement x 100, 10
 //!   bricks"), fuzzy product matching, quotes, CSV import, a demo catalog.
+//! - [`customers`]: customers' tags, and their consent: STOP / START and
+//!   provider opt-outs, with scope, source and time;
+//!   `may_receive_marketing`, the question campaigns ask.
 //! - [`orders`]: the order life cycle (draft → confirmed → dispatched →
 //!   delivered, or cancelled) and the stock it takes; placing an order
 //!   (price again, create, confirm, follow up).
@@ -37,8 +40,8 @@
 //! # Errors
 //!
 //! Each feature has one `thiserror` enum in its `error` module
-//! (`CatalogError`, `OrderError`, `InvoiceError`, `ReminderError`,
-//! `CampaignError`) with
+//! (`CatalogError`, `CustomerError`, `OrderError`, `InvoiceError`,
+//! `ReminderError`, `CampaignError`) with
 //! `is_user_error()`: `true` means the message is written for the customer
 //! (or the operator), `false` means log the cause chain and apologise.
 //! Repository failures reach services as `RepositoryError` and leave them
@@ -47,6 +50,7 @@
 
 pub mod campaigns;
 pub mod catalog;
+pub mod customers;
 pub mod invoices;
 pub mod orders;
 pub mod reminders;

@@ -10,6 +10,7 @@
 //! | `migrate` | [`migrate`] |
 //! | `campaign create`, `list`, `status`, `preview`, `start`, `pause`, `resume`, `cancel`, `watch`, `recipients` | [`campaign`] |
 //! | `catalog import`, `catalog sync`, `catalog list` | [`catalog`] |
+//! | `customers tag`, `untag`, `show`, `opt-out`, `opt-in` | [`customers`] |
 //! | `invoices show`, `pay`, `send` | [`invoices`] |
 //! | `remind` | [`remind`] |
 //! | `jobs dead`, `jobs retry` | [`jobs`] |
@@ -18,6 +19,7 @@
 pub mod campaign;
 pub mod catalog;
 pub mod chat;
+pub mod customers;
 pub mod invoices;
 pub mod jobs;
 pub mod messages;
@@ -113,6 +115,10 @@ enum Command {
     /// Manage the catalog.
     #[command(subcommand)]
     Catalog(catalog::Command),
+    /// Customers: tag them (campaign audiences), show their tags and
+    /// consent, opt them out or back in.
+    #[command(subcommand)]
+    Customers(customers::Command),
     /// Campaigns: write, preview, start, pause, resume, cancel, watch.
     #[command(subcommand)]
     Campaign(campaign::Command),
@@ -155,6 +161,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Worker) => worker::run(settings).await,
         Some(Command::Migrate) => migrate::run(settings).await,
         Some(Command::Catalog(command)) => catalog::run(settings, command).await,
+        Some(Command::Customers(command)) => customers::run(settings, command).await,
         Some(Command::Campaign(command)) => campaign::run(settings, command).await,
         Some(Command::Invoices(command)) => invoices::run(settings, command).await,
         Some(Command::Remind(args)) => remind::run(settings, args).await,

@@ -56,6 +56,17 @@ framework::settings! {
         /// Where `campanile chat` writes invoice PDFs [default: invoices].
         #[var("CAMPANILE_INVOICE_DIR")]
         pub invoice_dir: PathBuf,
+        /// More single words that opt a customer out, comma-separated, e.g.
+        /// BAND,RUKNA; STOP, STOPALL, UNSUBSCRIBE, CANCEL, END and QUIT always
+        /// do [default: none].
+        #[var("CAMPANILE_OPT_OUT_WORDS")]
+        #[serde(deserialize_with = "words")]
+        pub opt_out_words: Vec<String>,
+        /// More single words that opt a customer back in, comma-separated,
+        /// e.g. SHURU; START, YES and UNSTOP always do [default: none].
+        #[var("CAMPANILE_OPT_IN_WORDS")]
+        #[serde(deserialize_with = "words")]
+        pub opt_in_words: Vec<String>,
         /// Content SID (HX…) of the invoice template Twilio sends outside the
         /// 24-hour window.
         #[var("TWILIO_CONTENT_SID_INVOICE")]
@@ -88,6 +99,8 @@ impl Default for ShopSettings {
             payment_reminder_after: None,
             invoice_link_ttl: Duration::from_secs(7 * 24 * 60 * 60),
             invoice_dir: PathBuf::from("invoices"),
+            opt_out_words: Vec::new(),
+            opt_in_words: Vec::new(),
             twilio_invoice_content_sid: None,
             twilio_reminder_content_sid: None,
             twilio_notice_content_sid: None,
@@ -107,6 +120,15 @@ impl ShopSettings {
         }
     }
 
+    /// The words that opt a customer out or back in: Twilio's, and the
+    /// shop's own.
+    #[must_use]
+    pub fn consent_keywords(&self) -> features::customers::ConsentKeywords {
+        features::customers::ConsentKeywords::default()
+            .with_opt_out_words(self.opt_out_words.iter().map(String::as_str))
+            .with_opt_in_words(self.opt_in_words.iter().map(String::as_str))
+    }
+
     /// The shop's clock: time zone and quiet hours.
     ///
     /// # Errors
@@ -117,6 +139,22 @@ impl ShopSettings {
     ) -> Result<features::reminders::ShopClock, features::reminders::ReminderError> {
         features::reminders::ShopClock::new(&self.timezone, self.quiet_hours)
     }
+}
+
+/// Single words separated by commas; a word with a space inside is an
+/// error (only a one-word message opts out or in, so it could never match).
+fn words<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    let mut words = Vec::new();
+    for word in text.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+        if word.chars().any(char::is_whitespace) {
+            return Err(D::Error::custom(format!(
+                "{word:?} is not one word: only a single-word message opts out or in"
+            )));
+        }
+        words.push(word.to_owned());
+    }
+    Ok(words)
 }
 
 /// Lines separated by `|`.

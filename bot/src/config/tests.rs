@@ -258,6 +258,24 @@ fn shop_settings_have_defaults_and_refuse_bad_values_by_name() {
     assert_eq!(s.shop.gst_rate.basis_points(), 1800);
     assert_eq!(s.shop.payment_terms_days, 15);
     assert_eq!(s.shop.payment_reminder_after, None);
+    assert!(s.shop.opt_out_words.is_empty() && s.shop.opt_in_words.is_empty());
+
+    let words = with(&[
+        ("CAMPANILE_OPT_OUT_WORDS", " band, Ruko ,"),
+        ("CAMPANILE_OPT_IN_WORDS", "shuru"),
+    ])
+    .unwrap()
+    .shop
+    .consent_keywords();
+    assert!(matches!(
+        words.classify("RUKO"),
+        Some(features::customers::ConsentKeyword::OptOut(_))
+    ));
+    assert!(matches!(
+        words.classify("Shuru"),
+        Some(features::customers::ConsentKeyword::OptIn(_))
+    ));
+    assert!(words.classify("stop").is_some(), "Twilio's words stay");
 
     let s = with(&[
         ("CAMPANILE_QUIET_HOURS", ""),
@@ -288,6 +306,8 @@ fn shop_settings_have_defaults_and_refuse_bad_values_by_name() {
         ("CAMPANILE_PAYMENT_TERMS", "-1"),
         ("CAMPANILE_PAYMENT_TERMS", "3651"),
         ("CAMPANILE_PAYMENT_REMINDER_AFTER", "soon"),
+        ("CAMPANILE_OPT_OUT_WORDS", "band karo,ruko"),
+        ("CAMPANILE_OPT_IN_WORDS", "start again"),
     ] {
         let e = with(&[(name, value)]).err().unwrap();
         assert!(e.to_string().starts_with(name), "{name}={value}: {e}");

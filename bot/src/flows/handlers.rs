@@ -1,6 +1,9 @@
 //! One handler per intent; see the [flow](super).
 
 use features::catalog::{Quote, QuoteProblem, QuoteRequest, Sku};
+use features::customers::{
+    ConsentKeyword, ConsentSource, GetConsent, OptInCustomer, OptOutCustomer, OptOutScope,
+};
 use features::invoices::{CustomerInvoice, CustomerInvoices, VoidOrderInvoice};
 use features::orders::{CancelOrder, CustomerOrders, OrderError, OrderLine, PlaceOrder};
 use features::reminders::{StartReminders, StopReminders};
@@ -26,6 +29,77 @@ fn numbered(provider: Provider) -> bool {
 pub(super) async fn greet(flow: Conversation<ShopFlow>, ProfileName(name): ProfileName) -> String {
     let waiting = matches!(flow.get(), ShopFlow::Reviewing { .. });
     texts::greeting(name.as_deref(), waiting)
+}
+
+/// A single consent word (STOP, START, …): opt out or back in, or what
+/// CANCEL, YES and START meant before; the rules are in the
+/// [flow's docs](super#opt-out-stop-and-opt-in-start).
+pub(super) async fn consent_word(
+    State(shop): State<Shop>,
+    flow: Conversation<ShopFlow>,
+    key: ConversationKey,
+    msg: InboundMessage,
+    ProfileName(name): ProfileName,
+) -> Result<String, BoxError> {
+    let Some(keyword) = msg.text().and_then(|t| shop.consent_words.classify(t)) else {
+        // The route's predicate matched this text: unreachable, but harmless.
+        return Ok(NOT_UNDERSTOOD.to_owned());
+    };
+    let cart_open = !matches!(flow.get(), ShopFlow::Idle);
+    let customer = customer(&key)?;
+    match keyword {
+        ConsentKeyword::OptOut(word) if word == "CANCEL" && cart_open => {
+            Ok(discard(flow).await.to_owned())
+        }
+        ConsentKeyword::OptOut(word) => {
+            let cancel = word == "CANCEL";
+            let update = shop
+                .customers
+                .opt_out(OptOutCustomer {
+                    customer,
+                    scope: OptOutScope::All,
+                    source: ConsentSource::Keyword(word),
+                })
+                .await?;
+            let mut answer = Vec::new();
+            if cart_open {
+                flow.exit();
+                answer.push(texts::DISCARDED_ON_OPT_OUT);
+            }
+            answer.push(if update.changed {
+                texts::OPTED_OUT
+            } else {
+                texts::ALREADY_OPTED_OUT
+            });
+            if cancel {
+                answer.push(texts::HOW_TO_CANCEL_AN_ORDER);
+            }
+            Ok(answer.join("\n\n"))
+        }
+        ConsentKeyword::OptIn(word) => {
+            let opted_out = shop
+                .customers
+                .consent(GetConsent {
+                    customer: customer.clone(),
+                })
+                .await?
+                .opt_out()
+                .is_some();
+            match word.as_str() {
+                "START" if !opted_out => Ok(texts::greeting(name.as_deref(), cart_open)),
+                "YES" if !opted_out || cart_open => confirm(State(shop), flow, key, msg).await,
+                _ => {
+                    let update = shop.customers.opt_in(OptInCustomer { customer }).await?;
+                    Ok(if update.changed {
+                        texts::OPTED_IN
+                    } else {
+                        texts::ALREADY_OPTED_IN
+                    }
+                    .to_owned())
+                }
+            }
+        }
+    }
 }
 
 /// "my orders".

@@ -11,10 +11,37 @@
 //! The state lives in the session (`ShopFlow`), so a cart survives between
 //! messages and expires with the session (`CAMPANILE_SESSION_TTL`, 24 h by
 //! default): a customer who comes back later starts fresh.
+//!
+//! # Opt-out (STOP) and opt-in (START)
+//!
+//! A message that is exactly one consent word ([`ConsentKeywords`]: STOP,
+//! STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT; START, YES, UNSTOP; plus
+//! `CAMPANILE_OPT_OUT_WORDS` / `CAMPANILE_OPT_IN_WORDS`) goes to
+//! `consent_word` before any other route. Three of these words already
+//! meant something in this conversation, so:
+//!
+//! - CANCEL with a cart open (reviewing or choosing) discards the cart, as
+//!   before; with none it opts out, and the confirmation says how to cancel
+//!   a placed order ("cancel order ORD-…") in case that was meant. (A
+//!   tapped or typed "Cancel" button is a choice, never a keyword: the menu
+//!   layer turns it into one first.)
+//! - YES with a cart open confirms the order; otherwise it opts a customer
+//!   who opted out back in, and confirms as before for one who did not.
+//! - START opts a customer who opted out back in; for anyone else it is the
+//!   greeting it always was.
+//!
+//! The other opt-out words always opt out (everything the shop starts:
+//! campaigns, automations), and discard an open cart. Confirmed once: a
+//! second STOP changes nothing, and the answer says briefly that they are
+//! opted out already (never silence: a customer who gets no answer writes
+//! again). Replies to the customer's own messages still go, and so do
+//! invoice reminders unless they also said "stop reminders" (two words,
+//! its own route). The opt-out commits with the turn's reply.
 
 mod handlers;
 
 use features::catalog::{CatalogService, Quote, QuoteRequest, Sku};
+use features::customers::ConsentKeywords;
 use features::shared::Currency;
 use framework::conversation::FlowState;
 use framework::handler::{Router, RouterService};
@@ -68,6 +95,10 @@ pub struct Shop {
     pub invoices: Arc<crate::services::Invoices>,
     /// Reminders ("stop reminders").
     pub reminders: Arc<crate::services::Reminders>,
+    /// Customers' consent (STOP, START) and tags.
+    pub customers: Arc<crate::services::Customers>,
+    /// The single words that opt out or back in.
+    pub consent_words: Arc<ConsentKeywords>,
 }
 
 /// Button and list ids the flow offers.
@@ -85,11 +116,18 @@ pub mod ids {
 /// The shop's router: commands first, then the state's handler, then order
 /// text.
 pub fn router(shop: Shop) -> RouterService<Shop> {
+    let words = Arc::clone(&shop.consent_words);
     Router::new()
+        // A single consent word, before every keyword that shares it
+        // ("start" greets, "yes" confirms, "cancel" discards a cart):
+        // `consent_word` decides which it means.
+        .when(
+            move |msg| msg.text().and_then(|t| words.classify(t)).is_some(),
+            handlers::consent_word,
+        )
         .keyword(
-            [
-                "hi", "hello", "hey", "menu", "help", "namaste", "start", "namaskar",
-            ],
+            // ("start": see `consent_word`.)
+            ["hi", "hello", "hey", "menu", "help", "namaste", "namaskar"],
             handlers::greet,
         )
         .prefix(["cancel order", "cancel ord"], handlers::cancel_order)
@@ -142,11 +180,11 @@ pub fn router(shop: Shop) -> RouterService<Shop> {
         )
         .choice([ids::CONFIRM], handlers::confirm)
         // Only clear yeses: "ok" or "ha" may be an acknowledgement or a laugh,
-        // and an order placed by mistake is worse than asking again.
+        // and an order placed by mistake is worse than asking again. ("yes":
+        // see `consent_word`.)
         .keyword(
             [
                 "confirm",
-                "yes",
                 "haan",
                 "place order",
                 "confirm order",
@@ -155,13 +193,12 @@ pub fn router(shop: Shop) -> RouterService<Shop> {
             handlers::confirm,
         )
         .choice([ids::CANCEL], handlers::discard)
+        // ("cancel", "stop": see `consent_word`.)
         .keyword(
             [
-                "cancel",
                 "no",
                 "nahi",
                 "discard",
-                "stop",
                 "cancel it",
                 "cancel this",
                 "cancel this order",

@@ -37,6 +37,7 @@
 //!
 //! - [`InMemProductRepository`], [`InMemOrderRepository`]: one shared
 //!   in-memory store, with the stock effects a database applies.
+//! - [`InMemCustomerRepository`]: customers' tags and opt-outs.
 //! - [`InMemCampaigns`], [`FixedAudience`], [`OptOutList`], [`NoReports`]:
 //!   the campaigns' ports in memory.
 //! - [`RecordingFollowUp`]: the [`OrderFollowUp`](crate::orders::OrderFollowUp)
@@ -47,19 +48,22 @@
 //!   [`Then`].
 //! - [`fixtures`]: phones, products, lines and orders for tests, and the
 //!   one pinned time ([`fixtures::now`], [`fixtures::NOW_MS`]).
-//! - [`contract`]: `product_repository` and `order_repository` suites.
+//! - [`contract`]: `product_repository`, `order_repository` and
+//!   `customer_repository` suites.
 
 // Test helpers report failures by panicking, like `assert!`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
 
 mod campaigns;
 pub mod contract;
+mod customers;
 pub mod fixtures;
 mod follow_up;
 mod harness;
 mod inmem;
 
 pub use campaigns::{FixedAudience, InMemCampaigns, NoReports, OptOutList};
+pub use customers::InMemCustomerRepository;
 pub use follow_up::RecordingFollowUp;
 pub use harness::{Then, catalog, orders};
 pub use inmem::{InMemOrderRepository, InMemProductRepository};

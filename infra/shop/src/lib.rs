@@ -4,6 +4,7 @@
 //!
 //! | module | implements |
 //! |---|---|
+//! | [`customers`] | `features::customers::CustomerRepository` (tags, and consent in `infra_sql`'s `marketing_opt_outs`) |
 //! | [`products`] | `features::catalog::ProductRepository` |
 //! | [`orders`] | `features::orders::OrderRepository` |
 //! | [`invoices`] | `features::invoices::InvoiceRepository` |
@@ -40,6 +41,7 @@
 //! `infra_sql`; nothing reusable lives here.
 
 pub mod campaigns;
+pub mod customers;
 pub mod invoices;
 pub mod migrations;
 pub mod orders;

@@ -233,6 +233,39 @@ pub enum SyncMarks {
     AtMs,
 }
 
+/// Customers' tags (m0011): one row per customer and tag.
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum CustomerTags {
+    /// The table.
+    Table,
+    /// The customer's E.164 number (primary key, with the tag).
+    Phone,
+    /// The tag, lower-case (primary key, with the phone).
+    Tag,
+    /// When it was added.
+    AtMs,
+}
+
+/// The consent record: one row per customer who opted out (`infra_sql`'s
+/// table, m0008, where a Meta 131050 report records a marketing opt-out;
+/// `scope` and `source` from m0011). No row: subscribed.
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum MarketingOptOuts {
+    /// The table.
+    Table,
+    /// The customer's E.164 number (primary key).
+    Phone,
+    /// When they opted out.
+    AtMs,
+    /// The detail of the source: the keyword (`STOP`), the provider's code
+    /// and message (`131050: …`), or `operator`.
+    Reason,
+    /// `marketing` or `all`.
+    Scope,
+    /// `provider`, `keyword` or `operator`.
+    Source,
+}
+
 /// Campaigns (m0012).
 #[derive(DeriveIden, Debug, Clone, Copy)]
 pub enum Campaigns {

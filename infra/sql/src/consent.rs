@@ -5,6 +5,13 @@
 //! records it here when such a report arrives, and campaigns ask
 //! [`MarketingOptOuts::is_opted_out`] before sending. Service messages (replies,
 //! invoices) are not affected.
+//!
+//! A bot may keep its own opt-outs in the same table, so that one record
+//! says whether a customer may be sent marketing: the shop bot's migration
+//! `m0011_customers_consent` (in `infra_shop`) adds a `scope` and a
+//! `source` column whose defaults (`marketing`, `provider`) describe the
+//! rows written here, and its STOP keyword writes rows of scope `all`. A
+//! report for a customer who has a row already changes nothing.
 
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict, Query};
 

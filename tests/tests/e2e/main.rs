@@ -5,6 +5,7 @@
 
 mod campaigns;
 mod conformance;
+mod consent;
 mod delivery;
 mod hostile;
 mod http_edge;

@@ -16,10 +16,12 @@
 //! ```
 
 mod campaigns;
+mod customers;
 mod orders;
 mod products;
 
 pub use self::campaigns::campaign_repository;
+pub use self::customers::customer_repository;
 pub use self::orders::order_repository;
 pub use self::products::product_repository;
 
@@ -116,6 +118,7 @@ mod tests {
 
     #[tokio::test]
     async fn in_memory_repositories_pass() {
+        customer_repository(crate::testing::InMemCustomerRepository::new()).await;
         product_repository(InMemProductRepository::new()).await;
         let products = InMemProductRepository::new();
         order_repository(products.clone(), InMemOrderRepository::new(products)).await;

@@ -23,6 +23,7 @@
 //! | `m0008_send_outcomes` ([`infra_sql`]) | outbound rows say whether they may be sent again after an unknown outcome, count those outcomes, and carry a fallback for the 24-hour window; customers who stopped marketing messages (`marketing_opt_outs`) |
 //! | `m0009_catalog_sync` | products' Zoho record ids (`source_id`), the last successful syncs (`sync_marks`) |
 //! | `m0010_deferred_sends` ([`infra_sql`]) | outbound rows put off on their own until a time (`not_before_ms`), outside their customer's order: a capped marketing template sent again a day later |
+//! | `m0011_customers_consent` | customers' tags (`customer_tags`); `marketing_opt_outs` becomes the one consent record: each opt-out's `scope` (`marketing`, `all`) and `source` (`provider`, `keyword`, `operator`) |
 //! | `m0012_campaigns` | campaigns (audience and message as JSON) and their frozen recipients, one row each for good |
 
 use infra_sql::migrations::{
@@ -34,6 +35,7 @@ mod m0001_shop_schema;
 mod m0004_invoices;
 mod m0005_reminders;
 mod m0009_catalog_sync;
+mod m0011_customers_consent;
 mod m0012_campaigns;
 
 /// Applies the shop's schema, one migration per change, in order; run it
@@ -55,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0008SendOutcomes),
             Box::new(m0009_catalog_sync::Migration),
             Box::new(M0010DeferredSends),
+            Box::new(m0011_customers_consent::Migration),
             Box::new(m0012_campaigns::Migration),
         ]
     }

@@ -3,6 +3,7 @@
 //! and the shop's schema history.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod customers;
 mod invoices;
 mod migrations;
 mod pdf;
@@ -86,6 +87,7 @@ async fn migrations_are_idempotent_and_listed() {
             "m0008_send_outcomes",
             "m0009_catalog_sync",
             "m0010_deferred_sends",
+            "m0011_customers_consent",
             "m0012_campaigns"
         ],
         "each migration applied once"
@@ -149,6 +151,7 @@ async fn concurrent_migrations_on_postgres_take_turns() {
             "m0008_send_outcomes",
             "m0009_catalog_sync",
             "m0010_deferred_sends",
+            "m0011_customers_consent",
             "m0012_campaigns"
         ]
     );

@@ -1,0 +1,239 @@
+//! [`DbCustomerRepository`]: customers' tags (`customer_tags`) and their
+//! consent, kept in `infra_sql`'s `marketing_opt_outs`, the one consent
+//! record: a Meta 131050 report recorded there by
+//! [`DeliveryStatuses`](infra_sql::messages::DeliveryStatuses) reads back
+//! as a marketing opt-out with source `provider` and code `131050`.
+
+use features::customers::{
+    ConsentSource, CustomerPage, CustomerRepository, OptOut, OptOutScope, Page, Tag, TagMatch,
+};
+use features::shared::{CustomerPhone, RepositoryError};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Func, OnConflict, Order, Query};
+
+use crate::products::repo_error;
+use crate::schema::{CustomerTags, MarketingOptOuts};
+use infra_sql::Database;
+
+/// Customers' tags and consent in the database; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct DbCustomerRepository {
+    db: Database,
+}
+
+impl DbCustomerRepository {
+    /// Customers in `db`.
+    #[must_use]
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+fn corrupt(customer: &CustomerPhone, what: impl std::fmt::Display) -> RepositoryError {
+    RepositoryError::Corrupt(format!("consent of {}: {what}", customer.as_str()))
+}
+
+/// The `source` and `reason` columns of a source.
+fn source_columns(source: &ConsentSource) -> (&'static str, String) {
+    let reason = match source {
+        ConsentSource::Keyword(word) => word.clone(),
+        ConsentSource::Provider { code } => code.clone(),
+        ConsentSource::Operator => "operator".to_owned(),
+    };
+    (source.kind(), reason)
+}
+
+/// The source the `source` and `reason` columns say. A provider's reason
+/// is its code, then, as `infra_sql` writes it, `: ` and its message.
+fn source_of(kind: &str, reason: String) -> Option<ConsentSource> {
+    match kind {
+        "keyword" => Some(ConsentSource::Keyword(reason)),
+        "provider" => Some(ConsentSource::Provider {
+            code: reason
+                .split_once(':')
+                .map_or(reason.as_str(), |(code, _)| code)
+                .trim()
+                .to_owned(),
+        }),
+        "operator" => Some(ConsentSource::Operator),
+        _ => None,
+    }
+}
+
+fn tag_values(tags: &[Tag]) -> Vec<sea_orm::Value> {
+    tags.iter().map(|t| t.as_str().into()).collect()
+}
+
+impl CustomerRepository for DbCustomerRepository {
+    async fn opt_out(&self, customer: &CustomerPhone) -> Result<Option<OptOut>, RepositoryError> {
+        let select = Query::select()
+            .columns([
+                MarketingOptOuts::AtMs,
+                MarketingOptOuts::Reason,
+                MarketingOptOuts::Scope,
+                MarketingOptOuts::Source,
+            ])
+            .from(MarketingOptOuts::Table)
+            .and_where(Expr::col(MarketingOptOuts::Phone).eq(customer.as_str()))
+            .to_owned();
+        let Some(row) = self.db.one(&select).await.map_err(repo_error)? else {
+            return Ok(None);
+        };
+        let text = |c: &str| row.try_get::<String>("", c).map_err(repo_error);
+        let scope = text("scope")?;
+        let scope = OptOutScope::parse(&scope)
+            .ok_or_else(|| corrupt(customer, format!("scope {scope:?}")))?;
+        let kind = text("source")?;
+        let source = source_of(&kind, text("reason")?)
+            .ok_or_else(|| corrupt(customer, format!("source {kind:?}")))?;
+        Ok(Some(OptOut {
+            scope,
+            source,
+            at_ms: row.try_get("", "at_ms").map_err(repo_error)?,
+        }))
+    }
+
+    async fn save_opt_out(
+        &self,
+        customer: &CustomerPhone,
+        opt_out: &OptOut,
+    ) -> Result<(), RepositoryError> {
+        let (source, reason) = source_columns(&opt_out.source);
+        let insert = Query::insert()
+            .into_table(MarketingOptOuts::Table)
+            .columns([
+                MarketingOptOuts::Phone,
+                MarketingOptOuts::AtMs,
+                MarketingOptOuts::Reason,
+                MarketingOptOuts::Scope,
+                MarketingOptOuts::Source,
+            ])
+            .values([
+                customer.as_str().into(),
+                opt_out.at_ms.into(),
+                reason.into(),
+                opt_out.scope.as_str().into(),
+                source.into(),
+            ])
+            .map_err(|e| RepositoryError::Corrupt(e.to_string()))?
+            .on_conflict(
+                OnConflict::column(MarketingOptOuts::Phone)
+                    .update_columns([
+                        MarketingOptOuts::AtMs,
+                        MarketingOptOuts::Reason,
+                        MarketingOptOuts::Scope,
+                        MarketingOptOuts::Source,
+                    ])
+                    .to_owned(),
+            )
+            .to_owned();
+        self.db.exec(&insert).await.map_err(repo_error)?;
+        Ok(())
+    }
+
+    async fn clear_opt_out(&self, customer: &CustomerPhone) -> Result<bool, RepositoryError> {
+        let delete = Query::delete()
+            .from_table(MarketingOptOuts::Table)
+            .and_where(Expr::col(MarketingOptOuts::Phone).eq(customer.as_str()))
+            .to_owned();
+        Ok(self.db.exec(&delete).await.map_err(repo_error)? > 0)
+    }
+
+    async fn add_tags(
+        &self,
+        customer: &CustomerPhone,
+        tags: &[Tag],
+        at_ms: i64,
+    ) -> Result<u64, RepositoryError> {
+        if tags.is_empty() {
+            return Ok(0);
+        }
+        let mut insert = Query::insert()
+            .into_table(CustomerTags::Table)
+            .columns([CustomerTags::Phone, CustomerTags::Tag, CustomerTags::AtMs])
+            .on_conflict(
+                OnConflict::columns([CustomerTags::Phone, CustomerTags::Tag])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .to_owned();
+        for tag in tags {
+            insert
+                .values([customer.as_str().into(), tag.as_str().into(), at_ms.into()])
+                .map_err(|e| RepositoryError::Corrupt(e.to_string()))?;
+        }
+        self.db.exec(&insert).await.map_err(repo_error)
+    }
+
+    async fn remove_tags(
+        &self,
+        customer: &CustomerPhone,
+        tags: &[Tag],
+    ) -> Result<u64, RepositoryError> {
+        if tags.is_empty() {
+            return Ok(0);
+        }
+        let delete = Query::delete()
+            .from_table(CustomerTags::Table)
+            .and_where(Expr::col(CustomerTags::Phone).eq(customer.as_str()))
+            .and_where(Expr::col(CustomerTags::Tag).is_in(tag_values(tags)))
+            .to_owned();
+        self.db.exec(&delete).await.map_err(repo_error)
+    }
+
+    async fn tags(&self, customer: &CustomerPhone) -> Result<Vec<Tag>, RepositoryError> {
+        let select = Query::select()
+            .column(CustomerTags::Tag)
+            .from(CustomerTags::Table)
+            .and_where(Expr::col(CustomerTags::Phone).eq(customer.as_str()))
+            .order_by(CustomerTags::Tag, Order::Asc)
+            .to_owned();
+        let rows = self.db.all(&select).await.map_err(repo_error)?;
+        rows.iter()
+            .map(|row| {
+                let text: String = row.try_get("", "tag").map_err(repo_error)?;
+                Tag::parse(&text).map_err(|e| corrupt(customer, e))
+            })
+            .collect()
+    }
+
+    async fn with_tags(
+        &self,
+        tags: &[Tag],
+        matching: TagMatch,
+        page: &Page,
+    ) -> Result<CustomerPage, RepositoryError> {
+        let limit = page.clamped_limit();
+        let mut select = Query::select()
+            .column(CustomerTags::Phone)
+            .from(CustomerTags::Table)
+            .and_where(Expr::col(CustomerTags::Tag).is_in(tag_values(tags)))
+            .group_by_col(CustomerTags::Phone)
+            .order_by(CustomerTags::Phone, Order::Asc)
+            .limit(u64::from(limit) + 1)
+            .to_owned();
+        if let Some(after) = &page.after {
+            select.and_where(Expr::col(CustomerTags::Phone).gt(after.as_str()));
+        }
+        if matching == TagMatch::All {
+            let wanted =
+                i64::try_from(tags.len()).map_err(|e| RepositoryError::Corrupt(e.to_string()))?;
+            select.and_having(Expr::expr(Func::count(Expr::col(CustomerTags::Tag))).eq(wanted));
+        }
+        let rows = self.db.all(&select).await.map_err(repo_error)?;
+        let mut customers = rows
+            .iter()
+            .map(|row| {
+                let text: String = row.try_get("", "phone").map_err(repo_error)?;
+                CustomerPhone::parse(&text)
+                    .map_err(|e| RepositoryError::Corrupt(format!("customer_tags {text:?}: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let more = customers.len() > limit as usize;
+        customers.truncate(limit as usize);
+        let next = more.then(|| Page {
+            after: customers.last().cloned(),
+            limit: page.limit,
+        });
+        Ok(CustomerPage { customers, next })
+    }
+}
