@@ -199,7 +199,7 @@ pub async fn list_invoices(
     get,
     path = "/invoices/{number}",
     tag = "invoices",
-    params(("number" = String, Path, description = "The invoice's number, e.g. `INV-00001`")),
+    params(("number" = String, Path, description = "The invoice's number, e.g. `INV-00001`", pattern = "^INV-0*[1-9][0-9]{0,17}$")),
     responses(
         (status = 200, description = "The invoice", body = InvoiceView),
         (status = 400, description = "Not an invoice number", body = Problem, content_type = "application/problem+json"),
@@ -225,7 +225,7 @@ pub async fn get_invoice(
     post,
     path = "/invoices/{number}/paid",
     tag = "invoices",
-    params(("number" = String, Path, description = "The invoice's number, e.g. `INV-00001`")),
+    params(("number" = String, Path, description = "The invoice's number, e.g. `INV-00001`", pattern = "^INV-0*[1-9][0-9]{0,17}$")),
     request_body(content = PaymentRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The invoice, paid", body = InvoiceView),

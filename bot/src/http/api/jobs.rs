@@ -155,7 +155,7 @@ pub async fn list_dead_jobs(
     post,
     path = "/jobs/dead/{id}/retry",
     tag = "jobs",
-    params(("id" = String, Path, description = "The job's id (from `GET /api/jobs/dead`)"), RetryQuery),
+    params(("id" = String, Path, description = "The job's id (from `GET /api/jobs/dead`)", pattern = "^[A-Za-z0-9_:.-]{1,64}$"), RetryQuery),
     responses(
         (status = 200, description = "The job is queued again", body = RetriedJob),
         (status = 400, description = "A bad id or queue", body = Problem, content_type = "application/problem+json"),

@@ -126,6 +126,7 @@ pub struct MessageListQuery {
     #[param(max_length = 64)]
     pub customer: Option<String>,
     /// Only outbound messages in this status.
+    #[param(inline)]
     pub status: Option<OutboundStatusFilter>,
 }
 

@@ -135,6 +135,7 @@ pub struct OrderListQuery {
     /// The `next_cursor` of the page before.
     pub cursor: Option<String>,
     /// Only orders in this status.
+    #[param(inline)]
     pub status: Option<OrderStatusView>,
 }
 
@@ -176,7 +177,7 @@ pub async fn list_orders(
     get,
     path = "/orders/{number}",
     tag = "orders",
-    params(("number" = String, Path, description = "The order's number (`ORD-00042`) or id (`42`)")),
+    params(("number" = String, Path, description = "The order's number (`ORD-00042`) or id (`42`)", pattern = "^(ORD-)?0*[1-9][0-9]{0,17}$")),
     responses(
         (status = 200, description = "The order", body = OrderView),
         (status = 400, description = "Not an order number", body = Problem, content_type = "application/problem+json"),
