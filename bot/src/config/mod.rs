@@ -12,6 +12,7 @@
 //! | [`WorkerSettings`] | the background job workers |
 //! | [`ShopSettings`] | the shop: orders, invoices, reminders, templates |
 //! | [`ZohoSettings`] | Zoho CRM: the catalog synced from it, orders sent to it (infra) |
+//! | [`ApiSettings`] | the operator API: its bearer token (off without one) |
 //!
 //! Each field names its variable once, next to its doc comment, with
 //! [`framework::settings!`]; the doc comment is what `campanile --help` prints
@@ -40,13 +41,14 @@
 //! # Layout
 //!
 //! - this module: [`Settings`], what it is made of, and how it loads;
-//! - [`server`], [`logs`], [`pipeline`], [`shop`]: the bot's own concerns (the
+//! - [`server`], [`logs`], [`pipeline`], [`shop`], [`api`]: the bot's own concerns (the
 //!   adapters' settings live with the adapters in the `infra/` crates);
 //! - `sources`: the file, the environment and the flags as layers, and
 //!   names that are no setting;
 //! - `validate`: the rules between values;
 //! - `error`: [`ConfigError`].
 
+pub mod api;
 pub mod campaigns;
 mod error;
 pub mod logs;
@@ -65,6 +67,7 @@ use serde::de::DeserializeOwned;
 
 use framework::settings::{Variable, Variables};
 
+pub use api::ApiSettings;
 pub use campaigns::CampaignSettings;
 pub use error::ConfigError;
 pub use infra_providers::meta::MetaSettings;
@@ -121,6 +124,8 @@ pub struct Settings {
     pub zoho: ZohoSettings,
     /// Campaign pacing.
     pub campaigns: CampaignSettings,
+    /// The operator API (off without its token).
+    pub api: ApiSettings,
 }
 
 impl Settings {
@@ -173,6 +178,10 @@ impl Settings {
         Section {
             title: "Campaigns",
             variables: CampaignSettings::VARIABLES,
+        },
+        Section {
+            title: "Operator API",
+            variables: ApiSettings::VARIABLES,
         },
     ];
 
@@ -264,6 +273,7 @@ impl Settings {
             shop: section(&merged, layers)?,
             zoho: section(&merged, layers)?,
             campaigns: section(&merged, layers)?,
+            api: section(&merged, layers)?,
         })
     }
 

@@ -459,6 +459,7 @@ fn every_setting_is_declared_once_with_help() {
             "CAMPANILE_LOG_PSEUDONYM_KEY",
             "ZOHO_CLIENT_SECRET",
             "ZOHO_REFRESH_TOKEN",
+            "CAMPANILE_ADMIN_TOKEN",
         ]
     );
     // Every section is read: one variable of each changes its field.
@@ -472,6 +473,7 @@ fn every_setting_is_declared_once_with_help() {
         ("CAMPANILE_LANE_TTL", "5s"),
         ("CAMPANILE_WORKERS", "off"),
         ("CAMPANILE_SHOP_NAME", "Shop"),
+        ("CAMPANILE_ADMIN_TOKEN", "admin-token-0123456789"),
     ])
     .unwrap();
     assert_eq!(s.server.addr.port(), 1);
@@ -482,4 +484,17 @@ fn every_setting_is_declared_once_with_help() {
     assert_eq!(s.pipeline.lane_ttl, Duration::from_secs(5));
     assert!(!s.workers.run);
     assert_eq!(s.shop.name, "Shop");
+    assert!(s.api.admin_token.is_some());
+}
+
+#[test]
+fn a_short_admin_token_is_refused_without_showing_it() {
+    let e = with(&[("CAMPANILE_ADMIN_TOKEN", "short-tok")])
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("CAMPANILE_ADMIN_TOKEN"), "{e}");
+    assert!(e.contains("at least 16"), "{e}");
+    assert!(!e.contains("short-tok"), "{e}");
+    let s = with(&[("CAMPANILE_ADMIN_TOKEN", "admin-very-secret-token")]).unwrap();
+    assert!(!format!("{s:?}").contains("very-secret"));
 }

@@ -24,6 +24,18 @@ impl Settings {
                 reason: reason.into(),
             })
         }
+        if let Some(token) = &self.api.admin_token
+            && token.expose_secret().chars().count() < super::api::MIN_ADMIN_TOKEN_LEN
+        {
+            return invalid(
+                "CAMPANILE_ADMIN_TOKEN",
+                HIDDEN,
+                format!(
+                    "must be at least {} characters",
+                    super::api::MIN_ADMIN_TOKEN_LEN
+                ),
+            );
+        }
         let public_url = self.server.base_url();
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             return invalid(

@@ -7,10 +7,12 @@
 //! | `POST /webhooks/twilio`, `GET`/`POST /webhooks/meta` | `framework::webhook` over [`infra_sql::inbound::InboxIngress`] |
 //! | `GET /invoices/{number}.pdf` | [`invoices`] |
 //! | `GET /healthz`, `GET /readyz`, `GET /metrics` | [`ops`] |
+//! | `/api/…` (with `CAMPANILE_ADMIN_TOKEN`) | [`api`] |
 //!
 //! [`serve`] serves it: connections up to a cap, each closed when its
 //! client takes too long (headers, body, idle).
 
+pub mod api;
 pub mod invoices;
 pub mod ops;
 pub mod serve;
@@ -22,7 +24,7 @@ use crate::services::Services;
 use infra_sql::inbound::InboxIngress;
 
 /// The application: webhooks recorded into `ingress`, the invoice links,
-/// health, readiness and metrics.
+/// health, readiness and metrics, and the operator API when it is on.
 pub fn app(services: &Services, ingress: InboxIngress) -> axum::Router {
     let ops = ops::Ops {
         db: services.db.clone(),
@@ -35,7 +37,7 @@ pub fn app(services: &Services, ingress: InboxIngress) -> axum::Router {
         documents: services.documents.clone(),
         clock: services.clock.clone(),
     };
-    axum::Router::new()
+    let app = axum::Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
@@ -47,5 +49,9 @@ pub fn app(services: &Services, ingress: InboxIngress) -> axum::Router {
         .merge(webhook::routes_with_ingress(
             ingress,
             services.settings.webhooks(),
-        ))
+        ));
+    match api::router(services) {
+        Some(api) => app.merge(api),
+        None => app,
+    }
 }

@@ -58,6 +58,6 @@ pub use domain::{
 };
 pub use error::InvoiceError;
 pub use ports::InvoiceRepository;
-pub use queries::{CustomerInvoice, CustomerInvoices, GetInvoice, OrderInvoice};
+pub use queries::{CustomerInvoice, CustomerInvoices, GetInvoice, ListInvoices, OrderInvoice};
 pub use service::InvoiceService;
 pub use words::amount_in_words;

@@ -72,4 +72,16 @@ pub trait InvoiceRepository: Clone + Send + Sync + 'static {
         customer: &CustomerPhone,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<Invoice>, RepositoryError>> + Send;
+
+    /// Every customer's invoices, newest first (by number, descending),
+    /// only those numbered below `before` when given, at most `limit`.
+    ///
+    /// # Errors
+    ///
+    /// [`RepositoryError`].
+    fn list(
+        &self,
+        before: Option<InvoiceNumber>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Invoice>, RepositoryError>> + Send;
 }

@@ -14,6 +14,16 @@ pub struct CustomerInvoices {
     pub limit: u32,
 }
 
+/// Every customer's invoices, newest first (by number), a page at a time:
+/// for the operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ListInvoices {
+    /// Only invoices numbered below this one (the last of the previous page).
+    pub before: Option<InvoiceNumber>,
+    /// At most this many (0 gives none).
+    pub limit: u32,
+}
+
 /// Invoice `number`, whoever's it is (for staff and internal use;
 /// customers go through [`CustomerInvoice`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -8,7 +8,7 @@ use super::commands::{IssueInvoice, RecordPayment, VoidOrderInvoice};
 use super::domain::{GstRate, Invoice, InvoiceStatus, TaxSettings};
 use super::error::InvoiceError;
 use super::ports::InvoiceRepository;
-use super::queries::{CustomerInvoice, CustomerInvoices, GetInvoice, OrderInvoice};
+use super::queries::{CustomerInvoice, CustomerInvoices, GetInvoice, ListInvoices, OrderInvoice};
 use crate::orders::OrderRepository;
 use crate::shared::Now;
 
@@ -147,6 +147,19 @@ where
             .invoices
             .for_customer(&query.customer, query.limit)
             .await?)
+    }
+
+    /// Every customer's invoices, newest first, a page at a time (see
+    /// [`ListInvoices`]).
+    ///
+    /// # Errors
+    ///
+    /// [`InvoiceError::Storage`].
+    pub async fn list_invoices(&self, query: ListInvoices) -> Result<Vec<Invoice>, InvoiceError> {
+        if query.limit == 0 {
+            return Ok(Vec::new());
+        }
+        Ok(self.invoices.list(query.before, query.limit).await?)
     }
 
     /// The invoice of an order, if it has one.

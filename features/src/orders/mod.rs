@@ -70,5 +70,5 @@ pub use commands::{CancelOrder, ConfirmOrder, CreateOrder, PlaceOrder};
 pub use domain::{Order, OrderLine, OrderStatus};
 pub use error::OrderError;
 pub use ports::{OrderFollowUp, OrderRepository, Pricing, TransitionError};
-pub use queries::{CustomerOrders, GetOrder, OrderSummary};
+pub use queries::{CustomerOrders, GetOrder, ListOrders, OrderSummary};
 pub use service::OrderService;

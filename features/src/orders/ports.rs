@@ -45,6 +45,16 @@ pub trait OrderRepository: Clone + Send + Sync + 'static {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<Order>, RepositoryError>> + Send;
 
+    /// Every customer's orders, newest first (by id, descending), only
+    /// those in `status` when given and with an id below `before` when
+    /// given, at most `limit`.
+    fn list(
+        &self,
+        status: Option<OrderStatus>,
+        before: Option<OrderId>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Order>, RepositoryError>> + Send;
+
     /// Persists `order.status()` (changed by the domain from `from`)
     /// atomically with its stock effect, only if the stored status is still
     /// `from` (else [`TransitionError::Conflict`], also for an unknown id).

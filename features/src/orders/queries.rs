@@ -22,6 +22,18 @@ pub struct CustomerOrders {
     pub limit: u32,
 }
 
+/// Every customer's orders, newest first (by id), a page at a time: for
+/// the operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ListOrders {
+    /// Only orders in this status.
+    pub status: Option<OrderStatus>,
+    /// Only orders older than this one (the last of the previous page).
+    pub before: Option<OrderId>,
+    /// At most this many (0 gives none).
+    pub limit: u32,
+}
+
 /// An order as listed to its customer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct OrderSummary {

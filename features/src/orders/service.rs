@@ -7,7 +7,7 @@ use super::commands::{CancelOrder, ConfirmOrder, CreateOrder, PlaceOrder};
 use super::domain::{Order, OrderStatus};
 use super::error::OrderError;
 use super::ports::{OrderFollowUp, OrderRepository, Pricing, TransitionError};
-use super::queries::{CustomerOrders, GetOrder, OrderSummary};
+use super::queries::{CustomerOrders, GetOrder, ListOrders, OrderSummary};
 use crate::catalog::{CatalogError, QuoteProblem};
 use crate::shared::{CustomerPhone, Now, OrderId, OrderNumber};
 
@@ -324,6 +324,22 @@ where
     /// [`OrderError::Unexpected`] when storage fails.
     pub async fn get_order(&self, query: GetOrder) -> Result<Option<Order>, OrderError> {
         Ok(self.repo.get(query.order_id).await?)
+    }
+
+    /// Every customer's orders, newest first, a page at a time (see
+    /// [`ListOrders`]).
+    ///
+    /// # Errors
+    ///
+    /// [`OrderError::Unexpected`] when storage fails.
+    pub async fn list_orders(&self, query: ListOrders) -> Result<Vec<Order>, OrderError> {
+        if query.limit == 0 {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .repo
+            .list(query.status, query.before, query.limit)
+            .await?)
     }
 
     /// The customer's most recent orders, newest first.

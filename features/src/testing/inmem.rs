@@ -297,6 +297,27 @@ impl OrderRepository for InMemOrderRepository {
         Ok(orders)
     }
 
+    async fn list(
+        &self,
+        status: Option<OrderStatus>,
+        before: Option<OrderId>,
+        limit: u32,
+    ) -> Result<Vec<Order>, RepositoryError> {
+        let store = self.store.check()?;
+        Ok(store
+            .orders
+            .range((
+                std::ops::Bound::Unbounded,
+                before.map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded),
+            ))
+            .rev()
+            .map(|(_, order)| order)
+            .filter(|o| status.is_none_or(|s| o.status() == s))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .cloned()
+            .collect())
+    }
+
     async fn transition(&self, order: &Order, from: OrderStatus) -> Result<(), TransitionError> {
         let mut store = self.store.check()?;
         let Some(id) = order.id() else {

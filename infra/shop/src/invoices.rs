@@ -339,4 +339,23 @@ impl InvoiceRepository for DbInvoiceRepository {
         let rows = self.db.all(&select).await.map_err(repo_error)?;
         self.load(rows).await
     }
+
+    async fn list(
+        &self,
+        before: Option<InvoiceNumber>,
+        limit: u32,
+    ) -> Result<Vec<Invoice>, RepositoryError> {
+        let mut select = Self::select()
+            .and_where(Expr::col(Invoices::ShopId).eq(SHOP))
+            .order_by(Invoices::NumberSeq, Order::Desc)
+            .limit(u64::from(limit))
+            .to_owned();
+        if let Some(before) = before {
+            select.and_where(
+                Expr::col(Invoices::NumberSeq).lt(i64::try_from(before.seq()).unwrap_or(i64::MAX)),
+            );
+        }
+        let rows = self.db.all(&select).await.map_err(repo_error)?;
+        self.load(rows).await
+    }
 }

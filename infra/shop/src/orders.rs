@@ -302,6 +302,26 @@ impl OrderRepository for DbOrderRepository {
         self.load(rows).await
     }
 
+    async fn list(
+        &self,
+        status: Option<OrderStatus>,
+        before: Option<OrderId>,
+        limit: u32,
+    ) -> Result<Vec<Order>, RepositoryError> {
+        let mut select = Self::order_select()
+            .order_by(Orders::Id, SortOrder::Desc)
+            .limit(u64::from(limit))
+            .to_owned();
+        if let Some(status) = status {
+            select.and_where(Expr::col(Orders::Status).eq(status.as_str()));
+        }
+        if let Some(before) = before {
+            select.and_where(Expr::col(Orders::Id).lt(before.get()));
+        }
+        let rows = self.db.all(&select).await.map_err(repo_error)?;
+        self.load(rows).await
+    }
+
     async fn transition(&self, order: &Order, from: OrderStatus) -> Result<(), TransitionError> {
         let Some(id) = order.id() else {
             return Err(TransitionError::Backend(corrupt(

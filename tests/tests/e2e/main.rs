@@ -3,6 +3,7 @@
 //! servers that receive the replies.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod api;
 mod campaigns;
 mod conformance;
 mod consent;

@@ -9,7 +9,8 @@ use crate::orders::{OrderRepository, OrderStatus, TransitionError};
 /// (newest first, limit, only that customer), and `transition` (stale
 /// `from` → Conflict, Draft → Confirmed takes tracked stock, not enough →
 /// OutOfStock with nothing changed, Confirmed → Cancelled returns it,
-/// untracked stock untouched, other transitions change only the status).
+/// untracked stock untouched, other transitions change only the status),
+/// and `list` (newest first by id, status filter, `before`, limit).
 ///
 /// # Panics
 ///
@@ -277,5 +278,63 @@ where
         stocks(&products).await,
         [Some(10), None, Some(4)],
         "an unknown order takes no stock"
+    );
+
+    // Every customer's orders, newest first by id, a page at a time.
+    let mut all: Vec<OrderId> = [id1, id(&s2), id(&s3), id(&s4), id(&s5), id(&s6)].to_vec();
+    all.sort_unstable_by(|a, b| b.cmp(a));
+    let listed = |page: Vec<Order>| page.iter().map(id).collect::<Vec<_>>();
+    assert_eq!(
+        listed(orders.list(None, None, 100).await.unwrap()),
+        all,
+        "list: every order, newest first by id"
+    );
+    assert_eq!(
+        listed(orders.list(None, None, 2).await.unwrap()),
+        all[..2],
+        "list: at most `limit`"
+    );
+    assert_eq!(
+        listed(orders.list(None, Some(all[1]), 2).await.unwrap()),
+        all[2..4],
+        "list: only ids below `before`"
+    );
+    assert!(
+        orders
+            .list(None, Some(all[5]), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "list: nothing below the oldest"
+    );
+    let cancelled: Vec<OrderId> = all
+        .iter()
+        .copied()
+        .filter(|i| [id1, id(&s3), id(&s6)].contains(i))
+        .collect();
+    assert_eq!(
+        listed(
+            orders
+                .list(Some(OrderStatus::Cancelled), None, 10)
+                .await
+                .unwrap()
+        ),
+        cancelled,
+        "list: only the status asked for"
+    );
+    assert_eq!(
+        listed(
+            orders
+                .list(Some(OrderStatus::Cancelled), Some(cancelled[0]), 1)
+                .await
+                .unwrap()
+        ),
+        cancelled[1..2],
+        "list: status, `before` and `limit` together"
+    );
+    assert_eq!(
+        orders.list(None, None, 100).await.unwrap()[0],
+        orders.get(all[0]).await.unwrap().unwrap(),
+        "list: orders with their lines, as `get` returns them"
     );
 }

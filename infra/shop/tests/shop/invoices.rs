@@ -145,6 +145,36 @@ async fn numbers_have_no_gaps_and_each_order_one_invoice(backend: Backend) {
             .unwrap()
             .is_none()
     );
+
+    // Listed newest first by number, a page at a time.
+    let seqs = |page: Vec<Invoice>| page.iter().map(|i| i.number().seq()).collect::<Vec<_>>();
+    assert_eq!(
+        seqs(repo.list(None, 3).await.unwrap()),
+        [20, 19, 18],
+        "list: the newest, at most `limit`"
+    );
+    assert_eq!(
+        seqs(repo.list(Some(InvoiceNumber::new(18)), 3).await.unwrap()),
+        [17, 16, 15],
+        "list: only numbers below `before`"
+    );
+    assert_eq!(
+        seqs(repo.list(Some(InvoiceNumber::new(2)), 3).await.unwrap()),
+        [1],
+        "list: the last page"
+    );
+    assert_eq!(repo.list(None, 50).await.unwrap().len(), 20);
+    assert_eq!(
+        repo.list(Some(first.number()), 50)
+            .await
+            .unwrap()
+            .iter()
+            .chain(repo.by_number(first.number()).await.unwrap().iter())
+            .filter(|i| i.number() == first.number())
+            .count(),
+        1,
+        "list: `before` itself is not listed"
+    );
     db.drop().await;
 }
 

@@ -251,6 +251,22 @@ impl MessageQueries {
         status: Option<MessageStatus>,
         limit: u64,
     ) -> Result<Vec<LogEntry>, DbError> {
+        self.page(customer, status, None, limit).await
+    }
+
+    /// [`recent_in`](Self::recent_in), only rows with an id below `before`
+    /// when given: the page after one that ended at row `before`.
+    ///
+    /// # Errors
+    ///
+    /// As [`recent`](Self::recent).
+    pub async fn page(
+        &self,
+        customer: Option<&str>,
+        status: Option<MessageStatus>,
+        before: Option<i64>,
+        limit: u64,
+    ) -> Result<Vec<LogEntry>, DbError> {
         let mut select = Query::select()
             .columns([
                 Messages::Id,
@@ -271,6 +287,9 @@ impl MessageQueries {
             .to_owned();
         if let Some(c) = customer {
             select.and_where(Expr::col(Messages::Customer).eq(c));
+        }
+        if let Some(before) = before {
+            select.and_where(Expr::col(Messages::Id).lt(before));
         }
         if let Some(status) = status {
             select

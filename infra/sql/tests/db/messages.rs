@@ -118,6 +118,48 @@ async fn inbound_messages_are_recorded_once() {
     db.drop().await;
 }
 
+#[tokio::test]
+async fn the_log_is_read_a_page_at_a_time() {
+    let (db, log) = log_on(Backend::SqliteFile).await;
+    let other = "+14155550123";
+    for n in 0..5 {
+        let msg = inbound(&format!("SM{n}"), &format!("hello {n}"));
+        log.inbox.record(&msg).await.unwrap();
+        let msg = inbound_from(other, &format!("SX{n}"), &format!("hi {n}"));
+        log.inbox.record(&msg).await.unwrap();
+    }
+    let ids =
+        |rows: Vec<infra_sql::messages::LogEntry>| rows.iter().map(|r| r.id).collect::<Vec<_>>();
+    let all = ids(log.queries.page(None, None, None, 100).await.unwrap());
+    assert_eq!(all.len(), 10);
+    assert!(all.windows(2).all(|w| w[0] > w[1]), "newest first: {all:?}");
+    assert_eq!(
+        ids(log.queries.page(None, None, Some(all[3]), 3).await.unwrap()),
+        all[4..7],
+        "only rows below `before`, at most `limit`"
+    );
+    let theirs = log
+        .queries
+        .page(Some(other), None, Some(all[0]), 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        theirs.len(),
+        4,
+        "one customer's, below `before`: {theirs:?}"
+    );
+    assert!(theirs.iter().all(|r| r.customer == other));
+    assert!(
+        log.queries
+            .page(None, None, Some(all[9]), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing below the oldest"
+    );
+    db.drop().await;
+}
+
 async fn a_message_without_a_phone_number_is_kept_once_and_never_runs(backend: Backend) {
     let (db, log) = log_on(backend).await;
     let msg = framework::UnaddressableMessage {
