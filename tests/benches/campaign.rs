@@ -215,8 +215,18 @@ async fn run(setup: &Setup, recipients: usize, rate: usize, dir: &Path) -> bool 
     let within = ratios.iter().filter(|r| (0.98..=1.02).contains(*r)).count();
     let min = ratios.iter().copied().fold(f64::INFINITY, f64::min);
     let max = ratios.iter().copied().fold(0.0, f64::max);
-    let mem_start = &memory[first.min(memory.len() - 1)];
-    let mem_end = &memory[memory.len() - 1];
+    let sending = &memory[first.min(memory.len() - 1)..];
+    let mem_start = &sending[0];
+    let mem_end = &sending[sending.len() - 1];
+    let quartiles: Vec<String> = (1..=3)
+        .map(|q| {
+            let v = &sending[(sending.len() * q / 4).min(sending.len() - 1)];
+            v.iter()
+                .map(|m| format!("{m:.0}"))
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect();
     let mib = |v: &[f64]| {
         v.iter()
             .map(|m| format!("{m:.0}"))
@@ -226,13 +236,14 @@ async fn run(setup: &Setup, recipients: usize, rate: usize, dir: &Path) -> bool 
     println!(
         "{}: {recipients} recipients in {:.1} s by {} instance(s) at {rate}/s: steady seconds {}, \
          overall ratio {overall:.4}, per second min {min:.3} max {max:.3} ({within} of {} within ±2 %); \
-         memory MiB at start {} at end {}; doubles {doubles}, lost {lost}",
+         memory MiB at start {}, at each quarter {}, at end {}; doubles {doubles}, lost {lost}",
         setup.name,
         elapsed.as_secs_f64(),
         setup.instances,
         steady.len(),
         steady.len(),
         mib(mem_start),
+        quartiles.join(", "),
         mib(mem_end),
     );
     doubles == 0 && lost == 0

@@ -385,6 +385,26 @@ async fn reach(deps: &JobDeps, recipient: &Recipient) -> Result<Option<Reach>, J
     }))
 }
 
+/// Whether `phone`'s 24-hour window is open now (a preview shows the
+/// text then, the template otherwise).
+///
+/// # Errors
+///
+/// When the message log cannot be read.
+pub async fn window_open(
+    deps: &JobDeps,
+    phone: &features::shared::CustomerPhone,
+) -> Result<bool, infra_sql::sender::SenderError> {
+    let Ok(phone) = PhoneNumber::parse(phone.as_str()) else {
+        return Ok(false);
+    };
+    Ok(deps
+        .sender
+        .reach(&phone)
+        .await?
+        .is_some_and(|r| r.free_form()))
+}
+
 fn delay_until(at_ms: i64, now_ms: i64) -> Duration {
     Duration::from_millis(u64::try_from(at_ms.saturating_sub(now_ms)).unwrap_or(0))
 }

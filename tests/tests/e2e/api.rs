@@ -14,14 +14,14 @@ use serde_json::Value;
 
 use crate::support::{Bot, CUSTOMER, send, spawn_bot, spawn_bot_with};
 
-const ADMIN: &str = "e2e-admin-token-0123456789";
+pub(crate) const ADMIN: &str = "e2e-admin-token-0123456789";
 
 async fn api_bot() -> Bot {
     spawn_bot_with(|s| s.api.admin_token = Some(ADMIN.into())).await
 }
 
 /// A request to `path` with `token` as the bearer token (none: no header).
-async fn call(
+pub(crate) async fn call(
     bot: &Bot,
     method: &str,
     path: &str,
@@ -44,11 +44,11 @@ async fn call(
     (status, json)
 }
 
-async fn get(bot: &Bot, path: &str) -> (StatusCode, Value) {
+pub(crate) async fn get(bot: &Bot, path: &str) -> (StatusCode, Value) {
     call(bot, "GET", path, Some(ADMIN), None).await
 }
 
-async fn post_json(bot: &Bot, path: &str, json: &str) -> (StatusCode, Value) {
+pub(crate) async fn post_json(bot: &Bot, path: &str, json: &str) -> (StatusCode, Value) {
     call(
         bot,
         "POST",
@@ -61,7 +61,11 @@ async fn post_json(bot: &Bot, path: &str, json: &str) -> (StatusCode, Value) {
 
 /// Asserts a problem body of `status` naming `field`.
 #[track_caller]
-fn assert_problem(answer: &(StatusCode, Value), status: StatusCode, field: Option<&str>) {
+pub(crate) fn assert_problem(
+    answer: &(StatusCode, Value),
+    status: StatusCode,
+    field: Option<&str>,
+) {
     let (got, body) = answer;
     assert_eq!(*got, status, "{body}");
     assert_eq!(body["status"], status.as_u16(), "{body}");

@@ -237,7 +237,8 @@ pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
         }
         Command::Preview { id, phone } => {
             let phone = parse_phone(&phone)?;
-            let window_open = window_open(services, &phone).await?;
+            let window_open =
+                crate::jobs::send_campaign::window_open(&services.job_deps(), &phone).await?;
             let preview = services
                 .campaigns
                 .preview(PreviewCampaign {
@@ -299,12 +300,6 @@ pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
 fn parse_phone(text: &str) -> anyhow::Result<CustomerPhone> {
     CustomerPhone::parse(text)
         .with_context(|| format!("{text:?} is not a phone number like +919812345678"))
-}
-
-async fn window_open(services: &Services, phone: &CustomerPhone) -> anyhow::Result<bool> {
-    let phone = framework::PhoneNumber::parse(phone.as_str())?;
-    let sender = infra_sql::sender::Sender::new(services.outbox.clone());
-    Ok(sender.reach(&phone).await?.is_some_and(|r| r.free_form()))
 }
 
 async fn take(services: &Services, id: i64, step: Step, follow: bool) -> anyhow::Result<()> {

@@ -12,6 +12,7 @@
 //! | `GET /api/catalog`, `POST /api/catalog/import` | [`catalog`] |
 //! | `GET /api/jobs/dead`, `POST /api/jobs/dead/{id}/retry` | [`jobs`] |
 //! | `GET /api/messages` | [`messages`] |
+//! | `GET`/`POST /api/campaigns`, `GET /api/campaigns/{id}`, `POST /api/campaigns/{id}/preview`, `…/start`, `…/schedule`, `…/pause`, `…/resume`, `…/cancel`, `GET /api/campaigns/{id}/recipients`, `…/recipients.csv` | [`campaigns`] |
 //! | `GET /api/openapi.json` | [`openapi`] |
 //!
 //! # Adding a resource
@@ -38,6 +39,7 @@
 //!    `ToSchema`): domain types never derive the wire format.
 
 pub mod auth;
+pub mod campaigns;
 pub mod catalog;
 pub mod extract;
 pub mod invoices;
@@ -64,6 +66,7 @@ pub fn router(services: &Services) -> Option<axum::Router> {
     let token = services.settings.api.admin_token.as_ref()?;
     let (routes, paths) = OpenApiRouter::new()
         .merge(orders::routes())
+        .merge(campaigns::routes())
         .merge(invoices::routes())
         .merge(catalog::routes())
         .merge(jobs::routes())

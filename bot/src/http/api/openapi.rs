@@ -30,6 +30,7 @@ const BEARER: &str = "bearer";
     components(schemas(Problem, FieldError)),
     tags(
         (name = "orders", description = "Every customer's orders"),
+        (name = "campaigns", description = "Campaigns: write, preview, start, pause, resume, cancel, follow"),
         (name = "invoices", description = "Invoices and their payments"),
         (name = "catalog", description = "The products on sale"),
         (name = "jobs", description = "Dead-lettered background jobs"),
