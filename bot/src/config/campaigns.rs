@@ -14,8 +14,8 @@ framework::settings! {
         #[serde(deserialize_with = "limits")]
         pub messaging_limit: MessagingLimits,
         /// Recipients a campaign hands to the outbox at a time; the next
-        /// batch waits until the outbox has sent most of it, so a pause
-        /// stops sends within about a batch [default: 50].
+        /// batch waits until the outbox holds less than a batch of it, so
+        /// a pause stops sends within two batches at most [default: 50].
         #[var("CAMPANILE_CAMPAIGN_BATCH")]
         pub batch: u32,
     }

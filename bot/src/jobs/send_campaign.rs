@@ -16,7 +16,7 @@
 //! - during the shop's quiet hours (a new run when they end);
 //! - when a template would take a business number past its messaging limit
 //!   (distinct customers sent templates in the rolling 24 hours, counted
-//!   from the message log at the start of each run,
+//!   from the message log before each batch,
 //!   `CAMPANILE_MESSAGING_LIMIT`): a new run when the window frees a place.
 //!
 //! A paused, cancelled or completed campaign ends the chain; resuming
@@ -159,7 +159,7 @@ enum Held {
 }
 
 /// Messaging-limit places left per business number, counted from the
-/// message log once per run and spent as the run sends templates.
+/// message log for each batch and spent as the batch sends templates.
 struct Allowances<'a> {
     deps: &'a JobDeps,
     limits: &'a MessagingLimits,
@@ -207,13 +207,8 @@ impl ShopJob for SendCampaign {
     async fn run(self, deps: JobDeps, job: Job) -> Result<(), JobError> {
         let id = CampaignId::new(self.campaign_id);
         let started = std::time::Instant::now();
-        let mut allowances = Allowances {
-            deps: &deps,
-            limits: &deps.pacing.messaging_limit,
-            by_business: HashMap::new(),
-        };
         loop {
-            match step_once(&deps, id, &mut allowances).await? {
+            match step_once(&deps, id).await? {
                 Next::Sent if started.elapsed() < RUN_FOR => {}
                 Next::Sent => return self.again(&deps, &job, Duration::ZERO).await,
                 Next::Backlog if started.elapsed() < RUN_FOR => {
@@ -229,11 +224,7 @@ impl ShopJob for SendCampaign {
 
 /// One step of a run: waits for quiet hours or the outbox, or sends the
 /// next batch.
-async fn step_once(
-    deps: &JobDeps,
-    id: CampaignId,
-    allowances: &mut Allowances<'_>,
-) -> Result<Next, JobError> {
+async fn step_once(deps: &JobDeps, id: CampaignId) -> Result<Next, JobError> {
     let now = deps.clock.now_ms();
     let allowed = deps.reminders.clock().next_allowed(now);
     if allowed > now {
@@ -268,11 +259,12 @@ async fn step_once(
             for (campaign, e) in failed {
                 tracing::warn!(%campaign, error.message = %e, "a scheduled campaign could not start");
             }
-            // Not due yet (rescheduled later): its own job starts it.
+            // Not due yet by this instance's clock (the job fired a moment
+            // early): look again shortly; a cancelled one stops then.
             return Ok(if started.contains(&id) {
                 Next::Sent
             } else {
-                Next::Stop
+                Next::Wait(Duration::from_secs(1))
             });
         }
         Batch::Stopped(state) => {
@@ -280,6 +272,14 @@ async fn step_once(
             return Ok(Next::Stop);
         }
     };
+    // Counted again for each batch, so runs of other campaigns on the same
+    // number are seen within a batch.
+    let mut allowances = Allowances {
+        deps,
+        limits: &deps.pacing.messaging_limit,
+        by_business: HashMap::new(),
+    };
+    let allowances = &mut allowances;
     let uow = UnitOfWork::new(&deps.db);
     let held = uow
         .run(async {
@@ -373,8 +373,15 @@ async fn send_one(
 /// window closed. `None`: no way.
 async fn reach(deps: &JobDeps, recipient: &Recipient) -> Result<Option<Reach>, JobError> {
     let phone = PhoneNumber::parse(recipient.phone.as_str()).map_err(permanent)?;
-    if let Some(reach) = deps.sender.reach(&phone).await.map_err(retryable)? {
-        return Ok(Some(reach));
+    match deps.sender.reach(&phone).await {
+        Ok(Some(reach)) => return Ok(Some(reach)),
+        Ok(None) => {}
+        // Their last message came through a provider this version cannot
+        // send through: that recipient is unreachable, the campaign goes on.
+        Err(infra_sql::sender::SenderError::Log(infra_sql::DbError::Corrupt { .. })) => {
+            return Ok(None);
+        }
+        Err(e) => return Err(retryable(e)),
     }
     Ok(deps.twilio_from.clone().map(|from| Reach {
         provider: Provider::Twilio,

@@ -227,6 +227,10 @@ pub struct DeliveryCounts {
     pub failed: BTreeMap<String, u64>,
     /// Sends whose outcome stayed unknown (never sent again).
     pub unknown: u64,
+    /// Marketing templates WhatsApp capped for the recipient, waiting to be
+    /// sent again a day later (not queued: the campaign does not wait for
+    /// them).
+    pub deferred: u64,
     /// Recipients who wrote to the shop within 24 h of their message.
     pub replied: u64,
     /// Billable messages by pricing category, where the provider reports it.

@@ -322,3 +322,36 @@ async fn roll_the_window(bot: &Bot) {
     .await
     .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn capped_recipients_are_retried_a_day_later_without_holding_up_the_campaign() {
+    let bot = campaign_bot(5, "5000").await;
+    let id = start(&bot, offer(numbers(30))).await;
+    until(&bot, id, Duration::from_secs(30), |r| r.delivery.sent >= 10).await;
+
+    // WhatsApp caps six of the first recipients (more than a batch).
+    let capped: Vec<String> = sent_by_recipient(&bot)
+        .values()
+        .take(6)
+        .map(|s| s[0].provider_message_id().unwrap().to_owned())
+        .collect();
+    for sid in &capped {
+        post_status(&bot, sid, "failed", Some("63049")).await;
+    }
+
+    // The campaign goes on and completes; their retries wait for their day.
+    let done = until(&bot, id, Duration::from_secs(30), |r| {
+        r.campaign.state == CampaignState::Completed && r.delivery.queued == 0
+    })
+    .await;
+    assert_eq!(done.recipients.sent, 30);
+    assert_eq!(done.delivery.deferred, 6, "{:?}", done.delivery);
+    assert!(done.delivery.failed.is_empty(), "{:?}", done.delivery);
+    let sent = sent_by_recipient(&bot);
+    assert_eq!(sent.len(), 30);
+    assert!(
+        sent.values().all(|s| s.len() == 1),
+        "not again before the day is out"
+    );
+    bot.stop().await;
+}

@@ -168,9 +168,12 @@ fn create_command(args: CreateArgs) -> anyhow::Result<(CreateCampaign, Vec<Strin
     let tags = args
         .tags
         .iter()
-        .map(|t| t.trim().to_lowercase())
-        .filter(|t| !t.is_empty())
-        .collect();
+        .map(|t| {
+            features::customers::Tag::parse(t)
+                .map(|tag| tag.as_str().to_owned())
+                .with_context(|| format!("--tag {t:?}"))
+        })
+        .collect::<anyhow::Result<_>>()?;
     let template = args.template.map(|name| TemplateMessage {
         name,
         language: args.language.clone(),

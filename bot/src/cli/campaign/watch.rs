@@ -25,8 +25,8 @@ pub(super) fn describe(report: &CampaignReport) -> String {
     );
     let _ = writeln!(
         out,
-        "delivery:   {} queued, {} sent, {} delivered, {} read, {} replied, {} unknown",
-        d.queued, d.sent, d.delivered, d.read, d.replied, d.unknown
+        "delivery:   {} queued, {} sent, {} delivered, {} read, {} replied, {} unknown, {} deferred a day",
+        d.queued, d.sent, d.delivered, d.read, d.replied, d.unknown, d.deferred
     );
     let failed: u64 = d.failed.values().sum();
     let _ = write!(out, "failed:     {failed}");

@@ -12,7 +12,7 @@ use infra_sql::schema::Customers;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement};
 
 use crate::products::repo_error;
-use crate::schema::{OrderLines, Orders};
+use crate::schema::{CustomerTags, OrderLines, Orders};
 
 /// Order statuses that count as having bought.
 const BOUGHT: [OrderStatus; 3] = [
@@ -86,12 +86,12 @@ impl DbAudience {
             let t = Alias::new("t");
             let tagged = Query::select()
                 .expr(Expr::val(1))
-                .from_as(Alias::new("customer_tags"), t.clone())
+                .from_as(CustomerTags::Table, t.clone())
                 .and_where(
-                    Expr::col((t.clone(), Alias::new("phone")))
+                    Expr::col((t.clone(), CustomerTags::Phone))
                         .equals((c.clone(), Customers::Phone)),
                 )
-                .and_where(Expr::col((t, Alias::new("tag"))).eq(tag.to_lowercase()))
+                .and_where(Expr::col((t, CustomerTags::Tag)).eq(tag.to_lowercase()))
                 .to_owned();
             select.and_where(Expr::exists(tagged));
         }

@@ -6,7 +6,8 @@
 //! Each recipient counts once per stage, however many reports came and in
 //! whatever order: delivered when any report said `delivered` or `read`,
 //! read when any said `read`; failed (by the provider's code) or unknown
-//! when their last send ended so and nothing was delivered.
+//! when their last send ended so and nothing was delivered; deferred while
+//! their last send is a capped template's retry waiting for its day.
 
 use std::collections::BTreeMap;
 
@@ -74,8 +75,8 @@ struct Fold {
     delivered: bool,
     read: bool,
     replied: bool,
-    /// The last send's status and error.
-    last: Option<(String, Option<String>)>,
+    /// The last send's status and error, and whether it is put off.
+    last: Option<(String, Option<String>, bool)>,
 }
 
 impl DeliveryReports for DbDeliveryReports {
@@ -101,6 +102,7 @@ impl DeliveryReports for DbDeliveryReports {
             .expr_as(col(Messages::Status), "status")
             .expr_as(col(Messages::Error), "error")
             .expr_as(col(Messages::ProviderMessageId), "provider_message_id")
+            .expr_as(col(Messages::NotBeforeMs), "not_before_ms")
             .expr_as(Expr::exists(reported(&["delivered", "read"])), "delivered")
             .expr_as(Expr::exists(reported(&["read"])), "was_read")
             .expr_as(Expr::exists(replied), "replied")
@@ -131,7 +133,8 @@ impl DeliveryReports for DbDeliveryReports {
             fold.delivered |= flag("delivered")?;
             fold.read |= flag("was_read")?;
             fold.replied |= flag("replied")?;
-            fold.last = Some((status, error));
+            let put_off: Option<i64> = row.try_get("", "not_before_ms").map_err(repo_error)?;
+            fold.last = Some((status, error, put_off.is_some()));
         }
         let mut counts = DeliveryCounts::default();
         for fold in by_recipient.values() {
@@ -139,10 +142,11 @@ impl DeliveryReports for DbDeliveryReports {
             counts.delivered += u64::from(fold.delivered || fold.read);
             counts.read += u64::from(fold.read);
             counts.replied += u64::from(fold.replied);
-            let Some((status, error)) = &fold.last else {
+            let Some((status, error, put_off)) = &fold.last else {
                 continue;
             };
             match status.as_str() {
+                "pending" if *put_off => counts.deferred += 1,
                 "pending" => counts.queued += 1,
                 "unknown" if !fold.delivered => counts.unknown += 1,
                 "failed" if !fold.delivered && !fold.read => {

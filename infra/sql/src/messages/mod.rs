@@ -10,13 +10,13 @@
 //! | the inbox: inbound rows as one queue per conversation (`received` → `handled`) | [`InboxQueue`] | the webhook's ingress records, inbox workers claim and give back, a turn's commit marks handled |
 //! | the outbox: outbound rows to send (`pending` → `queued`, `failed`, `dry_run`) | [`OutboxQueue`] | [`DbOutbox`](crate::outbox::DbOutbox) stores, the [`Dispatcher`](crate::outbox::Dispatcher) claims and marks |
 //! | delivery statuses: provider reports, applied by rank | [`DeliveryStatuses`] | `DbOutbox::record_status`; the outbox, for reports that overtook a send |
+//! | reads for people and jobs | [`MessageQueries`] | background jobs (how to reach a customer), `campanile messages`, `campanile chat` |
 //!
 //! A send the provider refuses sets off a follow-up (the `refused` module):
 //! outside the 24-hour window, the template stored with it; a marketing
 //! template capped for the customer (131049 / 63049), the same request
 //! again no sooner than [`CAPPED_RETRY_AFTER`], put off on its own so that
 //! the customer's replies meanwhile do not wait for it.
-//! | reads for people and jobs | [`MessageQueries`] | background jobs (how to reach a customer), `campanile messages`, `campanile chat` |
 //!
 //! # Why role types
 //!

@@ -4,6 +4,7 @@
 use framework::{InboundMessage, Provider};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 
+use super::plan::literal;
 use super::stored::{self, Direction, MessageStatus, OutboundStatus};
 use crate::schema::Messages;
 use crate::{Database, DbError};
@@ -123,6 +124,8 @@ impl MessageQueries {
 
     /// How many outbound rows whose key (`in_reply_to`) starts with
     /// `prefix` still wait to be sent: a campaign's backlog in the outbox.
+    /// Rows put off on their own (a capped template's retry a day later)
+    /// are not a backlog.
     ///
     /// # Errors
     ///
@@ -131,8 +134,12 @@ impl MessageQueries {
         let select = Query::select()
             .expr_as(Expr::col(Messages::Id).count(), "n")
             .from(Messages::Table)
-            .and_where(Expr::col(Messages::Direction).eq(Direction::Out))
-            .and_where(Expr::col(Messages::Status).eq(OutboundStatus::Pending.as_str()))
+            .and_where(Expr::col(Messages::Direction).eq(literal(Direction::Out)))
+            .and_where(Expr::col(Messages::Status).eq(literal(OutboundStatus::Pending)))
+            .and_where(Expr::col(Messages::NotBeforeMs).is_null())
+            // Read by the queue-order index (direction, status): the few
+            // pending rows, then their keys (a LIKE, right under any
+            // collation).
             .and_where(Expr::col(Messages::InReplyTo).like(format!("{prefix}%")))
             .to_owned();
         let n: i64 = match self.db.one(&select).await? {

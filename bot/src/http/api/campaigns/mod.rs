@@ -405,7 +405,12 @@ pub async fn export_recipients(
         let last = rows.last().map(|r| r.recipient.phone.clone());
         for row in rows {
             let view = RecipientView::of(row);
-            let name = view.name.unwrap_or_default().replace('"', "\"\"");
+            // Names are the customers' own: a leading = + - @ would be a
+            // formula in a spreadsheet.
+            let mut name = view.name.unwrap_or_default().replace('"', "\"\"");
+            if name.starts_with(['=', '+', '-', '@']) {
+                name.insert(0, '\'');
+            }
             let state = serde_json::to_value(view.state)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))

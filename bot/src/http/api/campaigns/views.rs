@@ -125,19 +125,12 @@ impl CreateCampaignRequest {
             .tags
             .iter()
             .enumerate()
-            .filter_map(|(i, t)| {
-                let tag = t.trim().to_lowercase();
-                let ok = (1..=32).contains(&tag.chars().count())
-                    && tag
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-                if !ok {
-                    errors.push(FieldError::new(
-                        format!("tags[{i}]"),
-                        "a tag is 1 to 32 letters, digits, - or _",
-                    ));
+            .filter_map(|(i, t)| match features::customers::Tag::parse(t) {
+                Ok(tag) => Some(tag.as_str().to_owned()),
+                Err(e) => {
+                    errors.push(FieldError::new(format!("tags[{i}]"), e.to_string()));
+                    None
                 }
-                ok.then_some(tag)
             })
             .collect();
         if let Some(b) = &self.bought
@@ -271,6 +264,8 @@ pub struct MetricsView {
     pub failed: BTreeMap<String, u64>,
     /// Outcome unknown (never sent again).
     pub unknown: u64,
+    /// Capped by WhatsApp for the recipient: sent again a day later.
+    pub deferred: u64,
     /// Wrote back within 24 hours.
     pub replied: u64,
 }
@@ -306,6 +301,7 @@ impl CampaignReportView {
                 read: d.read,
                 failed: d.failed.clone(),
                 unknown: d.unknown,
+                deferred: d.deferred,
                 replied: d.replied,
             },
         }
