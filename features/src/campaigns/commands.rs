@@ -1,6 +1,7 @@
 //! What the operator (and the campaign's jobs) ask of campaigns.
 
-use super::domain::{Audience, Campaign, CampaignMessage, Recipient};
+use super::domain::{Audience, Campaign};
+use super::message::{CampaignMessage, Recipient};
 use super::ports::{CampaignId, RecipientState};
 use crate::shared::CustomerPhone;
 

@@ -15,8 +15,9 @@
 //! # Layout
 //!
 //! - [`domain`]: [`Campaign`] and its life cycle ([`CampaignState`]:
-//!   draft → scheduled → running ⇄ paused → completed, or cancelled),
-//!   [`Audience`], [`CampaignMessage`] and [`Recipient`].
+//!   draft → scheduled → running ⇄ paused → completed, or cancelled) and
+//!   its [`Audience`]; [`message`]: [`CampaignMessage`], [`Recipient`] and
+//!   the [`Personalised`] message.
 //! - [`limits`]: WhatsApp's messaging limit per business number
 //!   ([`MessagingLimits`]), which a campaign waits for instead of being
 //!   refused by the provider.
@@ -35,18 +36,17 @@ pub mod commands;
 pub mod domain;
 pub mod error;
 pub mod limits;
+pub mod message;
 pub mod numbers;
 pub mod ports;
 pub mod queries;
 pub mod service;
 
 pub use commands::{Batch, CreateCampaign, EditCampaign, MarkRecipient, NextBatch, Step};
-pub use domain::{
-    Audience, BoughtWithin, Campaign, CampaignMessage, CampaignState, LifecycleError, Personalised,
-    Recipient, TemplateMessage, Variable,
-};
+pub use domain::{Audience, BoughtWithin, Campaign, CampaignState, LifecycleError};
 pub use error::CampaignError;
 pub use limits::{DEFAULT_MESSAGING_LIMIT, LIMIT_WINDOW, MessagingLimits};
+pub use message::{CampaignMessage, Personalised, Recipient, TemplateMessage, Variable};
 pub use numbers::{NumberList, parse_numbers};
 pub use ports::{
     AudienceSource, CampaignId, CampaignRepository, DeliveryCounts, DeliveryReports,

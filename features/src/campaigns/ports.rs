@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use super::domain::{Audience, Campaign, CampaignState, Recipient};
+use super::domain::{Audience, Campaign, CampaignState};
+use super::message::Recipient;
 use crate::shared::{CustomerPhone, RepositoryError};
 
 /// A stored campaign's id.

@@ -3,8 +3,9 @@
 //! with campaign business logic.
 
 use super::commands::{Batch, CreateCampaign, EditCampaign, MarkRecipient, NextBatch, Step};
-use super::domain::{Campaign, CampaignState, Personalised};
+use super::domain::{Campaign, CampaignState};
 use super::error::CampaignError;
+use super::message::Personalised;
 use super::ports::{
     AudienceSource, CampaignId, CampaignRepository, DeliveryReports, MarketingConsent,
     RecipientRow, RecipientState,
