@@ -181,7 +181,7 @@ async fn run(setup: &Setup, recipients: usize, rate: usize, dir: &Path) -> bool 
     let mut last = 0;
     loop {
         ticks.tick().await;
-        let accepted = fake.requests().iter().filter(|r| r.is_accepted()).count();
+        let accepted = fake.accepted_count();
         per_second.push(accepted - last);
         last = accepted;
         memory.push(

@@ -117,7 +117,7 @@ async fn main() {
     let mut last = 0;
     loop {
         ticks.tick().await;
-        let accepted = fake.accepted().len();
+        let accepted = fake.accepted_count();
         per_second.push(accepted - last);
         last = accepted;
         if accepted >= replies || started.elapsed() > deadline {

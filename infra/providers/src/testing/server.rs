@@ -54,6 +54,13 @@ impl Recorder {
         lock(&self.requests).clone()
     }
 
+    /// How many recorded requests match `f`, counted under the lock
+    /// without copying them (a load test's sampler must not stall the
+    /// fake's answers).
+    pub(super) fn count(&self, f: impl Fn(&RecordedRequest) -> bool) -> usize {
+        lock(&self.requests).iter().filter(|r| f(r)).count()
+    }
+
     pub(super) fn record(&self, request: RecordedRequest) {
         lock(&self.requests).push(request);
         self.arrived.notify_waiters();

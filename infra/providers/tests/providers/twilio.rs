@@ -337,6 +337,12 @@ async fn a_connection_dropped_before_the_answer_is_an_unknown_outcome() {
     assert_eq!(fake.accepted().len(), 1);
     // The next send gets a fresh connection and goes through.
     assert!(client.send(&text("again")).await.is_ok());
+    assert_eq!(
+        fake.accepted_count(),
+        2,
+        "counted in place as accepted() lists them"
+    );
+    assert_eq!(fake.accepted().len(), 2);
 }
 
 #[tokio::test]
