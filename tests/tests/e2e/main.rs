@@ -5,6 +5,7 @@
 
 mod api;
 mod api_campaigns;
+mod api_customers;
 mod campaigns;
 mod conformance;
 mod consent;

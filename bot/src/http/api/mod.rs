@@ -13,6 +13,7 @@
 //! | `GET /api/jobs/dead`, `POST /api/jobs/dead/{id}/retry` | [`jobs`] |
 //! | `GET /api/messages` | [`messages`] |
 //! | `GET`/`POST /api/campaigns`, `GET /api/campaigns/{id}`, `POST /api/campaigns/{id}/preview`, `…/start`, `…/schedule`, `…/pause`, `…/resume`, `…/cancel`, `GET /api/campaigns/{id}/recipients`, `…/recipients.csv` | [`campaigns`] |
+//! | `GET /api/customers?tags=…`, `GET /api/customers/{phone}`, `POST /api/customers/{phone}/tags`, `…/opt-out`, `…/opt-in` | [`customers`] |
 //! | `GET /api/openapi.json` | [`openapi`] |
 //!
 //! # Adding a resource
@@ -41,6 +42,7 @@
 pub mod auth;
 pub mod campaigns;
 pub mod catalog;
+pub mod customers;
 pub mod extract;
 pub mod invoices;
 pub mod jobs;
@@ -67,6 +69,7 @@ pub fn router(services: &Services) -> Option<axum::Router> {
     let (routes, paths) = OpenApiRouter::new()
         .merge(orders::routes())
         .merge(campaigns::routes())
+        .merge(customers::routes())
         .merge(invoices::routes())
         .merge(catalog::routes())
         .merge(jobs::routes())

@@ -30,6 +30,7 @@ const BEARER: &str = "bearer";
     components(schemas(Problem, FieldError)),
     tags(
         (name = "orders", description = "Every customer's orders"),
+        (name = "customers", description = "Customers' tags and consent"),
         (name = "campaigns", description = "Campaigns: write, preview, start, pause, resume, cancel, follow"),
         (name = "invoices", description = "Invoices and their payments"),
         (name = "catalog", description = "The products on sale"),
