@@ -77,6 +77,9 @@ pub struct PendingOutbound {
     pub at_most_once: bool,
     /// Sends whose outcome was unknown so far.
     pub unknown_outcomes: i32,
+    /// Put off on its own until a time (a capped marketing template's
+    /// retry): consent is checked again before it goes.
+    pub put_off: bool,
 }
 
 /// A claim of an outbound row ([`OutboxQueue::claim_send`]).
@@ -259,6 +262,7 @@ impl OutboxQueue {
                         .all(|t| t <= now),
                     at_most_once: r.try_get("", "at_most_once")?,
                     unknown_outcomes: r.try_get("", "unknown_outcomes")?,
+                    put_off: not_before.is_some(),
                 })
             })
             .collect()

@@ -332,3 +332,62 @@ async fn a_window_failure_reported_before_the_send_returned_still_sends_the_temp
     );
     s.db.drop().await;
 }
+
+#[tokio::test]
+async fn a_capped_templates_retry_is_withheld_from_a_customer_who_opted_out_meanwhile() {
+    for backend in [Backend::SqliteFile, Backend::Postgres] {
+        let hand = ManualClock::new(MIDDAY_MS);
+        let s = setup_clocked(backend, &hand).await;
+        s.proactive("offer:3", "Eid offer").await;
+        let dispatcher = s.outbox.dispatcher(s.providers(), config());
+        assert_eq!(dispatcher.run_once().await.unwrap().sent, 1);
+        let sid = s.twilio.accepted()[0]
+            .provider_message_id()
+            .unwrap()
+            .to_owned();
+        s.log
+            .statuses
+            .record(&failed_report(
+                &sid,
+                "63049",
+                "marketing message limit reached",
+            ))
+            .await
+            .unwrap();
+
+        // The customer stops marketing messages before the day is out.
+        infra_sql::consent::MarketingOptOuts::new(s.db.db.clone())
+            .opt_out(CUSTOMER, "STOP")
+            .await
+            .unwrap();
+        hand.advance(CAPPED_RETRY_AFTER + Duration::from_secs(60));
+        let report = dispatcher.run_once().await.unwrap();
+
+        assert_eq!(
+            (report.sent, report.failed),
+            (0, 1),
+            "{backend:?}: {report:?}"
+        );
+        assert_eq!(
+            s.twilio.accepted().len(),
+            1,
+            "{backend:?}: never sent again"
+        );
+        assert!(s.log.outbox.pending(10).await.unwrap().is_empty());
+        let withheld = s
+            .rows()
+            .await
+            .into_iter()
+            .rfind(|r| r.body.as_deref() == Some("Eid offer"))
+            .unwrap();
+        assert!(
+            withheld
+                .error
+                .as_deref()
+                .unwrap_or_default()
+                .contains("opted out"),
+            "{withheld:?}"
+        );
+        s.db.drop().await;
+    }
+}

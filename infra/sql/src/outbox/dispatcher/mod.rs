@@ -15,7 +15,7 @@ mod outcome;
 
 use self::outcome::{Outcome, resend_after_unknown};
 
-use crate::messages::{OutboxQueue, PendingOutbound, SendClaim};
+use crate::messages::{OutboundStatus, OutboxQueue, PendingOutbound, SendClaim};
 use crate::{DbError, duration_ms};
 use infra_providers::{OutboundRequest, Transport};
 
@@ -240,6 +240,24 @@ impl<T: Transport> Dispatcher<T> {
                     break;
                 }
             };
+            if row.put_off && self.opted_out_meanwhile(&row).await {
+                // A capped marketing template's retry, a day later: the
+                // customer stopped marketing since. It never goes.
+                if let Err(e) = self
+                    .queue
+                    .mark_final(
+                        row.id,
+                        OutboundStatus::Failed,
+                        claim.attempts,
+                        Some("not sent again: the customer opted out of marketing meanwhile"),
+                    )
+                    .await
+                {
+                    tracing::warn!(error.message = %e, "cannot record a withheld retry; it is looked at again");
+                }
+                report.failed += 1;
+                continue;
+            }
             let outcome = if claim.unknown_outcomes > row.unknown_outcomes {
                 // The previous claim lapsed mid-send: its outcome is unknown.
                 self.after_lapsed_claim(&row, claim, request).await
@@ -259,6 +277,16 @@ impl<T: Transport> Dispatcher<T> {
             }
         }
         report
+    }
+
+    /// Whether the customer of `row` opted out of marketing (a STOP, a
+    /// provider's 131050, an operator); when that cannot be read, `true`:
+    /// a marketing retry is withheld rather than sent against a STOP.
+    async fn opted_out_meanwhile(&self, row: &PendingOutbound) -> bool {
+        crate::consent::MarketingOptOuts::new(self.queue.database().clone())
+            .is_opted_out(&row.customer)
+            .await
+            .unwrap_or(true)
     }
 
     /// Sends a claimed row, renewing its short lease while the send runs
