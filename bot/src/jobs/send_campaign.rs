@@ -360,7 +360,7 @@ async fn send_one(
     send(
         deps,
         &reach,
-        outgoing.with_key(format!("campaign:{id}")),
+        outgoing.with_key(infra_shop::campaigns::campaign_outbox_key(id)),
         "the campaign template's content_sid",
     )
     .await?;

@@ -234,8 +234,6 @@ pub struct DeliveryCounts {
     pub deferred: u64,
     /// Recipients who wrote to the shop within 24 h of their message.
     pub replied: u64,
-    /// Billable messages by pricing category, where the provider reports it.
-    pub billable: BTreeMap<String, u64>,
 }
 
 /// The delivery side of a campaign's metrics.

@@ -23,17 +23,18 @@ use crate::products::repo_error;
 /// reply to it.
 const REPLY_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// The outbox key of campaign `id`'s message to `phone`: kept for good, so
-/// it is stored (and sent) once.
+/// The key campaign `id`'s messages are stored under in the outbox: the
+/// `Sender` keeps each recipient's as `{key}:{number}`, for good, so it is
+/// stored (and sent) once.
 #[must_use]
-pub fn campaign_key(id: CampaignId, phone: &str) -> String {
-    format!("{}{phone}", campaign_key_prefix(id))
+pub fn campaign_outbox_key(id: CampaignId) -> String {
+    format!("campaign:{id}")
 }
 
-/// What every outbox key of campaign `id` starts with.
+/// What every outbox key of campaign `id`'s messages starts with.
 #[must_use]
 pub fn campaign_key_prefix(id: CampaignId) -> String {
-    format!("campaign:{id}:")
+    format!("{}:", campaign_outbox_key(id))
 }
 
 /// Delivery metrics from the message log; cheap to clone.

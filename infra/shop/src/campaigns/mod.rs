@@ -20,7 +20,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 
 pub use self::audience::DbAudience;
 pub use self::consent::DbMarketingConsent;
-pub use self::delivery::{DbDeliveryReports, campaign_key, campaign_key_prefix};
+pub use self::delivery::{DbDeliveryReports, campaign_key_prefix, campaign_outbox_key};
 use crate::products::repo_error;
 use crate::schema::{CampaignRecipients as Recipients, Campaigns};
 use infra_sql::Database;

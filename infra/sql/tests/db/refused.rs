@@ -66,10 +66,7 @@ async fn a_window_failure_reported_later_sends_the_template_once() {
             .await;
         let dispatcher = s.outbox.dispatcher(s.providers(), config());
         assert_eq!(dispatcher.run_once().await.unwrap().sent, 1);
-        let sid = s.twilio.accepted()[0]
-            .provider_message_id()
-            .unwrap()
-            .to_owned();
+        let sid = accepted_sid(&s, 0);
 
         // Twilio accepted it, then reports it failed: outside the window.
         let failed = failed_report(&sid, "63016", "outside the allowed window");
@@ -122,10 +119,7 @@ async fn a_customer_who_stopped_marketing_messages_is_recorded_once() {
         s.proactive("offer:1", "Diwali offer").await;
         let dispatcher = s.outbox.dispatcher(s.providers(), config());
         assert_eq!(dispatcher.run_once().await.unwrap().sent, 1);
-        let sid = s.twilio.accepted()[0]
-            .provider_message_id()
-            .unwrap()
-            .to_owned();
+        let sid = accepted_sid(&s, 0);
         let opt_outs = infra_sql::consent::MarketingOptOuts::new(s.db.db.clone());
         assert!(!opt_outs.is_opted_out(CUSTOMER).await.unwrap());
 
@@ -169,10 +163,7 @@ async fn a_capped_marketing_template_goes_again_a_day_later_without_holding_up_r
         s.proactive("offer:1", "Diwali offer").await;
         let dispatcher = s.outbox.dispatcher(s.providers(), config());
         assert_eq!(dispatcher.run_once().await.unwrap().sent, 1);
-        let sid = s.twilio.accepted()[0]
-            .provider_message_id()
-            .unwrap()
-            .to_owned();
+        let sid = accepted_sid(&s, 0);
 
         // Accepted, then capped for this customer (reported twice).
         let capped = failed_report(&sid, "63049", "marketing message limit reached");
@@ -198,10 +189,7 @@ async fn a_capped_marketing_template_goes_again_a_day_later_without_holding_up_r
         );
 
         // Capped again: suppressed, never a third time.
-        let again = s.twilio.accepted()[2]
-            .provider_message_id()
-            .unwrap()
-            .to_owned();
+        let again = accepted_sid(&s, 2);
         s.log
             .statuses
             .record(&failed_report(
@@ -226,10 +214,7 @@ async fn a_capped_template_waiting_for_its_day_is_listed_as_not_due() {
     s.proactive("offer:2", "Holi offer").await;
     let dispatcher = s.outbox.dispatcher(s.providers(), config());
     assert_eq!(dispatcher.run_once().await.unwrap().sent, 1);
-    let sid = s.twilio.accepted()[0]
-        .provider_message_id()
-        .unwrap()
-        .to_owned();
+    let sid = accepted_sid(&s, 0);
     s.log
         .statuses
         .record(&failed_report(
@@ -341,10 +326,7 @@ async fn a_capped_templates_retry_is_withheld_from_a_customer_who_opted_out_mean
         s.proactive("offer:3", "Eid offer").await;
         let dispatcher = s.outbox.dispatcher(s.providers(), config());
         assert_eq!(dispatcher.run_once().await.unwrap().sent, 1);
-        let sid = s.twilio.accepted()[0]
-            .provider_message_id()
-            .unwrap()
-            .to_owned();
+        let sid = accepted_sid(&s, 0);
         s.log
             .statuses
             .record(&failed_report(
@@ -390,4 +372,12 @@ async fn a_capped_templates_retry_is_withheld_from_a_customer_who_opted_out_mean
         );
         s.db.drop().await;
     }
+}
+
+/// The provider's id of the `n`th message the fake Twilio accepted.
+fn accepted_sid(s: &Setup, n: usize) -> String {
+    s.twilio.accepted()[n]
+        .provider_message_id()
+        .unwrap()
+        .to_owned()
 }
