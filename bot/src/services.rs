@@ -198,13 +198,16 @@ impl Services {
             )
             .with_first_payment_reminder_after(settings.shop.payment_reminder_after),
         );
-        let campaigns = Arc::new(features::campaigns::CampaignService::new(
-            infra_shop::campaigns::DbCampaignRepository::new(db.clone()),
-            infra_shop::campaigns::DbAudience::new(db.clone()),
-            infra_shop::campaigns::DbMarketingConsent::new(db.clone()),
-            infra_shop::campaigns::DbDeliveryReports::new(db.clone()),
-            now,
-        ));
+        let campaigns = Arc::new(
+            features::campaigns::CampaignService::new(
+                infra_shop::campaigns::DbCampaignRepository::new(db.clone()),
+                infra_shop::campaigns::DbAudience::new(db.clone()),
+                infra_shop::campaigns::DbMarketingConsent::new(db.clone()),
+                infra_shop::campaigns::DbDeliveryReports::new(db.clone()),
+                now,
+            )
+            .with_rate_card(settings.campaigns.rate_card.clone()),
+        );
         let deployment: Arc<str> = infra_shop::secrets::secret(&db, "deployment")
             .await
             .map(|id| hex::encode(id.get(..8).unwrap_or(&id)))

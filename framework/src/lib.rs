@@ -145,8 +145,8 @@ pub use crate::message::reply;
 pub use crate::message::{
     CatalogOrder, CatalogOrderItem, Contact, ContactPhone, Content, ConversationKey,
     DeliveryFailure, DeliveryStatus, InboundMessage, Location, Media, MediaKind, MessageId,
-    Outcome, PhoneNumber, PhoneNumberError, Provider, ProviderErrorEvent, Response, StatusEvent,
-    UnaddressableMessage, WebhookEvent,
+    Outcome, PhoneNumber, PhoneNumberError, Pricing, Provider, ProviderErrorEvent, Response,
+    StatusEvent, UnaddressableMessage, WebhookEvent,
 };
 
 /// The boxed error type used at tower plumbing boundaries.

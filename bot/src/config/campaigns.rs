@@ -1,6 +1,6 @@
 //! Campaigns: how fast and how wide they go.
 
-use features::campaigns::MessagingLimits;
+use features::campaigns::{MessagingLimits, RateCard};
 
 framework::settings! {
     /// Campaign pacing: the messaging limit and the batch size.
@@ -18,6 +18,15 @@ framework::settings! {
         /// a pause stops sends within two batches at most [default: 50].
         #[var("CAMPANILE_CAMPAIGN_BATCH")]
         pub batch: u32,
+        /// Prices per delivered message, for a campaign's cost: an optional
+        /// currency, then `category=price` entries, each for every country
+        /// or, after `@`, for numbers with that calling code (the longest
+        /// code that matches wins): `INR: marketing=2.2,marketing@91=0.86`
+        /// (USD when no currency is given); unset, delivered messages are
+        /// counted by category, not priced [default: none].
+        #[var("CAMPANILE_RATE_CARD")]
+        #[serde(deserialize_with = "rate_card")]
+        pub rate_card: RateCard,
     }
 }
 
@@ -26,6 +35,7 @@ impl Default for CampaignSettings {
         Self {
             messaging_limit: MessagingLimits::default(),
             batch: 50,
+            rate_card: RateCard::default(),
         }
     }
 }
@@ -35,4 +45,11 @@ fn limits<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Messaging
     use serde::de::Error as _;
     let text = String::deserialize(deserializer)?;
     MessagingLimits::parse(&text).map_err(D::Error::custom)
+}
+
+fn rate_card<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<RateCard, D::Error> {
+    use serde::Deserialize as _;
+    use serde::de::Error as _;
+    let text = String::deserialize(deserializer)?;
+    RateCard::parse(&text).map_err(D::Error::custom)
 }

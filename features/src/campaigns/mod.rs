@@ -21,6 +21,8 @@
 //! - [`limits`]: WhatsApp's messaging limit per business number
 //!   ([`MessagingLimits`]), which a campaign waits for instead of being
 //!   refused by the provider.
+//! - [`cost`]: what a campaign cost, from the providers' billing reports
+//!   and the operator's [`RateCard`].
 //! - [`numbers`]: an uploaded list of numbers, each validated
 //!   ([`parse_numbers`]).
 //! - [`commands`]: [`CreateCampaign`], [`EditCampaign`], a life-cycle
@@ -33,6 +35,7 @@
 //! - [`error`]: the [`CampaignError`] enum.
 
 pub mod commands;
+pub mod cost;
 pub mod domain;
 pub mod error;
 pub mod limits;
@@ -43,6 +46,7 @@ pub mod queries;
 pub mod service;
 
 pub use commands::{Batch, CreateCampaign, EditCampaign, MarkRecipient, NextBatch, Step};
+pub use cost::{BilledSend, CampaignCost, CategoryCost, RateCard};
 pub use domain::{Audience, BoughtWithin, Campaign, CampaignState, LifecycleError};
 pub use error::CampaignError;
 pub use limits::{DEFAULT_MESSAGING_LIMIT, LIMIT_WINDOW, MessagingLimits};

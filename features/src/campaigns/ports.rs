@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
+use super::cost::BilledSend;
 use super::domain::{Audience, Campaign, CampaignState};
 use super::message::Recipient;
 use crate::shared::{CustomerPhone, RepositoryError};
@@ -234,6 +235,9 @@ pub struct DeliveryCounts {
     pub deferred: u64,
     /// Recipients who wrote to the shop within 24 h of their message.
     pub replied: u64,
+    /// Recipients who opted out of marketing after their message (a STOP,
+    /// the provider's report or the operator) and have not opted back in.
+    pub opted_out: u64,
 }
 
 /// The delivery side of a campaign's metrics.
@@ -243,6 +247,13 @@ pub trait DeliveryReports: Clone + Send + Sync + 'static {
         &self,
         id: CampaignId,
     ) -> impl Future<Output = Result<DeliveryCounts, RepositoryError>> + Send;
+
+    /// Campaign `id`'s delivered messages that the provider reported how
+    /// it bills (its category, charged or free), for the cost.
+    fn billed(
+        &self,
+        id: CampaignId,
+    ) -> impl Future<Output = Result<Vec<BilledSend>, RepositoryError>> + Send;
 }
 
 /// Whether a customer may get marketing messages now (not opted out of

@@ -1,5 +1,6 @@
 //! What the operator reads about campaigns.
 
+use super::cost::CampaignCost;
 use super::domain::Campaign;
 use super::ports::{CampaignId, DeliveryCounts, RecipientCounts, RecipientState};
 use crate::shared::CustomerPhone;
@@ -49,4 +50,6 @@ pub struct CampaignReport {
     pub recipients: RecipientCounts,
     /// What the providers reported.
     pub delivery: DeliveryCounts,
+    /// What its delivered messages cost, by the rate card.
+    pub cost: CampaignCost,
 }

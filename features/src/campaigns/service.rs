@@ -3,6 +3,7 @@
 //! with campaign business logic.
 
 use super::commands::{Batch, CreateCampaign, EditCampaign, MarkRecipient, NextBatch, Step};
+use super::cost::RateCard;
 use super::domain::{Campaign, CampaignState};
 use super::error::CampaignError;
 use super::message::Personalised;
@@ -22,6 +23,7 @@ pub struct CampaignService<C, A, K, D> {
     audience: A,
     consent: K,
     reports: D,
+    rates: RateCard,
     now: Now,
 }
 
@@ -40,8 +42,16 @@ where
             audience,
             consent,
             reports,
+            rates: RateCard::default(),
             now,
         }
+    }
+
+    /// The service pricing delivered messages from `rates`.
+    #[must_use]
+    pub fn with_rate_card(mut self, rates: RateCard) -> Self {
+        self.rates = rates;
+        self
     }
 
     fn check_name(name: &str) -> Result<String, CampaignError> {
@@ -251,11 +261,13 @@ where
         let campaign = self.load(id).await?;
         let recipients = self.campaigns.counts(id).await?;
         let delivery = self.reports.delivery(id).await?;
+        let cost = self.rates.book(&self.reports.billed(id).await?);
         Ok(CampaignReport {
             id,
             campaign,
             recipients,
             delivery,
+            cost,
         })
     }
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::campaigns::{
-    Audience, AudienceSource, Campaign, CampaignId, CampaignRepository, CampaignState,
+    Audience, AudienceSource, BilledSend, Campaign, CampaignId, CampaignRepository, CampaignState,
     DeliveryCounts, DeliveryReports, MarketingConsent, Recipient, RecipientCounts, RecipientRow,
     RecipientState,
 };
@@ -264,5 +264,9 @@ pub struct NoReports;
 impl DeliveryReports for NoReports {
     async fn delivery(&self, _id: CampaignId) -> Result<DeliveryCounts, RepositoryError> {
         Ok(DeliveryCounts::default())
+    }
+
+    async fn billed(&self, _id: CampaignId) -> Result<Vec<BilledSend>, RepositoryError> {
+        Ok(Vec::new())
     }
 }

@@ -20,7 +20,7 @@ pub use self::inbound::{
 };
 pub use self::key::{ConversationKey, MessageId, PhoneNumber, PhoneNumberError, Provider};
 pub use self::response::{Outcome, Response};
-pub use self::status::{DeliveryFailure, DeliveryStatus, StatusEvent};
+pub use self::status::{DeliveryFailure, DeliveryStatus, Pricing, StatusEvent};
 
 /// Everything a webhook can carry, after translation.
 #[derive(Debug, Clone)]

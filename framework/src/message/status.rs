@@ -21,6 +21,41 @@ pub struct StatusEvent {
     pub status: DeliveryStatus,
     /// When the provider says the status changed (Meta only).
     pub timestamp: Option<SystemTime>,
+    /// How the provider bills the message, when it says (Meta's `pricing`
+    /// object, on `sent` and on one of `delivered`/`read`).
+    pub pricing: Option<Pricing>,
+}
+
+/// How a provider bills one outbound message (Meta's `pricing` object of a
+/// status update). The same message's reports repeat it; keep it once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pricing {
+    /// What it is billed as: `marketing`, `marketing_lite`, `utility`,
+    /// `authentication`, `authentication-international`, `service`,
+    /// `referral_conversion`, … as reported.
+    pub category: String,
+    /// The pricing model (`PMP`, per message; `CBP` before July 2025).
+    pub model: Option<String>,
+    /// Whether it is charged: `regular`, or free (`free_customer_service`,
+    /// `free_entry_point`), as reported in `type`.
+    pub kind: Option<String>,
+    /// The deprecated `billable` flag, for reports without a `type`.
+    pub billable: Option<bool>,
+}
+
+impl Pricing {
+    /// Whether the message is charged: `type` `regular` is, a `free_…`
+    /// type is not; without a type (or with one this version does not
+    /// know) the deprecated `billable` flag decides, and a message that
+    /// says neither counts as charged (a cost is never hidden).
+    #[must_use]
+    pub fn charged(&self) -> bool {
+        match self.kind.as_deref() {
+            Some("regular") => true,
+            Some(kind) if kind.starts_with("free") => false,
+            _ => self.billable.unwrap_or(true),
+        }
+    }
 }
 
 /// Where an outbound message is in its life.

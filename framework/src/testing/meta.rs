@@ -265,6 +265,7 @@ pub struct MetaStatus {
     timestamp: u64,
     recipient: String,
     errors: Vec<Value>,
+    pricing: Option<Value>,
 }
 
 impl MetaStatus {
@@ -278,6 +279,7 @@ impl MetaStatus {
             timestamp: now_secs(),
             recipient: "16505551234".to_owned(),
             errors: Vec::new(),
+            pricing: None,
         }
     }
 
@@ -305,13 +307,30 @@ impl MetaStatus {
         self
     }
 
+    /// Sets the `pricing` object: `category` (`marketing`, `utility`,
+    /// `service`, …) and `type` (`regular` is charged, `free_…` is not),
+    /// per-message model. Without it a `sent` or `delivered` status carries
+    /// a free service message's pricing, as in a customer-service window.
+    #[must_use]
+    pub fn with_pricing(mut self, category: &str, kind: &str) -> Self {
+        self.pricing = Some(json!({
+            "billable": kind == "regular",
+            "pricing_model": "PMP",
+            "category": category,
+            "type": kind,
+        }));
+        self
+    }
+
     fn to_json(&self) -> Value {
         let mut m = Map::new();
         m.insert("id".to_owned(), json!(self.id));
         m.insert("status".to_owned(), json!(self.status));
         m.insert("timestamp".to_owned(), json!(self.timestamp.to_string()));
         m.insert("recipient_id".to_owned(), json!(self.recipient));
-        if self.status == "sent" || self.status == "delivered" {
+        if let Some(pricing) = &self.pricing {
+            m.insert("pricing".to_owned(), pricing.clone());
+        } else if self.status == "sent" || self.status == "delivered" {
             m.insert(
                 "pricing".to_owned(),
                 json!({ "billable": true, "pricing_model": "PMP", "category": "service", "type": "free_customer_service" }),

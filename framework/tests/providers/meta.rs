@@ -17,7 +17,7 @@ use framework::testing::meta::{
 };
 use framework::{
     CatalogOrder, CatalogOrderItem, Contact, ContactPhone, Content, DeliveryFailure,
-    DeliveryStatus, InboundMessage, Location, MediaKind, MessageId, PhoneNumber, Provider,
+    DeliveryStatus, InboundMessage, Location, MediaKind, MessageId, PhoneNumber, Pricing, Provider,
     ProviderErrorEvent, StatusEvent, UnaddressableMessage, WebhookEvent,
 };
 use http::StatusCode;
@@ -194,8 +194,16 @@ fn a_batched_notification_yields_every_event_in_payload_order() {
             recipient: Some(phone("+16505551234")),
             status: DeliveryStatus::Delivered,
             timestamp: Some(at(1_749_416_391)),
+            // `type` decides over the deprecated `billable`: a free reply.
+            pricing: Some(Pricing {
+                category: "service".to_owned(),
+                model: Some("PMP".to_owned()),
+                kind: Some("free_customer_service".to_owned()),
+                billable: Some(true),
+            }),
         }
     );
+    assert!(!events[2].clone_status().pricing.unwrap().charged());
     let WebhookEvent::ProviderError(error) = &events[3] else {
         unreachable!()
     };

@@ -103,6 +103,28 @@ pub enum DeliveryStatuses {
     ReceivedAtMs,
 }
 
+/// What each outbound message is billed as, kept once from the first
+/// status report with a pricing object (Meta's `pricing`).
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum MessagePricing {
+    /// The table.
+    Table,
+    /// [`Provider::as_str`](framework::Provider::as_str).
+    Provider,
+    /// The provider's message id (primary key with the provider).
+    ProviderMessageId,
+    /// [`Pricing::category`](framework::Pricing::category).
+    Category,
+    /// [`Pricing::model`](framework::Pricing::model).
+    Model,
+    /// [`Pricing::kind`](framework::Pricing::kind) (the wire's `type`).
+    Kind,
+    /// [`Pricing::charged`](framework::Pricing::charged).
+    Charged,
+    /// Received at.
+    ReceivedAtMs,
+}
+
 /// Background jobs (the embedded default's queue, `db::jobs`).
 #[derive(DeriveIden, Debug, Clone, Copy)]
 pub enum Jobs {

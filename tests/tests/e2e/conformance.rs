@@ -25,7 +25,7 @@ use framework::provider::twilio::compute_signature;
 use framework::testing::meta::meta_json;
 use futures_util::stream::{self, StreamExt};
 use http::{Request, StatusCode};
-use infra_sql::schema::{DeliveryStatuses, Messages};
+use infra_sql::schema::{DeliveryStatuses, MessagePricing, Messages};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use serde_json::Value;
@@ -132,6 +132,9 @@ struct Replay {
     unaddressable: Vec<String>,
     /// Outbound message ids whose statuses must be kept.
     statuses: Vec<String>,
+    /// Outbound message ids whose status carried a pricing object, with
+    /// its category: kept once, as billed.
+    priced: Vec<(String, String)>,
 }
 
 impl Replay {
@@ -175,6 +178,7 @@ fn meta_replay(file: String, mut payload: Value, fresh: &Fresh, now: SystemTime)
         }
     };
     let (mut inbound, mut unaddressable, mut statuses) = (Vec::new(), Vec::new(), Vec::new());
+    let mut priced = Vec::new();
     let changes = payload["entry"]
         .as_array_mut()
         .into_iter()
@@ -234,6 +238,11 @@ fn meta_replay(file: String, mut payload: Value, fresh: &Fresh, now: SystemTime)
                     .as_str()
                     .is_some_and(|s| META_STATUSES.contains(&s));
                 if messages_field && known {
+                    if let Some(category) =
+                        status.pointer("/pricing/category").and_then(Value::as_str)
+                    {
+                        priced.push((id.clone(), category.to_owned()));
+                    }
                     statuses.push(id);
                 }
             }
@@ -254,6 +263,7 @@ fn meta_replay(file: String, mut payload: Value, fresh: &Fresh, now: SystemTime)
         inbound,
         unaddressable,
         statuses,
+        priced,
     }
 }
 
@@ -306,6 +316,8 @@ fn twilio_replay(file: String, payload: Value, fresh: &Fresh, url: &str) -> Repl
         inbound,
         unaddressable: Vec::new(),
         statuses,
+        // Twilio's status callbacks carry no price.
+        priced: Vec::new(),
     }
 }
 
@@ -318,6 +330,8 @@ struct Recorded {
     replies: usize,
     /// Delivery statuses kept for it.
     statuses: usize,
+    /// The category it is billed as, when a status said.
+    priced: Option<String>,
 }
 
 impl Recorded {
@@ -343,6 +357,7 @@ async fn recorded(bot: &Bot, provider: Provider, id: &str) -> Recorded {
         inbound: Vec::new(),
         replies: 0,
         statuses: 0,
+        priced: None,
     };
     for row in conn.query_all_raw(backend.build(&messages)).await.unwrap() {
         let direction: String = row.try_get("", "direction").unwrap();
@@ -364,6 +379,15 @@ async fn recorded(bot: &Bot, provider: Provider, id: &str) -> Recorded {
         .await
         .unwrap()
         .len();
+    let priced = Query::select()
+        .column(MessagePricing::Category)
+        .from(MessagePricing::Table)
+        .and_where(Expr::col(MessagePricing::Provider).eq(provider.as_str()))
+        .and_where(Expr::col(MessagePricing::ProviderMessageId).eq(id))
+        .to_owned();
+    let rows = conn.query_all_raw(backend.build(&priced)).await.unwrap();
+    assert!(rows.len() <= 1, "one pricing per message: {id}");
+    found.priced = rows.first().map(|row| row.try_get("", "category").unwrap());
     found
 }
 
@@ -383,6 +407,11 @@ async fn taken_in(bot: &Bot, replay: &Replay) -> bool {
     }
     for id in &replay.statuses {
         if recorded(bot, replay.provider, id).await.statuses == 0 {
+            return false;
+        }
+    }
+    for (id, category) in &replay.priced {
+        if recorded(bot, replay.provider, id).await.priced.as_ref() != Some(category) {
             return false;
         }
     }

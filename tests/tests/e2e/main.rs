@@ -6,6 +6,7 @@
 mod api;
 mod api_campaigns;
 mod api_customers;
+mod campaign_cost;
 mod campaigns;
 mod conformance;
 mod consent;

@@ -25,14 +25,34 @@ pub(super) fn describe(report: &CampaignReport) -> String {
     );
     let _ = writeln!(
         out,
-        "delivery:   {} queued, {} sent, {} delivered, {} read, {} replied, {} unknown, {} deferred a day",
-        d.queued, d.sent, d.delivered, d.read, d.replied, d.unknown, d.deferred
+        "delivery:   {} queued, {} sent, {} delivered, {} read, {} replied, {} opted out after it, {} unknown, {} deferred a day",
+        d.queued, d.sent, d.delivered, d.read, d.replied, d.opted_out, d.unknown, d.deferred
     );
     let failed: u64 = d.failed.values().sum();
     let _ = write!(out, "failed:     {failed}");
     if !d.failed.is_empty() {
         let codes: Vec<String> = d.failed.iter().map(|(c, n)| format!("{c}: {n}")).collect();
         let _ = write!(out, " ({})", codes.join(", "));
+    }
+    out.push('\n');
+    let cost = &report.cost;
+    let _ = write!(out, "cost:       {} {}", cost.currency, cost.total);
+    let lines: Vec<String> = cost
+        .by_category
+        .iter()
+        .map(|(category, c)| {
+            let mut line = format!("{category}: {} charged", c.charged);
+            if c.free > 0 {
+                let _ = write!(line, ", {} free", c.free);
+            }
+            if c.unpriced > 0 {
+                let _ = write!(line, ", {} without a price", c.unpriced);
+            }
+            line
+        })
+        .collect();
+    if !lines.is_empty() {
+        let _ = write!(out, " ({})", lines.join("; "));
     }
     out.push('\n');
     out

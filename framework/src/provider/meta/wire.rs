@@ -277,6 +277,9 @@ pub(super) struct Status {
     pub(super) timestamp: Option<Value>,
     pub(super) recipient_id: Option<String>,
     pub(super) errors: Option<Vec<ErrorObject>>,
+    /// `{billable, pricing_model, type, category}`, read leniently: a
+    /// pricing object of an unexpected shape never costs the status.
+    pub(super) pricing: Option<Value>,
 }
 
 /// An error object (`value.errors[]`, `messages[].errors[]`,

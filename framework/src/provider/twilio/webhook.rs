@@ -184,6 +184,8 @@ fn parse_status(params: &Params<'_>, status: &str) -> Result<StatusEvent, Webhoo
         recipient,
         status,
         timestamp: None,
+        // Twilio's status callbacks carry no price.
+        pricing: None,
     })
 }
 

@@ -11,11 +11,13 @@
 
 use std::collections::BTreeMap;
 
-use features::campaigns::{CampaignId, DeliveryCounts, DeliveryReports};
-use features::shared::RepositoryError;
+use features::campaigns::{BilledSend, CampaignId, DeliveryCounts, DeliveryReports};
+use features::shared::{CustomerPhone, RepositoryError};
 use infra_sql::Database;
-use infra_sql::schema::{DeliveryStatuses as Reports, Messages};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
+use infra_sql::schema::{
+    DeliveryStatuses as Reports, MarketingOptOuts as OptOuts, MessagePricing as Priced, Messages,
+};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 
 use crate::products::repo_error;
 
@@ -69,6 +71,25 @@ fn reported(statuses: &[&str]) -> SelectStatement {
         .to_owned()
 }
 
+/// `EXISTS` an opt-out of marketing by the customer of the outbound row
+/// `m` recorded at or after it (an opt-in deletes the record).
+fn opted_out_after(m: &Alias) -> SelectStatement {
+    let o = Alias::new("o");
+    Query::select()
+        .expr(Expr::val(1))
+        .from_as(OptOuts::Table, o.clone())
+        .and_where(Expr::col((o.clone(), OptOuts::Phone)).equals((m.clone(), Messages::Customer)))
+        .and_where(Expr::col((o, OptOuts::AtMs)).gte(Expr::col((m.clone(), Messages::CreatedAtMs))))
+        .to_owned()
+}
+
+/// A boolean column of `row`: PostgreSQL's `bool`, SQLite's integer.
+fn flag(row: &sea_orm::QueryResult, column: &str) -> Result<bool, RepositoryError> {
+    row.try_get::<bool>("", column)
+        .or_else(|_| row.try_get::<i32>("", column).map(|n| n != 0))
+        .map_err(repo_error)
+}
+
 /// One recipient's sends, folded.
 #[derive(Debug, Default)]
 struct Fold {
@@ -76,6 +97,7 @@ struct Fold {
     delivered: bool,
     read: bool,
     replied: bool,
+    opted_out: bool,
     /// The last send's status and error, and whether it is put off.
     last: Option<(String, Option<String>, bool)>,
 }
@@ -107,6 +129,7 @@ impl DeliveryReports for DbDeliveryReports {
             .expr_as(Expr::exists(reported(&["delivered", "read"])), "delivered")
             .expr_as(Expr::exists(reported(&["read"])), "was_read")
             .expr_as(Expr::exists(replied), "replied")
+            .expr_as(Expr::exists(opted_out_after(&m)), "opted_out")
             .from_as(Messages::Table, m.clone())
             .and_where(col(Messages::Direction).eq("out"))
             .and_where(col(Messages::InReplyTo).like(format!("{}%", campaign_key_prefix(id))))
@@ -125,15 +148,11 @@ impl DeliveryReports for DbDeliveryReports {
             let error: Option<String> = row.try_get("", "error").map_err(repo_error)?;
             let accepted: Option<String> =
                 row.try_get("", "provider_message_id").map_err(repo_error)?;
-            let flag = |c: &str| -> Result<bool, RepositoryError> {
-                row.try_get::<bool>("", c)
-                    .or_else(|_| row.try_get::<i32>("", c).map(|n| n != 0))
-                    .map_err(repo_error)
-            };
             fold.sent |= accepted.is_some();
-            fold.delivered |= flag("delivered")?;
-            fold.read |= flag("was_read")?;
-            fold.replied |= flag("replied")?;
+            fold.delivered |= flag(&row, "delivered")?;
+            fold.read |= flag(&row, "was_read")?;
+            fold.replied |= flag(&row, "replied")?;
+            fold.opted_out |= flag(&row, "opted_out")?;
             let put_off: Option<i64> = row.try_get("", "not_before_ms").map_err(repo_error)?;
             fold.last = Some((status, error, put_off.is_some()));
         }
@@ -143,6 +162,7 @@ impl DeliveryReports for DbDeliveryReports {
             counts.delivered += u64::from(fold.delivered || fold.read);
             counts.read += u64::from(fold.read);
             counts.replied += u64::from(fold.replied);
+            counts.opted_out += u64::from(fold.opted_out);
             let Some((status, error, put_off)) = &fold.last else {
                 continue;
             };
@@ -163,5 +183,46 @@ impl DeliveryReports for DbDeliveryReports {
             }
         }
         Ok(counts)
+    }
+
+    async fn billed(&self, id: CampaignId) -> Result<Vec<BilledSend>, RepositoryError> {
+        let m = Alias::new("m");
+        let p = Alias::new("m_p");
+        let col = |c: Messages| Expr::col((m.clone(), c));
+        let select = Query::select()
+            .expr_as(col(Messages::Customer), "customer")
+            .expr_as(Expr::col((p.clone(), Priced::Category)), "category")
+            .expr_as(Expr::col((p.clone(), Priced::Charged)), "charged")
+            .from_as(Messages::Table, m.clone())
+            .join_as(
+                JoinType::InnerJoin,
+                Priced::Table,
+                p.clone(),
+                Expr::col((p.clone(), Priced::Provider))
+                    .equals((m.clone(), Messages::Provider))
+                    .and(
+                        Expr::col((p, Priced::ProviderMessageId))
+                            .equals((m.clone(), Messages::ProviderMessageId)),
+                    ),
+            )
+            .and_where(col(Messages::Direction).eq("out"))
+            .and_where(col(Messages::InReplyTo).like(format!("{}%", campaign_key_prefix(id))))
+            // Booked on delivery, as WhatsApp charges.
+            .and_where(Expr::exists(reported(&["delivered", "read"])))
+            .order_by((m, Messages::Id), Order::Asc)
+            .to_owned();
+        let rows = self.db.all(&select).await.map_err(repo_error)?;
+        rows.iter()
+            .map(|row| {
+                let customer: String = row.try_get("", "customer").map_err(repo_error)?;
+                Ok(BilledSend {
+                    phone: CustomerPhone::parse(&customer).map_err(|e| {
+                        RepositoryError::Corrupt(format!("messages.customer `{customer}`: {e}"))
+                    })?,
+                    category: row.try_get("", "category").map_err(repo_error)?,
+                    charged: flag(row, "charged")?,
+                })
+            })
+            .collect()
     }
 }

@@ -25,9 +25,11 @@
 //! | `m0010_deferred_sends` ([`infra_sql`]) | outbound rows put off on their own until a time (`not_before_ms`), outside their customer's order: a capped marketing template sent again a day later |
 //! | `m0011_customers_consent` | customers' tags (`customer_tags`); `marketing_opt_outs` becomes the one consent record: each opt-out's `scope` (`marketing`, `all`) and `source` (`provider`, `keyword`, `operator`) |
 //! | `m0012_campaigns` | campaigns (audience and message as JSON) and their frozen recipients, one row each for good |
+//! | `m0013_message_pricing` ([`infra_sql`]) | what each outbound message is billed as (`message_pricing`), kept once from the providers' status reports |
 
 use infra_sql::migrations::{
     M0002Inbox, M0003Jobs, M0006QueueOrder, M0007JobsOrder, M0008SendOutcomes, M0010DeferredSends,
+    M0013MessagePricing,
 };
 use sea_orm_migration::prelude::*;
 
@@ -59,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0010DeferredSends),
             Box::new(m0011_customers_consent::Migration),
             Box::new(m0012_campaigns::Migration),
+            Box::new(M0013MessagePricing),
         ]
     }
 }

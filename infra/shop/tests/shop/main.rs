@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod customers;
+mod delivery;
 mod invoices;
 mod migrations;
 mod pdf;
@@ -88,7 +89,8 @@ async fn migrations_are_idempotent_and_listed() {
             "m0009_catalog_sync",
             "m0010_deferred_sends",
             "m0011_customers_consent",
-            "m0012_campaigns"
+            "m0012_campaigns",
+            "m0013_message_pricing"
         ],
         "each migration applied once"
     );
@@ -152,7 +154,8 @@ async fn concurrent_migrations_on_postgres_take_turns() {
             "m0009_catalog_sync",
             "m0010_deferred_sends",
             "m0011_customers_consent",
-            "m0012_campaigns"
+            "m0012_campaigns",
+            "m0013_message_pricing"
         ]
     );
     db.drop().await;

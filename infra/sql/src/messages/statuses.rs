@@ -2,12 +2,12 @@
 //! message, kept in `delivery_statuses`, and applied to the message by rank
 //! (forward only), whatever order the reports arrive in.
 
-use framework::{DeliveryStatus, StatusEvent};
+use framework::{DeliveryStatus, Pricing, StatusEvent};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query, SelectStatement};
 
 use super::refused::{self, CAPPED_CODES, WINDOW_CODES};
 use super::stored::{self, Direction, OutboundStatus};
-use crate::schema::{DeliveryStatuses as Reports, Messages};
+use crate::schema::{DeliveryStatuses as Reports, MessagePricing as Priced, Messages};
 use crate::{Database, DbError, corrupt};
 
 /// The status a report moves a message to; `None` for a report this
@@ -90,6 +90,9 @@ impl DeliveryStatuses {
             )
             .to_owned();
         self.db.exec(&insert).await?;
+        if let Some(pricing) = &event.pricing {
+            self.keep_pricing(event, pricing).await?;
+        }
         let Some(status) = reported(&event.status) else {
             return Ok(false);
         };
@@ -117,6 +120,40 @@ impl DeliveryStatuses {
             self.follow_up(&refused, moved).await?;
         }
         Ok(moved)
+    }
+
+    /// Keeps what the message of `event` is billed as, once: its later
+    /// reports repeat the same pricing and change nothing.
+    async fn keep_pricing(&self, event: &StatusEvent, pricing: &Pricing) -> Result<(), DbError> {
+        let insert = Query::insert()
+            .into_table(Priced::Table)
+            .columns([
+                Priced::Provider,
+                Priced::ProviderMessageId,
+                Priced::Category,
+                Priced::Model,
+                Priced::Kind,
+                Priced::Charged,
+                Priced::ReceivedAtMs,
+            ])
+            .values([
+                event.provider.as_str().into(),
+                event.message_id.as_str().into(),
+                pricing.category.clone().into(),
+                pricing.model.clone().into(),
+                pricing.kind.clone().into(),
+                pricing.charged().into(),
+                self.db.now_ms().into(),
+            ])
+            .map_err(|e| corrupt("message_pricing", e))?
+            .on_conflict(
+                OnConflict::columns([Priced::Provider, Priced::ProviderMessageId])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .to_owned();
+        self.db.exec(&insert).await?;
+        Ok(())
     }
 
     /// What a `failed` report sets off beyond the status (once, however

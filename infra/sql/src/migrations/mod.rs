@@ -18,6 +18,7 @@
 //! | [`m0007_jobs_order`](M0007JobsOrder) | the table job queue's claim read in order by an index (`jobs_queue_order` replaces `jobs_due`) |
 //! | [`m0008_send_outcomes`](M0008SendOutcomes) | outbound rows say whether they may be sent again after an unknown outcome, count those outcomes, and carry a fallback for the 24-hour window; customers who stopped marketing messages (`marketing_opt_outs`) |
 //! | [`m0010_deferred_sends`](M0010DeferredSends) | outbound rows put off on their own until a time (`not_before_ms`), outside their customer's order: a capped marketing template sent again a day later |
+//! | [`m0013_message_pricing`](M0013MessagePricing) | what each outbound message is billed as (`message_pricing`: category, model, type, charged), kept once from the provider's status reports |
 //!
 //! # With tables of your own
 //!
@@ -25,7 +26,7 @@
 //! migrations (the shop's `infra_shop::Migrator` interleaves them with its
 //! own, under the names its databases already recorded) and runs it with
 //! [`Database::migrate_with`](crate::Database::migrate_with). The numbers
-//! missing here (m0004, m0005, m0009) are the shop's.
+//! missing here (m0004, m0005, m0009, m0011, m0012) are the shop's.
 //!
 //! ```
 //! use infra_sql::migrations::{self, M0001MessageLog};
@@ -54,6 +55,7 @@ mod m0006_queue_order;
 mod m0007_jobs_order;
 mod m0008_send_outcomes;
 mod m0010_deferred_sends;
+mod m0013_message_pricing;
 
 pub use self::m0001_message_log::{
     Migration as M0001MessageLog, create_customers, create_message_log,
@@ -64,6 +66,7 @@ pub use self::m0006_queue_order::Migration as M0006QueueOrder;
 pub use self::m0007_jobs_order::Migration as M0007JobsOrder;
 pub use self::m0008_send_outcomes::Migration as M0008SendOutcomes;
 pub use self::m0010_deferred_sends::Migration as M0010DeferredSends;
+pub use self::m0013_message_pricing::Migration as M0013MessagePricing;
 
 /// Applies the message log's schema, one migration per change, in order.
 #[derive(Debug, Clone, Copy, Default)]
@@ -80,6 +83,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0007JobsOrder),
             Box::new(M0008SendOutcomes),
             Box::new(M0010DeferredSends),
+            Box::new(M0013MessagePricing),
         ]
     }
 }

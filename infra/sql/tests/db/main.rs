@@ -50,7 +50,8 @@ async fn migrations_are_idempotent_and_listed() {
             "m0006_queue_order",
             "m0007_jobs_order",
             "m0008_send_outcomes",
-            "m0010_deferred_sends"
+            "m0010_deferred_sends",
+            "m0013_message_pricing"
         ],
         "each migration applied once"
     );

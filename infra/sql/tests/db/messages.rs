@@ -64,6 +64,7 @@ fn status(id: &str, s: DeliveryStatus) -> StatusEvent {
         recipient: None,
         status: s,
         timestamp: None,
+        pricing: None,
     }
 }
 

@@ -24,6 +24,7 @@ fn failed_report(sid: &str, code: &str, message: &str) -> StatusEvent {
             message: Some(message.to_owned()),
         }),
         timestamp: None,
+        pricing: None,
     }
 }
 

@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 
 use features::campaigns::{
-    Audience, BoughtWithin, Campaign, CampaignId, CampaignMessage, CampaignReport, CampaignState,
-    CreateCampaign, Personalised, RecipientRow, RecipientState, TemplateMessage, Variable,
+    Audience, BoughtWithin, Campaign, CampaignCost, CampaignId, CampaignMessage, CampaignReport,
+    CampaignState, CreateCampaign, Personalised, RecipientRow, RecipientState, TemplateMessage,
+    Variable,
 };
 use features::shared::CustomerPhone;
 use serde::{Deserialize, Serialize};
@@ -268,6 +269,60 @@ pub struct MetricsView {
     pub deferred: u64,
     /// Wrote back within 24 hours.
     pub replied: u64,
+    /// Opted out of marketing after their message (and not back in).
+    pub opted_out: u64,
+}
+
+/// What the delivered messages cost, from the providers' billing reports
+/// (Meta's `pricing`) and the rate card (`CAMPANILE_RATE_CARD`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CostView {
+    /// The currency of the amounts.
+    #[schema(example = "USD")]
+    pub currency: String,
+    /// What the priced messages cost, as a decimal.
+    #[schema(example = "10.70")]
+    pub total: String,
+    /// Charged messages the rate card has no price for (not in `total`).
+    pub unpriced: u64,
+    /// By the provider's category (`marketing`, `utility`, …).
+    pub by_category: BTreeMap<String, CategoryCostView>,
+}
+
+/// The delivered messages of one category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CategoryCostView {
+    /// Reported charged.
+    pub charged: u64,
+    /// Reported free.
+    pub free: u64,
+    /// What the priced charged ones cost, as a decimal.
+    pub amount: String,
+    /// Charged ones without a price.
+    pub unpriced: u64,
+}
+
+impl CostView {
+    fn of(cost: &CampaignCost) -> Self {
+        Self {
+            currency: cost.currency.clone(),
+            total: cost.total.to_string(),
+            unpriced: cost.unpriced,
+            by_category: cost
+                .by_category
+                .iter()
+                .map(|(category, c)| {
+                    let view = CategoryCostView {
+                        charged: c.charged,
+                        free: c.free,
+                        amount: c.amount.to_string(),
+                        unpriced: c.unpriced,
+                    };
+                    (category.clone(), view)
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A campaign with its progress and metrics.
@@ -279,6 +334,8 @@ pub struct CampaignReportView {
     pub progress: ProgressView,
     /// Its delivery metrics.
     pub metrics: MetricsView,
+    /// What it cost.
+    pub cost: CostView,
 }
 
 impl CampaignReportView {
@@ -303,7 +360,9 @@ impl CampaignReportView {
                 unknown: d.unknown,
                 deferred: d.deferred,
                 replied: d.replied,
+                opted_out: d.opted_out,
             },
+            cost: CostView::of(&report.cost),
         }
     }
 }

@@ -9,7 +9,8 @@ use serde_json::value::RawValue;
 use super::wire;
 use crate::message::{
     Content, ConversationKey, DeliveryFailure, DeliveryStatus, InboundMessage, MessageId,
-    PhoneNumber, Provider, ProviderErrorEvent, StatusEvent, UnaddressableMessage, WebhookEvent,
+    PhoneNumber, Pricing, Provider, ProviderErrorEvent, StatusEvent, UnaddressableMessage,
+    WebhookEvent,
 };
 use crate::provider::WebhookError;
 use content::parse_content;
@@ -368,7 +369,26 @@ fn parse_status(raw: &RawValue, path: &str) -> Result<Option<StatusEvent>, Webho
         recipient,
         status,
         timestamp: timestamp(wire.timestamp.as_ref(), path)?,
+        pricing: wire.pricing.as_ref().and_then(pricing),
     }))
+}
+
+/// A status's `pricing` object; `None` without a category (nothing to book
+/// it under).
+fn pricing(raw: &serde_json::Value) -> Option<Pricing> {
+    let text = |field: &str| {
+        raw.get(field)
+            .and_then(serde_json::Value::as_str)
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    };
+    Some(Pricing {
+        category: text("category")?,
+        model: text("pricing_model"),
+        kind: text("type"),
+        billable: raw.get("billable").and_then(serde_json::Value::as_bool),
+    })
 }
 
 /// The sender's contact (for the profile name and the BSUID): the contact
