@@ -77,6 +77,10 @@ pub enum Messages {
     /// Outbound: not sent before then, and outside its customer's order (no
     /// later row waits for it): a send put off on its own (m0010).
     NotBeforeMs,
+    /// Outbound, at most once: the attempt whose request was let go to the
+    /// provider, after every wait (m0014). A lapsed claim of another
+    /// attempt never left, and is sent again.
+    WrittenAttempt,
     /// Created at.
     CreatedAtMs,
     /// Last change.

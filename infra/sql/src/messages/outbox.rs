@@ -286,7 +286,9 @@ impl OutboxQueue {
     /// unknown outcome when that claim lapsed without a recorded outcome
     /// (its dispatcher died, or stalled past its lease, mid-send): a row
     /// whose outcome was recorded, or whose claim was given back, holds no
-    /// claim.
+    /// claim. For an at-most-once row only when that claim's request was let
+    /// go ([`mark_written`](Self::mark_written)): one still waiting for its
+    /// turn (in the shaper, for a breaker) never left, and goes now.
     ///
     /// # Errors
     ///
@@ -296,7 +298,16 @@ impl OutboxQueue {
         // The claim counts the attempt: a send cut off by a crash (its
         // outcome unknown) is still an attempt. An UPDATE's right-hand
         // sides read the row as it was: the lapsed claim is still there.
-        let lapsed = Expr::case(Expr::col(Messages::ClaimedUntilMs).is_not_null(), 1).finally(0);
+        let may_have_left = Expr::col(Messages::AtMostOnce)
+            .eq(false)
+            .or(Expr::col(Messages::WrittenAttempt).equals(Messages::Attempts));
+        let lapsed = Expr::case(
+            Expr::col(Messages::ClaimedUntilMs)
+                .is_not_null()
+                .and(may_have_left),
+            1,
+        )
+        .finally(0);
         let update = Query::update()
             .table(Messages::Table)
             .value(Messages::ClaimedUntilMs, until_ms)
@@ -339,6 +350,26 @@ impl OutboxQueue {
                 Messages::ClaimedUntilMs,
                 self.db.now_ms().saturating_add(lease_ms),
             )
+            .and_where(Expr::col(Messages::Id).eq(id))
+            .and_where(Expr::col(Messages::Status).eq(OutboundStatus::Pending))
+            .and_where(Expr::col(Messages::ClaimedUntilMs).is_not_null())
+            .and_where(Expr::col(Messages::Attempts).eq(attempts))
+            .to_owned();
+        Ok(self.db.exec(&update).await? == 1)
+    }
+
+    /// Marks that the request of row `id`'s claim made with `attempts` is let
+    /// go to the provider now (every wait is over): if the claim lapses from
+    /// here on, its outcome is unknown. `false` when the claim is no longer
+    /// the caller's: then the request must not go.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`]; the request must not go then either.
+    pub async fn mark_written(&self, id: i64, attempts: i32) -> Result<bool, DbError> {
+        let update = Query::update()
+            .table(Messages::Table)
+            .value(Messages::WrittenAttempt, attempts)
             .and_where(Expr::col(Messages::Id).eq(id))
             .and_where(Expr::col(Messages::Status).eq(OutboundStatus::Pending))
             .and_where(Expr::col(Messages::ClaimedUntilMs).is_not_null())
