@@ -172,6 +172,14 @@ impl Allowances<'_> {
     /// frees up when there is none.
     async fn take(&mut self, business: &str) -> Result<Result<(), i64>, JobError> {
         if !self.by_business.contains_key(business) {
+            // One batch at a time per number counts and spends its places
+            // (two campaigns on one number never both take the last ones):
+            // held until the batch's transaction ends.
+            self.deps
+                .db
+                .hold_key(&format!("messaging-limit:{business}"))
+                .await
+                .map_err(retryable)?;
             let now = self.deps.clock.now_ms();
             let window = i64::try_from(LIMIT_WINDOW.as_millis()).unwrap_or(i64::MAX);
             let (used, oldest) = self

@@ -463,6 +463,32 @@ impl Database {
         }
     }
 
+    /// Inside a [`UnitOfWork`], holds `key` until it ends, so that
+    /// transactions holding the same key run one after the other (a count
+    /// read after this sees what the previous holder committed). On
+    /// PostgreSQL a transaction-scoped advisory lock on the key's hash; on
+    /// SQLite nothing more is needed once the transaction has written (its
+    /// first write holds the whole database until it ends), so hold a key
+    /// after a write there. Outside a unit of work it holds nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn hold_key(&self, key: &str) -> Result<(), DbError> {
+        if self.backend() != DbBackend::Postgres {
+            return Ok(());
+        }
+        let stmt = sea_orm::Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            [key.into()],
+        );
+        if let Some(ambient) = unit_of_work::ambient_for(self) {
+            ambient.run(|txn| txn.execute_raw(stmt)).await?;
+        }
+        Ok(())
+    }
+
     /// Closes the pool.
     pub async fn close(self) {
         if let Err(e) = self.conn.close().await {

@@ -14,9 +14,9 @@ use std::collections::BTreeMap;
 use features::campaigns::{BilledSend, CampaignId, DeliveryCounts, DeliveryReports};
 use features::shared::{CustomerPhone, RepositoryError};
 use infra_sql::Database;
-use infra_sql::schema::{
-    DeliveryStatuses as Reports, MarketingOptOuts as OptOuts, MessagePricing as Priced, Messages,
-};
+use infra_sql::schema::{DeliveryStatuses as Reports, MessagePricing as Priced, Messages};
+
+use crate::schema::MarketingOptOuts as OptOuts;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 
 use crate::products::repo_error;
@@ -72,13 +72,17 @@ fn reported(statuses: &[&str]) -> SelectStatement {
 }
 
 /// `EXISTS` an opt-out of marketing by the customer of the outbound row
-/// `m` recorded at or after it (an opt-in deletes the record).
+/// `m` recorded at or after it (an opt-in deletes the record), by the
+/// customer or the operator: a provider's (Meta 131050) arrives as the
+/// failure of that very message, the customer having stopped marketing
+/// before it.
 fn opted_out_after(m: &Alias) -> SelectStatement {
     let o = Alias::new("o");
     Query::select()
         .expr(Expr::val(1))
         .from_as(OptOuts::Table, o.clone())
         .and_where(Expr::col((o.clone(), OptOuts::Phone)).equals((m.clone(), Messages::Customer)))
+        .and_where(Expr::col((o.clone(), OptOuts::Source)).ne("provider"))
         .and_where(Expr::col((o, OptOuts::AtMs)).gte(Expr::col((m.clone(), Messages::CreatedAtMs))))
         .to_owned()
 }

@@ -26,7 +26,7 @@
 //! | `m0011_customers_consent` | customers' tags (`customer_tags`); `marketing_opt_outs` becomes the one consent record: each opt-out's `scope` (`marketing`, `all`) and `source` (`provider`, `keyword`, `operator`) |
 //! | `m0012_campaigns` | campaigns (audience and message as JSON) and their frozen recipients, one row each for good |
 //! | `m0013_message_pricing` ([`infra_sql`]) | what each outbound message is billed as (`message_pricing`), kept once from the providers' status reports |
-//! | `m0014_sends_written` ([`infra_sql`]) | the attempt whose request was let go to the provider (`written_attempt`) |
+//! | `m0014_sends_written` ([`infra_sql`]) | the claimed attempt whose request has not been let go yet (`unsent_attempt`) |
 
 use infra_sql::migrations::{
     M0002Inbox, M0003Jobs, M0006QueueOrder, M0007JobsOrder, M0008SendOutcomes, M0010DeferredSends,

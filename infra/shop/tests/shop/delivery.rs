@@ -6,6 +6,7 @@ use features::campaigns::{BilledSend, CampaignId, DeliveryReports as _};
 use features::shared::CustomerPhone;
 use framework::{DeliveryFailure, DeliveryStatus, MessageId, Pricing, Provider, StatusEvent};
 use infra_shop::campaigns::{DbDeliveryReports, campaign_outbox_key};
+use infra_shop::schema::MarketingOptOuts as OptOuts;
 use infra_sql::consent::MarketingOptOuts;
 use infra_sql::messages::DeliveryStatuses;
 use infra_sql::schema::Messages;
@@ -93,6 +94,12 @@ async fn delivery_on(backend: Backend) {
             Some(("service", "free_customer_service")),
         ),
         report("wamid.1", DeliveryStatus::Delivered, None),
+        // A later report with another pricing changes nothing: kept once.
+        report(
+            "wamid.1",
+            DeliveryStatus::Read,
+            Some(("marketing", "regular")),
+        ),
         // Priced on `sent`, never delivered: not booked.
         report("wamid.2", DeliveryStatus::Sent, marketing),
         // Failed.
@@ -107,15 +114,35 @@ async fn delivery_on(backend: Backend) {
     ] {
         statuses.record(&event).await.unwrap();
     }
+    // A STOP after the message counts; a provider's 131050 (which reports
+    // that the customer had stopped marketing before it) does not.
+    let stop = Query::insert()
+        .into_table(OptOuts::Table)
+        .columns([
+            OptOuts::Phone,
+            OptOuts::AtMs,
+            OptOuts::Reason,
+            OptOuts::Scope,
+            OptOuts::Source,
+        ])
+        .values_panic([
+            "+919800000002".into(),
+            db.db.now_ms().into(),
+            "STOP".into(),
+            "all".into(),
+            "keyword".into(),
+        ])
+        .to_owned();
+    db.db.exec(&stop).await.unwrap();
     MarketingOptOuts::new(db.db.clone())
-        .opt_out("+919800000002", "keyword: STOP")
+        .opt_out("+919800000004", "131050: user stopped marketing messages")
         .await
         .unwrap();
 
     let d = reports.delivery(CAMPAIGN).await.unwrap();
     assert_eq!(
         (d.sent, d.delivered, d.read, d.opted_out),
-        (4, 2, 1, 1),
+        (4, 2, 2, 1),
         "{backend:?}: {d:?}"
     );
     assert_eq!(d.failed.get("131026"), Some(&1), "{d:?}");

@@ -298,13 +298,17 @@ impl OutboxQueue {
         // The claim counts the attempt: a send cut off by a crash (its
         // outcome unknown) is still an attempt. An UPDATE's right-hand
         // sides read the row as it was: the lapsed claim is still there.
-        let may_have_left = Expr::col(Messages::AtMostOnce)
-            .eq(false)
-            .or(Expr::col(Messages::WrittenAttempt).equals(Messages::Attempts));
+        // An at-most-once row whose lapsed claim never let its request go
+        // (still marked unsent by that attempt) is not an unknown outcome.
+        // A NULL mark (let go, or claimed by an older version) may have left.
+        let never_left = Expr::col(Messages::AtMostOnce)
+            .eq(true)
+            .and(Expr::col(Messages::UnsentAttempt).is_not_null())
+            .and(Expr::col(Messages::UnsentAttempt).equals(Messages::Attempts));
         let lapsed = Expr::case(
             Expr::col(Messages::ClaimedUntilMs)
                 .is_not_null()
-                .and(may_have_left),
+                .and(never_left.not()),
             1,
         )
         .finally(0);
@@ -312,6 +316,10 @@ impl OutboxQueue {
             .table(Messages::Table)
             .value(Messages::ClaimedUntilMs, until_ms)
             .value(Messages::Attempts, Expr::col(Messages::Attempts).add(1))
+            .value(
+                Messages::UnsentAttempt,
+                Expr::col(Messages::Attempts).add(1),
+            )
             .value(
                 Messages::UnknownOutcomes,
                 Expr::col(Messages::UnknownOutcomes).add(lapsed),
@@ -361,7 +369,8 @@ impl OutboxQueue {
     /// Marks that the request of row `id`'s claim made with `attempts` is let
     /// go to the provider now (every wait is over): if the claim lapses from
     /// here on, its outcome is unknown. `false` when the claim is no longer
-    /// the caller's: then the request must not go.
+    /// the caller's, or its lease ran out (another dispatcher may take the
+    /// row any moment): then the request must not go.
     ///
     /// # Errors
     ///
@@ -369,11 +378,12 @@ impl OutboxQueue {
     pub async fn mark_written(&self, id: i64, attempts: i32) -> Result<bool, DbError> {
         let update = Query::update()
             .table(Messages::Table)
-            .value(Messages::WrittenAttempt, attempts)
+            .value(Messages::UnsentAttempt, Option::<i32>::None)
             .and_where(Expr::col(Messages::Id).eq(id))
             .and_where(Expr::col(Messages::Status).eq(OutboundStatus::Pending))
-            .and_where(Expr::col(Messages::ClaimedUntilMs).is_not_null())
+            .and_where(Expr::col(Messages::ClaimedUntilMs).gt(self.db.now_ms()))
             .and_where(Expr::col(Messages::Attempts).eq(attempts))
+            .and_where(Expr::col(Messages::UnsentAttempt).eq(attempts))
             .to_owned();
         Ok(self.db.exec(&update).await? == 1)
     }

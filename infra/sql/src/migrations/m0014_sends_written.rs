@@ -1,9 +1,11 @@
-//! Whether a claimed send's request may have left: `messages.written_attempt`,
-//! the attempt whose request was let go to the provider (after every wait in
-//! the outbound policy: the shaper, a breaker). A claim that lapses (its
-//! dispatcher died) is an unknown outcome only when its attempt is marked
-//! so; a message that never may be sent twice (a campaign's) and was still
-//! waiting for its turn is sent again.
+//! Whether a claimed send's request certainly has not left:
+//! `messages.unsent_attempt`, set by each claim to its attempt and cleared
+//! just before the request is let go to the provider (after every wait in
+//! the outbound policy: the shaper's). A claim that lapses (its dispatcher
+//! died) with its attempt still there never left: a message that may never
+//! be sent twice (a campaign's) is sent again then. Any other lapsed claim
+//! (this column cleared, or a row claimed by a version before this one) may
+//! have left, and is an unknown outcome.
 
 use sea_orm_migration::prelude::*;
 
@@ -20,7 +22,7 @@ impl MigrationName for Migration {
 #[derive(DeriveIden, Clone, Copy)]
 enum Messages {
     Table,
-    WrittenAttempt,
+    UnsentAttempt,
 }
 
 #[allow(elided_lifetimes_in_paths)]
@@ -30,7 +32,7 @@ impl MigrationTrait for Migration {
         m.alter_table(
             Table::alter()
                 .table(Messages::Table)
-                .add_column(ColumnDef::new(Messages::WrittenAttempt).integer().null())
+                .add_column(ColumnDef::new(Messages::UnsentAttempt).integer().null())
                 .to_owned(),
         )
         .await?;

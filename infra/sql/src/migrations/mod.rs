@@ -19,7 +19,7 @@
 //! | [`m0008_send_outcomes`](M0008SendOutcomes) | outbound rows say whether they may be sent again after an unknown outcome, count those outcomes, and carry a fallback for the 24-hour window; customers who stopped marketing messages (`marketing_opt_outs`) |
 //! | [`m0010_deferred_sends`](M0010DeferredSends) | outbound rows put off on their own until a time (`not_before_ms`), outside their customer's order: a capped marketing template sent again a day later |
 //! | [`m0013_message_pricing`](M0013MessagePricing) | what each outbound message is billed as (`message_pricing`: category, model, type, charged), kept once from the provider's status reports |
-//! | [`m0014_sends_written`](M0014SendsWritten) | the attempt whose request was let go to the provider (`written_attempt`): a lapsed claim of an at-most-once message that never got that far is sent again |
+//! | [`m0014_sends_written`](M0014SendsWritten) | the claimed attempt whose request has not been let go yet (`unsent_attempt`): a lapsed claim of an at-most-once message that never got that far is sent again |
 //!
 //! # With tables of your own
 //!

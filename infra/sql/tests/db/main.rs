@@ -5,6 +5,7 @@
 mod jobs;
 #[cfg(unix)]
 mod kill;
+mod locks;
 mod messages;
 mod outbox;
 mod refused;

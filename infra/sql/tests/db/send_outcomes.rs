@@ -227,7 +227,7 @@ async fn unknown_outcomes_of(s: &Setup, body: &str) -> i32 {
 /// row still waited for its turn.
 async fn lapsed_claim_of_first_row(s: &Setup, written: bool) {
     let rows = s.log.outbox.pending(10).await.unwrap();
-    let until = s.db.db.now_ms() + 50;
+    let until = s.db.db.now_ms() + 300;
     let claim = s
         .log
         .outbox
@@ -244,7 +244,7 @@ async fn lapsed_claim_of_first_row(s: &Setup, written: bool) {
                 .unwrap()
         );
     }
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
 }
 
 #[tokio::test]
