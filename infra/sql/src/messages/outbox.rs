@@ -382,8 +382,9 @@ impl OutboxQueue {
             .and_where(Expr::col(Messages::Id).eq(id))
             .and_where(Expr::col(Messages::Status).eq(OutboundStatus::Pending))
             .and_where(Expr::col(Messages::ClaimedUntilMs).gt(self.db.now_ms()))
+            // The claim's own attempt number fences it: a retry inside the
+            // policy stack passes again (idempotent), a stale claim never.
             .and_where(Expr::col(Messages::Attempts).eq(attempts))
-            .and_where(Expr::col(Messages::UnsentAttempt).eq(attempts))
             .to_owned();
         Ok(self.db.exec(&update).await? == 1)
     }

@@ -428,3 +428,24 @@ async fn only_the_claim_that_holds_a_row_notes_its_request_as_written() {
         s.db.drop().await;
     }
 }
+
+#[tokio::test]
+async fn a_claim_notes_its_request_as_let_go_again_for_each_retry_of_its_send() {
+    let s = setup(Backend::SqliteFile).await;
+    s.proactive("invoice:1", "your invoice").await;
+    let id = s.log.outbox.pending(10).await.unwrap()[0].id;
+    let claim = s
+        .log
+        .outbox
+        .claim_send(id, s.db.db.now_ms() + 10_000)
+        .await
+        .unwrap()
+        .unwrap();
+    for _ in 0..3 {
+        assert!(
+            s.log.outbox.mark_written(id, claim.attempts).await.unwrap(),
+            "a 5xx retried inside the outbound policy passes the gate again"
+        );
+    }
+    s.db.drop().await;
+}
