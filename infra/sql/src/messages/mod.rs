@@ -56,6 +56,7 @@
 //! cost, whatever the history or the backlog: statuses written as literals
 //! and per-row probes of a conversation's earlier rows (the `plan` module).
 
+mod claims;
 mod inbox;
 mod outbox;
 mod plan;
@@ -64,8 +65,9 @@ mod refused;
 mod statuses;
 mod stored;
 
+pub use claims::SendClaim;
 pub use inbox::{InboundClaim, InboundState, InboxQueue, QueuedInbound};
-pub use outbox::{NewOutbound, OutboxQueue, PendingOutbound, SendClaim};
+pub use outbox::{NewOutbound, OutboxQueue, PendingOutbound};
 pub use queries::{Contact, LogEntry, MessageQueries};
 pub use refused::CAPPED_RETRY_AFTER;
 pub use statuses::DeliveryStatuses;
