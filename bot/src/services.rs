@@ -56,11 +56,11 @@ pub type Customers = CustomerService<DbCustomerRepository>;
 pub type Reminders = ReminderService<DbReminderRepository, DbInvoiceRepository>;
 
 /// Campaigns over the database: the shop's customers as audiences, their
-/// marketing opt-outs, the message log's reports.
+/// consent (the customers' own record), the message log's reports.
 pub type Campaigns = features::campaigns::CampaignService<
     infra_shop::campaigns::DbCampaignRepository,
     infra_shop::campaigns::DbAudience,
-    infra_shop::campaigns::DbMarketingConsent,
+    Customers,
     infra_shop::campaigns::DbDeliveryReports,
 >;
 
@@ -202,7 +202,7 @@ impl Services {
             features::campaigns::CampaignService::new(
                 infra_shop::campaigns::DbCampaignRepository::new(db.clone()),
                 infra_shop::campaigns::DbAudience::new(db.clone()),
-                infra_shop::campaigns::DbMarketingConsent::new(db.clone()),
+                (*customers).clone(),
                 infra_shop::campaigns::DbDeliveryReports::new(db.clone()),
                 now,
             )

@@ -192,3 +192,8 @@ pub async fn run_workers(deps: JobDeps, shutdown: impl Future<Output = ()> + Sen
     let workers = worker::Workers::new(deps, shutdown);
     futures_util::future::join_all(registry().iter().map(|job| (job.start)(&workers))).await;
 }
+
+/// How long from `now_ms` until `at_ms` (zero when it has passed).
+pub(crate) fn delay_until(at_ms: i64, now_ms: i64) -> Duration {
+    Duration::from_millis(u64::try_from(at_ms.saturating_sub(now_ms)).unwrap_or(0))
+}

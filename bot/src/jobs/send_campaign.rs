@@ -38,7 +38,7 @@ use infra_sql::sender::{Outgoing, Reach};
 
 use super::channel::send;
 use super::worker::{by_kind, permanent, retryable};
-use super::{JobDeps, Queue, ShopJob};
+use super::{JobDeps, Queue, ShopJob, delay_until};
 
 /// How often a run looks whether the outbox has sent the campaign's last
 /// batch.
@@ -418,8 +418,4 @@ pub async fn window_open(
         .reach(&phone)
         .await?
         .is_some_and(|r| r.free_form()))
-}
-
-fn delay_until(at_ms: i64, now_ms: i64) -> Duration {
-    Duration::from_millis(u64::try_from(at_ms.saturating_sub(now_ms)).unwrap_or(0))
 }

@@ -16,7 +16,7 @@ use infra_sql::sender::Outgoing;
 
 use super::channel::{due_date, reach, send, with_sid};
 use super::worker::{by_kind, permanent, retryable};
-use super::{JobDeps, Queue, ShopJob};
+use super::{JobDeps, Queue, ShopJob, delay_until};
 use crate::texts;
 
 /// The template of a payment reminder outside the window: body `{{1}}`
@@ -82,10 +82,6 @@ pub async fn schedule(
         .await?;
     uow.commit().await?;
     Ok(id)
-}
-
-fn delay_until(at_ms: i64, now_ms: i64) -> Duration {
-    Duration::from_millis(u64::try_from(at_ms.saturating_sub(now_ms)).unwrap_or(0))
 }
 
 impl ShopJob for SendReminder {

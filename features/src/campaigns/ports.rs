@@ -9,6 +9,7 @@ use std::future::Future;
 use super::cost::BilledSend;
 use super::domain::{Audience, Campaign, CampaignState};
 use super::message::Recipient;
+use crate::customers::{CustomerError, CustomerRepository, CustomerService};
 use crate::shared::{CustomerPhone, RepositoryError};
 
 /// A stored campaign's id.
@@ -265,4 +266,19 @@ pub trait MarketingConsent: Clone + Send + Sync + 'static {
         &self,
         phone: &CustomerPhone,
     ) -> impl Future<Output = Result<bool, RepositoryError>> + Send;
+}
+
+/// The customers' own consent record answers for campaigns: one rule
+/// ([`Consent::may_receive_marketing`](crate::customers::Consent::may_receive_marketing))
+/// for every question "may this customer get marketing".
+impl<R: CustomerRepository> MarketingConsent for CustomerService<R> {
+    async fn may_receive_marketing(&self, phone: &CustomerPhone) -> Result<bool, RepositoryError> {
+        CustomerService::may_receive_marketing(self, phone)
+            .await
+            .map_err(|e| match e {
+                CustomerError::Storage(e) => e,
+                // `current` validates nothing: only storage can fail.
+                other => RepositoryError::backend(other),
+            })
+    }
 }

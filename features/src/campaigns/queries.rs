@@ -50,6 +50,7 @@ pub struct CampaignReport {
     pub recipients: RecipientCounts,
     /// What the providers reported.
     pub delivery: DeliveryCounts,
-    /// What its delivered messages cost, by the rate card.
-    pub cost: CampaignCost,
+    /// What its delivered messages cost, by the rate card; `None` from
+    /// [`CampaignService::progress`](super::CampaignService::progress).
+    pub cost: Option<CampaignCost>,
 }

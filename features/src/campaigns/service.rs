@@ -252,22 +252,33 @@ where
             .await?)
     }
 
-    /// Campaign `id` with its progress and metrics.
+    /// Campaign `id` with its progress, metrics and cost.
     ///
     /// # Errors
     ///
     /// [`CampaignError::NotFound`], [`CampaignError::Storage`].
     pub async fn report(&self, id: CampaignId) -> Result<CampaignReport, CampaignError> {
+        let mut report = self.progress(id).await?;
+        report.cost = Some(self.rates.book(&self.reports.billed(id).await?));
+        Ok(report)
+    }
+
+    /// [`report`](Self::report) without the cost (which reads every priced
+    /// message): for following a running campaign.
+    ///
+    /// # Errors
+    ///
+    /// [`CampaignError::NotFound`], [`CampaignError::Storage`].
+    pub async fn progress(&self, id: CampaignId) -> Result<CampaignReport, CampaignError> {
         let campaign = self.load(id).await?;
         let recipients = self.campaigns.counts(id).await?;
         let delivery = self.reports.delivery(id).await?;
-        let cost = self.rates.book(&self.reports.billed(id).await?);
         Ok(CampaignReport {
             id,
             campaign,
             recipients,
             delivery,
-            cost,
+            cost: None,
         })
     }
 

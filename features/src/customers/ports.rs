@@ -1,5 +1,6 @@
 //! What customers need from storage: [`CustomerRepository`].
 
+use std::collections::BTreeMap;
 use std::future::Future;
 
 use super::domain::{OptOut, Tag};
@@ -61,6 +62,43 @@ pub trait CustomerRepository: Clone + Send + Sync + 'static {
         &self,
         customer: &CustomerPhone,
     ) -> impl Future<Output = Result<Vec<Tag>, RepositoryError>> + Send;
+
+    /// The tags of each of `customers` at once (one with no tags is left
+    /// out). The default asks [`tags`](Self::tags) for each; a store that
+    /// can read them in one go should.
+    fn tags_of(
+        &self,
+        customers: &[CustomerPhone],
+    ) -> impl Future<Output = Result<BTreeMap<CustomerPhone, Vec<Tag>>, RepositoryError>> + Send
+    {
+        async move {
+            let mut all = BTreeMap::new();
+            for customer in customers {
+                let tags = self.tags(customer).await?;
+                if !tags.is_empty() {
+                    all.insert(customer.clone(), tags);
+                }
+            }
+            Ok(all)
+        }
+    }
+
+    /// The opt-outs of each of `customers` at once (one subscribed is left
+    /// out). The default asks [`opt_out`](Self::opt_out) for each.
+    fn opt_outs_of(
+        &self,
+        customers: &[CustomerPhone],
+    ) -> impl Future<Output = Result<BTreeMap<CustomerPhone, OptOut>, RepositoryError>> + Send {
+        async move {
+            let mut all = BTreeMap::new();
+            for customer in customers {
+                if let Some(opt_out) = self.opt_out(customer).await? {
+                    all.insert(customer.clone(), opt_out);
+                }
+            }
+            Ok(all)
+        }
+    }
 
     /// The customers with `tags` (every one or any, as `matching` says), in
     /// phone-number order, after `page.after`, at most

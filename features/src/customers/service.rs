@@ -112,6 +112,30 @@ where
         })
     }
 
+    /// The tags and consent of each of `customers`, in their order, read
+    /// for all of them at once.
+    ///
+    /// # Errors
+    ///
+    /// [`CustomerError::Storage`].
+    pub async fn customers(
+        &self,
+        customers: Vec<CustomerPhone>,
+    ) -> Result<Vec<CustomerProfile>, CustomerError> {
+        let mut tags = self.repo.tags_of(&customers).await?;
+        let mut opt_outs = self.repo.opt_outs_of(&customers).await?;
+        Ok(customers
+            .into_iter()
+            .map(|phone| CustomerProfile {
+                tags: tags.remove(&phone).unwrap_or_default(),
+                consent: opt_outs
+                    .remove(&phone)
+                    .map_or(Consent::Subscribed, Consent::OptedOut),
+                phone,
+            })
+            .collect())
+    }
+
     /// Whether a campaign or another marketing message may go to
     /// `customer`: `false` once they opted out of marketing (Meta 131050,
     /// an operator) or of everything (STOP), until they opt back in.

@@ -4,6 +4,8 @@
 //! [`DeliveryStatuses`](infra_sql::messages::DeliveryStatuses) reads back
 //! as a marketing opt-out with source `provider` and code `131050`.
 
+use std::collections::BTreeMap;
+
 use features::customers::{
     ConsentSource, CustomerPage, CustomerRepository, OptOut, OptOutScope, Page, Tag, TagMatch,
 };
@@ -43,15 +45,14 @@ fn source_columns(source: &ConsentSource) -> (&'static str, String) {
 }
 
 /// The source the `source` and `reason` columns say. A provider's reason
-/// is its code, then, as `infra_sql` writes it, `: ` and its message.
+/// is a [`failure_text`](infra_sql::messages::failure_text): its code,
+/// then its message.
 fn source_of(kind: &str, reason: String) -> Option<ConsentSource> {
     match kind {
         "keyword" => Some(ConsentSource::Keyword(reason)),
         "provider" => Some(ConsentSource::Provider {
-            code: reason
-                .split_once(':')
+            code: infra_sql::messages::failure_code(&reason)
                 .map_or(reason.as_str(), |(code, _)| code)
-                .trim()
                 .to_owned(),
         }),
         "operator" => Some(ConsentSource::Operator),
@@ -65,31 +66,52 @@ fn tag_values(tags: &[Tag]) -> Vec<sea_orm::Value> {
 
 impl CustomerRepository for DbCustomerRepository {
     async fn opt_out(&self, customer: &CustomerPhone) -> Result<Option<OptOut>, RepositoryError> {
+        let mut found = self.opt_outs_of(std::slice::from_ref(customer)).await?;
+        Ok(found.remove(customer))
+    }
+
+    async fn opt_outs_of(
+        &self,
+        customers: &[CustomerPhone],
+    ) -> Result<BTreeMap<CustomerPhone, OptOut>, RepositoryError> {
         let select = Query::select()
             .columns([
+                MarketingOptOuts::Phone,
                 MarketingOptOuts::AtMs,
                 MarketingOptOuts::Reason,
                 MarketingOptOuts::Scope,
                 MarketingOptOuts::Source,
             ])
             .from(MarketingOptOuts::Table)
-            .and_where(Expr::col(MarketingOptOuts::Phone).eq(customer.as_str()))
+            .and_where(
+                Expr::col(MarketingOptOuts::Phone)
+                    .is_in(customers.iter().map(CustomerPhone::as_str)),
+            )
             .to_owned();
-        let Some(row) = self.db.one(&select).await.map_err(repo_error)? else {
-            return Ok(None);
-        };
-        let text = |c: &str| row.try_get::<String>("", c).map_err(repo_error);
-        let scope = text("scope")?;
-        let scope = OptOutScope::parse(&scope)
-            .ok_or_else(|| corrupt(customer, format!("scope {scope:?}")))?;
-        let kind = text("source")?;
-        let source = source_of(&kind, text("reason")?)
-            .ok_or_else(|| corrupt(customer, format!("source {kind:?}")))?;
-        Ok(Some(OptOut {
-            scope,
-            source,
-            at_ms: row.try_get("", "at_ms").map_err(repo_error)?,
-        }))
+        let rows = self.db.all(&select).await.map_err(repo_error)?;
+        let mut found = BTreeMap::new();
+        for row in rows {
+            let text = |c: &str| row.try_get::<String>("", c).map_err(repo_error);
+            let phone = text("phone")?;
+            let customer = CustomerPhone::parse(&phone)
+                .map_err(|e| RepositoryError::Corrupt(format!("opt-out of {phone:?}: {e}")))?;
+            let scope = text("scope")?;
+            let scope = OptOutScope::parse(&scope)
+                .ok_or_else(|| corrupt(&customer, format!("scope {scope:?}")))?;
+            let kind = text("source")?;
+            let source = source_of(&kind, text("reason")?)
+                .ok_or_else(|| corrupt(&customer, format!("source {kind:?}")))?;
+            let at_ms = row.try_get("", "at_ms").map_err(repo_error)?;
+            found.insert(
+                customer,
+                OptOut {
+                    scope,
+                    source,
+                    at_ms,
+                },
+            );
+        }
+        Ok(found)
     }
 
     async fn save_opt_out(
@@ -181,19 +203,34 @@ impl CustomerRepository for DbCustomerRepository {
     }
 
     async fn tags(&self, customer: &CustomerPhone) -> Result<Vec<Tag>, RepositoryError> {
+        let mut found = self.tags_of(std::slice::from_ref(customer)).await?;
+        Ok(found.remove(customer).unwrap_or_default())
+    }
+
+    async fn tags_of(
+        &self,
+        customers: &[CustomerPhone],
+    ) -> Result<BTreeMap<CustomerPhone, Vec<Tag>>, RepositoryError> {
         let select = Query::select()
-            .column(CustomerTags::Tag)
+            .columns([CustomerTags::Phone, CustomerTags::Tag])
             .from(CustomerTags::Table)
-            .and_where(Expr::col(CustomerTags::Phone).eq(customer.as_str()))
+            .and_where(
+                Expr::col(CustomerTags::Phone).is_in(customers.iter().map(CustomerPhone::as_str)),
+            )
+            .order_by(CustomerTags::Phone, Order::Asc)
             .order_by(CustomerTags::Tag, Order::Asc)
             .to_owned();
         let rows = self.db.all(&select).await.map_err(repo_error)?;
-        rows.iter()
-            .map(|row| {
-                let text: String = row.try_get("", "tag").map_err(repo_error)?;
-                Tag::parse(&text).map_err(|e| corrupt(customer, e))
-            })
-            .collect()
+        let mut found: BTreeMap<CustomerPhone, Vec<Tag>> = BTreeMap::new();
+        for row in rows {
+            let phone: String = row.try_get("", "phone").map_err(repo_error)?;
+            let customer = CustomerPhone::parse(&phone)
+                .map_err(|e| RepositoryError::Corrupt(format!("tags of {phone:?}: {e}")))?;
+            let text: String = row.try_get("", "tag").map_err(repo_error)?;
+            let tag = Tag::parse(&text).map_err(|e| corrupt(&customer, e))?;
+            found.entry(customer).or_default().push(tag);
+        }
+        Ok(found)
     }
 
     async fn with_tags(

@@ -198,7 +198,7 @@ async fn pricing_reports_are_booked_once_on_delivery_by_category_and_country() {
     let r = report_when(&bot, id, |r| r.delivery.opted_out == 1).await;
     // Delivered and charged: CLOSED[0..3] and [4..7]: India 0,1,2,4,5 (5 ×
     // 0.0107) and the UK's 6 (0.0473); 3 and 7 were only sent.
-    let cost = &r.cost;
+    let cost = r.cost.as_ref().unwrap();
     assert_eq!(cost.currency, "USD");
     let m = &cost.by_category["marketing"];
     assert_eq!((m.charged, m.free, m.unpriced), (6, 0, 0), "{cost:?}");

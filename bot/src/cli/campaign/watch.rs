@@ -35,7 +35,9 @@ pub(super) fn describe(report: &CampaignReport) -> String {
         let _ = write!(out, " ({})", codes.join(", "));
     }
     out.push('\n');
-    let cost = &report.cost;
+    let Some(cost) = &report.cost else {
+        return out;
+    };
     let _ = write!(out, "cost:       {} {}", cost.currency, cost.total);
     let lines: Vec<String> = cost
         .by_category
@@ -60,7 +62,7 @@ pub(super) fn describe(report: &CampaignReport) -> String {
 
 /// Follows campaign `id` until it stops running, then prints its report.
 pub(super) async fn follow(services: &Services, id: CampaignId) -> anyhow::Result<()> {
-    let first = services.campaigns.report(id).await?;
+    let first = services.campaigns.progress(id).await?;
     let bar = indicatif::ProgressBar::new(first.recipients.total);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
@@ -71,8 +73,8 @@ pub(super) async fn follow(services: &Services, id: CampaignId) -> anyhow::Resul
     let started = Instant::now();
     let mut quiet_since = Instant::now();
     let mut last_done = u64::MAX;
-    let report = loop {
-        let report = services.campaigns.report(id).await?;
+    loop {
+        let report = services.campaigns.progress(id).await?;
         let r = &report.recipients;
         let done = r.total - r.pending;
         let d = &report.delivery;
@@ -96,11 +98,11 @@ pub(super) async fn follow(services: &Services, id: CampaignId) -> anyhow::Resul
             quiet_since = Instant::now();
         }
         if report.campaign.state != CampaignState::Running && d.queued == 0 {
-            break report;
+            break;
         }
         tokio::time::sleep(REFRESH).await;
-    };
+    }
     bar.finish_and_clear();
-    print!("{}", describe(&report));
+    print!("{}", describe(&services.campaigns.report(id).await?));
     Ok(())
 }

@@ -218,10 +218,15 @@ pub async fn list_customers(
         })
         .await
         .map_err(customer_error)?;
-    let mut views = Vec::with_capacity(found.customers.len());
-    for customer in found.customers {
-        views.push(profile(&services, customer).await?);
-    }
+    let views: Vec<CustomerView> = services
+        .shop
+        .customers
+        .customers(found.customers)
+        .await
+        .map_err(customer_error)?
+        .iter()
+        .map(CustomerView::of)
+        .collect();
     Ok(Json(paging.keyset(
         views,
         |v| v.phone.trim_start_matches('+').parse().unwrap_or(i64::MAX),
@@ -316,9 +321,9 @@ pub async fn opt_out(
 ) -> Result<Json<CustomerView>, ApiError> {
     let customer = phone(&number)?;
     let scope = match request.scope.as_deref() {
-        None | Some("all") => OptOutScope::All,
-        Some("marketing") => OptOutScope::Marketing,
-        Some(_) => return Err(ApiError::invalid("scope", "marketing or all")),
+        None => OptOutScope::All,
+        Some(text) => OptOutScope::parse(text)
+            .ok_or_else(|| ApiError::invalid("scope", "marketing or all"))?,
     };
     services
         .shop

@@ -189,7 +189,31 @@ where
     assert_eq!(exact.next, None, "a full last page has no next");
     assert_eq!(
         all(vec![tag("wholesale")], Page::first(0)).await.customers,
-        [mona],
+        std::slice::from_ref(&mona),
         "a limit of 0 is clamped to 1"
     );
+
+    // Many at once: the same as one by one; nobody's tags or opt-out is
+    // someone else's.
+    let opted = OptOut {
+        scope: OptOutScope::Marketing,
+        source: ConsentSource::Operator,
+        at_ms: 4_000,
+    };
+    repo.save_opt_out(&asha, &opted).await.unwrap();
+    let nobody = phone("+447700900001");
+    let everyone = [ravi.clone(), asha.clone(), mona.clone(), nobody.clone()];
+    let tags = repo.tags_of(&everyone).await.unwrap();
+    for customer in &everyone {
+        assert_eq!(
+            tags.get(customer).cloned().unwrap_or_default(),
+            repo.tags(customer).await.unwrap(),
+            "{customer:?}"
+        );
+    }
+    assert!(!tags.contains_key(&nobody));
+    let opt_outs = repo.opt_outs_of(&everyone).await.unwrap();
+    assert_eq!(opt_outs.len(), 1, "{opt_outs:?}");
+    assert_eq!(opt_outs.get(&asha), Some(&opted));
+    assert!(repo.tags_of(&[]).await.unwrap().is_empty());
 }

@@ -345,10 +345,7 @@ impl<R: RateStore> Transport for Resilient<R> {
                 let attempt = Attempt::new(request.clone(), target.budget).gated(gate);
                 target.stack.clone().oneshot(attempt).await
             }
-            None => {
-                gate.pass().await?;
-                self.providers.send(request).await
-            }
+            None => self.providers.send_gated(request, gate).await,
         }
     }
 }

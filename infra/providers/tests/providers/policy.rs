@@ -284,3 +284,86 @@ async fn an_unconfigured_provider_is_still_a_dry_run() {
     assert!(matches!(err, SendError::NotConfigured(Provider::Twilio)));
     assert!(resilient.breakers().is_empty());
 }
+
+/// A gate that answers from a script (`true`: let go) and counts its
+/// questions, with when each came.
+struct ScriptedGate {
+    answers: std::sync::Mutex<std::collections::VecDeque<bool>>,
+    asked: std::sync::Mutex<Vec<std::time::Instant>>,
+}
+
+impl ScriptedGate {
+    fn new(answers: &[bool]) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(Self {
+            answers: std::sync::Mutex::new(answers.iter().copied().collect()),
+            asked: std::sync::Mutex::new(Vec::new()),
+        })
+    }
+
+    fn asked(&self) -> Vec<std::time::Instant> {
+        self.asked.lock().unwrap().clone()
+    }
+}
+
+impl infra_providers::SendGate for ScriptedGate {
+    fn pass(&self) -> futures_util::future::BoxFuture<'_, Result<(), SendError>> {
+        self.asked.lock().unwrap().push(std::time::Instant::now());
+        let open = self.answers.lock().unwrap().pop_front().unwrap_or(true);
+        Box::pin(async move {
+            if open {
+                Ok(())
+            } else {
+                Err(SendError::Withheld {
+                    reason: "scripted".to_owned(),
+                })
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_gate_is_asked_after_the_shapers_wait_and_before_each_retry() {
+    let mut config = quick();
+    config.retries = 2;
+    config.retry_backoff = Duration::from_millis(10);
+    config.throughput.per_second = 2;
+    let (fake, resilient) = twilio(config).await;
+    let started = std::time::Instant::now();
+    resilient.send(&text("first")).await.unwrap();
+
+    // The next slot is half a second away; then Twilio fails once.
+    fake.fail_next(FakeFailure::ServerError);
+    let gate = ScriptedGate::new(&[true, true]);
+    resilient
+        .send_gated(&text("second"), gate.clone())
+        .await
+        .unwrap();
+
+    let asked = gate.asked();
+    assert_eq!(asked.len(), 2, "once per call: the first and its retry");
+    assert!(
+        asked[0].duration_since(started) >= Duration::from_millis(400),
+        "asked after the shaper's wait, not before: {:?}",
+        asked[0].duration_since(started)
+    );
+    assert_eq!(fake.texts_to(CUSTOMER), ["first", "second"]);
+}
+
+#[tokio::test]
+async fn a_closed_gate_sends_nothing_and_is_not_retried() {
+    let mut config = quick();
+    config.retries = 3;
+    let (fake, resilient) = twilio(config).await;
+    let gate = ScriptedGate::new(&[false, true, true]);
+
+    let err = resilient
+        .send_gated(&text("withheld"), gate.clone())
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, SendError::Withheld { .. }), "{err:?}");
+    assert!(!err.is_retryable() && !err.is_unknown());
+    assert_eq!(gate.asked().len(), 1, "not retried");
+    assert!(fake.requests().is_empty(), "nothing reached Twilio");
+    assert_eq!(state(&resilient), BreakerState::Closed);
+}

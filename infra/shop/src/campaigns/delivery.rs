@@ -125,7 +125,7 @@ impl DeliveryReports for DbDeliveryReports {
             )
             .to_owned();
         let select = Query::select()
-            .expr_as(col(Messages::InReplyTo), "key")
+            .expr_as(col(Messages::Customer), "customer")
             .expr_as(col(Messages::Status), "status")
             .expr_as(col(Messages::Error), "error")
             .expr_as(col(Messages::ProviderMessageId), "provider_message_id")
@@ -140,14 +140,12 @@ impl DeliveryReports for DbDeliveryReports {
             .order_by((m, Messages::Id), Order::Asc)
             .to_owned();
         let rows = self.db.all(&select).await.map_err(repo_error)?;
-        let prefix = campaign_key_prefix(id);
         let mut by_recipient: BTreeMap<String, Fold> = BTreeMap::new();
         for row in rows {
-            let key: String = row.try_get("", "key").map_err(repo_error)?;
-            // `campaign:{id}:{number}`, maybe with `:fallback` or `:capped`.
-            let rest = key.strip_prefix(&prefix).unwrap_or(&key);
-            let number = rest.split(':').next().unwrap_or(rest).to_owned();
-            let fold = by_recipient.entry(number).or_default();
+            // A recipient's sends: the first, its window fallback, its
+            // capped retry.
+            let customer: String = row.try_get("", "customer").map_err(repo_error)?;
+            let fold = by_recipient.entry(customer).or_default();
             let status: String = row.try_get("", "status").map_err(repo_error)?;
             let error: Option<String> = row.try_get("", "error").map_err(repo_error)?;
             let accepted: Option<String> =
@@ -177,10 +175,8 @@ impl DeliveryReports for DbDeliveryReports {
                 "failed" if !fold.delivered && !fold.read => {
                     let code = error
                         .as_deref()
-                        .and_then(|e| e.split(':').next())
-                        .map(str::trim)
-                        .filter(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()))
-                        .unwrap_or("unknown");
+                        .and_then(infra_sql::messages::failure_code)
+                        .map_or("unknown", |(code, _)| code);
                     *counts.failed.entry(code.to_owned()).or_default() += 1;
                 }
                 _ => {}

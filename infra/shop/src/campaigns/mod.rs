@@ -1,13 +1,12 @@
 //! Campaigns in the database: [`DbCampaignRepository`] (campaigns and
-//! their frozen recipients), [`DbAudience`] (who matches an audience),
-//! [`DbMarketingConsent`] (who opted out of marketing) and
+//! their frozen recipients), [`DbAudience`] (who matches an audience) and
 //! [`DbDeliveryReports`] (what the message log says about the sends).
+//! Consent is the customers' own record (`features::customers`).
 //!
 //! A recipient's row is keyed by campaign and number and never deleted; it
 //! leaves `pending` once (the update is conditional on it).
 
 mod audience;
-mod consent;
 mod delivery;
 mod stored;
 
@@ -19,7 +18,6 @@ use features::shared::{CustomerPhone, RepositoryError};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 
 pub use self::audience::DbAudience;
-pub use self::consent::DbMarketingConsent;
 pub use self::delivery::{DbDeliveryReports, campaign_key_prefix, campaign_outbox_key};
 use crate::products::repo_error;
 use crate::schema::{CampaignRecipients as Recipients, Campaigns};

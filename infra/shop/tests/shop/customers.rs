@@ -2,14 +2,13 @@
 //! both backends, and the one consent record shared with `infra_sql`, where
 //! a Meta 131050 report records a marketing opt-out.
 
-use features::campaigns::MarketingConsent as _;
+use features::campaigns::MarketingConsent;
 use features::customers::{
     Consent, ConsentSource, CustomerService, GetConsent, OptInCustomer, OptOut, OptOutCustomer,
     OptOutScope,
 };
 use features::shared::{CustomerPhone, Now};
 use infra_shop::Migrator;
-use infra_shop::campaigns::DbMarketingConsent;
 use infra_shop::customers::DbCustomerRepository;
 use infra_sql::consent::MarketingOptOuts;
 use infra_sql::testing::{Backend, TestDb};
@@ -91,9 +90,11 @@ async fn one_consent_record_on(backend: Backend) {
         })
     );
     assert!(provider.is_opted_out(ravi.as_str()).await.unwrap());
-    let campaigns = DbMarketingConsent::new(db.db.clone());
+    let campaigns = service.clone();
     assert!(
-        !campaigns.may_receive_marketing(&ravi).await.unwrap(),
+        !MarketingConsent::may_receive_marketing(&campaigns, &ravi)
+            .await
+            .unwrap(),
         "campaigns' consent check reads the same record: STOP skips the customer"
     );
 
@@ -107,7 +108,11 @@ async fn one_consent_record_on(backend: Backend) {
             .changed
     );
     assert_eq!(consent().await, Consent::Subscribed);
-    assert!(campaigns.may_receive_marketing(&ravi).await.unwrap());
+    assert!(
+        MarketingConsent::may_receive_marketing(&campaigns, &ravi)
+            .await
+            .unwrap()
+    );
     assert!(
         !provider.is_opted_out(ravi.as_str()).await.unwrap(),
         "START clears the record infra_sql reads too"

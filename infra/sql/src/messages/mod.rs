@@ -71,4 +71,6 @@ pub use outbox::{NewOutbound, OutboxQueue, PendingOutbound};
 pub use queries::{Contact, LogEntry, MessageQueries};
 pub use refused::CAPPED_RETRY_AFTER;
 pub use statuses::DeliveryStatuses;
-pub use stored::{Direction, InboundStatus, MessageStatus, OutboundStatus};
+pub use stored::{
+    Direction, InboundStatus, MessageStatus, OutboundStatus, failure_code, failure_text,
+};

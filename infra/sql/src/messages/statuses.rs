@@ -52,13 +52,10 @@ impl DeliveryStatuses {
     /// [`DbError::Query`].
     pub async fn record(&self, event: &StatusEvent) -> Result<bool, DbError> {
         let error = match &event.status {
-            framework::DeliveryStatus::Failed(f) => Some(
-                [f.code.as_deref(), f.message.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(": "),
-            ),
+            framework::DeliveryStatus::Failed(f) => Some(stored::failure_text(
+                f.code.as_deref(),
+                f.message.as_deref(),
+            )),
             _ => None,
         };
         let insert = Query::insert()
@@ -216,10 +213,9 @@ impl DeliveryStatuses {
             None => refused.recipient.map(str::to_owned),
         };
         if let Some(customer) = customer {
-            let reason = format!(
-                "{}: {}",
-                crate::consent::STOPPED_MARKETING,
-                refused.reason.unwrap_or("user stopped marketing messages")
+            let reason = stored::failure_text(
+                Some(crate::consent::STOPPED_MARKETING),
+                Some(refused.reason.unwrap_or("user stopped marketing messages")),
             );
             if crate::consent::MarketingOptOuts::new(self.db.clone())
                 .opt_out(&customer, &reason)
@@ -267,19 +263,16 @@ impl DeliveryStatuses {
         // A failure reported before the send returned sets off what it
         // would have set off after: the stored error is "code: message".
         if status == OutboundStatus::Failed
-            && let Some(error) = error.as_deref()
+            && let Some((code, reason)) = error.as_deref().and_then(stored::failure_code)
         {
-            let (code, reason) = error.split_once(": ").unwrap_or((error, ""));
-            if !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit()) {
-                let refused = Refused {
-                    provider: &provider,
-                    message_id: provider_message_id,
-                    code,
-                    reason: Some(reason).filter(|r| !r.is_empty()),
-                    recipient: None,
-                };
-                self.follow_up(&refused, moved).await?;
-            }
+            let refused = Refused {
+                provider: &provider,
+                message_id: provider_message_id,
+                code,
+                reason: Some(reason).filter(|r| !r.is_empty()),
+                recipient: None,
+            };
+            self.follow_up(&refused, moved).await?;
         }
         Ok(())
     }

@@ -352,3 +352,49 @@ mod tests {
         assert_eq!(format!("{out:<8}|"), "queued  |", "padded like text");
     }
 }
+
+/// A provider's failure as the log keeps it (a message's `error`, an
+/// opt-out's `reason`): `code: message`, either part alone when the other
+/// is missing.
+#[must_use]
+pub fn failure_text(code: Option<&str>, message: Option<&str>) -> String {
+    [code, message]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+/// The provider's code and message in a [`failure_text`], when it starts
+/// with a numeric code (`131047: Re-engagement message` → `131047`,
+/// `Re-engagement message`).
+#[must_use]
+pub fn failure_code(text: &str) -> Option<(&str, &str)> {
+    let (code, message) = text.split_once(':').unwrap_or((text, ""));
+    let code = code.trim();
+    (!code.is_empty() && code.bytes().all(|b| b.is_ascii_digit())).then(|| (code, message.trim()))
+}
+
+#[cfg(test)]
+mod failure_tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_text_gives_back_its_code_and_message() {
+        let text = failure_text(Some("131047"), Some("Re-engagement message"));
+        assert_eq!(text, "131047: Re-engagement message");
+        assert_eq!(
+            failure_code(&text),
+            Some(("131047", "Re-engagement message"))
+        );
+        assert_eq!(
+            failure_code(&failure_text(Some("63016"), None)),
+            Some(("63016", ""))
+        );
+        assert_eq!(
+            failure_code(&failure_text(None, Some("timed out: no answer"))),
+            None
+        );
+        assert_eq!(failure_code(""), None);
+    }
+}

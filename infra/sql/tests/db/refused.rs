@@ -9,9 +9,11 @@ use framework::reply::{Reply, Template};
 use framework::{DeliveryFailure, DeliveryStatus, MessageId, Provider, StatusEvent};
 use infra_providers::testing::FakeFailure;
 use infra_sql::messages::{CAPPED_RETRY_AFTER, NewOutbound, OutboundStatus};
-use infra_sql::testing::{Backend, TestDb};
+use infra_sql::testing::Backend;
 
-use crate::send_outcomes::{CUSTOMER, Setup, config, rounds_until, setup, setup_on};
+use crate::send_outcomes::{
+    CUSTOMER, MIDDAY_MS, Setup, config, rounds_until, setup, setup_clocked,
+};
 
 /// Twilio's report that the message it accepted as `sid` failed with `code`.
 fn failed_report(sid: &str, code: &str, message: &str) -> StatusEvent {
@@ -136,16 +138,6 @@ async fn a_customer_who_stopped_marketing_messages_is_recorded_once() {
         assert!(!opt_outs.opt_out(CUSTOMER, "again").await.unwrap(), "once");
         s.db.drop().await;
     }
-}
-
-/// A day on the test's own clock (any day works: nothing reads another).
-const MIDDAY_MS: i64 = 1_795_329_000_000;
-
-/// [`setup`] on a database whose clock is `hand`.
-async fn setup_clocked(backend: Backend, hand: &ManualClock) -> Setup {
-    let mut db = TestDb::new(backend).await;
-    db.db = db.db.clone().with_clock(hand.clock());
-    setup_on(db).await
 }
 
 fn bodies(s: &Setup) -> Vec<String> {

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use framework::Provider;
+use framework::clock::ManualClock;
 use framework::rate_limit::InMemRateStore;
 use framework::reply::Reply;
 use framework::webhook::Outbox;
@@ -38,6 +39,17 @@ pub(crate) struct Setup {
     pub(crate) log: Log,
     pub(crate) outbox: DbOutbox,
     pub(crate) twilio: FakeTwilio,
+}
+
+/// A day on a test's own clock (any day works: nothing reads another).
+pub(crate) const MIDDAY_MS: i64 = 1_795_329_000_000;
+
+/// [`setup`] on a database whose clock is `hand` (the clock the outbox
+/// judges leases by).
+pub(crate) async fn setup_clocked(backend: Backend, hand: &ManualClock) -> Setup {
+    let mut db = TestDb::new(backend).await;
+    db.db = db.db.clone().with_clock(hand.clock());
+    setup_on(db).await
 }
 
 pub(crate) async fn setup(backend: Backend) -> Setup {
@@ -223,11 +235,11 @@ async fn unknown_outcomes_of(s: &Setup, body: &str) -> i32 {
 }
 
 /// A dispatcher that died with the first row claimed left its claim to
-/// lapse: mid-send when `written` (its request was let go), else while the
-/// row still waited for its turn.
-async fn lapsed_claim_of_first_row(s: &Setup, written: bool) {
+/// lapse (`hand` moves past its lease): mid-send when `written` (its
+/// request was let go), else while the row still waited for its turn.
+async fn lapsed_claim_of_first_row(s: &Setup, hand: &ManualClock, written: bool) {
     let rows = s.log.outbox.pending(10).await.unwrap();
-    let until = s.db.db.now_ms() + 300;
+    let until = s.db.db.now_ms() + 50;
     let claim = s
         .log
         .outbox
@@ -244,16 +256,17 @@ async fn lapsed_claim_of_first_row(s: &Setup, written: bool) {
                 .unwrap()
         );
     }
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    hand.advance(Duration::from_millis(100));
 }
 
 #[tokio::test]
 async fn a_lapsed_claim_sends_a_reply_again_once_and_a_proactive_message_only_if_it_never_left() {
     for backend in [Backend::SqliteFile, Backend::Postgres] {
         // A reply.
-        let s = setup(backend).await;
+        let hand = ManualClock::new(MIDDAY_MS);
+        let s = setup_clocked(backend, &hand).await;
         s.reply("SMl1", &["lapsed reply"]).await;
-        lapsed_claim_of_first_row(&s, false).await;
+        lapsed_claim_of_first_row(&s, &hand, false).await;
         let dispatcher = s.outbox.dispatcher(s.providers(), config());
         let report = dispatcher.run_once().await.unwrap();
         assert_eq!(report.sent, 1, "{backend:?}: {report:?}");
@@ -267,9 +280,10 @@ async fn a_lapsed_claim_sends_a_reply_again_once_and_a_proactive_message_only_if
 
         // A proactive message whose claim lapsed before its request left
         // (waiting in the shaper): it certainly never left, and goes now.
-        let s = setup(backend).await;
+        let hand = ManualClock::new(MIDDAY_MS);
+        let s = setup_clocked(backend, &hand).await;
         s.proactive("campaign:7", "waiting offer").await;
-        lapsed_claim_of_first_row(&s, false).await;
+        lapsed_claim_of_first_row(&s, &hand, false).await;
         let dispatcher = s.outbox.dispatcher(s.providers(), config());
         let report = dispatcher.run_once().await.unwrap();
         assert_eq!(
@@ -282,10 +296,11 @@ async fn a_lapsed_claim_sends_a_reply_again_once_and_a_proactive_message_only_if
         s.db.drop().await;
 
         // A proactive message whose request was let go: never sent again.
-        let s = setup(backend).await;
+        let hand = ManualClock::new(MIDDAY_MS);
+        let s = setup_clocked(backend, &hand).await;
         s.proactive("campaign:7", "lapsed offer").await;
         s.proactive("campaign:8", "next offer").await;
-        lapsed_claim_of_first_row(&s, true).await;
+        lapsed_claim_of_first_row(&s, &hand, true).await;
         let dispatcher = s.outbox.dispatcher(s.providers(), config());
         let report = dispatcher.run_once().await.unwrap();
         assert_eq!(
@@ -390,7 +405,8 @@ async fn a_throughput_answer_waits_without_counting_an_attempt() {
 #[tokio::test]
 async fn only_the_claim_that_holds_a_row_notes_its_request_as_written() {
     for backend in [Backend::SqliteFile, Backend::Postgres] {
-        let s = setup(backend).await;
+        let hand = ManualClock::new(MIDDAY_MS);
+        let s = setup_clocked(backend, &hand).await;
         s.proactive("campaign:9", "an offer").await;
         let id = s.log.outbox.pending(10).await.unwrap()[0].id;
         let first = s
@@ -400,7 +416,7 @@ async fn only_the_claim_that_holds_a_row_notes_its_request_as_written() {
             .await
             .unwrap()
             .unwrap();
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        hand.advance(Duration::from_millis(100));
         // The first claim lapsed while it waited; another dispatcher claims.
         let second = s
             .log

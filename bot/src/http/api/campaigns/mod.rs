@@ -404,6 +404,7 @@ pub async fn export_recipients(
             .map_err(campaign_error)?;
         let last = rows.last().map(|r| r.recipient.phone.clone());
         for row in rows {
+            let row_state = row.state;
             let view = RecipientView::of(row);
             // Names are the customers' own: a leading = + - @ would be a
             // formula in a spreadsheet.
@@ -411,10 +412,7 @@ pub async fn export_recipients(
             if name.starts_with(['=', '+', '-', '@']) {
                 name.insert(0, '\'');
             }
-            let state = serde_json::to_value(view.state)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
+            let state = row_state.as_str();
             csv.push_str(&format!(
                 "{},\"{name}\",{state},{}\n",
                 view.phone,

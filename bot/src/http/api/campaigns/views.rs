@@ -335,7 +335,7 @@ pub struct CampaignReportView {
     /// Its delivery metrics.
     pub metrics: MetricsView,
     /// What it cost.
-    pub cost: CostView,
+    pub cost: Option<CostView>,
 }
 
 impl CampaignReportView {
@@ -362,7 +362,7 @@ impl CampaignReportView {
                 replied: d.replied,
                 opted_out: d.opted_out,
             },
-            cost: CostView::of(&report.cost),
+            cost: report.cost.as_ref().map(CostView::of),
         }
     }
 }
