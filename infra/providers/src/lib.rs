@@ -67,7 +67,7 @@ pub mod twilio;
 pub mod zoho;
 
 pub use self::media::{DownloadError, Downloaded, MediaDownloader};
-pub use self::transport::{Accepted, OutboundRequest, Providers, SendError, SendGate, Transport};
+pub use self::transport::{Accepted, OutboundRequest, Providers, SendError, Transport};
 
 /// The README's examples, run as doctests.
 #[doc = include_str!("../README.md")]

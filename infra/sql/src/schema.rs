@@ -77,11 +77,6 @@ pub enum Messages {
     /// Outbound: not sent before then, and outside its customer's order (no
     /// later row waits for it): a send put off on its own (m0010).
     NotBeforeMs,
-    /// Outbound: the claimed attempt whose request has not been let go to
-    /// the provider yet (set by the claim, cleared just before the request
-    /// leaves; m0014). An at-most-once row whose lapsed claim still has it
-    /// never left, and is sent again.
-    UnsentAttempt,
     /// Created at.
     CreatedAtMs,
     /// Last change.

@@ -28,11 +28,7 @@ pub(crate) type OpenError<E> = fn(&'static str, Option<Duration>) -> E;
 /// What counts against a provider: it failed to answer (5xx, a connection
 /// refused, a timeout). Its answers about the request (4xx validation, an
 /// invalid number, the 24-hour window) and its requests to slow down
-/// (throughput codes: they slow the shaper instead) do not. Nor does a
-/// send its caller withheld at the last moment ([`SendError::Withheld`]:
-/// its claim was lost); the breaker records it as a call that did not fail,
-/// which can close a half-open breaker without a real probe (the next real
-/// failures open it again). That needs a lost claim, which is rare.
+/// (throughput codes: they slow the shaper instead) do not.
 fn is_failure(result: &Result<Accepted, SendError>) -> bool {
     matches!(
         result,

@@ -92,7 +92,7 @@ use tower::ServiceExt as _;
 use self::breaker::Breaker;
 pub use self::breaker::{BreakerConfigError, BreakerState};
 use self::stack::{Attempt, Stack};
-use crate::transport::{Accepted, OutboundRequest, Providers, SendError, SendGate, Transport};
+use crate::transport::{Accepted, OutboundRequest, Providers, SendError, Transport};
 
 /// A circuit breaker's settings. The defaults are the design's: open after
 /// 5 failures in a row, for 10 s, then one probe.
@@ -333,19 +333,5 @@ impl<R: RateStore> Transport for Resilient<R> {
         self.targets
             .get(&provider)
             .and_then(|target| target.breaker.admit())
-    }
-
-    async fn send_gated(
-        &self,
-        request: &OutboundRequest,
-        gate: Arc<dyn SendGate>,
-    ) -> Result<Accepted, SendError> {
-        match self.targets.get(&request.provider()) {
-            Some(target) => {
-                let attempt = Attempt::new(request.clone(), target.budget).gated(gate);
-                target.stack.clone().oneshot(attempt).await
-            }
-            None => self.providers.send_gated(request, gate).await,
-        }
     }
 }

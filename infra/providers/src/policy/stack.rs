@@ -24,7 +24,7 @@ use super::PolicyConfig;
 use super::breaker::Breaker;
 use super::retry::RetrySafe;
 use super::shaper::Shaper;
-use crate::transport::{Accepted, OutboundRequest, Providers, SendError, SendGate, Transport as _};
+use crate::transport::{Accepted, OutboundRequest, Providers, SendError, Transport as _};
 
 /// One request on its way through a stack, with the time its send must be
 /// done by (retries and waits included).
@@ -32,8 +32,6 @@ use crate::transport::{Accepted, OutboundRequest, Providers, SendError, SendGate
 pub(super) struct Attempt {
     pub(super) request: Arc<OutboundRequest>,
     pub(super) deadline: Instant,
-    /// Asked just before each HTTP call, after every wait.
-    pub(super) gate: Option<Arc<dyn SendGate>>,
 }
 
 impl Attempt {
@@ -41,14 +39,7 @@ impl Attempt {
         Self {
             request: Arc::new(request),
             deadline: Instant::now() + budget,
-            gate: None,
         }
-    }
-
-    /// The attempt, asking `gate` before its request leaves.
-    pub(super) fn gated(mut self, gate: Arc<dyn SendGate>) -> Self {
-        self.gate = Some(gate);
-        self
     }
 }
 
@@ -76,12 +67,6 @@ impl Service<Attempt> for Client {
     fn call(&mut self, attempt: Attempt) -> Self::Future {
         let (target, providers) = (self.target, self.providers.clone());
         Box::pin(async move {
-            if let Some(gate) = &attempt.gate
-                && let Err(e) = gate.pass().await
-            {
-                metrics::counter!("campanile_outbound_attempts_total", "target" => target, "outcome" => "withheld").increment(1);
-                return Err(e);
-            }
             let result = providers.send(&attempt.request).await;
             let outcome = match &result {
                 Ok(_) => "accepted",

@@ -60,14 +60,6 @@ pub enum SendError {
         /// How long until the breaker lets a probe through, when known.
         retry_in: Option<Duration>,
     },
-    /// Not sent: the caller's [`SendGate`](super::SendGate) closed just before
-    /// the request would have left (the caller no longer holds the message,
-    /// or could not note that it goes). Nothing reached the provider.
-    #[error("not sent: {reason}")]
-    Withheld {
-        /// Why the gate closed.
-        reason: String,
-    },
     /// Will never succeed as is (4xx validation, invalid recipient, outside the
     /// 24 h window, auth errors).
     #[error("send failed permanently: {message}")]
@@ -119,10 +111,7 @@ impl SendError {
                 *retry_after
             }
             Self::CircuitOpen { retry_in, .. } => *retry_in,
-            Self::NotConfigured(_)
-            | Self::Permanent { .. }
-            | Self::Unknown { .. }
-            | Self::Withheld { .. } => None,
+            Self::NotConfigured(_) | Self::Permanent { .. } | Self::Unknown { .. } => None,
         }
     }
 
@@ -133,10 +122,7 @@ impl SendError {
             Self::Retryable { code, .. }
             | Self::Throttled { code, .. }
             | Self::Permanent { code, .. } => code.as_deref(),
-            Self::NotConfigured(_)
-            | Self::Unknown { .. }
-            | Self::CircuitOpen { .. }
-            | Self::Withheld { .. } => None,
+            Self::NotConfigured(_) | Self::Unknown { .. } | Self::CircuitOpen { .. } => None,
         }
     }
 

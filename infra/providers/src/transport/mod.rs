@@ -74,12 +74,10 @@
 //! message will fail the same way until then.
 
 use std::future::Future;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use framework::Provider;
 use framework::provider::{meta, twilio};
-use futures_util::future::BoxFuture;
 use serde_json::Value;
 
 use crate::meta::MetaClient;
@@ -269,36 +267,6 @@ pub trait Transport: Clone + Send + Sync + 'static {
     fn refusing(&self, provider: Provider) -> Option<Duration> {
         let _ = provider;
         None
-    }
-
-    /// [`send`](Self::send), asking `gate` just before the request can
-    /// leave (after every wait: a policy stack's shaper and breaker), and
-    /// answering [`SendError::Withheld`] without sending when it closes. A
-    /// caller that must never send twice notes there that the request
-    /// goes: a send it loses before that point certainly never left. The
-    /// default asks first, then sends; a transport that waits overrides it.
-    fn send_gated(
-        &self,
-        request: &OutboundRequest,
-        gate: Arc<dyn SendGate>,
-    ) -> impl Future<Output = Result<Accepted, SendError>> + Send {
-        async move {
-            gate.pass().await?;
-            self.send(request).await
-        }
-    }
-}
-
-/// Asked by [`Transport::send_gated`] just before a request leaves.
-pub trait SendGate: Send + Sync {
-    /// `Ok` lets the request go; an error (a
-    /// [`SendError::Withheld`]) keeps it back.
-    fn pass(&self) -> BoxFuture<'_, Result<(), SendError>>;
-}
-
-impl std::fmt::Debug for dyn SendGate {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SendGate")
     }
 }
 

@@ -90,8 +90,7 @@ async fn migrations_are_idempotent_and_listed() {
             "m0010_deferred_sends",
             "m0011_customers_consent",
             "m0012_campaigns",
-            "m0013_message_pricing",
-            "m0014_sends_written"
+            "m0013_message_pricing"
         ],
         "each migration applied once"
     );
@@ -156,8 +155,7 @@ async fn concurrent_migrations_on_postgres_take_turns() {
             "m0010_deferred_sends",
             "m0011_customers_consent",
             "m0012_campaigns",
-            "m0013_message_pricing",
-            "m0014_sends_written"
+            "m0013_message_pricing"
         ]
     );
     db.drop().await;

@@ -1,8 +1,8 @@
 //! Claims of outbound rows: a dispatcher takes a due row for a lease
-//! ([`OutboxQueue::claim_send`]), renews it while the send runs, notes the
-//! moment its request is let go ([`OutboxQueue::mark_written`]), or gives
-//! it back unused. A claim that lapses tells, at the next claim, whether
-//! its request may have left (an unknown outcome) or certainly did not.
+//! ([`OutboxQueue::claim_send`]), renews it while the send runs, or gives
+//! it back unused. A claim that lapses without a recorded outcome (its
+//! dispatcher died mid-send) counts, at the next claim, as an unknown
+//! outcome.
 
 use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, Query};
 
@@ -40,9 +40,7 @@ impl OutboxQueue {
     /// unknown outcome when that claim lapsed without a recorded outcome
     /// (its dispatcher died, or stalled past its lease, mid-send): a row
     /// whose outcome was recorded, or whose claim was given back, holds no
-    /// claim. For an at-most-once row only when that claim's request was let
-    /// go ([`mark_written`](Self::mark_written)): one still waiting for its
-    /// turn (in the shaper, for a breaker) never left, and goes now.
+    /// claim.
     ///
     /// # Errors
     ///
@@ -52,28 +50,11 @@ impl OutboxQueue {
         // The claim counts the attempt: a send cut off by a crash (its
         // outcome unknown) is still an attempt. An UPDATE's right-hand
         // sides read the row as it was: the lapsed claim is still there.
-        // An at-most-once row whose lapsed claim never let its request go
-        // (still marked unsent by that attempt) is not an unknown outcome.
-        // A NULL mark (let go, or claimed by an older version) may have left.
-        let never_left = Expr::col(Messages::AtMostOnce)
-            .eq(true)
-            .and(Expr::col(Messages::UnsentAttempt).is_not_null())
-            .and(Expr::col(Messages::UnsentAttempt).equals(Messages::Attempts));
-        let lapsed = Expr::case(
-            Expr::col(Messages::ClaimedUntilMs)
-                .is_not_null()
-                .and(never_left.not()),
-            1,
-        )
-        .finally(0);
+        let lapsed = Expr::case(Expr::col(Messages::ClaimedUntilMs).is_not_null(), 1).finally(0);
         let update = Query::update()
             .table(Messages::Table)
             .value(Messages::ClaimedUntilMs, until_ms)
             .value(Messages::Attempts, Expr::col(Messages::Attempts).add(1))
-            .value(
-                Messages::UnsentAttempt,
-                Expr::col(Messages::Attempts).add(1),
-            )
             .value(
                 Messages::UnknownOutcomes,
                 Expr::col(Messages::UnknownOutcomes).add(lapsed),
@@ -115,29 +96,6 @@ impl OutboxQueue {
             .and_where(Expr::col(Messages::Id).eq(id))
             .and_where(Expr::col(Messages::Status).eq(OutboundStatus::Pending))
             .and_where(Expr::col(Messages::ClaimedUntilMs).is_not_null())
-            .and_where(Expr::col(Messages::Attempts).eq(attempts))
-            .to_owned();
-        Ok(self.db.exec(&update).await? == 1)
-    }
-
-    /// Marks that the request of row `id`'s claim made with `attempts` is let
-    /// go to the provider now (every wait is over): if the claim lapses from
-    /// here on, its outcome is unknown. `false` when the claim is no longer
-    /// the caller's, or its lease ran out (another dispatcher may take the
-    /// row any moment): then the request must not go.
-    ///
-    /// # Errors
-    ///
-    /// [`DbError::Query`]; the request must not go then either.
-    pub async fn mark_written(&self, id: i64, attempts: i32) -> Result<bool, DbError> {
-        let update = Query::update()
-            .table(Messages::Table)
-            .value(Messages::UnsentAttempt, Option::<i32>::None)
-            .and_where(Expr::col(Messages::Id).eq(id))
-            .and_where(Expr::col(Messages::Status).eq(OutboundStatus::Pending))
-            .and_where(Expr::col(Messages::ClaimedUntilMs).gt(self.db.now_ms()))
-            // The claim's own attempt number fences it: a retry inside the
-            // policy stack passes again (idempotent), a stale claim never.
             .and_where(Expr::col(Messages::Attempts).eq(attempts))
             .to_owned();
         Ok(self.db.exec(&update).await? == 1)

@@ -19,7 +19,6 @@
 //! | [`m0008_send_outcomes`](M0008SendOutcomes) | outbound rows say whether they may be sent again after an unknown outcome, count those outcomes, and carry a fallback for the 24-hour window; customers who stopped marketing messages (`marketing_opt_outs`) |
 //! | [`m0010_deferred_sends`](M0010DeferredSends) | outbound rows put off on their own until a time (`not_before_ms`), outside their customer's order: a capped marketing template sent again a day later |
 //! | [`m0013_message_pricing`](M0013MessagePricing) | what each outbound message is billed as (`message_pricing`: category, model, type, charged), kept once from the provider's status reports |
-//! | [`m0014_sends_written`](M0014SendsWritten) | the claimed attempt whose request has not been let go yet (`unsent_attempt`): a lapsed claim of an at-most-once message that never got that far is sent again |
 //!
 //! # With tables of your own
 //!
@@ -57,7 +56,6 @@ mod m0007_jobs_order;
 mod m0008_send_outcomes;
 mod m0010_deferred_sends;
 mod m0013_message_pricing;
-mod m0014_sends_written;
 
 pub use self::m0001_message_log::{
     Migration as M0001MessageLog, create_customers, create_message_log,
@@ -69,7 +67,6 @@ pub use self::m0007_jobs_order::Migration as M0007JobsOrder;
 pub use self::m0008_send_outcomes::Migration as M0008SendOutcomes;
 pub use self::m0010_deferred_sends::Migration as M0010DeferredSends;
 pub use self::m0013_message_pricing::Migration as M0013MessagePricing;
-pub use self::m0014_sends_written::Migration as M0014SendsWritten;
 
 /// Applies the message log's schema, one migration per change, in order.
 #[derive(Debug, Clone, Copy, Default)]
@@ -87,7 +84,6 @@ impl MigratorTrait for Migrator {
             Box::new(M0008SendOutcomes),
             Box::new(M0010DeferredSends),
             Box::new(M0013MessagePricing),
-            Box::new(M0014SendsWritten),
         ]
     }
 }

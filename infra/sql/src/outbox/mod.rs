@@ -83,10 +83,7 @@ impl DbOutbox {
     /// reminder, a campaign's): stored at-most-once, so a send whose
     /// outcome is unknown is never sent again but marked
     /// [`Unknown`](OutboundStatus::Unknown) for review. A conversational
-    /// reply ([`store`](Self::store)) is sent again once instead. Its
-    /// request is noted as let go just before it leaves (after the
-    /// shaper's wait): a dispatcher that dies before that point loses
-    /// nothing, the row is sent by another.
+    /// reply ([`store`](Self::store)) is sent again once instead.
     ///
     /// `fallback` (a template carrying the same information) is sent
     /// instead when the provider refuses the first row for the 24-hour

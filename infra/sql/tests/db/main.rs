@@ -52,8 +52,7 @@ async fn migrations_are_idempotent_and_listed() {
             "m0007_jobs_order",
             "m0008_send_outcomes",
             "m0010_deferred_sends",
-            "m0013_message_pricing",
-            "m0014_sends_written"
+            "m0013_message_pricing"
         ],
         "each migration applied once"
     );

@@ -234,39 +234,28 @@ async fn unknown_outcomes_of(s: &Setup, body: &str) -> i32 {
     row.try_get("", "unknown_outcomes").unwrap()
 }
 
-/// A dispatcher that died with the first row claimed left its claim to
-/// lapse (`hand` moves past its lease): mid-send when `written` (its
-/// request was let go), else while the row still waited for its turn.
-async fn lapsed_claim_of_first_row(s: &Setup, hand: &ManualClock, written: bool) {
+/// A dispatcher that died mid-send left its claim of the first row to
+/// lapse (`hand` moves past its lease).
+async fn lapsed_claim_of_first_row(s: &Setup, hand: &ManualClock) {
     let rows = s.log.outbox.pending(10).await.unwrap();
     let until = s.db.db.now_ms() + 50;
-    let claim = s
-        .log
+    s.log
         .outbox
-        .claim_send(rows[0].id, until)
+        .claim(rows[0].id, until)
         .await
         .unwrap()
         .unwrap();
-    if written {
-        assert!(
-            s.log
-                .outbox
-                .mark_written(rows[0].id, claim.attempts)
-                .await
-                .unwrap()
-        );
-    }
     hand.advance(Duration::from_millis(100));
 }
 
 #[tokio::test]
-async fn a_lapsed_claim_sends_a_reply_again_once_and_a_proactive_message_only_if_it_never_left() {
+async fn a_lapsed_claim_sends_a_reply_again_once_and_a_proactive_message_never() {
     for backend in [Backend::SqliteFile, Backend::Postgres] {
         // A reply.
         let hand = ManualClock::new(MIDDAY_MS);
         let s = setup_clocked(backend, &hand).await;
         s.reply("SMl1", &["lapsed reply"]).await;
-        lapsed_claim_of_first_row(&s, &hand, false).await;
+        lapsed_claim_of_first_row(&s, &hand).await;
         let dispatcher = s.outbox.dispatcher(s.providers(), config());
         let report = dispatcher.run_once().await.unwrap();
         assert_eq!(report.sent, 1, "{backend:?}: {report:?}");
@@ -278,29 +267,12 @@ async fn a_lapsed_claim_sends_a_reply_again_once_and_a_proactive_message_only_if
         );
         s.db.drop().await;
 
-        // A proactive message whose claim lapsed before its request left
-        // (waiting in the shaper): it certainly never left, and goes now.
-        let hand = ManualClock::new(MIDDAY_MS);
-        let s = setup_clocked(backend, &hand).await;
-        s.proactive("campaign:7", "waiting offer").await;
-        lapsed_claim_of_first_row(&s, &hand, false).await;
-        let dispatcher = s.outbox.dispatcher(s.providers(), config());
-        let report = dispatcher.run_once().await.unwrap();
-        assert_eq!(
-            (report.unknown, report.sent),
-            (0, 1),
-            "{backend:?}: {report:?}"
-        );
-        assert_eq!(s.twilio.texts_to(CUSTOMER), ["waiting offer"]);
-        assert_eq!(unknown_outcomes_of(&s, "waiting offer").await, 0);
-        s.db.drop().await;
-
-        // A proactive message whose request was let go: never sent again.
+        // A proactive message.
         let hand = ManualClock::new(MIDDAY_MS);
         let s = setup_clocked(backend, &hand).await;
         s.proactive("campaign:7", "lapsed offer").await;
         s.proactive("campaign:8", "next offer").await;
-        lapsed_claim_of_first_row(&s, &hand, true).await;
+        lapsed_claim_of_first_row(&s, &hand).await;
         let dispatcher = s.outbox.dispatcher(s.providers(), config());
         let report = dispatcher.run_once().await.unwrap();
         assert_eq!(
@@ -399,69 +371,5 @@ async fn a_throughput_answer_waits_without_counting_an_attempt() {
         .find(|r| r.body.as_deref() == Some("slow down"))
         .unwrap();
     assert_eq!(row.attempts, 1);
-    s.db.drop().await;
-}
-
-#[tokio::test]
-async fn only_the_claim_that_holds_a_row_notes_its_request_as_written() {
-    for backend in [Backend::SqliteFile, Backend::Postgres] {
-        let hand = ManualClock::new(MIDDAY_MS);
-        let s = setup_clocked(backend, &hand).await;
-        s.proactive("campaign:9", "an offer").await;
-        let id = s.log.outbox.pending(10).await.unwrap()[0].id;
-        let first = s
-            .log
-            .outbox
-            .claim_send(id, s.db.db.now_ms() + 50)
-            .await
-            .unwrap()
-            .unwrap();
-        hand.advance(Duration::from_millis(100));
-        // The first claim lapsed while it waited; another dispatcher claims.
-        let second = s
-            .log
-            .outbox
-            .claim_send(id, s.db.db.now_ms() + 10_000)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            second.unknown_outcomes, 0,
-            "{backend:?}: the first never left"
-        );
-        assert!(
-            !s.log.outbox.mark_written(id, first.attempts).await.unwrap(),
-            "{backend:?}: the stalled first claim may not send any more"
-        );
-        assert!(
-            s.log
-                .outbox
-                .mark_written(id, second.attempts)
-                .await
-                .unwrap(),
-            "{backend:?}"
-        );
-        s.db.drop().await;
-    }
-}
-
-#[tokio::test]
-async fn a_claim_notes_its_request_as_let_go_again_for_each_retry_of_its_send() {
-    let s = setup(Backend::SqliteFile).await;
-    s.proactive("invoice:1", "your invoice").await;
-    let id = s.log.outbox.pending(10).await.unwrap()[0].id;
-    let claim = s
-        .log
-        .outbox
-        .claim_send(id, s.db.db.now_ms() + 10_000)
-        .await
-        .unwrap()
-        .unwrap();
-    for _ in 0..3 {
-        assert!(
-            s.log.outbox.mark_written(id, claim.attempts).await.unwrap(),
-            "a 5xx retried inside the outbound policy passes the gate again"
-        );
-    }
     s.db.drop().await;
 }

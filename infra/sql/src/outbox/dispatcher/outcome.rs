@@ -1,42 +1,14 @@
 //! What the dispatcher does with each send's result: record it, and
 //! decide what comes next (retry, wait, fallback, unknown outcome).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use framework::backoff::Backoff;
-use futures_util::future::BoxFuture;
-use infra_providers::{OutboundRequest, SendError, SendGate, Transport};
+use infra_providers::{OutboundRequest, SendError, Transport};
 
 use super::Dispatcher;
-use crate::messages::{OutboundStatus, OutboxQueue, PendingOutbound, SendClaim};
+use crate::messages::{OutboundStatus, PendingOutbound, SendClaim};
 use crate::{DbError, duration_ms};
-
-/// Notes that an at-most-once row's request leaves now
-/// ([`OutboxQueue::mark_written`]); closed when the claim is no longer this
-/// send's, or the note cannot be stored.
-struct WrittenMark {
-    queue: OutboxQueue,
-    id: i64,
-    attempts: i32,
-}
-
-impl SendGate for WrittenMark {
-    fn pass(&self) -> BoxFuture<'_, Result<(), SendError>> {
-        Box::pin(async move {
-            match self.queue.mark_written(self.id, self.attempts).await {
-                Ok(true) => Ok(()),
-                Ok(false) => Err(SendError::Withheld {
-                    reason: "its claim lapsed while it waited; another dispatcher has it"
-                        .to_owned(),
-                }),
-                Err(e) => Err(SendError::Withheld {
-                    reason: format!("cannot note that it goes: {e}"),
-                }),
-            }
-        })
-    }
-}
 
 impl<T: Transport> Dispatcher<T> {
     pub(super) async fn send_row(
@@ -61,19 +33,7 @@ impl<T: Transport> Dispatcher<T> {
             }
         };
         let provider = request.provider();
-        let result = if row.at_most_once {
-            // Noted just before it leaves: a claim lost before that point
-            // (this instance dies while it waits in the shaper) certainly
-            // never left, and the row is sent again.
-            let gate = Arc::new(WrittenMark {
-                queue: self.queue.clone(),
-                id: row.id,
-                attempts,
-            });
-            self.transport.send_gated(&request, gate).await
-        } else {
-            self.transport.send(&request).await
-        };
+        let result = self.transport.send(&request).await;
         let (outcome, stored) = match &result {
             Ok(accepted) => {
                 tracing::info!(
@@ -110,18 +70,6 @@ impl<T: Transport> Dispatcher<T> {
                         .mark_final(row.id, OutboundStatus::DryRun, attempts, None)
                         .await,
                 )
-            }
-            Err(e @ SendError::Withheld { .. }) => {
-                // Nothing left, and the row is not this send's to write (its
-                // claim went to another dispatcher), or cannot be written:
-                // left as it is, it goes again once its claim lapses.
-                tracing::info!(
-                    provider = provider.as_str(),
-                    row = row.id,
-                    error.message = %e,
-                    "message not sent: its claim is no longer this send's"
-                );
-                (Outcome::Retrying, Ok(()))
             }
             Err(e @ (SendError::CircuitOpen { .. } | SendError::Throttled { .. })) => {
                 // Not sent, and not this message's fault: the attempt is not
