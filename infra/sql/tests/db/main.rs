@@ -2,6 +2,7 @@
 //! real PostgreSQL server (a fresh database per test, dropped afterwards).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod inbox_queue;
 mod jobs;
 #[cfg(unix)]
 mod kill;
