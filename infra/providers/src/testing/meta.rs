@@ -128,6 +128,21 @@ impl FakeMeta {
         self.state.recorder.texts_to(to)
     }
 
+    /// The options of every accepted interactive message to `to`, in order:
+    /// each message's buttons or list rows as `(id, title)`
+    /// ([`RecordedRequest::options`]); messages without options are left
+    /// out.
+    #[must_use]
+    pub fn options_to(&self, to: &str) -> Vec<Vec<(String, String)>> {
+        let to = to.trim_start_matches('+');
+        self.accepted()
+            .iter()
+            .filter(|r| r.recipient().map(|n| n.trim_start_matches('+')) == Some(to))
+            .map(RecordedRequest::options)
+            .filter(|options| !options.is_empty())
+            .collect()
+    }
+
     /// Waits until at least `n` requests arrived or `timeout` passed, and
     /// returns the requests received by then (maybe fewer than `n`). Meant
     /// for real time: under `tokio::time::pause` the timeout elapses while

@@ -209,6 +209,40 @@ impl RecordedRequest {
         .and_then(Value::as_str)
     }
 
+    /// A Meta interactive message's options, as `(id, title)` in order: its
+    /// reply buttons, or its list's rows over all sections; empty for any
+    /// other message (Twilio shows options as numbered lines of the text).
+    /// A test taps one by sending a button or list reply with its id.
+    #[must_use]
+    pub fn options(&self) -> Vec<(String, String)> {
+        let Some(action) = self
+            .json
+            .as_ref()
+            .and_then(|j| j.pointer("/interactive/action"))
+        else {
+            return Vec::new();
+        };
+        let pair = |option: &Value| {
+            let text = |key: &str| option.get(key).and_then(Value::as_str).map(str::to_owned);
+            Some((text("id")?, text("title")?))
+        };
+        let buttons = action
+            .get("buttons")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|b| b.get("reply").and_then(pair));
+        let rows = action
+            .get("sections")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.get("rows").and_then(Value::as_array))
+            .flatten()
+            .filter_map(pair);
+        buttons.chain(rows).collect()
+    }
+
     /// The provider's id of the message created: Twilio's `sid`, Meta's
     /// `messages[0].id`.
     #[must_use]

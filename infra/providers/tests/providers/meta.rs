@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use framework::MessageId;
 use framework::provider::meta;
-use framework::reply::{Buttons, Reply, Template};
+use framework::reply::{Buttons, List, Reply, Row, Template};
 use infra_providers::SendError;
 use infra_providers::meta::{MetaClient, MetaConfig};
 use infra_providers::testing::{FakeFailure, FakeMeta};
@@ -105,6 +105,42 @@ async fn interactive_messages_count_as_texts_to_the_customer() {
         sent["interactive"]["action"]["buttons"][1]["reply"]["id"],
         "cancel"
     );
+}
+
+#[tokio::test]
+async fn a_test_reads_the_buttons_and_list_rows_it_was_offered() {
+    let fake = fake().await;
+    let buttons = Buttons::builder("Confirm?")
+        .button("confirm", "Confirm")
+        .button("cancel", "Cancel")
+        .build()
+        .unwrap();
+    let list = List::builder("Which day?", "Days")
+        .section("This week", [Row::new("mon", "Monday")])
+        .section("Next week", [Row::new("sat", "Saturday")])
+        .build()
+        .unwrap();
+    for reply in [
+        Reply::from(buttons),
+        Reply::text("plain"),
+        Reply::from(list),
+    ] {
+        client(&fake)
+            .send(PHONE_NUMBER_ID, &rendered(&reply))
+            .await
+            .unwrap();
+    }
+
+    let option = |id: &str, title: &str| (id.to_owned(), title.to_owned());
+    assert_eq!(
+        fake.options_to("+919812345678"),
+        [
+            vec![option("confirm", "Confirm"), option("cancel", "Cancel")],
+            vec![option("mon", "Monday"), option("sat", "Saturday")],
+        ]
+    );
+    assert!(fake.options_to("+15550000000").is_empty());
+    assert!(fake.requests()[1].options().is_empty(), "a text has none");
 }
 
 #[tokio::test]
