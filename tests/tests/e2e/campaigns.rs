@@ -2,7 +2,8 @@
 //! outbox to a fake Twilio, each recipient at most once; the status
 //! callbacks posted back (out of order, twice, failed with codes) make
 //! exact metrics; pause and resume send nobody twice; the messaging limit
-//! holds a campaign until the 24-hour window rolls.
+//! holds a campaign until the 24-hour window rolls; a cancel takes back
+//! what was not sent.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -352,6 +353,72 @@ async fn capped_recipients_are_retried_a_day_later_without_holding_up_the_campai
     assert!(
         sent.values().all(|s| s.len() == 1),
         "not again before the day is out"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_campaign_takes_back_its_capped_retries() {
+    // A limit of 10: the campaign sends 10, then waits, running, for the
+    // window to roll.
+    let bot = campaign_bot(5, "10").await;
+    let id = start(&bot, offer(numbers(20))).await;
+    until(&bot, id, Duration::from_secs(30), |r| {
+        r.recipients.sent == 10 && r.delivery.queued == 0
+    })
+    .await;
+    for sent in sent_by_recipient(&bot).values().take(3) {
+        post_status(
+            &bot,
+            sent[0].provider_message_id().unwrap(),
+            "failed",
+            Some("63049"),
+        )
+        .await;
+    }
+    until(&bot, id, Duration::from_secs(10), |r| {
+        r.delivery.deferred == 3
+    })
+    .await;
+
+    send_campaign::step(&bot.services.job_deps(), id, Step::Cancel)
+        .await
+        .unwrap();
+    let cancelled = report(&bot, id).await;
+    assert_eq!(cancelled.campaign.state, CampaignState::Cancelled);
+    assert_eq!(cancelled.delivery.deferred, 0, "{:?}", cancelled.delivery);
+
+    // Their day comes: nothing goes.
+    let conn = bot.services.db.connection();
+    let reasons = conn
+        .query_all_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT error FROM messages WHERE not_before_ms IS NOT NULL AND status = 'failed'"
+                .to_owned(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(reasons.len(), 3);
+    for row in &reasons {
+        let error: Option<String> = row.try_get("", "error").unwrap();
+        assert_eq!(
+            error.as_deref(),
+            Some(infra_shop::campaigns::CANCELLED_UNSENT)
+        );
+    }
+    conn.execute_raw(Statement::from_string(
+        conn.get_database_backend(),
+        "UPDATE messages SET not_before_ms = 1 WHERE not_before_ms IS NOT NULL".to_owned(),
+    ))
+    .await
+    .unwrap();
+    // Two of the dispatcher's polls (every second).
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let sent = sent_by_recipient(&bot);
+    assert_eq!(sent.len(), 10);
+    assert!(
+        sent.values().all(|s| s.len() == 1),
+        "no capped retry after the cancel"
     );
     bot.stop().await;
 }

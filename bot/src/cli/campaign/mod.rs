@@ -67,7 +67,8 @@ pub enum Command {
         #[arg(long)]
         watch: bool,
     },
-    /// Stops a campaign for good.
+    /// Stops a campaign for good: its messages not sent yet (the outbox's
+    /// backlog, capped retries a day later) are taken back.
     Cancel {
         /// The campaign's id.
         id: i64,

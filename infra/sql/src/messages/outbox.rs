@@ -398,6 +398,33 @@ impl OutboxQueue {
         Ok(())
     }
 
+    /// Takes back every unsent row whose key starts with `prefix` (a
+    /// cancelled campaign's messages, its capped retries a day later
+    /// included): each ends `failed` with `reason` and is never sent. A row
+    /// a dispatcher holds now is left to finish. Returns how many.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn withdraw_keyed(&self, prefix: &str, reason: &str) -> Result<u64, DbError> {
+        let now = self.db.now_ms();
+        let update = Query::update()
+            .table(Messages::Table)
+            .value(Messages::Status, OutboundStatus::Failed)
+            .value(Messages::Error, reason)
+            .value(Messages::UpdatedAtMs, now)
+            .and_where(Expr::col(Messages::Direction).eq(literal(Direction::Out)))
+            .and_where(Expr::col(Messages::Status).eq(literal(OutboundStatus::Pending)))
+            .and_where(Expr::col(Messages::InReplyTo).like(format!("{prefix}%")))
+            .and_where(
+                Expr::col(Messages::ClaimedUntilMs)
+                    .is_null()
+                    .or(Expr::col(Messages::ClaimedUntilMs).lte(now)),
+            )
+            .to_owned();
+        self.db.exec(&update).await
+    }
+
     /// Row `id` ends in `status` ([`Failed`](OutboundStatus::Failed) or
     /// [`DryRun`](OutboundStatus::DryRun), or
     /// [`Unknown`](OutboundStatus::Unknown) with `unknown_outcomes`) and is

@@ -373,3 +373,63 @@ async fn a_throughput_answer_waits_without_counting_an_attempt() {
     assert_eq!(row.attempts, 1);
     s.db.drop().await;
 }
+
+#[tokio::test]
+async fn withdrawing_by_key_takes_back_the_unsent_rows_and_leaves_a_held_one_to_finish() {
+    for backend in [Backend::SqliteFile, Backend::Postgres] {
+        let hand = ManualClock::new(MIDDAY_MS);
+        let s = setup_clocked(backend, &hand).await;
+        s.proactive("campaign:7:a", "held offer").await;
+        s.proactive("campaign:7:b", "unsent offer").await;
+        s.proactive("campaign:70:a", "another campaign's").await;
+        // A dispatcher holds the first now.
+        let rows = s.log.outbox.pending(10).await.unwrap();
+        let until = s.db.db.now_ms() + 50;
+        s.log
+            .outbox
+            .claim(rows[0].id, until)
+            .await
+            .unwrap()
+            .unwrap();
+
+        let withdrawn = s
+            .log
+            .outbox
+            .withdraw_keyed("campaign:7:", "cancelled")
+            .await
+            .unwrap();
+        assert_eq!(withdrawn, 1, "{backend:?}");
+        assert_eq!(s.status_of("unsent offer").await, OutboundStatus::Failed);
+        assert_eq!(s.status_of("held offer").await, OutboundStatus::Pending);
+        assert_eq!(
+            s.status_of("another campaign's").await,
+            OutboundStatus::Pending,
+            "{backend:?}: a prefix ends at its colon"
+        );
+        let rows = s.rows().await;
+        let unsent = rows
+            .iter()
+            .find(|r| r.body.as_deref() == Some("unsent offer"));
+        assert_eq!(unsent.and_then(|r| r.error.as_deref()), Some("cancelled"));
+
+        // Its claim lapses (its dispatcher died): taken back too.
+        hand.advance(Duration::from_millis(100));
+        let withdrawn = s
+            .log
+            .outbox
+            .withdraw_keyed("campaign:7:", "cancelled")
+            .await
+            .unwrap();
+        assert_eq!(withdrawn, 1, "{backend:?}");
+        assert_eq!(s.status_of("held offer").await, OutboundStatus::Failed);
+        let report = s
+            .outbox
+            .dispatcher(s.providers(), config())
+            .run_once()
+            .await
+            .unwrap();
+        assert_eq!(report.sent, 1, "{backend:?}: {report:?}");
+        assert_eq!(s.twilio.texts_to(CUSTOMER), ["another campaign's"]);
+        s.db.drop().await;
+    }
+}

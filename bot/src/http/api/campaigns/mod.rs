@@ -292,7 +292,8 @@ pub async fn resume_campaign(
     take(&services, &id, Step::Resume).await
 }
 
-/// Cancels a campaign for good.
+/// Cancels a campaign for good; its messages not sent yet (the outbox's
+/// backlog, capped retries a day later) are taken back.
 #[utoipa::path(
     post,
     path = "/campaigns/{id}/cancel",
