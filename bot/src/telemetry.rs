@@ -262,7 +262,7 @@ fn describe() {
     );
     metrics::describe_counter!(
         "campanile_marketing_capped_total",
-        "Marketing templates WhatsApp capped for the customer (131049, 63049): deferred 24 h, or suppressed after a second cap"
+        "Marketing templates WhatsApp capped for the customer (131049, 63049): deferred 24 h, suppressed after a second cap, or withdrawn (a cancelled campaign)"
     );
     metrics::describe_counter!(
         "campanile_marketing_opt_outs_total",

@@ -129,6 +129,16 @@ pub trait CampaignRepository: Clone + Send + Sync + 'static {
         was: CampaignState,
     ) -> impl Future<Output = Result<bool, RepositoryError>> + Send;
 
+    /// Takes back, for good, what campaign `id` handed over to be sent and
+    /// was not sent yet (its messages waiting to go, and retries a
+    /// provider's later reports would add): a cancelled campaign sends
+    /// nothing more. A send under way finishes. Returns how many messages
+    /// were taken back.
+    fn withdraw_unsent(
+        &self,
+        id: CampaignId,
+    ) -> impl Future<Output = Result<u64, RepositoryError>> + Send;
+
     /// Whether campaign `id` is still running; inside a transaction, it
     /// also holds the campaign until the transaction ends, so that no step
     /// (a pause, a cancel) takes effect between this answer and the
@@ -234,6 +244,9 @@ pub struct DeliveryCounts {
     /// sent again a day later (not queued: the campaign does not wait for
     /// them).
     pub deferred: u64,
+    /// Taken back unsent when the campaign was cancelled (its message
+    /// waiting in the outbox, or a capped template's retry).
+    pub withdrawn: u64,
     /// Recipients who wrote to the shop within 24 h of their message.
     pub replied: u64,
     /// Recipients who opted out of marketing after their message (a STOP,

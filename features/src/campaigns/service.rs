@@ -149,6 +149,10 @@ where
             Step::Cancel => campaign.cancel(now)?,
         }
         self.store(id, &campaign, was).await?;
+        if step == Step::Cancel {
+            // In the caller's transaction, when it runs one.
+            self.campaigns.withdraw_unsent(id).await?;
+        }
         Ok(campaign)
     }
 

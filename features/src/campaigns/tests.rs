@@ -16,6 +16,7 @@ fn customers(n: u32) -> Vec<Recipient> {
 
 struct World {
     service: Service,
+    campaigns: InMemCampaigns,
     audience: FixedAudience,
     consent: OptOutList,
 }
@@ -23,14 +24,16 @@ struct World {
 fn world(n: u32) -> World {
     let audience = FixedAudience::new(customers(n));
     let consent = OptOutList::default();
+    let campaigns = InMemCampaigns::default();
     World {
         service: CampaignService::new(
-            InMemCampaigns::default(),
+            campaigns.clone(),
             audience.clone(),
             consent.clone(),
             NoReports,
             Now::fixed(1_795_329_000_000),
         ),
+        campaigns,
         audience,
         consent,
     }
@@ -102,6 +105,27 @@ async fn a_started_campaign_reaches_its_frozen_audience_once_and_completes() {
     let report = w.service.report(id).await.unwrap();
     assert_eq!(report.campaign.state, CampaignState::Completed);
     assert_eq!((report.recipients.total, report.recipients.sent), (25, 25));
+}
+
+#[tokio::test]
+async fn a_cancel_takes_back_what_was_not_sent_and_a_pause_does_not() {
+    let w = world(3);
+    let id = w.service.create(offer()).await.unwrap();
+    w.service.step(id, Step::Start).await.unwrap();
+    w.service.step(id, Step::Pause).await.unwrap();
+    assert!(
+        !w.campaigns.withdrew(id),
+        "a paused campaign's backlog still goes"
+    );
+    w.service.step(id, Step::Cancel).await.unwrap();
+    assert!(w.campaigns.withdrew(id));
+    assert_eq!(
+        w.service
+            .next_batch(NextBatch { id, limit: 10 })
+            .await
+            .unwrap(),
+        Batch::Stopped(CampaignState::Cancelled)
+    );
 }
 
 #[tokio::test]

@@ -20,12 +20,23 @@ struct Store {
     campaigns: BTreeMap<CampaignId, Campaign>,
     /// By campaign, then by number.
     recipients: BTreeMap<CampaignId, BTreeMap<String, RecipientRow>>,
+    /// Campaigns whose unsent messages were taken back.
+    withdrawn: HashSet<CampaignId>,
     last_id: i64,
 }
 
 /// An in-memory [`CampaignRepository`]; clones share it.
 #[derive(Debug, Clone, Default)]
 pub struct InMemCampaigns(Arc<Mutex<Store>>);
+
+impl InMemCampaigns {
+    /// Whether campaign `id`'s unsent messages were taken back
+    /// ([`CampaignRepository::withdraw_unsent`]).
+    #[must_use]
+    pub fn withdrew(&self, id: CampaignId) -> bool {
+        lock(&self.0).withdrawn.contains(&id)
+    }
+}
 
 impl CampaignRepository for InMemCampaigns {
     async fn add(&self, campaign: &Campaign) -> Result<CampaignId, RepositoryError> {
@@ -54,6 +65,12 @@ impl CampaignRepository for InMemCampaigns {
             }
             _ => Ok(false),
         }
+    }
+
+    async fn withdraw_unsent(&self, id: CampaignId) -> Result<u64, RepositoryError> {
+        // No outbox here: what matters is that it was asked.
+        lock(&self.0).withdrawn.insert(id);
+        Ok(0)
     }
 
     async fn hold_running(&self, id: CampaignId) -> Result<bool, RepositoryError> {

@@ -103,6 +103,20 @@ pub enum DeliveryStatuses {
     ReceivedAtMs,
 }
 
+/// Outbox key prefixes withdrawn for good
+/// ([`OutboxQueue::withdraw_keyed`](crate::messages::OutboxQueue::withdraw_keyed)).
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum WithdrawnKeys {
+    /// The table.
+    Table,
+    /// The key prefix (primary key).
+    Prefix,
+    /// Why, as the withdrawn rows' error says.
+    Reason,
+    /// When.
+    AtMs,
+}
+
 /// What each outbound message is billed as, kept once from the first
 /// status report with a pricing object (Meta's `pricing`).
 #[derive(DeriveIden, Debug, Clone, Copy)]

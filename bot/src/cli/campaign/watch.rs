@@ -25,8 +25,16 @@ pub(super) fn describe(report: &CampaignReport) -> String {
     );
     let _ = writeln!(
         out,
-        "delivery:   {} queued, {} sent, {} delivered, {} read, {} replied, {} opted out after it, {} unknown, {} deferred a day",
-        d.queued, d.sent, d.delivered, d.read, d.replied, d.opted_out, d.unknown, d.deferred
+        "delivery:   {} queued, {} sent, {} delivered, {} read, {} replied, {} opted out after it, {} unknown, {} deferred a day, {} withdrawn at the cancel",
+        d.queued,
+        d.sent,
+        d.delivered,
+        d.read,
+        d.replied,
+        d.opted_out,
+        d.unknown,
+        d.deferred,
+        d.withdrawn
     );
     let failed: u64 = d.failed.values().sum();
     let _ = write!(out, "failed:     {failed}");

@@ -172,6 +172,9 @@ impl DeliveryReports for DbDeliveryReports {
                 "pending" if *put_off => counts.deferred += 1,
                 "pending" => counts.queued += 1,
                 "unknown" if !fold.delivered => counts.unknown += 1,
+                "failed" if error.as_deref() == Some(super::CANCELLED_UNSENT) => {
+                    counts.withdrawn += 1;
+                }
                 "failed" if !fold.delivered && !fold.read => {
                     let code = error
                         .as_deref()

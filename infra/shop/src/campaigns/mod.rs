@@ -21,8 +21,8 @@ pub use self::audience::DbAudience;
 pub use self::delivery::{DbDeliveryReports, campaign_key_prefix, campaign_outbox_key};
 use crate::products::repo_error;
 use crate::schema::{CampaignRecipients as Recipients, Campaigns};
+use infra_sql::Database;
 use infra_sql::messages::OutboxQueue;
-use infra_sql::{Database, UnitOfWork};
 
 /// Why a cancelled campaign's unsent message was never sent.
 pub const CANCELLED_UNSENT: &str = "not sent: the campaign was cancelled";
@@ -157,27 +157,14 @@ impl CampaignRepository for DbCampaignRepository {
             .and_where(Expr::col(Campaigns::Id).eq(id.get()))
             .and_where(Expr::col(Campaigns::State).eq(was.as_str()))
             .to_owned();
-        if campaign.state != CampaignState::Cancelled {
-            return Ok(self.db.exec(&update).await.map_err(repo_error)? == 1);
-        }
-        // Cancelled: what it stored and did not send yet (the outbox's
-        // backlog, capped retries a day later) is taken back with it.
-        let uow = UnitOfWork::new(&self.db);
-        let saved = uow
-            .run(async {
-                if self.db.exec(&update).await? != 1 {
-                    return Ok(false);
-                }
-                let withdrawn = OutboxQueue::new(self.db.clone())
-                    .withdraw_keyed(&campaign_key_prefix(id), CANCELLED_UNSENT)
-                    .await?;
-                tracing::info!(campaign = %id, withdrawn, "campaign cancelled: its unsent messages withdrawn");
-                Ok::<_, infra_sql::DbError>(true)
-            })
+        Ok(self.db.exec(&update).await.map_err(repo_error)? == 1)
+    }
+
+    async fn withdraw_unsent(&self, id: CampaignId) -> Result<u64, RepositoryError> {
+        OutboxQueue::new(self.db.clone())
+            .withdraw_keyed(&campaign_key_prefix(id), CANCELLED_UNSENT)
             .await
-            .map_err(repo_error)?;
-        uow.commit().await.map_err(repo_error)?;
-        Ok(saved)
+            .map_err(repo_error)
     }
 
     async fn hold_running(&self, id: CampaignId) -> Result<bool, RepositoryError> {

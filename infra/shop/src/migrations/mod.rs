@@ -26,10 +26,11 @@
 //! | `m0011_customers_consent` | customers' tags (`customer_tags`); `marketing_opt_outs` becomes the one consent record: each opt-out's `scope` (`marketing`, `all`) and `source` (`provider`, `keyword`, `operator`) |
 //! | `m0012_campaigns` | campaigns (audience and message as JSON) and their frozen recipients, one row each for good |
 //! | `m0013_message_pricing` ([`infra_sql`]) | what each outbound message is billed as (`message_pricing`), kept once from the providers' status reports |
+//! | `m0014_withdrawn_keys` ([`infra_sql`]) | outbox key prefixes withdrawn for good (`withdrawn_keys`: a cancelled campaign's) |
 
 use infra_sql::migrations::{
     M0002Inbox, M0003Jobs, M0006QueueOrder, M0007JobsOrder, M0008SendOutcomes, M0010DeferredSends,
-    M0013MessagePricing,
+    M0013MessagePricing, M0014WithdrawnKeys,
 };
 use sea_orm_migration::prelude::*;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_customers_consent::Migration),
             Box::new(m0012_campaigns::Migration),
             Box::new(M0013MessagePricing),
+            Box::new(M0014WithdrawnKeys),
         ]
     }
 }

@@ -90,7 +90,8 @@ async fn migrations_are_idempotent_and_listed() {
             "m0010_deferred_sends",
             "m0011_customers_consent",
             "m0012_campaigns",
-            "m0013_message_pricing"
+            "m0013_message_pricing",
+            "m0014_withdrawn_keys"
         ],
         "each migration applied once"
     );
@@ -155,7 +156,8 @@ async fn concurrent_migrations_on_postgres_take_turns() {
             "m0010_deferred_sends",
             "m0011_customers_consent",
             "m0012_campaigns",
-            "m0013_message_pricing"
+            "m0013_message_pricing",
+            "m0014_withdrawn_keys"
         ]
     );
     db.drop().await;

@@ -17,7 +17,7 @@ use sea_orm::sea_query::{
 use super::DeliveryStatuses;
 use super::plan::{literal, probed_per_row};
 use super::stored::{Direction, OutboundStatus};
-use crate::schema::Messages;
+use crate::schema::{Messages, WithdrawnKeys};
 use crate::{Database, DbError, corrupt};
 
 /// An outbound row to store: one provider request answering an inbound
@@ -398,16 +398,36 @@ impl OutboxQueue {
         Ok(())
     }
 
-    /// Takes back every unsent row whose key starts with `prefix` (a
-    /// cancelled campaign's messages, its capped retries a day later
-    /// included): each ends `failed` with `reason` and is never sent. A row
-    /// a dispatcher holds now is left to finish. Returns how many.
+    /// Withdraws the keys that start with `prefix` for good (a cancelled
+    /// campaign's `campaign:{id}:`), in the caller's unit of work when one
+    /// runs: every unsent row under it ends `failed` with `reason` and is
+    /// never sent, and no follow-up a later status report would store under
+    /// it (a capped template's retry, a closed window's template) is stored.
+    /// A row a dispatcher claimed is left to it: one claimed now finishes,
+    /// one whose claim lapsed mid-send ends `unknown` as any other. Returns
+    /// how many rows were withdrawn. `prefix` is matched literally by
+    /// `LIKE`: it must not hold `%` or `_`.
     ///
     /// # Errors
     ///
     /// [`DbError::Query`].
     pub async fn withdraw_keyed(&self, prefix: &str, reason: &str) -> Result<u64, DbError> {
         let now = self.db.now_ms();
+        let tombstone = Query::insert()
+            .into_table(WithdrawnKeys::Table)
+            .columns([
+                WithdrawnKeys::Prefix,
+                WithdrawnKeys::Reason,
+                WithdrawnKeys::AtMs,
+            ])
+            .values_panic([prefix.into(), reason.into(), now.into()])
+            .on_conflict(
+                OnConflict::column(WithdrawnKeys::Prefix)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .to_owned();
+        self.db.exec(&tombstone).await?;
         let update = Query::update()
             .table(Messages::Table)
             .value(Messages::Status, OutboundStatus::Failed)
@@ -416,13 +436,30 @@ impl OutboxQueue {
             .and_where(Expr::col(Messages::Direction).eq(literal(Direction::Out)))
             .and_where(Expr::col(Messages::Status).eq(literal(OutboundStatus::Pending)))
             .and_where(Expr::col(Messages::InReplyTo).like(format!("{prefix}%")))
-            .and_where(
-                Expr::col(Messages::ClaimedUntilMs)
-                    .is_null()
-                    .or(Expr::col(Messages::ClaimedUntilMs).lte(now)),
-            )
+            .and_where(Expr::col(Messages::ClaimedUntilMs).is_null())
             .to_owned();
         self.db.exec(&update).await
+    }
+
+    /// Whether `key` is under a prefix [withdrawn](Self::withdraw_keyed)
+    /// for good.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn is_withdrawn(&self, key: &str) -> Result<bool, DbError> {
+        // Few rows (one per cancelled campaign), read only for a follow-up.
+        let select = Query::select()
+            .column(WithdrawnKeys::Prefix)
+            .from(WithdrawnKeys::Table)
+            .to_owned();
+        for row in self.db.all(&select).await? {
+            let prefix: String = row.try_get("", "prefix")?;
+            if key.starts_with(&prefix) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Row `id` ends in `status` ([`Failed`](OutboundStatus::Failed) or

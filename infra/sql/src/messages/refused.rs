@@ -45,6 +45,9 @@ pub(super) enum Capped {
     AlreadyDeferred,
     /// Capped on its second send too: not sent again.
     Suppressed,
+    /// Its key was withdrawn for good (a cancelled campaign): not sent
+    /// again.
+    Withdrawn,
     /// No outbound row matches the report.
     NotFound,
 }
@@ -55,6 +58,7 @@ impl Capped {
         match self {
             Self::Deferred | Self::AlreadyDeferred => "deferred",
             Self::Suppressed => "suppressed",
+            Self::Withdrawn => "withdrawn",
             Self::NotFound => "not_found",
         }
     }
@@ -118,6 +122,10 @@ pub(super) async fn enqueue_fallback(
     let Some(request) = refused.fallback.clone() else {
         return Ok(false);
     };
+    let queue = OutboxQueue::new(db.clone());
+    if queue.is_withdrawn(&refused.in_reply_to).await? {
+        return Ok(false);
+    }
     let summary = serde_json::from_str::<infra_providers::OutboundRequest>(&request)
         .map(|r| r.summary())
         .unwrap_or_else(|_| "template".to_owned());
@@ -129,7 +137,7 @@ pub(super) async fn enqueue_fallback(
         fallback: None,
         ..refused
     };
-    Ok(OutboxQueue::new(db.clone()).enqueue(&[fallback]).await? > 0)
+    Ok(queue.enqueue(&[fallback]).await? > 0)
 }
 
 /// Stores the capped marketing template `filter` selects again, not to be
@@ -146,6 +154,10 @@ pub(super) async fn defer_capped(
     if refused.in_reply_to.ends_with(CAPPED_SUFFIX) {
         return Ok(Capped::Suppressed);
     }
+    let queue = OutboxQueue::new(db.clone());
+    if queue.is_withdrawn(&refused.in_reply_to).await? {
+        return Ok(Capped::Withdrawn);
+    }
     let again = NewOutbound {
         in_reply_to: format!("{}{CAPPED_SUFFIX}", refused.in_reply_to),
         error: Some(format!(
@@ -154,11 +166,9 @@ pub(super) async fn defer_capped(
         not_before_ms: Some(db.clock().ms_after(CAPPED_RETRY_AFTER)),
         ..refused
     };
-    Ok(
-        if OutboxQueue::new(db.clone()).enqueue(&[again]).await? > 0 {
-            Capped::Deferred
-        } else {
-            Capped::AlreadyDeferred
-        },
-    )
+    Ok(if queue.enqueue(&[again]).await? > 0 {
+        Capped::Deferred
+    } else {
+        Capped::AlreadyDeferred
+    })
 }

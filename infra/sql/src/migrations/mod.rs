@@ -19,6 +19,7 @@
 //! | [`m0008_send_outcomes`](M0008SendOutcomes) | outbound rows say whether they may be sent again after an unknown outcome, count those outcomes, and carry a fallback for the 24-hour window; customers who stopped marketing messages (`marketing_opt_outs`) |
 //! | [`m0010_deferred_sends`](M0010DeferredSends) | outbound rows put off on their own until a time (`not_before_ms`), outside their customer's order: a capped marketing template sent again a day later |
 //! | [`m0013_message_pricing`](M0013MessagePricing) | what each outbound message is billed as (`message_pricing`: category, model, type, charged), kept once from the provider's status reports |
+//! | [`m0014_withdrawn_keys`](M0014WithdrawnKeys) | outbox key prefixes withdrawn for good (`withdrawn_keys`: a cancelled campaign's), so no follow-up is stored under them |
 //!
 //! # With tables of your own
 //!
@@ -56,6 +57,7 @@ mod m0007_jobs_order;
 mod m0008_send_outcomes;
 mod m0010_deferred_sends;
 mod m0013_message_pricing;
+mod m0014_withdrawn_keys;
 
 pub use self::m0001_message_log::{
     Migration as M0001MessageLog, create_customers, create_message_log,
@@ -67,6 +69,7 @@ pub use self::m0007_jobs_order::Migration as M0007JobsOrder;
 pub use self::m0008_send_outcomes::Migration as M0008SendOutcomes;
 pub use self::m0010_deferred_sends::Migration as M0010DeferredSends;
 pub use self::m0013_message_pricing::Migration as M0013MessagePricing;
+pub use self::m0014_withdrawn_keys::Migration as M0014WithdrawnKeys;
 
 /// Applies the message log's schema, one migration per change, in order.
 #[derive(Debug, Clone, Copy, Default)]
@@ -84,6 +87,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0008SendOutcomes),
             Box::new(M0010DeferredSends),
             Box::new(M0013MessagePricing),
+            Box::new(M0014WithdrawnKeys),
         ]
     }
 }

@@ -53,7 +53,8 @@ async fn migrations_are_idempotent_and_listed() {
             "m0007_jobs_order",
             "m0008_send_outcomes",
             "m0010_deferred_sends",
-            "m0013_message_pricing"
+            "m0013_message_pricing",
+            "m0014_withdrawn_keys"
         ],
         "each migration applied once"
     );

@@ -267,6 +267,8 @@ pub struct MetricsView {
     pub unknown: u64,
     /// Capped by WhatsApp for the recipient: sent again a day later.
     pub deferred: u64,
+    /// Taken back unsent when the campaign was cancelled.
+    pub withdrawn: u64,
     /// Wrote back within 24 hours.
     pub replied: u64,
     /// Opted out of marketing after their message (and not back in).
@@ -359,6 +361,7 @@ impl CampaignReportView {
                 failed: d.failed.clone(),
                 unknown: d.unknown,
                 deferred: d.deferred,
+                withdrawn: d.withdrawn,
                 replied: d.replied,
                 opted_out: d.opted_out,
             },
