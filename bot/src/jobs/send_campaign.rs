@@ -2,8 +2,10 @@
 //! recipient at most once.
 //!
 //! A run sends batches for up to ten seconds, then enqueues the next run.
-//! Each batch is the next pending recipients whose consent holds
+//! Each batch is the next pending recipients
 //! ([`CampaignService::next_batch`](features::campaigns::CampaignService::next_batch)),
+//! each one's consent asked inside the batch's transaction
+//! ([`CampaignService::consents`](features::campaigns::CampaignService::consents)),
 //! each message personalised by the recipient's window (text inside it,
 //! the template outside), stored in the outbox under the key
 //! `campaign:{id}:{number}` (kept for good: a retried, resumed or crashed
@@ -329,6 +331,14 @@ async fn send_one(
     recipient: &Recipient,
     allowances: &mut Allowances<'_>,
 ) -> Result<Result<(), i64>, JobError> {
+    if !deps
+        .campaigns
+        .consents(id, recipient)
+        .await
+        .map_err(by_kind)?
+    {
+        return Ok(Ok(()));
+    }
     let mark = |state| {
         deps.campaigns.mark(MarkRecipient {
             id,

@@ -71,7 +71,8 @@ pub struct NextBatch {
 /// What a campaign's sending job does next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Batch {
-    /// Send to these (their consent checked just now), then ask again.
+    /// Send to these (asking [`consents`](super::CampaignService::consents)
+    /// for each first), then ask again.
     Send {
         /// The campaign (its message personalises each send).
         campaign: Box<Campaign>,

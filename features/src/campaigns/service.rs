@@ -6,7 +6,7 @@ use super::commands::{Batch, CreateCampaign, EditCampaign, MarkRecipient, NextBa
 use super::cost::RateCard;
 use super::domain::{Campaign, CampaignState};
 use super::error::CampaignError;
-use super::message::Personalised;
+use super::message::{Personalised, Recipient};
 use super::ports::{
     AudienceSource, CampaignId, CampaignRepository, DeliveryReports, MarketingConsent,
     RecipientRow, RecipientState,
@@ -211,25 +211,38 @@ where
                 Err(e) => Err(e),
             };
         }
-        let mut recipients = Vec::with_capacity(pending.len());
-        for recipient in pending {
-            if self.consent.may_receive_marketing(&recipient.phone).await? {
-                recipients.push(recipient);
-            } else {
-                self.campaigns
-                    .mark(
-                        cmd.id,
-                        &recipient.phone,
-                        RecipientState::OptedOut,
-                        self.now.ms(),
-                    )
-                    .await?;
-            }
-        }
         Ok(Batch::Send {
             campaign: Box::new(campaign),
-            recipients,
+            recipients: pending,
         })
+    }
+
+    /// Whether `recipient` of campaign `id` may get its message now; one
+    /// who opted out of marketing is marked so (and skipped for good).
+    /// Asked right before their message is stored, in the batch's
+    /// transaction: with the opt-out's own withdrawal of what waits to be
+    /// sent, a STOP at any moment stops the campaign for them.
+    ///
+    /// # Errors
+    ///
+    /// [`CampaignError::Storage`].
+    pub async fn consents(
+        &self,
+        id: CampaignId,
+        recipient: &Recipient,
+    ) -> Result<bool, CampaignError> {
+        if self.consent.may_receive_marketing(&recipient.phone).await? {
+            return Ok(true);
+        }
+        self.campaigns
+            .mark(
+                id,
+                &recipient.phone,
+                RecipientState::OptedOut,
+                self.now.ms(),
+            )
+            .await?;
+        Ok(false)
     }
 
     /// Whether campaign `id` still runs, holding it (inside a transaction)

@@ -70,6 +70,9 @@ async fn send_all(service: &Service, id: CampaignId, size: u32) -> (Vec<Customer
         {
             Batch::Send { recipients, .. } => {
                 for r in recipients {
+                    if !service.consents(id, &r).await.unwrap() {
+                        continue;
+                    }
                     assert!(
                         service
                             .mark(MarkRecipient {

@@ -28,7 +28,11 @@ pub trait CustomerRepository: Clone + Send + Sync + 'static {
         customer: &CustomerPhone,
     ) -> impl Future<Output = Result<Option<OptOut>, RepositoryError>> + Send;
 
-    /// Stores the customer's opt-out, replacing any stored before.
+    /// Stores the customer's opt-out, replacing any stored before; every
+    /// scope covers marketing, so the shop's implementation also takes back
+    /// the customer's campaign messages still waiting to be sent (in the
+    /// same transaction, when one runs): an opt-out holds from the moment
+    /// it is stored.
     fn save_opt_out(
         &self,
         customer: &CustomerPhone,

@@ -149,6 +149,16 @@ impl CustomerRepository for DbCustomerRepository {
             )
             .to_owned();
         self.db.exec(&insert).await.map_err(repo_error)?;
+        // Every scope covers marketing: the customer's campaign messages
+        // still waiting to go never do.
+        infra_sql::messages::OutboxQueue::new(self.db.clone())
+            .withdraw_customer_keyed(
+                customer.as_str(),
+                crate::campaigns::CAMPAIGN_KEYS,
+                infra_sql::consent::OPTED_OUT_UNSENT,
+            )
+            .await
+            .map_err(repo_error)?;
         Ok(())
     }
 

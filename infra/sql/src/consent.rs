@@ -21,6 +21,10 @@ use crate::{Database, DbError, corrupt};
 /// Meta's "user stopped marketing messages" error.
 pub const STOPPED_MARKETING: &str = "131050";
 
+/// Why a marketing message was not sent: its customer opted out of
+/// marketing after it was stored (the `error` of such a `failed` row).
+pub const OPTED_OUT_UNSENT: &str = "not sent: the customer opted out of marketing";
+
 /// The customers who stopped marketing messages; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct MarketingOptOuts {

@@ -419,3 +419,54 @@ async fn a_cancelled_campaign_takes_back_its_capped_retries_even_those_reported_
     );
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_takes_back_the_campaign_message_waiting_for_that_customer() {
+    // Five messages a second, two at a time: a batch of 20 waits in the
+    // outbox for seconds, unclaimed but for the two in the dispatcher's hands.
+    let bot = spawn_bot_with(|s| {
+        s.pipeline.send_concurrency = 2;
+        s.shop.quiet_hours = None;
+        s.twilio.whatsapp_from = Some(framework::PhoneNumber::parse(BUSINESS).unwrap());
+        s.outbound.twilio_mps = 5;
+        s.campaigns.batch = 20;
+        s.campaigns.messaging_limit = features::campaigns::MessagingLimits::parse("5000").unwrap();
+    })
+    .await;
+    let id = start(&bot, offer(numbers(20))).await;
+    until(&bot, id, Duration::from_secs(30), |r| {
+        r.recipients.sent == 20
+    })
+    .await;
+    // The last one handed over goes last: that customer writes STOP.
+    let stopper = number(19);
+    assert!(
+        !sent_by_recipient(&bot).contains_key(&stopper),
+        "still waiting"
+    );
+    let stop = TwilioWebhook::text(&stopper, BUSINESS, "STOP");
+    assert_eq!(bot.twilio(&stop).await.0, StatusCode::OK);
+
+    let done = until(&bot, id, Duration::from_secs(30), |r| {
+        r.campaign.state == CampaignState::Completed && r.delivery.queued == 0
+    })
+    .await;
+    let sent = sent_by_recipient(&bot);
+    assert!(!sent.contains_key(&stopper), "not sent after the STOP");
+    assert_eq!(sent.len(), 19);
+    assert!(sent.values().all(|s| s.len() == 1));
+    assert_eq!(done.delivery.opted_out, 1, "{:?}", done.delivery);
+    assert!(done.delivery.failed.is_empty(), "{:?}", done.delivery);
+    // They get the STOP's confirmation (a reply, not marketing): the
+    // withdrawn message no longer holds their conversation.
+    let confirmed = crate::support::wait_for(|| {
+        let texts = bot.twilio.texts_to(&stopper);
+        texts
+            .iter()
+            .any(|t| t.contains("Reply START"))
+            .then_some(texts)
+    })
+    .await;
+    assert!(confirmed.is_some(), "{:?}", bot.twilio.texts_to(&stopper));
+    bot.stop().await;
+}

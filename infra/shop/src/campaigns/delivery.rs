@@ -25,12 +25,15 @@ use crate::products::repo_error;
 /// reply to it.
 const REPLY_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 
+/// What the outbox keys of every campaign's messages start with.
+pub const CAMPAIGN_KEYS: &str = "campaign:";
+
 /// The key campaign `id`'s messages are stored under in the outbox: the
 /// `Sender` keeps each recipient's as `{key}:{number}`, for good, so it is
 /// stored (and sent) once.
 #[must_use]
 pub fn campaign_outbox_key(id: CampaignId) -> String {
-    format!("campaign:{id}")
+    format!("{CAMPAIGN_KEYS}{id}")
 }
 
 /// What every outbox key of campaign `id`'s messages starts with.
@@ -175,6 +178,8 @@ impl DeliveryReports for DbDeliveryReports {
                 "failed" if error.as_deref() == Some(super::CANCELLED_UNSENT) => {
                     counts.withdrawn += 1;
                 }
+                // Counted as opted out (after their message was stored).
+                "failed" if error.as_deref() == Some(infra_sql::consent::OPTED_OUT_UNSENT) => {}
                 "failed" if !fold.delivered && !fold.read => {
                     let code = error
                         .as_deref()

@@ -18,7 +18,9 @@ use features::shared::{CustomerPhone, RepositoryError};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 
 pub use self::audience::DbAudience;
-pub use self::delivery::{DbDeliveryReports, campaign_key_prefix, campaign_outbox_key};
+pub use self::delivery::{
+    CAMPAIGN_KEYS, DbDeliveryReports, campaign_key_prefix, campaign_outbox_key,
+};
 use crate::products::repo_error;
 use crate::schema::{CampaignRecipients as Recipients, Campaigns};
 use infra_sql::Database;

@@ -428,16 +428,47 @@ impl OutboxQueue {
             )
             .to_owned();
         self.db.exec(&tombstone).await?;
-        let update = Query::update()
+        self.withdraw_unsent(prefix, reason, None).await
+    }
+
+    /// Takes back `customer`'s unsent rows whose key starts with `prefix`
+    /// (their campaign messages waiting to go, once they opted out of
+    /// marketing): each ends `failed` with `reason`. The key stays usable,
+    /// and a row a dispatcher claimed is left to it. Returns how many.
+    ///
+    /// # Errors
+    ///
+    /// [`DbError::Query`].
+    pub async fn withdraw_customer_keyed(
+        &self,
+        customer: &str,
+        prefix: &str,
+        reason: &str,
+    ) -> Result<u64, DbError> {
+        self.withdraw_unsent(prefix, reason, Some(customer)).await
+    }
+
+    /// Fails the unsent, unclaimed rows under `prefix` (of `customer` only,
+    /// when given) with `reason`.
+    async fn withdraw_unsent(
+        &self,
+        prefix: &str,
+        reason: &str,
+        customer: Option<&str>,
+    ) -> Result<u64, DbError> {
+        let mut update = Query::update()
             .table(Messages::Table)
             .value(Messages::Status, OutboundStatus::Failed)
             .value(Messages::Error, reason)
-            .value(Messages::UpdatedAtMs, now)
+            .value(Messages::UpdatedAtMs, self.db.now_ms())
             .and_where(Expr::col(Messages::Direction).eq(literal(Direction::Out)))
             .and_where(Expr::col(Messages::Status).eq(literal(OutboundStatus::Pending)))
             .and_where(Expr::col(Messages::InReplyTo).like(format!("{prefix}%")))
             .and_where(Expr::col(Messages::ClaimedUntilMs).is_null())
             .to_owned();
+        if let Some(customer) = customer {
+            update.and_where(Expr::col(Messages::Customer).eq(customer));
+        }
         self.db.exec(&update).await
     }
 

@@ -249,7 +249,7 @@ impl<T: Transport> Dispatcher<T> {
                         row.id,
                         OutboundStatus::Failed,
                         claim.attempts,
-                        Some("not sent again: the customer opted out of marketing meanwhile"),
+                        Some(crate::consent::OPTED_OUT_UNSENT),
                     )
                     .await
                 {
