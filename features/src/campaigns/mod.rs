@@ -5,8 +5,9 @@
 //! [`CampaignMessage`]), started now or at a time, and then sent by the
 //! bot's `send-campaign` job in batches: [`CampaignService::next_batch`]
 //! hands out pending recipients, [`CampaignService::consents`] says whether
-//! each may still get it (asked as their message is stored; an opt-out
-//! also takes back what waits to be sent), the job personalises each message
+//! each may still get it (asked as their message is stored; a STOP or an
+//! operator's opt-out also takes back what waits to be sent), the job
+//! personalises each message
 //! ([`CampaignMessage::personalise`]: the text inside the customer's
 //! 24-hour window, the template outside it), hands it to the outbox under
 //! a key of campaign and number (kept for good, so nobody is sent to

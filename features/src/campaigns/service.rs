@@ -184,9 +184,9 @@ where
         Ok((started, failed))
     }
 
-    /// The next recipients to send to: pending, and still consenting to
-    /// marketing (one who opted out meanwhile is marked so and skipped).
-    /// With nobody left, the campaign completes.
+    /// The next recipients to send to: pending (ask
+    /// [`consents`](Self::consents) for each before sending). With nobody
+    /// left, the campaign completes.
     ///
     /// # Errors
     ///
@@ -220,8 +220,10 @@ where
     /// Whether `recipient` of campaign `id` may get its message now; one
     /// who opted out of marketing is marked so (and skipped for good).
     /// Asked right before their message is stored, in the batch's
-    /// transaction: with the opt-out's own withdrawal of what waits to be
-    /// sent, a STOP at any moment stops the campaign for them.
+    /// transaction; a STOP or an operator's opt-out stored later takes back
+    /// what waits to be sent. Not caught: a message a dispatcher already
+    /// holds, and (on PostgreSQL) an opt-out committed between this answer
+    /// and the batch's commit.
     ///
     /// # Errors
     ///

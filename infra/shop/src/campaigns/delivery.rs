@@ -178,8 +178,11 @@ impl DeliveryReports for DbDeliveryReports {
                 "failed" if error.as_deref() == Some(super::CANCELLED_UNSENT) => {
                     counts.withdrawn += 1;
                 }
-                // Counted as opted out (after their message was stored).
-                "failed" if error.as_deref() == Some(infra_sql::consent::OPTED_OUT_UNSENT) => {}
+                // Opted out after their message was stored: counted so (a
+                // provider's 131050 is not counted above; this row is).
+                "failed" if error.as_deref() == Some(infra_sql::consent::OPTED_OUT_UNSENT) => {
+                    counts.opted_out += u64::from(!fold.opted_out);
+                }
                 "failed" if !fold.delivered && !fold.read => {
                     let code = error
                         .as_deref()

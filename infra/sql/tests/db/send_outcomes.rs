@@ -440,3 +440,50 @@ async fn withdrawing_by_key_takes_back_the_unsent_rows_and_leaves_the_claimed_on
         s.db.drop().await;
     }
 }
+
+#[tokio::test]
+async fn withdrawing_a_customers_keyed_rows_leaves_everyone_elses() {
+    for backend in [Backend::SqliteFile, Backend::Postgres] {
+        let s = setup(backend).await;
+        // Keyed per customer, as the `Sender` keys them.
+        s.proactive(&format!("campaign:7:{CUSTOMER}"), "offer")
+            .await;
+        s.proactive("job:send-invoice:1", "invoice").await;
+        s.outbox
+            .store_proactive(
+                turn(
+                    Provider::Twilio,
+                    "+919800000001",
+                    "campaign:7:+919800000001",
+                    vec![Reply::text("their offer")],
+                ),
+                None,
+            )
+            .await
+            .unwrap();
+
+        let withdrawn = s
+            .log
+            .outbox
+            .withdraw_customer_keyed(CUSTOMER, "campaign:", "opted out")
+            .await
+            .unwrap();
+        assert_eq!(withdrawn, 1, "{backend:?}");
+        assert_eq!(s.status_of("offer").await, OutboundStatus::Failed);
+        assert_eq!(
+            s.status_of("invoice").await,
+            OutboundStatus::Pending,
+            "not marketing"
+        );
+        assert_eq!(
+            s.status_of("their offer").await,
+            OutboundStatus::Pending,
+            "{backend:?}: another customer's"
+        );
+        assert!(
+            !s.log.outbox.is_withdrawn("campaign:7:x").await.unwrap(),
+            "{backend:?}: the key stays usable"
+        );
+        s.db.drop().await;
+    }
+}
