@@ -4,8 +4,8 @@
 //! A run sends batches for up to ten seconds, then enqueues the next run.
 //! Each batch is the next pending recipients
 //! ([`CampaignService::next_batch`](features::campaigns::CampaignService::next_batch)),
-//! each one's consent asked inside the batch's transaction
-//! ([`CampaignService::consents`](features::campaigns::CampaignService::consents)),
+//! their consent read inside the batch's transaction, in one query
+//! ([`CampaignService::consenting`](features::campaigns::CampaignService::consenting)),
 //! each message personalised by the recipient's window (text inside it,
 //! the template outside), stored in the outbox under the key
 //! `campaign:{id}:{number}` (kept for good: a retried, resumed or crashed
@@ -298,6 +298,11 @@ async fn step_once(deps: &JobDeps, id: CampaignId) -> Result<Next, JobError> {
             if !deps.campaigns.hold_running(id).await.map_err(by_kind)? {
                 return Ok::<_, JobError>(Held::Stopped);
             }
+            let recipients = deps
+                .campaigns
+                .consenting(id, recipients)
+                .await
+                .map_err(by_kind)?;
             for recipient in &recipients {
                 if let Err(at) =
                     send_one(deps, id, &campaign.message, recipient, allowances).await?
@@ -331,14 +336,6 @@ async fn send_one(
     recipient: &Recipient,
     allowances: &mut Allowances<'_>,
 ) -> Result<Result<(), i64>, JobError> {
-    if !deps
-        .campaigns
-        .consents(id, recipient)
-        .await
-        .map_err(by_kind)?
-    {
-        return Ok(Ok(()));
-    }
     let mark = |state| {
         deps.campaigns.mark(MarkRecipient {
             id,

@@ -71,8 +71,8 @@ pub struct NextBatch {
 /// What a campaign's sending job does next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Batch {
-    /// Send to these (asking [`consents`](super::CampaignService::consents)
-    /// for each first), then ask again.
+    /// Send to these (those [`consenting`](super::CampaignService::consenting)
+    /// still), then ask again.
     Send {
         /// The campaign (its message personalises each send).
         campaign: Box<Campaign>,

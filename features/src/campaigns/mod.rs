@@ -4,8 +4,8 @@
 //! A campaign is written as a draft ([`Campaign`]: name, [`Audience`],
 //! [`CampaignMessage`]), started now or at a time, and then sent by the
 //! bot's `send-campaign` job in batches: [`CampaignService::next_batch`]
-//! hands out pending recipients, [`CampaignService::consents`] says whether
-//! each may still get it (asked as their message is stored; a STOP or an
+//! hands out pending recipients, [`CampaignService::consenting`] says which
+//! may still get it (asked as their message is stored; a STOP or an
 //! operator's opt-out also takes back what waits to be sent), the job
 //! personalises each message
 //! ([`CampaignMessage::personalise`]: the text inside the customer's

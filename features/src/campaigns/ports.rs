@@ -3,7 +3,7 @@
 //! [`AudienceSource`] (who matches an audience) and [`DeliveryReports`]
 //! (what the providers reported about the sends).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
 use super::cost::BilledSend;
@@ -279,6 +279,23 @@ pub trait MarketingConsent: Clone + Send + Sync + 'static {
         &self,
         phone: &CustomerPhone,
     ) -> impl Future<Output = Result<bool, RepositoryError>> + Send;
+
+    /// Which of `phones` may get marketing now. The default asks
+    /// [`may_receive_marketing`](Self::may_receive_marketing) for each.
+    fn may_receive_marketing_among(
+        &self,
+        phones: &[CustomerPhone],
+    ) -> impl Future<Output = Result<BTreeSet<CustomerPhone>, RepositoryError>> + Send {
+        async move {
+            let mut may = BTreeSet::new();
+            for phone in phones {
+                if self.may_receive_marketing(phone).await? {
+                    may.insert(phone.clone());
+                }
+            }
+            Ok(may)
+        }
+    }
 }
 
 /// The customers' own consent record answers for campaigns: one rule
@@ -288,10 +305,23 @@ impl<R: CustomerRepository> MarketingConsent for CustomerService<R> {
     async fn may_receive_marketing(&self, phone: &CustomerPhone) -> Result<bool, RepositoryError> {
         CustomerService::may_receive_marketing(self, phone)
             .await
-            .map_err(|e| match e {
-                CustomerError::Storage(e) => e,
-                // `current` validates nothing: only storage can fail.
-                other => RepositoryError::backend(other),
-            })
+            .map_err(storage)
+    }
+
+    async fn may_receive_marketing_among(
+        &self,
+        phones: &[CustomerPhone],
+    ) -> Result<BTreeSet<CustomerPhone>, RepositoryError> {
+        CustomerService::may_receive_marketing_among(self, phones)
+            .await
+            .map_err(storage)
+    }
+}
+
+/// A consent read's error: only storage can fail (nothing is validated).
+fn storage(e: CustomerError) -> RepositoryError {
+    match e {
+        CustomerError::Storage(e) => e,
+        other => RepositoryError::backend(other),
     }
 }

@@ -185,7 +185,7 @@ where
     }
 
     /// The next recipients to send to: pending (ask
-    /// [`consents`](Self::consents) for each before sending). With nobody
+    /// [`consenting`](Self::consenting) before sending). With nobody
     /// left, the campaign completes.
     ///
     /// # Errors
@@ -217,34 +217,40 @@ where
         })
     }
 
-    /// Whether `recipient` of campaign `id` may get its message now; one
-    /// who opted out of marketing is marked so (and skipped for good).
-    /// Asked right before their message is stored, in the batch's
-    /// transaction; a STOP or an operator's opt-out stored later takes back
-    /// what waits to be sent. Not caught: a message a dispatcher already
-    /// holds, and (on PostgreSQL) an opt-out committed between this answer
-    /// and the batch's commit.
+    /// Those of `recipients` of campaign `id` who may get its message now
+    /// (their consent read at once); the others opted out of marketing and
+    /// are marked so (skipped for good). Asked in the batch's transaction,
+    /// right before their messages are stored; a STOP or an operator's
+    /// opt-out stored later takes back what waits to be sent. Not caught: a
+    /// message a dispatcher already holds, and (on PostgreSQL) an opt-out
+    /// committed between this answer and the batch's commit.
     ///
     /// # Errors
     ///
     /// [`CampaignError::Storage`].
-    pub async fn consents(
+    pub async fn consenting(
         &self,
         id: CampaignId,
-        recipient: &Recipient,
-    ) -> Result<bool, CampaignError> {
-        if self.consent.may_receive_marketing(&recipient.phone).await? {
-            return Ok(true);
+        recipients: Vec<Recipient>,
+    ) -> Result<Vec<Recipient>, CampaignError> {
+        let phones: Vec<_> = recipients.iter().map(|r| r.phone.clone()).collect();
+        let may = self.consent.may_receive_marketing_among(&phones).await?;
+        let mut consenting = Vec::with_capacity(recipients.len());
+        for recipient in recipients {
+            if may.contains(&recipient.phone) {
+                consenting.push(recipient);
+            } else {
+                self.campaigns
+                    .mark(
+                        id,
+                        &recipient.phone,
+                        RecipientState::OptedOut,
+                        self.now.ms(),
+                    )
+                    .await?;
+            }
         }
-        self.campaigns
-            .mark(
-                id,
-                &recipient.phone,
-                RecipientState::OptedOut,
-                self.now.ms(),
-            )
-            .await?;
-        Ok(false)
+        Ok(consenting)
     }
 
     /// Whether campaign `id` still runs, holding it (inside a transaction)

@@ -69,10 +69,7 @@ async fn send_all(service: &Service, id: CampaignId, size: u32) -> (Vec<Customer
             .unwrap()
         {
             Batch::Send { recipients, .. } => {
-                for r in recipients {
-                    if !service.consents(id, &r).await.unwrap() {
-                        continue;
-                    }
+                for r in service.consenting(id, recipients).await.unwrap() {
                     assert!(
                         service
                             .mark(MarkRecipient {

@@ -2,6 +2,8 @@
 //! campaigns and automations ask before they message a customer. The only
 //! place with customer business logic.
 
+use std::collections::BTreeSet;
+
 use super::commands::{OptInCustomer, OptOutCustomer, TagCustomer, UntagCustomer};
 use super::domain::{Consent, ConsentUpdate, CustomerProfile, OptOut, Tag};
 use super::error::CustomerError;
@@ -148,6 +150,29 @@ where
         customer: &CustomerPhone,
     ) -> Result<bool, CustomerError> {
         Ok(self.current(customer).await?.may_receive_marketing())
+    }
+
+    /// Which of `customers` may get marketing now, by the same rule as
+    /// [`may_receive_marketing`](Self::may_receive_marketing), read in one
+    /// query.
+    ///
+    /// # Errors
+    ///
+    /// [`CustomerError::Storage`]: then send nothing.
+    pub async fn may_receive_marketing_among(
+        &self,
+        customers: &[CustomerPhone],
+    ) -> Result<BTreeSet<CustomerPhone>, CustomerError> {
+        let opt_outs = self.repo.opt_outs_of(customers).await?;
+        Ok(customers
+            .iter()
+            .filter(|c| {
+                opt_outs
+                    .get(*c)
+                    .is_none_or(|o| Consent::OptedOut(o.clone()).may_receive_marketing())
+            })
+            .cloned()
+            .collect())
     }
 
     /// Whether an automation (a message the shop starts that is neither a
@@ -314,6 +339,33 @@ mod tests {
             .unwrap();
         assert!(widened.changed, "STOP after 131050 is a change: confirmed");
         assert!(!svc.may_receive_automated(&me).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn marketing_is_judged_for_many_at_once_as_for_each() {
+        let (svc, _) = service();
+        let (me, other) = (fixtures::customer(), fixtures::other_customer());
+        let provider = ConsentSource::Provider {
+            code: "131050".into(),
+        };
+        svc.opt_out(stop(OptOutScope::Marketing, provider))
+            .await
+            .unwrap();
+        let both = [me.clone(), other.clone()];
+        let may = svc.may_receive_marketing_among(&both).await.unwrap();
+        assert_eq!(may, BTreeSet::from([other.clone()]));
+        for customer in &both {
+            assert_eq!(
+                may.contains(customer),
+                svc.may_receive_marketing(customer).await.unwrap()
+            );
+        }
+        assert!(
+            svc.may_receive_marketing_among(&[])
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[tokio::test]
