@@ -7,7 +7,7 @@ use framework::backoff::Backoff;
 use infra_providers::{OutboundRequest, SendError, Transport};
 
 use super::Dispatcher;
-use crate::messages::{OutboundStatus, PendingOutbound, SendClaim};
+use crate::messages::{OutboundStatus, PendingOutbound, SendClaim, failure_text};
 use crate::{DbError, duration_ms};
 
 impl<T: Transport> Dispatcher<T> {
@@ -172,7 +172,7 @@ impl<T: Transport> Dispatcher<T> {
                                 row.id,
                                 OutboundStatus::Failed,
                                 attempts,
-                                Some(&e.to_string()),
+                                Some(&stored_failure(e)),
                             )
                             .await,
                     ),
@@ -206,7 +206,7 @@ impl<T: Transport> Dispatcher<T> {
                             row.id,
                             OutboundStatus::Failed,
                             attempts,
-                            Some(&e.to_string()),
+                            Some(&stored_failure(e)),
                         )
                         .await,
                 )
@@ -278,4 +278,11 @@ impl Outcome {
             Self::Unknown => "unknown",
         }
     }
+}
+
+/// What a failed send stores as its error: the provider's code first, as
+/// status reports store theirs ([`failure_text`]), so the campaign
+/// metrics' failures by code find it (`63016: send failed permanently: …`).
+fn stored_failure(e: &SendError) -> String {
+    failure_text(e.code(), Some(&e.to_string()))
 }
