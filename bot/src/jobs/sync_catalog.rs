@@ -39,12 +39,11 @@ pub fn tick_of(now_ms: i64, every: Duration) -> i64 {
 ///
 /// When the queue cannot store it.
 pub async fn enqueue(queue: &Queue, tick_ms: i64, now_ms: i64) -> Result<(), BoxError> {
-    let delay = Duration::from_millis(u64::try_from(tick_ms - now_ms).unwrap_or(0));
     super::enqueue(
         queue,
         &SyncCatalog { tick_ms },
         format!("zoho-sync:{tick_ms}"),
-        delay,
+        super::delay_until(tick_ms, now_ms),
     )
     .await
 }
