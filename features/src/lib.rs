@@ -54,6 +54,7 @@ pub mod customers;
 pub mod invoices;
 pub mod orders;
 pub mod reminders;
+pub mod rules;
 pub mod shared;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;

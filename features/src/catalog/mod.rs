@@ -65,7 +65,7 @@ pub mod queries;
 pub mod quote;
 pub mod service;
 pub mod sync;
-mod text;
+pub(crate) mod text;
 
 pub use commands::{ImportCatalog, ImportOutcome, SeedDemoCatalog, SyncCatalog, SyncOutcome};
 pub use domain::{OrderLimits, Product, ProductDraft, Sku, Unit};

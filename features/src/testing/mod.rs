@@ -40,6 +40,8 @@
 //! - [`InMemCustomerRepository`]: customers' tags and opt-outs.
 //! - [`InMemCampaigns`], [`FixedAudience`], [`OptOutList`], [`NoReports`]:
 //!   the campaigns' ports in memory.
+//! - [`InMemRules`], [`InMemSubjects`], [`RecordingEffects`]: the
+//!   rules' ports in memory.
 //! - [`RecordingFollowUp`]: the [`OrderFollowUp`](crate::orders::OrderFollowUp)
 //!   port, recording the orders it is asked to follow up.
 //! - [`InMemOrderService`]: the order service over these fakes (pricing
@@ -61,12 +63,14 @@ pub mod fixtures;
 mod follow_up;
 mod harness;
 mod inmem;
+mod rules;
 
 pub use campaigns::{FixedAudience, InMemCampaigns, NoReports, OptOutList};
 pub use customers::InMemCustomerRepository;
 pub use follow_up::RecordingFollowUp;
 pub use harness::{Then, catalog, orders};
 pub use inmem::{InMemOrderRepository, InMemProductRepository};
+pub use rules::{Effect, InMemRules, InMemSubjects, RecordingEffects};
 
 /// The [`OrderService`](crate::orders::OrderService) over the in-memory
 /// fakes: orders in an [`InMemOrderRepository`], pricing by a

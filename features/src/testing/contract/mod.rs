@@ -19,11 +19,13 @@ mod campaigns;
 mod customers;
 mod orders;
 mod products;
+mod rules;
 
 pub use self::campaigns::campaign_repository;
 pub use self::customers::customer_repository;
 pub use self::orders::order_repository;
 pub use self::products::product_repository;
+pub use self::rules::rule_repository;
 
 use crate::catalog::{Product, ProductDraft, ProductRepository, Sku, Unit};
 use crate::orders::{Order, OrderLine};
