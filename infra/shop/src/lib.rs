@@ -48,6 +48,7 @@ pub mod orders;
 pub mod pdf;
 pub mod products;
 pub mod reminders;
+pub mod rules;
 pub mod schema;
 pub mod secrets;
 pub mod sync_marks;

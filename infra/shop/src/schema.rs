@@ -312,3 +312,63 @@ pub enum CampaignRecipients {
     /// When they left `pending`.
     AtMs,
 }
+
+/// Automation rules (m0015), each as written.
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum Rules {
+    /// The table.
+    Table,
+    /// Primary key.
+    Id,
+    /// Its name, unique.
+    Name,
+    /// 1 when it runs.
+    Enabled,
+    /// Higher first.
+    Priority,
+    /// The rule as written (JSON of `features::rules::RuleSpec`).
+    Definition,
+    /// Last change.
+    UpdatedAtMs,
+}
+
+/// Every execution of a rule (m0015): one row per rule, customer and
+/// occurrence, for good.
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum RuleRuns {
+    /// The table.
+    Table,
+    /// Primary key.
+    Id,
+    /// The rule's name.
+    Rule,
+    /// The customer's E.164 number.
+    Phone,
+    /// The trigger's kind.
+    Trigger,
+    /// Which occurrence (a message id, a local minute, a date).
+    Occurrence,
+    /// What was done (JSON array of lines).
+    Actions,
+    /// `done`, `skipped`, `failed`.
+    Result,
+    /// Why skipped or failed.
+    Detail,
+    /// When.
+    AtMs,
+}
+
+/// Customers' attributes (m0015): `birthday`, `city`, …
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum CustomerAttributes {
+    /// The table.
+    Table,
+    /// E.164 number (primary key, with the name).
+    Phone,
+    /// The attribute's name.
+    Name,
+    /// Its value.
+    Value,
+    /// When it was set.
+    AtMs,
+}

@@ -38,7 +38,7 @@ impl DbAudience {
     }
 
     /// Customers (of `c`) with their name and last order id.
-    fn customers() -> SelectStatement {
+    pub(crate) fn customers() -> SelectStatement {
         let c = Alias::new("c");
         let o = Alias::new("o");
         let last_order = Query::select()
@@ -60,7 +60,7 @@ impl DbAudience {
             .to_owned()
     }
 
-    fn recipient_of(row: &sea_orm::QueryResult) -> Result<Recipient, RepositoryError> {
+    pub(crate) fn recipient_of(row: &sea_orm::QueryResult) -> Result<Recipient, RepositoryError> {
         let phone: String = row.try_get("", "phone").map_err(repo_error)?;
         let last: Option<i64> = row.try_get("", "last_order").map_err(repo_error)?;
         Ok(Recipient {

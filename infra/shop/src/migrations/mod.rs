@@ -27,6 +27,7 @@
 //! | `m0012_campaigns` | campaigns (audience and message as JSON) and their frozen recipients, one row each for good |
 //! | `m0013_message_pricing` ([`infra_sql`]) | what each outbound message is billed as (`message_pricing`), kept once from the providers' status reports |
 //! | `m0014_withdrawn_keys` ([`infra_sql`]) | outbox key prefixes withdrawn for good (`withdrawn_keys`: a cancelled campaign's) |
+//! | `m0015_rules` | automation rules (`rules`, each as written), their run log (`rule_runs`, one row per rule, customer and occurrence), customers' attributes (`customer_attributes`) |
 
 use infra_sql::migrations::{
     M0002Inbox, M0003Jobs, M0006QueueOrder, M0007JobsOrder, M0008SendOutcomes, M0010DeferredSends,
@@ -40,6 +41,7 @@ mod m0005_reminders;
 mod m0009_catalog_sync;
 mod m0011_customers_consent;
 mod m0012_campaigns;
+mod m0015_rules;
 
 /// Applies the shop's schema, one migration per change, in order; run it
 /// with [`Database::migrate_with`](infra_sql::Database::migrate_with).
@@ -64,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_campaigns::Migration),
             Box::new(M0013MessagePricing),
             Box::new(M0014WithdrawnKeys),
+            Box::new(m0015_rules::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ mod invoices;
 mod migrations;
 mod pdf;
 mod reminders;
+mod rules;
 
 use infra_shop::Migrator;
 use infra_shop::campaigns::DbCampaignRepository;
@@ -91,7 +92,8 @@ async fn migrations_are_idempotent_and_listed() {
             "m0011_customers_consent",
             "m0012_campaigns",
             "m0013_message_pricing",
-            "m0014_withdrawn_keys"
+            "m0014_withdrawn_keys",
+            "m0015_rules"
         ],
         "each migration applied once"
     );
@@ -157,7 +159,8 @@ async fn concurrent_migrations_on_postgres_take_turns() {
             "m0011_customers_consent",
             "m0012_campaigns",
             "m0013_message_pricing",
-            "m0014_withdrawn_keys"
+            "m0014_withdrawn_keys",
+            "m0015_rules"
         ]
     );
     db.drop().await;
