@@ -14,6 +14,8 @@
 //! - [`pipeline`]: the message pipeline, top to bottom in one
 //!   `ServiceBuilder`; [`stores`]: its stores for each way to run.
 //! - [`flows`]: the shop conversation; [`texts`]: everything it says.
+//! - [`rules`]: automation rules in the pipeline (the message rules'
+//!   layer) and their effects.
 //! - [`jobs`]: the background jobs, one file each, and their runtime.
 //! - [`documents`]: invoice PDFs and their signed links.
 //! - [`telemetry`]: logs and metrics.
@@ -24,6 +26,7 @@ pub mod documents;
 pub mod flows;
 pub mod http;
 pub mod jobs;
+pub mod rules;
 pub mod server;
 pub mod services;
 pub mod stores;
@@ -85,6 +88,11 @@ pub fn pipeline<O: Outbox>(
 + Send
 + Sync
 + 'static {
+    let rules = rules::RulesLayer::new(
+        std::sync::Arc::clone(&deps.shop.rules),
+        deps.inbox.database().clone(),
+        deps.clock.clone(),
+    );
     ServiceBuilder::new()
         .trace()
         .layer(
@@ -127,6 +135,7 @@ pub fn pipeline<O: Outbox>(
         )
         .deliver(deps.outbox)
         .menus()
+        .layer(rules)
         .conversation::<ShopFlow>()
         .service(flows::router(deps.shop))
 }

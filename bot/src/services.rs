@@ -64,6 +64,12 @@ pub type Campaigns = features::campaigns::CampaignService<
     infra_shop::campaigns::DbDeliveryReports,
 >;
 
+/// Automation rules over the database.
+pub type Rules = features::rules::RuleService<
+    infra_shop::rules::DbRuleRepository,
+    infra_shop::rules::DbRuleSubjects,
+>;
+
 /// Everything the bot runs on, built once at start.
 #[derive(Debug, Clone)]
 pub struct Services {
@@ -204,10 +210,20 @@ impl Services {
                 infra_shop::campaigns::DbAudience::new(db.clone()),
                 (*customers).clone(),
                 infra_shop::campaigns::DbDeliveryReports::new(db.clone()),
-                now,
+                now.clone(),
             )
             .with_rate_card(settings.campaigns.rate_card.clone()),
         );
+        let rules = Arc::new(features::rules::RuleService::new(
+            infra_shop::rules::DbRuleRepository::new(db.clone()),
+            infra_shop::rules::DbRuleSubjects::new(db.clone()),
+            settings
+                .shop
+                .clock()
+                .context("CAMPANILE_TIMEZONE / CAMPANILE_QUIET_HOURS")?,
+            settings.shop.templates.iter().cloned().collect(),
+            now.clone(),
+        ));
         let deployment: Arc<str> = infra_shop::secrets::secret(&db, "deployment")
             .await
             .map(|id| hex::encode(id.get(..8).unwrap_or(&id)))
@@ -290,6 +306,7 @@ impl Services {
                 reminders: Arc::clone(&reminders),
                 customers,
                 consent_words: Arc::new(settings.shop.consent_keywords()),
+                rules,
             },
             stores,
             redis,
@@ -326,6 +343,7 @@ impl Services {
             invoices: Arc::clone(&self.invoices),
             reminders: Arc::clone(&self.reminders),
             campaigns: Arc::clone(&self.campaigns),
+            rules: Arc::clone(&self.shop.rules),
             pacing: self.settings.campaigns.clone(),
             twilio_from: self.settings.twilio.whatsapp_from.clone(),
             catalog: Arc::clone(&self.shop.catalog),

@@ -25,6 +25,7 @@ pub mod jobs;
 pub mod messages;
 pub mod migrate;
 pub mod remind;
+pub mod rules;
 pub mod serve;
 pub mod status;
 pub mod worker;
@@ -119,6 +120,10 @@ enum Command {
     /// consent, opt them out or back in.
     #[command(subcommand)]
     Customers(customers::Command),
+    /// Automation rules: import a TOML file, list, show, switch on or off,
+    /// delete, dry-run against the last days, see their runs.
+    #[command(subcommand)]
+    Rules(rules::Command),
     /// Campaigns: write, preview, start, pause, resume, cancel, watch.
     #[command(subcommand)]
     Campaign(campaign::Command),
@@ -163,6 +168,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Catalog(command)) => catalog::run(settings, command).await,
         Some(Command::Customers(command)) => customers::run(settings, command).await,
         Some(Command::Campaign(command)) => campaign::run(settings, command).await,
+        Some(Command::Rules(command)) => rules::run(settings, command).await,
         Some(Command::Invoices(command)) => invoices::run(settings, command).await,
         Some(Command::Remind(args)) => remind::run(settings, args).await,
         Some(Command::Jobs(command)) => jobs::run(settings, command).await,

@@ -67,6 +67,13 @@ framework::settings! {
         #[var("CAMPANILE_OPT_IN_WORDS")]
         #[serde(deserialize_with = "words")]
         pub opt_in_words: Vec<String>,
+        /// The message templates approved for the shop's number, comma-
+        /// separated: automation rules may send only these [default:
+        /// invoice_ready, payment_reminder, reminder, and the demo rules'
+        /// welcome, birthday_greeting, stock_update].
+        #[var("CAMPANILE_TEMPLATES")]
+        #[serde(deserialize_with = "names")]
+        pub templates: Vec<String>,
         /// Content SID (HX…) of the invoice template Twilio sends outside the
         /// 24-hour window.
         #[var("TWILIO_CONTENT_SID_INVOICE")]
@@ -104,6 +111,16 @@ impl Default for ShopSettings {
             twilio_invoice_content_sid: None,
             twilio_reminder_content_sid: None,
             twilio_notice_content_sid: None,
+            templates: [
+                "invoice_ready",
+                "payment_reminder",
+                "reminder",
+                "welcome",
+                "birthday_greeting",
+                "stock_update",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
         }
     }
 }
@@ -184,4 +201,14 @@ fn quiet_hours<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Quie
         return Ok(None);
     }
     text.parse().map(Some).map_err(D::Error::custom)
+}
+
+fn names<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    Ok(text
+        .split(',')
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect())
 }

@@ -99,6 +99,9 @@ pub struct Shop {
     pub customers: Arc<crate::services::Customers>,
     /// The single words that opt out or back in.
     pub consent_words: Arc<ConsentKeywords>,
+    /// Automation rules (the pipeline runs the message rules before the
+    /// conversation).
+    pub rules: Arc<crate::services::Rules>,
 }
 
 /// Button and list ids the flow offers.

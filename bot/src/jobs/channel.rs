@@ -86,3 +86,31 @@ fn job_error(error: SenderError, setting: &str) -> JobError {
 pub(crate) fn due_date(deps: &JobDeps, invoice: &Invoice) -> String {
     crate::texts::date(invoice.due_at_ms(), deps.reminders.clock().time_zone())
 }
+
+/// How `phone` can be reached: their last channel, or, for a number that
+/// never wrote, the Twilio sender (`TWILIO_WHATSAPP_FROM`), with the
+/// window closed. `None`: no way (also when their last message came
+/// through a provider this version cannot send through).
+///
+/// # Errors
+///
+/// Retryable when the log cannot be read.
+pub(crate) async fn reach_any(
+    deps: &JobDeps,
+    phone: &features::shared::CustomerPhone,
+) -> Result<Option<Reach>, JobError> {
+    let phone = PhoneNumber::parse(phone.as_str()).map_err(permanent)?;
+    match deps.sender.reach(&phone).await {
+        Ok(Some(reach)) => return Ok(Some(reach)),
+        Ok(None) => {}
+        Err(SenderError::Log(DbError::Corrupt { .. })) => return Ok(None),
+        Err(e) => return Err(retryable(e)),
+    }
+    Ok(deps.twilio_from.clone().map(|from| Reach {
+        provider: framework::Provider::Twilio,
+        key: framework::ConversationKey::new(from, phone),
+        channel_id: None,
+        last_inbound_ms: 0,
+        window_open: false,
+    }))
+}

@@ -27,6 +27,8 @@
 
 pub mod channel;
 pub mod process_order;
+pub mod rule_fan_out;
+pub mod rules_tick;
 pub mod send_campaign;
 pub mod send_invoice;
 pub mod send_reminder;
@@ -47,14 +49,14 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::documents::Documents;
-use crate::services::{Campaigns, Catalog, Invoices, Orders, Reminders};
+use crate::services::{Campaigns, Catalog, Invoices, Orders, Reminders, Rules};
 
 pub use channel::TemplateSids;
 
 /// Every job, registered once: [`run_workers`] runs a worker for each, and
 /// `campanile jobs` knows their queues.
 #[must_use]
-pub fn registry() -> [Registered; 6] {
+pub fn registry() -> [Registered; 8] {
     [
         Registered::of::<process_order::ProcessOrder>(),
         Registered::of::<send_campaign::SendCampaign>(),
@@ -62,6 +64,8 @@ pub fn registry() -> [Registered; 6] {
         Registered::of::<send_reminder::SendReminder>(),
         Registered::of::<sync_order::SyncOrder>(),
         Registered::of::<sync_catalog::SyncCatalog>(),
+        Registered::of::<rules_tick::RulesTick>(),
+        Registered::of::<rule_fan_out::RuleFanOut>(),
     ]
 }
 
@@ -129,6 +133,8 @@ pub struct JobDeps {
     pub reminders: Arc<Reminders>,
     /// Campaigns.
     pub campaigns: Arc<Campaigns>,
+    /// Automation rules (the timed ones run here).
+    pub rules: Arc<Rules>,
     /// Campaign pacing: messaging limits and batch size.
     pub pacing: crate::config::CampaignSettings,
     /// The Twilio sender (`TWILIO_WHATSAPP_FROM`), which reaches campaign
@@ -188,6 +194,9 @@ pub async fn enqueue<J: ShopJob>(
 pub async fn run_workers(deps: JobDeps, shutdown: impl Future<Output = ()> + Send + 'static) {
     if let Err(e) = sync_catalog::ensure_scheduled(&deps).await {
         tracing::error!(error.message = %e, "cannot schedule the Zoho catalog sync; the next start tries again");
+    }
+    if let Err(e) = rules_tick::ensure_scheduled(&deps).await {
+        tracing::error!(error.message = %e, "cannot schedule the rules' minute tick; the next start tries again");
     }
     let workers = worker::Workers::new(deps, shutdown);
     futures_util::future::join_all(registry().iter().map(|job| (job.start)(&workers))).await;

@@ -33,13 +33,11 @@ use features::campaigns::{
     Personalised, Recipient, RecipientState,
 };
 use framework::jobs::{Job, JobError};
-use framework::reply::{Reply, Template};
-use framework::{BoxError, ConversationKey, PhoneNumber, Provider};
+use framework::{BoxError, PhoneNumber};
 use infra_sql::UnitOfWork;
-use infra_sql::sender::{Outgoing, Reach};
 
 use super::channel::send;
-use super::worker::{by_kind, permanent, retryable};
+use super::worker::{by_kind, retryable};
 use super::{JobDeps, Queue, ShopJob, delay_until};
 
 /// How often a run looks whether the outbox has sent the campaign's last
@@ -343,7 +341,7 @@ async fn send_one(
             state,
         })
     };
-    let Some(reach) = reach(deps, recipient).await? else {
+    let Some(reach) = super::channel::reach_any(deps, &recipient.phone).await? else {
         mark(RecipientState::Unreachable).await.map_err(by_kind)?;
         return Ok(Ok(()));
     };
@@ -351,27 +349,13 @@ async fn send_one(
         mark(RecipientState::Unreachable).await.map_err(by_kind)?;
         return Ok(Ok(()));
     };
-    let outgoing = match personalised {
-        Personalised::Text(text) => Outgoing::new(Reply::text(text)),
-        Personalised::Template {
-            name,
-            language,
-            content_sid,
-            params,
-        } => {
-            let business = reach.key.business().as_str().to_owned();
-            if let Err(at) = allowances.take(&business).await? {
-                return Ok(Err(at));
-            }
-            let mut template = params
-                .into_iter()
-                .fold(Template::new(name, language), Template::param);
-            if let Some(sid) = content_sid {
-                template = template.with_content_sid(sid);
-            }
-            Outgoing::template(template)
+    if matches!(personalised, Personalised::Template { .. }) {
+        let business = reach.key.business().as_str().to_owned();
+        if let Err(at) = allowances.take(&business).await? {
+            return Ok(Err(at));
         }
-    };
+    }
+    let outgoing = crate::rules::outgoing(personalised);
     send(
         deps,
         &reach,
@@ -381,30 +365,6 @@ async fn send_one(
     .await?;
     mark(RecipientState::Sent).await.map_err(by_kind)?;
     Ok(Ok(()))
-}
-
-/// How `recipient` can be reached: their last channel, or, for a number
-/// that never wrote, the Twilio sender (`TWILIO_WHATSAPP_FROM`), with the
-/// window closed. `None`: no way.
-async fn reach(deps: &JobDeps, recipient: &Recipient) -> Result<Option<Reach>, JobError> {
-    let phone = PhoneNumber::parse(recipient.phone.as_str()).map_err(permanent)?;
-    match deps.sender.reach(&phone).await {
-        Ok(Some(reach)) => return Ok(Some(reach)),
-        Ok(None) => {}
-        // Their last message came through a provider this version cannot
-        // send through: that recipient is unreachable, the campaign goes on.
-        Err(infra_sql::sender::SenderError::Log(infra_sql::DbError::Corrupt { .. })) => {
-            return Ok(None);
-        }
-        Err(e) => return Err(retryable(e)),
-    }
-    Ok(deps.twilio_from.clone().map(|from| Reach {
-        provider: Provider::Twilio,
-        key: ConversationKey::new(from, phone),
-        channel_id: None,
-        last_inbound_ms: 0,
-        window_open: false,
-    }))
 }
 
 /// Whether `phone`'s 24-hour window is open now (a preview shows the

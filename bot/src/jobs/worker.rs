@@ -101,6 +101,12 @@ impl Failure for features::campaigns::CampaignError {
     }
 }
 
+impl Failure for features::rules::RuleError {
+    fn is_retryable(&self) -> bool {
+        Self::is_retryable(self)
+    }
+}
+
 impl Failure for crate::documents::DocumentError {
     fn is_retryable(&self) -> bool {
         match self {

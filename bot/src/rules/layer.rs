@@ -1,0 +1,122 @@
+//! [`RulesLayer`]: the message rules, run inside each turn, between the
+//! menu layer (a typed "2" is already a choice) and the shop
+//! conversation.
+//!
+//! A rule that fires answers with its replies before the shop's; one that
+//! stops processing answers alone, and the conversation does not see the
+//! message. Their tags and attributes join the turn's transaction, so they
+//! commit with its replies and its `handled` mark, or not at all; each
+//! run is logged once per rule and message.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use features::rules::RunMessageRules;
+use features::shared::CustomerPhone;
+use framework::clock::Clock;
+use framework::reply::Reply;
+use framework::{BoxError, InboundMessage, Outcome, Response};
+use infra_sql::Database;
+use tower::{Layer, Service};
+
+use super::ShopRuleEffects;
+use crate::services::Rules;
+
+/// Runs the message rules before the service it wraps.
+#[derive(Debug, Clone)]
+pub struct RulesLayer {
+    rules: Arc<Rules>,
+    db: Database,
+    clock: Clock,
+}
+
+impl RulesLayer {
+    /// The rules of `rules`, their effects written to `db`.
+    #[must_use]
+    pub fn new(rules: Arc<Rules>, db: Database, clock: Clock) -> Self {
+        Self { rules, db, clock }
+    }
+}
+
+impl<S> Layer<S> for RulesLayer {
+    type Service = RulesService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RulesService {
+            inner,
+            layer: self.clone(),
+        }
+    }
+}
+
+/// See [`RulesLayer`].
+#[derive(Debug, Clone)]
+pub struct RulesService<S> {
+    inner: S,
+    layer: RulesLayer,
+}
+
+impl<S> Service<InboundMessage> for RulesService<S>
+where
+    S: Service<InboundMessage, Response = Response> + Clone + Send + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send,
+{
+    type Response = Response;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, msg: InboundMessage) -> Self::Future {
+        // The clone is not ready; the ready one goes into the future.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let layer = self.layer.clone();
+        Box::pin(async move {
+            let Ok(customer) = CustomerPhone::parse(msg.key().customer().as_str()) else {
+                return inner.call(msg).await.map_err(Into::into);
+            };
+            let effects = ShopRuleEffects::in_turn(&layer.db, layer.clock.clone());
+            let outcome = layer
+                .rules
+                .on_message(
+                    RunMessageRules {
+                        message_id: msg.id().as_str().to_owned(),
+                        customer,
+                        name: msg.profile_name().map(str::to_owned),
+                        text: msg.text().unwrap_or_default().to_owned(),
+                    },
+                    &effects,
+                )
+                .await?;
+            if !outcome.fired.is_empty() {
+                tracing::info!(rules = ?outcome.fired, stop = outcome.stop, "rules fired");
+            }
+            let replies: Vec<Reply> = outcome.replies.into_iter().map(super::reply_of).collect();
+            if outcome.stop {
+                return Ok(Response::from_replies(replies));
+            }
+            let response = inner.call(msg).await.map_err(Into::into)?;
+            if replies.is_empty() {
+                return Ok(response);
+            }
+            Ok(match response.outcome() {
+                Outcome::Handled | Outcome::Ignored => {
+                    Response::from_replies(replies.into_iter().chain(response.into_replies()))
+                }
+                _ => {
+                    let mut response = response;
+                    for reply in replies {
+                        response.push(reply);
+                    }
+                    response
+                }
+            })
+        })
+    }
+}
