@@ -3,7 +3,8 @@
 //!
 //! Each page runs in one transaction: for each customer the rule's run is
 //! logged once per rule, customer and occurrence (`rule_runs`), its
-//! messages stored in the outbox under `rule:{name}:{occurrence}:{number}`,
+//! messages stored in the outbox under `rule:{name}:{occurrence}` (the
+//! sender adds the number),
 //! and the next page's job (dedup `rule-fan-out:{rule}:{occurrence}:{last
 //! number}`) enqueued. A page killed before its commit runs again from the
 //! same customer; one killed after it is done. So each customer gets an

@@ -48,5 +48,5 @@ pub use ports::{
     StoredRule, Subject,
 };
 pub use queries::{DryRun, Due, DueRules, GetRule, Hit, ListRules, RuleReport, RuleRuns};
-pub use service::RuleService;
+pub use service::{KEY_PREFIX, RuleService};
 pub use spec::{RuleFile, RuleSpec};

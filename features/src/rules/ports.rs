@@ -249,8 +249,8 @@ pub trait RuleSubjects: Clone + Send + Sync + 'static {
 ///
 /// [`RepositoryError`] when storage fails.
 pub trait RuleEffects: Send + Sync {
-    /// Sends `message` to `to` proactively, at most once under `key`
-    /// (a second send under the same key sends nothing).
+    /// Sends `message` to `to` proactively, at most once under `key` for
+    /// that customer (a second send of the key to them sends nothing).
     fn send(
         &self,
         to: &Subject,

@@ -24,6 +24,10 @@ use crate::campaigns::{Personalised, Recipient};
 use crate::reminders::ShopClock;
 use crate::shared::Now;
 
+/// What every key of a rule's proactive message starts with:
+/// `rule:{name}:{occurrence}`, sent at most once to each customer.
+pub const KEY_PREFIX: &str = "rule:";
+
 /// How long before the 24-hour window closes a rule already sends the
 /// template instead of the text (as the bot's sender judges it: a text
 /// stored just before the window closes may leave just after).
@@ -354,7 +358,7 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
     /// One page of a timed rule's fan-out: for each customer of the page,
     /// the rule's conditions, then its actions, logged once per rule,
     /// customer and occurrence (a page run again acts for nobody twice) and
-    /// sent under the key `rule:{name}:{occurrence}:{number}`. Opted-out
+    /// sent to each under the key `rule:{name}:{occurrence}`. Opted-out
     /// customers are skipped; in the quiet hours nothing runs and the page
     /// waits. Call it in a transaction with the next page's job.
     ///
@@ -393,12 +397,7 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
             if !self.repo.record_run(&record).await? {
                 continue;
             }
-            let key = format!(
-                "rule:{}:{}:{}",
-                rule.name.as_str(),
-                cmd.occurrence,
-                subject.phone.as_str()
-            );
+            let key = format!("{KEY_PREFIX}{}:{}", rule.name.as_str(), cmd.occurrence);
             for step in &plan.steps {
                 apply(effects, subject, step, &key).await?;
             }

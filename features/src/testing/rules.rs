@@ -281,7 +281,7 @@ impl RuleEffects for RecordingEffects {
         key: &str,
     ) -> Result<(), RepositoryError> {
         let mut state = self.inner.lock().unwrap();
-        if state.1.insert(key.to_owned()) {
+        if state.1.insert(format!("{key}:{}", to.phone.as_str())) {
             state.0.push(Effect::Sent {
                 to: to.phone.clone(),
                 message: message.clone(),

@@ -149,16 +149,19 @@ impl CustomerRepository for DbCustomerRepository {
             )
             .to_owned();
         self.db.exec(&insert).await.map_err(repo_error)?;
-        // Every scope covers marketing: the customer's campaign messages
-        // still waiting to go never do.
-        infra_sql::messages::OutboxQueue::new(self.db.clone())
-            .withdraw_customer_keyed(
-                customer.as_str(),
-                crate::campaigns::CAMPAIGN_KEYS,
-                infra_sql::consent::OPTED_OUT_UNSENT,
-            )
-            .await
-            .map_err(repo_error)?;
+        // Every scope covers marketing: the customer's campaign and
+        // automation messages still waiting to go never do.
+        let outbox = infra_sql::messages::OutboxQueue::new(self.db.clone());
+        for keys in [crate::campaigns::CAMPAIGN_KEYS, features::rules::KEY_PREFIX] {
+            outbox
+                .withdraw_customer_keyed(
+                    customer.as_str(),
+                    keys,
+                    infra_sql::consent::OPTED_OUT_UNSENT,
+                )
+                .await
+                .map_err(repo_error)?;
+        }
         Ok(())
     }
 

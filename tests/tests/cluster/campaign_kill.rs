@@ -9,8 +9,6 @@
 //! outcome, so such a recipient got it once (if its request had left) or
 //! not at all, and is counted `unknown`.
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,6 +20,7 @@ use features::shared::CustomerPhone;
 use infra_providers::testing::{FakeMeta, FakeTwilio};
 use infra_sql::testing::TempDatabase;
 
+use crate::child::ChildInstance;
 use crate::support::{ACCESS_TOKEN, ACCOUNT_SID, BUSINESS, TOKEN, spawn_bot_sharing};
 
 const CHILD_TEST: &str = "campaign_kill::child_instance";
@@ -61,58 +60,6 @@ async fn child_instance() {
     bot::server::run(&services, listener, stop).await.unwrap();
 }
 
-/// The child; killed and reaped when dropped.
-struct ChildInstance(Child);
-
-impl ChildInstance {
-    fn spawn(url: &str, twilio: &str) -> Self {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                CHILD_TEST,
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD_DATABASE, url)
-            .env(CHILD_TWILIO, twilio)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut lines = BufReader::new(stdout).lines();
-        let started = Instant::now();
-        loop {
-            let line = lines.next().expect("the child says it is ready").unwrap();
-            if line.contains(READY) {
-                break;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "the child never got ready"
-            );
-        }
-        // Keep draining its output so it never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
-        Self(child)
-    }
-
-    fn kill(&mut self) -> std::process::ExitStatus {
-        self.0.kill().unwrap();
-        self.0.wait().unwrap()
-    }
-}
-
-impl Drop for ChildInstance {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn campaign_messages(twilio: &FakeTwilio) -> Vec<String> {
     twilio
         .accepted()
@@ -131,7 +78,11 @@ async fn a_campaign_whose_instance_is_killed_is_finished_by_another_and_nobody_g
     let url = db.url();
     let twilio = Arc::new(FakeTwilio::start(ACCOUNT_SID, TOKEN).await);
     let meta = Arc::new(FakeMeta::start(ACCESS_TOKEN).await);
-    let mut child = ChildInstance::spawn(&url, &twilio.base_url());
+    let mut child = ChildInstance::spawn(
+        CHILD_TEST,
+        &[(CHILD_DATABASE, &url), (CHILD_TWILIO, &twilio.base_url())],
+        READY,
+    );
 
     // An operator's instance (no workers) writes and starts the campaign.
     let operator = spawn_bot_sharing(twilio.clone(), meta.clone(), {

@@ -7,7 +7,9 @@
 
 mod blip;
 mod campaign_kill;
+mod child;
 mod outage;
+mod rule_kill;
 mod scratch_postgres;
 #[path = "../e2e/support.rs"]
 #[allow(dead_code)]

@@ -16,6 +16,7 @@ mod http_edge;
 mod invoices;
 mod meta_flow;
 mod phone_rule;
+mod rules;
 mod support;
 mod twilio_flow;
 mod zoho;

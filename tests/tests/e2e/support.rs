@@ -56,6 +56,26 @@ pub(crate) async fn spawn_bot_sharing(
     meta: Arc<FakeMeta>,
     tweak: impl FnOnce(&mut Settings),
 ) -> Bot {
+    spawn_bot_on(twilio, meta, None, tweak).await
+}
+
+/// [`spawn_bot_with`] on `clock` (a test's [`ManualClock`](framework::clock::ManualClock)'s):
+/// every service, the database and the job queue's delays read it.
+pub(crate) async fn spawn_bot_at(
+    clock: framework::clock::Clock,
+    tweak: impl FnOnce(&mut Settings),
+) -> Bot {
+    let twilio = Arc::new(FakeTwilio::start(ACCOUNT_SID, TOKEN).await);
+    let meta = Arc::new(FakeMeta::start(ACCESS_TOKEN).await);
+    spawn_bot_on(twilio, meta, Some(clock), tweak).await
+}
+
+async fn spawn_bot_on(
+    twilio: Arc<FakeTwilio>,
+    meta: Arc<FakeMeta>,
+    clock: Option<framework::clock::Clock>,
+    tweak: impl FnOnce(&mut Settings),
+) -> Bot {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let mut settings = Settings::local(addr);
@@ -67,7 +87,15 @@ pub(crate) async fn spawn_bot_sharing(
     settings.meta.access_token = Some(ACCESS_TOKEN.into());
     settings.meta.api_base = meta.base_url();
     tweak(&mut settings);
-    let services = Services::build(settings).await.unwrap();
+    let services = match clock {
+        Some(clock) => {
+            let providers = bot::services::providers(&settings).unwrap();
+            Services::build_with(settings, providers, clock)
+                .await
+                .unwrap()
+        }
+        None => Services::build(settings).await.unwrap(),
+    };
     services.seed_demo_catalog().await.unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = services.clone();

@@ -1,0 +1,190 @@
+//! Automation rules end to end (issue 16): the README's rule file imported
+//! as the CLI does, then customers writing over Twilio; a birthday rule
+//! run by the job queue on a virtual clock.
+
+use std::time::Duration;
+
+use features::rules::{GetRule, ImportRules, RunResult};
+use features::shared::CustomerPhone;
+use framework::clock::ManualClock;
+use framework::testing::twilio::TwilioWebhook;
+use http::StatusCode;
+use infra_shop::rules::DbRuleSubjects;
+
+use crate::support::{BUSINESS, Bot, CUSTOMER, spawn_bot, spawn_bot_at, wait_for};
+
+const RULES: &str = include_str!("../../../docs/examples/rules.toml");
+
+/// On Twilio a template goes by its Content SID.
+const BIRTHDAY_SID: &str = "HX0000000000000000000000000birthday";
+
+async fn import(bot: &Bot) {
+    let rules = RULES.replace(
+        r#"name = "birthday_greeting","#,
+        &format!(r#"name = "birthday_greeting", content_sid = "{BIRTHDAY_SID}","#),
+    );
+    assert_ne!(rules, RULES);
+    let file = bot::rules::read_rule_file(&rules).unwrap();
+    bot.services
+        .shop
+        .rules
+        .import(ImportRules { file })
+        .await
+        .unwrap();
+}
+
+/// Says `text` and waits for `n` more answers; returns them.
+async fn say(bot: &Bot, text: &str, n: usize) -> Vec<String> {
+    let before = bot.chat_texts().len();
+    let (status, _) = bot.twilio_says(text).await;
+    assert_eq!(status, StatusCode::OK);
+    let texts = bot.twilio_texts(before + n).await;
+    texts[before..].to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_rules_welcome_a_new_contact_and_answer_price_list_alone() {
+    let bot = spawn_bot().await;
+    import(&bot).await;
+
+    // First message ever: the welcome rule, then the shop's own greeting.
+    let first = say(&bot, "hello", 2).await;
+    assert!(
+        first[0].starts_with("Welcome to Campanile Demo Shop, Asha!"),
+        "{first:?}"
+    );
+    assert!(first[1].contains("I can take your order"), "{first:?}");
+
+    // A keyword rule that stops processing answers alone: the shop does
+    // not also try to read "price list" as an order.
+    let prices = say(&bot, "Please send the PRICE-list", 1).await;
+    assert!(prices[0].starts_with("Our prices today"), "{prices:?}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        bot.chat_texts().len(),
+        3,
+        "one answer: {:?}",
+        bot.chat_texts()
+    );
+
+    // An order is the shop's, with no rule in the way; no second welcome.
+    let order = say(&bot, "Cement x 2", 1).await;
+    assert!(order[0].contains("Your order summary"), "{order:?}");
+
+    // Capped at 3 a day: the fourth ask goes to the shop.
+    for _ in 0..2 {
+        say(&bot, "price list", 1).await;
+    }
+    let fourth = say(&bot, "price list", 1).await;
+    assert!(!fourth[0].starts_with("Our prices today"), "{fourth:?}");
+
+    let report = bot
+        .services
+        .shop
+        .rules
+        .get(GetRule {
+            name: "price-list".to_owned(),
+        })
+        .await
+        .unwrap();
+    let c = report.counts;
+    assert_eq!((c.fired(), c.succeeded, c.skipped), (4, 3, 1), "{c:?}");
+    let customer = CustomerPhone::parse(CUSTOMER).unwrap();
+    let profile = bot
+        .services
+        .shop
+        .customers
+        .customer(features::customers::GetCustomer { customer })
+        .await
+        .unwrap();
+    let tags: Vec<_> = profile.tags.iter().map(|t| t.as_str().to_owned()).collect();
+    assert_eq!(
+        tags,
+        ["asked-prices", "new"],
+        "the rules' tags, committed with their turns"
+    );
+    bot.stop().await;
+}
+
+/// 2 March 2026, 04:29:30 UTC: 09:59:30 in Asia/Kolkata.
+const BEFORE_TEN_IN_KOLKATA: i64 = 1_772_425_770_000;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_birthday_rule_greets_at_ten_in_kolkata_once_and_never_a_customer_who_stopped() {
+    let hand = ManualClock::new(BEFORE_TEN_IN_KOLKATA);
+    let bot = spawn_bot_at(hand.clock(), |_| {}).await;
+    import(&bot).await;
+    let asha = CustomerPhone::parse(CUSTOMER).unwrap();
+    let ravi = CustomerPhone::parse("+919811111111").unwrap();
+    // Both wrote; Ravi then wrote STOP.
+    bot.twilio_says("hi").await;
+    let (status, _) = bot
+        .twilio(&TwilioWebhook::text(ravi.as_str(), BUSINESS, "hi").with_profile_name("Ravi"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = bot
+        .twilio(&TwilioWebhook::text(ravi.as_str(), BUSINESS, "STOP").with_profile_name("Ravi"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let subjects = DbRuleSubjects::new(bot.services.db.clone());
+    for who in [&asha, &ravi] {
+        subjects
+            .set_attribute(who, "birthday", "1990-03-02", 0)
+            .await
+            .unwrap();
+    }
+    let greetings = |to: &str| {
+        bot.twilio
+            .accepted()
+            .iter()
+            .filter(|r| r.field("To") == Some(&format!("whatsapp:{to}")))
+            .filter(|r| r.field("ContentSid") == Some(BIRTHDAY_SID))
+            .count()
+    };
+    let runs = || async {
+        bot.services
+            .shop
+            .rules
+            .runs(features::rules::RuleRuns {
+                rule: "birthday".to_owned(),
+                limit: 10,
+            })
+            .await
+            .unwrap()
+    };
+    // 09:59 local: nothing yet.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(runs().await.is_empty());
+
+    // 10:00 local (04:30 UTC): the minute's tick fans the rule out.
+    hand.advance(Duration::from_secs(40));
+    let done = wait_for(|| (greetings(asha.as_str()) > 0).then_some(()));
+    assert!(
+        done.await.is_some(),
+        "Asha greeted: {:?}",
+        bot.twilio.accepted()
+    );
+    let logged = runs().await;
+    let results: Vec<_> = logged
+        .iter()
+        .map(|r| (r.customer.as_str().to_owned(), r.result.clone()))
+        .collect();
+    assert!(
+        results.contains(&(
+            ravi.as_str().to_owned(),
+            RunResult::Skipped("opted out".to_owned())
+        )),
+        "{results:?}"
+    );
+    assert_eq!(logged.len(), 2, "{results:?}");
+
+    // The next minutes greet nobody again.
+    for _ in 0..3 {
+        hand.advance(Duration::from_secs(60));
+        tokio::time::sleep(Duration::from_millis(700)).await;
+    }
+    assert_eq!(greetings(asha.as_str()), 1, "once");
+    assert_eq!(greetings(ravi.as_str()), 0, "never after STOP");
+    assert_eq!(runs().await.len(), 2);
+    bot.stop().await;
+}
