@@ -120,7 +120,7 @@ async fn subjects_on(backend: Backend) {
     assert_eq!(page1[0].phone, asha, "phone order");
     let page2 = subjects.subjects(Some(&asha), 5).await.unwrap();
     let page2: Vec<_> = page2.into_iter().map(|s| s.phone).collect();
-    assert_eq!(page2, [ravi.clone()]);
+    assert_eq!(page2, std::slice::from_ref(&ravi));
 
     let past = subjects.messages_since(0, 10).await.unwrap();
     let seen: Vec<(&str, &str, bool)> = past
