@@ -6,6 +6,7 @@
 mod api;
 mod api_campaigns;
 mod api_customers;
+mod api_rules;
 mod campaign_cost;
 mod campaigns;
 mod conformance;

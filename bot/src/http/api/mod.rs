@@ -51,6 +51,7 @@ pub mod openapi;
 pub mod orders;
 pub mod paging;
 pub mod problem;
+pub mod rules;
 
 use axum::{Extension, middleware};
 use features::shared::Money;
@@ -70,6 +71,7 @@ pub fn router(services: &Services) -> Option<axum::Router> {
         .merge(orders::routes())
         .merge(campaigns::routes())
         .merge(customers::routes())
+        .merge(rules::routes())
         .merge(invoices::routes())
         .merge(catalog::routes())
         .merge(jobs::routes())

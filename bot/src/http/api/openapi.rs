@@ -23,7 +23,7 @@ const BEARER: &str = "bearer";
 #[openapi(
     info(
         title = "Campanile operator API",
-        description = "The shop's orders, invoices, catalog, dead jobs and message log. \
+        description = "The shop's orders, invoices, catalog, campaigns, automation rules, dead jobs and message log. \
             Every operation requires `Authorization: Bearer <CAMPANILE_ADMIN_TOKEN>`; \
             errors are RFC 9457 problem details (`application/problem+json`)."
     ),
@@ -32,6 +32,7 @@ const BEARER: &str = "bearer";
         (name = "orders", description = "Every customer's orders"),
         (name = "customers", description = "Customers' tags and consent"),
         (name = "campaigns", description = "Campaigns: write, preview, start, pause, resume, cancel, follow"),
+        (name = "rules", description = "Automation rules: write, switch on or off, dry-run, see their runs"),
         (name = "invoices", description = "Invoices and their payments"),
         (name = "catalog", description = "The products on sale"),
         (name = "jobs", description = "Dead-lettered background jobs"),
