@@ -22,6 +22,7 @@
 //! | `campanile_delivery_status_total` | provider, status | status callbacks |
 //! | `campanile_outbound_requests_total`, `campanile_outbound_request_seconds` | provider, outcome | the provider HTTP clients |
 //! | `campanile_http_connections` (gauge) | | connections open ([`crate::http::serve`]) |
+//! | `campanile_rule_runs` (gauge) | rule, result (`succeeded`, `skipped`, `failed`) | the run log, read at each scrape: the deployment's runs of each automation rule |
 //! | `campanile_http_timeouts_total` | timeout (`header`, `body`, `idle`) | connections closed, or requests answered 408, for a client's slowness |
 
 use std::borrow::Cow;
@@ -267,6 +268,10 @@ fn describe() {
     metrics::describe_counter!(
         "campanile_marketing_opt_outs_total",
         "Customers who stopped marketing messages (Meta 131050), recorded once each"
+    );
+    metrics::describe_gauge!(
+        "campanile_rule_runs",
+        "Runs of each automation rule by result, the whole deployment's (read from the run log at each scrape)"
     );
     metrics::describe_gauge!(
         crate::http::serve::CONNECTIONS_METRIC,

@@ -133,6 +133,7 @@ pub async fn readyz(State(ops): State<Ops>) -> impl IntoResponse {
 
 /// `GET /metrics`.
 pub async fn metrics(State(ops): State<Ops>) -> axum::response::Response {
+    record_rule_runs(&ops.db).await;
     match &ops.metrics {
         Some(handle) => (
             StatusCode::OK,
@@ -148,5 +149,33 @@ pub async fn metrics(State(ops): State<Ops>) -> axum::response::Response {
             "metrics recorder unavailable\n",
         )
             .into_response(),
+    }
+}
+
+/// Sets `campanile_rule_runs{rule,result}` from the run log: the whole
+/// deployment's runs of each rule (every instance reads the same shared
+/// database), as the operator API counts them.
+async fn record_rule_runs(db: &infra_sql::Database) {
+    use features::rules::RuleRepository as _;
+    match infra_shop::rules::DbRuleRepository::new(db.clone())
+        .counts()
+        .await
+    {
+        Ok(counts) => {
+            for (rule, c) in counts {
+                for (result, n) in [
+                    ("succeeded", c.succeeded),
+                    ("skipped", c.skipped),
+                    ("failed", c.failed),
+                ] {
+                    // A gauge reads a count of a few billion exactly.
+                    #[allow(clippy::cast_precision_loss)]
+                    let n = n as f64;
+                    metrics::gauge!("campanile_rule_runs", "rule" => rule.clone(), "result" => result)
+                        .set(n);
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error.message = %e, "cannot read the rules' run counts"),
     }
 }

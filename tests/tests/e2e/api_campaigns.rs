@@ -39,6 +39,14 @@ async fn api_campaigns_are_written_previewed_started_followed_and_exported() {
     )
     .await;
     assert_problem(&bad, StatusCode::BAD_REQUEST, Some("numbers[1]"));
+    // A template name longer than the document allows is refused, not
+    // stored to break every later listing's schema (found by schemathesis).
+    let long = format!(
+        r#"{{"name": "x", "numbers": ["+919700000001"], "template": {{"name": "{}"}}}}"#,
+        "𝒳".repeat(513)
+    );
+    let too_long = post_json(&bot, "/api/campaigns", &long).await;
+    assert_problem(&too_long, StatusCode::BAD_REQUEST, Some("template.name"));
     assert_eq!(bad.1["errors"][1]["field"], "tags[0]", "{}", bad.1);
     let (_, list) = get(&bot, "/api/campaigns").await;
     assert_eq!(list["items"].as_array().unwrap().len(), 0, "{list}");

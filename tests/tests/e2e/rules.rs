@@ -89,6 +89,12 @@ async fn the_readme_rules_welcome_a_new_contact_and_answer_price_list_alone() {
         .unwrap();
     let c = report.counts;
     assert_eq!((c.fired(), c.succeeded, c.skipped), (4, 3, 1), "{c:?}");
+    let (_, metrics) = bot.get("/metrics").await;
+    assert!(
+        metrics.contains(r#"campanile_rule_runs{rule="price-list",result="succeeded"} 3"#)
+            && metrics.contains(r#"campanile_rule_runs{rule="price-list",result="skipped"} 1"#),
+        "{metrics}"
+    );
     let customer = CustomerPhone::parse(CUSTOMER).unwrap();
     let profile = bot
         .services

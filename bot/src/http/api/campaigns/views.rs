@@ -142,10 +142,12 @@ impl CreateCampaignRequest {
                 "a product name and 1 to 3650 days",
             ));
         }
-        if let Some(t) = &self.template
-            && t.name.trim().is_empty()
-        {
-            errors.push(FieldError::new("template.name", "must not be blank"));
+        if let Some(t) = &self.template {
+            if t.name.trim().is_empty() {
+                errors.push(FieldError::new("template.name", "must not be blank"));
+            } else if t.name.chars().count() > 512 {
+                errors.push(FieldError::new("template.name", "at most 512 characters"));
+            }
         }
         if !errors.is_empty() {
             return Err(ApiError::Invalid(errors));
