@@ -1,5 +1,5 @@
-//! `campanile customers tag|untag|show|opt-out|opt-in`: a customer's tags
-//! and consent, as the operator manages them.
+//! `campanile customers tag|untag|show|opt-out|opt-in|set`: a customer's
+//! tags, consent and attributes, as the operator manages them.
 
 use anyhow::Context as _;
 use features::customers::{
@@ -53,6 +53,17 @@ pub enum Command {
         /// The customer (E.164, e.g. +919812345678).
         phone: String,
     },
+    /// Set an attribute of a customer, which rules read: `birthday` (a
+    /// date, 1990-04-21) greets them on their birthday; others (`city`,
+    /// …) are kept for the shop's own use.
+    Set {
+        /// The customer (E.164, e.g. +919812345678).
+        phone: String,
+        /// The attribute's name (letters, digits, _), e.g. birthday.
+        name: String,
+        /// Its value.
+        value: String,
+    },
 }
 
 fn phone(text: &str) -> anyhow::Result<CustomerPhone> {
@@ -65,6 +76,12 @@ fn tags(texts: &[String]) -> anyhow::Result<Vec<Tag>> {
         .iter()
         .map(|t| Tag::parse(t).map_err(anyhow::Error::from))
         .collect()
+}
+
+/// An attribute's name and value, checked.
+fn attribute(name: &str, value: &str) -> anyhow::Result<(String, String)> {
+    features::rules::domain::attribute(name, value)
+        .map_err(|(part, why)| anyhow::anyhow!("the attribute's {part}: {why}"))
 }
 
 /// A time (ms since the epoch) as an RFC 3339 timestamp.
@@ -103,8 +120,12 @@ pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
         | Command::Untag { phone: p, .. }
         | Command::Show { phone: p }
         | Command::OptOut { phone: p, .. }
-        | Command::OptIn { phone: p } => phone(p)?,
+        | Command::OptIn { phone: p }
+        | Command::Set { phone: p, .. } => phone(p)?,
     };
+    if let Command::Set { name, value, .. } = &command {
+        attribute(name, value)?;
+    }
     let tags = match &command {
         Command::Tag { tags: t, .. } | Command::Untag { tags: t, .. } => tags(t)?,
         _ => Vec::new(),
@@ -135,9 +156,15 @@ pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
                         .collect::<Vec<_>>()
                         .join(", ")
                 };
+                let attributes = infra_shop::rules::DbRuleSubjects::new(services.db.clone())
+                    .attributes(&profile.phone)
+                    .await?;
                 println!("{who}");
                 println!("tags: {tags}");
                 println!("consent: {}", consent_line(&profile.consent));
+                for (name, value) in attributes {
+                    println!("{name}: {value}");
+                }
             }
             Command::OptOut { marketing_only, .. } => {
                 let update = customers
@@ -157,6 +184,13 @@ pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
                 } else {
                     println!("{who}: unchanged, already {state}");
                 }
+            }
+            Command::Set { name, value, .. } => {
+                let (name, value) = attribute(&name, &value)?;
+                infra_shop::rules::DbRuleSubjects::new(services.db.clone())
+                    .set_attribute(&customer, &name, &value, services.clock.now_ms())
+                    .await?;
+                println!("{who}: {name} = {value}");
             }
             Command::OptIn { .. } => {
                 let update = customers.opt_in(OptInCustomer { customer }).await?;

@@ -289,3 +289,31 @@ pub fn next_minute_ms(at_ms: i64) -> i64 {
 
 /// A day, in milliseconds.
 pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// The attribute a birthday rule reads (a date, `1990-04-21`).
+pub const BIRTHDAY: &str = "birthday";
+
+/// A customer attribute's name and value, checked: a name of 1 to 32
+/// letters, digits or `_` (lower-cased), a [`BIRTHDAY`] a date; the value
+/// trimmed.
+///
+/// # Errors
+///
+/// Which of the two is wrong (`("name", why)` or `("value", why)`).
+pub fn attribute(name: &str, value: &str) -> Result<(String, String), (&'static str, String)> {
+    let name = name.trim().to_lowercase();
+    if name.is_empty()
+        || name.len() > 32
+        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Err(("name", format!("{name:?}: 1 to 32 letters, digits or _")));
+    }
+    let value = value.trim().to_owned();
+    if name == BIRTHDAY && value.parse::<Date>().is_err() {
+        return Err((
+            "value",
+            format!("{value:?}: a birthday is a date like 1990-04-21"),
+        ));
+    }
+    Ok((name, value))
+}

@@ -398,26 +398,9 @@ impl ActionSpec {
             found.push(Action::Untag(tags(&format!("{at}.untag"), list)?));
         }
         if let Some(attr) = &self.set {
-            let name = attr.name.trim().to_lowercase();
-            if name.is_empty()
-                || name.len() > 32
-                || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            {
-                return Err(invalid(
-                    &format!("{at}.set.name"),
-                    "1 to 32 letters, digits or _",
-                ));
-            }
-            if name == "birthday" && attr.value.trim().parse::<jiff::civil::Date>().is_err() {
-                return Err(invalid(
-                    &format!("{at}.set.value"),
-                    "a birthday is a date like 1990-04-21",
-                ));
-            }
-            found.push(Action::SetAttribute {
-                name,
-                value: attr.value.trim().to_owned(),
-            });
+            let (name, value) = super::domain::attribute(&attr.name, &attr.value)
+                .map_err(|(part, why)| invalid(&format!("{at}.set.{part}"), why))?;
+            found.push(Action::SetAttribute { name, value });
         }
         if let Some(line) = &self.log {
             found.push(Action::Log(line.clone()));

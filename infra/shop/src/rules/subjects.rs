@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use features::customers::Tag;
+use features::rules::domain::BIRTHDAY;
 use features::rules::{PastMessage, RuleSubjects, Subject};
 use features::shared::{CustomerPhone, RepositoryError};
 use infra_sql::Database;
@@ -15,9 +16,6 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, OnConflict, Order, Query};
 use crate::campaigns::DbAudience;
 use crate::products::repo_error;
 use crate::schema::{CustomerAttributes, CustomerTags};
-
-/// The attribute a birthday rule reads (a date, `1990-04-21`).
-pub(crate) const BIRTHDAY: &str = "birthday";
 
 /// The shop's customers as rules see them; cheap to clone.
 #[derive(Debug, Clone)]
