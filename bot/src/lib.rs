@@ -90,6 +90,7 @@ pub fn pipeline<O: Outbox>(
 + 'static {
     let rules = rules::RulesLayer::new(
         std::sync::Arc::clone(&deps.shop.rules),
+        std::sync::Arc::clone(&deps.shop.consent_words),
         deps.inbox.database().clone(),
         deps.clock.clone(),
     );

@@ -28,7 +28,8 @@ pub enum Command {
     /// List the rules: on or off, trigger, priority, and what each did
     /// (fired, succeeded, skipped by a condition, failed).
     List,
-    /// Show one rule as written (TOML) with its counts and last runs.
+    /// Show one rule as written (TOML) with its counts (`runs` lists its
+    /// last runs).
     Show {
         /// The rule's name.
         name: String,
@@ -54,7 +55,7 @@ pub enum Command {
     Test {
         /// The rule's name.
         name: String,
-        /// How far back, e.g. 7d, 12h [default: 7d].
+        /// How far back, e.g. 7d, 12h: up to 31 days [default: 7d].
         #[arg(long, default_value = "7d", value_parser = humantime::parse_duration)]
         since: Duration,
     },
@@ -139,6 +140,11 @@ pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
         }
         _ => None,
     };
+    if let Command::Test { since, .. } = &command
+        && *since > Duration::from_secs(31 * 24 * 3600)
+    {
+        anyhow::bail!("--since: at most 31 days");
+    }
     let tz = settings
         .shop
         .clock()
@@ -154,7 +160,7 @@ pub async fn run(settings: Settings, command: Command) -> anyhow::Result<()> {
                 if check {
                     for (i, spec) in file.rules.iter().enumerate() {
                         rules
-                            .check(spec)
+                            .check_new(spec)
                             .map_err(|e| e.within(&format!("rule[{i}]")))?;
                     }
                     println!("{} rule(s), all valid; nothing stored", file.rules.len());

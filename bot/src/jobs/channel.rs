@@ -4,10 +4,11 @@
 //! job's key), with its refusals turned into retryable or permanent job
 //! errors.
 
+use features::campaigns::Personalised;
 use features::invoices::Invoice;
 use framework::PhoneNumber;
 use framework::jobs::JobError;
-use framework::reply::Template;
+use framework::reply::{Reply, Template};
 use infra_sql::DbError;
 use infra_sql::sender::{Outgoing, Reach, SenderError, Sent};
 
@@ -113,4 +114,34 @@ pub(crate) async fn reach_any(
         last_inbound_ms: 0,
         window_open: false,
     }))
+}
+
+/// `message` as the outbox stores it for a proactive send (a template
+/// the sender may fall back to when the window has closed).
+pub fn outgoing(message: Personalised) -> Outgoing {
+    match reply_of(message) {
+        Reply::Template(template) => Outgoing::template(template),
+        reply => Outgoing::new(reply),
+    }
+}
+
+/// `message` as a reply.
+pub fn reply_of(message: Personalised) -> Reply {
+    match message {
+        Personalised::Text(text) => Reply::text(text),
+        Personalised::Template {
+            name,
+            language,
+            content_sid,
+            params,
+        } => {
+            let mut template = params
+                .into_iter()
+                .fold(Template::new(name, language), Template::param);
+            if let Some(sid) = content_sid {
+                template = template.with_content_sid(sid);
+            }
+            Reply::Template(template)
+        }
+    }
 }

@@ -33,6 +33,9 @@ pub struct RuleFanOut {
     pub rule: String,
     /// The occurrence (a local minute, a date).
     pub occurrence: String,
+    /// The start of the minute it fired in (ms): what its runs are judged
+    /// and logged at.
+    pub at_ms: i64,
     /// The last customer of the page before.
     pub after: Option<String>,
 }
@@ -76,6 +79,7 @@ impl ShopJob for RuleFanOut {
                     FanOut {
                         rule: self.rule.clone(),
                         occurrence: self.occurrence.clone(),
+                        at_ms: self.at_ms,
                         after,
                         limit: PAGE,
                     },

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use features::rules::DueRules;
 use framework::BoxError;
-use framework::jobs::{Job, JobError};
+use framework::jobs::{Backoff, Job, JobError, JobOptions};
 use infra_sql::UnitOfWork;
 
 use super::rule_fan_out::RuleFanOut;
@@ -83,6 +83,13 @@ pub fn next_minute(minute_ms: i64, now_ms: i64) -> i64 {
 impl ShopJob for RulesTick {
     const QUEUE: &'static str = "rules-tick";
 
+    /// Retried every 10 seconds while it fails (a database outage, for
+    /// up to about four months): a dead tick would stop every timed rule
+    /// until the next start.
+    fn retries() -> JobOptions {
+        JobOptions::default().with_attempts(1_000_000, Backoff::Fixed(Duration::from_secs(10)))
+    }
+
     async fn run(self, deps: JobDeps, _job: Job) -> Result<(), JobError> {
         let now = deps.clock.now_ms();
         let next = next_minute(self.minute_ms, now);
@@ -110,6 +117,7 @@ impl ShopJob for RulesTick {
                     &RuleFanOut {
                         rule: due.rule.clone(),
                         occurrence: due.occurrence.clone(),
+                        at_ms: due.at_ms,
                         after: None,
                     },
                     "start",

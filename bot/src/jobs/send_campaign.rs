@@ -355,7 +355,7 @@ async fn send_one(
             return Ok(Err(at));
         }
     }
-    let outgoing = crate::rules::outgoing(personalised);
+    let outgoing = super::channel::outgoing(personalised);
     send(
         deps,
         &reach,

@@ -3,14 +3,13 @@
 
 use features::campaigns::Personalised;
 use features::customers::{CustomerRepository as _, Tag};
-use features::rules::{RuleEffects, Subject};
+use features::rules::{RuleEffects, SendOutcome, Subject};
 use features::shared::{CustomerPhone, RepositoryError};
 use framework::clock::Clock;
-use framework::reply::{Reply, Template};
 use infra_shop::customers::DbCustomerRepository;
 use infra_shop::rules::DbRuleSubjects;
 use infra_sql::Database;
-use infra_sql::sender::{Outgoing, SenderError};
+use infra_sql::sender::SenderError;
 
 use crate::jobs::JobDeps;
 
@@ -50,36 +49,6 @@ impl<'a> ShopRuleEffects<'a> {
     }
 }
 
-/// `message` as the outbox stores it for a proactive send (a template
-/// the sender may fall back to when the window has closed).
-pub(crate) fn outgoing(message: Personalised) -> Outgoing {
-    match reply_of(message) {
-        Reply::Template(template) => Outgoing::template(template),
-        reply => Outgoing::new(reply),
-    }
-}
-
-/// `message` as a reply.
-pub(crate) fn reply_of(message: Personalised) -> Reply {
-    match message {
-        Personalised::Text(text) => Reply::text(text),
-        Personalised::Template {
-            name,
-            language,
-            content_sid,
-            params,
-        } => {
-            let mut template = params
-                .into_iter()
-                .fold(Template::new(name, language), Template::param);
-            if let Some(sid) = content_sid {
-                template = template.with_content_sid(sid);
-            }
-            Reply::Template(template)
-        }
-    }
-}
-
 fn backend(e: impl std::error::Error + Send + Sync + 'static) -> RepositoryError {
     RepositoryError::backend(e)
 }
@@ -90,7 +59,7 @@ impl RuleEffects for ShopRuleEffects<'_> {
         to: &Subject,
         message: &Personalised,
         key: &str,
-    ) -> Result<(), RepositoryError> {
+    ) -> Result<SendOutcome, RepositoryError> {
         let Some(deps) = self.jobs else {
             return Err(RepositoryError::Corrupt(
                 "a rule's message inside a turn is a reply, not a send".to_owned(),
@@ -100,21 +69,23 @@ impl RuleEffects for ShopRuleEffects<'_> {
             .await
             .map_err(|e| RepositoryError::Backend(anyhow::anyhow!("{e}")))?
         else {
-            tracing::info!(customer = %to.phone.as_str(), "rule: no channel to reach the customer");
-            return Ok(());
+            return Ok(SendOutcome::NotSent(
+                "no channel reaches them: they never wrote, and TWILIO_WHATSAPP_FROM is unset"
+                    .to_owned(),
+            ));
         };
-        match deps
-            .sender
-            .send_to(&reach, outgoing(message.clone()).with_key(key.to_owned()))
-            .await
-        {
-            Ok(_) => Ok(()),
-            // A configuration to fix, not a reason to hold up everyone
-            // else's messages: said loudly, this customer's message skipped.
-            Err(SenderError::TemplateNeedsContentSid { name }) => {
-                tracing::warn!(template = %name, customer = %to.phone.as_str(), "rule: outside the 24-hour window Twilio needs the template's Content SID (content_sid in the rule); not sent");
-                Ok(())
-            }
+        let outgoing = crate::jobs::channel::outgoing(message.clone()).with_key(key.to_owned());
+        match deps.sender.send_to(&reach, outgoing).await {
+            Ok(_) => Ok(SendOutcome::Stored),
+            // A configuration to fix, or a window that closed since the
+            // rule decided: that customer's run fails with the reason, the
+            // others' messages go.
+            Err(SenderError::TemplateNeedsContentSid { name }) => Ok(SendOutcome::NotSent(
+                format!("Twilio needs the {name} template's Content SID (content_sid in the rule)"),
+            )),
+            Err(SenderError::WindowClosed { .. }) => Ok(SendOutcome::NotSent(
+                "their 24-hour window closed and the rule has no template".to_owned(),
+            )),
             Err(e) => Err(backend(e)),
         }
     }

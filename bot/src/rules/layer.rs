@@ -6,13 +6,15 @@
 //! stops processing answers alone, and the conversation does not see the
 //! message. Their tags and attributes join the turn's transaction, so they
 //! commit with its replies and its `handled` mark, or not at all; each
-//! run is logged once per rule and message.
+//! run is logged once per rule and message. A single consent word (STOP,
+//! START, …) never reaches the rules: the shop records it.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use features::customers::ConsentKeywords;
 use features::rules::RunMessageRules;
 use features::shared::CustomerPhone;
 use framework::clock::Clock;
@@ -28,15 +30,27 @@ use crate::services::Rules;
 #[derive(Debug, Clone)]
 pub struct RulesLayer {
     rules: Arc<Rules>,
+    consent_words: Arc<ConsentKeywords>,
     db: Database,
     clock: Clock,
 }
 
 impl RulesLayer {
-    /// The rules of `rules`, their effects written to `db`.
+    /// The rules of `rules`, their effects written to `db`; a message that
+    /// is one of `consent_words` (STOP, START, …) goes to the shop alone.
     #[must_use]
-    pub fn new(rules: Arc<Rules>, db: Database, clock: Clock) -> Self {
-        Self { rules, db, clock }
+    pub fn new(
+        rules: Arc<Rules>,
+        consent_words: Arc<ConsentKeywords>,
+        db: Database,
+        clock: Clock,
+    ) -> Self {
+        Self {
+            rules,
+            consent_words,
+            db,
+            clock,
+        }
     }
 }
 
@@ -78,9 +92,17 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let layer = self.layer.clone();
         Box::pin(async move {
+            // STOP, START and their kin are the shop's: no rule may answer
+            // them instead of recording the customer's choice.
+            let consent = msg
+                .text()
+                .is_some_and(|t| layer.consent_words.classify(t).is_some());
             let Ok(customer) = CustomerPhone::parse(msg.key().customer().as_str()) else {
                 return inner.call(msg).await.map_err(Into::into);
             };
+            if consent {
+                return inner.call(msg).await.map_err(Into::into);
+            }
             let effects = ShopRuleEffects::in_turn(&layer.db, layer.clock.clone());
             let outcome = layer
                 .rules
@@ -97,7 +119,11 @@ where
             if !outcome.fired.is_empty() {
                 tracing::info!(rules = ?outcome.fired, stop = outcome.stop, "rules fired");
             }
-            let replies: Vec<Reply> = outcome.replies.into_iter().map(super::reply_of).collect();
+            let replies: Vec<Reply> = outcome
+                .replies
+                .into_iter()
+                .map(crate::jobs::channel::reply_of)
+                .collect();
             if outcome.stop {
                 return Ok(Response::from_replies(replies));
             }

@@ -9,7 +9,6 @@ mod effects;
 mod layer;
 
 pub use effects::ShopRuleEffects;
-pub(crate) use effects::{outgoing, reply_of};
 pub use layer::{RulesLayer, RulesService};
 
 use features::rules::{RuleError, RuleFile};

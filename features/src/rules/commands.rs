@@ -68,6 +68,9 @@ pub struct FanOut {
     pub rule: String,
     /// The occurrence ([`Due::occurrence`](super::queries::Due)).
     pub occurrence: String,
+    /// Its time ([`Due::at_ms`](super::queries::Due)): every customer's
+    /// run is judged and logged at it, however late the page runs.
+    pub at_ms: i64,
     /// The last customer of the page before.
     pub after: Option<CustomerPhone>,
     /// How many customers per page.

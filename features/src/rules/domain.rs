@@ -163,7 +163,9 @@ pub enum Schedule {
 }
 
 impl Schedule {
-    /// Whether it fires in the local minute `minute` (seconds ignored).
+    /// Whether it fires in the local minute `minute` (seconds ignored),
+    /// by the local time alone (the service places a one-off time at its
+    /// instant, across daylight-saving changes).
     #[must_use]
     pub fn fires_at(&self, minute: DateTime) -> bool {
         let minute = truncate_to_minute(minute);

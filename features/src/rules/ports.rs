@@ -132,14 +132,26 @@ pub trait RuleRepository: Clone + Send + Sync + 'static {
         run: &RunRecord,
     ) -> impl Future<Output = Result<bool, RepositoryError>> + Send;
 
-    /// How many runs of `rule` for `customer` did everything since
-    /// `since_ms`.
+    /// How many runs of `rule` for `customer` did everything after
+    /// `since_ms` (excluded: a daily cap lets a rule act again at the same
+    /// minute the next day).
     fn runs_since(
         &self,
         rule: &str,
         customer: &CustomerPhone,
         since_ms: i64,
     ) -> impl Future<Output = Result<u32, RepositoryError>> + Send;
+
+    /// Changes the result of the logged run of `rule` for `customer` and
+    /// `occurrence` (in the caller's transaction: a message found unsent
+    /// after its run was logged done).
+    fn set_result(
+        &self,
+        rule: &str,
+        customer: &CustomerPhone,
+        occurrence: &str,
+        result: &RunResult,
+    ) -> impl Future<Output = Result<(), RepositoryError>> + Send;
 
     /// Every rule's runs, by result.
     fn counts(
@@ -217,8 +229,8 @@ pub trait RuleSubjects: Clone + Send + Sync + 'static {
         phone: &CustomerPhone,
     ) -> impl Future<Output = Result<Subject, RepositoryError>> + Send;
 
-    /// The customers the shop knows (everyone who wrote, was tagged or
-    /// ordered), in phone-number order after `after`, at most `limit`.
+    /// The customers the shop knows (the shop bot's: everyone who ever
+    /// wrote), in phone-number order after `after`, at most `limit`.
     fn subjects(
         &self,
         after: Option<&CustomerPhone>,
@@ -241,6 +253,17 @@ pub trait RuleSubjects: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<PastMessage>, RepositoryError>> + Send;
 }
 
+/// Whether a proactive message was stored to be sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// Stored (or stored before under its key).
+    Stored,
+    /// Not stored, and why: no channel reaches the customer, the window
+    /// closed and there is no template, a template the provider cannot
+    /// send as configured. The run is logged failed with the reason.
+    NotSent(String),
+}
+
 /// What actions change. Implementations write in the caller's
 /// transaction when one runs (a turn, a fan-out page), so a rule's effects
 /// and its run log commit together.
@@ -256,7 +279,7 @@ pub trait RuleEffects: Send + Sync {
         to: &Subject,
         message: &Personalised,
         key: &str,
-    ) -> impl Future<Output = Result<(), RepositoryError>> + Send;
+    ) -> impl Future<Output = Result<SendOutcome, RepositoryError>> + Send;
 
     /// Puts `tags` on `customer`.
     fn tag(

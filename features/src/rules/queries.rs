@@ -39,6 +39,9 @@ pub struct Due {
     /// Which occurrence: the local minute of a schedule
     /// (`2026-12-07T09:00`), the local date of a birthday greeting.
     pub occurrence: String,
+    /// The start of the minute it fires in (ms): what its runs are judged
+    /// and logged at.
+    pub at_ms: i64,
 }
 
 /// Replay the last days against a rule: whom it would have hit, with what.

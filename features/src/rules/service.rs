@@ -16,7 +16,8 @@ use super::domain::{
 };
 use super::error::RuleError;
 use super::ports::{
-    RuleEffects, RuleRepository, RuleSubjects, RunRecord, RunResult, StoredRule, Subject,
+    RuleEffects, RuleRepository, RuleSubjects, RunRecord, RunResult, SendOutcome, StoredRule,
+    Subject,
 };
 use super::queries::{DryRun, Due, DueRules, GetRule, Hit, ListRules, RuleReport, RuleRuns};
 use super::spec::{CompileContext, RuleSpec};
@@ -61,12 +62,6 @@ enum Step {
 
 impl Step {
     fn describe(&self) -> String {
-        let tags = |t: &[crate::customers::Tag]| {
-            t.iter()
-                .map(crate::customers::Tag::as_str)
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
         match self {
             Self::Send(Personalised::Text(text)) => format!("send text {text:?}"),
             Self::Send(p) => format!("send template {}", p.summary()),
@@ -76,6 +71,15 @@ impl Step {
             Self::Log(line) => format!("log {line:?}"),
         }
     }
+}
+
+/// What a rule did for a customer before, for its cap.
+#[derive(Debug, Clone, Copy)]
+enum Prior<'a> {
+    /// The runs that did everything in the cap's period (live: the log).
+    Counted(u32),
+    /// The times it acted (a dry run's own hits).
+    Times(&'a [i64]),
 }
 
 /// A run decided: its steps, and how it ends.
@@ -120,6 +124,25 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
         spec.compile(&self.context())
     }
 
+    /// [`check`](Self::check), and for a rule about to be stored also
+    /// that a one-off time has not passed.
+    ///
+    /// # Errors
+    ///
+    /// [`RuleError::Invalid`] naming the field.
+    pub fn check_new(&self, spec: &RuleSpec) -> Result<Rule, RuleError> {
+        let rule = self.check(spec)?;
+        if let Trigger::Scheduled(Schedule::Once(at)) = &rule.trigger
+            && truncate_to_minute(*at) < truncate_to_minute(self.local(self.now.ms()))
+        {
+            return Err(RuleError::Invalid {
+                field: "trigger.once".to_owned(),
+                reason: format!("{at} has passed: it would never fire"),
+            });
+        }
+        Ok(rule)
+    }
+
     fn context(&self) -> CompileContext<'_> {
         CompileContext {
             templates: &self.templates,
@@ -133,15 +156,7 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
     ///
     /// [`RuleError::Invalid`]; [`RuleError::Storage`].
     pub async fn save(&self, cmd: SaveRule) -> Result<StoredRule, RuleError> {
-        let rule = self.check(&cmd.spec)?;
-        if let Trigger::Scheduled(Schedule::Once(at)) = &rule.trigger
-            && truncate_to_minute(*at) < truncate_to_minute(self.local(self.now.ms()))
-        {
-            return Err(RuleError::Invalid {
-                field: "trigger.once".to_owned(),
-                reason: format!("{at} has passed: it would never fire"),
-            });
-        }
+        let rule = self.check_new(&cmd.spec)?;
         let mut spec = cmd.spec;
         spec.name = rule.name.as_str().to_owned();
         let now = self.now.ms();
@@ -164,7 +179,7 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
         let mut names = BTreeSet::new();
         for (i, spec) in cmd.file.rules.iter().enumerate() {
             let rule = self
-                .check(spec)
+                .check_new(spec)
                 .map_err(|e| e.within(&format!("rule[{i}]")))?;
             if !names.insert(rule.name.as_str().to_owned()) {
                 return Err(RuleError::Invalid {
@@ -186,10 +201,19 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
     ///
     /// [`RuleError::NotFound`]; [`RuleError::Storage`].
     pub async fn set_enabled(&self, cmd: SetRuleEnabled) -> Result<StoredRule, RuleError> {
+        // Not checked again: a rule that no longer passes (its template
+        // dropped from the approved list, its one-off time passed) can
+        // still be switched off.
         let stored = self.stored(&cmd.name).await?;
         let mut spec = stored.spec;
         spec.enabled = cmd.enabled;
-        self.save(SaveRule { spec }).await
+        let now = self.now.ms();
+        let id = self.repo.save(&spec, now).await?;
+        Ok(StoredRule {
+            id,
+            spec,
+            updated_ms: now,
+        })
     }
 
     /// Deletes a rule.
@@ -320,7 +344,9 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
             for step in &plan.steps {
                 match step {
                     Step::Send(message) => outcome.replies.push(message.clone()),
-                    other => apply(effects, subject, other, "").await?,
+                    other => {
+                        apply(effects, subject, other, "").await?;
+                    }
                 }
             }
             if plan.result == RunResult::Done {
@@ -341,18 +367,48 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
     ///
     /// [`RuleError::Storage`].
     pub async fn due(&self, query: DueRules) -> Result<Vec<Due>, RuleError> {
-        let minute = truncate_to_minute(self.local(query.at_ms));
+        let minute_ms = query.at_ms - query.at_ms.rem_euclid(60_000);
         Ok(self
             .enabled(Trigger::is_timed)
             .await?
             .into_iter()
             .filter_map(|rule| {
-                occurrence_at(&rule.trigger, minute).map(|occurrence| Due {
-                    rule: rule.name.as_str().to_owned(),
-                    occurrence,
-                })
+                self.occurrence_at(&rule.trigger, minute_ms)
+                    .map(|occurrence| Due {
+                        rule: rule.name.as_str().to_owned(),
+                        occurrence,
+                        at_ms: minute_ms,
+                    })
             })
             .collect())
+    }
+
+    /// The occurrence a timed trigger fires for in the minute starting at
+    /// `minute_ms`: a cron schedule matched against the shop's local time
+    /// (a time inside a spring-forward gap does not exist that day, one in
+    /// a fall-back hour is one occurrence), a one-off time or a birthday's
+    /// time at its instant (a time inside the gap moves forward by the
+    /// gap, one in the fall-back hour is its first instant).
+    fn occurrence_at(&self, trigger: &Trigger, minute_ms: i64) -> Option<String> {
+        let local = truncate_to_minute(self.local(minute_ms));
+        let instant = |at: DateTime| {
+            at.to_zoned(self.clock.time_zone().clone())
+                .ok()
+                .map(|z| z.timestamp().as_millisecond())
+                .map(|ms| ms - ms.rem_euclid(60_000))
+        };
+        match trigger {
+            Trigger::Scheduled(schedule @ Schedule::Cron(_)) if schedule.fires_at(local) => {
+                Some(minute_name(local))
+            }
+            Trigger::Scheduled(Schedule::Once(at)) if instant(*at) == Some(minute_ms) => {
+                Some(minute_name(truncate_to_minute(*at)))
+            }
+            Trigger::Birthday(at) if instant(local.date().to_datetime(*at)) == Some(minute_ms) => {
+                Some(local.date().to_string())
+            }
+            _ => None,
+        }
     }
 
     /// One page of a timed rule's fan-out: for each customer of the page,
@@ -378,6 +434,14 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
         let Some(rule) = self.enabled_rule(&cmd.rule).await? else {
             return Ok(FanOutStep::Finished);
         };
+        // Edited since the occurrence was found (a birthday rule made a
+        // schedule, say): this occurrence is not the rule's any more.
+        if !fits(&rule.trigger, &cmd.occurrence) {
+            return Ok(FanOutStep::Finished);
+        }
+        // Judged at the occurrence's time, as a dry run judges it, however
+        // long the page waited (quiet hours, a retry).
+        let at = cmd.at_ms;
         let page = self
             .subjects
             .subjects(cmd.after.as_ref(), cmd.limit.clamp(1, 1000))
@@ -392,14 +456,26 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
             {
                 continue;
             }
-            let plan = self.plan(&rule, subject, now).await?;
-            let record = record(&rule, subject, &cmd.occurrence, &plan, now);
+            let plan = self.plan(&rule, subject, at).await?;
+            let record = record(&rule, subject, &cmd.occurrence, &plan, at);
             if !self.repo.record_run(&record).await? {
                 continue;
             }
             let key = format!("{KEY_PREFIX}{}:{}", rule.name.as_str(), cmd.occurrence);
             for step in &plan.steps {
-                apply(effects, subject, step, &key).await?;
+                if let Some(why) = apply(effects, subject, step, &key).await? {
+                    // Logged done a moment ago, in this transaction: it
+                    // did not reach the customer after all.
+                    self.repo
+                        .set_result(
+                            rule.name.as_str(),
+                            &subject.phone,
+                            &cmd.occurrence,
+                            &RunResult::Failed(why),
+                        )
+                        .await?;
+                    break;
+                }
             }
         }
         Ok(if page.len() < cmd.limit.clamp(1, 1000) as usize {
@@ -436,7 +512,7 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
                         continue;
                     }
                     let prior = done.entry(subject.phone.as_str().to_owned()).or_default();
-                    let plan = self.plan_with(&rule, subject, at_ms, prior);
+                    let plan = self.plan_with(&rule, subject, at_ms, Prior::Times(prior));
                     hits.push(hit(at_ms, subject, &occurrence, &plan, prior));
                 }
             }
@@ -461,7 +537,7 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
                 let mut subject = self.subjects.subject(&message.customer).await?;
                 subject.last_inbound_ms = Some(message.at_ms);
                 let prior = done.entry(subject.phone.as_str().to_owned()).or_default();
-                let plan = self.plan_with(&rule, &subject, message.at_ms, prior);
+                let plan = self.plan_with(&rule, &subject, message.at_ms, Prior::Times(prior));
                 hits.push(hit(message.at_ms, &subject, &message.id, &plan, prior));
             }
         }
@@ -475,32 +551,30 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
         (0..)
             .map(|m| start + m * 60_000)
             .take_while(|t| *t <= until_ms)
-            .filter_map(|t| {
-                occurrence_at(trigger, truncate_to_minute(self.local(t))).map(|o| (t, o))
-            })
+            .filter_map(|t| self.occurrence_at(trigger, t).map(|o| (t, o)))
             .collect()
     }
 
     /// The rule's plan for `subject` at `now` (its cap read from the run
     /// log).
     async fn plan(&self, rule: &Rule, subject: &Subject, now: i64) -> Result<Plan, RuleError> {
-        let mut prior = Vec::new();
+        let mut counted = 0;
         for condition in &rule.conditions {
             if let Condition::AtMost { per_ms, .. } = condition {
-                let n = self
+                counted = self
                     .repo
                     .runs_since(rule.name.as_str(), &subject.phone, now - per_ms)
                     .await?;
-                prior = vec![now; n as usize];
             }
         }
-        Ok(self.plan_with(rule, subject, now, &prior))
+        Ok(self.plan_with(rule, subject, now, Prior::Counted(counted)))
     }
 
-    /// The rule's plan for `subject` at `now`, `prior` being the times it
-    /// acted for them before: the conditions (and for proactive rules the
-    /// customer's consent), then each action.
-    fn plan_with(&self, rule: &Rule, subject: &Subject, now: i64, prior: &[i64]) -> Plan {
+    /// The rule's plan for `subject` at `now`, `prior` being what it did
+    /// for them before: the conditions (and for proactive rules the
+    /// customer's consent), then each action. Live runs and dry runs both
+    /// decide here.
+    fn plan_with(&self, rule: &Rule, subject: &Subject, now: i64, prior: Prior<'_>) -> Plan {
         if let Some(why) = self.refusal(rule, subject, now, prior) {
             return Plan {
                 steps: Vec::new(),
@@ -547,7 +621,13 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
     }
 
     /// Why the rule must not act for `subject` now, if so.
-    fn refusal(&self, rule: &Rule, subject: &Subject, now: i64, prior: &[i64]) -> Option<String> {
+    fn refusal(
+        &self,
+        rule: &Rule,
+        subject: &Subject,
+        now: i64,
+        prior: Prior<'_>,
+    ) -> Option<String> {
         if rule.trigger.is_proactive() && !subject.marketing_ok {
             return Some("opted out".to_owned());
         }
@@ -560,10 +640,13 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
                     .last_inbound_ms
                     .is_some_and(|t| now - t < DAY_MS && t <= now),
                 Condition::TimeOfDay { from, to } => time_in(self.local(now).time(), *from, *to),
-                Condition::AtMost { times, per_ms } => {
-                    let recent = prior.iter().filter(|t| now - **t < *per_ms).count();
-                    recent < *times as usize
-                }
+                Condition::AtMost { times, per_ms } => match prior {
+                    Prior::Counted(n) => n < *times,
+                    Prior::Times(times_acted) => {
+                        let recent = times_acted.iter().filter(|t| now - **t < *per_ms).count();
+                        recent < *times as usize
+                    }
+                },
             };
             if !holds {
                 return Some(describe(condition));
@@ -598,9 +681,10 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
             .collect())
     }
 
-    /// A stored rule compiled, or `None` (logged by the caller's counts as
-    /// never firing) when it no longer passes the checks: a template
-    /// dropped from the approved list, a one-off time passed.
+    /// A stored rule compiled, or `None` when it no longer passes the
+    /// checks (a template dropped from the approved list): such a rule is
+    /// skipped until it is fixed (`campanile rules show` and the API still
+    /// list it; saving it again says what is wrong).
     fn compiled(&self, stored: &StoredRule) -> Option<Rule> {
         stored.spec.compile(&self.context()).ok()
     }
@@ -610,21 +694,25 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
     }
 }
 
-/// Runs `step` for `subject`.
+/// Runs `step` for `subject`; why a message did not go, if it did not.
 async fn apply<E: RuleEffects>(
     effects: &E,
     subject: &Subject,
     step: &Step,
     key: &str,
-) -> Result<(), RuleError> {
+) -> Result<Option<String>, RuleError> {
     match step {
-        Step::Send(message) => effects.send(subject, message, key).await?,
+        Step::Send(message) => {
+            if let SendOutcome::NotSent(why) = effects.send(subject, message, key).await? {
+                return Ok(Some(why));
+            }
+        }
         Step::Tag(tags) => effects.tag(&subject.phone, tags).await?,
         Step::Untag(tags) => effects.untag(&subject.phone, tags).await?,
         Step::Set { name, value } => effects.set_attribute(&subject.phone, name, value).await?,
         Step::Log(_) => {}
     }
-    Ok(())
+    Ok(None)
 }
 
 fn record(rule: &Rule, subject: &Subject, occurrence: &str, plan: &Plan, now: i64) -> RunRecord {
@@ -656,16 +744,18 @@ fn hit(at_ms: i64, subject: &Subject, occurrence: &str, plan: &Plan, prior: &mut
     }
 }
 
-/// The occurrence a timed trigger fires for in the local `minute`.
-fn occurrence_at(trigger: &Trigger, minute: DateTime) -> Option<String> {
+/// A local minute as an occurrence: `2026-12-07T09:00`.
+fn minute_name(minute: DateTime) -> String {
+    minute.strftime("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// Whether `occurrence` is one `trigger` makes (a rule edited since it was
+/// found may have another kind of trigger).
+fn fits(trigger: &Trigger, occurrence: &str) -> bool {
     match trigger {
-        Trigger::Scheduled(schedule) if schedule.fires_at(minute) => {
-            Some(minute.strftime("%Y-%m-%dT%H:%M").to_string())
-        }
-        Trigger::Birthday(at) if at.hour() == minute.hour() && at.minute() == minute.minute() => {
-            Some(minute.date().to_string())
-        }
-        _ => None,
+        Trigger::Birthday(_) => occurrence.parse::<Date>().is_ok(),
+        Trigger::Scheduled(_) => occurrence.len() == 16 && occurrence.parse::<DateTime>().is_ok(),
+        _ => false,
     }
 }
 
@@ -678,12 +768,6 @@ fn birthday_date(trigger: &Trigger, occurrence: &str) -> Option<Date> {
 }
 
 fn describe(condition: &Condition) -> String {
-    let tags = |t: &[crate::customers::Tag]| {
-        t.iter()
-            .map(crate::customers::Tag::as_str)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     match condition {
         Condition::Tags(t) => format!("lacks a tag of {}", tags(t)),
         Condition::NotTags(t) => format!("has a tag of {}", tags(t)),
@@ -702,4 +786,12 @@ fn describe(condition: &Condition) -> String {
 
 fn normalised(name: &str) -> String {
     name.trim().to_lowercase()
+}
+
+/// Tags as a list: `a, b`.
+fn tags(list: &[crate::customers::Tag]) -> String {
+    list.iter()
+        .map(crate::customers::Tag::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }

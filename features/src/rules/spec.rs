@@ -255,7 +255,18 @@ impl TriggerSpec {
             found.push(Trigger::Keyword(words));
         }
         if let Some(pattern) = &self.regex {
+            // Matched against the message folded to lower-case ASCII: a
+            // letter with an accent or of another script would never match.
+            if let Some(c) = pattern.chars().find(|c| !c.is_ascii()) {
+                return Err(invalid(
+                    "trigger.regex",
+                    format!(
+                        "has {c:?}: write it as plain ASCII letters (messages are matched with accents and other scripts transliterated)"
+                    ),
+                ));
+            }
             let re = regex::RegexBuilder::new(pattern)
+                .case_insensitive(true)
                 .size_limit(1 << 20)
                 .build()
                 .map_err(|e| invalid("trigger.regex", format!("does not compile: {e}")))?;

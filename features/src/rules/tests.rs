@@ -146,6 +146,9 @@ async fn bad_rules_are_refused_naming_the_field() {
     let mut regex = rule("re", spec::TriggerSpec::default(), vec![text("x")]);
     regex.trigger.regex = Some("price(".to_owned());
     assert_eq!(check(regex).unwrap_err(), "trigger.regex");
+    let mut accented = rule("re", spec::TriggerSpec::default(), vec![text("x")]);
+    accented.trigger.regex = Some("café".to_owned());
+    assert_eq!(check(accented).unwrap_err(), "trigger.regex");
 
     let unknown = rule("t", keyword("hi"), vec![text("x"), template("no_such")]);
     assert_eq!(check(unknown).unwrap_err(), "actions[1].send.template.name");
@@ -208,6 +211,19 @@ async fn bad_rules_are_refused_naming_the_field() {
         "trigger.once",
         "a one-off in the past never fires"
     );
+}
+
+#[tokio::test]
+async fn a_regex_matches_in_any_case_and_accent() {
+    let w = world("Asia/Kolkata", None, "2026-12-07T04:30:00Z");
+    let mut spec = rule("re", spec::TriggerSpec::default(), vec![text("x")]);
+    spec.trigger.regex = Some(r"\bCAFE\b|^rate(s)?$".to_owned());
+    let Trigger::Keyword(k) = w.service.check(&spec).unwrap().trigger else {
+        panic!("a regex is a keyword trigger");
+    };
+    assert!(k.matches("Is the Café open?"));
+    assert!(k.matches("RATES"));
+    assert!(!k.matches("cafeteria"));
 }
 
 #[test]
@@ -365,7 +381,8 @@ async fn a_birthday_at_ten_in_kolkata_fires_at_half_past_four_utc_once() {
         due,
         [Due {
             rule: "birthday".to_owned(),
-            occurrence: "2026-12-07".to_owned()
+            occurrence: "2026-12-07".to_owned(),
+            at_ms: ms("2026-12-07T04:30:00Z"),
         }]
     );
 
@@ -373,6 +390,7 @@ async fn a_birthday_at_ten_in_kolkata_fires_at_half_past_four_utc_once() {
     let page = FanOut {
         rule: "birthday".to_owned(),
         occurrence: "2026-12-07".to_owned(),
+        at_ms: ms("2026-12-07T04:30:00Z"),
         after: None,
         limit: 100,
     };
@@ -420,7 +438,8 @@ async fn a_monday_nine_cron_follows_the_zone_across_a_daylight_saving_change() {
         after,
         [Due {
             rule: "monday-stock".to_owned(),
-            occurrence: "2026-11-02T09:00".to_owned()
+            occurrence: "2026-11-02T09:00".to_owned(),
+            at_ms: ms("2026-11-02T14:00:00Z"),
         }]
     );
 }
@@ -442,6 +461,7 @@ async fn proactive_rules_skip_opted_out_customers_and_wait_out_quiet_hours() {
     let page = FanOut {
         rule: "monday-stock".to_owned(),
         occurrence: "2026-12-07T21:30".to_owned(),
+        at_ms: ms("2026-12-07T16:00:00Z"),
         after: None,
         limit: 10,
     };
@@ -491,7 +511,8 @@ async fn a_fan_out_goes_page_by_page_and_a_cap_holds() {
             .fan_out(
                 FanOut {
                     rule: "daily".to_owned(),
-                    occurrence: "a".to_owned(),
+                    occurrence: "2026-12-07T09:30".to_owned(),
+                    at_ms: ms("2026-12-07T04:00:00Z"),
                     after: after.clone(),
                     limit: 2,
                 },
@@ -513,7 +534,8 @@ async fn a_fan_out_goes_page_by_page_and_a_cap_holds() {
         .fan_out(
             FanOut {
                 rule: "daily".to_owned(),
-                occurrence: "b".to_owned(),
+                occurrence: "2026-12-07T09:31".to_owned(),
+                at_ms: ms("2026-12-07T04:01:00Z"),
                 after: None,
                 limit: 10,
             },
@@ -615,4 +637,151 @@ async fn the_dry_run_matches_what_the_rule_then_does() {
         .map(|r| summary(&r.customer, r.result == RunResult::Done))
         .collect();
     assert_eq!(live, dry, "live runs decide as the dry run did");
+}
+
+#[tokio::test]
+async fn a_birthday_inside_a_daylight_saving_gap_moves_forward_and_one_in_the_fold_fires_once() {
+    // New York springs forward on 8 March 2026 (02:00 → 03:00) and falls
+    // back on 1 November 2026 (02:00 → 01:00).
+    let w = world("America/New_York", None, "2026-03-01T00:00:00Z");
+    let mut spring = birthday_rule();
+    spring.trigger.birthday = Some("02:30".to_owned());
+    w.service.save(SaveRule { spec: spring }).await.unwrap();
+    let due = |t: &str| {
+        let svc = w.service.clone();
+        let at_ms = ms(t);
+        async move { svc.due(DueRules { at_ms }).await.unwrap() }
+    };
+    // 02:30 does not exist on 8 March: the greeting goes at 03:30 EDT.
+    assert!(due("2026-03-08T06:30:00Z").await.is_empty());
+    assert_eq!(due("2026-03-08T07:30:00Z").await.len(), 1, "03:30 EDT");
+    assert_eq!(
+        due("2026-03-09T06:30:00Z").await.len(),
+        1,
+        "02:30 EDT the next day"
+    );
+
+    let mut fold = birthday_rule();
+    fold.trigger.birthday = Some("01:30".to_owned());
+    w.service.save(SaveRule { spec: fold }).await.unwrap();
+    // 01:30 happens twice on 1 November: the first (EDT) only.
+    assert_eq!(due("2026-11-01T05:30:00Z").await.len(), 1, "01:30 EDT");
+    assert!(
+        due("2026-11-01T06:30:00Z").await.is_empty(),
+        "not 01:30 EST again"
+    );
+}
+
+#[tokio::test]
+async fn a_daily_cap_lets_a_daily_rule_act_each_day_however_late_its_pages_run() {
+    let w = world("Asia/Kolkata", None, "2026-12-07T03:30:00Z");
+    let mut daily = rule(
+        "daily",
+        spec::TriggerSpec::default(),
+        vec![template("stock_update")],
+    );
+    daily.trigger.cron = Some("0 9 * * *".to_owned());
+    daily.conditions.at_most = Some(spec::CapSpec {
+        times: 1,
+        per: "1d".to_owned(),
+    });
+    w.service.save(SaveRule { spec: daily }).await.unwrap();
+    w.subjects.put(Subject::unknown(phone(1)));
+    let page = |occurrence: &str, at: &str| FanOut {
+        rule: "daily".to_owned(),
+        occurrence: occurrence.to_owned(),
+        at_ms: ms(at),
+        after: None,
+        limit: 10,
+    };
+    // Day 1's page runs 40 s late; day 2's at once: still a day apart.
+    w.time.store(ms("2026-12-07T03:30:40Z"), Ordering::SeqCst);
+    w.service
+        .fan_out(page("2026-12-07T09:00", "2026-12-07T03:30:00Z"), &w.effects)
+        .await
+        .unwrap();
+    w.time.store(ms("2026-12-08T03:30:05Z"), Ordering::SeqCst);
+    w.service
+        .fan_out(page("2026-12-08T09:00", "2026-12-08T03:30:00Z"), &w.effects)
+        .await
+        .unwrap();
+    let results: Vec<_> = w.rules.all_runs().into_iter().map(|r| r.result).collect();
+    assert_eq!(results, [RunResult::Done, RunResult::Done]);
+    assert_eq!(w.effects.effects().len(), 2);
+}
+
+#[tokio::test]
+async fn a_message_that_cannot_go_is_a_failed_run_and_an_edited_rule_drops_its_old_occurrence() {
+    let w = world("Asia/Kolkata", None, "2026-12-07T04:30:00Z");
+    w.service
+        .save(SaveRule {
+            spec: birthday_rule(),
+        })
+        .await
+        .unwrap();
+    for n in [1, 2] {
+        let mut s = Subject::unknown(phone(n));
+        s.birthday = Some("1990-12-07".parse().unwrap());
+        w.subjects.put(s);
+    }
+    w.effects.unreachable(&phone(2));
+    let page = FanOut {
+        rule: "birthday".to_owned(),
+        occurrence: "2026-12-07".to_owned(),
+        at_ms: ms("2026-12-07T04:30:00Z"),
+        after: None,
+        limit: 10,
+    };
+    w.service.fan_out(page.clone(), &w.effects).await.unwrap();
+    let counts = w
+        .service
+        .get(GetRule {
+            name: "birthday".to_owned(),
+        })
+        .await
+        .unwrap()
+        .counts;
+    assert_eq!((counts.succeeded, counts.failed), (1, 1));
+    let failed = w
+        .rules
+        .all_runs()
+        .into_iter()
+        .find(|r| r.customer == phone(2))
+        .unwrap();
+    assert_eq!(
+        failed.result,
+        RunResult::Failed("no channel reaches them".to_owned())
+    );
+
+    // Made a schedule meanwhile: the birthday's occurrence is not its own.
+    let mut edited = birthday_rule();
+    edited.trigger.birthday = None;
+    edited.trigger.cron = Some("0 9 * * *".to_owned());
+    w.service.save(SaveRule { spec: edited }).await.unwrap();
+    w.subjects.put(Subject::unknown(phone(3)));
+    let step = w.service.fan_out(page, &w.effects).await.unwrap();
+    assert_eq!(step, FanOutStep::Finished);
+    assert_eq!(w.rules.all_runs().len(), 2, "nobody else");
+}
+
+#[tokio::test]
+async fn a_rule_that_no_longer_passes_can_still_be_switched_off() {
+    let w = world("Asia/Kolkata", None, "2026-12-07T04:30:00Z");
+    let mut once = rule(
+        "once",
+        spec::TriggerSpec::default(),
+        vec![template("welcome")],
+    );
+    once.trigger.once = Some("2026-12-07T10:05".to_owned());
+    w.service.save(SaveRule { spec: once }).await.unwrap();
+    w.time.store(ms("2026-12-08T00:00:00Z"), Ordering::SeqCst);
+    let off = w
+        .service
+        .set_enabled(SetRuleEnabled {
+            name: "once".to_owned(),
+            enabled: false,
+        })
+        .await
+        .unwrap();
+    assert!(!off.spec.enabled);
 }

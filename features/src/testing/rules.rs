@@ -8,7 +8,7 @@ use crate::campaigns::Personalised;
 use crate::customers::Tag;
 use crate::rules::{
     PastMessage, RuleEffects, RuleRepository, RuleSpec, RuleSubjects, RunCounts, RunRecord,
-    RunResult, StoredRule, Subject,
+    RunResult, SendOutcome, StoredRule, Subject,
 };
 use crate::shared::{CustomerPhone, RepositoryError};
 
@@ -96,11 +96,27 @@ impl RuleRepository for InMemRules {
             .filter(|r| {
                 r.rule == rule
                     && &r.customer == customer
-                    && r.at_ms >= since_ms
+                    && r.at_ms > since_ms
                     && r.result == RunResult::Done
             })
             .count();
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    async fn set_result(
+        &self,
+        rule: &str,
+        customer: &CustomerPhone,
+        occurrence: &str,
+        result: &RunResult,
+    ) -> Result<(), RepositoryError> {
+        let mut state = self.inner.lock().unwrap();
+        for run in &mut state.runs {
+            if run.rule == rule && &run.customer == customer && run.occurrence == occurrence {
+                run.result = result.clone();
+            }
+        }
+        Ok(())
     }
 
     async fn counts(&self) -> Result<BTreeMap<String, RunCounts>, RepositoryError> {
@@ -253,10 +269,12 @@ pub enum Effect {
 }
 
 /// Records every effect; a second send under one key sends nothing, as
-/// the outbox does.
+/// the outbox does; customers made [`unreachable`](Self::unreachable) get
+/// nothing.
 #[derive(Debug, Clone, Default)]
 pub struct RecordingEffects {
     inner: Arc<Mutex<(Vec<Effect>, BTreeSet<String>)>>,
+    unreachable: Arc<Mutex<BTreeSet<CustomerPhone>>>,
 }
 
 impl RecordingEffects {
@@ -271,6 +289,11 @@ impl RecordingEffects {
     pub fn effects(&self) -> Vec<Effect> {
         self.inner.lock().unwrap().0.clone()
     }
+
+    /// No channel reaches `customer`: sends to them are not stored.
+    pub fn unreachable(&self, customer: &CustomerPhone) {
+        self.unreachable.lock().unwrap().insert(customer.clone());
+    }
 }
 
 impl RuleEffects for RecordingEffects {
@@ -279,7 +302,10 @@ impl RuleEffects for RecordingEffects {
         to: &Subject,
         message: &Personalised,
         key: &str,
-    ) -> Result<(), RepositoryError> {
+    ) -> Result<SendOutcome, RepositoryError> {
+        if self.unreachable.lock().unwrap().contains(&to.phone) {
+            return Ok(SendOutcome::NotSent("no channel reaches them".to_owned()));
+        }
         let mut state = self.inner.lock().unwrap();
         if state.1.insert(format!("{key}:{}", to.phone.as_str())) {
             state.0.push(Effect::Sent {
@@ -288,7 +314,7 @@ impl RuleEffects for RecordingEffects {
                 key: key.to_owned(),
             });
         }
-        Ok(())
+        Ok(SendOutcome::Stored)
     }
 
     async fn tag(&self, customer: &CustomerPhone, tags: &[Tag]) -> Result<(), RepositoryError> {

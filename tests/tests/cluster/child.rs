@@ -3,6 +3,7 @@
 //! prints a ready line and serves until killed (or stops by itself).
 
 use std::io::{BufRead as _, BufReader};
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -60,4 +61,29 @@ impl Drop for ChildInstance {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// The child's side: a whole bot (server, dispatcher, job workers) on the
+/// database and the fake Twilio whose URLs are in the variables `database`
+/// and `twilio`, its settings changed by `tweak(settings, database url,
+/// twilio url)`; it prints `ready`, then serves until killed (a child
+/// nobody kills stops by itself after two minutes).
+pub(crate) async fn serve_child(
+    database: &str,
+    twilio: &str,
+    ready: &str,
+    tweak: fn(&mut bot::config::Settings, &str, &str),
+) {
+    let (Ok(url), Ok(base)) = (std::env::var(database), std::env::var(twilio)) else {
+        panic!("run only as a SIGKILL scenario's child ({database} and {twilio} are unset)");
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut settings = bot::config::Settings::local(listener.local_addr().unwrap());
+    settings.twilio.account_sid = Some(crate::support::ACCOUNT_SID.to_owned());
+    settings.twilio.auth_token = Some(crate::support::TOKEN.into());
+    tweak(&mut settings, &url, &base);
+    let services = bot::services::Services::build(settings).await.unwrap();
+    println!("{ready}");
+    let stop = tokio::time::sleep(Duration::from_secs(120));
+    bot::server::run(&services, listener, stop).await.unwrap();
 }

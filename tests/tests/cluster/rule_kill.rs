@@ -42,18 +42,7 @@ fn tweak(s: &mut bot::config::Settings, url: &str, twilio: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "the rule SIGKILL scenario's child process; run by the scenario"]
 async fn child_instance() {
-    let (Ok(url), Ok(twilio)) = (std::env::var(CHILD_DATABASE), std::env::var(CHILD_TWILIO)) else {
-        panic!("run only as the rule SIGKILL scenario's child (its variables are unset)");
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let mut settings = bot::config::Settings::local(listener.local_addr().unwrap());
-    settings.twilio.account_sid = Some(ACCOUNT_SID.to_owned());
-    settings.twilio.auth_token = Some(TOKEN.into());
-    tweak(&mut settings, &url, &twilio);
-    let services = bot::services::Services::build(settings).await.unwrap();
-    println!("{READY}");
-    let stop = tokio::time::sleep(Duration::from_secs(120));
-    bot::server::run(&services, listener, stop).await.unwrap();
+    crate::child::serve_child(CHILD_DATABASE, CHILD_TWILIO, READY, tweak).await;
 }
 
 fn number(i: usize) -> String {

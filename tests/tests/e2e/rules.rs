@@ -10,8 +10,11 @@ use framework::clock::ManualClock;
 use framework::testing::twilio::TwilioWebhook;
 use http::StatusCode;
 use infra_shop::rules::DbRuleSubjects;
+use sea_orm::{ConnectionTrait, Statement};
 
-use crate::support::{BUSINESS, Bot, CUSTOMER, spawn_bot, spawn_bot_at, wait_for};
+use crate::support::{
+    BUSINESS, Bot, CUSTOMER, spawn_bot, spawn_bot_at, spawn_bot_with, wait_for, wait_for_async,
+};
 
 const RULES: &str = include_str!("../../../docs/examples/rules.toml");
 
@@ -184,6 +187,39 @@ async fn a_birthday_rule_greets_at_ten_in_kolkata_once_and_never_a_customer_who_
     );
     assert_eq!(logged.len(), 2, "{results:?}");
 
+    // The occurrence's fan-out asked for again (a job re-enqueued under a
+    // new id, as after a relay hiccup), a little later: nobody is greeted
+    // twice.
+    hand.advance(Duration::from_secs(5));
+    bot::jobs::rule_fan_out::enqueue(
+        &bot.services.jobs,
+        &bot::jobs::rule_fan_out::RuleFanOut {
+            rule: "birthday".to_owned(),
+            occurrence: "2026-03-02".to_owned(),
+            at_ms: BEFORE_TEN_IN_KOLKATA + 30_000,
+            after: None,
+        },
+        "again",
+        Duration::ZERO,
+    )
+    .await
+    .unwrap();
+    let rerun = wait_for_async(|| async {
+        let conn = bot.services.db.connection();
+        let row = conn
+            .query_one_raw(Statement::from_string(
+                conn.get_database_backend(),
+                "SELECT COUNT(*) FROM jobs WHERE dedup_id = 'rule-fan-out:birthday:2026-03-02:again' \
+                 AND status = 'completed'"
+                    .to_owned(),
+            ))
+            .await
+            .unwrap()?;
+        let n: i64 = row.try_get_by_index(0).unwrap();
+        (n == 1).then_some(())
+    })
+    .await;
+    assert!(rerun.is_some(), "the fan-out ran again");
     // The next minutes greet nobody again.
     for _ in 0..3 {
         hand.advance(Duration::from_secs(60));
@@ -192,5 +228,41 @@ async fn a_birthday_rule_greets_at_ten_in_kolkata_once_and_never_a_customer_who_
     assert_eq!(greetings(asha.as_str()), 1, "once");
     assert_eq!(greetings(ravi.as_str()), 0, "never after STOP");
     assert_eq!(runs().await.len(), 2);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_reaches_the_shop_even_past_a_rule_that_answers_every_message_alone() {
+    let bot = spawn_bot_with(|_| {}).await;
+    let file = bot::rules::read_rule_file(
+        r#"
+        [[rule]]
+        name = "away"
+        stop_processing = true
+        trigger = { any_message = true }
+        actions = [{ send = { text = "We are closed for Diwali; back on Monday." } }]
+        "#,
+    )
+    .unwrap();
+    bot.services
+        .shop
+        .rules
+        .import(ImportRules { file })
+        .await
+        .unwrap();
+    let away = say(&bot, "Cement x 2", 1).await;
+    assert_eq!(away, ["We are closed for Diwali; back on Monday."]);
+    let stop = say(&bot, "STOP", 1).await;
+    assert!(stop[0].contains("Reply START to opt back in"), "{stop:?}");
+    let customer = CustomerPhone::parse(CUSTOMER).unwrap();
+    assert!(
+        !bot.services
+            .shop
+            .customers
+            .may_receive_marketing(&customer)
+            .await
+            .unwrap(),
+        "the STOP was recorded"
+    );
     bot.stop().await;
 }

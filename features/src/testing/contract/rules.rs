@@ -113,9 +113,26 @@ pub async fn rule_repository<R: RuleRepository>(repo: R) {
         1,
         "since a time"
     );
+    assert_eq!(
+        repo.runs_since("b-rule", &one, 30).await.unwrap(),
+        0,
+        "after the time: a run at it is not counted"
+    );
     let counts = repo.counts().await.unwrap();
     let c = counts.get("b-rule").copied().unwrap_or_default();
     assert_eq!((c.succeeded, c.skipped, c.failed), (2, 1, 1));
+    repo.set_result("b-rule", &one, "m1", &RunResult::Failed("not sent".into()))
+        .await
+        .unwrap();
+    let c = repo
+        .counts()
+        .await
+        .unwrap()
+        .get("b-rule")
+        .copied()
+        .unwrap_or_default();
+    assert_eq!((c.succeeded, c.failed), (1, 2), "a result changed");
+    assert_eq!(repo.runs_since("b-rule", &one, 0).await.unwrap(), 1);
     let runs = repo.runs("b-rule", 2).await.unwrap();
     assert_eq!(runs.len(), 2);
     assert_eq!(runs[0].occurrence, "m3", "newest first");

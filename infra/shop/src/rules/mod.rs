@@ -187,7 +187,7 @@ impl RuleRepository for DbRuleRepository {
             .from(RuleRuns::Table)
             .and_where(Expr::col(RuleRuns::Rule).eq(rule))
             .and_where(Expr::col(RuleRuns::Phone).eq(customer.as_str()))
-            .and_where(Expr::col(RuleRuns::AtMs).gte(since_ms))
+            .and_where(Expr::col(RuleRuns::AtMs).gt(since_ms))
             .and_where(Expr::col(RuleRuns::Result).eq("done"))
             .to_owned();
         let row = self.db.one(&select).await.map_err(repo_error)?;
@@ -196,6 +196,27 @@ impl RuleRepository for DbRuleRepository {
             None => 0,
         };
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    async fn set_result(
+        &self,
+        rule: &str,
+        customer: &CustomerPhone,
+        occurrence: &str,
+        result: &RunResult,
+    ) -> Result<(), RepositoryError> {
+        let update = Query::update()
+            .table(RuleRuns::Table)
+            .values([
+                (RuleRuns::Result, result.as_str().into()),
+                (RuleRuns::Detail, result.detail().map(str::to_owned).into()),
+            ])
+            .and_where(Expr::col(RuleRuns::Rule).eq(rule))
+            .and_where(Expr::col(RuleRuns::Phone).eq(customer.as_str()))
+            .and_where(Expr::col(RuleRuns::Occurrence).eq(occurrence))
+            .to_owned();
+        self.db.exec(&update).await.map_err(repo_error)?;
+        Ok(())
     }
 
     async fn counts(&self) -> Result<BTreeMap<String, RunCounts>, RepositoryError> {
