@@ -98,6 +98,10 @@ fn trigger_line(report: &RuleReport) -> String {
         text("cron", c)
     } else if let Some(o) = &t.once {
         format!("once at {o}")
+    } else if t.order_confirmed {
+        "order confirmed".to_owned()
+    } else if t.invoice_overdue {
+        "invoice overdue".to_owned()
     } else {
         "?".to_owned()
     }

@@ -27,6 +27,7 @@
 
 pub mod channel;
 pub mod process_order;
+pub mod rule_event;
 pub mod rule_fan_out;
 pub mod rules_tick;
 pub mod send_campaign;
@@ -56,7 +57,7 @@ pub use channel::TemplateSids;
 /// Every job, registered once: [`run_workers`] runs a worker for each, and
 /// `campanile jobs` knows their queues.
 #[must_use]
-pub fn registry() -> [Registered; 8] {
+pub fn registry() -> [Registered; 9] {
     [
         Registered::of::<process_order::ProcessOrder>(),
         Registered::of::<send_campaign::SendCampaign>(),
@@ -66,6 +67,7 @@ pub fn registry() -> [Registered; 8] {
         Registered::of::<sync_catalog::SyncCatalog>(),
         Registered::of::<rules_tick::RulesTick>(),
         Registered::of::<rule_fan_out::RuleFanOut>(),
+        Registered::of::<rule_event::RuleEventJob>(),
     ]
 }
 

@@ -1,15 +1,19 @@
 //! `process-order`: a confirmed order's invoice is issued and, in the same
-//! transaction, its payment reminders and its sending are scheduled.
+//! transaction, its payment reminders, its sending and the rules on its
+//! events (`rule-event`: the order confirmed now, the invoice overdue at
+//! its due date) are scheduled.
 
 use std::time::Duration;
 
 use features::invoices::{InvoiceError, IssueInvoice, OrderInvoice};
 use features::reminders::SchedulePaymentReminders;
+use features::rules::RuleEvent;
 use features::shared::{OrderId, OrderNumber};
 use framework::BoxError;
 use framework::jobs::{Job, JobError};
 use infra_sql::UnitOfWork;
 
+use super::rule_event::{self, RuleEventJob};
 use super::worker::{by_kind, retryable};
 use super::{JobDeps, Queue, ShopJob, send_invoice, send_reminder};
 
@@ -77,6 +81,32 @@ impl ShopJob for ProcessOrder {
                 send_invoice::enqueue(&deps.queue, invoice.number(), "issued")
                     .await
                     .map_err(JobError::Retryable)?;
+                // The rules on events: the confirmation now, the invoice
+                // overdue at its due date (if still unpaid then).
+                let now = deps.clock.now_ms();
+                let confirmed = RuleEventJob::new(
+                    RuleEvent::OrderConfirmed,
+                    invoice.customer(),
+                    OrderNumber::from(order).to_string(),
+                    now,
+                );
+                rule_event::enqueue(&deps.queue, &confirmed, "now", Duration::ZERO)
+                    .await
+                    .map_err(JobError::Retryable)?;
+                let overdue = RuleEventJob::new(
+                    RuleEvent::InvoiceOverdue,
+                    invoice.customer(),
+                    invoice.number().to_string(),
+                    invoice.due_at_ms(),
+                );
+                rule_event::enqueue(
+                    &deps.queue,
+                    &overdue,
+                    "due",
+                    super::delay_until(invoice.due_at_ms(), now),
+                )
+                .await
+                .map_err(JobError::Retryable)?;
                 Ok(Some((invoice, earlier.is_none())))
             })
             .await?;

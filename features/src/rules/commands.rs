@@ -61,6 +61,60 @@ pub struct MessageRulesOutcome {
     pub stop: bool,
 }
 
+/// An event of the shop that rules fire on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleEvent {
+    /// An order was confirmed.
+    OrderConfirmed,
+    /// An invoice passed its due date unpaid.
+    InvoiceOverdue,
+}
+
+impl RuleEvent {
+    /// `order_confirmed` or `invoice_overdue`, as the trigger is written.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OrderConfirmed => "order_confirmed",
+            Self::InvoiceOverdue => "invoice_overdue",
+        }
+    }
+
+    /// Whether `trigger` fires on it.
+    #[must_use]
+    pub fn fires(self, trigger: &super::Trigger) -> bool {
+        matches!(
+            (self, trigger),
+            (Self::OrderConfirmed, super::Trigger::OrderConfirmed)
+                | (Self::InvoiceOverdue, super::Trigger::InvoiceOverdue)
+        )
+    }
+}
+
+/// An event, for the rules that fire on it (a job runs them, in a
+/// transaction).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunEventRules {
+    /// What happened.
+    pub event: RuleEvent,
+    /// To whom.
+    pub customer: CustomerPhone,
+    /// Which one: the order's or the invoice's number (each rule acts once
+    /// per customer and occurrence).
+    pub occurrence: String,
+    /// When it happened (ms): the runs are judged and logged at it.
+    pub at_ms: i64,
+}
+
+/// What running an event's rules did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventStep {
+    /// Quiet hours: run them again at this time (ms).
+    WaitUntil(i64),
+    /// Done; these rules acted.
+    Done(Vec<String>),
+}
+
 /// One page of a timed rule's fan-out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FanOut {

@@ -88,6 +88,11 @@ pub enum Trigger {
     Birthday(Time),
     /// On a schedule in the shop's time zone.
     Scheduled(Schedule),
+    /// The customer's order was confirmed (once per order).
+    OrderConfirmed,
+    /// The customer's invoice passed its due date unpaid (once per
+    /// invoice).
+    InvoiceOverdue,
 }
 
 impl Trigger {
@@ -98,6 +103,19 @@ impl Trigger {
         matches!(self, Self::Birthday(_) | Self::Scheduled(_))
     }
 
+    /// Whether it fires on an event of the shop (an order confirmed, an
+    /// invoice overdue): a job runs it for that customer.
+    #[must_use]
+    pub fn is_event(&self) -> bool {
+        matches!(self, Self::OrderConfirmed | Self::InvoiceOverdue)
+    }
+
+    /// Whether it answers the message that fired it (inside that turn).
+    #[must_use]
+    pub fn is_message(&self) -> bool {
+        matches!(self, Self::Keyword(_) | Self::AnyMessage | Self::NewContact)
+    }
+
     /// Whether its actions reach customers who did not just write: those
     /// honour opt-outs and quiet hours.
     #[must_use]
@@ -106,7 +124,8 @@ impl Trigger {
     }
 
     /// Its kind, as logged and counted: `keyword`, `any_message`,
-    /// `new_contact`, `birthday`, `scheduled`.
+    /// `new_contact`, `birthday`, `scheduled`, `order_confirmed`,
+    /// `invoice_overdue`.
     #[must_use]
     pub fn kind(&self) -> &'static str {
         match self {
@@ -115,6 +134,8 @@ impl Trigger {
             Self::NewContact => "new_contact",
             Self::Birthday(_) => "birthday",
             Self::Scheduled(_) => "scheduled",
+            Self::OrderConfirmed => "order_confirmed",
+            Self::InvoiceOverdue => "invoice_overdue",
         }
     }
 }

@@ -38,14 +38,14 @@ pub mod spec;
 mod tests;
 
 pub use commands::{
-    DeleteRule, FanOut, FanOutStep, ImportRules, MessageRulesOutcome, RunMessageRules, SaveRule,
-    SetRuleEnabled,
+    DeleteRule, EventStep, FanOut, FanOutStep, ImportRules, MessageRulesOutcome, RuleEvent,
+    RunEventRules, RunMessageRules, SaveRule, SetRuleEnabled,
 };
 pub use domain::{Action, Condition, Keyword, Rule, RuleName, Schedule, Trigger};
 pub use error::RuleError;
 pub use ports::{
-    PastMessage, RuleEffects, RuleRepository, RuleSubjects, RunCounts, RunRecord, RunResult,
-    SendOutcome, StoredRule, Subject,
+    PastEvent, PastMessage, RuleEffects, RuleRepository, RuleSubjects, RunCounts, RunRecord,
+    RunResult, SendOutcome, StoredRule, Subject,
 };
 pub use queries::{DryRun, Due, DueRules, GetRule, Hit, ListRules, RuleReport, RuleRuns};
 pub use service::{KEY_PREFIX, RuleService};

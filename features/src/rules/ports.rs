@@ -216,6 +216,19 @@ pub struct PastMessage {
     pub first: bool,
 }
 
+/// An event from the past, for a dry run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PastEvent {
+    /// What happened.
+    pub event: super::commands::RuleEvent,
+    /// To whom.
+    pub customer: CustomerPhone,
+    /// The order's or invoice's number.
+    pub occurrence: String,
+    /// When (ms).
+    pub at_ms: i64,
+}
+
 /// What is known of customers.
 ///
 /// # Errors
@@ -243,6 +256,16 @@ pub trait RuleSubjects: Clone + Send + Sync + 'static {
         phone: &CustomerPhone,
         message_id: &str,
     ) -> impl Future<Output = Result<bool, RepositoryError>> + Send;
+
+    /// The shop's events from `since_ms` to `until_ms` (orders confirmed,
+    /// invoices that passed their due date unpaid), oldest first, at most
+    /// `limit` (a dry run replays them).
+    fn events_since(
+        &self,
+        since_ms: i64,
+        until_ms: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<PastEvent>, RepositoryError>> + Send;
 
     /// The customers' messages received since `since_ms`, oldest first,
     /// at most `limit` (a dry run replays them).

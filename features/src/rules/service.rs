@@ -7,8 +7,8 @@ use std::sync::Arc;
 use jiff::civil::{Date, DateTime};
 
 use super::commands::{
-    DeleteRule, FanOut, FanOutStep, ImportRules, MessageRulesOutcome, RunMessageRules, SaveRule,
-    SetRuleEnabled,
+    DeleteRule, EventStep, FanOut, FanOutStep, ImportRules, MessageRulesOutcome, RunEventRules,
+    RunMessageRules, SaveRule, SetRuleEnabled,
 };
 use super::domain::{
     Action, Condition, DAY_MS, Rule, Schedule, Trigger, is_birthday, local_time, time_in,
@@ -289,7 +289,7 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
         cmd: RunMessageRules,
         effects: &E,
     ) -> Result<MessageRulesOutcome, RuleError> {
-        let mut rules = self.enabled(|t| !t.is_timed()).await?;
+        let mut rules = self.enabled(Trigger::is_message).await?;
         rules.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.name.cmp(&b.name)));
         let mut outcome = MessageRulesOutcome::default();
         let mut first: Option<bool> = None;
@@ -309,7 +309,10 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
                     }
                     first == Some(true)
                 }
-                Trigger::Birthday(_) | Trigger::Scheduled(_) => false,
+                Trigger::Birthday(_)
+                | Trigger::Scheduled(_)
+                | Trigger::OrderConfirmed
+                | Trigger::InvoiceOverdue => false,
             };
             if !fires {
                 continue;
@@ -456,33 +459,85 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
             {
                 continue;
             }
-            let plan = self.plan(&rule, subject, at).await?;
-            let record = record(&rule, subject, &cmd.occurrence, &plan, at);
-            if !self.repo.record_run(&record).await? {
-                continue;
-            }
-            let key = format!("{KEY_PREFIX}{}:{}", rule.name.as_str(), cmd.occurrence);
-            for step in &plan.steps {
-                if let Some(why) = apply(effects, subject, step, &key).await? {
-                    // Logged done a moment ago, in this transaction: it
-                    // did not reach the customer after all.
-                    self.repo
-                        .set_result(
-                            rule.name.as_str(),
-                            &subject.phone,
-                            &cmd.occurrence,
-                            &RunResult::Failed(why),
-                        )
-                        .await?;
-                    break;
-                }
-            }
+            self.act(&rule, subject, &cmd.occurrence, at, effects)
+                .await?;
         }
         Ok(if page.len() < cmd.limit.clamp(1, 1000) as usize {
             FanOutStep::Finished
         } else {
             FanOutStep::Next(last)
         })
+    }
+
+    /// Runs the enabled rules that fire on an event (an order confirmed,
+    /// an invoice overdue) for its customer, highest priority first: each
+    /// logged once per rule, customer and occurrence (the order's or the
+    /// invoice's number), its messages sent under `rule:{name}:{occurrence}`.
+    /// These reach the customer proactively: an opt-out skips them, and in
+    /// the quiet hours nothing runs. Call it in a transaction.
+    ///
+    /// # Errors
+    ///
+    /// [`RuleError::Storage`].
+    pub async fn on_event<E: RuleEffects>(
+        &self,
+        cmd: RunEventRules,
+        effects: &E,
+    ) -> Result<EventStep, RuleError> {
+        let now = self.now.ms();
+        let allowed = self.clock.next_allowed(now);
+        if allowed > now {
+            return Ok(EventStep::WaitUntil(allowed));
+        }
+        let mut rules = self.enabled(|t| cmd.event.fires(t)).await?;
+        rules.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.name.cmp(&b.name)));
+        if rules.is_empty() {
+            return Ok(EventStep::Done(Vec::new()));
+        }
+        let subject = self.subjects.subject(&cmd.customer).await?;
+        let mut acted = Vec::new();
+        for rule in &rules {
+            if self
+                .act(rule, &subject, &cmd.occurrence, cmd.at_ms, effects)
+                .await?
+                == Some(RunResult::Done)
+            {
+                acted.push(rule.name.as_str().to_owned());
+            }
+        }
+        Ok(EventStep::Done(acted))
+    }
+
+    /// A proactive run of `rule` for `subject` at `at`: planned, logged
+    /// once per rule, customer and occurrence (`None`: logged before,
+    /// nothing done), then its actions, its messages under
+    /// `rule:{name}:{occurrence}`. How it ended.
+    async fn act<E: RuleEffects>(
+        &self,
+        rule: &Rule,
+        subject: &Subject,
+        occurrence: &str,
+        at: i64,
+        effects: &E,
+    ) -> Result<Option<RunResult>, RuleError> {
+        let plan = self.plan(rule, subject, at).await?;
+        let record = record(rule, subject, occurrence, &plan, at);
+        if !self.repo.record_run(&record).await? {
+            return Ok(None);
+        }
+        let key = format!("{KEY_PREFIX}{}:{occurrence}", rule.name.as_str());
+        for step in &plan.steps {
+            if let Some(why) = apply(effects, subject, step, &key).await? {
+                // Logged done a moment ago, in this transaction: it did not
+                // reach the customer after all.
+                let failed = RunResult::Failed(why);
+                self.repo
+                    .set_result(rule.name.as_str(), &subject.phone, occurrence, &failed)
+                    .await?;
+                return Ok(Some(failed));
+            }
+        }
+        Ok(Some(plan.result))
     }
 
     /// Replays the customers' messages (or the schedule's occurrences) of
@@ -501,7 +556,18 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
         let now = self.now.ms();
         let mut hits: Vec<Hit> = Vec::new();
         let mut done: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-        if rule.trigger.is_timed() {
+        if rule.trigger.is_event() {
+            let events = self
+                .subjects
+                .events_since(query.since_ms, now, DRY_RUN_MESSAGES)
+                .await?;
+            for event in events.iter().filter(|e| e.event.fires(&rule.trigger)) {
+                let subject = self.subjects.subject(&event.customer).await?;
+                let prior = done.entry(subject.phone.as_str().to_owned()).or_default();
+                let plan = self.plan_with(&rule, &subject, event.at_ms, Prior::Times(prior));
+                hits.push(hit(event.at_ms, &subject, &event.occurrence, &plan, prior));
+            }
+        } else if rule.trigger.is_timed() {
             let subjects = self.subjects.subjects(None, DRY_RUN_SUBJECTS).await?;
             for (at_ms, occurrence) in self.occurrences(&rule.trigger, query.since_ms, now) {
                 let day = birthday_date(&rule.trigger, &occurrence);
@@ -529,7 +595,10 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
                     Trigger::NewContact => {
                         message.first && firsts_seen.insert(message.customer.clone())
                     }
-                    Trigger::Birthday(_) | Trigger::Scheduled(_) => false,
+                    Trigger::Birthday(_)
+                    | Trigger::Scheduled(_)
+                    | Trigger::OrderConfirmed
+                    | Trigger::InvoiceOverdue => false,
                 };
                 if !fires {
                     continue;

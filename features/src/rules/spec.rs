@@ -90,6 +90,12 @@ pub struct TriggerSpec {
     /// Once, at this local time ("2026-12-25T09:00").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub once: Option<String>,
+    /// The customer's order was confirmed.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub order_confirmed: bool,
+    /// The customer's invoice passed its due date unpaid.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub invoice_overdue: bool,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if signature
@@ -226,7 +232,7 @@ impl RuleSpec {
             .enumerate()
             .map(|(i, a)| a.compile(&format!("actions[{i}]"), cx))
             .collect::<Result<Vec<_>, _>>()?;
-        if self.stop_processing && trigger.is_timed() {
+        if self.stop_processing && !trigger.is_message() {
             return Err(invalid(
                 "stop_processing",
                 "only a rule that fires on a message can answer it alone",
@@ -295,11 +301,17 @@ impl TriggerSpec {
             })?;
             found.push(Trigger::Scheduled(Schedule::Once(at)));
         }
+        if self.order_confirmed {
+            found.push(Trigger::OrderConfirmed);
+        }
+        if self.invoice_overdue {
+            found.push(Trigger::InvoiceOverdue);
+        }
         match found.len() {
             1 => Ok(found.remove(0)),
             0 => Err(invalid(
                 "trigger",
-                "set one of keyword, regex, any_message, new_contact, birthday, cron, once",
+                "set one of keyword, regex, any_message, new_contact, birthday, cron, once, order_confirmed, invoice_overdue",
             )),
             _ => Err(invalid("trigger", "set only one trigger per rule")),
         }

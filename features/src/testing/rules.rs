@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use crate::campaigns::Personalised;
 use crate::customers::Tag;
 use crate::rules::{
-    PastMessage, RuleEffects, RuleRepository, RuleSpec, RuleSubjects, RunCounts, RunRecord,
-    RunResult, SendOutcome, StoredRule, Subject,
+    PastEvent, PastMessage, RuleEffects, RuleRepository, RuleSpec, RuleSubjects, RunCounts,
+    RunRecord, RunResult, SendOutcome, StoredRule, Subject,
 };
 use crate::shared::{CustomerPhone, RepositoryError};
 
@@ -155,6 +155,7 @@ pub struct InMemSubjects {
 struct SubjectsState {
     subjects: BTreeMap<CustomerPhone, Subject>,
     messages: Vec<PastMessage>,
+    events: Vec<PastEvent>,
 }
 
 impl InMemSubjects {
@@ -171,6 +172,11 @@ impl InMemSubjects {
             .unwrap()
             .subjects
             .insert(subject.phone.clone(), subject);
+    }
+
+    /// Records an event of the shop.
+    pub fn event(&self, event: PastEvent) {
+        self.inner.lock().unwrap().events.push(event);
     }
 
     /// Records a message from `customer` (making them known).
@@ -230,6 +236,24 @@ impl RuleSubjects for InMemSubjects {
             .iter()
             .find(|m| &m.customer == phone)
             .is_none_or(|m| m.id == message_id))
+    }
+
+    async fn events_since(
+        &self,
+        since_ms: i64,
+        until_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<PastEvent>, RepositoryError> {
+        let state = self.inner.lock().unwrap();
+        let mut events: Vec<PastEvent> = state
+            .events
+            .iter()
+            .filter(|e| e.at_ms >= since_ms && e.at_ms <= until_ms)
+            .cloned()
+            .collect();
+        events.sort_by_key(|e| e.at_ms);
+        events.truncate(limit as usize);
+        Ok(events)
     }
 
     async fn messages_since(

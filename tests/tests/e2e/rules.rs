@@ -266,3 +266,92 @@ async fn stop_reaches_the_shop_even_past_a_rule_that_answers_every_message_alone
     );
     bot.stop().await;
 }
+
+/// 2 March 2026, 04:00 UTC: 09:30 in Asia/Kolkata, out of the quiet hours.
+const MORNING_IN_KOLKATA: i64 = 1_772_424_000_000;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_and_invoice_rules_thank_for_an_order_and_chase_an_overdue_invoice_once() {
+    const OVERDUE_SID: &str = "HX000000000000000000000000000overdue";
+    let hand = ManualClock::new(MORNING_IN_KOLKATA);
+    let bot = spawn_bot_at(hand.clock(), |_| {}).await;
+    let file = bot::rules::read_rule_file(&format!(
+        r#"
+        [[rule]]
+        name = "thanks"
+        trigger = {{ order_confirmed = true }}
+        actions = [{{ send = {{ text = "Thank you, {{{{name}}}}! We are packing {{{{last_order}}}}." }} }}]
+
+        [[rule]]
+        name = "chase"
+        trigger = {{ invoice_overdue = true }}
+        actions = [{{ send = {{ template = {{ name = "payment_reminder", content_sid = "{OVERDUE_SID}", variables = ["{{{{name}}}}"] }} }} }}]
+        "#
+    ))
+    .unwrap();
+    bot.services
+        .shop
+        .rules
+        .import(ImportRules { file })
+        .await
+        .unwrap();
+    say(&bot, "Cement x 2", 1).await;
+    bot.twilio_says("confirm").await;
+    let thanked = wait_for(|| {
+        bot.chat_texts()
+            .into_iter()
+            .find(|t| t.starts_with("Thank you, Asha!"))
+    })
+    .await;
+    assert_eq!(
+        thanked.as_deref(),
+        Some("Thank you, Asha! We are packing ORD-00001."),
+        "{:?}",
+        bot.chat_texts()
+    );
+
+    // Fifteen days on, the invoice is due and unpaid.
+    let chased = || {
+        bot.twilio
+            .accepted()
+            .iter()
+            .filter(|r| r.field("ContentSid") == Some(OVERDUE_SID))
+            .count()
+    };
+    hand.advance(Duration::from_secs(15 * 24 * 3600 + 60));
+    assert!(
+        wait_for(|| (chased() > 0).then_some(())).await.is_some(),
+        "the overdue rule fired: {:?}",
+        bot.twilio.accepted()
+    );
+    hand.advance(Duration::from_secs(3600));
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(chased(), 1, "once");
+    let thanks = bot
+        .services
+        .shop
+        .rules
+        .get(GetRule {
+            name: "thanks".to_owned(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(thanks.counts.succeeded, 1);
+    let dry = bot
+        .services
+        .shop
+        .rules
+        .dry_run(features::rules::DryRun {
+            rule: "chase".to_owned(),
+            since_ms: MORNING_IN_KOLKATA,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        dry.len(),
+        1,
+        "the dry run replays the overdue invoice: {dry:?}"
+    );
+    assert_eq!(dry[0].occurrence, "INV-00001");
+    bot.stop().await;
+}

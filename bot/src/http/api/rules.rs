@@ -32,7 +32,8 @@ pub fn routes() -> OpenApiRouter<Services> {
 
 /// A rule as in the rule file, as JSON: `name`, `enabled`, `priority`,
 /// `stop_processing`, `trigger` (one of `keyword`, `regex`,
-/// `any_message`, `new_contact`, `birthday`, `cron`, `once`),
+/// `any_message`, `new_contact`, `birthday`, `cron`, `once`,
+/// `order_confirmed`, `invoice_overdue`),
 /// `conditions` (`tags`, `not_tags`, `opted_in`, `inside_window`,
 /// `between`, `at_most`) and `actions` (each one of `send`, `tag`,
 /// `untag`, `set`, `log`). See README.md.

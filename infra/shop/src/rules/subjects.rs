@@ -5,9 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use features::customers::Tag;
+use features::invoices::InvoiceNumber;
 use features::rules::domain::BIRTHDAY;
-use features::rules::{PastMessage, RuleSubjects, Subject};
-use features::shared::{CustomerPhone, RepositoryError};
+use features::rules::{PastEvent, PastMessage, RuleEvent, RuleSubjects, Subject};
+use features::shared::{CustomerPhone, OrderId, OrderNumber, RepositoryError};
 use infra_sql::Database;
 use infra_sql::messages::Direction;
 use infra_sql::schema::{Customers, MarketingOptOuts, Messages};
@@ -15,7 +16,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, OnConflict, Order, Query};
 
 use crate::campaigns::DbAudience;
 use crate::products::repo_error;
-use crate::schema::{CustomerAttributes, CustomerTags};
+use crate::schema::{CustomerAttributes, CustomerTags, Invoices};
 
 /// The shop's customers as rules see them; cheap to clone.
 #[derive(Debug, Clone)]
@@ -222,6 +223,78 @@ impl RuleSubjects for DbRuleSubjects {
         })
     }
 
+    async fn events_since(
+        &self,
+        since_ms: i64,
+        until_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<PastEvent>, RepositoryError> {
+        // Every confirmed order gets its invoice in the job that follows
+        // the confirmation, which also fires the rules: the invoice's
+        // issue is the confirmation as the rules saw it.
+        let confirmed = Query::select()
+            .columns([
+                Invoices::OrderId,
+                Invoices::CustomerPhone,
+                Invoices::IssuedAtMs,
+            ])
+            .from(Invoices::Table)
+            .and_where(Expr::col(Invoices::IssuedAtMs).gte(since_ms))
+            .and_where(Expr::col(Invoices::IssuedAtMs).lte(until_ms))
+            .order_by(Invoices::IssuedAtMs, Order::Asc)
+            .limit(u64::from(limit))
+            .to_owned();
+        let mut events = Vec::new();
+        for row in self.db.all(&confirmed).await.map_err(repo_error)? {
+            let order: i64 = row.try_get("", "order_id").map_err(repo_error)?;
+            let Some(customer) = phone_of(&row)? else {
+                continue;
+            };
+            events.push(PastEvent {
+                event: RuleEvent::OrderConfirmed,
+                customer,
+                occurrence: OrderNumber::from(OrderId::new(order)).to_string(),
+                at_ms: row.try_get("", "issued_at_ms").map_err(repo_error)?,
+            });
+        }
+        // Overdue: due in the period, and unpaid then (still, or paid
+        // after the due date); a void invoice is nobody's debt.
+        let overdue = Query::select()
+            .columns([
+                Invoices::NumberSeq,
+                Invoices::CustomerPhone,
+                Invoices::DueAtMs,
+            ])
+            .from(Invoices::Table)
+            .and_where(Expr::col(Invoices::DueAtMs).gte(since_ms))
+            .and_where(Expr::col(Invoices::DueAtMs).lte(until_ms))
+            .and_where(
+                Expr::col(Invoices::Status)
+                    .eq("issued")
+                    .or(Expr::col(Invoices::Status)
+                        .eq("paid")
+                        .and(Expr::col(Invoices::PaidAtMs).gt(Expr::col(Invoices::DueAtMs)))),
+            )
+            .order_by(Invoices::DueAtMs, Order::Asc)
+            .limit(u64::from(limit))
+            .to_owned();
+        for row in self.db.all(&overdue).await.map_err(repo_error)? {
+            let seq: i64 = row.try_get("", "number_seq").map_err(repo_error)?;
+            let Some(customer) = phone_of(&row)? else {
+                continue;
+            };
+            events.push(PastEvent {
+                event: RuleEvent::InvoiceOverdue,
+                customer,
+                occurrence: InvoiceNumber::new(u64::try_from(seq).unwrap_or_default()).to_string(),
+                at_ms: row.try_get("", "due_at_ms").map_err(repo_error)?,
+            });
+        }
+        events.sort_by_key(|e| e.at_ms);
+        events.truncate(limit as usize);
+        Ok(events)
+    }
+
     async fn messages_since(
         &self,
         since_ms: i64,
@@ -272,4 +345,11 @@ impl RuleSubjects for DbRuleSubjects {
         }
         Ok(out)
     }
+}
+
+/// The `customer_phone` of a row, or `None` for one that is not a number
+/// (a row edited by hand: left out of a dry run).
+fn phone_of(row: &sea_orm::QueryResult) -> Result<Option<CustomerPhone>, RepositoryError> {
+    let phone: String = row.try_get("", "customer_phone").map_err(repo_error)?;
+    Ok(CustomerPhone::parse(&phone).ok())
 }
