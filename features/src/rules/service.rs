@@ -2,7 +2,7 @@
 //! and replayed.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use jiff::civil::{Date, DateTime};
 
@@ -48,6 +48,11 @@ pub struct RuleService<R, S> {
     clock: ShopClock,
     templates: Arc<BTreeSet<String>>,
     now: Now,
+    /// The stored rules compiled, by id, with the spec each was compiled
+    /// from: every message asks for the enabled rules, and compiling
+    /// (a regex, a cron's next time) each time would cost more than the
+    /// read.
+    compiled: Arc<Mutex<BTreeMap<i64, (RuleSpec, Option<Rule>)>>>,
 }
 
 /// One planned step of a run.
@@ -106,6 +111,7 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
             clock,
             templates: Arc::new(templates),
             now,
+            compiled: Arc::default(),
         }
     }
 
@@ -739,15 +745,26 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
     }
 
     async fn enabled(&self, which: impl Fn(&Trigger) -> bool) -> Result<Vec<Rule>, RuleError> {
-        Ok(self
-            .repo
-            .list()
-            .await?
-            .iter()
-            .filter(|s| s.spec.enabled)
-            .filter_map(|s| self.compiled(s))
-            .filter(|r| which(&r.trigger))
-            .collect())
+        let stored = self.repo.list().await?;
+        let mut cache = self
+            .compiled
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Rules deleted since are forgotten.
+        cache.retain(|id, _| stored.iter().any(|s| s.id == *id));
+        let mut rules = Vec::new();
+        for s in stored.iter().filter(|s| s.spec.enabled) {
+            let fresh = cache.get(&s.id).is_some_and(|(spec, _)| *spec == s.spec);
+            if !fresh {
+                cache.insert(s.id, (s.spec.clone(), self.compiled(s)));
+            }
+            if let Some((_, Some(rule))) = cache.get(&s.id)
+                && which(&rule.trigger)
+            {
+                rules.push(rule.clone());
+            }
+        }
+        Ok(rules)
     }
 
     /// A stored rule compiled, or `None` when it no longer passes the

@@ -886,3 +886,44 @@ async fn an_order_confirmed_rule_acts_once_per_order_and_its_dry_run_replays_the
         .collect();
     assert_eq!(dry, [("ORD-00007", true), ("ORD-00008", false)], "as live");
 }
+
+#[tokio::test]
+async fn an_edited_rule_takes_effect_on_the_next_message() {
+    let w = world("Asia/Kolkata", None, "2026-12-07T06:00:00Z");
+    let asha = phone(1);
+    let ask = |id: &str, t: &str| {
+        let (svc, effects, who) = (w.service.clone(), w.effects.clone(), asha.clone());
+        let (id, t) = (id.to_owned(), t.to_owned());
+        async move {
+            svc.on_message(message(&id, &who, &t), &effects)
+                .await
+                .unwrap()
+                .fired
+        }
+    };
+    w.service
+        .save(SaveRule {
+            spec: rule("hours", keyword("opening hours"), vec![text("9 to 6")]),
+        })
+        .await
+        .unwrap();
+    assert_eq!(ask("m1", "opening hours?").await, ["hours"]);
+    w.service
+        .save(SaveRule {
+            spec: rule("hours", keyword("timings"), vec![text("9 to 6")]),
+        })
+        .await
+        .unwrap();
+    assert!(
+        ask("m2", "opening hours?").await.is_empty(),
+        "the old keyword"
+    );
+    assert_eq!(ask("m3", "timings?").await, ["hours"]);
+    w.service
+        .delete(DeleteRule {
+            name: "hours".to_owned(),
+        })
+        .await
+        .unwrap();
+    assert!(ask("m4", "timings?").await.is_empty(), "deleted");
+}
