@@ -112,6 +112,8 @@ pub struct Services {
     pub deployment: Arc<str>,
     /// Zoho CRM, when its credentials are set.
     pub zoho: Option<crate::zoho::Zoho>,
+    /// Automation rules' webhook calls.
+    pub webhooks: infra_providers::webhook::WebhookClient,
 }
 
 /// The provider clients the settings configure.
@@ -322,6 +324,10 @@ impl Services {
             job_runner,
             deployment,
             zoho,
+            webhooks: infra_providers::webhook::WebhookClient::new(
+                &infra_providers::webhook::WebhookConfig::default(),
+            )
+            .context("the rules' webhook client")?,
             db,
             clock,
             settings,
@@ -344,6 +350,7 @@ impl Services {
             reminders: Arc::clone(&self.reminders),
             campaigns: Arc::clone(&self.campaigns),
             rules: Arc::clone(&self.shop.rules),
+            webhooks: self.webhooks.clone(),
             pacing: self.settings.campaigns.clone(),
             twilio_from: self.settings.twilio.whatsapp_from.clone(),
             catalog: Arc::clone(&self.shop.catalog),

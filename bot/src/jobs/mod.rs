@@ -29,6 +29,7 @@ pub mod channel;
 pub mod process_order;
 pub mod rule_event;
 pub mod rule_fan_out;
+pub mod rule_webhook;
 pub mod rules_tick;
 pub mod send_campaign;
 pub mod send_invoice;
@@ -57,7 +58,7 @@ pub use channel::TemplateSids;
 /// Every job, registered once: [`run_workers`] runs a worker for each, and
 /// `campanile jobs` knows their queues.
 #[must_use]
-pub fn registry() -> [Registered; 9] {
+pub fn registry() -> [Registered; 10] {
     [
         Registered::of::<process_order::ProcessOrder>(),
         Registered::of::<send_campaign::SendCampaign>(),
@@ -68,6 +69,7 @@ pub fn registry() -> [Registered; 9] {
         Registered::of::<rules_tick::RulesTick>(),
         Registered::of::<rule_fan_out::RuleFanOut>(),
         Registered::of::<rule_event::RuleEventJob>(),
+        Registered::of::<rule_webhook::RuleWebhook>(),
     ]
 }
 
@@ -137,6 +139,8 @@ pub struct JobDeps {
     pub campaigns: Arc<Campaigns>,
     /// Automation rules (the timed ones run here).
     pub rules: Arc<Rules>,
+    /// Rules' webhook calls (a deadline and a circuit breaker).
+    pub webhooks: infra_providers::webhook::WebhookClient,
     /// Campaign pacing: messaging limits and batch size.
     pub pacing: crate::config::CampaignSettings,
     /// The Twilio sender (`TWILIO_WHATSAPP_FROM`), which reaches campaign

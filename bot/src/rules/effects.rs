@@ -3,7 +3,7 @@
 
 use features::campaigns::Personalised;
 use features::customers::{CustomerRepository as _, Tag};
-use features::rules::{RuleEffects, SendOutcome, Subject};
+use features::rules::{RuleEffects, SendOutcome, Subject, WebhookCall};
 use features::shared::{CustomerPhone, RepositoryError};
 use framework::clock::Clock;
 use infra_shop::customers::DbCustomerRepository;
@@ -13,11 +13,12 @@ use infra_sql::sender::SenderError;
 
 use crate::jobs::JobDeps;
 
-/// Tags, attributes and (from a job) proactive messages through the
-/// outbox.
+/// Tags, attributes, webhook calls (asked of the job queue) and (from a
+/// job) proactive messages through the outbox.
 #[derive(Debug)]
 pub struct ShopRuleEffects<'a> {
     customers: DbCustomerRepository,
+    queue: crate::jobs::Queue,
     subjects: DbRuleSubjects,
     clock: Clock,
     jobs: Option<&'a JobDeps>,
@@ -30,6 +31,7 @@ impl<'a> ShopRuleEffects<'a> {
     pub fn in_turn(db: &Database, clock: Clock) -> Self {
         Self {
             customers: DbCustomerRepository::new(db.clone()),
+            queue: crate::jobs::Queue::new(db.clone()),
             subjects: DbRuleSubjects::new(db.clone()),
             clock,
             jobs: None,
@@ -42,6 +44,7 @@ impl<'a> ShopRuleEffects<'a> {
     pub fn in_job(deps: &'a JobDeps) -> Self {
         Self {
             customers: DbCustomerRepository::new(deps.db.clone()),
+            queue: deps.queue.clone(),
             subjects: DbRuleSubjects::new(deps.db.clone()),
             clock: deps.clock.clone(),
             jobs: Some(deps),
@@ -88,6 +91,12 @@ impl RuleEffects for ShopRuleEffects<'_> {
             )),
             Err(e) => Err(backend(e)),
         }
+    }
+
+    async fn webhook(&self, call: &WebhookCall) -> Result<(), RepositoryError> {
+        crate::jobs::rule_webhook::enqueue(&self.queue, call)
+            .await
+            .map_err(|e| RepositoryError::Backend(anyhow::anyhow!("{e}")))
     }
 
     async fn tag(&self, customer: &CustomerPhone, tags: &[Tag]) -> Result<(), RepositoryError> {

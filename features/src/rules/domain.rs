@@ -269,10 +269,14 @@ pub enum Action {
     },
     /// Write a line to the rule's log.
     Log(String),
+    /// Post the run (rule, trigger, customer, occurrence) as JSON to this
+    /// URL, from a job behind the outbound policy.
+    Webhook(String),
 }
 
 impl Action {
-    /// Its kind, as logged: `send`, `tag`, `untag`, `set_attribute`, `log`.
+    /// Its kind, as logged: `send`, `tag`, `untag`, `set_attribute`, `log`,
+    /// `webhook`.
     #[must_use]
     pub fn kind(&self) -> &'static str {
         match self {
@@ -281,6 +285,7 @@ impl Action {
             Self::Untag(_) => "untag",
             Self::SetAttribute { .. } => "set_attribute",
             Self::Log(_) => "log",
+            Self::Webhook(_) => "webhook",
         }
     }
 }

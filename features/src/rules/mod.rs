@@ -45,7 +45,7 @@ pub use domain::{Action, Condition, Keyword, Rule, RuleName, Schedule, Trigger};
 pub use error::RuleError;
 pub use ports::{
     PastEvent, PastMessage, RuleEffects, RuleRepository, RuleSubjects, RunCounts, RunRecord,
-    RunResult, SendOutcome, StoredRule, Subject,
+    RunResult, SendOutcome, StoredRule, Subject, WebhookCall,
 };
 pub use queries::{DryRun, Due, DueRules, GetRule, Hit, ListRules, RuleReport, RuleRuns};
 pub use service::{KEY_PREFIX, RuleService};

@@ -276,6 +276,25 @@ pub trait RuleSubjects: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<PastMessage>, RepositoryError>> + Send;
 }
 
+/// A rule's run, as a webhook receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookCall {
+    /// The URL.
+    pub url: String,
+    /// The rule's name.
+    pub rule: String,
+    /// The trigger's kind.
+    pub trigger: String,
+    /// For whom.
+    pub customer: CustomerPhone,
+    /// Which occurrence.
+    pub occurrence: String,
+    /// Which of the rule's actions (from 0): one call per run and action.
+    pub action: usize,
+    /// When the run was judged (ms).
+    pub at_ms: i64,
+}
+
 /// Whether a proactive message was stored to be sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendOutcome {
@@ -303,6 +322,13 @@ pub trait RuleEffects: Send + Sync {
         message: &Personalised,
         key: &str,
     ) -> impl Future<Output = Result<SendOutcome, RepositoryError>> + Send;
+
+    /// Calls a webhook with a run (later, from a job: in the caller's
+    /// transaction only the call is asked for, once per run and action).
+    fn webhook(
+        &self,
+        call: &WebhookCall,
+    ) -> impl Future<Output = Result<(), RepositoryError>> + Send;
 
     /// Puts `tags` on `customer`.
     fn tag(

@@ -17,7 +17,7 @@ use super::domain::{
 use super::error::RuleError;
 use super::ports::{
     RuleEffects, RuleRepository, RuleSubjects, RunRecord, RunResult, SendOutcome, StoredRule,
-    Subject,
+    Subject, WebhookCall,
 };
 use super::queries::{DryRun, Due, DueRules, GetRule, Hit, ListRules, RuleReport, RuleRuns};
 use super::spec::{CompileContext, RuleSpec};
@@ -63,6 +63,7 @@ enum Step {
     Untag(Vec<crate::customers::Tag>),
     Set { name: String, value: String },
     Log(String),
+    Webhook { url: String, action: usize },
 }
 
 impl Step {
@@ -74,6 +75,7 @@ impl Step {
             Self::Untag(t) => format!("untag {}", tags(t)),
             Self::Set { name, value } => format!("set {name} = {value:?}"),
             Self::Log(line) => format!("log {line:?}"),
+            Self::Webhook { url, .. } => format!("webhook POST {url}"),
         }
     }
 }
@@ -354,7 +356,12 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
                 match step {
                     Step::Send(message) => outcome.replies.push(message.clone()),
                     other => {
-                        apply(effects, subject, other, "").await?;
+                        let run = RunOf {
+                            rule: &rule,
+                            occurrence: &occurrence,
+                            at: now,
+                        };
+                        apply(effects, subject, other, &run).await?;
                     }
                 }
             }
@@ -531,9 +538,13 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
         if !self.repo.record_run(&record).await? {
             return Ok(None);
         }
-        let key = format!("{KEY_PREFIX}{}:{occurrence}", rule.name.as_str());
+        let run = RunOf {
+            rule,
+            occurrence,
+            at,
+        };
         for step in &plan.steps {
-            if let Some(why) = apply(effects, subject, step, &key).await? {
+            if let Some(why) = apply(effects, subject, step, &run).await? {
                 // Logged done a moment ago, in this transaction: it did not
                 // reach the customer after all.
                 let failed = RunResult::Failed(why);
@@ -665,7 +676,7 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
             last_order: subject.last_order.clone(),
         };
         let mut steps = Vec::new();
-        for action in &rule.actions {
+        for (index, action) in rule.actions.iter().enumerate() {
             let step = match action {
                 Action::Send(message) => match message.personalise(&recipient, window_open) {
                     Some(p) => Step::Send(p),
@@ -686,6 +697,10 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
                     value: value.clone(),
                 },
                 Action::Log(line) => Step::Log(line.clone()),
+                Action::Webhook(url) => Step::Webhook {
+                    url: url.clone(),
+                    action: index,
+                },
             };
             steps.push(step);
         }
@@ -780,18 +795,39 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
     }
 }
 
+/// Which run a step belongs to.
+struct RunOf<'a> {
+    rule: &'a Rule,
+    occurrence: &'a str,
+    at: i64,
+}
+
 /// Runs `step` for `subject`; why a message did not go, if it did not.
 async fn apply<E: RuleEffects>(
     effects: &E,
     subject: &Subject,
     step: &Step,
-    key: &str,
+    run: &RunOf<'_>,
 ) -> Result<Option<String>, RuleError> {
     match step {
         Step::Send(message) => {
-            if let SendOutcome::NotSent(why) = effects.send(subject, message, key).await? {
+            let key = format!("{KEY_PREFIX}{}:{}", run.rule.name.as_str(), run.occurrence);
+            if let SendOutcome::NotSent(why) = effects.send(subject, message, &key).await? {
                 return Ok(Some(why));
             }
+        }
+        Step::Webhook { url, action } => {
+            effects
+                .webhook(&WebhookCall {
+                    url: url.clone(),
+                    rule: run.rule.name.as_str().to_owned(),
+                    trigger: run.rule.trigger.kind().to_owned(),
+                    customer: subject.phone.clone(),
+                    occurrence: run.occurrence.to_owned(),
+                    action: *action,
+                    at_ms: run.at,
+                })
+                .await?;
         }
         Step::Tag(tags) => effects.tag(&subject.phone, tags).await?,
         Step::Untag(tags) => effects.untag(&subject.phone, tags).await?,

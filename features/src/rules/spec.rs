@@ -156,6 +156,17 @@ pub struct ActionSpec {
     /// Write a line to the log.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<String>,
+    /// Post the run as JSON to a URL: `{ url = "https://…" }`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<WebhookSpec>,
+}
+
+/// A webhook to call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSpec {
+    /// An `http` or `https` URL.
+    pub url: String,
 }
 
 /// A message: a text for customers inside their window, a template for
@@ -428,9 +439,23 @@ impl ActionSpec {
         if let Some(line) = &self.log {
             found.push(Action::Log(line.clone()));
         }
+        if let Some(hook) = &self.webhook {
+            let url = hook.url.trim();
+            let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
+            if !scheme_ok || url.len() > 2048 || url.chars().any(char::is_whitespace) {
+                return Err(invalid(
+                    &format!("{at}.webhook.url"),
+                    format!("{url:?} is not an http or https URL"),
+                ));
+            }
+            found.push(Action::Webhook(url.to_owned()));
+        }
         match found.len() {
             1 => Ok(found.remove(0)),
-            0 => Err(invalid(at, "set one of send, tag, untag, set, log")),
+            0 => Err(invalid(
+                at,
+                "set one of send, tag, untag, set, log, webhook",
+            )),
             _ => Err(invalid(at, "set only one action per entry")),
         }
     }

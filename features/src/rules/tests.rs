@@ -927,3 +927,60 @@ async fn an_edited_rule_takes_effect_on_the_next_message() {
         .unwrap();
     assert!(ask("m4", "timings?").await.is_empty(), "deleted");
 }
+
+#[tokio::test]
+async fn a_webhook_action_asks_for_one_call_per_run_and_action() {
+    let w = world("Asia/Kolkata", None, "2026-12-07T06:00:00Z");
+    let hook = |url: &str| spec::ActionSpec {
+        webhook: Some(spec::WebhookSpec {
+            url: url.to_owned(),
+        }),
+        ..Default::default()
+    };
+    let bad = rule("crm", keyword("quote"), vec![hook("ftp://crm.example/x")]);
+    assert_eq!(
+        field_of(w.service.check(&bad).unwrap_err()),
+        "actions[0].webhook.url"
+    );
+    w.service
+        .save(SaveRule {
+            spec: rule(
+                "crm",
+                keyword("quote"),
+                vec![tag("lead"), hook("https://crm.example/leads")],
+            ),
+        })
+        .await
+        .unwrap();
+    let asha = phone(1);
+    w.service
+        .on_message(message("m1", &asha, "a quote please"), &w.effects)
+        .await
+        .unwrap();
+    w.service
+        .on_message(message("m1", &asha, "a quote please"), &w.effects)
+        .await
+        .unwrap();
+    let calls: Vec<_> = w
+        .effects
+        .effects()
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Webhook(call) => Some(call),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(calls.len(), 1, "one run of the message: {calls:?}");
+    let call = &calls[0];
+    assert_eq!(
+        (
+            call.url.as_str(),
+            call.rule.as_str(),
+            call.trigger.as_str(),
+            call.occurrence.as_str(),
+            call.action
+        ),
+        ("https://crm.example/leads", "crm", "keyword", "m1", 1)
+    );
+    assert_eq!(call.customer, asha);
+}

@@ -8,7 +8,7 @@ use crate::campaigns::Personalised;
 use crate::customers::Tag;
 use crate::rules::{
     PastEvent, PastMessage, RuleEffects, RuleRepository, RuleSpec, RuleSubjects, RunCounts,
-    RunRecord, RunResult, SendOutcome, StoredRule, Subject,
+    RunRecord, RunResult, SendOutcome, StoredRule, Subject, WebhookCall,
 };
 use crate::shared::{CustomerPhone, RepositoryError};
 
@@ -290,6 +290,8 @@ pub enum Effect {
     Untagged(CustomerPhone, Vec<Tag>),
     /// An attribute set.
     Set(CustomerPhone, String, String),
+    /// A webhook call asked for.
+    Webhook(WebhookCall),
 }
 
 /// Records every effect; a second send under one key sends nothing, as
@@ -339,6 +341,15 @@ impl RuleEffects for RecordingEffects {
             });
         }
         Ok(SendOutcome::Stored)
+    }
+
+    async fn webhook(&self, call: &WebhookCall) -> Result<(), RepositoryError> {
+        self.inner
+            .lock()
+            .unwrap()
+            .0
+            .push(Effect::Webhook(call.clone()));
+        Ok(())
     }
 
     async fn tag(&self, customer: &CustomerPhone, tags: &[Tag]) -> Result<(), RepositoryError> {

@@ -64,6 +64,7 @@ pub mod render;
 pub mod testing;
 pub mod transport;
 pub mod twilio;
+pub mod webhook;
 pub mod zoho;
 
 pub use self::media::{DownloadError, Downloaded, MediaDownloader};

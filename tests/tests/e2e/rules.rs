@@ -355,3 +355,57 @@ async fn order_and_invoice_rules_thank_for_an_order_and_chase_an_overdue_invoice
     assert_eq!(dry[0].occurrence, "INV-00001");
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_action_posts_the_run_to_its_url_once_from_a_job() {
+    use std::sync::{Arc, Mutex};
+    let received: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let app = axum::Router::new()
+        .route(
+            "/leads",
+            axum::routing::post(
+                |axum::extract::State(seen): axum::extract::State<
+                    Arc<Mutex<Vec<serde_json::Value>>>,
+                >,
+                 axum::Json(body): axum::Json<serde_json::Value>| async move {
+                    seen.lock().unwrap().push(body);
+                    StatusCode::NO_CONTENT
+                },
+            ),
+        )
+        .with_state(Arc::clone(&received));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/leads", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let bot = spawn_bot().await;
+    let file = bot::rules::read_rule_file(&format!(
+        r#"
+        [[rule]]
+        name = "crm-lead"
+        trigger = {{ keyword = "bulk quote" }}
+        actions = [{{ tag = ["lead"] }}, {{ webhook = {{ url = "{url}" }} }}]
+        "#
+    ))
+    .unwrap();
+    bot.services
+        .shop
+        .rules
+        .import(ImportRules { file })
+        .await
+        .unwrap();
+    bot.twilio_says("I need a bulk quote for cement").await;
+    let got = wait_for(|| {
+        let seen = received.lock().unwrap();
+        (!seen.is_empty()).then(|| seen.clone())
+    })
+    .await
+    .expect("the webhook was called");
+    assert_eq!(got[0]["rule"], "crm-lead");
+    assert_eq!(got[0]["trigger"], "keyword");
+    assert_eq!(got[0]["customer"], CUSTOMER);
+    assert!(got[0]["occurrence"].as_str().is_some_and(|o| !o.is_empty()));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(received.lock().unwrap().len(), 1, "once");
+    bot.stop().await;
+}
