@@ -93,6 +93,7 @@ pub fn pipeline<O: Outbox>(
         std::sync::Arc::clone(&deps.shop.consent_words),
         deps.inbox.database().clone(),
         deps.clock.clone(),
+        deps.shop.jobs.clone(),
     );
     ServiceBuilder::new()
         .trace()

@@ -5,10 +5,12 @@
 //! [`WebhookClient`](infra_providers::webhook::WebhookClient) (a deadline
 //! and the `webhook` circuit breaker).
 //!
-//! Its dedup id is `rule-webhook:{rule}:{customer}:{occurrence}:{action}`:
-//! one call per run and action. A 4xx answer is a dead letter (the
-//! receiver refuses that body); 5xx, a timeout or an open breaker is
-//! retried with the queue's backoff.
+//! Its dedup id is `rule-webhook:{rule}:{customer}:{occurrence}:{action}`,
+//! also the body's `id`: one job per run and action, delivered at least
+//! once (a call that timed out may have arrived and is made again; the
+//! receiver drops a second `id`). A redirect or a 4xx answer is a dead
+//! letter; 408, 429, 5xx, a timeout or an open breaker is retried with
+//! the queue's backoff.
 
 use std::time::Duration;
 
@@ -37,16 +39,6 @@ pub async fn enqueue(queue: &Queue, call: &WebhookCall) -> Result<(), BoxError> 
     let at = jiff::Timestamp::from_millisecond(call.at_ms)
         .map(|t| t.to_string())
         .unwrap_or_default();
-    let payload = RuleWebhook {
-        url: call.url.clone(),
-        body: serde_json::json!({
-            "rule": call.rule,
-            "trigger": call.trigger,
-            "customer": call.customer.as_str(),
-            "occurrence": call.occurrence,
-            "at": at,
-        }),
-    };
     let dedup = format!(
         "rule-webhook:{}:{}:{}:{}",
         call.rule,
@@ -54,6 +46,19 @@ pub async fn enqueue(queue: &Queue, call: &WebhookCall) -> Result<(), BoxError> 
         call.occurrence,
         call.action
     );
+    let payload = RuleWebhook {
+        url: call.url.clone(),
+        body: serde_json::json!({
+            // The same for every attempt: a receiver that saw it drops a
+            // retry (a call that timed out may have arrived).
+            "id": dedup,
+            "rule": call.rule,
+            "trigger": call.trigger,
+            "customer": call.customer.as_str(),
+            "occurrence": call.occurrence,
+            "at": at,
+        }),
+    };
     super::enqueue(queue, &payload, dedup, Duration::ZERO).await
 }
 

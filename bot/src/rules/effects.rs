@@ -28,10 +28,10 @@ impl<'a> ShopRuleEffects<'a> {
     /// Effects inside a turn: tags and attributes (a turn's messages are
     /// its replies).
     #[must_use]
-    pub fn in_turn(db: &Database, clock: Clock) -> Self {
+    pub fn in_turn(db: &Database, clock: Clock, queue: crate::jobs::Queue) -> Self {
         Self {
             customers: DbCustomerRepository::new(db.clone()),
-            queue: crate::jobs::Queue::new(db.clone()),
+            queue,
             subjects: DbRuleSubjects::new(db.clone()),
             clock,
             jobs: None,

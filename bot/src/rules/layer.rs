@@ -33,23 +33,27 @@ pub struct RulesLayer {
     consent_words: Arc<ConsentKeywords>,
     db: Database,
     clock: Clock,
+    jobs: crate::jobs::Queue,
 }
 
 impl RulesLayer {
-    /// The rules of `rules`, their effects written to `db`; a message that
-    /// is one of `consent_words` (STOP, START, …) goes to the shop alone.
+    /// The rules of `rules`, their effects written to `db` (jobs they ask
+    /// for, a webhook's, to `jobs`); a message that is one of
+    /// `consent_words` (STOP, START, …) goes to the shop alone.
     #[must_use]
     pub fn new(
         rules: Arc<Rules>,
         consent_words: Arc<ConsentKeywords>,
         db: Database,
         clock: Clock,
+        jobs: crate::jobs::Queue,
     ) -> Self {
         Self {
             rules,
             consent_words,
             db,
             clock,
+            jobs,
         }
     }
 }
@@ -103,7 +107,8 @@ where
             if consent {
                 return inner.call(msg).await.map_err(Into::into);
             }
-            let effects = ShopRuleEffects::in_turn(&layer.db, layer.clock.clone());
+            let effects =
+                ShopRuleEffects::in_turn(&layer.db, layer.clock.clone(), layer.jobs.clone());
             let outcome = layer
                 .rules
                 .on_message(

@@ -26,7 +26,8 @@ use crate::reminders::ShopClock;
 use crate::shared::Now;
 
 /// What every key of a rule's proactive message starts with:
-/// `rule:{name}:{occurrence}`, sent at most once to each customer.
+/// `rule:{name}:{occurrence}:{action}`, sent at most once to each
+/// customer.
 pub const KEY_PREFIX: &str = "rule:";
 
 /// How long before the 24-hour window closes a rule already sends the
@@ -58,19 +59,26 @@ pub struct RuleService<R, S> {
 /// One planned step of a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Step {
-    Send(Personalised),
+    /// A message, and which of the rule's actions it is.
+    Send(Personalised, usize),
     Tag(Vec<crate::customers::Tag>),
     Untag(Vec<crate::customers::Tag>),
-    Set { name: String, value: String },
+    Set {
+        name: String,
+        value: String,
+    },
     Log(String),
-    Webhook { url: String, action: usize },
+    Webhook {
+        url: String,
+        action: usize,
+    },
 }
 
 impl Step {
     fn describe(&self) -> String {
         match self {
-            Self::Send(Personalised::Text(text)) => format!("send text {text:?}"),
-            Self::Send(p) => format!("send template {}", p.summary()),
+            Self::Send(Personalised::Text(text), _) => format!("send text {text:?}"),
+            Self::Send(p, _) => format!("send template {}", p.summary()),
             Self::Tag(t) => format!("tag {}", tags(t)),
             Self::Untag(t) => format!("untag {}", tags(t)),
             Self::Set { name, value } => format!("set {name} = {value:?}"),
@@ -354,7 +362,7 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
             }
             for step in &plan.steps {
                 match step {
-                    Step::Send(message) => outcome.replies.push(message.clone()),
+                    Step::Send(message, _) => outcome.replies.push(message.clone()),
                     other => {
                         let run = RunOf {
                             rule: &rule,
@@ -581,7 +589,13 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
             for event in events.iter().filter(|e| e.event.fires(&rule.trigger)) {
                 let subject = self.subjects.subject(&event.customer).await?;
                 let prior = done.entry(subject.phone.as_str().to_owned()).or_default();
-                let plan = self.plan_with(&rule, &subject, event.at_ms, Prior::Times(prior));
+                let plan = self.plan_with(
+                    &rule,
+                    &subject,
+                    event.at_ms,
+                    event.at_ms,
+                    Prior::Times(prior),
+                );
                 hits.push(hit(event.at_ms, &subject, &event.occurrence, &plan, prior));
             }
         } else if rule.trigger.is_timed() {
@@ -595,7 +609,7 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
                         continue;
                     }
                     let prior = done.entry(subject.phone.as_str().to_owned()).or_default();
-                    let plan = self.plan_with(&rule, subject, at_ms, Prior::Times(prior));
+                    let plan = self.plan_with(&rule, subject, at_ms, at_ms, Prior::Times(prior));
                     hits.push(hit(at_ms, subject, &occurrence, &plan, prior));
                 }
             }
@@ -623,7 +637,13 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
                 let mut subject = self.subjects.subject(&message.customer).await?;
                 subject.last_inbound_ms = Some(message.at_ms);
                 let prior = done.entry(subject.phone.as_str().to_owned()).or_default();
-                let plan = self.plan_with(&rule, &subject, message.at_ms, Prior::Times(prior));
+                let plan = self.plan_with(
+                    &rule,
+                    &subject,
+                    message.at_ms,
+                    message.at_ms,
+                    Prior::Times(prior),
+                );
                 hits.push(hit(message.at_ms, &subject, &message.id, &plan, prior));
             }
         }
@@ -653,15 +673,26 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
                     .await?;
             }
         }
-        Ok(self.plan_with(rule, subject, now, Prior::Counted(counted)))
+        Ok(self.plan_with(rule, subject, now, self.now.ms(), Prior::Counted(counted)))
     }
 
     /// The rule's plan for `subject` at `now`, `prior` being what it did
     /// for them before: the conditions (and for proactive rules the
     /// customer's consent), then each action. Live runs and dry runs both
     /// decide here.
-    fn plan_with(&self, rule: &Rule, subject: &Subject, now: i64, prior: Prior<'_>) -> Plan {
-        if let Some(why) = self.refusal(rule, subject, now, prior) {
+    ///
+    /// `window_at` is when the message goes: the 24-hour window (the text
+    /// or the template, and `inside_window`) is judged then; the other
+    /// conditions and the cap at `now`, the run's time.
+    fn plan_with(
+        &self,
+        rule: &Rule,
+        subject: &Subject,
+        now: i64,
+        window_at: i64,
+        prior: Prior<'_>,
+    ) -> Plan {
+        if let Some(why) = self.refusal(rule, subject, now, window_at, prior) {
             return Plan {
                 steps: Vec::new(),
                 result: RunResult::Skipped(why),
@@ -669,7 +700,7 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
         }
         let window_open = subject
             .last_inbound_ms
-            .is_some_and(|t| now - t < DAY_MS - WINDOW_MARGIN_MS && t <= now);
+            .is_some_and(|t| window_at - t < DAY_MS - WINDOW_MARGIN_MS && t <= window_at);
         let recipient = Recipient {
             phone: subject.phone.clone(),
             name: subject.name.clone(),
@@ -679,7 +710,7 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
         for (index, action) in rule.actions.iter().enumerate() {
             let step = match action {
                 Action::Send(message) => match message.personalise(&recipient, window_open) {
-                    Some(p) => Step::Send(p),
+                    Some(p) => Step::Send(p, index),
                     None => {
                         return Plan {
                             steps,
@@ -716,6 +747,7 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
         rule: &Rule,
         subject: &Subject,
         now: i64,
+        window_at: i64,
         prior: Prior<'_>,
     ) -> Option<String> {
         if rule.trigger.is_proactive() && !subject.marketing_ok {
@@ -728,7 +760,7 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
                 Condition::OptedIn => subject.marketing_ok,
                 Condition::InsideWindow => subject
                     .last_inbound_ms
-                    .is_some_and(|t| now - t < DAY_MS && t <= now),
+                    .is_some_and(|t| window_at - t < DAY_MS && t <= window_at),
                 Condition::TimeOfDay { from, to } => time_in(self.local(now).time(), *from, *to),
                 Condition::AtMost { times, per_ms } => match prior {
                     Prior::Counted(n) => n < *times,
@@ -810,8 +842,13 @@ async fn apply<E: RuleEffects>(
     run: &RunOf<'_>,
 ) -> Result<Option<String>, RuleError> {
     match step {
-        Step::Send(message) => {
-            let key = format!("{KEY_PREFIX}{}:{}", run.rule.name.as_str(), run.occurrence);
+        Step::Send(message, action) => {
+            // One key per send action: a rule may send twice.
+            let key = format!(
+                "{KEY_PREFIX}{}:{}:{action}",
+                run.rule.name.as_str(),
+                run.occurrence
+            );
             if let SendOutcome::NotSent(why) = effects.send(subject, message, &key).await? {
                 return Ok(Some(why));
             }

@@ -441,8 +441,12 @@ impl ActionSpec {
         }
         if let Some(hook) = &self.webhook {
             let url = hook.url.trim();
-            let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
-            if !scheme_ok || url.len() > 2048 || url.chars().any(char::is_whitespace) {
+            let host = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"))
+                .and_then(|rest| rest.split(['/', '?', '#']).next())
+                .filter(|host| !host.is_empty() && !host.starts_with(':'));
+            if host.is_none() || url.len() > 2048 || url.chars().any(char::is_whitespace) {
                 return Err(invalid(
                     &format!("{at}.webhook.url"),
                     format!("{url:?} is not an http or https URL"),

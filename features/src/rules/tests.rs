@@ -409,7 +409,7 @@ async fn a_birthday_at_ten_in_kolkata_fires_at_half_past_four_utc_once() {
             _ => None,
         })
         .collect();
-    assert_eq!(sent, [(phone(1), "rule:birthday:2026-12-07".to_owned())]);
+    assert_eq!(sent, [(phone(1), "rule:birthday:2026-12-07:0".to_owned())]);
 }
 
 #[tokio::test]
@@ -843,10 +843,30 @@ async fn an_order_confirmed_rule_acts_once_per_order_and_its_dry_run_replays_the
         sent,
         [(
             Personalised::Text("Thank you for order ORD-00007!".to_owned()),
-            "rule:thanks:ORD-00007".to_owned()
+            "rule:thanks:ORD-00007:0".to_owned()
         )]
     );
     // A rule on invoices does not fire on orders; quiet hours wait.
+    let chase = rule(
+        "chase",
+        spec::TriggerSpec {
+            invoice_overdue: true,
+            ..Default::default()
+        },
+        vec![template("welcome")],
+    );
+    w.service.save(SaveRule { spec: chase }).await.unwrap();
+    let third = w
+        .service
+        .on_event(event("ORD-00010", "2026-12-07T07:00:00Z"), &w.effects)
+        .await
+        .unwrap();
+    assert_eq!(
+        third,
+        EventStep::Done(Vec::new()),
+        "capped thanks, no chase"
+    );
+    assert!(w.rules.all_runs().iter().all(|r| r.rule != "chase"));
     w.time.store(ms("2026-12-07T16:00:00Z"), Ordering::SeqCst);
     let late = w
         .service

@@ -2,11 +2,13 @@
 //! automation rule's `webhook` action), behind a deadline and one circuit
 //! breaker (target `webhook`), like every outbound call.
 //!
-//! Answers: 2xx is [`Ok`]; 4xx is [`WebhookError::Refused`] (the receiver
-//! does not want this body: sending it again will not help); 5xx, a
+//! Answers: 2xx is [`Ok`]; a redirect or another 4xx is
+//! [`WebhookError::Refused`] (the receiver does not take this call as
+//! made: sending it again will not help; redirects are not followed, as
+//! a redirected POST arrives as a GET without its body); 408, 429, 5xx, a
 //! connection refused or a timeout is [`WebhookError::Failed`] (it may
 //! pass, and counts against the breaker); an open breaker refuses at once
-//! with [`WebhookError::CircuitOpen`].
+//! with [`WebhookError::CircuitOpen`]. One breaker serves every URL.
 //!
 //! ```no_run
 //! use infra_providers::webhook::{WebhookClient, WebhookConfig};
@@ -52,7 +54,8 @@ pub enum WebhookError {
     /// Not an `http` or `https` URL.
     #[error("not a webhook URL: {0}")]
     BadUrl(String),
-    /// The receiver answered 4xx: it does not want this call.
+    /// The receiver answered 3xx or 4xx (but 408, 429): it does not take
+    /// this call.
     #[error("the webhook refused the call: HTTP {status}")]
     Refused {
         /// Its status.
@@ -108,6 +111,8 @@ impl WebhookClient {
             .timeout(config.timeout)
             .connect_timeout(config.timeout)
             .user_agent(concat!("campanile/", env!("CARGO_PKG_VERSION")))
+            // A redirected POST would arrive as a GET without its body.
+            .redirect(reqwest::redirect::Policy::none())
             .build()?;
         let breaker = Breaker::with_classifier(
             "webhook",
@@ -149,7 +154,9 @@ impl WebhookClient {
                     let status = answer.status().as_u16();
                     match status {
                         200..=299 => Ok(status),
-                        400..=499 => Err(WebhookError::Refused { status }),
+                        // "Later": too many requests, or too slow to read ours.
+                        408 | 429 => Err(WebhookError::Failed(format!("HTTP {status}"))),
+                        300..=499 => Err(WebhookError::Refused { status }),
                         _ => Err(WebhookError::Failed(format!("HTTP {status}"))),
                     }
                 }
@@ -221,6 +228,17 @@ mod tests {
         .unwrap();
         let body = serde_json::json!({"rule": "r"});
         assert_eq!(client.post_json(&url, &body).await, Ok(204));
+        status.store(429, Ordering::SeqCst);
+        assert!(matches!(
+            client.post_json(&url, &body).await,
+            Err(WebhookError::Failed(_))
+        ));
+        status.store(204, Ordering::SeqCst);
+        assert_eq!(
+            client.post_json(&url, &body).await,
+            Ok(204),
+            "closes the count"
+        );
         status.store(422, Ordering::SeqCst);
         assert_eq!(
             client.post_json(&url, &body).await,

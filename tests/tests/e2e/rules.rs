@@ -21,19 +21,24 @@ const RULES: &str = include_str!("../../../docs/examples/rules.toml");
 /// On Twilio a template goes by its Content SID.
 const BIRTHDAY_SID: &str = "HX0000000000000000000000000birthday";
 
-async fn import(bot: &Bot) {
-    let rules = RULES.replace(
-        r#"name = "birthday_greeting","#,
-        &format!(r#"name = "birthday_greeting", content_sid = "{BIRTHDAY_SID}","#),
-    );
-    assert_ne!(rules, RULES);
-    let file = bot::rules::read_rule_file(&rules).unwrap();
+/// Imports the rules of a TOML text, as `campanile rules import` does.
+async fn import_text(bot: &Bot, text: &str) {
+    let file = bot::rules::read_rule_file(text).unwrap();
     bot.services
         .shop
         .rules
         .import(ImportRules { file })
         .await
         .unwrap();
+}
+
+async fn import(bot: &Bot) {
+    let rules = RULES.replace(
+        r#"name = "birthday_greeting","#,
+        &format!(r#"name = "birthday_greeting", content_sid = "{BIRTHDAY_SID}","#),
+    );
+    assert_ne!(rules, RULES);
+    import_text(bot, &rules).await;
 }
 
 /// Says `text` and waits for `n` more answers; returns them.
@@ -234,7 +239,8 @@ async fn a_birthday_rule_greets_at_ten_in_kolkata_once_and_never_a_customer_who_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_reaches_the_shop_even_past_a_rule_that_answers_every_message_alone() {
     let bot = spawn_bot_with(|_| {}).await;
-    let file = bot::rules::read_rule_file(
+    import_text(
+        &bot,
         r#"
         [[rule]]
         name = "away"
@@ -243,13 +249,7 @@ async fn stop_reaches_the_shop_even_past_a_rule_that_answers_every_message_alone
         actions = [{ send = { text = "We are closed for Diwali; back on Monday." } }]
         "#,
     )
-    .unwrap();
-    bot.services
-        .shop
-        .rules
-        .import(ImportRules { file })
-        .await
-        .unwrap();
+    .await;
     let away = say(&bot, "Cement x 2", 1).await;
     assert_eq!(away, ["We are closed for Diwali; back on Monday."]);
     let stop = say(&bot, "STOP", 1).await;
@@ -275,7 +275,7 @@ async fn order_and_invoice_rules_thank_for_an_order_and_chase_an_overdue_invoice
     const OVERDUE_SID: &str = "HX000000000000000000000000000overdue";
     let hand = ManualClock::new(MORNING_IN_KOLKATA);
     let bot = spawn_bot_at(hand.clock(), |_| {}).await;
-    let file = bot::rules::read_rule_file(&format!(
+    import_text(&bot, &format!(
         r#"
         [[rule]]
         name = "thanks"
@@ -287,14 +287,7 @@ async fn order_and_invoice_rules_thank_for_an_order_and_chase_an_overdue_invoice
         trigger = {{ invoice_overdue = true }}
         actions = [{{ send = {{ template = {{ name = "payment_reminder", content_sid = "{OVERDUE_SID}", variables = ["{{{{name}}}}"] }} }} }}]
         "#
-    ))
-    .unwrap();
-    bot.services
-        .shop
-        .rules
-        .import(ImportRules { file })
-        .await
-        .unwrap();
+    )).await;
     say(&bot, "Cement x 2", 1).await;
     bot.twilio_says("confirm").await;
     let thanked = wait_for(|| {
@@ -379,21 +372,18 @@ async fn a_webhook_action_posts_the_run_to_its_url_once_from_a_job() {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
     let bot = spawn_bot().await;
-    let file = bot::rules::read_rule_file(&format!(
-        r#"
+    import_text(
+        &bot,
+        &format!(
+            r#"
         [[rule]]
         name = "crm-lead"
         trigger = {{ keyword = "bulk quote" }}
         actions = [{{ tag = ["lead"] }}, {{ webhook = {{ url = "{url}" }} }}]
         "#
-    ))
-    .unwrap();
-    bot.services
-        .shop
-        .rules
-        .import(ImportRules { file })
-        .await
-        .unwrap();
+        ),
+    )
+    .await;
     bot.twilio_says("I need a bulk quote for cement").await;
     let got = wait_for(|| {
         let seen = received.lock().unwrap();

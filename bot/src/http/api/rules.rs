@@ -36,7 +36,7 @@ pub fn routes() -> OpenApiRouter<Services> {
 /// `order_confirmed`, `invoice_overdue`),
 /// `conditions` (`tags`, `not_tags`, `opted_in`, `inside_window`,
 /// `between`, `at_most`) and `actions` (each one of `send`, `tag`,
-/// `untag`, `set`, `log`). See README.md.
+/// `untag`, `set`, `log`, `webhook`). See README.md.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(transparent)]
 #[schema(value_type = Object)]
