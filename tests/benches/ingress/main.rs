@@ -20,7 +20,8 @@
 //! 127.0.0.1:5432 and Redis on 127.0.0.1:6379: `scripts/services.sh`).
 //! Options through the environment: `BENCH_SECONDS` per level (default 3),
 //! `BENCH_LEVELS` (default `1,8,32,64`), `BENCH_BACKENDS` (default
-//! `postgres,sqlite`), `BENCH_ASYNC_COMMIT=1` (diagnosis: PostgreSQL
+//! `postgres,sqlite`), `BENCH_RULES` (default 0: that many automation rules
+//! in the bot, one of them acting on every message), `BENCH_ASYNC_COMMIT=1` (diagnosis: PostgreSQL
 //! commits without waiting for the WAL flush, the pipeline's and the
 //! baseline's databases alike).
 //!
@@ -103,6 +104,7 @@ fn bot_app(db_url: String, redis_prefix: Option<String>) -> SocketAddr {
             }
             let services = bot::services::Services::build(settings).await.unwrap();
             services.seed_demo_catalog().await.unwrap();
+            import_rules(&services, env_or("BENCH_RULES", 0)).await;
             tx.send(addr).unwrap();
             bot::server::run(&services, listener, std::future::pending())
                 .await
@@ -110,6 +112,31 @@ fn bot_app(db_url: String, redis_prefix: Option<String>) -> SocketAddr {
         });
     });
     rx.recv().unwrap()
+}
+
+/// `n` enabled automation rules, as a shop might keep: keyword rules that
+/// this benchmark's "hi" does not match, and one rule on any message that
+/// logs a line (a run logged per message).
+async fn import_rules(services: &bot::services::Services, n: usize) {
+    if n == 0 {
+        return;
+    }
+    let mut text = String::new();
+    for i in 1..n {
+        text.push_str(&format!(
+            "[[rule]]\nname = \"kw-{i}\"\ntrigger = {{ keyword = \"product {i} price\" }}\nactions = [{{ tag = [\"asked-{i}\"] }}]\n"
+        ));
+    }
+    text.push_str(
+        "[[rule]]\nname = \"seen\"\ntrigger = { any_message = true }\nactions = [{ log = \"seen\" }]\n",
+    );
+    let file = bot::rules::read_rule_file(&text).unwrap();
+    services
+        .shop
+        .rules
+        .import(features::rules::ImportRules { file })
+        .await
+        .unwrap();
 }
 
 /// Signed webhooks with unique ids, 1,000 rotating senders.
@@ -482,6 +509,22 @@ fn main() {
     }
     // Clean up after ourselves: the databases, the files and the keys.
     rt.block_on(async {
+        for (_, pipeline) in pg.iter().chain(lite.iter()) {
+            // What the rules did, to show they ran (BENCH_RULES).
+            let conn = pipeline.log.connection();
+            let row = sea_orm::ConnectionTrait::query_one_raw(
+                conn,
+                sea_orm::Statement::from_string(
+                    conn.get_database_backend(),
+                    "SELECT COUNT(*) FROM rule_runs".to_owned(),
+                ),
+            )
+            .await
+            .ok()
+            .flatten();
+            let runs: i64 = row.and_then(|r| r.try_get_by_index(0).ok()).unwrap_or(0);
+            println!("rule runs logged: {runs}");
+        }
         for (_, pipeline) in pg.into_iter().chain(lite) {
             pipeline.log.close().await;
         }
