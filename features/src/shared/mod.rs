@@ -1,5 +1,5 @@
 //! Value objects shared by every feature: [`Money`] and [`Currency`],
-//! [`CustomerPhone`], order identifiers, the [`RepositoryError`] that
+//! [`CustomerPhone`], [`Gstin`], order identifiers, the [`RepositoryError`] that
 //! every port returns, and [`Now`], the injected time.
 //!
 //! Each type validates on construction (`parse`/`new`), so a value that exists
@@ -23,12 +23,14 @@
 //! ```
 
 pub mod error;
+pub mod gstin;
 pub mod ids;
 pub mod money;
 pub mod now;
 pub mod phone;
 
 pub use error::RepositoryError;
+pub use gstin::{Gstin, GstinError};
 pub use ids::{OrderId, OrderNumber};
 pub use money::{Currency, CurrencyError, Money, MoneyError};
 pub use now::Now;
