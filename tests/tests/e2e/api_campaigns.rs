@@ -47,6 +47,12 @@ async fn api_campaigns_are_written_previewed_started_followed_and_exported() {
     );
     let too_long = post_json(&bot, "/api/campaigns", &long).await;
     assert_problem(&too_long, StatusCode::BAD_REQUEST, Some("template.name"));
+    let long_product = format!(
+        r#"{{"name": "x", "numbers": ["+919700000001"], "bought": {{"product": "{}", "days": 30}}}}"#,
+        "ß".repeat(81)
+    );
+    let too_long = post_json(&bot, "/api/campaigns", &long_product).await;
+    assert_problem(&too_long, StatusCode::BAD_REQUEST, Some("bought"));
     assert_eq!(bad.1["errors"][1]["field"], "tags[0]", "{}", bad.1);
     let (_, list) = get(&bot, "/api/campaigns").await;
     assert_eq!(list["items"].as_array().unwrap().len(), 0, "{list}");

@@ -135,11 +135,13 @@ impl CreateCampaignRequest {
             })
             .collect();
         if let Some(b) = &self.bought
-            && (b.product.trim().is_empty() || !(1..=3650).contains(&b.days))
+            && (b.product.trim().is_empty()
+                || b.product.trim().chars().count() > 80
+                || !(1..=3650).contains(&b.days))
         {
             errors.push(FieldError::new(
                 "bought",
-                "a product name and 1 to 3650 days",
+                "a product name (1 to 80 characters) and 1 to 3650 days",
             ));
         }
         if let Some(t) = &self.template {
