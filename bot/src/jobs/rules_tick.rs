@@ -39,7 +39,7 @@ pub struct RulesTick {
 /// The start of the minute `at_ms` falls in.
 #[must_use]
 pub fn minute_of(at_ms: i64) -> i64 {
-    at_ms - at_ms.rem_euclid(MINUTE_MS)
+    features::rules::domain::minute_start_ms(at_ms)
 }
 
 /// Enqueues the tick of the minute starting at `minute_ms`, due then (at

@@ -183,20 +183,6 @@ pub enum Schedule {
     Once(DateTime),
 }
 
-impl Schedule {
-    /// Whether it fires in the local minute `minute` (seconds ignored),
-    /// by the local time alone (the service places a one-off time at its
-    /// instant, across daylight-saving changes).
-    #[must_use]
-    pub fn fires_at(&self, minute: DateTime) -> bool {
-        let minute = truncate_to_minute(minute);
-        match self {
-            Self::Cron(cron) => cron.is_time_matching(&minute).unwrap_or(false),
-            Self::Once(at) => truncate_to_minute(*at) == minute,
-        }
-    }
-}
-
 /// `at` with its seconds and fraction dropped.
 #[must_use]
 pub fn truncate_to_minute(at: DateTime) -> DateTime {
@@ -309,10 +295,10 @@ pub fn local_time(at_ms: i64, tz: &jiff::tz::TimeZone) -> DateTime {
         .datetime()
 }
 
-/// The Unix time (ms) of the start of the minute after `at_ms`.
+/// The Unix time (ms) of the start of the minute `at_ms` falls in.
 #[must_use]
-pub fn next_minute_ms(at_ms: i64) -> i64 {
-    (at_ms.div_euclid(60_000) + 1) * 60_000
+pub fn minute_start_ms(at_ms: i64) -> i64 {
+    at_ms - at_ms.rem_euclid(60_000)
 }
 
 /// A day, in milliseconds.

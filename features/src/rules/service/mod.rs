@@ -72,12 +72,6 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
         }
     }
 
-    /// The approved templates' names.
-    #[must_use]
-    pub fn templates(&self) -> &BTreeSet<String> {
-        &self.templates
-    }
-
     /// Checks `spec` and returns the rule it describes.
     ///
     /// # Errors

@@ -9,7 +9,9 @@ use super::{KEY_PREFIX, RuleService};
 use crate::rules::commands::{
     EventStep, FanOut, FanOutStep, MessageRulesOutcome, RunEventRules, RunMessageRules,
 };
-use crate::rules::domain::{Rule, Schedule, Trigger, is_birthday, truncate_to_minute};
+use crate::rules::domain::{
+    Rule, Schedule, Trigger, is_birthday, minute_start_ms, truncate_to_minute,
+};
 use crate::rules::error::RuleError;
 use crate::rules::ports::{
     RuleEffects, RuleRepository, RuleSubjects, RunRecord, RunResult, SendOutcome, Subject,
@@ -119,7 +121,7 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
     ///
     /// [`RuleError::Storage`].
     pub async fn due(&self, query: DueRules) -> Result<Vec<Due>, RuleError> {
-        let minute_ms = query.at_ms - query.at_ms.rem_euclid(60_000);
+        let minute_ms = minute_start_ms(query.at_ms);
         Ok(self
             .enabled(Trigger::is_timed)
             .await?
@@ -147,10 +149,14 @@ impl<R: RuleRepository, S: RuleSubjects> RuleService<R, S> {
             at.to_zoned(self.clock.time_zone().clone())
                 .ok()
                 .map(|z| z.timestamp().as_millisecond())
-                .map(|ms| ms - ms.rem_euclid(60_000))
+                .map(minute_start_ms)
         };
         match trigger {
-            Trigger::Scheduled(schedule @ Schedule::Cron(_)) if schedule.fires_at(local) => {
+            // A cron matches the local time alone; a one-off or a birthday
+            // time is placed at its instant (below), across DST changes.
+            Trigger::Scheduled(Schedule::Cron(cron))
+                if cron.is_time_matching(&local).unwrap_or(false) =>
+            {
                 Some(minute_name(local))
             }
             Trigger::Scheduled(Schedule::Once(at)) if instant(*at) == Some(minute_ms) => {
