@@ -126,6 +126,7 @@ pub mod handler;
 pub mod jobs;
 pub mod lease;
 pub mod local;
+pub mod locale;
 pub mod menu;
 pub mod message;
 pub mod pipeline;

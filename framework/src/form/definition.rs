@@ -12,12 +12,14 @@ use serde::de::DeserializeOwned;
 
 use super::error::FormError;
 use super::field::{Field, Rule};
+use super::localize::{FormLocalizer, Localized};
 use super::parse::Input;
 use super::state::{self, FormState, Next};
 use super::texts::{FormTexts, fill};
 use crate::clock::Clock;
 use crate::conversation::{Loaded, load_versioned, store_versioned};
 use crate::handler::normalize_text;
+use crate::locale::{Locale, Localizer};
 use crate::session::Session;
 use crate::{Content, InboundMessage, Response};
 
@@ -25,7 +27,7 @@ use crate::{Content, InboundMessage, Response};
 pub const SESSION_KEY_PREFIX: &str = "campanile.form.";
 
 /// What a [`Form`] knows, shared by its clones.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Definition {
     pub(crate) name: String,
     pub(crate) key: String,
@@ -38,6 +40,10 @@ pub(crate) struct Definition {
     pub(crate) clock: Clock,
     pub(crate) time_zone: TimeZone,
     pub(crate) texts: FormTexts,
+    /// Finds the texts in the customer's language.
+    pub(crate) localizer: Option<FormLocalizer>,
+    /// The language of this copy of the definition (`None`: the builder's).
+    pub(crate) locale: Option<Locale>,
 }
 
 impl Definition {
@@ -83,6 +89,7 @@ impl Definition {
 /// docs](super) for an example.
 pub struct Form<T> {
     pub(crate) def: Arc<Definition>,
+    localized: Arc<Localized>,
     _answers: PhantomData<fn() -> T>,
 }
 
@@ -90,6 +97,7 @@ impl<T> Clone for Form<T> {
     fn clone(&self) -> Self {
         Self {
             def: Arc::clone(&self.def),
+            localized: Arc::clone(&self.localized),
             _answers: PhantomData,
         }
     }
@@ -133,6 +141,7 @@ impl<T> Form<T> {
             clock: Clock::system(),
             time_zone: TimeZone::UTC,
             texts: FormTexts::default(),
+            localizer: None,
             _answers: PhantomData,
         }
     }
@@ -158,7 +167,7 @@ impl<T> Form<T> {
     /// Whether the router should hand this message to the form: it is
     /// running, or the message is one of its start words.
     pub(crate) fn wants(&self, msg: &InboundMessage) -> bool {
-        self.def.starts(msg)
+        self.def_for(msg).starts(msg)
             || msg
                 .extensions()
                 .get::<Session>()
@@ -173,9 +182,37 @@ impl<T> Form<T> {
     ///
     /// [`FormError::Session`] when the state cannot be stored.
     pub fn start(&self, session: &Session) -> Result<Response, FormError> {
-        let (state, replies) = state::start(&self.def, self.def.clock.now_ms());
-        store_versioned(session, &self.def.key, &state)?;
+        Self::start_with(&self.def, session)
+    }
+
+    /// [`start`](Self::start) in the message's [`Locale`] (see
+    /// [`FormBuilder::localizer`]); for a handler that starts the form.
+    ///
+    /// # Errors
+    ///
+    /// [`FormError::NoSession`] without the session layer,
+    /// [`FormError::Session`] when the state cannot be stored.
+    pub fn start_for(&self, msg: &InboundMessage) -> Result<Response, FormError> {
+        let session = msg
+            .extensions()
+            .get::<Session>()
+            .ok_or(FormError::NoSession)?;
+        Self::start_with(&self.def_for(msg), session)
+    }
+
+    fn start_with(def: &Definition, session: &Session) -> Result<Response, FormError> {
+        let (state, replies) = state::start(def, def.clock.now_ms());
+        store_versioned(session, &def.key, &state)?;
         Ok(Response::from_replies(replies))
+    }
+
+    /// The definition in the message's locale (the builder's without a
+    /// locale or a localizer).
+    fn def_for(&self, msg: &InboundMessage) -> Arc<Definition> {
+        match Locale::of(msg) {
+            Some(locale) if self.def.localizer.is_some() => self.localized.get(&self.def, locale),
+            _ => Arc::clone(&self.def),
+        }
     }
 
     /// Stops the form (its answers are forgotten); whether it was running.
@@ -201,7 +238,7 @@ impl<T: DeserializeOwned> Form<T> {
     /// [`FormError::Answers`] when the answers do not make a `T` (the state
     /// stays, at the summary or the last question).
     pub fn step(&self, msg: &InboundMessage) -> Result<FormStep<T>, FormError> {
-        let def = &self.def;
+        let def = &*self.def_for(msg);
         let session = msg
             .extensions()
             .get::<Session>()
@@ -209,7 +246,9 @@ impl<T: DeserializeOwned> Form<T> {
         let now = def.clock.now_ms();
         let starting = def.starts(msg);
         let running = match load_versioned::<FormState>(session, &def.key) {
-            Loaded::Absent if starting => return self.start(session).map(FormStep::Reply),
+            Loaded::Absent if starting => {
+                return Self::start_with(def, session).map(FormStep::Reply);
+            }
             Loaded::Absent => return Ok(FormStep::NotRunning),
             Loaded::Current(s) | Loaded::Migrated(s) if s.form_version() != def.version => {
                 tracing::info!(form = %def.name, "form state of another form version; dropped");
@@ -221,7 +260,7 @@ impl<T: DeserializeOwned> Form<T> {
         let Some(running) = running else {
             session.remove(&def.key);
             if starting {
-                return self.start(session).map(FormStep::Reply);
+                return Self::start_with(def, session).map(FormStep::Reply);
             }
             return Ok(FormStep::Reply(Response::reply(
                 def.with_keyword(&def.texts.lost),
@@ -230,7 +269,7 @@ impl<T: DeserializeOwned> Form<T> {
         if running.expired(now, def.expire_after) {
             session.remove(&def.key);
             if starting {
-                return self.start(session).map(FormStep::Reply);
+                return Self::start_with(def, session).map(FormStep::Reply);
             }
             return Ok(FormStep::Reply(Response::reply(
                 def.with_keyword(&def.texts.expired),
@@ -287,6 +326,7 @@ pub struct FormBuilder<T> {
     clock: Clock,
     time_zone: TimeZone,
     texts: FormTexts,
+    localizer: Option<FormLocalizer>,
     _answers: PhantomData<fn() -> T>,
 }
 
@@ -357,6 +397,42 @@ impl<T> FormBuilder<T> {
         self
     }
 
+    /// Asks in the customer's language: for a message that carries a
+    /// [`Locale`], every text is looked up through `localizer` first (the
+    /// keys are listed below), and the builder's own text is kept where it
+    /// has none. The definition in each locale is built once and kept.
+    ///
+    /// Keys:
+    /// - each [`FormTexts`] text as `form-` and its field name in kebab
+    ///   case (`form-retry`, `form-not-a-number`, `form-confirm-button`…),
+    ///   with the same `{name}` placeholders;
+    /// - `form-back-words`, `form-skip-words`, `form-cancel-words` and
+    ///   `{form}-start-words`: words separated by commas, understood
+    ///   besides the builder's own;
+    /// - per field: `{form}-{field}-question`, `-label`, `-otherwise`, and
+    ///   `-option-{id}` for a choice's title;
+    /// - a [custom](super::Field::custom) field's refusal, looked up as a
+    ///   key as it is (so a parser can refuse with a key).
+    ///
+    /// ```
+    /// use framework::form::{Field, Form};
+    /// use framework::locale::Locale;
+    ///
+    /// # fn main() -> Result<(), framework::form::FormError> {
+    /// let form = Form::<serde_json::Value>::builder("signup")
+    ///     .field(Field::text("name", "What's your name?"))
+    ///     .localizer(|locale: &Locale, key: &str| match (locale.language(), key) {
+    ///         ("hi", "signup-name-question") => Some("आपका नाम क्या है?".to_owned()),
+    ///         _ => None,
+    ///     })
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn localizer(mut self, localizer: impl Localizer) -> Self {
+        self.localizer = Some(FormLocalizer(Arc::new(localizer)));
+        self
+    }
+
     /// The form's version, stored with a running form's answers. Bump it
     /// when a deploy changes the questions so that answers given to the old
     /// ones no longer fit: customers in the middle of the old form get the
@@ -406,7 +482,10 @@ impl<T> FormBuilder<T> {
                 clock: self.clock,
                 time_zone: self.time_zone,
                 texts: self.texts,
+                localizer: self.localizer,
+                locale: None,
             }),
+            localized: Arc::default(),
             _answers: PhantomData,
         })
     }

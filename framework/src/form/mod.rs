@@ -77,6 +77,7 @@
 mod definition;
 mod error;
 mod field;
+mod localize;
 mod parse;
 mod route;
 mod state;

@@ -399,6 +399,6 @@ fn reason(def: &Definition, refusal: &Refusal) -> String {
         Refusal::NotAPhone => t.not_a_phone.clone(),
         Refusal::NotAnEmail => t.not_an_email.clone(),
         Refusal::NoMatch => t.no_match.clone(),
-        Refusal::Custom(reason) => reason.clone(),
+        Refusal::Custom(reason) => def.custom_reason(reason),
     }
 }

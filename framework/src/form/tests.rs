@@ -268,3 +268,106 @@ fn build_refuses_definitions_that_cannot_work() {
         FormError::Pattern { .. }
     ));
 }
+
+/// A Hindi localizer for the `order` form: the question, the choice titles,
+/// a refusal, a cancel word; nothing for the rest.
+fn hindi(locale: &crate::locale::Locale, key: &str) -> Option<String> {
+    if locale.language() != "hi" {
+        return None;
+    }
+    Some(
+        match key {
+            "order-qty-question" => "कितने?",
+            "order-size-option-l" => "बड़ा",
+            "form-not-a-number" => "कृपया पूरी संख्या भेजें, जैसे {example}।",
+            "form-cancel-words" => "रद्द, बंद",
+            "form-cancelled" => "ठीक है, फ़ॉर्म बंद किया। फिर से शुरू करने के लिए *{keyword}* भेजें।",
+            "order-start-words" => "ऑर्डर",
+            "too-big" => "बहुत बड़ा",
+            _ => return None,
+        }
+        .to_owned(),
+    )
+}
+
+fn in_hindi(session: &Session, text: &str) -> InboundMessage {
+    let mut msg = says(session, text);
+    msg.extensions_mut()
+        .insert(crate::locale::Locale::parse("hi-IN").unwrap());
+    msg
+}
+
+#[test]
+fn a_localized_form_asks_in_the_messages_language_and_keeps_its_own_texts_elsewhere() {
+    let form: Form<Order> = Form::builder("order")
+        .start_on(["order"])
+        .clock(ManualClock::new(1_795_329_000_000).clock())
+        .field(Field::number("qty", "How many?").range(1..=10))
+        .field(Field::one_of(
+            "size",
+            "Which size?",
+            [("s", "Small"), ("l", "Large")],
+        ))
+        .localizer(hindi)
+        .build()
+        .unwrap();
+    let session = Session::new();
+    // A localized start word; the question in Hindi.
+    assert_eq!(reply(form.step(&in_hindi(&session, "ऑर्डर"))), ["कितने?"]);
+    // A refusal in Hindi, with its placeholder filled, then the question.
+    assert_eq!(
+        reply(form.step(&in_hindi(&session, "दस"))),
+        ["कृपया पूरी संख्या भेजें, जैसे 1।\n\nकितने?"]
+    );
+    // The next question has no translation: the builder's text, with one
+    // option translated.
+    let step = form.step(&in_hindi(&session, "2")).unwrap();
+    let FormStep::Reply(response) = step else {
+        panic!("expected the next question")
+    };
+    let shown = format!("{:?}", response.replies());
+    let large = format!("{:?}", "बड़ा");
+    assert!(
+        shown.contains("Which size?")
+            && shown.contains(large.trim_matches('"'))
+            && shown.contains("Small"),
+        "{shown}"
+    );
+    // The Hindi cancel word stops it, with the Hindi notice naming the
+    // builder's start word.
+    assert_eq!(
+        reply(form.step(&in_hindi(&session, "रद्द"))),
+        ["ठीक है, फ़ॉर्म बंद किया। फिर से शुरू करने के लिए *order* भेजें।"]
+    );
+    // Without a locale, the same form speaks English and ignores the Hindi
+    // start word.
+    assert!(matches!(
+        form.step(&says(&session, "ऑर्डर")),
+        Ok(FormStep::NotRunning)
+    ));
+    assert_eq!(reply(form.step(&says(&session, "order"))), ["How many?"]);
+}
+
+#[test]
+fn a_custom_refusal_is_looked_up_as_a_key() {
+    let form: Form<serde_json::Value> = Form::builder("order")
+        .start_on(["order"])
+        .field(Field::custom("qty", "How many?", |a: &str| match a {
+            "1000" => Err("too-big"),
+            _ => Ok(a.to_owned()),
+        }))
+        .localizer(hindi)
+        .build()
+        .unwrap();
+    let session = Session::new();
+    form.step(&in_hindi(&session, "order")).unwrap();
+    let step = form.step(&in_hindi(&session, "1000")).unwrap();
+    let FormStep::Reply(response) = step else {
+        panic!("expected a refusal")
+    };
+    assert_eq!(
+        response.replies()[0].body(),
+        Some("बहुत बड़ा\n\nकितने?"),
+        "the reason translated as a key"
+    );
+}
