@@ -51,6 +51,7 @@
 pub mod campaigns;
 pub mod catalog;
 pub mod customers;
+pub mod handoff;
 pub mod invoices;
 pub mod orders;
 pub mod reminders;

@@ -61,6 +61,7 @@ pub mod contract;
 mod customers;
 pub mod fixtures;
 mod follow_up;
+pub mod handoff;
 mod harness;
 mod inmem;
 mod rules;

@@ -17,6 +17,7 @@
 
 mod campaigns;
 mod customers;
+pub mod handoff;
 mod orders;
 mod products;
 mod rules;
