@@ -1,5 +1,6 @@
 //! Write intents for customers: one struct per command.
 
+use super::details::{Language, Registration};
 use super::domain::{ConsentSource, OptOutScope, Tag};
 use crate::shared::CustomerPhone;
 
@@ -38,4 +39,30 @@ pub struct UntagCustomer {
     pub customer: CustomerPhone,
     /// The tags; at least one.
     pub tags: Vec<Tag>,
+}
+
+/// Remember the language the customer reads.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SetLanguage {
+    /// Who.
+    pub customer: CustomerPhone,
+    /// Which language.
+    pub language: Language,
+}
+
+/// Note that the customer is being offered the choice of language (once:
+/// on first contact).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OfferLanguage {
+    /// Who.
+    pub customer: CustomerPhone,
+}
+
+/// Store the customer's profile (the register form's answers).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RegisterCustomer {
+    /// Who.
+    pub customer: CustomerPhone,
+    /// What they told the shop.
+    pub registration: Registration,
 }

@@ -1,5 +1,6 @@
 //! [`CustomerError`]: everything the customers feature can fail with.
 
+use super::details::DetailsError;
 use super::domain::TagError;
 use crate::shared::RepositoryError;
 
@@ -17,6 +18,9 @@ pub enum CustomerError {
     /// A tag that is not valid.
     #[error(transparent)]
     Tag(#[from] TagError),
+    /// A language or registration that is not valid.
+    #[error(transparent)]
+    Details(#[from] DetailsError),
     /// A command or query given no tags.
     #[error("name at least one tag")]
     NoTags,

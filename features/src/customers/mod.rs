@@ -68,12 +68,16 @@
 //! - [`commands`]: [`OptOutCustomer`], [`OptInCustomer`], [`TagCustomer`],
 //!   [`UntagCustomer`]; [`queries`]: [`GetConsent`], [`GetCustomer`],
 //!   [`CustomersWithTags`] with its [`Page`] and [`CustomerPage`].
+//! - [`details`]: what a customer tells the shop: their [`Language`] and
+//!   [`Registration`] ([`CustomerDetails`]); commands [`SetLanguage`],
+//!   [`OfferLanguage`], [`RegisterCustomer`], query [`GetDetails`].
 //! - [`ports`]: storage is a [`CustomerRepository`].
 //! - [`service`]: the [`CustomerService`].
 //! - [`error`]: [`CustomerError`], with `is_user_error()` and
 //!   `is_retryable()`.
 
 pub mod commands;
+pub mod details;
 pub mod domain;
 pub mod error;
 pub mod keywords;
@@ -81,7 +85,11 @@ pub mod ports;
 pub mod queries;
 pub mod service;
 
-pub use commands::{OptInCustomer, OptOutCustomer, TagCustomer, UntagCustomer};
+pub use commands::{
+    OfferLanguage, OptInCustomer, OptOutCustomer, RegisterCustomer, SetLanguage, TagCustomer,
+    UntagCustomer,
+};
+pub use details::{CustomerDetails, DetailsError, Language, MAX_DETAIL_CHARS, Registration};
 pub use domain::{
     Consent, ConsentSource, ConsentUpdate, CustomerProfile, MAX_TAG_CHARS, OptOut, OptOutScope,
     Tag, TagError,
@@ -90,6 +98,6 @@ pub use error::CustomerError;
 pub use keywords::{ConsentKeyword, ConsentKeywords};
 pub use ports::CustomerRepository;
 pub use queries::{
-    CustomerPage, CustomersWithTags, GetConsent, GetCustomer, MAX_PAGE, Page, TagMatch,
+    CustomerPage, CustomersWithTags, GetConsent, GetCustomer, GetDetails, MAX_PAGE, Page, TagMatch,
 };
 pub use service::CustomerService;

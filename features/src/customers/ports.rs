@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
+use super::details::{CustomerDetails, Language, Registration};
 use super::domain::{OptOut, Tag};
 use super::queries::{CustomerPage, Page, TagMatch};
 use crate::shared::{CustomerPhone, RepositoryError};
@@ -103,6 +104,38 @@ pub trait CustomerRepository: Clone + Send + Sync + 'static {
             Ok(all)
         }
     }
+
+    /// What the customer told the shop (their language, their
+    /// registration); all empty for a customer it knows nothing of.
+    fn details(
+        &self,
+        customer: &CustomerPhone,
+    ) -> impl Future<Output = Result<CustomerDetails, RepositoryError>> + Send;
+
+    /// Records the customer's language, chosen `at_ms`.
+    fn set_language(
+        &self,
+        customer: &CustomerPhone,
+        language: &Language,
+        at_ms: i64,
+    ) -> impl Future<Output = Result<(), RepositoryError>> + Send;
+
+    /// Records that the customer was offered the choice of language at
+    /// `at_ms`, unless they were before; returns whether this is the first
+    /// time (two instances racing: exactly one sees `true`).
+    fn offer_language(
+        &self,
+        customer: &CustomerPhone,
+        at_ms: i64,
+    ) -> impl Future<Output = Result<bool, RepositoryError>> + Send;
+
+    /// Stores the customer's registration, replacing an earlier one.
+    fn save_registration(
+        &self,
+        customer: &CustomerPhone,
+        registration: &Registration,
+        at_ms: i64,
+    ) -> impl Future<Output = Result<(), RepositoryError>> + Send;
 
     /// The customers with `tags` (every one or any, as `matching` says), in
     /// phone-number order, after `page.after`, at most

@@ -21,6 +21,14 @@ pub struct GetCustomer {
     pub customer: CustomerPhone,
 }
 
+/// What a customer told the shop: language and registration
+/// ([`CustomerDetails`](super::CustomerDetails)).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GetDetails {
+    /// Who.
+    pub customer: CustomerPhone,
+}
+
 /// Whether a customer has one of the tags, or all of them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum TagMatch {

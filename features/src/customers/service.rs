@@ -4,11 +4,17 @@
 
 use std::collections::BTreeSet;
 
-use super::commands::{OptInCustomer, OptOutCustomer, TagCustomer, UntagCustomer};
+use super::commands::{
+    OfferLanguage, OptInCustomer, OptOutCustomer, RegisterCustomer, SetLanguage, TagCustomer,
+    UntagCustomer,
+};
+use super::details::CustomerDetails;
 use super::domain::{Consent, ConsentUpdate, CustomerProfile, OptOut, Tag};
 use super::error::CustomerError;
 use super::ports::CustomerRepository;
-use super::queries::{CustomerPage, CustomersWithTags, GetConsent, GetCustomer, Page, TagMatch};
+use super::queries::{
+    CustomerPage, CustomersWithTags, GetConsent, GetCustomer, GetDetails, Page, TagMatch,
+};
 use crate::shared::{CustomerPhone, Now};
 
 /// Customers over a [`CustomerRepository`]; opt-outs are stamped by the
@@ -52,6 +58,53 @@ where
             self.repo.save_opt_out(&cmd.customer, opt_out).await?;
         }
         Ok(update)
+    }
+
+    /// What the customer told the shop: language, registration.
+    ///
+    /// # Errors
+    ///
+    /// [`CustomerError::Storage`].
+    pub async fn details(&self, query: GetDetails) -> Result<CustomerDetails, CustomerError> {
+        Ok(self.repo.details(&query.customer).await?)
+    }
+
+    /// Remembers the customer's language.
+    ///
+    /// # Errors
+    ///
+    /// [`CustomerError::Storage`].
+    pub async fn set_language(&self, cmd: SetLanguage) -> Result<(), CustomerError> {
+        Ok(self
+            .repo
+            .set_language(&cmd.customer, &cmd.language, self.now.ms())
+            .await?)
+    }
+
+    /// Notes the offer of a choice of language; whether it is the first
+    /// (only the first contact is offered it unasked).
+    ///
+    /// # Errors
+    ///
+    /// [`CustomerError::Storage`].
+    pub async fn offer_language(&self, cmd: OfferLanguage) -> Result<bool, CustomerError> {
+        Ok(self
+            .repo
+            .offer_language(&cmd.customer, self.now.ms())
+            .await?)
+    }
+
+    /// Stores the customer's profile (a second registration replaces the
+    /// first).
+    ///
+    /// # Errors
+    ///
+    /// [`CustomerError::Storage`].
+    pub async fn register(&self, cmd: RegisterCustomer) -> Result<(), CustomerError> {
+        Ok(self
+            .repo
+            .save_registration(&cmd.customer, &cmd.registration, self.now.ms())
+            .await?)
     }
 
     /// Opts a customer back in (START), whatever opted them out.

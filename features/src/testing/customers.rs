@@ -5,7 +5,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use anyhow::anyhow;
 
-use crate::customers::{CustomerPage, CustomerRepository, OptOut, Page, Tag, TagMatch};
+use crate::customers::{
+    CustomerDetails, CustomerPage, CustomerRepository, Language, OptOut, Page, Registration, Tag,
+    TagMatch,
+};
 use crate::shared::{CustomerPhone, RepositoryError};
 
 #[derive(Debug, Default)]
@@ -13,6 +16,7 @@ struct Store {
     opt_outs: BTreeMap<CustomerPhone, OptOut>,
     /// (customer, tag) → when it was added.
     tags: BTreeMap<(CustomerPhone, Tag), i64>,
+    details: BTreeMap<CustomerPhone, CustomerDetails>,
     failing: bool,
 }
 
@@ -60,6 +64,56 @@ impl InMemCustomerRepository {
 }
 
 impl CustomerRepository for InMemCustomerRepository {
+    async fn details(&self, customer: &CustomerPhone) -> Result<CustomerDetails, RepositoryError> {
+        Ok(self
+            .check()?
+            .details
+            .get(customer)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn set_language(
+        &self,
+        customer: &CustomerPhone,
+        language: &Language,
+        _at_ms: i64,
+    ) -> Result<(), RepositoryError> {
+        self.check()?
+            .details
+            .entry(customer.clone())
+            .or_default()
+            .language = Some(language.clone());
+        Ok(())
+    }
+
+    async fn offer_language(
+        &self,
+        customer: &CustomerPhone,
+        at_ms: i64,
+    ) -> Result<bool, RepositoryError> {
+        let mut store = self.check()?;
+        let details = store.details.entry(customer.clone()).or_default();
+        if details.language_offered_at_ms.is_some() {
+            return Ok(false);
+        }
+        details.language_offered_at_ms = Some(at_ms);
+        Ok(true)
+    }
+
+    async fn save_registration(
+        &self,
+        customer: &CustomerPhone,
+        registration: &Registration,
+        at_ms: i64,
+    ) -> Result<(), RepositoryError> {
+        let mut store = self.check()?;
+        let details = store.details.entry(customer.clone()).or_default();
+        details.registration = Some(registration.clone());
+        details.registered_at_ms = Some(at_ms);
+        Ok(())
+    }
+
     async fn opt_out(&self, customer: &CustomerPhone) -> Result<Option<OptOut>, RepositoryError> {
         Ok(self.check()?.opt_outs.get(customer).cloned())
     }

@@ -7,13 +7,15 @@
 use std::collections::BTreeMap;
 
 use features::customers::{
-    ConsentSource, CustomerPage, CustomerRepository, OptOut, OptOutScope, Page, Tag, TagMatch,
+    ConsentSource, CustomerDetails, CustomerPage, CustomerRepository, Language, OptOut,
+    OptOutScope, Page, Registration, Tag, TagMatch,
 };
+use features::shared::Gstin;
 use features::shared::{CustomerPhone, RepositoryError};
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func, OnConflict, Order, Query};
 
 use crate::products::repo_error;
-use crate::schema::{CustomerTags, MarketingOptOuts};
+use crate::schema::{CustomerDetails as Details, CustomerTags, MarketingOptOuts};
 use infra_sql::Database;
 
 /// Customers' tags and consent in the database; cheap to clone.
@@ -64,7 +66,166 @@ fn tag_values(tags: &[Tag]) -> Vec<sea_orm::Value> {
     tags.iter().map(|t| t.as_str().into()).collect()
 }
 
+impl DbCustomerRepository {
+    /// Inserts the customer's row with `values` for `columns`, or updates
+    /// those columns of the row they have.
+    async fn upsert_details(
+        &self,
+        customer: &CustomerPhone,
+        columns: &[Details],
+        values: Vec<sea_orm::Value>,
+        at_ms: i64,
+    ) -> Result<(), RepositoryError> {
+        let mut all = vec![Details::Phone, Details::UpdatedAtMs];
+        all.extend_from_slice(columns);
+        let mut row: Vec<sea_orm::sea_query::SimpleExpr> =
+            vec![customer.as_str().into(), at_ms.into()];
+        row.extend(values.into_iter().map(Into::into));
+        let mut update = vec![Details::UpdatedAtMs];
+        update.extend_from_slice(columns);
+        let insert = Query::insert()
+            .into_table(Details::Table)
+            .columns(all)
+            .values(row)
+            .map_err(|e| RepositoryError::Corrupt(e.to_string()))?
+            .on_conflict(
+                OnConflict::column(Details::Phone)
+                    .update_columns(update)
+                    .to_owned(),
+            )
+            .to_owned();
+        self.db.exec(&insert).await.map_err(repo_error)?;
+        Ok(())
+    }
+}
+
+fn details_corrupt(customer: &CustomerPhone, what: impl std::fmt::Display) -> RepositoryError {
+    RepositoryError::Corrupt(format!("details of {}: {what}", customer.as_str()))
+}
+
 impl CustomerRepository for DbCustomerRepository {
+    async fn details(&self, customer: &CustomerPhone) -> Result<CustomerDetails, RepositoryError> {
+        let select = Query::select()
+            .columns([
+                Details::Language,
+                Details::LanguageOfferedAtMs,
+                Details::Name,
+                Details::Business,
+                Details::Gstin,
+                Details::Address,
+                Details::RegisteredAtMs,
+            ])
+            .from(Details::Table)
+            .and_where(Expr::col(Details::Phone).eq(customer.as_str()))
+            .to_owned();
+        let Some(row) = self.db.one(&select).await.map_err(repo_error)? else {
+            return Ok(CustomerDetails::default());
+        };
+        let text = |c: &str| row.try_get::<Option<String>>("", c).map_err(repo_error);
+        let ms = |c: &str| row.try_get::<Option<i64>>("", c).map_err(repo_error);
+        let language = text("language")?
+            .map(|tag| Language::parse(&tag).map_err(|e| details_corrupt(customer, e)))
+            .transpose()?;
+        let registered_at_ms = ms("registered_at_ms")?;
+        let registration = match (registered_at_ms, text("name")?, text("address")?) {
+            (Some(_), Some(name), Some(address)) => {
+                let gstin = text("gstin")?
+                    .map(|g| Gstin::parse(&g).map_err(|e| details_corrupt(customer, e)))
+                    .transpose()?;
+                Some(
+                    Registration::new(&name, text("business")?.as_deref(), gstin, &address)
+                        .map_err(|e| details_corrupt(customer, e))?,
+                )
+            }
+            _ => None,
+        };
+        Ok(CustomerDetails {
+            language,
+            language_offered_at_ms: ms("language_offered_at_ms")?,
+            registration,
+            registered_at_ms,
+        })
+    }
+
+    async fn set_language(
+        &self,
+        customer: &CustomerPhone,
+        language: &Language,
+        at_ms: i64,
+    ) -> Result<(), RepositoryError> {
+        self.upsert_details(
+            customer,
+            &[Details::Language],
+            vec![language.as_str().into()],
+            at_ms,
+        )
+        .await
+    }
+
+    async fn offer_language(
+        &self,
+        customer: &CustomerPhone,
+        at_ms: i64,
+    ) -> Result<bool, RepositoryError> {
+        // Insert the row marked, or mark a row not marked yet: one
+        // statement each, so two instances racing see one `true`.
+        let insert = Query::insert()
+            .into_table(Details::Table)
+            .columns([
+                Details::Phone,
+                Details::LanguageOfferedAtMs,
+                Details::UpdatedAtMs,
+            ])
+            .values([customer.as_str().into(), at_ms.into(), at_ms.into()])
+            .map_err(|e| RepositoryError::Corrupt(e.to_string()))?
+            .on_conflict(OnConflict::column(Details::Phone).do_nothing().to_owned())
+            .to_owned();
+        if self.db.exec(&insert).await.map_err(repo_error)? > 0 {
+            return Ok(true);
+        }
+        let update = Query::update()
+            .table(Details::Table)
+            .values([
+                (Details::LanguageOfferedAtMs, at_ms.into()),
+                (Details::UpdatedAtMs, at_ms.into()),
+            ])
+            .and_where(Expr::col(Details::Phone).eq(customer.as_str()))
+            .and_where(Expr::col(Details::LanguageOfferedAtMs).is_null())
+            .to_owned();
+        Ok(self.db.exec(&update).await.map_err(repo_error)? > 0)
+    }
+
+    async fn save_registration(
+        &self,
+        customer: &CustomerPhone,
+        registration: &Registration,
+        at_ms: i64,
+    ) -> Result<(), RepositoryError> {
+        self.upsert_details(
+            customer,
+            &[
+                Details::Name,
+                Details::Business,
+                Details::Gstin,
+                Details::Address,
+                Details::RegisteredAtMs,
+            ],
+            vec![
+                registration.name.as_str().into(),
+                registration.business.clone().into(),
+                registration
+                    .gstin
+                    .as_ref()
+                    .map(|g| g.as_str().to_owned())
+                    .into(),
+                registration.address.as_str().into(),
+                at_ms.into(),
+            ],
+            at_ms,
+        )
+        .await
+    }
+
     async fn opt_out(&self, customer: &CustomerPhone) -> Result<Option<OptOut>, RepositoryError> {
         let mut found = self.opt_outs_of(std::slice::from_ref(customer)).await?;
         Ok(found.remove(customer))

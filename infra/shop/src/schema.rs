@@ -372,3 +372,28 @@ pub enum CustomerAttributes {
     /// When it was set.
     AtMs,
 }
+
+/// What customers tell the shop (m0017): language, registration.
+#[derive(DeriveIden, Debug, Clone, Copy)]
+pub enum CustomerDetails {
+    /// The table.
+    Table,
+    /// E.164 number (primary key).
+    Phone,
+    /// The language tag they chose, if they did.
+    Language,
+    /// When they were first offered the choice of language.
+    LanguageOfferedAtMs,
+    /// Their name (registration).
+    Name,
+    /// Their business (registration, optional).
+    Business,
+    /// Their business's GSTIN (registration, optional).
+    Gstin,
+    /// Where orders go (registration).
+    Address,
+    /// When they last registered (`NULL`: never).
+    RegisteredAtMs,
+    /// When the row last changed.
+    UpdatedAtMs,
+}

@@ -217,3 +217,82 @@ where
     assert_eq!(opt_outs.get(&asha), Some(&opted));
     assert!(repo.tags_of(&[]).await.unwrap().is_empty());
 }
+
+/// Checks a FRESH, EMPTY [`CustomerRepository`]'s customer details: nothing
+/// known at first; the language is set and replaced; the offer of a choice
+/// of language is first once; a registration round-trips (with and without
+/// its optional parts) and leaves the language as it was.
+///
+/// # Panics
+///
+/// When the repository breaks a rule; the message names it.
+pub async fn customer_details<R>(repo: R)
+where
+    R: CustomerRepository,
+{
+    use crate::customers::{CustomerDetails, Language, Registration};
+    use crate::shared::Gstin;
+
+    let ravi = phone("+919812345678");
+    let asha = phone("+919800000001");
+    assert_eq!(
+        repo.details(&ravi).await.unwrap(),
+        CustomerDetails::default(),
+        "nothing known at first"
+    );
+
+    assert!(
+        repo.offer_language(&ravi, 1_000).await.unwrap(),
+        "first offer"
+    );
+    assert!(
+        !repo.offer_language(&ravi, 2_000).await.unwrap(),
+        "offered once only"
+    );
+    let hindi = Language::parse("hi").unwrap();
+    repo.set_language(&ravi, &hindi, 3_000).await.unwrap();
+    let details = repo.details(&ravi).await.unwrap();
+    assert_eq!(details.language.as_ref(), Some(&hindi));
+    assert_eq!(
+        details.language_offered_at_ms,
+        Some(1_000),
+        "first offer kept"
+    );
+    assert_eq!(details.registration, None);
+    // A language set before any offer: the offer is still a first one.
+    let english = Language::parse("en-IN").unwrap();
+    repo.set_language(&asha, &english, 3_000).await.unwrap();
+    assert!(repo.offer_language(&asha, 4_000).await.unwrap());
+    assert_eq!(
+        repo.details(&asha).await.unwrap().language,
+        Some(english),
+        "the offer keeps the language"
+    );
+
+    let full = Registration::new(
+        "Ravi Kumar",
+        Some("Kumar Traders"),
+        Some(Gstin::parse("27AAPFU0939F1ZV").unwrap()),
+        "12 MG Road, Pune 411001",
+    )
+    .unwrap();
+    repo.save_registration(&ravi, &full, 5_000).await.unwrap();
+    let details = repo.details(&ravi).await.unwrap();
+    assert_eq!(details.registration.as_ref(), Some(&full));
+    assert_eq!(details.registered_at_ms, Some(5_000));
+    assert_eq!(
+        details.language,
+        Some(hindi),
+        "registering keeps the language"
+    );
+
+    let bare = Registration::new("Ravi", None, None, "Pune").unwrap();
+    repo.save_registration(&ravi, &bare, 6_000).await.unwrap();
+    let details = repo.details(&ravi).await.unwrap();
+    assert_eq!(
+        details.registration,
+        Some(bare),
+        "replaced, optional parts gone"
+    );
+    assert_eq!(details.registered_at_ms, Some(6_000));
+}

@@ -28,6 +28,8 @@
 //! | `m0013_message_pricing` ([`infra_sql`]) | what each outbound message is billed as (`message_pricing`), kept once from the providers' status reports |
 //! | `m0014_withdrawn_keys` ([`infra_sql`]) | outbox key prefixes withdrawn for good (`withdrawn_keys`: a cancelled campaign's) |
 //! | `m0015_rules` | automation rules (`rules`, each as written), their run log (`rule_runs`, one row per rule, customer and occurrence), customers' attributes (`customer_attributes`) |
+//! | `m0016_handoffs` | handoffs to a person (`handoffs`, one row each, kept once released), at most one open per customer (a partial unique index) |
+//! | `m0017_customer_details` | what customers tell the shop (`customer_details`): their language, when they were first offered the choice, their registration (name, business, GSTIN, address) |
 
 use infra_sql::migrations::{
     M0002Inbox, M0003Jobs, M0006QueueOrder, M0007JobsOrder, M0008SendOutcomes, M0010DeferredSends,
@@ -42,6 +44,8 @@ mod m0009_catalog_sync;
 mod m0011_customers_consent;
 mod m0012_campaigns;
 mod m0015_rules;
+mod m0016_handoffs;
+mod m0017_customer_details;
 
 /// Applies the shop's schema, one migration per change, in order; run it
 /// with [`Database::migrate_with`](infra_sql::Database::migrate_with).
@@ -67,6 +71,8 @@ impl MigratorTrait for Migrator {
             Box::new(M0013MessagePricing),
             Box::new(M0014WithdrawnKeys),
             Box::new(m0015_rules::Migration),
+            Box::new(m0016_handoffs::Migration),
+            Box::new(m0017_customer_details::Migration),
         ]
     }
 }

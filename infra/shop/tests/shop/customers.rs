@@ -19,6 +19,7 @@ async fn contract_on(backend: Backend) {
     let db = TestDb::migrated_with::<Migrator>(backend).await;
     features::testing::contract::customer_repository(DbCustomerRepository::new(db.db.clone()))
         .await;
+    features::testing::contract::customer_details(DbCustomerRepository::new(db.db.clone())).await;
     db.drop().await;
 }
 

@@ -5,6 +5,7 @@
 
 mod customers;
 mod delivery;
+mod handoff;
 mod invoices;
 mod migrations;
 mod pdf;
@@ -93,7 +94,9 @@ async fn migrations_are_idempotent_and_listed() {
             "m0012_campaigns",
             "m0013_message_pricing",
             "m0014_withdrawn_keys",
-            "m0015_rules"
+            "m0015_rules",
+            "m0016_handoffs",
+            "m0017_customer_details"
         ],
         "each migration applied once"
     );
@@ -160,7 +163,9 @@ async fn concurrent_migrations_on_postgres_take_turns() {
             "m0012_campaigns",
             "m0013_message_pricing",
             "m0014_withdrawn_keys",
-            "m0015_rules"
+            "m0015_rules",
+            "m0016_handoffs",
+            "m0017_customer_details"
         ]
     );
     db.drop().await;
