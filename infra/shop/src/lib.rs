@@ -42,6 +42,7 @@
 
 pub mod campaigns;
 pub mod customers;
+pub mod handoff;
 pub mod invoices;
 pub mod migrations;
 pub mod orders;
