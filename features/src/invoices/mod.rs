@@ -54,7 +54,7 @@ pub mod words;
 
 pub use commands::{IssueInvoice, RecordPayment, VoidOrderInvoice};
 pub use domain::{
-    GstRate, Invoice, InvoiceLine, InvoiceNumber, InvoiceStatus, PriceBasis, TaxSettings,
+    Buyer, GstRate, Invoice, InvoiceLine, InvoiceNumber, InvoiceStatus, PriceBasis, TaxSettings,
 };
 pub use error::InvoiceError;
 pub use ports::InvoiceRepository;

@@ -76,6 +76,7 @@ where
                     |sku| self.rates.get(sku).copied(),
                     now,
                 )
+                .map(|invoice| invoice.with_buyer(cmd.buyer))
             })
             .await
     }

@@ -21,7 +21,7 @@ const SHOP: i64 = 1;
 
 /// An invoice's columns as read back (the insert adds the shop and the
 /// total; the select, the id).
-const STORED: [Invoices; 11] = [
+const STORED: [Invoices; 12] = [
     Invoices::NumberSeq,
     Invoices::OrderId,
     Invoices::CustomerPhone,
@@ -33,6 +33,7 @@ const STORED: [Invoices; 11] = [
     Invoices::PaidReference,
     Invoices::PaidAtMs,
     Invoices::VoidReason,
+    Invoices::Buyer,
 ];
 
 /// Invoices in the database; cheap to clone.
@@ -117,6 +118,10 @@ impl DbInvoiceRepository {
                 total: money("total_minor")?,
             });
         }
+        let buyer = get_o("buyer")?
+            .map(|json| serde_json::from_str(&json))
+            .transpose()
+            .map_err(|e| corrupt(format!("buyer: {e}")))?;
         Ok(Invoice::restore(
             InvoiceNumber::new(
                 u64::try_from(get_i("number_seq")?).map_err(|e| corrupt(e.to_string()))?,
@@ -129,7 +134,8 @@ impl DbInvoiceRepository {
             get_i("issued_at_ms")?,
             get_i("due_at_ms")?,
             status,
-        ))
+        )
+        .with_buyer(buyer))
     }
 
     async fn invoice_of(&self, order: OrderId) -> Result<Option<Invoice>, RepositoryError> {
@@ -195,6 +201,11 @@ impl InvoiceRepository for DbInvoiceRepository {
             } => ("paid", Some(reference.clone()), Some(*paid_at_ms), None),
             InvoiceStatus::Void { reason } => ("void", None, None, Some(reason.clone())),
         };
+        let buyer = invoice
+            .buyer()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| RepositoryError::Corrupt(format!("invoice buyer: {e}")))?;
         let insert = Query::insert()
             .into_table(Invoices::Table)
             .columns(
@@ -216,6 +227,7 @@ impl InvoiceRepository for DbInvoiceRepository {
                 reference.into(),
                 paid_at.into(),
                 reason.into(),
+                buyer.into(),
                 invoice.total().minor().into(),
             ])
             .map_err(repo_error)?

@@ -200,7 +200,9 @@ struct Facts {
     issued: String,
     due: String,
     status: &'static str,
-    customer: String,
+    /// Who it is billed to, one line each: the registration's name,
+    /// business, GSTIN and address, then the WhatsApp number.
+    billed: Vec<String>,
     shop_name: String,
     shop_lines: Vec<String>,
     currency: String,
@@ -294,7 +296,7 @@ impl Facts {
             issued,
             due,
             status,
-            customer: invoice.customer().to_string(),
+            billed: billed_lines(invoice),
             shop_name: shop.name.clone(),
             shop_lines,
             currency: invoice.currency().code().to_owned(),
@@ -310,6 +312,20 @@ impl Facts {
             number,
         })
     }
+}
+
+/// The "Billed to" lines: the buyer's registration (a GSTIN makes it a B2B
+/// invoice), then the WhatsApp number.
+fn billed_lines(invoice: &Invoice) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(buyer) = invoice.buyer() {
+        lines.push(buyer.name.clone());
+        lines.extend(buyer.business.clone());
+        lines.extend(buyer.gstin.as_ref().map(|g| format!("GSTIN: {g}")));
+        lines.push(buyer.address.clone());
+    }
+    lines.push(format!("WhatsApp {}", invoice.customer()));
+    lines
 }
 
 /// `₹1,25,000` → `1,25,000.00`: the domain's digit grouping, without the
@@ -413,13 +429,6 @@ impl<'a> Layout<'a> {
         self.y -= 14.0;
         self.sheet
             .text(MARGIN, self.y, Face::Bold, BODY, "Billed to");
-        self.sheet.text(
-            MARGIN + 60.0,
-            self.y,
-            Face::Regular,
-            BODY,
-            &format!("WhatsApp {}", facts.customer),
-        );
         self.sheet.text_right(
             RIGHT,
             self.y,
@@ -427,7 +436,13 @@ impl<'a> Layout<'a> {
             TABLE,
             &format!("Amounts in {}", facts.currency),
         );
-        self.y -= 10.0;
+        for line in &facts.billed {
+            let (line, size) = fit(line, Face::Regular, BODY, RIGHT - MARGIN - 160.0);
+            self.sheet
+                .text(MARGIN + 60.0, self.y, Face::Regular, size, &line);
+            self.y -= 11.0;
+        }
+        self.y += 1.0;
     }
 
     /// A page after the first: a short header, and the table's heads when

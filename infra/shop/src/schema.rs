@@ -126,6 +126,8 @@ pub enum Invoices {
     Currency,
     /// The shop's GSTIN when issued.
     Gstin,
+    /// Who it is made out to (JSON, m0018; `NULL`: not registered).
+    Buyer,
     /// Issued at.
     IssuedAtMs,
     /// Due at.

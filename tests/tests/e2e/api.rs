@@ -213,7 +213,10 @@ async fn api_orders_and_invoices_are_listed_paged_and_paid() {
     let invoice = bot
         .services
         .invoices
-        .issue_invoice(IssueInvoice { order: ids[0] })
+        .issue_invoice(IssueInvoice {
+            order: ids[0],
+            buyer: None,
+        })
         .await
         .unwrap();
     let number = invoice.number().to_string();

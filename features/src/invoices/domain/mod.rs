@@ -293,6 +293,23 @@ impl InvoiceStatus {
     }
 }
 
+/// Who an invoice is made out to: the customer's registration when it was
+/// issued (their GSTIN makes it a B2B invoice). Kept with the invoice: a
+/// later change of the customer's details does not rewrite it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Buyer {
+    /// The customer's name.
+    pub name: String,
+    /// Their business, if they buy for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business: Option<String>,
+    /// Their GSTIN, if they gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gstin: Option<String>,
+    /// Their delivery address.
+    pub address: String,
+}
+
 /// An invoice for one order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invoice {
@@ -302,6 +319,7 @@ pub struct Invoice {
     currency: Currency,
     lines: Vec<InvoiceLine>,
     gstin: Option<String>,
+    buyer: Option<Buyer>,
     issued_at_ms: i64,
     due_at_ms: i64,
     status: InvoiceStatus,
@@ -358,6 +376,7 @@ impl Invoice {
             currency: order.currency(),
             lines,
             gstin: settings.gstin.clone(),
+            buyer: None,
             issued_at_ms: now_ms,
             due_at_ms: now_ms.saturating_add(i64::from(settings.payment_terms_days) * DAY_MS),
             status: InvoiceStatus::Issued,
@@ -385,10 +404,24 @@ impl Invoice {
             currency,
             lines,
             gstin,
+            buyer: None,
             issued_at_ms,
             due_at_ms,
             status,
         }
+    }
+
+    /// The invoice made out to `buyer` (the customer's registration).
+    #[must_use]
+    pub fn with_buyer(mut self, buyer: Option<Buyer>) -> Self {
+        self.buyer = buyer;
+        self
+    }
+
+    /// Who it is made out to, if the customer had registered.
+    #[must_use]
+    pub fn buyer(&self) -> Option<&Buyer> {
+        self.buyer.as_ref()
     }
 
     /// The currency of its amounts.

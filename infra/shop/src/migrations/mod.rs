@@ -30,6 +30,7 @@
 //! | `m0015_rules` | automation rules (`rules`, each as written), their run log (`rule_runs`, one row per rule, customer and occurrence), customers' attributes (`customer_attributes`) |
 //! | `m0016_handoffs` | handoffs to a person (`handoffs`, one row each, kept once released), at most one open per customer (a partial unique index) |
 //! | `m0017_customer_details` | what customers tell the shop (`customer_details`): their language, when they were first offered the choice, their registration (name, business, GSTIN, address) |
+//! | `m0018_invoice_buyer` | who each invoice is made out to (`invoices.buyer`, JSON: the customer's registration when it was issued) |
 
 use infra_sql::migrations::{
     M0002Inbox, M0003Jobs, M0006QueueOrder, M0007JobsOrder, M0008SendOutcomes, M0010DeferredSends,
@@ -46,6 +47,7 @@ mod m0012_campaigns;
 mod m0015_rules;
 mod m0016_handoffs;
 mod m0017_customer_details;
+mod m0018_invoice_buyer;
 
 /// Applies the shop's schema, one migration per change, in order; run it
 /// with [`Database::migrate_with`](infra_sql::Database::migrate_with).
@@ -73,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_rules::Migration),
             Box::new(m0016_handoffs::Migration),
             Box::new(m0017_customer_details::Migration),
+            Box::new(m0018_invoice_buyer::Migration),
         ]
     }
 }

@@ -212,6 +212,7 @@ async fn cancelled_orders_get_no_invoice_or_a_void_one(backend: Backend) {
     let refused = invoices
         .issue_invoice(IssueInvoice {
             order: early.id().unwrap(),
+            buyer: None,
         })
         .await;
     assert!(
@@ -220,12 +221,28 @@ async fn cancelled_orders_get_no_invoice_or_a_void_one(backend: Backend) {
     );
 
     // Cancelled after: its invoice is voided, once.
+    let buyer = features::invoices::Buyer {
+        name: "Ravi Kumar".to_owned(),
+        business: Some("Kumar Traders".to_owned()),
+        gstin: Some("27AAPFU0939F1ZV".to_owned()),
+        address: "12 MG Road, Pune".to_owned(),
+    };
     let invoice = invoices
         .issue_invoice(IssueInvoice {
             order: late.id().unwrap(),
+            buyer: Some(buyer.clone()),
         })
         .await
         .unwrap();
+    assert_eq!(invoice.buyer(), Some(&buyer));
+    let stored = invoices
+        .order_invoice(features::invoices::OrderInvoice {
+            order: late.id().unwrap(),
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.buyer(), Some(&buyer), "the buyer is stored with it");
     assert_eq!(
         invoice.number(),
         InvoiceNumber::new(1),

@@ -96,7 +96,8 @@ async fn migrations_are_idempotent_and_listed() {
             "m0014_withdrawn_keys",
             "m0015_rules",
             "m0016_handoffs",
-            "m0017_customer_details"
+            "m0017_customer_details",
+            "m0018_invoice_buyer"
         ],
         "each migration applied once"
     );
@@ -165,7 +166,8 @@ async fn concurrent_migrations_on_postgres_take_turns() {
             "m0014_withdrawn_keys",
             "m0015_rules",
             "m0016_handoffs",
-            "m0017_customer_details"
+            "m0017_customer_details",
+            "m0018_invoice_buyer"
         ]
     );
     db.drop().await;

@@ -294,3 +294,35 @@ fn pdf_of_an_invoice_with_an_impossible_date_is_an_error() {
         "{error:?}"
     );
 }
+
+#[test]
+fn pdf_is_billed_to_the_buyer_with_their_gstin_when_they_registered() {
+    let invoice = three_line_invoice().with_buyer(Some(features::invoices::Buyer {
+        name: "Ravi Kumar".to_owned(),
+        business: Some("Kumar Traders".to_owned()),
+        gstin: Some("27AAPFU0939F1ZV".to_owned()),
+        address: "12 MG Road, Pune 411001".to_owned(),
+    }));
+
+    let text = read("buyer", &render_invoice(&invoice, &shop()).unwrap()).concat();
+
+    for expected in [
+        "Billed to",
+        "Ravi Kumar",
+        "Kumar Traders",
+        "GSTIN: 27AAPFU0939F1ZV",
+        "12 MG Road, Pune 411001",
+        "WhatsApp +919876543210",
+        // The shop's own GSTIN stays in the shop's block.
+        "GSTIN: 29ABCDE1234F1Z5",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from {text}");
+    }
+    let unregistered = read(
+        "no-buyer",
+        &render_invoice(&three_line_invoice(), &shop()).unwrap(),
+    )
+    .concat();
+    assert!(!unregistered.contains("27AAPFU0939F1ZV"));
+    assert!(unregistered.contains("WhatsApp +919876543210"));
+}

@@ -56,12 +56,14 @@ async fn reminders_decide_when_they_fire(backend: Backend) {
     let first = invoices
         .issue_invoice(IssueInvoice {
             order: order[0].id().unwrap(),
+            buyer: None,
         })
         .await
         .unwrap();
     let second = invoices
         .issue_invoice(IssueInvoice {
             order: order[1].id().unwrap(),
+            buyer: None,
         })
         .await
         .unwrap();
