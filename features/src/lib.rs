@@ -57,5 +57,6 @@ pub mod orders;
 pub mod reminders;
 pub mod rules;
 pub mod shared;
+pub mod support;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;

@@ -65,6 +65,7 @@ pub mod handoff;
 mod harness;
 mod inmem;
 mod rules;
+pub mod support;
 
 pub use campaigns::{FixedAudience, InMemCampaigns, NoReports, OptOutList};
 pub use customers::InMemCustomerRepository;
