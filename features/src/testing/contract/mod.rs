@@ -23,7 +23,7 @@ mod products;
 mod rules;
 
 pub use self::campaigns::campaign_repository;
-pub use self::customers::customer_repository;
+pub use self::customers::{customer_details, customer_repository};
 pub use self::orders::order_repository;
 pub use self::products::product_repository;
 pub use self::rules::rule_repository;
@@ -122,6 +122,7 @@ mod tests {
     #[tokio::test]
     async fn in_memory_repositories_pass() {
         customer_repository(crate::testing::InMemCustomerRepository::new()).await;
+        customer_details(crate::testing::InMemCustomerRepository::new()).await;
         product_repository(InMemProductRepository::new()).await;
         let products = InMemProductRepository::new();
         order_repository(products.clone(), InMemOrderRepository::new(products)).await;
