@@ -25,6 +25,7 @@ pub mod config;
 pub mod documents;
 pub mod flows;
 pub mod http;
+pub mod i18n;
 pub mod jobs;
 pub mod rules;
 pub mod server;
