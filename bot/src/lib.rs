@@ -13,7 +13,8 @@
 //!   [`infra_sql::inbound`]; the bot gives it its pipeline.
 //! - [`pipeline`]: the message pipeline, top to bottom in one
 //!   `ServiceBuilder`; [`stores`]: its stores for each way to run.
-//! - [`flows`]: the shop conversation; [`texts`]: everything it says.
+//! - [`flows`]: the shop conversation; [`i18n`]: everything it says, in
+//!   the customer's language.
 //! - [`rules`]: automation rules in the pipeline (the message rules'
 //!   layer) and their effects.
 //! - [`jobs`]: the background jobs, one file each, and their runtime.
@@ -32,7 +33,6 @@ pub mod server;
 pub mod services;
 pub mod stores;
 pub mod telemetry;
-pub mod texts;
 pub mod zoho;
 
 use std::convert::Infallible;
@@ -82,6 +82,10 @@ pub struct PipelineDeps<O> {
 /// The inbound pipeline, outermost layer first (see docs/ARCHITECTURE.md for
 /// why this order); replies go to the outbox before the turn completes.
 /// Messages reach it recorded ([`infra_sql::inbound`]): it runs them.
+///
+/// The apology for a failed turn and the rate limit's "slow down" notice are
+/// in the default language: those layers take one fixed [`Reply`], made
+/// here once, before any customer's language is known.
 pub fn pipeline<O: Outbox>(
     deps: PipelineDeps<O>,
 ) -> impl Service<InboundMessage, Response = Response, Error = Infallible, Future = impl Send>
@@ -96,6 +100,8 @@ pub fn pipeline<O: Outbox>(
         deps.clock.clone(),
         deps.shop.jobs.clone(),
     );
+    let said = deps.shop.texts.say(deps.shop.texts.default_locale());
+    let (apology, slow_down) = (said.apology(), said.slow_down());
     ServiceBuilder::new()
         .trace()
         .layer(
@@ -103,7 +109,7 @@ pub fn pipeline<O: Outbox>(
             // left nothing behind (one transaction): the inbox runs it again
             // with its backoff instead of the customer getting an apology.
             framework::handle_error::HandleErrorLayer::new()
-                .with_apology(Some(Reply::text(texts::APOLOGY)))
+                .with_apology(Some(Reply::text(apology)))
                 .with_retry_when(|e| {
                     infra_sql::transient::is_transient(e) || infra_redis::is_transient(e)
                 }),
@@ -125,7 +131,7 @@ pub fn pipeline<O: Outbox>(
         )
         .conversation_rate_limit(
             deps.stores.rates,
-            RateLimitConfig::default().with_notice(Some(Reply::text(texts::SLOW_DOWN))),
+            RateLimitConfig::default().with_notice(Some(Reply::text(slow_down))),
         )
         .layer(
             framework::session::SessionLayer::new(deps.stores.sessions, deps.stores.lanes)

@@ -291,6 +291,11 @@ impl Services {
             ),
             None => None,
         };
+        // The shop's texts: the default language until the settings name one.
+        let texts = framework::locale::Locale::parse(crate::i18n::DEFAULT_LANGUAGE)
+            .map_err(anyhow::Error::from)
+            .and_then(|default| crate::i18n::Texts::embedded(default).map_err(Into::into))
+            .context("the shop's texts (bot/locales/)")?;
         let outbox = DbOutbox::new(db.clone(), settings.render_config());
         let mut outbound = Resilient::new(providers.clone(), stores.rates.clone());
         for provider in [Provider::Twilio, Provider::Meta] {
@@ -309,6 +314,7 @@ impl Services {
                 customers,
                 consent_words: Arc::new(settings.shop.consent_keywords()),
                 rules,
+                texts,
             },
             stores,
             redis,
@@ -363,6 +369,7 @@ impl Services {
                 reminder: self.settings.shop.twilio_reminder_content_sid.clone(),
                 notice: self.settings.shop.twilio_notice_content_sid.clone(),
             },
+            texts: self.shop.texts.clone(),
             runner: self.job_runner.clone(),
             deployment: Arc::clone(&self.deployment),
         }

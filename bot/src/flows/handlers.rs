@@ -10,11 +10,12 @@ use features::reminders::{StartReminders, StopReminders};
 use features::shared::{CustomerPhone, OrderNumber};
 use framework::conversation::Conversation;
 use framework::handler::{ProfileName, State};
+use framework::locale::Locale;
 use framework::reply::{Buttons, List, Reply, Row};
 use framework::{BoxError, ConversationKey, InboundMessage, Provider};
 
 use super::{Shop, ShopFlow, ids};
-use crate::texts::{self, NOT_UNDERSTOOD, titles};
+use crate::i18n::{Say, Title};
 
 fn customer(key: &ConversationKey) -> Result<CustomerPhone, BoxError> {
     CustomerPhone::parse(key.customer().as_str()).map_err(Into::into)
@@ -26,9 +27,14 @@ fn numbered(provider: Provider) -> bool {
 }
 
 /// "hi", "menu", "help".
-pub(super) async fn greet(flow: Conversation<ShopFlow>, ProfileName(name): ProfileName) -> String {
+pub(super) async fn greet(
+    State(shop): State<Shop>,
+    flow: Conversation<ShopFlow>,
+    ProfileName(name): ProfileName,
+    locale: Locale,
+) -> String {
     let waiting = matches!(flow.get(), ShopFlow::Reviewing { .. });
-    texts::greeting(name.as_deref(), waiting)
+    shop.texts.say(&locale).greeting(name.as_deref(), waiting)
 }
 
 /// A single consent word (STOP, START, …): opt out or back in, or what
@@ -40,16 +46,19 @@ pub(super) async fn consent_word(
     key: ConversationKey,
     msg: InboundMessage,
     ProfileName(name): ProfileName,
+    locale: Locale,
 ) -> Result<String, BoxError> {
+    let texts = shop.texts.clone();
+    let say = texts.say(&locale);
     let Some(keyword) = msg.text().and_then(|t| shop.consent_words.classify(t)) else {
         // The route's predicate matched this text: unreachable, but harmless.
-        return Ok(NOT_UNDERSTOOD.to_owned());
+        return Ok(say.not_understood());
     };
     let cart_open = !matches!(flow.get(), ShopFlow::Idle);
     let customer = customer(&key)?;
     match keyword {
         ConsentKeyword::OptOut(word) if word == "CANCEL" && cart_open => {
-            Ok(discard(flow).await.to_owned())
+            Ok(discard(State(shop), flow, locale).await)
         }
         ConsentKeyword::OptOut(word) => {
             let cancel = word == "CANCEL";
@@ -64,15 +73,15 @@ pub(super) async fn consent_word(
             let mut answer = Vec::new();
             if cart_open {
                 flow.exit();
-                answer.push(texts::DISCARDED_ON_OPT_OUT);
+                answer.push(say.discarded_on_opt_out());
             }
             answer.push(if update.changed {
-                texts::OPTED_OUT
+                say.opted_out()
             } else {
-                texts::ALREADY_OPTED_OUT
+                say.already_opted_out()
             });
             if cancel {
-                answer.push(texts::HOW_TO_CANCEL_AN_ORDER);
+                answer.push(say.how_to_cancel_an_order());
             }
             Ok(answer.join("\n\n"))
         }
@@ -86,16 +95,17 @@ pub(super) async fn consent_word(
                 .opt_out()
                 .is_some();
             match word.as_str() {
-                "START" if !opted_out => Ok(texts::greeting(name.as_deref(), cart_open)),
-                "YES" if !opted_out || cart_open => confirm(State(shop), flow, key, msg).await,
+                "START" if !opted_out => Ok(say.greeting(name.as_deref(), cart_open)),
+                "YES" if !opted_out || cart_open => {
+                    confirm(State(shop), flow, key, msg, locale.clone()).await
+                }
                 _ => {
                     let update = shop.customers.opt_in(OptInCustomer { customer }).await?;
                     Ok(if update.changed {
-                        texts::OPTED_IN
+                        say.opted_in()
                     } else {
-                        texts::ALREADY_OPTED_IN
-                    }
-                    .to_owned())
+                        say.already_opted_in()
+                    })
                 }
             }
         }
@@ -106,6 +116,7 @@ pub(super) async fn consent_word(
 pub(super) async fn my_orders(
     State(shop): State<Shop>,
     key: ConversationKey,
+    locale: Locale,
 ) -> Result<String, BoxError> {
     let orders = shop
         .orders
@@ -114,22 +125,27 @@ pub(super) async fn my_orders(
             limit: 5,
         })
         .await?;
-    Ok(texts::order_list(
-        &orders,
-        shop.reminders.clock().time_zone(),
-    ))
+    Ok(shop
+        .texts
+        .say(&locale)
+        .order_list(&orders, shop.reminders.clock().time_zone()))
 }
 
 /// "my invoices".
 pub(super) async fn my_invoices(
     State(shop): State<Shop>,
     key: ConversationKey,
+    locale: Locale,
 ) -> Result<String, BoxError> {
-    invoice_list(&shop, &key).await
+    invoice_list(&shop, &key, &shop.texts.say(&locale)).await
 }
 
 /// The customer's last five invoices, as text.
-async fn invoice_list(shop: &Shop, key: &ConversationKey) -> Result<String, BoxError> {
+async fn invoice_list(
+    shop: &Shop,
+    key: &ConversationKey,
+    say: &Say<'_>,
+) -> Result<String, BoxError> {
     let invoices = shop
         .invoices
         .customer_invoices(CustomerInvoices {
@@ -137,10 +153,7 @@ async fn invoice_list(shop: &Shop, key: &ConversationKey) -> Result<String, BoxE
             limit: 5,
         })
         .await?;
-    Ok(texts::invoice_list(
-        &invoices,
-        shop.reminders.clock().time_zone(),
-    ))
+    Ok(say.invoice_list(&invoices, shop.reminders.clock().time_zone()))
 }
 
 /// "invoice INV-00042": sends that invoice again (a `send-invoice` job,
@@ -149,7 +162,9 @@ pub(super) async fn resend_invoice(
     State(shop): State<Shop>,
     key: ConversationKey,
     msg: InboundMessage,
+    locale: Locale,
 ) -> Result<String, BoxError> {
+    let say = shop.texts.say(&locale);
     let text = msg.text().unwrap_or_default().to_lowercase();
     let rest = ["resend ", "send my ", "send "]
         .iter()
@@ -161,9 +176,7 @@ pub(super) async fn resend_invoice(
             .and_then(features::invoices::InvoiceNumber::parse)
     });
     let Some(number) = number else {
-        return Ok(texts::invoice_list_and_how_to_resend(
-            &invoice_list(&shop, &key).await?,
-        ));
+        return Ok(say.invoice_list_and_how_to_resend(&invoice_list(&shop, &key, &say).await?));
     };
     let Some(invoice) = shop
         .invoices
@@ -173,39 +186,41 @@ pub(super) async fn resend_invoice(
         })
         .await?
     else {
-        return Ok(texts::invoice_not_found(number));
+        return Ok(say.invoice_not_found(number));
     };
     if let features::invoices::InvoiceStatus::Void { .. } = invoice.status() {
-        return Ok(texts::invoice_void(number));
+        return Ok(say.invoice_void(number));
     }
     crate::jobs::send_invoice::enqueue(&shop.jobs, number, msg.id().as_str()).await?;
-    Ok(texts::sending_invoice_again(number))
+    Ok(say.sending_invoice_again(number))
 }
 
 /// "stop reminders".
 pub(super) async fn stop_reminders(
     State(shop): State<Shop>,
     key: ConversationKey,
+    locale: Locale,
 ) -> Result<String, BoxError> {
     shop.reminders
         .stop_reminders(StopReminders {
             customer: customer(&key)?,
         })
         .await?;
-    Ok(texts::REMINDERS_STOPPED.to_owned())
+    Ok(shop.texts.say(&locale).reminders_stopped())
 }
 
 /// "start reminders".
 pub(super) async fn start_reminders(
     State(shop): State<Shop>,
     key: ConversationKey,
+    locale: Locale,
 ) -> Result<String, BoxError> {
     shop.reminders
         .start_reminders(StartReminders {
             customer: customer(&key)?,
         })
         .await?;
-    Ok(texts::REMINDERS_STARTED.to_owned())
+    Ok(shop.texts.say(&locale).reminders_started())
 }
 
 /// "cancel order ORD-00042".
@@ -214,7 +229,9 @@ pub(super) async fn cancel_order(
     flow: Conversation<ShopFlow>,
     key: ConversationKey,
     msg: InboundMessage,
+    locale: Locale,
 ) -> Result<String, BoxError> {
+    let say = shop.texts.say(&locale);
     // "cancel order ORD-00042", "Cancel ord 42", "cancel order #42".
     let text = msg.text().unwrap_or_default().to_lowercase();
     let mut words = text.split_whitespace().skip(1).peekable();
@@ -225,11 +242,11 @@ pub(super) async fn cancel_order(
         if rest.is_empty() && !matches!(flow.get(), ShopFlow::Idle) {
             // "cancel order" while a cart is open means this cart.
             flow.exit();
-            return Ok(texts::DISCARDED.to_owned());
+            return Ok(say.discarded());
         }
-        return Ok(texts::WHICH_ORDER.to_owned());
+        return Ok(say.which_order());
     };
-    let number = texts::shown_number(order_id);
+    let number = OrderNumber::from(order_id);
     let result = shop
         .orders
         .cancel_order(CancelOrder {
@@ -248,13 +265,11 @@ pub(super) async fn cancel_order(
                     reason: "order cancelled by the customer".to_owned(),
                 })
                 .await?;
-            texts::order_cancelled(&number, voided.map(|i| i.number()))
+            say.order_cancelled(number, voided.map(|i| i.number()))
         }
-        Err(OrderError::NotFound) => texts::order_not_found(&number),
-        Err(OrderError::AlreadyCancelled) => texts::order_already_cancelled(&number),
-        Err(OrderError::CannotCancel { status }) => {
-            texts::order_cannot_be_cancelled(&number, status.as_str())
-        }
+        Err(OrderError::NotFound) => say.order_not_found(number),
+        Err(OrderError::AlreadyCancelled) => say.order_already_cancelled(number),
+        Err(OrderError::CannotCancel { status }) => say.order_cannot_be_cancelled(number, status),
         Err(e) => return Err(e.into()),
     })
 }
@@ -265,14 +280,16 @@ pub(super) async fn confirm(
     flow: Conversation<ShopFlow>,
     key: ConversationKey,
     msg: InboundMessage,
+    locale: Locale,
 ) -> Result<String, BoxError> {
+    let say = shop.texts.say(&locale);
     let ShopFlow::Reviewing {
         request,
         quote,
         cart,
     } = flow.get()
     else {
-        return Ok(texts::NOTHING_TO_CONFIRM.to_owned());
+        return Ok(say.nothing_to_confirm());
     };
     // The cart's id makes the command idempotent: a "confirm" retried after
     // a failure finds the order the first try created.
@@ -296,38 +313,48 @@ pub(super) async fn confirm(
     match placed {
         Ok(order) => {
             flow.exit();
-            Ok(texts::confirmed(&order))
+            Ok(say.confirmed(&order))
         }
         // The message can no longer be read: say so; the cart stays.
-        Err(e @ OrderError::Request(_)) => Ok(texts::fix_and_try_again(&e)),
+        Err(e @ OrderError::Request(_)) => Ok(say.fix_and_try_again(&say.order_problem(&e))),
         Err(OrderError::StockChanged { product, available }) => {
             flow.exit();
-            Ok(texts::out_of_stock_now(available, &product))
+            Ok(say.out_of_stock_now(available, &product))
         }
         Err(e) if e.is_user_error() => {
             flow.exit();
-            Ok(texts::cannot_place(&e))
+            Ok(say.cannot_place(&say.order_problem(&e)))
         }
         Err(e) => Err(e.into()),
     }
 }
 
 /// Cancel (button, "2" on Twilio, "cancel", "no"): discard the cart.
-pub(super) async fn discard(flow: Conversation<ShopFlow>) -> &'static str {
+pub(super) async fn discard(
+    State(shop): State<Shop>,
+    flow: Conversation<ShopFlow>,
+    locale: Locale,
+) -> String {
+    let say = shop.texts.say(&locale);
     match flow.get() {
-        ShopFlow::Idle => texts::NOTHING_TO_DISCARD,
+        ShopFlow::Idle => say.nothing_to_discard(),
         _ => {
             flow.exit();
-            texts::DISCARDED
+            say.discarded()
         }
     }
 }
 
 /// Edit (button, "edit").
-pub(super) async fn edit(flow: Conversation<ShopFlow>) -> &'static str {
+pub(super) async fn edit(
+    State(shop): State<Shop>,
+    flow: Conversation<ShopFlow>,
+    locale: Locale,
+) -> String {
+    let say = shop.texts.say(&locale);
     match flow.get() {
-        ShopFlow::Idle => texts::NOTHING_TO_EDIT,
-        _ => texts::SEND_THE_CORRECTION,
+        ShopFlow::Idle => say.nothing_to_edit(),
+        _ => say.send_the_correction(),
     }
 }
 
@@ -337,6 +364,7 @@ pub(super) async fn pick(
     State(shop): State<Shop>,
     flow: Conversation<ShopFlow>,
     msg: InboundMessage,
+    locale: Locale,
 ) -> Result<Vec<Reply>, BoxError> {
     let ShopFlow::Choosing {
         mut request,
@@ -344,23 +372,28 @@ pub(super) async fn pick(
         options,
     } = flow.get()
     else {
-        return order_text(State(shop), flow, msg).await;
+        return order_text(State(shop), flow, msg, locale).await;
     };
     let picked = msg
         .choice_id()
         .and_then(|id| id.strip_prefix(ids::PICK))
         .and_then(|sku| options.iter().find(|(s, _)| s.as_str() == sku));
     let Some((sku, _)) = picked else {
-        return order_text(State(shop), flow, msg).await;
+        return order_text(State(shop), flow, msg, locale).await;
     };
+    let say = shop.texts.say(&locale);
     request.resolved.push((phrase, sku.clone()));
     let quote = match shop.catalog.quote(&request).await {
         Ok(quote) => quote,
-        Err(e) if e.is_user_error() => return Ok(vec![Reply::text(texts::fix_and_try_again(&e))]),
+        Err(e) if e.is_user_error() => {
+            return Ok(vec![Reply::text(
+                say.fix_and_try_again(&say.catalog_problem(&e)),
+            )]);
+        }
         Err(e) => return Err(e.into()),
     };
     let cart = cart_id(&msg);
-    answer(&flow, msg.provider(), request, quote, cart)
+    answer(&say, &flow, msg.provider(), request, quote, cart)
 }
 
 /// Anything else: read it as an order.
@@ -368,9 +401,11 @@ pub(super) async fn order_text(
     State(shop): State<Shop>,
     flow: Conversation<ShopFlow>,
     msg: InboundMessage,
+    locale: Locale,
 ) -> Result<Vec<Reply>, BoxError> {
+    let say = shop.texts.say(&locale);
     let Some(text) = msg.text().map(str::trim).filter(|t| !t.is_empty()) else {
-        return Ok(vec![Reply::text(texts::TEXT_ONLY)]);
+        return Ok(vec![Reply::text(say.text_only())]);
     };
     let request = QuoteRequest {
         text: text.to_owned(),
@@ -379,11 +414,15 @@ pub(super) async fn order_text(
     let quote = match shop.catalog.quote(&request).await {
         Ok(quote) => quote,
         // Too long, too many items: the customer's to fix, told plainly.
-        Err(e) if e.is_user_error() => return Ok(vec![Reply::text(texts::fix_and_try_again(&e))]),
+        Err(e) if e.is_user_error() => {
+            return Ok(vec![Reply::text(
+                say.fix_and_try_again(&say.catalog_problem(&e)),
+            )]);
+        }
         Err(e) => return Err(e.into()),
     };
     let cart = cart_id(&msg);
-    answer(&flow, msg.provider(), request, quote, cart)
+    answer(&say, &flow, msg.provider(), request, quote, cart)
 }
 
 fn cart_id(msg: &InboundMessage) -> String {
@@ -392,6 +431,7 @@ fn cart_id(msg: &InboundMessage) -> String {
 
 /// The summary with its buttons, a question, or the problems.
 fn answer(
+    say: &Say<'_>,
     flow: &Conversation<ShopFlow>,
     provider: Provider,
     request: QuoteRequest,
@@ -400,10 +440,10 @@ fn answer(
 ) -> Result<Vec<Reply>, BoxError> {
     let problems = quote.problems();
     if problems.is_empty() && quote.lines().is_empty() {
-        return Ok(vec![Reply::text(NOT_UNDERSTOOD)]);
+        return Ok(vec![Reply::text(say.not_understood())]);
     }
     if problems.is_empty() {
-        let replies = summary_replies(&quote, provider)?;
+        let replies = summary_replies(say, &quote, provider)?;
         flow.update(ShopFlow::Reviewing {
             request,
             quote,
@@ -418,7 +458,7 @@ fn answer(
         },
     ] = problems
     {
-        let list = choices(&texts::problems(&quote), options)?;
+        let list = choices(say, &say.problems(&quote), options)?;
         flow.update(ShopFlow::Choosing {
             request,
             phrase: phrase.clone(),
@@ -430,35 +470,35 @@ fn answer(
         .iter()
         .all(|p| matches!(p, QuoteProblem::NotUnderstood))
     {
-        return Ok(vec![Reply::text(NOT_UNDERSTOOD)]);
+        return Ok(vec![Reply::text(say.not_understood())]);
     }
     // Problems leave any earlier cart as it was; say so.
     let waiting = match flow.get() {
-        ShopFlow::Reviewing { quote: earlier, .. } => texts::earlier_order_waiting(earlier.total()),
+        ShopFlow::Reviewing { quote: earlier, .. } => say.earlier_order_waiting(earlier.total()),
         _ => String::new(),
     };
     Ok(vec![Reply::text(format!(
         "{}\n{}{waiting}",
-        texts::problems(&quote),
-        texts::TRY_AGAIN
+        say.problems(&quote),
+        say.try_again()
     ))])
 }
 
-fn summary_replies(quote: &Quote, provider: Provider) -> Result<Vec<Reply>, BoxError> {
+fn summary_replies(
+    say: &Say<'_>,
+    quote: &Quote,
+    provider: Provider,
+) -> Result<Vec<Reply>, BoxError> {
     let numbered = numbered(provider);
-    let text = format!(
-        "{}\n\n{}",
-        texts::summary(quote),
-        texts::how_to_confirm(numbered)
-    );
+    let text = format!("{}\n\n{}", say.summary(quote), say.how_to_confirm(numbered));
     let buttons = |body: String| {
-        let b = Buttons::builder(body).button(ids::CONFIRM, titles::CONFIRM);
+        let b = Buttons::builder(body).button(ids::CONFIRM, say.title(Title::Confirm));
         let b = if numbered {
             b
         } else {
-            b.button(ids::EDIT, titles::EDIT)
+            b.button(ids::EDIT, say.title(Title::Edit))
         };
-        b.button(ids::CANCEL, titles::CANCEL).build()
+        b.button(ids::CANCEL, say.title(Title::Cancel)).build()
     };
     match buttons(text.clone()) {
         Ok(b) => Ok(vec![b.into()]),
@@ -466,15 +506,17 @@ fn summary_replies(quote: &Quote, provider: Provider) -> Result<Vec<Reply>, BoxE
         // goes first as text, the buttons follow with a short question.
         Err(_) => Ok(vec![
             Reply::text(text),
-            buttons(texts::PLACE_THIS_ORDER.to_owned())?.into(),
+            buttons(say.place_this_order())?.into(),
         ]),
     }
 }
 
-fn choices(question: &str, options: &[(Sku, String)]) -> Result<List, BoxError> {
+fn choices(say: &Say<'_>, question: &str, options: &[(Sku, String)]) -> Result<List, BoxError> {
     let rows = options.iter().take(10).map(|(sku, name)| {
         let title: String = name.chars().take(24).collect();
         Row::new(format!("{}{}", ids::PICK, sku.as_str()), title)
     });
-    Ok(List::builder(question, titles::CHOOSE).rows(rows).build()?)
+    Ok(List::builder(question, say.title(Title::Choose))
+        .rows(rows)
+        .build()?)
 }

@@ -102,6 +102,8 @@ pub struct Shop {
     /// Automation rules (the pipeline runs the message rules before the
     /// conversation).
     pub rules: Arc<crate::services::Rules>,
+    /// What the shop says, in each customer's language.
+    pub texts: crate::i18n::Texts,
 }
 
 /// Button and list ids the flow offers.

@@ -6,8 +6,10 @@
 
 use features::campaigns::Personalised;
 use features::invoices::Invoice;
+use features::shared::CustomerPhone;
 use framework::PhoneNumber;
 use framework::jobs::JobError;
+use framework::locale::Locale;
 use framework::reply::{Reply, Template};
 use infra_sql::DbError;
 use infra_sql::sender::{Outgoing, Reach, SenderError, Sent};
@@ -83,9 +85,31 @@ fn job_error(error: SenderError, setting: &str) -> JobError {
     }
 }
 
-/// The invoice's due date in the shop's time zone, as the PDF shows it.
-pub(crate) fn due_date(deps: &JobDeps, invoice: &Invoice) -> String {
-    crate::texts::date(invoice.due_at_ms(), deps.reminders.clock().time_zone())
+/// The invoice's due date in the shop's time zone, as `locale` writes it.
+pub(crate) fn due_date(deps: &JobDeps, locale: &Locale, invoice: &Invoice) -> String {
+    deps.texts.date(
+        locale,
+        invoice.due_at_ms(),
+        deps.reminders.clock().time_zone(),
+    )
+}
+
+/// The language of the jobs' templates (`invoice_ready`,
+/// `payment_reminder`, `reminder`), whose values (the due date) are written
+/// as it writes them.
+pub(crate) const TEMPLATE_LANGUAGE: &str = "en";
+
+/// [`TEMPLATE_LANGUAGE`] as a locale.
+pub(crate) fn template_locale() -> Locale {
+    Locale::parse(TEMPLATE_LANGUAGE).unwrap_or_else(|_| Locale::undetermined())
+}
+
+/// The language a job writes to `customer` in. For now the shop's default
+/// language; once customers have a profile, the language stored on it is
+/// read here (once per job), and every job's texts follow it.
+pub(crate) async fn customer_locale(deps: &JobDeps, customer: &CustomerPhone) -> Locale {
+    let _ = customer;
+    deps.texts.default_locale().clone()
 }
 
 /// How `phone` can be reached: their last channel, or, for a number that

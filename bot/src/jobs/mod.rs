@@ -159,6 +159,8 @@ pub struct JobDeps {
     pub documents: Documents,
     /// Twilio's template SIDs.
     pub templates: TemplateSids,
+    /// What the shop says, in each customer's language.
+    pub texts: crate::i18n::Texts,
     /// This deployment's id (made once, kept in the database): relayed
     /// jobs' dedup ids carry it, so a new database's job 1 is not taken
     /// for an old one's by a Redis that outlived it.

@@ -12,10 +12,11 @@ use framework::{BoxError, Provider};
 
 use infra_sql::sender::Outgoing;
 
-use super::channel::{due_date, reach, send, with_sid};
+use super::channel::{
+    TEMPLATE_LANGUAGE, customer_locale, due_date, reach, send, template_locale, with_sid,
+};
 use super::worker::{by_kind, permanent};
 use super::{JobDeps, Queue, ShopJob};
-use crate::texts;
 
 /// The template of an invoice sent outside the 24-hour window: body
 /// `{{1}}` number, `{{2}}` total, `{{3}}` due date; on Meta the PDF is the
@@ -63,23 +64,29 @@ impl ShopJob for SendInvoice {
         }
         let to = reach(&deps, invoice.customer().as_str()).await?;
         let order = OrderNumber::from(invoice.order());
-        let summary =
-            texts::invoice_summary(number, order, invoice.total(), &due_date(&deps, &invoice));
+        let locale = customer_locale(&deps, invoice.customer()).await;
+        let say = deps.texts.say(&locale);
+        let summary = say.invoice_summary(
+            number,
+            order,
+            invoice.total(),
+            &due_date(&deps, &locale, &invoice),
+        );
         let (outgoing, shown) = if to.provider == Provider::Local {
             // The terminal chat: the PDF is a file on this machine.
             let path = deps.documents.write_file(&invoice).await.map_err(by_kind)?;
             let path = path.display().to_string();
             (
-                Outgoing::new(Reply::text(texts::invoice_file(&summary, &path))),
+                Outgoing::new(Reply::text(say.invoice_file(&summary, &path))),
                 path,
             )
         } else {
             let url = deps.documents.links.url(number, deps.clock.now_ms());
             let filename = format!("{number}.pdf");
-            let template = Template::new(INVOICE_TEMPLATE, "en")
+            let template = Template::new(INVOICE_TEMPLATE, TEMPLATE_LANGUAGE)
                 .param(number.to_string())
                 .param(invoice.total().to_string())
-                .param(due_date(&deps, &invoice));
+                .param(due_date(&deps, &template_locale(), &invoice));
             let template = if to.provider == Provider::Meta {
                 template.with_header(TemplateHeader::Document {
                     url: url.clone(),
@@ -96,7 +103,7 @@ impl ShopJob for SendInvoice {
             let outgoing = if to.free_form() {
                 let document = Reply::Media(
                     MediaReply::document(url.clone(), filename)
-                        .and_then(|m| m.with_caption(texts::invoice_caption(&summary)))
+                        .and_then(|m| m.with_caption(say.invoice_caption(&summary)))
                         .map_err(permanent)?,
                 );
                 Outgoing::new(document).or_template(template)

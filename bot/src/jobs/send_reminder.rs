@@ -14,10 +14,11 @@ use infra_sql::UnitOfWork;
 
 use infra_sql::sender::Outgoing;
 
-use super::channel::{due_date, reach, send, with_sid};
+use super::channel::{
+    TEMPLATE_LANGUAGE, customer_locale, due_date, reach, send, template_locale, with_sid,
+};
 use super::worker::{by_kind, permanent, retryable};
 use super::{JobDeps, Queue, ShopJob, delay_until};
-use crate::texts;
 
 /// The template of a payment reminder outside the window: body `{{1}}`
 /// number, `{{2}}` total, `{{3}}` due date.
@@ -121,6 +122,8 @@ impl ShopJob for SendReminder {
             Fire::Send(reminder) => reminder,
         };
         let to = reach(&deps, reminder.customer.as_str()).await?;
+        let locale = customer_locale(&deps, &reminder.customer).await;
+        let say = deps.texts.say(&locale);
         let (outgoing, setting) = match &reminder.kind {
             ReminderKind::Payment { invoice: number } => {
                 let invoice = deps
@@ -129,12 +132,12 @@ impl ShopJob for SendReminder {
                     .await
                     .map_err(by_kind)?
                     .ok_or_else(|| permanent(format!("no invoice {number}")))?;
-                let due = due_date(&deps, &invoice);
-                let text = texts::payment_reminder(*number, invoice.total(), &due);
-                let template = Template::new(PAYMENT_REMINDER_TEMPLATE, "en")
+                let due = due_date(&deps, &locale, &invoice);
+                let text = say.payment_reminder(*number, invoice.total(), &due);
+                let template = Template::new(PAYMENT_REMINDER_TEMPLATE, TEMPLATE_LANGUAGE)
                     .param(number.to_string())
                     .param(invoice.total().to_string())
-                    .param(due);
+                    .param(due_date(&deps, &template_locale(), &invoice));
                 (
                     Outgoing::new(Reply::text(text))
                         .or_template(with_sid(template, deps.templates.reminder.as_ref())),
@@ -142,9 +145,10 @@ impl ShopJob for SendReminder {
                 )
             }
             ReminderKind::Custom { text } => {
-                let template = Template::new(REMINDER_TEMPLATE, "en").param(text.clone());
+                let template =
+                    Template::new(REMINDER_TEMPLATE, TEMPLATE_LANGUAGE).param(text.clone());
                 (
-                    Outgoing::new(Reply::text(texts::shop_reminder(text)))
+                    Outgoing::new(Reply::text(say.shop_reminder(text)))
                         .or_template(with_sid(template, deps.templates.notice.as_ref())),
                     "TWILIO_CONTENT_SID_NOTICE",
                 )

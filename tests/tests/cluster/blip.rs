@@ -325,12 +325,17 @@ async fn postgres_stopped_for_five_seconds_under_ten_orders_a_second_loses_nothi
         );
     }
     // No one was told "sorry": every failure was one a retry mends.
+    let apology = bot::i18n::Texts::embedded(
+        framework::locale::Locale::parse(bot::i18n::DEFAULT_LANGUAGE).unwrap(),
+    )
+    .unwrap()
+    .get(&framework::locale::Locale::undetermined(), "apology", &[]);
     let apologies: Vec<String> = shop
         .bot
         .twilio
         .accepted()
         .iter()
-        .filter(|r| r.text() == Some(bot::texts::APOLOGY))
+        .filter(|r| r.text() == Some(apology.as_str()))
         .filter_map(|r| r.recipient().map(str::to_owned))
         .collect();
     assert!(apologies.is_empty(), "apologies sent to {apologies:?}");
