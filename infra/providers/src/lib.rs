@@ -22,8 +22,14 @@
 //! - [`zoho`]: a Zoho CRM (API v8) client: the inventory from `Products`,
 //!   orders upserted into `Sales_Orders` or `Deals`; tokens cached and
 //!   refreshed by one caller at a time, a bulkhead, a circuit breaker.
-//! - `testing` (feature `test-util`): fake Twilio, Meta and Zoho CRM servers
-//!   on 127.0.0.1 that speak the real wire format, errors included.
+//! - [`llm`]: a language model behind an OpenAI-compatible
+//!   chat-completions API ([`llm::ChatClient`], settings
+//!   `CAMPANILE_LLM_*`), behind a deadline and a circuit breaker; with
+//!   feature `support`, the support responder's
+//!   `features::support::LanguageModel`.
+//! - `testing` (feature `test-util`): fake Twilio, Meta, Zoho CRM and
+//!   OpenAI-compatible chat servers on 127.0.0.1 that speak the real wire
+//!   format, errors included.
 //!
 //! The durable outbox that stores rendered requests and the dispatcher that
 //! sends them through a [`Transport`] are in `infra_sql::outbox`.
@@ -54,8 +60,11 @@
 //! ```
 //!
 //! **Architecture Invariant:** depends on `framework` and well-kept crates
-//! only. Provider wire types never leave the client that speaks them.
+//! only; feature `support` (off by default) adds `features`, for the one
+//! port `llm::ChatClient` implements. Provider wire types never leave the
+//! client that speaks them.
 
+pub mod llm;
 pub mod media;
 pub mod meta;
 pub mod policy;

@@ -1,5 +1,5 @@
-//! Fake Twilio, Meta and Zoho CRM servers on `127.0.0.1` that speak the
-//! real wire format, errors included (feature `test-util`).
+//! Fake Twilio, Meta, Zoho CRM and chat-completions servers on `127.0.0.1`
+//! that speak the real wire format, errors included (feature `test-util`).
 //!
 //! - [`FakeTwilio`]: the Messages API (`POST /2010-04-01/Accounts/{sid}/Messages.json`),
 //!   HTTP Basic auth, Twilio's error JSON (20003, 20404, 21211, 21602, 21604, ...).
@@ -10,6 +10,10 @@
 //!   `INVALID_TOKEN`, `TOO_MANY_REQUESTS`, `DUPLICATE_DATA`, …), scripted
 //!   with [`ZohoFailure`]; see the [`zoho`](crate::zoho) module for an
 //!   example.
+//! - [`FakeLlm`]: an OpenAI-compatible chat-completions API (`POST
+//!   /v1/chat/completions`), Bearer auth, OpenAI's error bodies, scripted
+//!   with [`LlmMode`] (a reply, slow, 500, 401, off-topic prose, a raw
+//!   body); see the [`llm`](crate::llm) module for an example.
 //!
 //! Both also serve inbound media the way the providers do
 //! ([`FakeTwilio::add_media`], [`FakeMeta::add_media`]; see [`FakeMedia`]),
@@ -60,6 +64,7 @@
 //! answer them on the send itself, which is what the clients must handle when
 //! the providers do.
 
+mod llm;
 mod media;
 mod meta;
 mod server;
@@ -82,6 +87,7 @@ use tokio::task::JoinHandle;
 
 use self::server::{Answer, Recorder, Server};
 
+pub use self::llm::{FAKE_LLM_MODEL, FakeLlm, LlmMode, LlmRequest, OFF_TOPIC_PROSE};
 pub use self::media::FakeMedia;
 pub use self::meta::FakeMeta;
 pub use self::twilio::FakeTwilio;
