@@ -59,8 +59,9 @@
 //! # Matching
 //!
 //! BM25 over every question of every entry in every language, scored 0 to
-//! 1: the share of the question's (BM25-weighted) words found in the
-//! customer's message, an entry scoring its best question; see
+//! 1: mostly the share of the question's (BM25-weighted) words found in
+//! the customer's message, partly the share of the message's words found
+//! in the question (an F2 score), an entry scoring its best question; see
 //! [`matching`] for words and scores. Questions in every language are
 //! searched, so a customer writing in another language than their own (or
 //! Hindi in Latin letters, when the FAQ lists such phrasings) still finds
@@ -102,8 +103,8 @@
 //!
 //! - [`domain`]: [`Faq`] (read with [`Faq::from_toml`], searched with
 //!   [`Faq::best`] and [`Faq::top`]), [`FaqEntry`], [`FaqId`],
-//!   [`Language`], [`Thresholds`], [`FaqHit`]; [`matching`]: words and
-//!   scores.
+//!   [`Language`], [`Thresholds`], [`FaqHit`]; [`spec`]: the file and
+//!   its checks; [`matching`]: words and scores.
 //! - [`queries`]: [`AskSupport`], answered with a [`SupportAnswer`] and its
 //!   [`Reason`]. The responder changes nothing: no commands.
 //! - [`ports`]: [`LanguageModel`] (with [`ModelRequest`], [`Role`]) and
@@ -119,6 +120,7 @@ pub mod matching;
 pub mod ports;
 pub mod queries;
 pub mod service;
+pub mod spec;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

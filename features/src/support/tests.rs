@@ -387,10 +387,10 @@ fn mistakes_in_the_file_are_named_by_field() {
         ),
         (String::new(), "faq: no entries"),
         (
-            "[[faqs]]\nid = \"a\"".to_owned(),
-            "the FAQ file is not valid: unknown field `faqs`",
+            "\n[[faqs]]\nid = \"a\"".to_owned(),
+            "the FAQ file is not valid: line 2: unknown field `faqs`",
         ),
-        ("[[faq]\n".to_owned(), "the FAQ file is not valid"),
+        ("[[faq]\n".to_owned(), "the FAQ file is not valid: line 1: "),
     ] {
         let got = error(&toml);
         assert!(

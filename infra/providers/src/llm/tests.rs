@@ -6,7 +6,7 @@ use std::time::Duration;
 use framework::settings::Variables as _;
 
 use super::*;
-use crate::policy::BreakerState;
+use crate::policy::{BreakerConfig, BreakerState};
 use crate::testing::{FakeLlm, LlmMode, OFF_TOPIC_PROSE};
 
 fn question() -> Vec<ChatMessage> {
