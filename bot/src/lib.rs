@@ -25,9 +25,11 @@ pub mod cli;
 pub mod config;
 pub mod documents;
 pub mod flows;
+pub mod handoff;
 pub mod http;
 pub mod i18n;
 pub mod jobs;
+pub mod language;
 pub mod rules;
 pub mod server;
 pub mod services;
@@ -93,6 +95,17 @@ pub fn pipeline<O: Outbox>(
 + Send
 + Sync
 + 'static {
+    let language = language::LanguageLayer::new(
+        std::sync::Arc::clone(&deps.shop.customers),
+        deps.shop.texts.clone(),
+        std::sync::Arc::clone(&deps.shop.consent_words),
+    )
+    .on_first_contact(deps.shop.language_on_first_contact);
+    let handoff = handoff::HandoffLayer::new(
+        std::sync::Arc::clone(&deps.shop.handoffs),
+        deps.shop.texts.clone(),
+        std::sync::Arc::clone(&deps.shop.consent_words),
+    );
     let rules = rules::RulesLayer::new(
         std::sync::Arc::clone(&deps.shop.rules),
         std::sync::Arc::clone(&deps.shop.consent_words),
@@ -126,7 +139,7 @@ pub fn pipeline<O: Outbox>(
                     // message.
                     .with_ttl(DEDUP_DONE_TTL)
                     .with_in_flight_ttl(deps.in_flight_ttl)
-                    .with_clock(deps.clock),
+                    .with_clock(deps.clock.clone()),
             ),
         )
         .conversation_rate_limit(
@@ -144,6 +157,8 @@ pub fn pipeline<O: Outbox>(
         )
         .deliver(deps.outbox)
         .menus()
+        .layer(language)
+        .layer(handoff)
         .layer(rules)
         .conversation::<ShopFlow>()
         .service(flows::router(deps.shop))

@@ -52,6 +52,13 @@ pub type Invoices = InvoiceService<DbInvoiceRepository, DbOrderRepository>;
 /// where a Meta 131050 is recorded too).
 pub type Customers = CustomerService<DbCustomerRepository>;
 
+/// Handoffs to a person, over the database (shared by every instance).
+pub type Handoffs = features::handoff::HandoffService<infra_shop::handoff::DbHandoffRepository>;
+
+/// The support responder: the FAQ, then the language model if one is
+/// configured (`CAMPANILE_LLM_*`).
+pub type Support = features::support::SupportService<infra_providers::llm::ChatClient>;
+
 /// Reminders over the database.
 pub type Reminders = ReminderService<DbReminderRepository, DbInvoiceRepository>;
 
@@ -291,11 +298,31 @@ impl Services {
             ),
             None => None,
         };
-        // The shop's texts: the default language until the settings name one.
-        let texts = framework::locale::Locale::parse(crate::i18n::DEFAULT_LANGUAGE)
+        // The shop's texts, customers without a language of their own in
+        // the default one.
+        let texts = framework::locale::Locale::parse(&settings.support.language)
             .map_err(anyhow::Error::from)
             .and_then(|default| crate::i18n::Texts::embedded(default).map_err(Into::into))
-            .context("the shop's texts (bot/locales/)")?;
+            .context("the shop's texts (bot/locales/, CAMPANILE_LANGUAGE)")?;
+        if !texts.supports(texts.default_locale()) {
+            anyhow::bail!(
+                "CAMPANILE_LANGUAGE={}: no such bundled language (bot/locales has {})",
+                settings.support.language,
+                texts
+                    .languages()
+                    .iter()
+                    .map(|(l, _)| l.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        let handoffs = Arc::new(features::handoff::HandoffService::new(
+            infra_shop::handoff::DbHandoffRepository::new(db.clone()),
+            now.clone(),
+        ));
+        let support = Arc::new(support(&settings)?);
+        let profile =
+            crate::flows::profile::form(&texts, clock.clone()).context("the profile form")?;
         let outbox = DbOutbox::new(db.clone(), settings.render_config());
         let mut outbound = Resilient::new(providers.clone(), stores.rates.clone());
         for provider in [Provider::Twilio, Provider::Meta] {
@@ -315,6 +342,11 @@ impl Services {
                 consent_words: Arc::new(settings.shop.consent_keywords()),
                 rules,
                 texts,
+                handoffs,
+                support,
+                profile,
+                profile_before_first_order: settings.support.profile_before_first_order,
+                language_on_first_contact: settings.support.language_on_first_contact,
             },
             stores,
             redis,
@@ -356,6 +388,9 @@ impl Services {
             reminders: Arc::clone(&self.reminders),
             campaigns: Arc::clone(&self.campaigns),
             rules: Arc::clone(&self.shop.rules),
+            customers: Arc::clone(&self.shop.customers),
+            handoffs: Arc::clone(&self.shop.handoffs),
+            handoff_idle: self.settings.support.handoff_idle,
             webhooks: self.webhooks.clone(),
             pacing: self.settings.campaigns.clone(),
             twilio_from: self.settings.twilio.whatsapp_from.clone(),
@@ -519,4 +554,25 @@ impl Services {
             tracing::info!(provider = provider.as_str(), "{receives}; {sends}");
         }
     }
+}
+
+/// The support responder from the settings: the FAQ file (or the demo's),
+/// and the language model when `CAMPANILE_LLM_URL` and `_MODEL` are set.
+fn support(settings: &Settings) -> anyhow::Result<Support> {
+    let text = settings.support.faq_text().with_context(|| {
+        format!(
+            "cannot read the FAQ (CAMPANILE_FAQ={:?})",
+            settings.support.faq
+        )
+    })?;
+    let faq = features::support::Faq::from_toml(&text).context("the FAQ (CAMPANILE_FAQ)")?;
+    let model = settings
+        .llm
+        .client_config()
+        .map(|config| infra_providers::llm::ChatClient::new(&config))
+        .transpose()
+        .context("the language model (CAMPANILE_LLM_*)")?;
+    let config =
+        features::support::SupportConfig::default().with_shop_name(settings.shop.name.clone());
+    Ok(features::support::SupportService::new(faq, config).with_model(model))
 }

@@ -57,9 +57,27 @@ fn help_explains_every_command_and_variable() {
 #[test]
 fn chat_takes_an_order_from_cement_x_100_to_order_confirmed() {
     let dir = tempfile::tempdir().unwrap();
-    let out = campanile(dir.path(), &["chat"], "Cement x 100\n1\nmy orders\n/quit\n");
+    // A new customer: the language first (their order waits), then the
+    // profile before a first order (business and GSTIN skipped), its
+    // summary confirmed, then the order's summary, confirmed.
+    let out = campanile(
+        dir.path(),
+        &["chat"],
+        "Cement x 100\n1\nAsha Rao\nskip\nskip\n12 MG Road, Pune 411001\n1\n1\n1\nmy orders\n/quit\n",
+    );
     let shown = text(&out.stdout);
     assert!(out.status.success(), "{shown}\n{}", text(&out.stderr));
+    for step in [
+        "Which language would you like?",
+        "[2] हिन्दी",
+        "Okay, I'll write in English from now on.",
+        "Before your first order, a few details for your invoice.",
+        "What's your name?",
+        "*Address:* 12 MG Road, Pune 411001",
+        "Thank you, Asha Rao! Your profile is saved",
+    ] {
+        assert!(shown.contains(step), "{step:?} missing: {shown}");
+    }
     assert!(shown.contains("Total: ₹35,000"), "{shown}");
     assert!(
         shown.contains("[1] Confirm"),

@@ -69,6 +69,9 @@ fn start(
         // This test is about messages; the job queue has its own SIGKILL
         // tests (infra/sql/tests/db/kill.rs, infra/redis/tests/redis/kill.rs).
         .env("CAMPANILE_WORKERS", "off")
+        // Tests of ordering: no language choice, no profile first.
+        .env("CAMPANILE_LANGUAGE_ON_FIRST_CONTACT", "false")
+        .env("CAMPANILE_PROFILE_BEFORE_FIRST_ORDER", "false")
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -57,6 +57,7 @@ pub mod pipeline;
 pub mod server;
 pub mod shop;
 mod sources;
+pub mod support;
 mod validate;
 
 use std::net::SocketAddr;
@@ -70,6 +71,7 @@ use framework::settings::{Variable, Variables};
 pub use api::ApiSettings;
 pub use campaigns::CampaignSettings;
 pub use error::ConfigError;
+pub use infra_providers::llm::LlmSettings;
 pub use infra_providers::meta::MetaSettings;
 pub use infra_providers::twilio::TwilioSettings;
 pub use infra_providers::zoho::ZohoSettings;
@@ -81,6 +83,7 @@ pub use pipeline::{PipelineSettings, WorkerSettings};
 pub use server::ServerSettings;
 pub use shop::ShopSettings;
 pub use sources::{Unknown, unknown_variables};
+pub use support::SupportSettings;
 
 use sources::{Layer, from_config_error, read_file};
 
@@ -126,6 +129,10 @@ pub struct Settings {
     pub campaigns: CampaignSettings,
     /// The operator API (off without its token).
     pub api: ApiSettings,
+    /// Languages, the FAQ, handoffs.
+    pub support: SupportSettings,
+    /// The language model of support answers (off without its URL).
+    pub llm: LlmSettings,
 }
 
 impl Settings {
@@ -182,6 +189,14 @@ impl Settings {
         Section {
             title: "Operator API",
             variables: ApiSettings::VARIABLES,
+        },
+        Section {
+            title: "Languages, support answers, handoff",
+            variables: SupportSettings::VARIABLES,
+        },
+        Section {
+            title: "Language model (support answers)",
+            variables: LlmSettings::VARIABLES,
         },
     ];
 
@@ -274,6 +289,8 @@ impl Settings {
             zoho: section(&merged, layers)?,
             campaigns: section(&merged, layers)?,
             api: section(&merged, layers)?,
+            support: section(&merged, layers)?,
+            llm: section(&merged, layers)?,
         })
     }
 
@@ -287,6 +304,14 @@ impl Settings {
                 ..ServerSettings::default()
             },
             database: DatabaseSettings::in_memory(),
+            // Tests of ordering start with a customer's first message:
+            // no language choice, no profile asked first (the tests of
+            // those turn them on).
+            support: SupportSettings {
+                language_on_first_contact: false,
+                profile_before_first_order: false,
+                ..SupportSettings::default()
+            },
             ..Self::default()
         }
     }

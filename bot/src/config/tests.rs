@@ -460,6 +460,7 @@ fn every_setting_is_declared_once_with_help() {
             "ZOHO_CLIENT_SECRET",
             "ZOHO_REFRESH_TOKEN",
             "CAMPANILE_ADMIN_TOKEN",
+            "CAMPANILE_LLM_API_KEY",
         ]
     );
     // Every section is read: one variable of each changes its field.

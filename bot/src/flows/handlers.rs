@@ -421,8 +421,63 @@ pub(super) async fn order_text(
         }
         Err(e) => return Err(e.into()),
     };
+    // Nothing the catalog knows: a question for the support responder
+    // ("what are your opening hours"), which may offer a person.
+    if quote.lines().is_empty() && is_a_question(&quote) {
+        let offer = offers_a_person(&quote);
+        if let Some(replies) = super::support::answer(&shop, &msg, &locale, text, offer).await? {
+            return Ok(replies);
+        }
+    }
     let cart = cart_id(&msg);
-    answer(&say, &flow, msg.provider(), request, quote, cart)
+    let replies = answer(&say, &flow, msg.provider(), request, quote, cart.clone())?;
+    // A first order from a customer without a profile: the profile form
+    // first (the order waits in the cart and is shown again after it).
+    let new_cart = matches!(flow.get(), ShopFlow::Reviewing { cart: c, .. } if c == cart);
+    if new_cart
+        && shop.profile_before_first_order
+        && first_order_unregistered(&shop, msg.key()).await?
+    {
+        return super::profile::start_before_order(&shop, &shop.profile, &msg, &locale);
+    }
+    Ok(replies)
+}
+
+/// Whether a quote that matched nothing reads as a question rather than
+/// an order: every problem is "not understood" or "not found".
+fn is_a_question(quote: &Quote) -> bool {
+    quote.problems().iter().all(|p| {
+        matches!(
+            p,
+            QuoteProblem::NotUnderstood | QuoteProblem::NotFound { .. }
+        )
+    })
+}
+
+/// Whether a question the responder cannot answer earns the offer of a
+/// person: nothing in it is close to a product (else the product
+/// suggestions answer better).
+fn offers_a_person(quote: &Quote) -> bool {
+    quote.problems().iter().all(|p| match p {
+        QuoteProblem::NotUnderstood => true,
+        QuoteProblem::NotFound { suggestions, .. } => suggestions.is_empty(),
+        _ => false,
+    })
+}
+
+/// Whether the customer has no profile and no order yet.
+async fn first_order_unregistered(shop: &Shop, key: &ConversationKey) -> Result<bool, BoxError> {
+    if super::profile::registered(shop, key).await? {
+        return Ok(false);
+    }
+    let earlier = shop
+        .orders
+        .customer_orders(CustomerOrders {
+            customer: customer(key)?,
+            limit: 1,
+        })
+        .await?;
+    Ok(earlier.is_empty())
 }
 
 fn cart_id(msg: &InboundMessage) -> String {

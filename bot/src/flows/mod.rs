@@ -39,6 +39,8 @@
 //! its own route). The opt-out commits with the turn's reply.
 
 mod handlers;
+pub mod profile;
+pub mod support;
 
 use features::catalog::{CatalogService, Quote, QuoteRequest, Sku};
 use features::customers::ConsentKeywords;
@@ -104,6 +106,18 @@ pub struct Shop {
     pub rules: Arc<crate::services::Rules>,
     /// What the shop says, in each customer's language.
     pub texts: crate::i18n::Texts,
+    /// Conversations handed to a person.
+    pub handoffs: Arc<crate::services::Handoffs>,
+    /// Answers to questions that are not orders.
+    pub support: Arc<crate::services::Support>,
+    /// The customer profile form ("register", and before a first order).
+    pub profile: framework::form::Form<profile::ProfileAnswers>,
+    /// Whether a customer without a profile fills it in before their
+    /// first order (`CAMPANILE_PROFILE_BEFORE_FIRST_ORDER`).
+    pub profile_before_first_order: bool,
+    /// Whether a new customer is offered the choice of language on their
+    /// first message (`CAMPANILE_LANGUAGE_ON_FIRST_CONTACT`).
+    pub language_on_first_contact: bool,
 }
 
 /// Button and list ids the flow offers.
@@ -122,6 +136,7 @@ pub mod ids {
 /// text.
 pub fn router(shop: Shop) -> RouterService<Shop> {
     let words = Arc::clone(&shop.consent_words);
+    let to_a_person = crate::handoff::words(&shop.texts, "handoff-words");
     Router::new()
         // A single consent word, before every keyword that shares it
         // ("start" greets, "yes" confirms, "cancel" discards a cart):
@@ -130,6 +145,15 @@ pub fn router(shop: Shop) -> RouterService<Shop> {
             move |msg| msg.text().and_then(|t| words.classify(t)).is_some(),
             handlers::consent_word,
         )
+        // The profile form: "register" starts it; while it runs, it takes
+        // every message but a consent word.
+        .form(shop.profile.clone(), profile::save)
+        .keyword(
+            to_a_person.iter().map(String::as_str),
+            support::talk_to_person,
+        )
+        .choice([support::ids::HANDOFF], support::talk_to_person)
+        .choice([support::ids::NO_HANDOFF], support::decline)
         .keyword(
             // ("start": see `consent_word`.)
             ["hi", "hello", "hey", "menu", "help", "namaste", "namaskar"],

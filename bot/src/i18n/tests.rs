@@ -267,8 +267,52 @@ fn say_everything(texts: &Texts, locale: &Locale) -> Vec<String> {
     ] {
         out.push(say.cannot_place(&say.order_problem(&error)));
     }
+    // support.ftl: the language choice, the profile form, support and
+    // handoff, as `language`, `flows::profile`, `flows::support` and
+    // `handoff` ask for them (the form's through its localizer).
+    for id in SUPPORT_IDS {
+        out.push(texts.get(locale, id, &[]));
+    }
+    out.push(texts.get(locale, "profile-saved", &[("name", "Asha".into())]));
     out
 }
+
+/// The messages of support.ftl that take no argument.
+const SUPPORT_IDS: [&str; 33] = [
+    "language-choose",
+    "language-button",
+    "language-set",
+    "language-words",
+    "language-aliases",
+    "profile-start-words",
+    "profile-before-first-order",
+    "profile-name-question",
+    "profile-name-label",
+    "profile-business-question",
+    "profile-business-label",
+    "profile-gstin-question",
+    "profile-gstin-label",
+    "profile-address-question",
+    "profile-address-label",
+    "profile-language-question",
+    "profile-language-label",
+    "gstin-length",
+    "gstin-state",
+    "gstin-pan",
+    "gstin-entity",
+    "gstin-check",
+    "handoff-offer",
+    "handoff-offer-yes",
+    "handoff-offer-no",
+    "handoff-declined",
+    "handoff-words",
+    "handoff-bot-words",
+    "handoff-opened",
+    "handoff-already",
+    "handoff-released",
+    "handoff-released-idle",
+    "handoff-left",
+];
 
 /// The keys of `framework::form::localize` that every language gives.
 const FORM_KEYS: [&str; 30] = [

@@ -104,12 +104,35 @@ pub(crate) fn template_locale() -> Locale {
     Locale::parse(TEMPLATE_LANGUAGE).unwrap_or_else(|_| Locale::undetermined())
 }
 
-/// The language a job writes to `customer` in. For now the shop's default
-/// language; once customers have a profile, the language stored on it is
-/// read here (once per job), and every job's texts follow it.
+/// The language a job writes to `customer` in: the one they chose (read
+/// once per job), else the shop's default.
 pub(crate) async fn customer_locale(deps: &JobDeps, customer: &CustomerPhone) -> Locale {
-    let _ = customer;
-    deps.texts.default_locale().clone()
+    locale_of(&deps.customers, &deps.texts, customer).await
+}
+
+/// The language `customer` chose, among the bundled ones, else the
+/// default. A storage failure falls back to the default (and is logged):
+/// a notice in the default language beats none.
+pub(crate) async fn locale_of(
+    customers: &crate::services::Customers,
+    texts: &crate::i18n::Texts,
+    customer: &CustomerPhone,
+) -> Locale {
+    let details = customers
+        .details(features::customers::GetDetails {
+            customer: customer.clone(),
+        })
+        .await;
+    match details {
+        Ok(details) => details
+            .language
+            .and_then(|l| Locale::parse(l.as_str()).ok())
+            .map_or_else(|| texts.default_locale().clone(), |l| texts.resolve(&l)),
+        Err(e) => {
+            tracing::warn!(error.message = %e, "cannot read the customer's language: the default is used");
+            texts.default_locale().clone()
+        }
+    }
 }
 
 /// How `phone` can be reached: their last channel, or, for a number that

@@ -26,6 +26,7 @@
 //! `campanile worker` runs only them.
 
 pub mod channel;
+pub mod handoff_idle;
 pub mod process_order;
 pub mod rule_event;
 pub mod rule_fan_out;
@@ -58,7 +59,7 @@ pub use channel::TemplateSids;
 /// Every job, registered once: [`run_workers`] runs a worker for each, and
 /// `campanile jobs` knows their queues.
 #[must_use]
-pub fn registry() -> [Registered; 10] {
+pub fn registry() -> [Registered; 11] {
     [
         Registered::of::<process_order::ProcessOrder>(),
         Registered::of::<send_campaign::SendCampaign>(),
@@ -67,6 +68,7 @@ pub fn registry() -> [Registered; 10] {
         Registered::of::<sync_order::SyncOrder>(),
         Registered::of::<sync_catalog::SyncCatalog>(),
         Registered::of::<rules_tick::RulesTick>(),
+        Registered::of::<handoff_idle::HandoffIdle>(),
         Registered::of::<rule_fan_out::RuleFanOut>(),
         Registered::of::<rule_event::RuleEventJob>(),
         Registered::of::<rule_webhook::RuleWebhook>(),
@@ -139,6 +141,12 @@ pub struct JobDeps {
     pub campaigns: Arc<Campaigns>,
     /// Automation rules (the timed ones run here).
     pub rules: Arc<Rules>,
+    /// Customers (an invoice is made out to the customer's registration).
+    pub customers: Arc<crate::services::Customers>,
+    /// Handoffs (the idle ones go back to the bot).
+    pub handoffs: Arc<crate::services::Handoffs>,
+    /// How long a handoff waits with nobody writing (`CAMPANILE_HANDOFF_IDLE`).
+    pub handoff_idle: Duration,
     /// Rules' webhook calls (a deadline and a circuit breaker).
     pub webhooks: infra_providers::webhook::WebhookClient,
     /// Campaign pacing: messaging limits and batch size.
@@ -205,6 +213,9 @@ pub async fn run_workers(deps: JobDeps, shutdown: impl Future<Output = ()> + Sen
     }
     if let Err(e) = rules_tick::ensure_scheduled(&deps).await {
         tracing::error!(error.message = %e, "cannot schedule the rules' minute tick; the next start tries again");
+    }
+    if let Err(e) = handoff_idle::ensure_scheduled(&deps).await {
+        tracing::error!(error.message = %e, "cannot schedule the handoffs' idle check; the next start tries again");
     }
     let workers = worker::Workers::new(deps, shutdown);
     futures_util::future::join_all(registry().iter().map(|job| (job.start)(&workers))).await;

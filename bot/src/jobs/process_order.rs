@@ -5,7 +5,9 @@
 
 use std::time::Duration;
 
-use features::invoices::{InvoiceError, IssueInvoice, OrderInvoice};
+use features::customers::GetDetails;
+use features::invoices::{Buyer, InvoiceError, IssueInvoice, OrderInvoice};
+use features::orders::GetOrder;
 use features::reminders::SchedulePaymentReminders;
 use features::rules::RuleEvent;
 use features::shared::{OrderId, OrderNumber};
@@ -38,6 +40,32 @@ pub async fn enqueue(queue: &Queue, order: OrderId) -> Result<(), BoxError> {
     super::enqueue(queue, &payload, dedup, Duration::ZERO).await
 }
 
+/// Who the order's invoice is made out to: its customer's registration, if
+/// they registered.
+async fn buyer_of(deps: &JobDeps, order: OrderId) -> Result<Option<Buyer>, JobError> {
+    let Some(order) = deps
+        .orders
+        .get_order(GetOrder { order_id: order })
+        .await
+        .map_err(by_kind)?
+    else {
+        return Ok(None);
+    };
+    let details = deps
+        .customers
+        .details(GetDetails {
+            customer: order.customer().clone(),
+        })
+        .await
+        .map_err(by_kind)?;
+    Ok(details.registration.map(|r| Buyer {
+        name: r.name,
+        business: r.business,
+        gstin: r.gstin.map(|g| g.as_str().to_owned()),
+        address: r.address,
+    }))
+}
+
 impl ShopJob for ProcessOrder {
     const QUEUE: &'static str = "process-order";
 
@@ -56,7 +84,15 @@ impl ShopJob for ProcessOrder {
                     .order_invoice(OrderInvoice { order })
                     .await
                     .map_err(by_kind)?;
-                let invoice = match deps.invoices.issue_invoice(IssueInvoice { order }).await {
+                let buyer = match earlier {
+                    Some(_) => None,
+                    None => buyer_of(&deps, order).await?,
+                };
+                let invoice = match deps
+                    .invoices
+                    .issue_invoice(IssueInvoice { order, buyer })
+                    .await
+                {
                     Ok(invoice) => invoice,
                     // Cancelled before its invoice was made: nothing to
                     // invoice.

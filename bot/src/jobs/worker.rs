@@ -107,6 +107,25 @@ impl Failure for features::rules::RuleError {
     }
 }
 
+impl Failure for features::customers::CustomerError {
+    fn is_retryable(&self) -> bool {
+        Self::is_retryable(self)
+    }
+}
+
+impl Failure for features::handoff::HandoffError {
+    fn is_retryable(&self) -> bool {
+        Self::is_retryable(self)
+    }
+}
+
+impl Failure for features::orders::OrderError {
+    fn is_retryable(&self) -> bool {
+        // Storage failed (or a race): another run may pass.
+        matches!(self, Self::Unexpected(_) | Self::Conflict)
+    }
+}
+
 impl Failure for crate::documents::DocumentError {
     fn is_retryable(&self) -> bool {
         match self {

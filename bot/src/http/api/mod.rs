@@ -14,6 +14,7 @@
 //! | `GET /api/messages` | [`messages`] |
 //! | `GET`/`POST /api/campaigns`, `GET /api/campaigns/{id}`, `POST /api/campaigns/{id}/preview`, `…/start`, `…/schedule`, `…/pause`, `…/resume`, `…/cancel`, `GET /api/campaigns/{id}/recipients`, `…/recipients.csv` | [`campaigns`] |
 //! | `GET /api/customers?tags=…`, `GET /api/customers/{phone}`, `POST /api/customers/{phone}/tags`, `…/opt-out`, `…/opt-in` | [`customers`] |
+//! | `GET /api/handoffs`, `POST /api/handoffs/{customer}/release`, `POST /api/conversations/{customer}/messages` | [`handoffs`] |
 //! | `GET /api/openapi.json` | [`openapi`] |
 //!
 //! # Adding a resource
@@ -44,6 +45,7 @@ pub mod campaigns;
 pub mod catalog;
 pub mod customers;
 pub mod extract;
+pub mod handoffs;
 pub mod invoices;
 pub mod jobs;
 pub mod messages;
@@ -72,6 +74,7 @@ pub fn router(services: &Services) -> Option<axum::Router> {
         .merge(campaigns::routes())
         .merge(customers::routes())
         .merge(rules::routes())
+        .merge(handoffs::routes())
         .merge(invoices::routes())
         .merge(catalog::routes())
         .merge(jobs::routes())

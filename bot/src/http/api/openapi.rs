@@ -33,6 +33,7 @@ const BEARER: &str = "bearer";
         (name = "customers", description = "Customers' tags and consent"),
         (name = "campaigns", description = "Campaigns: write, preview, start, pause, resume, cancel, follow"),
         (name = "rules", description = "Automation rules: write, switch on or off, dry-run, see their runs"),
+        (name = "handoffs", description = "Conversations handed to a person: the queue, replies, giving them back to the bot"),
         (name = "invoices", description = "Invoices and their payments"),
         (name = "catalog", description = "The products on sale"),
         (name = "jobs", description = "Dead-lettered background jobs"),

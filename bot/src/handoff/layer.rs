@@ -1,0 +1,134 @@
+//! [`HandoffLayer`]: the bot stays quiet for a customer handed to a person.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use features::customers::ConsentKeywords;
+use features::handoff::{
+    NoteCustomerMessage, OpenHandoffFor, ReleaseHandoff, ReleaseReason, Released,
+};
+use features::shared::CustomerPhone;
+use framework::locale::Locale;
+use framework::reply::Reply;
+use framework::{BoxError, InboundMessage, Response};
+use tower::{Layer, Service};
+
+use crate::i18n::Texts;
+use crate::services::Handoffs;
+
+/// Keeps the bot quiet while a person has the conversation; see the
+/// [module docs](super).
+#[derive(Debug, Clone)]
+pub struct HandoffLayer {
+    handoffs: Arc<Handoffs>,
+    texts: Texts,
+    consent_words: Arc<ConsentKeywords>,
+    bot_words: Arc<Vec<String>>,
+}
+
+impl HandoffLayer {
+    /// Handoffs in `handoffs`; a consent word still reaches the shop, and
+    /// `handoff-bot-words` (from `texts`) give the conversation back.
+    #[must_use]
+    pub fn new(handoffs: Arc<Handoffs>, texts: Texts, consent_words: Arc<ConsentKeywords>) -> Self {
+        Self {
+            bot_words: Arc::new(super::words(&texts, "handoff-bot-words")),
+            handoffs,
+            texts,
+            consent_words,
+        }
+    }
+}
+
+impl<S> Layer<S> for HandoffLayer {
+    type Service = HandoffService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        HandoffService {
+            inner,
+            layer: self.clone(),
+        }
+    }
+}
+
+/// See [`HandoffLayer`].
+#[derive(Debug, Clone)]
+pub struct HandoffService<S> {
+    inner: S,
+    layer: HandoffLayer,
+}
+
+impl<S> Service<InboundMessage> for HandoffService<S>
+where
+    S: Service<InboundMessage, Response = Response> + Clone + Send + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send,
+{
+    type Response = Response;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, msg: InboundMessage) -> Self::Future {
+        // The clone is not ready; the ready one goes into the future.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let layer = self.layer.clone();
+        Box::pin(async move {
+            let Ok(customer) = CustomerPhone::parse(msg.key().customer().as_str()) else {
+                return inner.call(msg).await.map_err(Into::into);
+            };
+            let open = layer
+                .handoffs
+                .open_for(OpenHandoffFor {
+                    customer: customer.clone(),
+                })
+                .await?;
+            if open.is_none() {
+                return inner.call(msg).await.map_err(Into::into);
+            }
+            // STOP and START are the customer's right whoever has the
+            // conversation: the shop records them and answers.
+            if msg
+                .text()
+                .is_some_and(|t| layer.consent_words.classify(t).is_some())
+            {
+                return inner.call(msg).await.map_err(Into::into);
+            }
+            let typed = msg
+                .text()
+                .map(|t| framework::handler::normalize_text(t).to_lowercase());
+            if typed.is_some_and(|t| layer.bot_words.contains(&t)) {
+                let released = layer
+                    .handoffs
+                    .release(ReleaseHandoff {
+                        customer,
+                        reason: ReleaseReason::ByCustomer,
+                    })
+                    .await?;
+                if let Released::Released(_) = released {
+                    let locale = Locale::of(&msg)
+                        .cloned()
+                        .unwrap_or_else(|| layer.texts.default_locale().clone());
+                    let notice =
+                        super::released_notice(&layer.texts, &locale, ReleaseReason::ByCustomer);
+                    return Ok(Response::reply(Reply::text(notice)));
+                }
+                return inner.call(msg).await.map_err(Into::into);
+            }
+            // A person answers: the message is in the log already; the
+            // handoff notes it (the idle clock starts again) and the bot
+            // says nothing.
+            layer
+                .handoffs
+                .note_customer_message(NoteCustomerMessage { customer })
+                .await?;
+            Ok(Response::empty())
+        })
+    }
+}

@@ -1,0 +1,181 @@
+//! [`LanguageLayer`]: reads the customer's language once per message and
+//! puts it on the message as a [`Locale`]; offers the choice on first
+//! contact and after "language"; records a pick.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use features::customers::{ConsentKeywords, GetDetails, Language, OfferLanguage, SetLanguage};
+use features::shared::CustomerPhone;
+use framework::locale::Locale;
+use framework::reply::Reply;
+use framework::session::Session;
+use framework::{BoxError, Content, InboundMessage, Response};
+use tower::{Layer, Service};
+
+use super::{Words, picker};
+use crate::i18n::Texts;
+use crate::services::Customers;
+
+/// The session key of the first message, kept while the customer picks a
+/// language.
+const PENDING: &str = "campanile.language.pending";
+
+/// Puts the customer's [`Locale`] on each message; see the
+/// [module docs](super).
+#[derive(Debug, Clone)]
+pub struct LanguageLayer {
+    customers: Arc<Customers>,
+    texts: Texts,
+    words: Arc<Words>,
+    consent_words: Arc<ConsentKeywords>,
+    on_first_contact: bool,
+}
+
+impl LanguageLayer {
+    /// Whether a new customer's first message gets the choice of language
+    /// (default) or only "language" shows it.
+    #[must_use]
+    pub fn on_first_contact(mut self, offer: bool) -> Self {
+        self.on_first_contact = offer;
+        self
+    }
+
+    /// Languages from `texts`, remembered through `customers`; a message
+    /// that is one of `consent_words` is never held up by the choice.
+    #[must_use]
+    pub fn new(
+        customers: Arc<Customers>,
+        texts: Texts,
+        consent_words: Arc<ConsentKeywords>,
+    ) -> Self {
+        Self {
+            customers,
+            words: Arc::new(Words::of(&texts)),
+            texts,
+            consent_words,
+            on_first_contact: true,
+        }
+    }
+}
+
+impl<S> Layer<S> for LanguageLayer {
+    type Service = LanguageService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        LanguageService {
+            inner,
+            layer: self.clone(),
+        }
+    }
+}
+
+/// See [`LanguageLayer`].
+#[derive(Debug, Clone)]
+pub struct LanguageService<S> {
+    inner: S,
+    layer: LanguageLayer,
+}
+
+impl<S> Service<InboundMessage> for LanguageService<S>
+where
+    S: Service<InboundMessage, Response = Response> + Clone + Send + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send,
+{
+    type Response = Response;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, msg: InboundMessage) -> Self::Future {
+        // The clone is not ready; the ready one goes into the future.
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        let layer = self.layer.clone();
+        Box::pin(async move { layer.run(inner, msg).await })
+    }
+}
+
+impl LanguageLayer {
+    async fn run<S>(&self, mut inner: S, mut msg: InboundMessage) -> Result<Response, BoxError>
+    where
+        S: Service<InboundMessage, Response = Response> + Send,
+        S::Error: Into<BoxError>,
+        S::Future: Send,
+    {
+        let texts = &self.texts;
+        let Ok(customer) = CustomerPhone::parse(msg.key().customer().as_str()) else {
+            msg.extensions_mut().insert(texts.default_locale().clone());
+            return inner.call(msg).await.map_err(Into::into);
+        };
+        let details = self
+            .customers
+            .details(GetDetails {
+                customer: customer.clone(),
+            })
+            .await?;
+        let chosen = details
+            .language
+            .as_ref()
+            .and_then(|l| Locale::parse(l.as_str()).ok())
+            .map(|l| texts.resolve(&l));
+
+        if let Some(locale) = self.words.picked(texts, &msg) {
+            self.customers
+                .set_language(SetLanguage {
+                    customer,
+                    language: Language::parse(locale.as_str())?,
+                })
+                .await?;
+            let done = Reply::text(texts.get(&locale, "language-set", &[]));
+            msg.extensions_mut().insert(locale);
+            // What they wrote before picking is answered now, in their
+            // language.
+            let pending = msg.extensions().get::<Session>().and_then(|session| {
+                let text = session.get::<String>(PENDING).ok().flatten();
+                session.remove(PENDING);
+                text
+            });
+            let Some(text) = pending else {
+                return Ok(Response::reply(done));
+            };
+            msg.set_content(Content::Text { body: text });
+            let response = inner.call(msg).await.map_err(Into::into)?;
+            return Ok(Response::from_replies(
+                std::iter::once(done).chain(response.into_replies()),
+            ));
+        }
+
+        if self.words.asks(&msg) {
+            return Ok(Response::reply(picker(texts, chosen.as_ref())?));
+        }
+
+        let consent = msg
+            .text()
+            .is_some_and(|t| self.consent_words.classify(t).is_some());
+        if self.on_first_contact
+            && chosen.is_none()
+            && details.language_offered_at_ms.is_none()
+            && !consent
+            && self
+                .customers
+                .offer_language(OfferLanguage { customer })
+                .await?
+        {
+            if let (Some(session), Some(text)) = (msg.extensions().get::<Session>(), msg.text()) {
+                session.insert(PENDING, text)?;
+            }
+            return Ok(Response::reply(picker(texts, None)?));
+        }
+
+        msg.extensions_mut()
+            .insert(chosen.unwrap_or_else(|| texts.default_locale().clone()));
+        inner.call(msg).await.map_err(Into::into)
+    }
+}

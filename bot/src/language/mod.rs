@@ -1,0 +1,117 @@
+//! The customer's language: chosen with buttons on first contact or after
+//! "language", remembered on the customer ([`SetLanguage`]), and put on
+//! every message as a [`Locale`] by the [`LanguageLayer`], so handlers,
+//! forms and replies speak it.
+//!
+//! On first contact (no language chosen, never offered), the customer gets
+//! the choice in every bundled language, once (two instances racing offer
+//! it once: [`OfferLanguage`]). What they wrote is kept in the session and
+//! answered right after they pick, in the language they picked. A single
+//! consent word (STOP, START, …) is never held up by the choice.
+//!
+//! [`SetLanguage`]: features::customers::SetLanguage
+//! [`OfferLanguage`]: features::customers::OfferLanguage
+
+mod layer;
+
+use framework::locale::Locale;
+use framework::reply::{Buttons, List, Reply, Row};
+use framework::{BoxError, InboundMessage};
+
+pub use self::layer::{LanguageLayer, LanguageService};
+use crate::i18n::Texts;
+
+/// Prefix of a language pick's choice id: `lang:hi`.
+pub const PICK: &str = "lang:";
+
+/// The words and names that pick or ask for a language, from every
+/// bundled language (`language-words`, `language-name`,
+/// `language-aliases`), folded for matching.
+#[derive(Debug, Clone)]
+pub(crate) struct Words {
+    /// "language", "भाषा", …: show the choice.
+    ask: Vec<String>,
+    /// (folded name or alias, the language it picks).
+    names: Vec<(String, Locale)>,
+}
+
+fn fold(text: &str) -> String {
+    framework::handler::normalize_text(text).to_lowercase()
+}
+
+impl Words {
+    pub(crate) fn of(texts: &Texts) -> Self {
+        let mut ask = Vec::new();
+        let mut names = Vec::new();
+        for (locale, name) in texts.languages() {
+            let list = |id: &str| {
+                texts
+                    .get(&locale, id, &[])
+                    .split(',')
+                    .map(fold)
+                    .filter(|w| !w.is_empty())
+                    .collect::<Vec<_>>()
+            };
+            ask.extend(list("language-words"));
+            names.push((fold(&name), locale.clone()));
+            names.push((fold(locale.as_str()), locale.clone()));
+            for alias in list("language-aliases") {
+                names.push((alias, locale.clone()));
+            }
+        }
+        ask.sort();
+        ask.dedup();
+        Self { ask, names }
+    }
+
+    /// The language a message picks: a tapped `lang:` choice, or a typed
+    /// name ("Hindi", "हिन्दी", "hi").
+    pub(crate) fn picked(&self, texts: &Texts, msg: &InboundMessage) -> Option<Locale> {
+        if let Some(tag) = msg.choice_id().and_then(|id| id.strip_prefix(PICK)) {
+            return Locale::parse(tag).ok().filter(|l| texts.supports(l));
+        }
+        let typed = fold(msg.text()?);
+        self.names
+            .iter()
+            .find(|(name, _)| *name == typed)
+            .map(|(_, locale)| locale.clone())
+    }
+
+    /// Whether the message asks to change the language.
+    pub(crate) fn asks(&self, msg: &InboundMessage) -> bool {
+        msg.text().is_some_and(|t| self.ask.contains(&fold(t)))
+    }
+}
+
+/// The choice of language: the question in `locale` (in every language,
+/// one per line, when `None`: the customer's is not known yet), a button
+/// per language (a list beyond three).
+pub(crate) fn picker(texts: &Texts, locale: Option<&Locale>) -> Result<Reply, BoxError> {
+    let languages = texts.languages();
+    let body = match locale {
+        Some(locale) => texts.get(locale, "language-choose", &[]),
+        None => languages
+            .iter()
+            .map(|(l, _)| texts.get(l, "language-choose", &[]))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    };
+    if languages.len() <= 3 {
+        let mut buttons = Buttons::builder(body);
+        for (l, name) in &languages {
+            buttons = buttons.button(format!("{PICK}{l}"), name.clone());
+        }
+        return Ok(buttons.build()?.into());
+    }
+    let shown = locale.unwrap_or_else(|| texts.default_locale());
+    let rows = languages
+        .iter()
+        .take(10)
+        .map(|(l, name)| Row::new(format!("{PICK}{l}"), name.clone()));
+    Ok(
+        List::builder(body, texts.get(shown, "language-button", &[]))
+            .rows(rows)
+            .build()?
+            .into(),
+    )
+}
