@@ -2,73 +2,22 @@
 //! ([`Language`]) and, once registered, their [`Registration`] (name,
 //! business, GSTIN, delivery address).
 
-use std::fmt;
-
 use crate::shared::Gstin;
+pub use crate::shared::Language;
 
 /// The most characters of a name, a business name or an address.
 pub const MAX_DETAIL_CHARS: usize = 200;
 
-/// A language tag a customer chose (`en`, `hi`, `en-IN`): checked, the
-/// language subtag in lower case.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Language(String);
-
-/// Why a text is not a [`Language`] or a [`Registration`] field.
+/// Why a text is not a [`Registration`] field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DetailsError {
-    /// Not a language tag.
-    #[error("not a language tag (like \"en\", \"hi\" or \"en-IN\"): {0:?}")]
-    Language(String),
     /// A required detail left empty.
     #[error("{0} is empty")]
     Empty(&'static str),
     /// A detail over [`MAX_DETAIL_CHARS`].
     #[error("{0} is longer than {MAX_DETAIL_CHARS} characters")]
     TooLong(&'static str),
-}
-
-impl Language {
-    /// Checks a language tag: subtags of ASCII letters and digits joined by
-    /// `-`, the first of 2 or 3 letters; at most 35 characters.
-    ///
-    /// # Errors
-    ///
-    /// [`DetailsError::Language`].
-    pub fn parse(tag: &str) -> Result<Self, DetailsError> {
-        let tag = tag.trim();
-        let bad = || DetailsError::Language(tag.to_owned());
-        let mut subtags = tag.split('-');
-        let first = subtags.next().unwrap_or_default();
-        if tag.len() > 35
-            || !(2..=3).contains(&first.len())
-            || !first.chars().all(|c| c.is_ascii_alphabetic())
-        {
-            return Err(bad());
-        }
-        let mut out = first.to_ascii_lowercase();
-        for subtag in subtags {
-            if subtag.is_empty() || !subtag.chars().all(|c| c.is_ascii_alphanumeric()) {
-                return Err(bad());
-            }
-            out.push('-');
-            out.push_str(subtag);
-        }
-        Ok(Self(out))
-    }
-
-    /// The tag.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Language {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
 }
 
 /// The customer's profile, as the register form collects it. The GSTIN
@@ -138,18 +87,6 @@ pub struct CustomerDetails {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn languages_are_checked_tags() {
-        assert_eq!(Language::parse(" HI ").map(|l| l.0), Ok("hi".to_owned()));
-        assert_eq!(
-            Language::parse("en-IN").map(|l| l.0),
-            Ok("en-IN".to_owned())
-        );
-        for bad in ["", "h", "hindi", "hi-", "हि", "hi IN"] {
-            assert!(Language::parse(bad).is_err(), "{bad:?}");
-        }
-    }
 
     #[test]
     fn a_registration_is_trimmed_and_needs_a_name_and_an_address() {

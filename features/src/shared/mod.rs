@@ -25,6 +25,7 @@
 pub mod error;
 pub mod gstin;
 pub mod ids;
+pub mod language;
 pub mod money;
 pub mod now;
 pub mod phone;
@@ -32,6 +33,7 @@ pub mod phone;
 pub use error::RepositoryError;
 pub use gstin::{Gstin, GstinError};
 pub use ids::{OrderId, OrderNumber};
+pub use language::{Language, LanguageError};
 pub use money::{Currency, CurrencyError, Money, MoneyError};
 pub use now::Now;
 pub use phone::{CustomerPhone, PhoneError};

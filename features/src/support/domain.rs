@@ -10,58 +10,7 @@ use super::error::SupportError;
 use super::matching::Index;
 use super::spec::invalid;
 
-/// A language tag as the shop and its FAQ write it: BCP 47-like, a primary
-/// language of 2 or 3 letters and optional subtags (`en`, `hi`, `mr`,
-/// `en-IN`). Kept in lower case, so `en-IN` and `en-in` are one language.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Language(String);
-
-impl Language {
-    /// `tag` checked: 2 or 3 ASCII letters, then subtags of 1 to 8 ASCII
-    /// letters or digits, each after a `-` (`_` is read as `-`).
-    ///
-    /// # Errors
-    ///
-    /// [`SupportError::BadLanguage`] for anything else.
-    pub fn parse(tag: &str) -> Result<Self, SupportError> {
-        let tag = tag.trim().replace('_', "-").to_ascii_lowercase();
-        let mut parts = tag.split('-');
-        let primary_ok = parts.next().is_some_and(|p| {
-            (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_lowercase())
-        });
-        let subtags_ok = parts
-            .all(|s| (1..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric()));
-        if primary_ok && subtags_ok {
-            Ok(Self(tag))
-        } else {
-            Err(SupportError::BadLanguage(tag))
-        }
-    }
-
-    /// The tag, lower case: `en-in`.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The primary language: `en` for `en-in`.
-    #[must_use]
-    pub fn primary(&self) -> &str {
-        self.0.split('-').next().unwrap_or(&self.0)
-    }
-}
-
-impl fmt::Display for Language {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl AsRef<str> for Language {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
+pub use crate::shared::Language;
 
 /// An FAQ entry's id: 1 to 64 lower-case ASCII letters, digits, `-` and
 /// `_`, starting with a letter or digit (`opening-hours`). The model names

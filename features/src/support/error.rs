@@ -25,8 +25,8 @@ pub enum SupportError {
         problem: String,
     },
     /// Not a language tag.
-    #[error("{0:?} is not a language tag (en, hi, mr, en-IN)")]
-    BadLanguage(String),
+    #[error(transparent)]
+    BadLanguage(#[from] crate::shared::LanguageError),
     /// Not an FAQ id.
     #[error("{0:?} is not an id (1 to 64 lower-case letters, digits, '-' or '_')")]
     BadId(String),
