@@ -423,7 +423,7 @@ pub(super) async fn order_text(
     };
     // Nothing the catalog knows: a question for the support responder
     // ("what are your opening hours"), which may offer a person.
-    if quote.lines().is_empty() && is_a_question(&quote) {
+    if quote.lines().is_empty() && is_a_question(text, &quote) {
         let offer = offers_a_person(&quote);
         if let Some(replies) = super::support::answer(&shop, &msg, &locale, text, offer).await? {
             return Ok(replies);
@@ -443,15 +443,23 @@ pub(super) async fn order_text(
     Ok(replies)
 }
 
-/// Whether a quote that matched nothing reads as a question rather than
-/// an order: every problem is "not understood" or "not found".
-fn is_a_question(quote: &Quote) -> bool {
-    quote.problems().iter().all(|p| {
-        matches!(
-            p,
-            QuoteProblem::NotUnderstood | QuoteProblem::NotFound { .. }
-        )
-    })
+/// Whether a message the catalog matched nothing in reads as a question
+/// rather than an order: no quantity anywhere ("unobtainium x 5" orders
+/// something the shop lacks; "do you deliver to Pune" asks), and every
+/// problem is "not understood" or "not found".
+fn is_a_question(text: &str, quote: &Quote) -> bool {
+    let no_quantity = features::catalog::parse_request(text).map_or(true, |items| {
+        items
+            .iter()
+            .all(|item| matches!(item.quantity, features::catalog::QuantitySpec::Missing))
+    });
+    no_quantity
+        && quote.problems().iter().all(|p| {
+            matches!(
+                p,
+                QuoteProblem::NotUnderstood | QuoteProblem::NotFound { .. }
+            )
+        })
 }
 
 /// Whether a question the responder cannot answer earns the offer of a

@@ -53,8 +53,8 @@ impl Words {
                     .collect::<Vec<_>>()
             };
             ask.extend(list("language-words"));
+            // Never the bare tag: "hi" greets.
             names.push((fold(&name), locale.clone()));
-            names.push((fold(locale.as_str()), locale.clone()));
             for alias in list("language-aliases") {
                 names.push((alias, locale.clone()));
             }
@@ -65,7 +65,7 @@ impl Words {
     }
 
     /// The language a message picks: a tapped `lang:` choice, or a typed
-    /// name ("Hindi", "हिन्दी", "hi").
+    /// name ("Hindi", "हिन्दी"; never a bare tag: "hi" is a greeting).
     pub(crate) fn picked(&self, texts: &Texts, msg: &InboundMessage) -> Option<Locale> {
         if let Some(tag) = msg.choice_id().and_then(|id| id.strip_prefix(PICK)) {
             return Locale::parse(tag).ok().filter(|l| texts.supports(l));
@@ -114,4 +114,60 @@ pub(crate) fn picker(texts: &Texts, locale: Option<&Locale>) -> Result<Reply, Bo
             .build()?
             .into(),
     )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use framework::{Content, ConversationKey, MessageId, PhoneNumber, Provider};
+
+    use super::*;
+
+    fn msg(content: Content) -> InboundMessage {
+        let key = ConversationKey::new(
+            PhoneNumber::parse("+14155238886").unwrap(),
+            PhoneNumber::parse("+919812345678").unwrap(),
+        );
+        InboundMessage::new(Provider::Twilio, MessageId::new("SM1"), key, content)
+    }
+
+    fn text(body: &str) -> InboundMessage {
+        msg(Content::Text { body: body.into() })
+    }
+
+    #[test]
+    fn a_language_is_picked_by_its_button_or_its_names_never_by_a_greeting() {
+        let texts = Texts::embedded(Locale::parse("en").unwrap()).unwrap();
+        let words = Words::of(&texts);
+        let picked = |m: &InboundMessage| words.picked(&texts, m).map(|l| l.to_string());
+        assert_eq!(picked(&text("Hindi")), Some("hi".to_owned()));
+        assert_eq!(picked(&text("हिन्दी")), Some("hi".to_owned()));
+        assert_eq!(picked(&text("english")), Some("en".to_owned()));
+        assert_eq!(picked(&text("hi")), None, "hi greets");
+        assert_eq!(picked(&text("Cement x 100")), None);
+        let tapped = |id: &str| {
+            msg(Content::ButtonReply {
+                id: id.into(),
+                title: "x".into(),
+            })
+        };
+        assert_eq!(picked(&tapped("lang:hi")), Some("hi".to_owned()));
+        assert_eq!(picked(&tapped("lang:fr")), None, "not bundled");
+        assert_eq!(picked(&tapped("confirm")), None);
+        assert!(words.asks(&text("Language")));
+        assert!(words.asks(&text("भाषा")));
+        assert!(!words.asks(&text("hello")));
+    }
+
+    #[test]
+    fn the_choice_names_every_language_with_a_button_each() {
+        let texts = Texts::embedded(Locale::parse("en").unwrap()).unwrap();
+        let reply = picker(&texts, None).unwrap();
+        let shown = format!("{reply:?}");
+        assert!(
+            shown.contains("lang:en") && shown.contains("lang:hi"),
+            "{shown}"
+        );
+        assert!(shown.contains("Which language would you like?"), "{shown}");
+    }
 }

@@ -15,6 +15,7 @@ mod delivery;
 mod hostile;
 mod http_edge;
 mod invoices;
+mod languages_and_handoff;
 mod meta_flow;
 mod phone_rule;
 mod rules;

@@ -70,7 +70,14 @@ pub struct HandoffView {
 impl HandoffView {
     fn of(h: Handoff) -> Self {
         let released_by = match h.status {
-            HandoffStatus::Released { reason } => Some(reason.as_str().to_owned()),
+            HandoffStatus::Released { reason } => Some(
+                match reason {
+                    ReleaseReason::ByOperator => "operator",
+                    ReleaseReason::Idle => "idle",
+                    ReleaseReason::ByCustomer => "customer",
+                }
+                .to_owned(),
+            ),
             _ => None,
         };
         let question = match &h.reason {
