@@ -20,5 +20,7 @@ mod meta_flow;
 mod phone_rule;
 mod rules;
 mod support;
+mod support_answers;
+mod template_languages;
 mod twilio_flow;
 mod zoho;
