@@ -8,6 +8,7 @@
 mod blip;
 mod campaign_kill;
 mod child;
+mod handoff;
 mod outage;
 mod rule_kill;
 mod scratch_postgres;
