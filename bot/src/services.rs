@@ -399,11 +399,7 @@ impl Services {
             zoho: self.zoho.clone(),
             sender: infra_sql::sender::Sender::new(self.outbox.clone()),
             documents: self.documents.clone(),
-            templates: crate::jobs::TemplateSids {
-                invoice: self.settings.shop.twilio_invoice_content_sid.clone(),
-                reminder: self.settings.shop.twilio_reminder_content_sid.clone(),
-                notice: self.settings.shop.twilio_notice_content_sid.clone(),
-            },
+            templates: self.settings.shop.job_templates(),
             texts: self.shop.texts.clone(),
             runner: self.job_runner.clone(),
             deployment: Arc::clone(&self.deployment),

@@ -1,12 +1,17 @@
 //! The shop's own settings: orders, invoices, reminders, templates.
 
+use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use features::invoices::GstRate;
 use features::reminders::QuietHours;
+use framework::locale::Locale;
 use serde::de::Error as _;
 use serde::{Deserialize as _, Deserializer};
+
+use super::ConfigError;
+use crate::jobs::channel::JOB_TEMPLATES;
 
 framework::settings! {
     /// The shop's own settings: orders, invoices, reminders, templates.
@@ -86,6 +91,25 @@ framework::settings! {
         /// reminder, `campanile remind`) outside the 24-hour window.
         #[var("TWILIO_CONTENT_SID_NOTICE")]
         pub twilio_notice_content_sid: Option<String>,
+        /// The languages the invoice and reminder templates are approved
+        /// in, comma-separated, as the provider names them (Meta's language
+        /// codes: en, hi, en_US); the first is the fallback. Outside the
+        /// 24-hour window a customer gets the template in their language
+        /// when it is listed, else in the first, its values (the due date)
+        /// written in that language; TWILIO_CONTENT_SID_* are the first
+        /// language's SIDs [default: en].
+        #[var("CAMPANILE_TEMPLATE_LANGUAGES")]
+        #[serde(deserialize_with = "template_languages")]
+        pub template_languages: Vec<String>,
+        /// Content SIDs of the invoice and reminder templates in other
+        /// languages, comma-separated template:language=HX…, e.g.
+        /// invoice_ready:hi=HX123,payment_reminder:hi=HX456 (templates
+        /// invoice_ready, payment_reminder, reminder; a language of
+        /// CAMPANILE_TEMPLATE_LANGUAGES). On Twilio a language without one
+        /// gets the template in the first language [default: none].
+        #[var("TWILIO_CONTENT_SIDS")]
+        #[serde(deserialize_with = "content_sids")]
+        pub twilio_content_sids: Vec<ContentSid>,
     }
 }
 
@@ -111,6 +135,8 @@ impl Default for ShopSettings {
             twilio_invoice_content_sid: None,
             twilio_reminder_content_sid: None,
             twilio_notice_content_sid: None,
+            template_languages: vec![crate::jobs::channel::DEFAULT_TEMPLATE_LANGUAGE.to_owned()],
+            twilio_content_sids: Vec::new(),
             templates: [
                 "invoice_ready",
                 "payment_reminder",
@@ -146,6 +172,63 @@ impl ShopSettings {
             .with_opt_in_words(self.opt_in_words.iter().map(String::as_str))
     }
 
+    /// The jobs' templates: their languages and Twilio Content SIDs.
+    #[must_use]
+    pub fn job_templates(&self) -> crate::jobs::TemplateSids {
+        let mut templates = crate::jobs::TemplateSids {
+            invoice: self.twilio_invoice_content_sid.clone(),
+            reminder: self.twilio_reminder_content_sid.clone(),
+            notice: self.twilio_notice_content_sid.clone(),
+            ..crate::jobs::TemplateSids::default()
+        };
+        if !self.template_languages.is_empty() {
+            templates.languages.clone_from(&self.template_languages);
+        }
+        for entry in &self.twilio_content_sids {
+            // Keyed by the language as CAMPANILE_TEMPLATE_LANGUAGES writes
+            // it (`en_US` there, `en-US` here).
+            let language = self
+                .template_language(&entry.language)
+                .unwrap_or(&entry.language);
+            templates.translated.insert(
+                (entry.template.clone(), language.clone()),
+                entry.sid.clone(),
+            );
+        }
+        templates
+    }
+
+    /// The tag of `CAMPANILE_TEMPLATE_LANGUAGES` that is `language`.
+    fn template_language(&self, language: &str) -> Option<&String> {
+        let language = Locale::parse(language).ok()?;
+        self.template_languages
+            .iter()
+            .find(|tag| Locale::parse(tag).ok().as_ref() == Some(&language))
+    }
+
+    /// Checks that each of `TWILIO_CONTENT_SIDS` is in a language of
+    /// `CAMPANILE_TEMPLATE_LANGUAGES`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Invalid`] naming `TWILIO_CONTENT_SIDS` and the entry.
+    pub fn check_templates(&self) -> Result<(), ConfigError> {
+        for entry in &self.twilio_content_sids {
+            if self.template_language(&entry.language).is_none() {
+                return Err(ConfigError::Invalid {
+                    name: "TWILIO_CONTENT_SIDS",
+                    value: entry.to_string(),
+                    reason: format!(
+                        "{} is not a language of CAMPANILE_TEMPLATE_LANGUAGES ({})",
+                        entry.language,
+                        self.template_languages.join(", ")
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// The shop's clock: time zone and quiet hours.
     ///
     /// # Errors
@@ -156,6 +239,94 @@ impl ShopSettings {
     ) -> Result<features::reminders::ShopClock, features::reminders::ReminderError> {
         features::reminders::ShopClock::new(&self.timezone, self.quiet_hours)
     }
+}
+
+/// One entry of `TWILIO_CONTENT_SIDS`: the Content SID of a template in a
+/// language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentSid {
+    /// The template: `invoice_ready`, `payment_reminder` or `reminder`.
+    pub template: String,
+    /// Its language, as written.
+    pub language: String,
+    /// Its Content SID (HX…).
+    pub sid: String,
+}
+
+impl fmt::Display for ContentSid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}={}", self.template, self.language, self.sid)
+    }
+}
+
+impl std::str::FromStr for ContentSid {
+    type Err = String;
+
+    /// `template:language=HX…`.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let (template, language, sid) = text
+            .split_once('=')
+            .and_then(|(key, sid)| {
+                let (template, language) = key.split_once(':')?;
+                Some((template.trim(), language.trim(), sid.trim()))
+            })
+            .ok_or_else(|| format!("{text:?} is not template:language=HX…"))?;
+        if !JOB_TEMPLATES.contains(&template) {
+            return Err(format!(
+                "{template:?} is not a template of the jobs ({})",
+                JOB_TEMPLATES.join(", ")
+            ));
+        }
+        Locale::parse(language).map_err(|e| format!("{text:?}: {e}"))?;
+        if !sid.starts_with("HX") || sid.len() < 3 || sid.contains(char::is_whitespace) {
+            return Err(format!("{text:?}: a Content SID starts with HX"));
+        }
+        Ok(Self {
+            template: template.to_owned(),
+            language: language.to_owned(),
+            sid: sid.to_owned(),
+        })
+    }
+}
+
+/// `template:language=HX…` entries separated by commas, each template and
+/// language once.
+fn content_sids<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<ContentSid>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    let mut entries: Vec<ContentSid> = Vec::new();
+    for entry in text.split(',').filter(|e| !e.trim().is_empty()) {
+        let entry: ContentSid = entry.parse().map_err(D::Error::custom)?;
+        let same = |e: &&ContentSid| {
+            e.template == entry.template
+                && Locale::parse(&e.language).ok() == Locale::parse(&entry.language).ok()
+        };
+        if let Some(earlier) = entries.iter().find(same) {
+            return Err(D::Error::custom(format!(
+                "{}:{} has two Content SIDs ({} and {})",
+                entry.template, entry.language, earlier.sid, entry.sid
+            )));
+        }
+        entries.push(entry);
+    }
+    Ok(entries)
+}
+
+/// Language tags separated by commas, at least one, each once.
+fn template_languages<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    let mut tags: Vec<(String, Locale)> = Vec::new();
+    for tag in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        let locale = Locale::parse(tag).map_err(D::Error::custom)?;
+        if tags.iter().any(|(_, l)| *l == locale) {
+            return Err(D::Error::custom(format!("{tag} is listed twice")));
+        }
+        tags.push((tag.to_owned(), locale));
+    }
+    if tags.is_empty() {
+        return Err(D::Error::custom("must name at least one language, e.g. en"));
+    }
+    Ok(tags.into_iter().map(|(tag, _)| tag).collect())
 }
 
 /// Single words separated by commas; a word with a space inside is an

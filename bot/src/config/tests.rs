@@ -499,3 +499,107 @@ fn a_short_admin_token_is_refused_without_showing_it() {
     let s = with(&[("CAMPANILE_ADMIN_TOKEN", "admin-very-secret-token")]).unwrap();
     assert!(!format!("{s:?}").contains("very-secret"));
 }
+
+#[test]
+fn template_languages_and_translated_content_sids() {
+    // Unset: English only, the single SIDs.
+    let s = with(&[("TWILIO_CONTENT_SID_INVOICE", "HXinvoice")]).unwrap();
+    assert_eq!(s.shop.template_languages, ["en"]);
+    let templates = s.shop.job_templates();
+    assert_eq!(templates.languages, ["en"]);
+    assert_eq!(templates.invoice.as_deref(), Some("HXinvoice"));
+    assert!(templates.translated.is_empty());
+
+    let s = with(&[
+        ("CAMPANILE_TEMPLATE_LANGUAGES", " en , hi,en_GB "),
+        (
+            "TWILIO_CONTENT_SIDS",
+            "invoice_ready:hi=HX123, payment_reminder:HI=HX456,reminder:en-GB=HX789,",
+        ),
+    ])
+    .unwrap();
+    assert_eq!(s.shop.template_languages, ["en", "hi", "en_GB"]);
+    let translated = s.shop.job_templates().translated;
+    let sid = |template: &str, language: &str| {
+        translated
+            .get(&(template.to_owned(), language.to_owned()))
+            .map(String::as_str)
+    };
+    assert_eq!(sid("invoice_ready", "hi"), Some("HX123"));
+    assert_eq!(
+        sid("payment_reminder", "hi"),
+        Some("HX456"),
+        "keyed as listed"
+    );
+    assert_eq!(sid("reminder", "en_GB"), Some("HX789"));
+    assert_eq!(translated.len(), 3);
+
+    for (pairs, starts) in [
+        (
+            &[("CAMPANILE_TEMPLATE_LANGUAGES", "en,hindi")][..],
+            "CAMPANILE_TEMPLATE_LANGUAGES=\"en,hindi\" is not valid: not a language tag",
+        ),
+        (
+            &[("CAMPANILE_TEMPLATE_LANGUAGES", "en,hi,EN")][..],
+            "CAMPANILE_TEMPLATE_LANGUAGES=\"en,hi,EN\" is not valid: EN is listed twice",
+        ),
+        (
+            &[("CAMPANILE_TEMPLATE_LANGUAGES", " , ")][..],
+            "CAMPANILE_TEMPLATE_LANGUAGES=\",\" is not valid: must name at least one language",
+        ),
+        (
+            &[("TWILIO_CONTENT_SIDS", "invoice_ready=HX1")][..],
+            "TWILIO_CONTENT_SIDS=\"invoice_ready=HX1\" is not valid: \"invoice_ready=HX1\" is not template:language=HX…",
+        ),
+        (
+            &[("TWILIO_CONTENT_SIDS", "invoice_ready:en:HX1")][..],
+            "TWILIO_CONTENT_SIDS=\"invoice_ready:en:HX1\" is not valid: \"invoice_ready:en:HX1\" is not template:language=HX…",
+        ),
+        (
+            &[("TWILIO_CONTENT_SIDS", "welcome:en=HX1")][..],
+            "TWILIO_CONTENT_SIDS=\"welcome:en=HX1\" is not valid: \"welcome\" is not a template of the jobs (invoice_ready, payment_reminder, reminder)",
+        ),
+        (
+            &[("TWILIO_CONTENT_SIDS", "invoice_ready:en=123")][..],
+            "TWILIO_CONTENT_SIDS=\"invoice_ready:en=123\" is not valid: \"invoice_ready:en=123\": a Content SID starts with HX",
+        ),
+        (
+            &[("TWILIO_CONTENT_SIDS", "invoice_ready:e=HX1")][..],
+            "TWILIO_CONTENT_SIDS=\"invoice_ready:e=HX1\" is not valid: \"invoice_ready:e=HX1\": not a language tag",
+        ),
+        (
+            &[("TWILIO_CONTENT_SIDS", "reminder:en=HX1,reminder:en=HX2")][..],
+            "TWILIO_CONTENT_SIDS=\"reminder:en=HX1,reminder:en=HX2\" is not valid: reminder:en has two Content SIDs (HX1 and HX2)",
+        ),
+        (
+            &[("TWILIO_CONTENT_SIDS", "invoice_ready:hi=HX1")][..],
+            "TWILIO_CONTENT_SIDS=\"invoice_ready:hi=HX1\" is not valid: hi is not a language of CAMPANILE_TEMPLATE_LANGUAGES (en)",
+        ),
+        (
+            &[
+                ("CAMPANILE_TEMPLATE_LANGUAGES", "en,hi"),
+                (
+                    "TWILIO_CONTENT_SIDS",
+                    "invoice_ready:hi=HX1,reminder:mr=HX2",
+                ),
+            ][..],
+            "TWILIO_CONTENT_SIDS=\"reminder:mr=HX2\" is not valid: mr is not a language of CAMPANILE_TEMPLATE_LANGUAGES (en, hi)",
+        ),
+    ] {
+        let e = with(pairs).err().unwrap();
+        assert!(e.to_string().starts_with(starts), "{pairs:?}: {e}");
+        let ConfigError::Invalid { name, .. } = e else {
+            panic!("{pairs:?}: {e}")
+        };
+        assert!(Settings::variable(name).is_some(), "{name} is a setting");
+    }
+    // Both are in `campanile --help`, in the shop's section.
+    let shop = Settings::SECTIONS
+        .iter()
+        .find(|s| s.title.starts_with("Shop"))
+        .unwrap();
+    for name in ["CAMPANILE_TEMPLATE_LANGUAGES", "TWILIO_CONTENT_SIDS"] {
+        let v = shop.variables.iter().find(|v| v.name == name).unwrap();
+        assert!(v.help().contains("[default: "), "{name}: {}", v.help());
+    }
+}

@@ -169,6 +169,7 @@ impl Settings {
                 e.to_string(),
             );
         }
+        self.shop.check_templates()?;
         Ok(())
     }
 }

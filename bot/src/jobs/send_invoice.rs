@@ -7,20 +7,20 @@ use std::time::Duration;
 use features::invoices::{InvoiceNumber, InvoiceStatus};
 use features::shared::OrderNumber;
 use framework::jobs::{Job, JobError};
-use framework::reply::{MediaReply, Reply, Template, TemplateHeader};
+use framework::reply::{MediaReply, Reply, TemplateHeader};
 use framework::{BoxError, Provider};
 
 use infra_sql::sender::Outgoing;
 
-use super::channel::{
-    TEMPLATE_LANGUAGE, customer_locale, due_date, reach, send, template_locale, with_sid,
-};
+use super::channel::{choose_template, customer_locale, due_date, reach, send};
 use super::worker::{by_kind, permanent};
 use super::{JobDeps, Queue, ShopJob};
 
 /// The template of an invoice sent outside the 24-hour window: body
 /// `{{1}}` number, `{{2}}` total, `{{3}}` due date; on Meta the PDF is the
 /// header document, on Twilio (no header parameters) its link is `{{4}}`.
+/// In the customer's language where it is approved in it, the due date
+/// written in that language ([`TemplateSids::choose`](super::TemplateSids::choose)).
 pub const INVOICE_TEMPLATE: &str = "invoice_ready";
 
 /// The payload of a `send-invoice` job.
@@ -83,10 +83,12 @@ impl ShopJob for SendInvoice {
         } else {
             let url = deps.documents.links.url(number, deps.clock.now_ms());
             let filename = format!("{number}.pdf");
-            let template = Template::new(INVOICE_TEMPLATE, TEMPLATE_LANGUAGE)
+            let choice = choose_template(&deps, &to, INVOICE_TEMPLATE, &locale);
+            let template = choice
+                .template(INVOICE_TEMPLATE)
                 .param(number.to_string())
                 .param(invoice.total().to_string())
-                .param(due_date(&deps, &template_locale(), &invoice));
+                .param(due_date(&deps, &choice.locale, &invoice));
             let template = if to.provider == Provider::Meta {
                 template.with_header(TemplateHeader::Document {
                     url: url.clone(),
@@ -97,7 +99,6 @@ impl ShopJob for SendInvoice {
                 // link is variable 4 (the template's media URL or text).
                 template.param(url.clone())
             };
-            let template = with_sid(template, deps.templates.invoice.as_ref());
             // The document only when it may go: one the provider refuses
             // must not stop the template.
             let outgoing = if to.free_form() {

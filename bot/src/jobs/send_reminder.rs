@@ -9,23 +9,24 @@ use features::reminders::{
 use features::shared::CustomerPhone;
 use framework::BoxError;
 use framework::jobs::{Job, JobError};
-use framework::reply::{Reply, Template};
+use framework::reply::Reply;
 use infra_sql::UnitOfWork;
 
 use infra_sql::sender::Outgoing;
 
-use super::channel::{
-    TEMPLATE_LANGUAGE, customer_locale, due_date, reach, send, template_locale, with_sid,
-};
+use super::channel::{choose_template, customer_locale, due_date, reach, send};
 use super::worker::{by_kind, permanent, retryable};
 use super::{JobDeps, Queue, ShopJob, delay_until};
 
 /// The template of a payment reminder outside the window: body `{{1}}`
-/// number, `{{2}}` total, `{{3}}` due date.
+/// number, `{{2}}` total, `{{3}}` due date. In the customer's language
+/// where it is approved in it, the due date written in that language
+/// ([`TemplateSids::choose`](super::TemplateSids::choose)).
 pub const PAYMENT_REMINDER_TEMPLATE: &str = "payment_reminder";
 
 /// The template of a shop's own reminder outside the window: body `{{1}}`
-/// the text.
+/// the text (as the shop wrote it), in the customer's language where it is
+/// approved in it.
 pub const REMINDER_TEMPLATE: &str = "reminder";
 
 /// The payload of a `send-reminder` job.
@@ -134,22 +135,23 @@ impl ShopJob for SendReminder {
                     .ok_or_else(|| permanent(format!("no invoice {number}")))?;
                 let due = due_date(&deps, &locale, &invoice);
                 let text = say.payment_reminder(*number, invoice.total(), &due);
-                let template = Template::new(PAYMENT_REMINDER_TEMPLATE, TEMPLATE_LANGUAGE)
+                let choice = choose_template(&deps, &to, PAYMENT_REMINDER_TEMPLATE, &locale);
+                let template = choice
+                    .template(PAYMENT_REMINDER_TEMPLATE)
                     .param(number.to_string())
                     .param(invoice.total().to_string())
-                    .param(due_date(&deps, &template_locale(), &invoice));
+                    .param(due_date(&deps, &choice.locale, &invoice));
                 (
-                    Outgoing::new(Reply::text(text))
-                        .or_template(with_sid(template, deps.templates.reminder.as_ref())),
+                    Outgoing::new(Reply::text(text)).or_template(template),
                     "TWILIO_CONTENT_SID_REMINDER",
                 )
             }
             ReminderKind::Custom { text } => {
-                let template =
-                    Template::new(REMINDER_TEMPLATE, TEMPLATE_LANGUAGE).param(text.clone());
+                let template = choose_template(&deps, &to, REMINDER_TEMPLATE, &locale)
+                    .template(REMINDER_TEMPLATE)
+                    .param(text.clone());
                 (
-                    Outgoing::new(Reply::text(say.shop_reminder(text)))
-                        .or_template(with_sid(template, deps.templates.notice.as_ref())),
+                    Outgoing::new(Reply::text(say.shop_reminder(text))).or_template(template),
                     "TWILIO_CONTENT_SID_NOTICE",
                 )
             }
