@@ -22,6 +22,7 @@
 //! | `campanile_delivery_status_total` | provider, status | status callbacks |
 //! | `campanile_outbound_requests_total`, `campanile_outbound_request_seconds` | provider, outcome | the provider HTTP clients |
 //! | `campanile_http_connections` (gauge) | | connections open ([`crate::http::serve`]) |
+//! | `campanile_support_answers_total` | reason (`faq_match`, `model_answered`, `no_model`, `model_failed_…`, `rejected_…`, `no_question`) | the support responder, one per question that is not an order |
 //! | `campanile_rule_runs` (gauge) | rule, result (`succeeded`, `skipped`, `failed`) | the run log, read at each scrape: the deployment's runs of each automation rule |
 //! | `campanile_http_timeouts_total` | timeout (`header`, `body`, `idle`) | connections closed, or requests answered 408, for a client's slowness |
 
@@ -268,6 +269,10 @@ fn describe() {
     metrics::describe_counter!(
         "campanile_marketing_opt_outs_total",
         "Customers who stopped marketing messages (Meta 131050), recorded once each"
+    );
+    metrics::describe_counter!(
+        "campanile_support_answers_total",
+        "Questions that are not orders, by how the support responder answered (FAQ, model, or the offer of a person: the reason)"
     );
     metrics::describe_gauge!(
         "campanile_rule_runs",

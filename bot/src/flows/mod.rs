@@ -43,7 +43,7 @@ pub mod profile;
 pub mod support;
 
 use features::catalog::{CatalogService, Quote, QuoteRequest, Sku};
-use features::customers::ConsentKeywords;
+use features::customers::{ConsentKeyword, ConsentKeywords};
 use features::shared::Currency;
 use framework::conversation::FlowState;
 use framework::handler::{Router, RouterService};
@@ -120,6 +120,13 @@ pub struct Shop {
     pub language_on_first_contact: bool,
 }
 
+/// Whether `form` runs in the message's session.
+fn form_running<T>(form: &framework::form::Form<T>, msg: &framework::InboundMessage) -> bool {
+    msg.extensions()
+        .get::<framework::session::Session>()
+        .is_some_and(|session| form.is_running(session))
+}
+
 /// Button and list ids the flow offers.
 pub mod ids {
     /// Confirm the order in review.
@@ -136,13 +143,20 @@ pub mod ids {
 /// text.
 pub fn router(shop: Shop) -> RouterService<Shop> {
     let words = Arc::clone(&shop.consent_words);
+    let form = shop.profile.clone();
     let to_a_person = crate::handoff::words(&shop.texts, "handoff-words");
     Router::new()
         // A single consent word, before every keyword that shares it
         // ("start" greets, "yes" confirms, "cancel" discards a cart):
         // `consent_word` decides which it means.
         .when(
-            move |msg| msg.text().and_then(|t| words.classify(t)).is_some(),
+            move |msg| match msg.text().and_then(|t| words.classify(t)) {
+                // CANCEL while the profile form runs cancels the form (it
+                // says so); it opts nobody out.
+                Some(ConsentKeyword::OptOut(word)) if word == "CANCEL" => !form_running(&form, msg),
+                Some(_) => true,
+                None => false,
+            },
             handlers::consent_word,
         )
         // The profile form: "register" starts it; while it runs, it takes

@@ -78,10 +78,12 @@ pub(crate) async fn tell_released(
         return Ok(());
     };
     let notice = Reply::text(released_notice(texts, locale, reason));
+    let logged = key.clone();
     match sender.send(&to, Outgoing::new(notice).with_key(key)).await {
         Ok(_) => Ok(()),
         Err(SenderError::WindowClosed { .. } | SenderError::NeverWrote { .. }) => {
-            tracing::info!(customer = %customer, "handoff released outside the window: the customer is not told");
+            // The key names the handoff: no phone number in logs.
+            tracing::info!(key = %logged, "handoff released outside the window: the customer is not told");
             Ok(())
         }
         Err(e) => Err(e),

@@ -26,7 +26,8 @@
 //! Each language is a directory `bot/locales/<tag>/` (`en`, `hi`; a tag
 //! like `mr` or `en-GB`) of `.ftl` files in [Fluent]'s syntax: `shop.ftl`
 //! for the conversation and the jobs, `forms.ftl` for the forms' generic
-//! texts (the `form-*` keys of `framework::form`). To add a language, copy
+//! texts (the `form-*` keys of `framework::form`), `support.ftl` for the
+//! choice of language, the profile form, support answers and handoff. To add a language, copy
 //! the default language's directory under the new tag and translate every
 //! message; nothing else changes (the next build embeds it). Each language
 //! says in its own files:

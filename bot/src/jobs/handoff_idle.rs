@@ -76,7 +76,10 @@ impl ShopJob for HandoffIdle {
                 .await
                 .map_err(by_kind)?;
             for handoff in released {
-                tracing::info!(customer = %handoff.customer, "handoff idle: back with the bot");
+                tracing::info!(
+                    handoff = handoff.id.get(),
+                    "handoff idle: back with the bot"
+                );
                 let locale = super::channel::customer_locale(&deps, &handoff.customer).await;
                 crate::handoff::tell_released(
                     &deps.sender,

@@ -197,3 +197,37 @@ async fn a_customer_registers_in_hindi_asks_and_is_handed_to_a_person_and_back()
 
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn cancel_in_the_profile_form_cancels_the_form_and_opts_nobody_out() {
+    let bot = spawn_bot_with(|s| s.support = bot::config::SupportSettings::default()).await;
+    ask(&bot, "hello", 1).await;
+    ask(&bot, "1", 2).await; // English, then the greeting.
+
+    // Before a first order: the profile first; "cancel" skips it and the
+    // order still waits for "confirm".
+    let first = ask(&bot, "Cement x 10", 2).await;
+    assert!(
+        first[0].contains("Before your first order") && first[1] == "What's your name?",
+        "{first:?}"
+    );
+    let cancelled = ask(&bot, "cancel", 1).await;
+    assert!(cancelled[0].contains("stopped the form"), "{cancelled:?}");
+    let consent = bot
+        .services
+        .shop
+        .customers
+        .consent(features::customers::GetConsent {
+            customer: features::shared::CustomerPhone::parse(CUSTOMER).unwrap(),
+        })
+        .await
+        .unwrap();
+    assert!(consent.opt_out().is_none(), "not opted out: {consent:?}");
+    let placed = ask(&bot, "confirm", 1).await;
+    assert!(placed[0].contains("Order confirmed"), "{placed:?}");
+
+    // A second order: no form (they have ordered before).
+    let second = ask(&bot, "Cement x 5", 1).await;
+    assert!(second[0].contains("Total"), "{second:?}");
+    bot.stop().await;
+}

@@ -12,6 +12,7 @@ use features::handoff::{
 };
 use features::shared::CustomerPhone;
 use framework::reply::Reply;
+use infra_sql::UnitOfWork;
 use infra_sql::sender::{Outgoing, Sender, SenderError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -205,34 +206,42 @@ pub async fn release_handoff(
     ApiPath(number): ApiPath<String>,
 ) -> Result<Json<HandoffView>, ApiError> {
     let customer = phone(&number)?;
-    let released = services
-        .shop
-        .handoffs
-        .release(ReleaseHandoff {
-            customer: customer.clone(),
-            reason: ReleaseReason::ByOperator,
-        })
-        .await
-        .map_err(handoff_error)?;
-    let Released::Released(handoff) = released else {
-        return Err(ApiError::NotFound(format!(
-            "{} has no open handoff",
-            customer.as_str()
-        )));
-    };
     let locale =
         crate::jobs::channel::locale_of(&services.shop.customers, &services.shop.texts, &customer)
             .await;
-    crate::handoff::tell_released(
-        &Sender::new(services.outbox.clone()),
-        &services.shop.texts,
-        &locale,
-        &customer,
-        ReleaseReason::ByOperator,
-        format!("handoff:{}:released", handoff.id.get()),
-    )
-    .await
-    .map_err(ApiError::internal)?;
+    // The release and its notice commit together, or neither does.
+    let uow = UnitOfWork::new(&services.db);
+    let handoff = uow
+        .run(async {
+            let released = services
+                .shop
+                .handoffs
+                .release(ReleaseHandoff {
+                    customer: customer.clone(),
+                    reason: ReleaseReason::ByOperator,
+                })
+                .await
+                .map_err(handoff_error)?;
+            let Released::Released(handoff) = released else {
+                return Err(ApiError::NotFound(format!(
+                    "{} has no open handoff",
+                    customer.as_str()
+                )));
+            };
+            crate::handoff::tell_released(
+                &Sender::new(services.outbox.clone()),
+                &services.shop.texts,
+                &locale,
+                &customer,
+                ReleaseReason::ByOperator,
+                format!("handoff:{}:released", handoff.id.get()),
+            )
+            .await
+            .map_err(ApiError::internal)?;
+            Ok(handoff)
+        })
+        .await?;
+    uow.commit().await.map_err(ApiError::internal)?;
     Ok(Json(HandoffView::of(handoff)))
 }
 
@@ -303,46 +312,52 @@ pub async fn send_message(
     if let Some(key) = key {
         outgoing = outgoing.with_key(format!("operator:{}:{key}", customer.as_str()));
     }
-    let sent = Sender::new(services.outbox.clone())
-        .send(&to, outgoing)
-        .await
-        .map_err(|e| match e {
-            SenderError::NeverWrote { .. } => ApiError::NotFound(format!(
-                "{} never wrote to the shop: there is no conversation",
-                customer.as_str()
-            )),
-            SenderError::WindowClosed { .. } => ApiError::Conflict(format!(
-                "{} last wrote more than 24 hours ago (less a margin): WhatsApp takes only a template now",
-                customer.as_str()
-            )),
-            other => ApiError::internal(other),
-        })?;
-    let duplicate = matches!(sent, infra_sql::sender::Sent::AlreadySent);
-    let handoffs = &services.shop.handoffs;
-    let handoff = if handoffs
-        .open_for(OpenHandoffFor {
-            customer: customer.clone(),
+    // The message and the note on the handoff commit together.
+    let uow = UnitOfWork::new(&services.db);
+    let (duplicate, handoff) = uow
+        .run(async {
+            let sent = Sender::new(services.outbox.clone())
+                .send(&to, outgoing)
+                .await
+                .map_err(|e| match e {
+                    SenderError::NeverWrote { .. } => ApiError::NotFound(format!(
+                        "{} never wrote to the shop: there is no conversation",
+                        customer.as_str()
+                    )),
+                    SenderError::WindowClosed { .. } => ApiError::Conflict(format!(
+                        "{} last wrote more than 24 hours ago (less a margin): WhatsApp takes only a template now",
+                        customer.as_str()
+                    )),
+                    other => ApiError::internal(other),
+                })?;
+            let duplicate = matches!(sent, infra_sql::sender::Sent::AlreadySent);
+            let handoffs = &services.shop.handoffs;
+            let noted = if duplicate {
+                None
+            } else {
+                handoffs
+                    .note_operator_reply(NoteOperatorReply {
+                        customer: customer.clone(),
+                        operator,
+                    })
+                    .await
+                    .map_err(handoff_error)?
+                    .handoff()
+                    .cloned()
+            };
+            let handoff = match noted {
+                Some(handoff) => Some(handoff),
+                None => handoffs
+                    .open_for(OpenHandoffFor {
+                        customer: customer.clone(),
+                    })
+                    .await
+                    .map_err(handoff_error)?,
+            };
+            Ok::<_, ApiError>((duplicate, handoff))
         })
-        .await
-        .map_err(handoff_error)?
-        .is_some()
-        && !duplicate
-    {
-        handoffs
-            .note_operator_reply(NoteOperatorReply {
-                customer: customer.clone(),
-                operator,
-            })
-            .await
-            .map_err(handoff_error)?
-            .handoff()
-            .cloned()
-    } else {
-        handoffs
-            .open_for(OpenHandoffFor { customer })
-            .await
-            .map_err(handoff_error)?
-    };
+        .await?;
+    uow.commit().await.map_err(ApiError::internal)?;
     Ok((
         StatusCode::ACCEPTED,
         Json(MessageSent {
