@@ -554,7 +554,7 @@ impl Services {
 
 /// The support responder from the settings: the FAQ file (or the demo's),
 /// and the language model when `CAMPANILE_LLM_URL` and `_MODEL` are set.
-fn support(settings: &Settings) -> anyhow::Result<Support> {
+pub(crate) fn support(settings: &Settings) -> anyhow::Result<Support> {
     let text = settings.support.faq_text().with_context(|| {
         format!(
             "cannot read the FAQ (CAMPANILE_FAQ={:?})",

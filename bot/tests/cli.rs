@@ -47,6 +47,7 @@ fn help_explains_every_command_and_variable() {
         "META_API_BASE",
         "CAMPANILE_SESSION_TTL",
         "dry run",
+        "faq",
     ] {
         assert!(help.contains(word), "--help mentions {word}:\n{help}");
     }
@@ -363,4 +364,92 @@ fn customers_are_tagged_shown_opted_out_and_back_in() {
     );
     let help = campanile(dir.path(), &["customers", "--help"], "");
     assert!(text(&help.stdout).contains("opt-out"));
+}
+
+#[test]
+fn faq_check_names_the_wrong_field_and_faq_ask_answers_as_the_bot_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let faq = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_campanile"))
+            .arg("faq")
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("DATABASE_URL")
+            .env_remove("CAMPANILE_CONFIG")
+            .env_remove("CAMPANILE_FAQ")
+            .env_remove("CAMPANILE_LANGUAGE")
+            .env_remove("CAMPANILE_LLM_URL")
+            .env_remove("CAMPANILE_LLM_MODEL")
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("RUST_LIB_BACKTRACE")
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+
+    // The demo FAQ (CAMPANILE_FAQ unset) passes, with its languages counted.
+    let out = faq(&["check"]);
+    let shown = text(&out.stdout);
+    assert!(out.status.success(), "{shown}\n{}", text(&out.stderr));
+    assert!(shown.contains("6 entries: en 6, hi 6"), "{shown}");
+    assert!(shown.contains("opening-hours"), "{shown}");
+
+    // A wrong entry: refused with the field, in one line, exit 1.
+    let bad = dir.path().join("faq.toml");
+    std::fs::write(
+        &bad,
+        "[[faq]]\nid = \"hours\"\n[faq.en]\nquestions = [\"When are you open?\"]\nanswer = \"9 to 7\"\n\n\
+         [[faq]]\nid = \"delivery\"\n[faq.en]\nquestions = [\"Do you deliver?\"]\nanswer = \"Yes\"\n\
+         [faq.hi]\nquestions = [\"डिलीवरी?\"]\nanswer = \" \"\n",
+    )
+    .unwrap();
+    let out = faq(&["check", bad.to_str().unwrap()]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(
+        err.trim(),
+        format!("Error: {}: faq[1].hi.answer: empty", bad.display()),
+        "the field, no backtrace, no panic"
+    );
+    // Not TOML: the line.
+    std::fs::write(&bad, "[[faq]]\nid = \"hours\"\n[faq.en\n").unwrap();
+    let out = faq(&["check", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("line 3"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // A question the FAQ answers, in English and in Hindi.
+    let out = faq(&["ask", "When are you open?"]);
+    let shown = text(&out.stdout);
+    assert!(out.status.success(), "{shown}\n{}", text(&out.stderr));
+    assert!(
+        shown.contains("answer: We're open Monday to Saturday, 9 am to 7 pm"),
+        "{shown}"
+    );
+    assert!(shown.contains("reason: faq_match"), "{shown}");
+    assert!(shown.contains("1.00  opening-hours"), "{shown}");
+    let out = faq(&["ask", "--language", "hi", "When are you open?"]);
+    let shown = text(&out.stdout);
+    assert!(shown.contains("सोमवार से शनिवार"), "{shown}");
+
+    // One it does not: the offer of a person, and why.
+    let out = faq(&["ask", "quantum physics"]);
+    let shown = text(&out.stdout);
+    assert!(out.status.success(), "{shown}\n{}", text(&out.stderr));
+    assert!(
+        shown.contains("no answer: the customer is offered a person"),
+        "{shown}"
+    );
+    assert!(shown.contains("reason: no_model"), "{shown}");
+
+    let help = text(&faq(&["ask", "--help"]).stdout);
+    assert!(
+        help.contains("offered a person") && help.contains("scores"),
+        "{help}"
+    );
+    let help = text(&faq(&["check", "--help"]).stdout);
+    assert!(help.contains("faq[2].hi.answer: empty"), "{help}");
 }

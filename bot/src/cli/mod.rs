@@ -11,6 +11,7 @@
 //! | `campaign create`, `list`, `status`, `preview`, `start`, `pause`, `resume`, `cancel`, `watch`, `recipients` | [`campaign`] |
 //! | `catalog import`, `catalog sync`, `catalog list` | [`catalog`] |
 //! | `customers tag`, `untag`, `show`, `opt-out`, `opt-in` | [`customers`] |
+//! | `faq check`, `faq ask` | [`faq`] |
 //! | `invoices show`, `pay`, `send` | [`invoices`] |
 //! | `remind` | [`remind`] |
 //! | `jobs dead`, `jobs retry` | [`jobs`] |
@@ -20,6 +21,7 @@ pub mod campaign;
 pub mod catalog;
 pub mod chat;
 pub mod customers;
+pub mod faq;
 pub mod invoices;
 pub mod jobs;
 pub mod messages;
@@ -120,6 +122,12 @@ enum Command {
     /// consent, opt them out or back in.
     #[command(subcommand)]
     Customers(customers::Command),
+    /// The FAQ support answers come from: check a file (entries per
+    /// language, or the field that is wrong), or ask a question and see what
+    /// a customer would get, why, and the FAQ's best matches with their
+    /// scores.
+    #[command(subcommand)]
+    Faq(faq::Command),
     /// Automation rules: import a TOML file, list, show, switch on or off,
     /// delete, dry-run against the last days, see their runs.
     #[command(subcommand)]
@@ -152,7 +160,7 @@ enum Command {
 ///
 /// Whatever the subcommand reports; the binary prints it and exits 1.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let quiet = matches!(cli.command, Some(Command::Chat(_)));
+    let quiet = matches!(cli.command, Some(Command::Chat(_) | Command::Faq(_)));
     // The chat shows warnings and what the background jobs did (the
     // invoice issued, sent, its PDF), not every turn's log line.
     crate::telemetry::init_logs(
@@ -167,6 +175,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Migrate) => migrate::run(settings).await,
         Some(Command::Catalog(command)) => catalog::run(settings, command).await,
         Some(Command::Customers(command)) => customers::run(settings, command).await,
+        Some(Command::Faq(command)) => faq::run(settings, command).await,
         Some(Command::Campaign(command)) => campaign::run(settings, command).await,
         Some(Command::Rules(command)) => rules::run(settings, command).await,
         Some(Command::Invoices(command)) => invoices::run(settings, command).await,
