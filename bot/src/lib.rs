@@ -99,6 +99,7 @@ pub fn pipeline<O: Outbox>(
         std::sync::Arc::clone(&deps.shop.customers),
         deps.shop.texts.clone(),
         std::sync::Arc::clone(&deps.shop.consent_words),
+        infra_sql::messages::MessageQueries::new(deps.inbox.database().clone()),
     )
     .on_first_contact(deps.shop.language_on_first_contact);
     let handoff = handoff::HandoffLayer::new(

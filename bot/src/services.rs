@@ -562,6 +562,11 @@ pub(crate) fn support(settings: &Settings) -> anyhow::Result<Support> {
         )
     })?;
     let faq = features::support::Faq::from_toml(&text).context("the FAQ (CAMPANILE_FAQ)")?;
+    if settings.support.faq.is_none() {
+        tracing::warn!(
+            "CAMPANILE_FAQ is not set: customers' questions are answered from the demo shop's FAQ (docs/examples/faq.toml); set it to your shop's"
+        );
+    }
     let model = settings
         .llm
         .client_config()

@@ -49,4 +49,4 @@ form-lost = Sorry, I lost your answers. Send *{ $keyword }* to start again.
 
 form-back-words = back
 form-skip-words = skip
-form-cancel-words = cancel, stop
+form-cancel-words = cancel

@@ -62,6 +62,11 @@ pub(super) async fn consent_word(
         }
         ConsentKeyword::OptOut(word) => {
             let cancel = word == "CANCEL";
+            // A form in progress stops with the opt-out (its next question
+            // would ask the customer who just said STOP).
+            if let Some(session) = msg.extensions().get::<framework::session::Session>() {
+                shop.profile.stop(session);
+            }
             let update = shop
                 .customers
                 .opt_out(OptOutCustomer {
@@ -393,7 +398,29 @@ pub(super) async fn pick(
         Err(e) => return Err(e.into()),
     };
     let cart = cart_id(&msg);
-    answer(&say, &flow, msg.provider(), request, quote, cart)
+    let replies = answer(&say, &flow, msg.provider(), request, quote, cart.clone())?;
+    profile_first(&shop, &flow, &msg, &locale, &cart, replies).await
+}
+
+/// The replies of a new cart, unless it is the first order of a customer
+/// without a profile: then the profile form first (the order waits in the
+/// cart and is shown again after it).
+async fn profile_first(
+    shop: &Shop,
+    flow: &Conversation<ShopFlow>,
+    msg: &InboundMessage,
+    locale: &Locale,
+    cart: &str,
+    replies: Vec<Reply>,
+) -> Result<Vec<Reply>, BoxError> {
+    let new_cart = matches!(flow.get(), ShopFlow::Reviewing { cart: c, .. } if c == cart);
+    if new_cart
+        && shop.profile_before_first_order
+        && first_order_unregistered(shop, msg.key()).await?
+    {
+        return super::profile::start_before_order(shop, &shop.profile, msg, locale);
+    }
+    Ok(replies)
 }
 
 /// Anything else: read it as an order.
@@ -431,16 +458,7 @@ pub(super) async fn order_text(
     }
     let cart = cart_id(&msg);
     let replies = answer(&say, &flow, msg.provider(), request, quote, cart.clone())?;
-    // A first order from a customer without a profile: the profile form
-    // first (the order waits in the cart and is shown again after it).
-    let new_cart = matches!(flow.get(), ShopFlow::Reviewing { cart: c, .. } if c == cart);
-    if new_cart
-        && shop.profile_before_first_order
-        && first_order_unregistered(&shop, msg.key()).await?
-    {
-        return super::profile::start_before_order(&shop, &shop.profile, &msg, &locale);
-    }
-    Ok(replies)
+    profile_first(&shop, &flow, &msg, &locale, &cart, replies).await
 }
 
 /// Whether a message the catalog matched nothing in reads as a question

@@ -151,21 +151,27 @@ pub fn router(shop: Shop) -> RouterService<Shop> {
         // `consent_word` decides which it means.
         .when(
             move |msg| match msg.text().and_then(|t| words.classify(t)) {
-                // CANCEL while the profile form runs cancels the form (it
-                // says so); it opts nobody out.
-                Some(ConsentKeyword::OptOut(word)) if word == "CANCEL" => !form_running(&form, msg),
+                // While the profile form runs, CANCEL cancels the form and
+                // YES answers it (it confirms its summary): neither opts
+                // anyone out or places an order. STOP still opts out.
+                Some(ConsentKeyword::OptOut(word) | ConsentKeyword::OptIn(word))
+                    if word == "CANCEL" || word == "YES" =>
+                {
+                    !form_running(&form, msg)
+                }
                 Some(_) => true,
                 None => false,
             },
             handlers::consent_word,
         )
-        // The profile form: "register" starts it; while it runs, it takes
-        // every message but a consent word.
-        .form(shop.profile.clone(), profile::save)
+        // "talk to a person" wins over a running form (it is no answer).
         .keyword(
             to_a_person.iter().map(String::as_str),
             support::talk_to_person,
         )
+        // The profile form: "register" starts it; while it runs, it takes
+        // every message but those above.
+        .form(shop.profile.clone(), profile::save)
         .choice([support::ids::HANDOFF], support::talk_to_person)
         .choice([support::ids::NO_HANDOFF], support::decline)
         .keyword(

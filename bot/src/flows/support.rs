@@ -10,7 +10,7 @@
 
 use features::handoff::{HandoffReason, OpenHandoff};
 use features::shared::CustomerPhone;
-use features::support::{AskSupport, SupportAnswer};
+use features::support::{AskSupport, Reason, SupportAnswer};
 use framework::handler::State;
 use framework::locale::Locale;
 use framework::reply::{Buttons, Reply};
@@ -53,6 +53,12 @@ pub(super) async fn answer(
     metrics::counter!("campanile_support_answers_total", "reason" => answer.reason().as_str())
         .increment(1);
     match &answer {
+        // Nothing to ask about ("??", an emoji): the caller's "didn't
+        // understand", not a person.
+        SupportAnswer::Unsure {
+            reason: Reason::NoQuestion,
+            ..
+        } => Ok(None),
         SupportAnswer::Unsure { .. } if offer => {
             if let Some(session) = msg.extensions().get::<Session>() {
                 session.insert(QUESTION, question)?;

@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use features::customers::ConsentKeywords;
+use features::customers::{ConsentKeyword, ConsentKeywords};
 use features::handoff::{
     NoteCustomerMessage, OpenHandoffFor, ReleaseHandoff, ReleaseReason, Released,
 };
@@ -93,11 +93,17 @@ where
                 return inner.call(msg).await.map_err(Into::into);
             }
             // STOP and START are the customer's right whoever has the
-            // conversation: the shop records them and answers.
-            if msg
+            // conversation: the shop records them and answers. CANCEL and
+            // YES are words for the person here (the shop would discard or
+            // place an order on them).
+            let consent = msg
                 .text()
-                .is_some_and(|t| layer.consent_words.classify(t).is_some())
-            {
+                .and_then(|t| layer.consent_words.classify(t))
+                .is_some_and(|k| {
+                    let (ConsentKeyword::OptOut(word) | ConsentKeyword::OptIn(word)) = k;
+                    word != "CANCEL" && word != "YES"
+                });
+            if consent {
                 return inner.call(msg).await.map_err(Into::into);
             }
             let typed = msg

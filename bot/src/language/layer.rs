@@ -18,10 +18,15 @@ use tower::{Layer, Service};
 use super::{Words, picker};
 use crate::i18n::Texts;
 use crate::services::Customers;
+use infra_sql::messages::{InboundStatus, MessageQueries, MessageStatus};
 
 /// The session key of the first message, kept while the customer picks a
 /// language.
 const PENDING: &str = "campanile.language.pending";
+
+/// The session key set while the choice is shown: only then does a typed
+/// name ("Hindi") pick a language (else it may answer a form's question).
+const SHOWN: &str = "campanile.language.shown";
 
 /// Puts the customer's [`Locale`] on each message; see the
 /// [module docs](super).
@@ -32,6 +37,7 @@ pub struct LanguageLayer {
     words: Arc<Words>,
     consent_words: Arc<ConsentKeywords>,
     on_first_contact: bool,
+    log: MessageQueries,
 }
 
 impl LanguageLayer {
@@ -44,14 +50,17 @@ impl LanguageLayer {
     }
 
     /// Languages from `texts`, remembered through `customers`; a message
-    /// that is one of `consent_words` is never held up by the choice.
+    /// that is one of `consent_words` is never held up by the choice; `log`
+    /// tells a customer who wrote before this version from a new one.
     #[must_use]
     pub fn new(
         customers: Arc<Customers>,
         texts: Texts,
         consent_words: Arc<ConsentKeywords>,
+        log: MessageQueries,
     ) -> Self {
         Self {
+            log,
             customers,
             words: Arc::new(Words::of(&texts)),
             texts,
@@ -103,6 +112,20 @@ where
 }
 
 impl LanguageLayer {
+    /// Whether an earlier message of the customer's was handled (this one
+    /// is still `received`).
+    async fn wrote_before(&self, customer: &CustomerPhone) -> Result<bool, BoxError> {
+        let earlier = self
+            .log
+            .recent_in(
+                Some(customer.as_str()),
+                Some(MessageStatus::In(InboundStatus::Handled)),
+                1,
+            )
+            .await?;
+        Ok(!earlier.is_empty())
+    }
+
     async fn run<S>(&self, mut inner: S, mut msg: InboundMessage) -> Result<Response, BoxError>
     where
         S: Service<InboundMessage, Response = Response> + Send,
@@ -126,7 +149,13 @@ impl LanguageLayer {
             .and_then(|l| Locale::parse(l.as_str()).ok())
             .map(|l| texts.resolve(&l));
 
-        if let Some(locale) = self.words.picked(texts, &msg) {
+        let session = msg.extensions().get::<Session>().cloned();
+        let shown = session.as_ref().is_some_and(|s| s.contains_key(SHOWN));
+        if let Some(locale) = self.words.picked(texts, &msg, shown) {
+            let locale = texts.resolve(&locale);
+            if let Some(session) = &session {
+                session.remove(SHOWN);
+            }
             self.customers
                 .set_language(SetLanguage {
                     customer,
@@ -153,24 +182,34 @@ impl LanguageLayer {
         }
 
         if self.words.asks(&msg) {
+            if let Some(session) = &session {
+                session.insert(SHOWN, &true)?;
+            }
             return Ok(Response::reply(picker(texts, chosen.as_ref())?));
         }
 
         let consent = msg
             .text()
             .is_some_and(|t| self.consent_words.classify(t).is_some());
+        // First contact: a text (a tap or a photo goes on: it cannot be
+        // kept and answered later), from a customer never offered the
+        // choice who never wrote before (customers of an earlier version
+        // are not new).
         if self.on_first_contact
             && chosen.is_none()
             && details.language_offered_at_ms.is_none()
             && !consent
+            && let (Some(text), Some(session)) = (msg.text(), &session)
+            && !self.wrote_before(&customer).await?
             && self
                 .customers
-                .offer_language(OfferLanguage { customer })
+                .offer_language(OfferLanguage {
+                    customer: customer.clone(),
+                })
                 .await?
         {
-            if let (Some(session), Some(text)) = (msg.extensions().get::<Session>(), msg.text()) {
-                session.insert(PENDING, text)?;
-            }
+            session.insert(PENDING, text)?;
+            session.insert(SHOWN, &true)?;
             return Ok(Response::reply(picker(texts, None)?));
         }
 

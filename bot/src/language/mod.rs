@@ -64,11 +64,20 @@ impl Words {
         Self { ask, names }
     }
 
-    /// The language a message picks: a tapped `lang:` choice, or a typed
-    /// name ("Hindi", "हिन्दी"; never a bare tag: "hi" is a greeting).
-    pub(crate) fn picked(&self, texts: &Texts, msg: &InboundMessage) -> Option<Locale> {
+    /// The language a message picks: a tapped `lang:` choice, or, while
+    /// the choice is `shown`, a typed name ("Hindi", "हिन्दी"; never a bare
+    /// tag: "hi" is a greeting).
+    pub(crate) fn picked(
+        &self,
+        texts: &Texts,
+        msg: &InboundMessage,
+        shown: bool,
+    ) -> Option<Locale> {
         if let Some(tag) = msg.choice_id().and_then(|id| id.strip_prefix(PICK)) {
             return Locale::parse(tag).ok().filter(|l| texts.supports(l));
+        }
+        if !shown {
+            return None;
         }
         let typed = fold(msg.text()?);
         self.names
@@ -139,7 +148,7 @@ mod tests {
     fn a_language_is_picked_by_its_button_or_its_names_never_by_a_greeting() {
         let texts = Texts::embedded(Locale::parse("en").unwrap()).unwrap();
         let words = Words::of(&texts);
-        let picked = |m: &InboundMessage| words.picked(&texts, m).map(|l| l.to_string());
+        let picked = |m: &InboundMessage| words.picked(&texts, m, true).map(|l| l.to_string());
         assert_eq!(picked(&text("Hindi")), Some("hi".to_owned()));
         assert_eq!(picked(&text("हिन्दी")), Some("hi".to_owned()));
         assert_eq!(picked(&text("english")), Some("en".to_owned()));
@@ -154,6 +163,11 @@ mod tests {
         assert_eq!(picked(&tapped("lang:hi")), Some("hi".to_owned()));
         assert_eq!(picked(&tapped("lang:fr")), None, "not bundled");
         assert_eq!(picked(&tapped("confirm")), None);
+        assert_eq!(
+            words.picked(&texts, &text("Hindi"), false),
+            None,
+            "a name typed when no choice is shown (a form's answer, say)"
+        );
         assert!(words.asks(&text("Language")));
         assert!(words.asks(&text("भाषा")));
         assert!(!words.asks(&text("hello")));

@@ -99,8 +99,10 @@ impl DbCustomerRepository {
     }
 }
 
-fn details_corrupt(customer: &CustomerPhone, what: impl std::fmt::Display) -> RepositoryError {
-    RepositoryError::Corrupt(format!("details of {}: {what}", customer.as_str()))
+/// A stored detail that no longer validates (no phone number in the
+/// error: errors are logged).
+fn details_corrupt(what: impl std::fmt::Display) -> RepositoryError {
+    RepositoryError::Corrupt(format!("a customer's stored details: {what}"))
 }
 
 impl CustomerRepository for DbCustomerRepository {
@@ -124,17 +126,17 @@ impl CustomerRepository for DbCustomerRepository {
         let text = |c: &str| row.try_get::<Option<String>>("", c).map_err(repo_error);
         let ms = |c: &str| row.try_get::<Option<i64>>("", c).map_err(repo_error);
         let language = text("language")?
-            .map(|tag| Language::parse(&tag).map_err(|e| details_corrupt(customer, e)))
+            .map(|tag| Language::parse(&tag).map_err(details_corrupt))
             .transpose()?;
         let registered_at_ms = ms("registered_at_ms")?;
         let registration = match (registered_at_ms, text("name")?, text("address")?) {
             (Some(_), Some(name), Some(address)) => {
                 let gstin = text("gstin")?
-                    .map(|g| Gstin::parse(&g).map_err(|e| details_corrupt(customer, e)))
+                    .map(|g| Gstin::parse(&g).map_err(details_corrupt))
                     .transpose()?;
                 Some(
                     Registration::new(&name, text("business")?.as_deref(), gstin, &address)
-                        .map_err(|e| details_corrupt(customer, e))?,
+                        .map_err(details_corrupt)?,
                 )
             }
             _ => None,

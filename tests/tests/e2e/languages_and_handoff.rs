@@ -231,3 +231,43 @@ async fn cancel_in_the_profile_form_cancels_the_form_and_opts_nobody_out() {
     assert!(second[0].contains("Total"), "{second:?}");
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn yes_to_the_person_places_no_order_and_a_typed_language_answers_the_form() {
+    let bot = spawn_bot_with(|s| s.api.admin_token = Some(ADMIN.into())).await;
+
+    // A cart waits; the customer asks for a person, and says "yes" to
+    // them: no order, no bot reply.
+    ask(&bot, "Cement x 10", 1).await;
+    ask(&bot, "talk to a person", 1).await;
+    says_unanswered(&bot, "yes").await;
+    says_unanswered(&bot, "cancel").await;
+    assert!(bot.orders_of(CUSTOMER).await.is_empty(), "no order placed");
+    let release = format!("/api/handoffs/{}/release", CUSTOMER.replace('+', "%2B"));
+    let before = bot.chat_texts().len();
+    assert_eq!(post_json(&bot, &release, "{}").await.0, StatusCode::OK);
+    let told = bot.twilio_texts(before + 1).await;
+    assert!(told[before].contains("handed you back"), "{told:?}");
+
+    // The profile form's language question answered by typing the
+    // language's name: the form takes it (the language layer, which also
+    // knows that name, leaves it alone when its own choice is not shown).
+    assert_eq!(ask(&bot, "register", 1).await, ["What's your name?"]);
+    ask(&bot, "Ravi Kumar", 1).await;
+    ask(&bot, "skip", 1).await;
+    ask(&bot, "skip", 1).await;
+    let language = ask(&bot, "MG Road, Pune 411001", 1).await;
+    assert!(language[0].contains("Which language"), "{language:?}");
+    let summary = ask(&bot, "हिन्दी", 1).await;
+    assert!(
+        summary[0].contains("हिन्दी"),
+        "the form's summary: {summary:?}"
+    );
+    // "yes" is the form's (a reason, the summary again), never an order.
+    let again = ask(&bot, "yes", 1).await;
+    assert!(again[0].contains("Please tap Confirm"), "{again:?}");
+    assert!(bot.orders_of(CUSTOMER).await.is_empty(), "no order placed");
+    let saved = ask(&bot, "confirm", 1).await;
+    assert!(saved[0].starts_with("धन्यवाद, Ravi Kumar!"), "{saved:?}");
+    bot.stop().await;
+}
