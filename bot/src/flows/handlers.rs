@@ -26,15 +26,26 @@ fn numbered(provider: Provider) -> bool {
     !provider.supports_interactive()
 }
 
-/// "hi", "menu", "help".
+/// "hi", "menu", "help": by the name the customer registered, else their
+/// WhatsApp profile name.
 pub(super) async fn greet(
     State(shop): State<Shop>,
     flow: Conversation<ShopFlow>,
+    key: ConversationKey,
     ProfileName(name): ProfileName,
     locale: Locale,
-) -> String {
+) -> Result<String, BoxError> {
     let waiting = matches!(flow.get(), ShopFlow::Reviewing { .. });
-    shop.texts.say(&locale).greeting(name.as_deref(), waiting)
+    let registered = shop
+        .customers
+        .details(features::customers::GetDetails {
+            customer: customer(&key)?,
+        })
+        .await?
+        .registration
+        .map(|r| r.name);
+    let name = registered.or(name);
+    Ok(shop.texts.say(&locale).greeting(name.as_deref(), waiting))
 }
 
 /// A single consent word (STOP, START, …): opt out or back in, or what

@@ -194,6 +194,10 @@ async fn a_customer_registers_in_hindi_asks_and_is_handed_to_a_person_and_back()
         back[0].contains("Cement x 100"),
         "the bot again, in Hindi: {back:?}"
     );
+    assert!(
+        back[0].starts_with("नमस्ते आशा राव!"),
+        "by the registered name: {back:?}"
+    );
 
     bot.stop().await;
 }
