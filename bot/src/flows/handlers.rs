@@ -410,28 +410,7 @@ pub(super) async fn pick(
     };
     let cart = cart_id(&msg);
     let replies = answer(&say, &flow, msg.provider(), request, quote, cart.clone())?;
-    profile_first(&shop, &flow, &msg, &locale, &cart, replies).await
-}
-
-/// The replies of a new cart, unless it is the first order of a customer
-/// without a profile: then the profile form first (the order waits in the
-/// cart and is shown again after it).
-async fn profile_first(
-    shop: &Shop,
-    flow: &Conversation<ShopFlow>,
-    msg: &InboundMessage,
-    locale: &Locale,
-    cart: &str,
-    replies: Vec<Reply>,
-) -> Result<Vec<Reply>, BoxError> {
-    let new_cart = matches!(flow.get(), ShopFlow::Reviewing { cart: c, .. } if c == cart);
-    if new_cart
-        && shop.profile_before_first_order
-        && first_order_unregistered(shop, msg.key()).await?
-    {
-        return super::profile::start_before_order(shop, &shop.profile, msg, locale);
-    }
-    Ok(replies)
+    super::profile::first(&shop, &flow, &msg, &locale, &cart, replies).await
 }
 
 /// Anything else: read it as an order.
@@ -461,60 +440,15 @@ pub(super) async fn order_text(
     };
     // Nothing the catalog knows: a question for the support responder
     // ("what are your opening hours"), which may offer a person.
-    if quote.lines().is_empty() && is_a_question(text, &quote) {
-        let offer = offers_a_person(&quote);
+    if quote.lines().is_empty() && super::support::is_a_question(text, &quote) {
+        let offer = super::support::offers_a_person(&quote);
         if let Some(replies) = super::support::answer(&shop, &msg, &locale, text, offer).await? {
             return Ok(replies);
         }
     }
     let cart = cart_id(&msg);
     let replies = answer(&say, &flow, msg.provider(), request, quote, cart.clone())?;
-    profile_first(&shop, &flow, &msg, &locale, &cart, replies).await
-}
-
-/// Whether a message the catalog matched nothing in reads as a question
-/// rather than an order: no quantity anywhere ("unobtainium x 5" orders
-/// something the shop lacks; "do you deliver to Pune" asks), and every
-/// problem is "not understood" or "not found".
-fn is_a_question(text: &str, quote: &Quote) -> bool {
-    let no_quantity = features::catalog::parse_request(text).map_or(true, |items| {
-        items
-            .iter()
-            .all(|item| matches!(item.quantity, features::catalog::QuantitySpec::Missing))
-    });
-    no_quantity
-        && quote.problems().iter().all(|p| {
-            matches!(
-                p,
-                QuoteProblem::NotUnderstood | QuoteProblem::NotFound { .. }
-            )
-        })
-}
-
-/// Whether a question the responder cannot answer earns the offer of a
-/// person: nothing in it is close to a product (else the product
-/// suggestions answer better).
-fn offers_a_person(quote: &Quote) -> bool {
-    quote.problems().iter().all(|p| match p {
-        QuoteProblem::NotUnderstood => true,
-        QuoteProblem::NotFound { suggestions, .. } => suggestions.is_empty(),
-        _ => false,
-    })
-}
-
-/// Whether the customer has no profile and no order yet.
-async fn first_order_unregistered(shop: &Shop, key: &ConversationKey) -> Result<bool, BoxError> {
-    if super::profile::registered(shop, key).await? {
-        return Ok(false);
-    }
-    let earlier = shop
-        .orders
-        .customer_orders(CustomerOrders {
-            customer: customer(key)?,
-            limit: 1,
-        })
-        .await?;
-    Ok(earlier.is_empty())
+    super::profile::first(&shop, &flow, &msg, &locale, &cart, replies).await
 }
 
 fn cart_id(msg: &InboundMessage) -> String {

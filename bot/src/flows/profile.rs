@@ -11,6 +11,7 @@
 use std::time::Duration;
 
 use features::customers::{GetDetails, Language, RegisterCustomer, Registration, SetLanguage};
+use features::orders::CustomerOrders;
 use features::shared::{CustomerPhone, Gstin, GstinError};
 use framework::clock::Clock;
 use framework::conversation::Conversation;
@@ -175,4 +176,40 @@ pub(super) async fn save(
         )?);
     }
     Ok(Response::from_replies(replies))
+}
+
+/// The replies of a new cart, unless it is the first order of a customer
+/// without a profile: then the profile form first (the order waits in the
+/// cart and is shown again after it).
+pub(super) async fn first(
+    shop: &Shop,
+    flow: &Conversation<ShopFlow>,
+    msg: &InboundMessage,
+    locale: &Locale,
+    cart: &str,
+    replies: Vec<Reply>,
+) -> Result<Vec<Reply>, BoxError> {
+    let new_cart = matches!(flow.get(), ShopFlow::Reviewing { cart: c, .. } if c == cart);
+    if new_cart
+        && shop.profile_before_first_order
+        && first_order_unregistered(shop, msg.key()).await?
+    {
+        return start_before_order(shop, &shop.profile, msg, locale);
+    }
+    Ok(replies)
+}
+
+/// Whether the customer has no profile and no order yet.
+async fn first_order_unregistered(shop: &Shop, key: &ConversationKey) -> Result<bool, BoxError> {
+    if registered(shop, key).await? {
+        return Ok(false);
+    }
+    let earlier = shop
+        .orders
+        .customer_orders(CustomerOrders {
+            customer: customer(key)?,
+            limit: 1,
+        })
+        .await?;
+    Ok(earlier.is_empty())
 }

@@ -8,6 +8,7 @@
 //! handoff ([`crate::handoff`]): the customer is told, and the bot is quiet
 //! until the conversation comes back.
 
+use features::catalog::{Quote, QuoteProblem};
 use features::handoff::{HandoffReason, OpenHandoff};
 use features::shared::CustomerPhone;
 use features::support::{AskSupport, Reason, SupportAnswer};
@@ -117,4 +118,34 @@ pub(super) async fn decline(
         session.remove(QUESTION);
     }
     shop.texts.get(&locale, "handoff-declined", &[])
+}
+
+/// Whether a message the catalog matched nothing in reads as a question
+/// rather than an order: no quantity anywhere ("unobtainium x 5" orders
+/// something the shop lacks; "do you deliver to Pune" asks), and every
+/// problem is "not understood" or "not found".
+pub(super) fn is_a_question(text: &str, quote: &Quote) -> bool {
+    let no_quantity = features::catalog::parse_request(text).map_or(true, |items| {
+        items
+            .iter()
+            .all(|item| matches!(item.quantity, features::catalog::QuantitySpec::Missing))
+    });
+    no_quantity
+        && quote.problems().iter().all(|p| {
+            matches!(
+                p,
+                QuoteProblem::NotUnderstood | QuoteProblem::NotFound { .. }
+            )
+        })
+}
+
+/// Whether a question the responder cannot answer earns the offer of a
+/// person: nothing in it is close to a product (else the product
+/// suggestions answer better).
+pub(super) fn offers_a_person(quote: &Quote) -> bool {
+    quote.problems().iter().all(|p| match p {
+        QuoteProblem::NotUnderstood => true,
+        QuoteProblem::NotFound { suggestions, .. } => suggestions.is_empty(),
+        _ => false,
+    })
 }
