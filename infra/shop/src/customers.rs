@@ -32,8 +32,10 @@ impl DbCustomerRepository {
     }
 }
 
-fn corrupt(customer: &CustomerPhone, what: impl std::fmt::Display) -> RepositoryError {
-    RepositoryError::Corrupt(format!("consent of {}: {what}", customer.as_str()))
+/// A stored consent or tag that no longer validates (no phone number in
+/// the error: errors are logged).
+fn corrupt(what: impl std::fmt::Display) -> RepositoryError {
+    RepositoryError::Corrupt(format!("a customer's stored consent or tags: {what}"))
 }
 
 /// The `source` and `reason` columns of a source.
@@ -257,13 +259,13 @@ impl CustomerRepository for DbCustomerRepository {
             let text = |c: &str| row.try_get::<String>("", c).map_err(repo_error);
             let phone = text("phone")?;
             let customer = CustomerPhone::parse(&phone)
-                .map_err(|e| RepositoryError::Corrupt(format!("opt-out of {phone:?}: {e}")))?;
+                .map_err(|_| corrupt("an opt-out's phone is not a number"))?;
             let scope = text("scope")?;
-            let scope = OptOutScope::parse(&scope)
-                .ok_or_else(|| corrupt(&customer, format!("scope {scope:?}")))?;
+            let scope =
+                OptOutScope::parse(&scope).ok_or_else(|| corrupt(format!("scope {scope:?}")))?;
             let kind = text("source")?;
             let source = source_of(&kind, text("reason")?)
-                .ok_or_else(|| corrupt(&customer, format!("source {kind:?}")))?;
+                .ok_or_else(|| corrupt(format!("source {kind:?}")))?;
             let at_ms = row.try_get("", "at_ms").map_err(repo_error)?;
             found.insert(
                 customer,
@@ -401,9 +403,9 @@ impl CustomerRepository for DbCustomerRepository {
         for row in rows {
             let phone: String = row.try_get("", "phone").map_err(repo_error)?;
             let customer = CustomerPhone::parse(&phone)
-                .map_err(|e| RepositoryError::Corrupt(format!("tags of {phone:?}: {e}")))?;
+                .map_err(|_| corrupt("a tagged phone is not a number"))?;
             let text: String = row.try_get("", "tag").map_err(repo_error)?;
-            let tag = Tag::parse(&text).map_err(|e| corrupt(&customer, e))?;
+            let tag = Tag::parse(&text).map_err(corrupt)?;
             found.entry(customer).or_default().push(tag);
         }
         Ok(found)
