@@ -33,6 +33,7 @@ pub mod language;
 pub mod rules;
 pub mod server;
 pub mod services;
+pub mod step;
 pub mod stores;
 pub mod telemetry;
 pub mod zoho;

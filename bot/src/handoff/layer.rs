@@ -1,9 +1,6 @@
 //! [`HandoffLayer`]: the bot stays quiet for a customer handed to a person.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use features::customers::{ConsentKeyword, ConsentKeywords};
 use features::handoff::{
@@ -14,6 +11,8 @@ use framework::locale::Locale;
 use framework::reply::Reply;
 use framework::{BoxError, InboundMessage, Response};
 use tower::{Layer, Service};
+
+use crate::step::{StepService, TurnStep};
 
 use crate::i18n::Texts;
 use crate::services::Handoffs;
@@ -46,95 +45,75 @@ impl<S> Layer<S> for HandoffLayer {
     type Service = HandoffService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        HandoffService {
-            inner,
-            layer: self.clone(),
-        }
+        StepService::new(self.clone(), inner)
     }
 }
 
 /// See [`HandoffLayer`].
-#[derive(Debug, Clone)]
-pub struct HandoffService<S> {
-    inner: S,
-    layer: HandoffLayer,
-}
+pub type HandoffService<S> = StepService<HandoffLayer, S>;
 
-impl<S> Service<InboundMessage> for HandoffService<S>
-where
-    S: Service<InboundMessage, Response = Response> + Clone + Send + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
-{
-    type Response = Response;
-    type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, BoxError>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
-    }
-
-    fn call(&mut self, msg: InboundMessage) -> Self::Future {
-        // The clone is not ready; the ready one goes into the future.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        let layer = self.layer.clone();
-        Box::pin(async move {
-            let Ok(customer) = CustomerPhone::parse(msg.key().customer().as_str()) else {
-                return inner.call(msg).await.map_err(Into::into);
-            };
-            let open = layer
+impl TurnStep for HandoffLayer {
+    async fn run<S>(&self, mut inner: S, msg: InboundMessage) -> Result<Response, BoxError>
+    where
+        S: Service<InboundMessage, Response = Response> + Send,
+        S::Error: Into<BoxError>,
+        S::Future: Send,
+    {
+        let layer = self;
+        let Ok(customer) = CustomerPhone::parse(msg.key().customer().as_str()) else {
+            return inner.call(msg).await.map_err(Into::into);
+        };
+        let open = layer
+            .handoffs
+            .open_for(OpenHandoffFor {
+                customer: customer.clone(),
+            })
+            .await?;
+        if open.is_none() {
+            return inner.call(msg).await.map_err(Into::into);
+        }
+        // STOP and START are the customer's right whoever has the
+        // conversation: the shop records them and answers. CANCEL and
+        // YES are words for the person here (the shop would discard or
+        // place an order on them).
+        let consent = msg
+            .text()
+            .and_then(|t| layer.consent_words.classify(t))
+            .is_some_and(|k| {
+                let (ConsentKeyword::OptOut(word) | ConsentKeyword::OptIn(word)) = k;
+                word != "CANCEL" && word != "YES"
+            });
+        if consent {
+            return inner.call(msg).await.map_err(Into::into);
+        }
+        let typed = msg
+            .text()
+            .map(|t| framework::handler::normalize_text(t).to_lowercase());
+        if typed.is_some_and(|t| layer.bot_words.contains(&t)) {
+            let released = layer
                 .handoffs
-                .open_for(OpenHandoffFor {
-                    customer: customer.clone(),
+                .release(ReleaseHandoff {
+                    customer,
+                    reason: ReleaseReason::ByCustomer,
                 })
                 .await?;
-            if open.is_none() {
-                return inner.call(msg).await.map_err(Into::into);
+            if let Released::Released(_) = released {
+                let locale = Locale::of(&msg)
+                    .cloned()
+                    .unwrap_or_else(|| layer.texts.default_locale().clone());
+                let notice =
+                    super::released_notice(&layer.texts, &locale, ReleaseReason::ByCustomer);
+                return Ok(Response::reply(Reply::text(notice)));
             }
-            // STOP and START are the customer's right whoever has the
-            // conversation: the shop records them and answers. CANCEL and
-            // YES are words for the person here (the shop would discard or
-            // place an order on them).
-            let consent = msg
-                .text()
-                .and_then(|t| layer.consent_words.classify(t))
-                .is_some_and(|k| {
-                    let (ConsentKeyword::OptOut(word) | ConsentKeyword::OptIn(word)) = k;
-                    word != "CANCEL" && word != "YES"
-                });
-            if consent {
-                return inner.call(msg).await.map_err(Into::into);
-            }
-            let typed = msg
-                .text()
-                .map(|t| framework::handler::normalize_text(t).to_lowercase());
-            if typed.is_some_and(|t| layer.bot_words.contains(&t)) {
-                let released = layer
-                    .handoffs
-                    .release(ReleaseHandoff {
-                        customer,
-                        reason: ReleaseReason::ByCustomer,
-                    })
-                    .await?;
-                if let Released::Released(_) = released {
-                    let locale = Locale::of(&msg)
-                        .cloned()
-                        .unwrap_or_else(|| layer.texts.default_locale().clone());
-                    let notice =
-                        super::released_notice(&layer.texts, &locale, ReleaseReason::ByCustomer);
-                    return Ok(Response::reply(Reply::text(notice)));
-                }
-                return inner.call(msg).await.map_err(Into::into);
-            }
-            // A person answers: the message is in the log already; the
-            // handoff notes it (the idle clock starts again) and the bot
-            // says nothing.
-            layer
-                .handoffs
-                .note_customer_message(NoteCustomerMessage { customer })
-                .await?;
-            Ok(Response::empty())
-        })
+            return inner.call(msg).await.map_err(Into::into);
+        }
+        // A person answers: the message is in the log already; the
+        // handoff notes it (the idle clock starts again) and the bot
+        // says nothing.
+        layer
+            .handoffs
+            .note_customer_message(NoteCustomerMessage { customer })
+            .await?;
+        Ok(Response::empty())
     }
 }

@@ -2,10 +2,7 @@
 //! puts it on the message as a [`Locale`]; offers the choice on first
 //! contact and after "language"; records a pick.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use features::customers::{ConsentKeywords, GetDetails, Language, OfferLanguage, SetLanguage};
 use features::shared::CustomerPhone;
@@ -18,6 +15,7 @@ use tower::{Layer, Service};
 use super::{Words, picker};
 use crate::i18n::Texts;
 use crate::services::Customers;
+use crate::step::{StepService, TurnStep};
 use infra_sql::messages::{InboundStatus, MessageQueries, MessageStatus};
 
 /// The session key of the first message, kept while the customer picks a
@@ -74,42 +72,12 @@ impl<S> Layer<S> for LanguageLayer {
     type Service = LanguageService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        LanguageService {
-            inner,
-            layer: self.clone(),
-        }
+        StepService::new(self.clone(), inner)
     }
 }
 
 /// See [`LanguageLayer`].
-#[derive(Debug, Clone)]
-pub struct LanguageService<S> {
-    inner: S,
-    layer: LanguageLayer,
-}
-
-impl<S> Service<InboundMessage> for LanguageService<S>
-where
-    S: Service<InboundMessage, Response = Response> + Clone + Send + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
-{
-    type Response = Response;
-    type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, BoxError>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
-    }
-
-    fn call(&mut self, msg: InboundMessage) -> Self::Future {
-        // The clone is not ready; the ready one goes into the future.
-        let clone = self.inner.clone();
-        let inner = std::mem::replace(&mut self.inner, clone);
-        let layer = self.layer.clone();
-        Box::pin(async move { layer.run(inner, msg).await })
-    }
-}
+pub type LanguageService<S> = StepService<LanguageLayer, S>;
 
 impl LanguageLayer {
     /// Whether an earlier message of the customer's was handled (this one
@@ -125,7 +93,9 @@ impl LanguageLayer {
             .await?;
         Ok(!earlier.is_empty())
     }
+}
 
+impl TurnStep for LanguageLayer {
     async fn run<S>(&self, mut inner: S, mut msg: InboundMessage) -> Result<Response, BoxError>
     where
         S: Service<InboundMessage, Response = Response> + Send,

@@ -9,10 +9,7 @@
 //! run is logged once per rule and message. A single consent word (STOP,
 //! START, …) never reaches the rules: the shop records it.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use features::customers::ConsentKeywords;
 use features::rules::RunMessageRules;
@@ -22,6 +19,8 @@ use framework::reply::Reply;
 use framework::{BoxError, InboundMessage, Outcome, Response};
 use infra_sql::Database;
 use tower::{Layer, Service};
+
+use crate::step::{StepService, TurnStep};
 
 use super::ShopRuleEffects;
 use crate::services::Rules;
@@ -62,92 +61,71 @@ impl<S> Layer<S> for RulesLayer {
     type Service = RulesService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        RulesService {
-            inner,
-            layer: self.clone(),
-        }
+        StepService::new(self.clone(), inner)
     }
 }
 
 /// See [`RulesLayer`].
-#[derive(Debug, Clone)]
-pub struct RulesService<S> {
-    inner: S,
-    layer: RulesLayer,
-}
+pub type RulesService<S> = StepService<RulesLayer, S>;
 
-impl<S> Service<InboundMessage> for RulesService<S>
-where
-    S: Service<InboundMessage, Response = Response> + Clone + Send + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
-{
-    type Response = Response;
-    type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, BoxError>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
-    }
-
-    fn call(&mut self, msg: InboundMessage) -> Self::Future {
-        // The clone is not ready; the ready one goes into the future.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        let layer = self.layer.clone();
-        Box::pin(async move {
-            // STOP, START and their kin are the shop's: no rule may answer
-            // them instead of recording the customer's choice.
-            let consent = msg
-                .text()
-                .is_some_and(|t| layer.consent_words.classify(t).is_some());
-            let Ok(customer) = CustomerPhone::parse(msg.key().customer().as_str()) else {
-                return inner.call(msg).await.map_err(Into::into);
-            };
-            if consent {
-                return inner.call(msg).await.map_err(Into::into);
+impl TurnStep for RulesLayer {
+    async fn run<S>(&self, mut inner: S, msg: InboundMessage) -> Result<Response, BoxError>
+    where
+        S: Service<InboundMessage, Response = Response> + Send,
+        S::Error: Into<BoxError>,
+        S::Future: Send,
+    {
+        let layer = self;
+        // STOP, START and their kin are the shop's: no rule may answer
+        // them instead of recording the customer's choice.
+        let consent = msg
+            .text()
+            .is_some_and(|t| layer.consent_words.classify(t).is_some());
+        let Ok(customer) = CustomerPhone::parse(msg.key().customer().as_str()) else {
+            return inner.call(msg).await.map_err(Into::into);
+        };
+        if consent {
+            return inner.call(msg).await.map_err(Into::into);
+        }
+        let effects = ShopRuleEffects::in_turn(&layer.db, layer.clock.clone(), layer.jobs.clone());
+        let outcome = layer
+            .rules
+            .on_message(
+                RunMessageRules {
+                    message_id: msg.id().as_str().to_owned(),
+                    customer,
+                    name: msg.profile_name().map(str::to_owned),
+                    text: msg.text().unwrap_or_default().to_owned(),
+                },
+                &effects,
+            )
+            .await?;
+        if !outcome.fired.is_empty() {
+            tracing::info!(rules = ?outcome.fired, stop = outcome.stop, "rules fired");
+        }
+        let replies: Vec<Reply> = outcome
+            .replies
+            .into_iter()
+            .map(crate::jobs::channel::reply_of)
+            .collect();
+        if outcome.stop {
+            return Ok(Response::from_replies(replies));
+        }
+        let response = inner.call(msg).await.map_err(Into::into)?;
+        if replies.is_empty() {
+            return Ok(response);
+        }
+        Ok(match response.outcome() {
+            Outcome::Handled | Outcome::Ignored => {
+                Response::from_replies(replies.into_iter().chain(response.into_replies()))
             }
-            let effects =
-                ShopRuleEffects::in_turn(&layer.db, layer.clock.clone(), layer.jobs.clone());
-            let outcome = layer
-                .rules
-                .on_message(
-                    RunMessageRules {
-                        message_id: msg.id().as_str().to_owned(),
-                        customer,
-                        name: msg.profile_name().map(str::to_owned),
-                        text: msg.text().unwrap_or_default().to_owned(),
-                    },
-                    &effects,
-                )
-                .await?;
-            if !outcome.fired.is_empty() {
-                tracing::info!(rules = ?outcome.fired, stop = outcome.stop, "rules fired");
-            }
-            let replies: Vec<Reply> = outcome
-                .replies
-                .into_iter()
-                .map(crate::jobs::channel::reply_of)
-                .collect();
-            if outcome.stop {
-                return Ok(Response::from_replies(replies));
-            }
-            let response = inner.call(msg).await.map_err(Into::into)?;
-            if replies.is_empty() {
-                return Ok(response);
-            }
-            Ok(match response.outcome() {
-                Outcome::Handled | Outcome::Ignored => {
-                    Response::from_replies(replies.into_iter().chain(response.into_replies()))
+            _ => {
+                let mut response = response;
+                for reply in replies {
+                    response.push(reply);
                 }
-                _ => {
-                    let mut response = response;
-                    for reply in replies {
-                        response.push(reply);
-                    }
-                    response
-                }
-            })
+                response
+            }
         })
     }
 }
