@@ -144,7 +144,7 @@ pub mod ids {
 pub fn router(shop: Shop) -> RouterService<Shop> {
     let words = Arc::clone(&shop.consent_words);
     let form = shop.profile.clone();
-    let to_a_person = crate::handoff::words(&shop.texts, "handoff-words");
+    let to_a_person = shop.texts.words_everywhere("handoff-words");
     Router::new()
         // A single consent word, before every keyword that shares it
         // ("start" greets, "yes" confirms, "cancel" discards a cart):

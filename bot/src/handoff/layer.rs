@@ -33,7 +33,7 @@ impl HandoffLayer {
     #[must_use]
     pub fn new(handoffs: Arc<Handoffs>, texts: Texts, consent_words: Arc<ConsentKeywords>) -> Self {
         Self {
-            bot_words: Arc::new(super::words(&texts, "handoff-bot-words")),
+            bot_words: Arc::new(texts.words_everywhere("handoff-bot-words")),
             handoffs,
             texts,
             consent_words,
@@ -86,9 +86,7 @@ impl TurnStep for HandoffLayer {
         if consent {
             return inner.call(msg).await.map_err(Into::into);
         }
-        let typed = msg
-            .text()
-            .map(|t| framework::handler::normalize_text(t).to_lowercase());
+        let typed = msg.text().map(framework::handler::normalize_text);
         if typed.is_some_and(|t| layer.bot_words.contains(&t)) {
             let released = layer
                 .handoffs

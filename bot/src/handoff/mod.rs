@@ -27,26 +27,6 @@ use infra_sql::sender::{Outgoing, Sender, SenderError};
 pub use self::layer::{HandoffLayer, HandoffService};
 use crate::i18n::Texts;
 
-/// The words of `id` in every bundled language (comma-separated lists),
-/// folded for matching.
-pub(crate) fn words(texts: &Texts, id: &str) -> Vec<String> {
-    let mut all: Vec<String> = texts
-        .languages()
-        .iter()
-        .flat_map(|(locale, _)| {
-            texts
-                .get(locale, id, &[])
-                .split(',')
-                .map(|w| framework::handler::normalize_text(w).to_lowercase())
-                .filter(|w| !w.is_empty())
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    all.sort();
-    all.dedup();
-    all
-}
-
 /// The notice of a release, by who released it.
 pub(crate) fn released_notice(texts: &Texts, locale: &Locale, reason: ReleaseReason) -> String {
     let id = match reason {

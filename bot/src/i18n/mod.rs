@@ -144,6 +144,31 @@ impl Texts {
         &self.default_bundle().locale
     }
 
+    /// The words of message `id` in `locale` (a comma-separated list, as
+    /// `handoff-words`), each normalized as the router reads a message.
+    #[must_use]
+    pub fn words(&self, locale: &Locale, id: &str) -> Vec<String> {
+        self.get(locale, id, &[])
+            .split(',')
+            .map(framework::handler::normalize_text)
+            .filter(|w| !w.is_empty())
+            .collect()
+    }
+
+    /// [`words`](Self::words) of every bundled language, sorted, each once:
+    /// what a customer may type whatever their language.
+    #[must_use]
+    pub fn words_everywhere(&self, id: &str) -> Vec<String> {
+        let mut all: Vec<String> = self
+            .languages()
+            .iter()
+            .flat_map(|(locale, _)| self.words(locale, id))
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+
     /// Every bundled language with its own name (`hi`, "हिन्दी"), the
     /// default first: what a language picker offers.
     #[must_use]

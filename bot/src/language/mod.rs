@@ -36,32 +36,23 @@ pub(crate) struct Words {
 }
 
 fn fold(text: &str) -> String {
-    framework::handler::normalize_text(text).to_lowercase()
+    framework::handler::normalize_text(text)
 }
 
 impl Words {
     pub(crate) fn of(texts: &Texts) -> Self {
-        let mut ask = Vec::new();
         let mut names = Vec::new();
         for (locale, name) in texts.languages() {
-            let list = |id: &str| {
-                texts
-                    .get(&locale, id, &[])
-                    .split(',')
-                    .map(fold)
-                    .filter(|w| !w.is_empty())
-                    .collect::<Vec<_>>()
-            };
-            ask.extend(list("language-words"));
             // Never the bare tag: "hi" greets.
             names.push((fold(&name), locale.clone()));
-            for alias in list("language-aliases") {
+            for alias in texts.words(&locale, "language-aliases") {
                 names.push((alias, locale.clone()));
             }
         }
-        ask.sort();
-        ask.dedup();
-        Self { ask, names }
+        Self {
+            ask: texts.words_everywhere("language-words"),
+            names,
+        }
     }
 
     /// The language a message picks: a tapped `lang:` choice, or, while
